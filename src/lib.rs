@@ -1,0 +1,2 @@
+//! tokenstation: program hardware OTP tokens and run presence-token stations.
+pub mod otp;

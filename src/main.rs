@@ -1,0 +1,2 @@
+//! The `tokenstation` binary.
+fn main() {}
