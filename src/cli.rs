@@ -1,0 +1,203 @@
+//! The scriptable face: clap commands over the station. Errors become one line on
+//! stderr (and a JSON object with `--json`) and a documented exit code:
+//! 0 ok, 1 rejected code, 2 usage or input error, 3 store or key error, 4 hardware.
+
+pub mod audit;
+pub mod catalog;
+pub mod demo;
+pub mod output;
+pub mod time;
+pub mod token;
+pub mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use zeroize::Zeroizing;
+
+use crate::station::{KeySource, Station, StationError, default_key_file};
+use crate::vault::KeyKind;
+
+/// Exit code: a code was rejected.
+pub const EXIT_REJECTED: u8 = 1;
+/// Exit code: usage or input error.
+pub const EXIT_INPUT: u8 = 2;
+/// Exit code: store or key error.
+pub const EXIT_STORE: u8 = 3;
+/// Exit code: hardware error.
+pub const EXIT_HARDWARE: u8 = 4;
+
+/// Program hardware OTP tokens and run presence-token stations.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tokenstation",
+    version,
+    about,
+    long_about = "Program hardware OTP tokens and run presence-token stations.\n\n\
+        Technicians register and burn tokens, kiosks verify codes and log presence,\n\
+        operators watch and fix clock drift. Everything works offline on one SQLite store.",
+    after_help = "Exit codes: 0 ok, 1 rejected code, 2 usage or input error, 3 store or key error, 4 hardware error.\n\
+        Start with: tokenstation init && tokenstation product add \"My TOTP\" && tokenstation token add T1 --product \"My TOTP\" --generate"
+)]
+pub struct Cli {
+    /// The store file [default: ~/.local/share/tokenstation/station.db].
+    #[arg(long, global = true, env = "TOKENSTATION_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The master key file [default: the store's path with `.key` appended].
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENSTATION_KEY_FILE",
+        value_name = "PATH"
+    )]
+    pub key_file: Option<PathBuf>,
+    /// Print results as JSON (stable field names) instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new store and its master key.
+    Init(catalog::InitArgs),
+    /// Token models and their OTP parameters.
+    #[command(subcommand)]
+    Product(catalog::ProductCommand),
+    /// Individual tokens: register, show codes, life cycle, assignment.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Sites, rooms and kiosks.
+    #[command(subcommand)]
+    Location(catalog::LocationCommand),
+    /// People or things that hold tokens and cards.
+    #[command(subcommand)]
+    Holder(catalog::HolderCommand),
+    /// Check a code typed from a token.
+    Verify(verify::VerifyArgs),
+    /// The append-only audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Run a short scripted demo on a temporary store.
+    Demo(demo::DemoArgs),
+}
+
+/// Global options every command handler receives.
+pub struct Ctx {
+    /// The store file.
+    pub db: PathBuf,
+    /// The key file (for key-file stores).
+    pub key_file: PathBuf,
+    /// JSON output.
+    pub json: bool,
+}
+
+impl Ctx {
+    /// Opens the store without unlocking the key (listings).
+    pub fn open(&self) -> anyhow::Result<Station> {
+        Ok(Station::open(&self.db)?)
+    }
+
+    /// Opens the store and unlocks the master key.
+    pub fn open_unlocked(&self) -> anyhow::Result<Station> {
+        let mut st = self.open()?;
+        let source = match st.key_kind()? {
+            KeyKind::KeyFile => KeySource::File(self.key_file.clone()),
+            KeyKind::Passphrase => KeySource::Passphrase(read_passphrase(false)?),
+        };
+        st.unlock(&source)?;
+        Ok(st)
+    }
+}
+
+/// The passphrase from `TOKENSTATION_PASSPHRASE`, else asked on the terminal.
+pub fn read_passphrase(confirm: bool) -> anyhow::Result<Zeroizing<String>> {
+    if let Ok(p) = std::env::var("TOKENSTATION_PASSPHRASE") {
+        return Ok(Zeroizing::new(p));
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(StationError::Key(
+            "this store needs its passphrase: set TOKENSTATION_PASSPHRASE (no terminal to ask on)"
+                .into(),
+        )
+        .into());
+    }
+    let first = Zeroizing::new(rpassword::prompt_password("Station passphrase: ")?);
+    if confirm {
+        let again = Zeroizing::new(rpassword::prompt_password("Repeat passphrase: ")?);
+        if *first != *again {
+            return Err(StationError::Input("the two passphrases differ".into()).into());
+        }
+    }
+    Ok(first)
+}
+
+fn default_db() -> anyhow::Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "tokenstation")
+        .context("no home directory to keep the store in: pass --db PATH")?;
+    Ok(dirs.data_dir().join("station.db"))
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> ExitCode {
+    let json = cli.json;
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            let code = exit_code_for(&e);
+            let line = format!("{e:#}");
+            if json {
+                println!("{}", serde_json::json!({"error": line, "exit_code": code}));
+            }
+            eprintln!("error: {line}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let db = match cli.db {
+        Some(p) => p,
+        None => default_db()?,
+    };
+    let ctx = Ctx {
+        key_file: cli.key_file.unwrap_or_else(|| default_key_file(&db)),
+        db,
+        json: cli.json,
+    };
+    match cli.command {
+        Command::Init(a) => catalog::init(&ctx, a),
+        Command::Product(c) => catalog::product(&ctx, c),
+        Command::Token(c) => token::run(&ctx, c),
+        Command::Location(c) => catalog::location(&ctx, c),
+        Command::Holder(c) => catalog::holder(&ctx, c),
+        Command::Verify(a) => verify::run(&ctx, a),
+        Command::Audit(c) => audit::run(&ctx, c),
+        Command::Demo(a) => demo::run(a),
+    }
+}
+
+/// Maps an error to the documented exit codes.
+pub fn exit_code_for(e: &anyhow::Error) -> u8 {
+    for cause in e.chain() {
+        if let Some(s) = cause.downcast_ref::<StationError>() {
+            return if s.is_input() { EXIT_INPUT } else { EXIT_STORE };
+        }
+        if cause.downcast_ref::<crate::store::StoreError>().is_some()
+            || cause.downcast_ref::<crate::vault::VaultError>().is_some()
+        {
+            return EXIT_STORE;
+        }
+        if cause.downcast_ref::<crate::otp::OtpError>().is_some()
+            || cause.downcast_ref::<time::TimeError>().is_some()
+        {
+            return EXIT_INPUT;
+        }
+    }
+    EXIT_STORE
+}

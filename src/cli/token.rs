@@ -1,0 +1,313 @@
+//! `token` commands: register, list, show, code, life cycle, assign, rename, remove.
+
+use std::process::ExitCode;
+
+use clap::{ArgGroup, Args, Subcommand};
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::output::{self, opt, table};
+use super::time::{at_or_now, now, rfc3339};
+use super::{Ctx, EXIT_REJECTED};
+use crate::model::{Token, TokenStatus};
+use crate::otp::{KeyUri, Secret};
+use crate::station::tokens::SeedInput;
+use crate::store::tokens::TokenFilter;
+
+/// Selects a token by serial, and by product when serials repeat across products.
+#[derive(Debug, Args)]
+pub struct Which {
+    /// Serial number.
+    pub serial: String,
+    /// Product, when the serial exists in several.
+    #[arg(long)]
+    pub product: Option<String>,
+}
+
+/// `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Register a token under a product with its seed (sealed at rest).
+    #[command(group(ArgGroup::new("seed").required(true).args(["secret", "uri", "generate"])))]
+    Add {
+        /// Serial number, unique within the product.
+        serial: String,
+        /// Product name.
+        #[arg(long)]
+        product: String,
+        /// Seed in base32, or hex prefixed with `hex:`. Prefer TOKENSTATION_SECRET
+        /// over the command line, which other users can see.
+        #[arg(long, env = "TOKENSTATION_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+        /// An otpauth:// Key URI; its parameters must match the product.
+        #[arg(long)]
+        uri: Option<String>,
+        /// Draw a fresh seed from the OS (20/32/64 bytes for SHA1/256/512).
+        #[arg(long)]
+        generate: bool,
+    },
+    /// List tokens.
+    List {
+        /// Only this product.
+        #[arg(long)]
+        product: Option<String>,
+        /// Only this status (unverified, active, disabled, lost, retired).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this holder.
+        #[arg(long)]
+        holder: Option<String>,
+        /// Only tokens usable at this location.
+        #[arg(long)]
+        location: Option<String>,
+    },
+    /// Show one token.
+    Show(Which),
+    /// Print the code a token shows now, or at another time (for technicians).
+    Code {
+        /// Token.
+        #[command(flatten)]
+        which: Which,
+        /// Unix seconds or RFC 3339 [default: now].
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Activate an unverified token with its first valid code.
+    Activate {
+        /// Token.
+        #[command(flatten)]
+        which: Which,
+        /// The code the token shows.
+        code: String,
+        /// Unix seconds or RFC 3339 [default: now].
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Refuse a token until it is enabled again.
+    Disable(Which),
+    /// Accept a disabled or lost token again.
+    Enable(Which),
+    /// Mark a token lost (refused).
+    Lost(Which),
+    /// Take a token out of service for good.
+    Retire(Which),
+    /// Assign a token to a location (or all locations) or to a holder.
+    #[command(group(ArgGroup::new("to").required(true).args(["location", "all_locations", "holder"])))]
+    Assign {
+        /// Token.
+        #[command(flatten)]
+        which: Which,
+        /// Location name.
+        #[arg(long)]
+        location: Option<String>,
+        /// Let the token verify at every location.
+        #[arg(long)]
+        all_locations: bool,
+        /// Holder id.
+        #[arg(long)]
+        holder: Option<String>,
+    },
+    /// Change a token's serial.
+    Rename {
+        /// Token.
+        #[command(flatten)]
+        which: Which,
+        /// New serial.
+        new_serial: String,
+    },
+    /// Delete a token and its sealed seed (active tokens need --force).
+    Rm {
+        /// Token.
+        #[command(flatten)]
+        which: Which,
+        /// Delete even an active token.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Serialize)]
+struct TokenOut<'a> {
+    #[serde(flatten)]
+    token: &'a Token,
+    locations: Vec<String>,
+}
+
+fn show(ctx: &Ctx, st: &crate::station::Station, t: &Token) -> anyhow::Result<ExitCode> {
+    let locations = if t.all_locations {
+        vec!["*".to_string()]
+    } else {
+        st.read().token_location_names(t.id)?
+    };
+    if ctx.json {
+        return output::json(&TokenOut {
+            token: t,
+            locations,
+        });
+    }
+    println!("serial      {}", t.serial);
+    println!("product     {}", t.product);
+    println!("status      {}", t.status);
+    println!("holder      {}", opt(&t.holder));
+    println!(
+        "locations   {}",
+        if locations.is_empty() {
+            "-".into()
+        } else {
+            locations.join(", ")
+        }
+    );
+    println!("drift       {} steps", t.drift_steps);
+    println!("last step   {}", opt(&t.last_step));
+    println!("counter     {}", t.counter);
+    println!("created     {}", rfc3339(t.created_at));
+    println!(
+        "activated   {}",
+        t.activated_at.map(rfc3339).unwrap_or_else(|| "-".into())
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a `token` subcommand.
+pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        TokenCommand::Add {
+            serial,
+            product,
+            secret,
+            uri,
+            generate,
+        } => {
+            let seed = match (secret, uri, generate) {
+                (Some(s), _, _) => {
+                    let s = Zeroizing::new(s);
+                    SeedInput::Secret(Secret::parse(&s)?)
+                }
+                (_, Some(u), _) => SeedInput::Uri(Box::new(KeyUri::parse(&u)?)),
+                _ => SeedInput::Generate,
+            };
+            if let SeedInput::Secret(s) = &seed
+                && s.len() < 16
+            {
+                eprintln!(
+                    "warning: the seed has {} bytes; RFC 4226 asks for at least 16 (20 recommended)",
+                    s.len()
+                );
+            }
+            let mut st = ctx.open_unlocked()?;
+            let t = st.token_add(&serial, &product, seed, now())?;
+            if !ctx.json {
+                println!(
+                    "registered token {} under {} (unverified; activate it with its first code: tokenstation token activate {} CODE)",
+                    t.serial, t.product, t.serial
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            show(ctx, &st, &t)
+        }
+        TokenCommand::List {
+            product,
+            status,
+            holder,
+            location,
+        } => {
+            let st = ctx.open()?;
+            let status = status.map(|s| s.parse::<TokenStatus>()).transpose()?;
+            let list = st.read().token_list(&TokenFilter {
+                product,
+                status,
+                holder,
+                location,
+            })?;
+            if ctx.json {
+                return output::json(&list);
+            }
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.serial.clone(),
+                        t.product.clone(),
+                        t.status.to_string(),
+                        opt(&t.holder),
+                        t.drift_steps.to_string(),
+                    ]
+                })
+                .collect();
+            table(&["SERIAL", "PRODUCT", "STATUS", "HOLDER", "DRIFT"], &rows);
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::Show(w) => {
+            let st = ctx.open()?;
+            let t = st.token(&w.serial, w.product.as_deref())?;
+            show(ctx, &st, &t)
+        }
+        TokenCommand::Code { which, at } => {
+            let at = at_or_now(at.as_deref())?;
+            let st = ctx.open_unlocked()?;
+            let c = st.token_code(&which.serial, which.product.as_deref(), at)?;
+            if ctx.json {
+                return output::json(&c);
+            }
+            match c.valid_for {
+                Some(s) => println!("{}  (step {}, {} s left)", c.code, c.step, s),
+                None => println!("{}  (counter {})", c.code, c.step),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::Activate { which, code, at } => {
+            let at = at_or_now(at.as_deref())?;
+            let mut st = ctx.open_unlocked()?;
+            let v = st.token_activate(&which.serial, which.product.as_deref(), &code, at)?;
+            super::verify::print_verdict(ctx, &v)?;
+            Ok(if v.status == crate::station::Status::Ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_REJECTED)
+            })
+        }
+        TokenCommand::Disable(w) => status(ctx, w, TokenStatus::Disabled),
+        TokenCommand::Enable(w) => status(ctx, w, TokenStatus::Active),
+        TokenCommand::Lost(w) => status(ctx, w, TokenStatus::Lost),
+        TokenCommand::Retire(w) => status(ctx, w, TokenStatus::Retired),
+        TokenCommand::Assign {
+            which,
+            location,
+            all_locations,
+            holder,
+        } => {
+            let mut st = ctx.open()?;
+            let (w, p) = (&which.serial, which.product.as_deref());
+            let t = match (holder, location, all_locations) {
+                (Some(h), _, _) => st.token_assign_holder(w, p, &h, now())?,
+                (_, Some(l), _) => st.token_assign_location(w, p, Some(&l), now())?,
+                _ => st.token_assign_location(w, p, None, now())?,
+            };
+            show(ctx, &st, &t)
+        }
+        TokenCommand::Rename { which, new_serial } => {
+            let mut st = ctx.open()?;
+            let t = st.token_rename(&which.serial, which.product.as_deref(), &new_serial, now())?;
+            show(ctx, &st, &t)
+        }
+        TokenCommand::Rm { which, force } => {
+            let mut st = ctx.open()?;
+            st.token_remove(&which.serial, which.product.as_deref(), force, now())?;
+            if ctx.json {
+                return output::json(&serde_json::json!({"removed": which.serial}));
+            }
+            println!("removed token {} and its sealed seed", which.serial);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn status(ctx: &Ctx, w: Which, to: TokenStatus) -> anyhow::Result<ExitCode> {
+    let mut st = ctx.open()?;
+    let t = st.token_set_status(&w.serial, w.product.as_deref(), to, now())?;
+    if ctx.json {
+        return show(ctx, &st, &t);
+    }
+    println!("token {} is now {}", t.serial, t.status);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,60 @@
+//! `verify SERIAL CODE`: prints the verdict; exit code 0 only for `OK`.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::time::at_or_now;
+use super::{Ctx, EXIT_REJECTED, output};
+use crate::station::{Status, Verdict};
+
+/// `verify` options.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Token serial.
+    pub serial: String,
+    /// The code the token shows.
+    pub code: String,
+    /// Location the code is presented at.
+    #[arg(long)]
+    pub location: Option<String>,
+    /// Check for this time instead of now (Unix seconds or RFC 3339).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Change nothing (no replay mark, no drift learning).
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+/// Runs `verify`.
+pub fn run(ctx: &Ctx, a: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let at = at_or_now(a.at.as_deref())?;
+    let mut st = ctx.open_unlocked()?;
+    let v = st.verify(&a.serial, &a.code, a.location.as_deref(), at, !a.no_record)?;
+    print_verdict(ctx, &v)?;
+    Ok(if v.status == Status::Ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_REJECTED)
+    })
+}
+
+/// Prints a verdict as a line or JSON.
+pub fn print_verdict(ctx: &Ctx, v: &Verdict) -> anyhow::Result<()> {
+    if ctx.json {
+        output::json(v)?;
+        return Ok(());
+    }
+    let mut line = format!("{} {}", v.status.as_str(), v.serial);
+    if let Some(o) = v.offset {
+        line.push_str(&format!(" offset {o:+} steps"));
+    }
+    if let Some(d) = v.drift_steps {
+        line.push_str(&format!(", drift {d:+} steps"));
+    }
+    if let Some(ms) = v.retry_after_ms {
+        line.push_str(&format!(", retry in {} s", ms.div_ceil(1000)));
+    }
+    println!("{line}");
+    Ok(())
+}

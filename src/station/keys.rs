@@ -1,0 +1,103 @@
+//! Where the master key comes from: a key file (created mode 0600 by `init`) or a
+//! passphrase. The caller resolves prompts and environment; this module reads and
+//! writes the key file and checks the key against the store's header.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use super::{Result, StationError};
+use crate::vault::{KeyKind, MasterKey, VaultHeader, header::Argon2Params};
+
+/// How to obtain the master key.
+pub enum KeySource {
+    /// A key file at this path.
+    File(PathBuf),
+    /// A passphrase (already read from the environment or a prompt).
+    Passphrase(Zeroizing<String>),
+}
+
+/// Makes a new key and its header; writes the key file for [`KeySource::File`].
+pub fn create(source: &KeySource) -> Result<(MasterKey, VaultHeader)> {
+    match source {
+        KeySource::File(path) => {
+            let key = MasterKey::generate()?;
+            write_key_file(path, &key)?;
+            let header = VaultHeader::new(KeyKind::KeyFile, None, &key)?;
+            Ok((key, header))
+        }
+        KeySource::Passphrase(pw) => {
+            if pw.chars().count() < 8 {
+                return Err(StationError::Input(
+                    "the passphrase is shorter than 8 characters: choose a longer one".into(),
+                ));
+            }
+            let params = Argon2Params::recommended()?;
+            let key = MasterKey::from_passphrase(pw.as_bytes(), &params)?;
+            let header = VaultHeader::new(KeyKind::Passphrase, Some(params), &key)?;
+            Ok((key, header))
+        }
+    }
+}
+
+/// Derives or reads the key and checks it against the header.
+pub fn unlock(source: &KeySource, header: &VaultHeader) -> Result<MasterKey> {
+    let key = match (source, header.kind) {
+        (KeySource::File(path), KeyKind::KeyFile) => read_key_file(path)?,
+        (KeySource::Passphrase(pw), KeyKind::Passphrase) => {
+            let params = header.argon2.as_ref().ok_or_else(|| {
+                StationError::Key("the store's passphrase header has no Argon2 parameters".into())
+            })?;
+            MasterKey::from_passphrase(pw.as_bytes(), params)?
+        }
+        (KeySource::File(_), KeyKind::Passphrase) => {
+            return Err(StationError::Key(
+                "this store is protected by a passphrase: set TOKENSTATION_PASSPHRASE or run in a terminal to be asked".into(),
+            ));
+        }
+        (KeySource::Passphrase(_), KeyKind::KeyFile) => {
+            return Err(StationError::Key(
+                "this store uses a key file, not a passphrase: pass --key-file or unset TOKENSTATION_PASSPHRASE".into(),
+            ));
+        }
+    };
+    header.verify(&key).map_err(|_| match source {
+        KeySource::File(p) => StationError::Key(format!(
+            "key file {} does not match this store: use the key file created with it (--key-file)",
+            p.display()
+        )),
+        KeySource::Passphrase(_) => StationError::Key("wrong passphrase for this store".into()),
+    })?;
+    Ok(key)
+}
+
+fn read_key_file(path: &PathBuf) -> Result<MasterKey> {
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+        StationError::Key(format!(
+            "cannot read key file {}: {e} (pass --key-file or set TOKENSTATION_KEY_FILE)",
+            path.display()
+        ))
+    })?);
+    MasterKey::from_key_file(&text)
+        .map_err(|e| StationError::Key(format!("{}: {e}", path.display())))
+}
+
+fn write_key_file(path: &PathBuf, key: &MasterKey) -> Result<()> {
+    let fail = |e: std::io::Error| {
+        StationError::Key(format!("cannot create key file {}: {e}", path.display()))
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(fail)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(fail)?;
+    f.write_all(key.to_key_file().as_bytes()).map_err(fail)?;
+    f.sync_all().map_err(fail)
+}

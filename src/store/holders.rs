@@ -1,0 +1,65 @@
+//! Holders: an opaque external id and a label.
+
+use rusqlite::OptionalExtension;
+
+use super::{Conn, StoreError};
+use crate::model::Holder;
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Holder> {
+    Ok(Holder {
+        id: r.get(0)?,
+        ext_id: r.get(1)?,
+        label: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
+
+impl Conn<'_> {
+    /// Adds a holder.
+    pub fn holder_add(
+        &self,
+        ext_id: &str,
+        label: Option<&str>,
+        now: i64,
+    ) -> Result<Holder, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO holders (ext_id, label, created_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![ext_id, label, now],
+            )
+            .map_err(|e| self.unique(e, || format!("holder '{ext_id}'")))?;
+        self.holder_get(ext_id)
+    }
+
+    /// Finds a holder by external id.
+    pub fn holder_find(&self, ext_id: &str) -> Result<Option<Holder>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id, ext_id, label, created_at FROM holders WHERE ext_id = ?1",
+                [ext_id],
+                row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Gets a holder by external id or fails with a message naming it.
+    pub fn holder_get(&self, ext_id: &str) -> Result<Holder, StoreError> {
+        self.holder_find(ext_id)?.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "holder '{ext_id}' (see `tokenstation holder list`)"
+            ))
+        })
+    }
+
+    /// All holders by external id.
+    pub fn holder_list(&self) -> Result<Vec<Holder>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, ext_id, label, created_at FROM holders ORDER BY ext_id")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+}

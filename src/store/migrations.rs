@@ -1,0 +1,202 @@
+//! Versioned schema migrations (rusqlite_migration, `PRAGMA user_version`). Append new
+//! migrations at the end; never edit one that has shipped.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+use super::StoreError;
+
+/// Version 1: products, holders, locations, tokens, slots, assignments, audit log.
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE products (
+    id             INTEGER PRIMARY KEY,
+    name           TEXT NOT NULL UNIQUE,
+    vendor         TEXT,
+    model          TEXT,
+    family         TEXT NOT NULL DEFAULT 'generic',
+    kind           TEXT NOT NULL CHECK (kind IN ('hotp', 'totp')),
+    algorithm      TEXT NOT NULL CHECK (algorithm IN ('sha1', 'sha256', 'sha512')),
+    digits         INTEGER NOT NULL CHECK (digits BETWEEN 6 AND 10),
+    period         INTEGER NOT NULL CHECK (period >= 1),
+    t0             INTEGER NOT NULL DEFAULT 0,
+    programmable   INTEGER NOT NULL DEFAULT 0 CHECK (programmable IN (0, 1)),
+    drift_per_year REAL,
+    skew           INTEGER NOT NULL DEFAULT 1 CHECK (skew >= 0),
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+
+CREATE TABLE holders (
+    id         INTEGER PRIMARY KEY,
+    ext_id     TEXT NOT NULL UNIQUE,
+    label      TEXT,
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE locations (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    tz         TEXT NOT NULL DEFAULT 'UTC',
+    created_at INTEGER NOT NULL
+);
+
+CREATE TABLE tokens (
+    id            INTEGER PRIMARY KEY,
+    uid           TEXT NOT NULL UNIQUE,
+    product_id    INTEGER NOT NULL REFERENCES products (id) ON DELETE RESTRICT,
+    serial        TEXT NOT NULL CHECK (length(serial) > 0),
+    status        TEXT NOT NULL DEFAULT 'unverified'
+                  CHECK (status IN ('unverified', 'active', 'disabled', 'lost', 'retired')),
+    holder_id     INTEGER REFERENCES holders (id) ON DELETE RESTRICT,
+    sealed_seed   BLOB NOT NULL,
+    counter       INTEGER NOT NULL DEFAULT 0,
+    last_step     INTEGER,
+    drift_steps   INTEGER NOT NULL DEFAULT 0,
+    all_locations INTEGER NOT NULL DEFAULT 0 CHECK (all_locations IN (0, 1)),
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    activated_at  INTEGER,
+    UNIQUE (product_id, serial)
+);
+CREATE INDEX tokens_by_serial ON tokens (serial);
+CREATE INDEX tokens_by_holder ON tokens (holder_id);
+
+-- A seed place inside a multi-seed token (Molto2 profile, OATH credential, Nitrokey slot).
+CREATE TABLE slots (
+    id       INTEGER PRIMARY KEY,
+    token_id INTEGER NOT NULL REFERENCES tokens (id) ON DELETE CASCADE,
+    slot     INTEGER NOT NULL CHECK (slot >= 0),
+    name     TEXT,
+    UNIQUE (token_id, slot)
+);
+
+CREATE TABLE token_locations (
+    token_id    INTEGER NOT NULL REFERENCES tokens (id) ON DELETE CASCADE,
+    location_id INTEGER NOT NULL REFERENCES locations (id) ON DELETE CASCADE,
+    PRIMARY KEY (token_id, location_id)
+) WITHOUT ROWID;
+CREATE INDEX token_locations_by_location ON token_locations (location_id);
+
+-- Append-only: who did what to what, before and after (never a seed).
+CREATE TABLE audit (
+    id      INTEGER PRIMARY KEY,
+    at      INTEGER NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    before  TEXT,
+    after   TEXT
+);
+CREATE INDEX audit_by_subject ON audit (subject);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"#;
+
+/// The migrations, oldest first.
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1)])
+}
+
+/// Highest schema version this build knows.
+pub fn latest_version() -> i64 {
+    1
+}
+
+/// Brings the file to the latest version; refuses files from a newer build.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let p = || path.display().to_string();
+    let found: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|source| StoreError::Corrupt {
+            path: p(),
+            why: format!("cannot read its schema version ({source})"),
+        })?;
+    if found > latest_version() {
+        return Err(StoreError::TooNew {
+            path: p(),
+            found,
+            known: latest_version(),
+        });
+    }
+    if found == 0 {
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(|source| StoreError::Sqlite { path: p(), source })?;
+        if tables > 0 {
+            return Err(StoreError::Corrupt {
+                path: p(),
+                why: "it is an SQLite file of another program".into(),
+            });
+        }
+    }
+    migrations()
+        .to_latest(conn)
+        .map_err(|e| StoreError::Corrupt {
+            path: p(),
+            why: format!("migration failed: {e}"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_validate() {
+        migrations().validate().unwrap();
+        assert_eq!(latest_version(), migrations_count());
+    }
+
+    fn migrations_count() -> i64 {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrations().to_latest(&mut c).unwrap();
+        c.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn refuses_newer_and_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut c = Connection::open(&path).unwrap();
+        migrate(&mut c, &path).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        let e = migrate(&mut c, &path).unwrap_err();
+        assert!(
+            e.to_string().contains("newer than this tokenstation"),
+            "{e}"
+        );
+
+        let other = dir.path().join("o.db");
+        let mut c = Connection::open(&other).unwrap();
+        c.execute_batch("CREATE TABLE x (y)").unwrap();
+        assert!(
+            migrate(&mut c, &other)
+                .unwrap_err()
+                .to_string()
+                .contains("another program")
+        );
+    }
+
+    #[test]
+    fn audit_is_append_only() {
+        let mut c = Connection::open_in_memory().unwrap();
+        migrations().to_latest(&mut c).unwrap();
+        c.execute(
+            "INSERT INTO audit (at, actor, action, subject) VALUES (1, 'a', 'b', 'c')",
+            [],
+        )
+        .unwrap();
+        assert!(c.execute("UPDATE audit SET actor = 'x'", []).is_err());
+        assert!(c.execute("DELETE FROM audit", []).is_err());
+    }
+}

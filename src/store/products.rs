@@ -1,0 +1,164 @@
+//! Products: token models with their OTP parameters.
+
+use rusqlite::OptionalExtension;
+
+use super::{Conn, StoreError};
+use crate::model::Product;
+use crate::otp::{Digits, OtpParams};
+
+const COLUMNS: &str = "id, name, vendor, model, family, kind, algorithm, digits, period, t0,
+                       programmable, drift_per_year, skew";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
+    let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+    let bad = |i: usize, e: crate::otp::OtpError| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let digits: u8 = r.get(7)?;
+    Ok(Product {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        vendor: r.get(2)?,
+        model: r.get(3)?,
+        family: r.get(4)?,
+        params: OtpParams {
+            kind: text(5)?.parse().map_err(|e| bad(5, e))?,
+            algorithm: text(6)?.parse().map_err(|e| bad(6, e))?,
+            digits: Digits::new(digits).map_err(|e| bad(7, e))?,
+            period: r.get(8)?,
+            t0: r.get(9)?,
+        },
+        programmable: r.get(10)?,
+        drift_per_year: r.get(11)?,
+        skew: r.get(12)?,
+    })
+}
+
+impl Conn<'_> {
+    /// Adds a product; `p.id` is ignored.
+    pub fn product_add(&self, p: &Product, now: i64) -> Result<Product, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO products (name, vendor, model, family, kind, algorithm, digits, period,
+                                       t0, programmable, drift_per_year, skew, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                rusqlite::params![
+                    p.name,
+                    p.vendor,
+                    p.model,
+                    p.family,
+                    p.params.kind.as_str(),
+                    p.params.algorithm.as_str(),
+                    p.params.digits.get(),
+                    p.params.period,
+                    p.params.t0,
+                    p.programmable,
+                    p.drift_per_year,
+                    p.skew,
+                    now
+                ],
+            )
+            .map_err(|e| self.unique(e, || format!("product '{}'", p.name)))?;
+        self.product_get(&p.name)
+    }
+
+    /// Rewrites a product's fields (by id).
+    pub fn product_update(&self, p: &Product, now: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE products SET name = ?2, vendor = ?3, model = ?4, family = ?5, kind = ?6,
+                        algorithm = ?7, digits = ?8, period = ?9, t0 = ?10, programmable = ?11,
+                        drift_per_year = ?12, skew = ?13, updated_at = ?14
+                 WHERE id = ?1",
+                rusqlite::params![
+                    p.id,
+                    p.name,
+                    p.vendor,
+                    p.model,
+                    p.family,
+                    p.params.kind.as_str(),
+                    p.params.algorithm.as_str(),
+                    p.params.digits.get(),
+                    p.params.period,
+                    p.params.t0,
+                    p.programmable,
+                    p.drift_per_year,
+                    p.skew,
+                    now
+                ],
+            )
+            .map_err(|e| self.unique(e, || format!("product '{}'", p.name)))?;
+        Ok(())
+    }
+
+    /// Finds a product by name.
+    pub fn product_find(&self, name: &str) -> Result<Option<Product>, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM products WHERE name = ?1"),
+                [name],
+                row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Gets a product by name or fails naming it.
+    pub fn product_get(&self, name: &str) -> Result<Product, StoreError> {
+        self.product_find(name)?.ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "product '{name}' (see `tokenstation product list`)"
+            ))
+        })
+    }
+
+    /// Gets a product by id.
+    pub fn product_by_id(&self, id: i64) -> Result<Product, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM products WHERE id = ?1"),
+                [id],
+                row,
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| StoreError::NotFound(format!("product #{id}")))
+    }
+
+    /// All products by name.
+    pub fn product_list(&self) -> Result<Vec<Product>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {COLUMNS} FROM products ORDER BY name"))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Number of tokens of a product.
+    pub fn product_token_count(&self, id: i64) -> Result<i64, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM tokens WHERE product_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Deletes a product that has no tokens.
+    pub fn product_delete(&self, p: &Product) -> Result<(), StoreError> {
+        let n = self.product_token_count(p.id)?;
+        if n > 0 {
+            return Err(StoreError::InUse(format!(
+                "product '{}' ({n} tokens; remove or move them first)",
+                p.name
+            )));
+        }
+        self.conn
+            .execute("DELETE FROM products WHERE id = ?1", [p.id])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,259 @@
+//! Tokens: one row per individual token, with its sealed seed and verification state.
+
+use rusqlite::OptionalExtension;
+
+use super::{Conn, StoreError, from_u64, to_u64};
+use crate::model::{Token, TokenStatus};
+
+const SELECT: &str = "SELECT t.id, t.uid, t.serial, p.name, t.product_id, t.status, h.ext_id,
+                             t.counter, t.last_step, t.drift_steps, t.all_locations,
+                             t.created_at, t.updated_at, t.activated_at
+                      FROM tokens t
+                      JOIN products p ON p.id = t.product_id
+                      LEFT JOIN holders h ON h.id = t.holder_id";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
+    let status: String = r.get(5)?;
+    Ok(Token {
+        id: r.get(0)?,
+        uid: r.get(1)?,
+        serial: r.get(2)?,
+        product: r.get(3)?,
+        product_id: r.get(4)?,
+        status: status.parse().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        holder: r.get(6)?,
+        counter: to_u64(r.get(7)?),
+        last_step: r.get::<_, Option<i64>>(8)?.map(to_u64),
+        drift_steps: r.get(9)?,
+        all_locations: r.get(10)?,
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+        activated_at: r.get(13)?,
+    })
+}
+
+/// A token to insert.
+#[derive(Debug)]
+pub struct NewToken<'a> {
+    /// Stable random identity (also the seed's associated data).
+    pub uid: &'a str,
+    /// Product row id.
+    pub product_id: i64,
+    /// Serial number.
+    pub serial: &'a str,
+    /// Initial status.
+    pub status: TokenStatus,
+    /// Sealed seed.
+    pub sealed_seed: &'a [u8],
+    /// Initial HOTP counter.
+    pub counter: u64,
+    /// Initial drift in steps (e.g. PSKC TimeDrift).
+    pub drift_steps: i64,
+    /// Unix seconds.
+    pub now: i64,
+}
+
+/// Filter for listing tokens.
+#[derive(Debug, Clone, Default)]
+pub struct TokenFilter {
+    /// Only this product (by name).
+    pub product: Option<String>,
+    /// Only this status.
+    pub status: Option<TokenStatus>,
+    /// Only this holder (external id).
+    pub holder: Option<String>,
+    /// Only tokens assigned to this location (by name), or to all locations.
+    pub location: Option<String>,
+}
+
+/// The verification state written after a successful check or a resync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyState {
+    /// Next expected HOTP counter.
+    pub counter: u64,
+    /// Last accepted TOTP step.
+    pub last_step: Option<u64>,
+    /// Learned drift in steps.
+    pub drift_steps: i64,
+}
+
+impl Conn<'_> {
+    /// Inserts a token.
+    pub fn token_add(&self, t: &NewToken<'_>) -> Result<Token, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO tokens (uid, product_id, serial, status, sealed_seed, counter,
+                                     drift_steps, created_at, updated_at, activated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,
+                         CASE WHEN ?4 = 'active' THEN ?8 END)",
+                rusqlite::params![
+                    t.uid,
+                    t.product_id,
+                    t.serial,
+                    t.status.as_str(),
+                    t.sealed_seed,
+                    from_u64(t.counter),
+                    t.drift_steps,
+                    t.now
+                ],
+            )
+            .map_err(|e| {
+                self.unique(e, || format!("token serial '{}' in this product", t.serial))
+            })?;
+        self.token_by_id(self.conn.last_insert_rowid())
+    }
+
+    /// Gets a token by row id.
+    pub fn token_by_id(&self, id: i64) -> Result<Token, StoreError> {
+        self.conn
+            .query_row(&format!("{SELECT} WHERE t.id = ?1"), [id], row)
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| StoreError::NotFound(format!("token #{id}")))
+    }
+
+    /// All tokens with this serial (one per product at most).
+    pub fn tokens_by_serial(&self, serial: &str) -> Result<Vec<Token>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{SELECT} WHERE t.serial = ?1 ORDER BY p.name"))
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([serial], row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Lists tokens.
+    pub fn token_list(&self, f: &TokenFilter) -> Result<Vec<Token>, StoreError> {
+        let sql = format!(
+            "{SELECT}
+             WHERE (?1 IS NULL OR p.name = ?1)
+               AND (?2 IS NULL OR t.status = ?2)
+               AND (?3 IS NULL OR h.ext_id = ?3)
+               AND (?4 IS NULL OR t.all_locations = 1 OR EXISTS (
+                     SELECT 1 FROM token_locations tl JOIN locations l ON l.id = tl.location_id
+                     WHERE tl.token_id = t.id AND l.name = ?4))
+             ORDER BY p.name, t.serial"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        stmt.query_map(
+            rusqlite::params![
+                f.product,
+                f.status.map(|s| s.as_str()),
+                f.holder,
+                f.location
+            ],
+            row,
+        )
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// Number of tokens.
+    pub fn token_count(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// The sealed seed of a token.
+    pub fn token_sealed_seed(&self, id: i64) -> Result<Vec<u8>, StoreError> {
+        self.conn
+            .query_row("SELECT sealed_seed FROM tokens WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| StoreError::NotFound(format!("token #{id}")))
+    }
+
+    /// Sets a token's status; activating stamps `activated_at` the first time.
+    pub fn token_set_status(
+        &self,
+        id: i64,
+        status: TokenStatus,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE tokens SET status = ?2, updated_at = ?3,
+                        activated_at = CASE WHEN ?2 = 'active' THEN coalesce(activated_at, ?3)
+                                            ELSE activated_at END
+                 WHERE id = ?1",
+                rusqlite::params![id, status.as_str(), now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Assigns a token to a holder (or none).
+    pub fn token_set_holder(
+        &self,
+        id: i64,
+        holder_id: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE tokens SET holder_id = ?2, updated_at = ?3 WHERE id = ?1",
+                rusqlite::params![id, holder_id, now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Lets a token verify at every location, or only its assigned ones.
+    pub fn token_set_all_locations(&self, id: i64, all: bool, now: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE tokens SET all_locations = ?2, updated_at = ?3 WHERE id = ?1",
+                rusqlite::params![id, all, now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Renames a token's serial.
+    pub fn token_rename(&self, id: i64, serial: &str, now: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE tokens SET serial = ?2, updated_at = ?3 WHERE id = ?1",
+                rusqlite::params![id, serial, now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.unique(e, || format!("token serial '{serial}' in this product")))
+    }
+
+    /// Writes the verification state after a success or resync.
+    pub fn token_set_verify_state(
+        &self,
+        id: i64,
+        s: VerifyState,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE tokens SET counter = ?2, last_step = ?3, drift_steps = ?4, updated_at = ?5
+                 WHERE id = ?1",
+                rusqlite::params![
+                    id,
+                    from_u64(s.counter),
+                    s.last_step.map(from_u64),
+                    s.drift_steps,
+                    now
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Deletes a token (its slots and assignments go with it).
+    pub fn token_delete(&self, id: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM tokens WHERE id = ?1", [id])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}
