@@ -1,0 +1,86 @@
+//! Shared helpers for binary tests: a temporary store and a command builder.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// A temporary station directory.
+pub struct Station {
+    pub dir: tempfile::TempDir,
+}
+
+impl Station {
+    /// A new, uninitialised directory.
+    pub fn empty() -> Station {
+        Station {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A directory with an initialised store (key file).
+    pub fn new() -> Station {
+        let s = Station::empty();
+        s.cmd(&["init"]).assert().success();
+        s
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("station.db")
+    }
+
+    pub fn key(&self) -> PathBuf {
+        self.dir.path().join("station.db.key")
+    }
+
+    /// `tokenstation --db <tmp> ARGS…` with a clean environment.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::cargo_bin("tokenstation").unwrap();
+        c.env_remove("TOKENSTATION_DB")
+            .env_remove("TOKENSTATION_KEY_FILE")
+            .env_remove("TOKENSTATION_PASSPHRASE")
+            .env_remove("TOKENSTATION_SECRET")
+            .env("TOKENSTATION_ACTOR", "tester")
+            .arg("--db")
+            .arg(self.db())
+            .args(args);
+        c
+    }
+
+    /// Runs and returns stdout; panics with stderr on failure.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs with --json and parses stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&a)).unwrap()
+    }
+
+    /// Runs, expects exit `code`, returns (stdout, stderr).
+    pub fn fails(&self, args: &[&str], code: i32) -> (String, String) {
+        let out = self.cmd(args).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: stdout {} stderr {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+}
+
+/// RFC 4226 / RFC 6238 SHA1 seed "12345678901234567890" in base32.
+pub const RFC_SEED_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
