@@ -1,5 +1,5 @@
 //! Shared helpers for binary tests: a temporary store and a command builder.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::new_without_default)]
 
 use std::path::PathBuf;
 
