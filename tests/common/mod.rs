@@ -1,5 +1,5 @@
 //! Shared helpers for binary tests: a temporary store and a command builder.
-#![allow(dead_code, clippy::unwrap_used, clippy::new_without_default)]
+#![allow(dead_code, clippy::unwrap_used, clippy::new_without_default, clippy::mod_module_files)]
 
 use std::path::PathBuf;
 
@@ -7,6 +7,7 @@ use assert_cmd::Command;
 
 /// A temporary station directory.
 pub struct Station {
+    /// The directory holding the store and its key file.
     pub dir: tempfile::TempDir,
 }
 
@@ -25,10 +26,12 @@ impl Station {
         s
     }
 
+    /// The store file.
     pub fn db(&self) -> PathBuf {
         self.dir.path().join("station.db")
     }
 
+    /// The default key file.
     pub fn key(&self) -> PathBuf {
         self.dir.path().join("station.db.key")
     }
