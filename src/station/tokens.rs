@@ -20,6 +20,16 @@ pub enum SeedInput {
     Generate,
 }
 
+/// One token of a batch.
+pub struct NewSeed {
+    /// Serial number.
+    pub serial: String,
+    /// Its seed.
+    pub seed: SeedInput,
+    /// Initial drift in steps (e.g. PSKC `TimeDrift`).
+    pub drift_steps: i64,
+}
+
 /// A code computed for a technician.
 #[derive(Debug, Clone, Serialize)]
 pub struct CodeNow {
@@ -105,8 +115,7 @@ fn check_uri_matches(uri: &KeyUri, p: &Product) -> Result<()> {
 }
 
 impl Station {
-    /// Registers a token under a product with its seed sealed. Returns the token and
-    /// whether the seed was generated here.
+    /// Registers a token under a product with its seed sealed.
     pub fn token_add(
         &mut self,
         serial: &str,
@@ -114,51 +123,83 @@ impl Station {
         seed: SeedInput,
         now: i64,
     ) -> Result<Token> {
-        let serial = serial.trim();
-        if serial.is_empty() || serial.chars().any(char::is_control) {
-            return Err(StationError::Input(
-                "serial is empty or has control characters".into(),
-            ));
-        }
+        let mut added = self.token_add_batch(
+            product,
+            vec![NewSeed {
+                serial: serial.to_string(),
+                seed,
+                drift_steps: 0,
+            }],
+            now,
+        )?;
+        added
+            .pop()
+            .ok_or_else(|| StationError::Input("nothing was added".into()))
+    }
+
+    /// Registers many tokens of one product in one transaction: all or none.
+    pub fn token_add_batch(
+        &mut self,
+        product: &str,
+        items: Vec<NewSeed>,
+        now: i64,
+    ) -> Result<Vec<Token>> {
         let key = self.key()?;
         let p = self.read().product_get(product)?;
-        let (secret, counter) = match seed {
-            SeedInput::Secret(s) => (s, 0),
-            SeedInput::Uri(u) => {
-                check_uri_matches(&u, &p)?;
-                (u.secret.clone(), u.counter)
+        let mut prepared = Vec::with_capacity(items.len());
+        for item in items {
+            let serial = item.serial.trim().to_string();
+            if serial.is_empty() || serial.chars().any(char::is_control) {
+                return Err(StationError::Input(format!(
+                    "serial '{}' is empty or has control characters",
+                    serial.escape_default()
+                )));
             }
-            SeedInput::Generate => {
-                let mut b = Zeroizing::new(vec![0u8; p.params.algorithm.natural_seed_len()]);
-                random_fill(&mut b)?;
-                (Secret::from_slice(&b), 0)
+            let (secret, counter) = match item.seed {
+                SeedInput::Secret(s) => (s, 0),
+                SeedInput::Uri(u) => {
+                    check_uri_matches(&u, &p)?;
+                    (u.secret.clone(), u.counter)
+                }
+                SeedInput::Generate => {
+                    let mut b = Zeroizing::new(vec![0u8; p.params.algorithm.natural_seed_len()]);
+                    random_fill(&mut b)?;
+                    (Secret::from_slice(&b), 0)
+                }
+            };
+            if secret.is_empty() {
+                return Err(StationError::Input(format!(
+                    "token {serial}: the seed is empty"
+                )));
             }
-        };
-        if secret.is_empty() {
-            return Err(StationError::Input("the seed is empty".into()));
+            let uid = new_uid()?;
+            let sealed = vault::seal(key, uid.as_bytes(), &secret)?;
+            prepared.push((serial, uid, sealed, counter, item.drift_steps));
         }
-        let uid = new_uid()?;
-        let sealed = vault::seal(key, uid.as_bytes(), &secret)?;
         self.write(|c, audit| {
-            let t = c.token_add(&NewToken {
-                uid: &uid,
-                product_id: p.id,
-                serial,
-                status: TokenStatus::Unverified,
-                sealed_seed: &sealed,
-                counter,
-                drift_steps: 0,
-                now,
-            })?;
-            audit.log(
-                c,
-                now,
-                "token.add",
-                &format!("token {serial}"),
-                None::<&()>,
-                Some(&t),
-            )?;
-            Ok(t)
+            let mut out = Vec::with_capacity(prepared.len());
+            for (serial, uid, sealed, counter, drift_steps) in &prepared {
+                let t = c.token_add(&NewToken {
+                    uid,
+                    product_id: p.id,
+                    serial,
+                    status: TokenStatus::Unverified,
+                    sealed_seed: sealed,
+                    counter: *counter,
+                    drift_steps: *drift_steps,
+                    now,
+                })?;
+                audit.log(
+                    c,
+                    now,
+                    "token.add",
+                    &format!("token {serial}"),
+                    None::<&()>,
+                    Some(&t),
+                )?;
+                out.push(t);
+            }
+            Ok(out)
         })
     }
 

@@ -1,5 +1,10 @@
 //! Shared helpers for binary tests: a temporary store and a command builder.
-#![allow(dead_code, clippy::unwrap_used, clippy::new_without_default, clippy::mod_module_files)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::new_without_default,
+    clippy::mod_module_files
+)]
 
 use std::path::PathBuf;
 
