@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod demo;
+pub mod engine;
 pub mod output;
 pub mod time;
 pub mod token;
@@ -80,6 +81,14 @@ pub enum Command {
     Holder(catalog::HolderCommand),
     /// Check a code typed from a token.
     Verify(verify::VerifyArgs),
+    /// Which tokens produced a code, at which steps of a time range.
+    Lookup(engine::LookupArgs),
+    /// The verification attempt log.
+    #[command(subcommand)]
+    Attempt(engine::AttemptCommand),
+    /// Rate limits, drift learning cap, resync and look-up bounds.
+    #[command(subcommand)]
+    Policy(engine::PolicyCommand),
     /// The append-only audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -177,6 +186,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Location(c) => catalog::location(&ctx, c),
         Command::Holder(c) => catalog::holder(&ctx, c),
         Command::Verify(a) => verify::run(&ctx, a),
+        Command::Lookup(a) => engine::lookup(&ctx, a),
+        Command::Attempt(c) => engine::attempt(&ctx, c),
+        Command::Policy(c) => engine::policy(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
         Command::Demo(a) => demo::run(a),
     }

@@ -2,9 +2,15 @@
 //! locations and tokens, compute and verify codes. Everything a face (CLI, TUI) does
 //! goes through here; this layer owns the rules, the store owns the SQL.
 
+pub mod backup;
 pub mod catalog;
 pub mod keys;
+pub mod limits;
+pub mod lookup;
+pub mod policy;
+pub mod resync;
 pub mod tokens;
+pub mod verdict;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +20,7 @@ use crate::store::{Conn, Store, StoreError, audit::NewAudit};
 use crate::vault::{MasterKey, VaultError, VaultHeader};
 
 pub use keys::KeySource;
-pub use verify::{Status, Verdict};
+pub use verdict::{Method, Status, Verdict};
 
 /// Errors of the station layer.
 #[derive(Debug, thiserror::Error)]

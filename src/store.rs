@@ -2,8 +2,10 @@
 //! versioned migrations. Every SQL statement of the program lives under this module;
 //! the rest of the program sees [`Store`], [`Conn`] and the records of [`crate::model`].
 
+pub mod attempts;
 pub mod audit;
 pub mod holders;
+pub mod limits;
 pub mod locations;
 pub mod meta;
 pub mod migrations;

@@ -345,6 +345,23 @@ pub enum LocationCommand {
         /// Location name.
         name: String,
     },
+    /// Let only some products verify at a location (`--clear` for all again).
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["product", "clear"])))]
+    Restrict {
+        /// Location name.
+        name: String,
+        /// An allowed product (repeat for more).
+        #[arg(long)]
+        product: Vec<String>,
+        /// Allow every product again.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Clear a location's failure count and cooldown after LIMIT_REACHED.
+    Unlock {
+        /// Location name.
+        name: String,
+    },
 }
 
 /// Runs a `location` subcommand.
@@ -387,14 +404,23 @@ pub fn location(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
                 location: Some(name.clone()),
                 ..Default::default()
             })?;
+            let products = c.location_product_names(l.id)?;
             if ctx.json {
                 let serials: Vec<&str> = tokens.iter().map(|t| t.serial.as_str()).collect();
                 return output::json(
-                    &serde_json::json!({"name": l.name, "tz": l.tz, "created_at": l.created_at, "tokens": serials}),
+                    &serde_json::json!({"name": l.name, "tz": l.tz, "created_at": l.created_at, "tokens": serials, "products": products}),
                 );
             }
             println!("location  {}", l.name);
             println!("tz        {}", l.tz);
+            println!(
+                "products  {}",
+                if products.is_empty() {
+                    "all".to_string()
+                } else {
+                    products.join(", ")
+                }
+            );
             println!("created   {}", rfc3339(l.created_at));
             println!(
                 "tokens    {}",
@@ -404,6 +430,41 @@ pub fn location(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        LocationCommand::Restrict {
+            name,
+            product,
+            clear,
+        } => {
+            let mut st = ctx.open()?;
+            let products = if clear { Vec::new() } else { product };
+            let now_allowed = st.location_restrict(&name, &products, now())?;
+            if ctx.json {
+                return output::json(&serde_json::json!({"name": name, "products": now_allowed}));
+            }
+            if now_allowed.is_empty() {
+                println!("location {name}: every product verifies here");
+            } else {
+                println!(
+                    "location {name}: only {} verify here",
+                    now_allowed.join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        LocationCommand::Unlock { name } => {
+            let mut st = ctx.open()?;
+            let cleared = st.location_unlock(&name, now())?;
+            if ctx.json {
+                return output::json(&serde_json::json!({"name": name, "cleared": cleared}));
+            }
+            let what = if cleared {
+                "failure count and cooldown cleared"
+            } else {
+                "was not limited"
+            };
+            println!("location {name}: {what}");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -83,6 +83,23 @@ pub enum TokenCommand {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Resynchronise a drifted token with two consecutive codes it shows.
+    Resync {
+        /// Token.
+        #[command(flatten)]
+        which: Which,
+        /// A code the token shows.
+        code1: String,
+        /// The next code it shows (press again, or wait one period).
+        code2: String,
+        /// Unix seconds or RFC 3339 [default: now].
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Clear a token's failure count and cooldown after LIMIT_REACHED.
+    Unlock(Which),
+    /// Make 10 one-time backup codes (XXXX-XXXX), shown once; replaces any old set.
+    BackupCodes(Which),
     /// Refuse a token until it is enabled again.
     Disable(Which),
     /// Accept a disabled or lost token again.
@@ -131,6 +148,9 @@ struct TokenOut<'a> {
     #[serde(flatten)]
     token: &'a Token,
     locations: Vec<String>,
+    backup_codes_left: u32,
+    failures: u32,
+    locked_until_ms: Option<i64>,
 }
 
 fn show(ctx: &Ctx, st: &crate::station::Station, t: &Token) -> anyhow::Result<ExitCode> {
@@ -139,10 +159,16 @@ fn show(ctx: &Ctx, st: &crate::station::Station, t: &Token) -> anyhow::Result<Ex
     } else {
         st.read().token_location_names(t.id)?
     };
+    let c = st.read();
+    let backup_codes_left = c.backup_codes_left(t.id)?;
+    let fails = c.fail_counter(crate::store::limits::Scope::Token(t.id))?;
     if ctx.json {
         return output::json(&TokenOut {
             token: t,
             locations,
+            backup_codes_left,
+            failures: fails.failures,
+            locked_until_ms: fails.locked_until_ms,
         });
     }
     println!("serial      {}", t.serial);
@@ -160,6 +186,15 @@ fn show(ctx: &Ctx, st: &crate::station::Station, t: &Token) -> anyhow::Result<Ex
     println!("drift       {} steps", t.drift_steps);
     println!("last step   {}", opt(&t.last_step));
     println!("counter     {}", t.counter);
+    println!("backup      {backup_codes_left} unused codes");
+    println!(
+        "failures    {}{}",
+        fails.failures,
+        fails
+            .locked_until_ms
+            .map(|ms| format!(", cooling down until {}", rfc3339(ms / 1000)))
+            .unwrap_or_default()
+    );
     println!("created     {}", rfc3339(t.created_at));
     println!(
         "activated   {}",
@@ -265,6 +300,55 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(EXIT_REJECTED)
             })
+        }
+        TokenCommand::Resync {
+            which,
+            code1,
+            code2,
+            at,
+        } => {
+            let at = at_or_now(at.as_deref())?;
+            let mut st = ctx.open_unlocked()?;
+            let v = st.token_resync(&which.serial, which.product.as_deref(), &code1, &code2, at)?;
+            super::verify::print_verdict(ctx, &v)?;
+            Ok(if v.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_REJECTED)
+            })
+        }
+        TokenCommand::Unlock(w) => {
+            let mut st = ctx.open()?;
+            let cleared = st.token_unlock(&w.serial, w.product.as_deref(), now())?;
+            if ctx.json {
+                return output::json(&serde_json::json!({"serial": w.serial, "cleared": cleared}));
+            }
+            println!(
+                "token {}: {}",
+                w.serial,
+                if cleared {
+                    "failure count and cooldown cleared"
+                } else {
+                    "was not limited"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::BackupCodes(w) => {
+            let mut st = ctx.open_unlocked()?;
+            let codes = st.token_backup_codes(&w.serial, w.product.as_deref(), now())?;
+            if ctx.json {
+                let list: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
+                return output::json(&serde_json::json!({"serial": w.serial, "codes": list}));
+            }
+            println!(
+                "backup codes for {} (each works once; they are shown only now):",
+                w.serial
+            );
+            for c in &codes {
+                println!("  {}", c.as_str());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         TokenCommand::Disable(w) => status(ctx, w, TokenStatus::Disabled),
         TokenCommand::Enable(w) => status(ctx, w, TokenStatus::Active),

@@ -138,3 +138,33 @@ impl Station {
         })
     }
 }
+
+impl Station {
+    /// Restricts a location to some products (empty: every product again). Audited.
+    pub fn location_restrict(
+        &mut self,
+        name: &str,
+        products: &[String],
+        now: i64,
+    ) -> Result<Vec<String>> {
+        self.write(|c, audit| {
+            let l = c.location_get(name)?;
+            let before = c.location_product_names(l.id)?;
+            let ids = products
+                .iter()
+                .map(|p| c.product_get(p).map(|p| p.id))
+                .collect::<Result<Vec<_>, _>>()?;
+            c.location_set_products(l.id, &ids)?;
+            let after = c.location_product_names(l.id)?;
+            audit.log(
+                c,
+                now,
+                "location.restrict",
+                &format!("location {name}"),
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(after)
+        })
+    }
+}

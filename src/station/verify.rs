@@ -1,112 +1,51 @@
-//! Verification of a code against a token: a verdict, never an error, for a wrong
-//! code (design.md §4). TOTP: window of ±skew steps centred on the learned drift,
-//! past preferred (RFC 6238 §5.2, §6); replay of a step at or before the last
-//! accepted one is refused (RFC 6238 §5.2). HOTP: look-ahead from the next counter,
-//! counter advanced only on success (RFC 4226 §7.2).
+//! The verification engine (RFC 4226 §7, RFC 6238 §5–6). TOTP: a window of ±skew steps
+//! centred on the token's learned drift, the past preferred on ties; a step at or
+//! before the last accepted one is `REPLAYED`. HOTP: look-ahead from the next counter,
+//! advanced only on success. Backup codes are recognised by their shape. The checks and
+//! the state update run in one IMMEDIATE transaction, so concurrent verifications of
+//! one code, in threads or processes, accept it exactly once.
 
-use serde::Serialize;
-
+use super::backup::{self, looks_like_backup_code};
+use super::limits;
+use super::policy::Policy;
 use super::tokens::find_token;
 use super::{Result, Station, StationError};
-use crate::model::{Product, Token, TokenStatus};
+use crate::model::{Location, Product, Token, TokenStatus};
 use crate::otp::{Code, Kind, OtpKey, Window, totp, window};
+use crate::store::Conn;
+use crate::store::attempts::Attempt;
+use crate::store::limits::Scope;
 use crate::store::tokens::VerifyState;
 
-/// Outcome vocabulary, also the `--json` `status` field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Status {
-    /// The code is right and was accepted.
-    Ok,
-    /// The code is wrong (or malformed).
-    InvalidCode,
-    /// The code was right but its step was already used.
-    Replayed,
-    /// Too many failures; retry later.
-    LimitReached,
-    /// No token with that serial.
-    UnknownToken,
-    /// The token has not proven a first code yet.
-    NotActivated,
-    /// The token is disabled, lost or retired.
-    Disabled,
-    /// The token may not be used at that location.
-    WrongLocation,
-}
+pub use super::verdict::{Method, Status, Verdict};
 
-impl Status {
-    /// Stable text form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "OK",
-            Status::InvalidCode => "INVALID_CODE",
-            Status::Replayed => "REPLAYED",
-            Status::LimitReached => "LIMIT_REACHED",
-            Status::UnknownToken => "UNKNOWN_TOKEN",
-            Status::NotActivated => "NOT_ACTIVATED",
-            Status::Disabled => "DISABLED",
-            Status::WrongLocation => "WRONG_LOCATION",
-        }
-    }
-}
-
-/// The answer to one verification.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Verdict {
-    /// Outcome.
-    pub status: Status,
-    /// Serial the code was checked against.
-    pub serial: String,
-    /// Matched step (TOTP) or counter (HOTP).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub step: Option<u64>,
-    /// Signed distance of the match from the expected step, before learning.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub offset: Option<i64>,
-    /// Learned drift in steps after this verification.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub drift_steps: Option<i64>,
-    /// For `LIMIT_REACHED`: milliseconds until the next attempt is accepted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub retry_after_ms: Option<u64>,
-}
-
-impl Verdict {
-    fn reject(status: Status, serial: &str) -> Verdict {
-        Verdict {
-            status,
-            serial: serial.to_string(),
-            step: None,
-            offset: None,
-            drift_steps: None,
-            retry_after_ms: None,
-        }
-    }
-}
-
-/// A match found by [`check_code`].
+/// A match found in the window.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Found {
+    /// The matched step or counter.
     pub step: u64,
+    /// Its distance from the step the clock should show (TOTP) or from the expected
+    /// counter (HOTP).
     pub offset: i64,
+    /// Already used.
     pub replayed: bool,
 }
 
-/// The expected TOTP step at `at` with the token's learned drift, or the next HOTP
-/// counter.
-pub(crate) fn centre(t: &Token, p: &Product, at: i64) -> Result<(u64, u64)> {
-    match p.params.kind {
-        Kind::Hotp => Ok((t.counter, t.counter)),
-        Kind::Totp => {
-            let now = totp::time_step(at, p.params.period, p.params.t0).ok_or_else(|| {
-                StationError::Input(format!("time {at} is before the product's T0"))
-            })?;
-            Ok((now, now.saturating_add_signed(t.drift_steps)))
-        }
-    }
+/// The step the host clock shows at `at`.
+pub(crate) fn host_step(p: &Product, at: i64) -> Result<u64> {
+    totp::time_step(at, p.params.period, p.params.t0).ok_or_else(|| {
+        StationError::Input(format!(
+            "time {at} is before the product's T0 ({})",
+            p.params.t0
+        ))
+    })
 }
 
-/// Searches the window for the code; marks a replay without accepting it.
+fn signed_diff(a: u64, b: u64) -> i64 {
+    (i128::from(a) - i128::from(b)).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+/// Searches the normal window for the code; marks a replay without accepting it.
 pub(crate) fn check_code(
     key: &OtpKey,
     t: &Token,
@@ -114,30 +53,107 @@ pub(crate) fn check_code(
     code: &Code,
     at: i64,
 ) -> Result<Option<Found>> {
-    let (expected, centre) = centre(t, p, at)?;
     let skew = u64::from(p.skew);
-    let win = match p.params.kind {
-        Kind::Hotp => Window::look_ahead(skew),
-        Kind::Totp => Window::symmetric(skew),
-    };
-    Ok(
-        window::search(key, p.params.digits, code, centre, win).map(|m| {
-            let replayed = match p.params.kind {
-                Kind::Totp => t.last_step.is_some_and(|last| m.step <= last),
-                Kind::Hotp => false,
-            };
-            Found {
-                step: m.step,
-                offset: m.step as i128 as i64 - expected as i128 as i64,
-                replayed,
+    match p.params.kind {
+        Kind::Totp => {
+            let now = host_step(p, at)?;
+            let centre = now.saturating_add_signed(t.drift_steps);
+            Ok(
+                window::search(key, p.params.digits, code, centre, Window::symmetric(skew)).map(
+                    |m| Found {
+                        step: m.step,
+                        offset: signed_diff(m.step, now),
+                        replayed: t.last_step.is_some_and(|last| m.step <= last),
+                    },
+                ),
+            )
+        }
+        Kind::Hotp => {
+            if let Some(m) = window::search(
+                key,
+                p.params.digits,
+                code,
+                t.counter,
+                Window::look_ahead(skew),
+            ) {
+                return Ok(Some(Found {
+                    step: m.step,
+                    offset: m.offset,
+                    replayed: false,
+                }));
             }
-        }),
-    )
+            // A code just behind the counter was accepted before: say so.
+            let behind = skew.min(t.counter);
+            let used = window::search_range(
+                key,
+                p.params.digits,
+                code,
+                t.counter - behind,
+                t.counter.saturating_sub(1),
+            );
+            Ok(used.last().filter(|_| t.counter > 0).map(|&s| Found {
+                step: s,
+                offset: signed_diff(s, t.counter),
+                replayed: true,
+            }))
+        }
+    }
+}
+
+/// The token state after accepting a match, with the learned drift capped.
+pub(crate) fn next_state(t: &Token, p: &Product, f: Found, policy: &Policy) -> (VerifyState, bool) {
+    match p.params.kind {
+        Kind::Hotp => (
+            VerifyState {
+                counter: f.step.saturating_add(1),
+                last_step: t.last_step,
+                drift_steps: 0,
+            },
+            false,
+        ),
+        Kind::Totp => {
+            let cap = i64::try_from(policy.max_drift_steps).unwrap_or(i64::MAX);
+            let drift = f.offset.clamp(-cap, cap);
+            (
+                VerifyState {
+                    counter: t.counter,
+                    last_step: Some(f.step),
+                    drift_steps: drift,
+                },
+                drift != f.offset || (cap > 0 && drift.abs() == cap),
+            )
+        }
+    }
+}
+
+/// Everything read before the transaction: the token, its product and its seed's key.
+struct Prepared {
+    token: Token,
+    product: Product,
+    key: OtpKey,
 }
 
 impl Station {
+    fn prepare(&self, serial: &str, product: Option<&str>) -> Result<Option<Prepared>> {
+        let token = match find_token(&self.read(), serial, product) {
+            Ok(t) => t,
+            Err(StationError::Input(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let product = self.read().product_by_id(token.product_id)?;
+        let secret = self.token_secret(&token)?;
+        let key = OtpKey::new(product.params.algorithm, &secret);
+        Ok(Some(Prepared {
+            token,
+            product,
+            key,
+        }))
+    }
+
     /// Verifies `code` for token `serial` at time `at`, optionally at a location.
-    /// With `record`, a success updates the token (replay guard, drift, counter).
+    /// With `record`, the attempt is logged and a success updates the token (replay
+    /// guard, drift, counter) and failures count toward rate limits; without it,
+    /// nothing changes.
     pub fn verify(
         &mut self,
         serial: &str,
@@ -146,80 +162,45 @@ impl Station {
         at: i64,
         record: bool,
     ) -> Result<Verdict> {
+        let loc = location.map(|n| self.read().location_get(n)).transpose()?;
+        let prepared = self.prepare(serial, None)?;
+        let policy = Policy::load(&self.read())?;
+        let backup_hash = match (&prepared, looks_like_backup_code(code)) {
+            (Some(p), true) => Some(backup::hash(self.key()?, &p.token.uid, code)),
+            _ => None,
+        };
         self.key()?;
-        let t = match find_token(&self.read(), serial, None) {
-            Ok(t) => t,
-            Err(StationError::Input(_)) => {
-                return Ok(Verdict::reject(Status::UnknownToken, serial));
+        self.write(|c, _| {
+            let v = decide(
+                c,
+                serial,
+                code,
+                loc.as_ref(),
+                at,
+                &policy,
+                prepared.as_ref(),
+                backup_hash.as_ref(),
+                record,
+            )?;
+            if record {
+                c.attempt_add(&Attempt {
+                    at,
+                    token_id: prepared.as_ref().map(|p| p.token.id),
+                    serial: serial.to_string(),
+                    location_id: loc.as_ref().map(|l| l.id),
+                    location: None,
+                    status: v.status.as_str().to_string(),
+                    method: v.method.as_str().to_string(),
+                    step: v.step,
+                    step_offset: v.offset,
+                })?;
             }
-            Err(e) => return Err(e),
-        };
-        match t.status {
-            TokenStatus::Active => {}
-            TokenStatus::Unverified => return Ok(Verdict::reject(Status::NotActivated, serial)),
-            _ => return Ok(Verdict::reject(Status::Disabled, serial)),
-        }
-        if let Some(name) = location {
-            let l = self.read().location_get(name)?;
-            if !t.all_locations && !self.read().token_at_location(t.id, l.id)? {
-                return Ok(Verdict::reject(Status::WrongLocation, serial));
-            }
-        }
-        let p = self.read().product_by_id(t.product_id)?;
-        let secret = self.token_secret(&t)?;
-        let key = OtpKey::new(p.params.algorithm, &secret);
-        let Some(code) = Code::parse(code) else {
-            return Ok(Verdict::reject(Status::InvalidCode, serial));
-        };
-        let found = self.write(|c, _| {
-            // Re-read inside the write lock: the replay check and the update are one
-            // transaction.
-            let t = c.token_by_id(t.id)?;
-            let found = check_code(&key, &t, &p, &code, at)?;
-            if let (Some(f), true) = (found, record)
-                && !f.replayed
-            {
-                c.token_set_verify_state(t.id, next_state(&t, &p, f), at)?;
-            }
-            Ok(found)
-        })?;
-        Ok(match found {
-            None => Verdict::reject(Status::InvalidCode, serial),
-            Some(f) if f.replayed => Verdict {
-                step: Some(f.step),
-                ..Verdict::reject(Status::Replayed, serial)
-            },
-            Some(f) => Verdict {
-                status: Status::Ok,
-                serial: serial.to_string(),
-                step: Some(f.step),
-                offset: Some(f.offset),
-                drift_steps: Some(next_state(&t, &p, f).drift_steps),
-                retry_after_ms: None,
-            },
+            Ok(v)
         })
     }
-}
 
-/// The token state after accepting a match.
-pub(crate) fn next_state(t: &Token, p: &Product, f: Found) -> VerifyState {
-    match p.params.kind {
-        Kind::Hotp => VerifyState {
-            counter: f.step.saturating_add(1),
-            last_step: t.last_step,
-            drift_steps: 0,
-        },
-        Kind::Totp => VerifyState {
-            counter: t.counter,
-            last_step: Some(f.step),
-            drift_steps: f.offset,
-        },
-    }
-}
-
-impl Station {
     /// Activates an unverified token with its first valid code (recorded like a
-    /// successful verification).
+    /// successful verification and audited).
     pub fn token_activate(
         &mut self,
         serial: &str,
@@ -227,44 +208,169 @@ impl Station {
         code: &str,
         at: i64,
     ) -> Result<Verdict> {
-        let t = find_token(&self.read(), serial, product)?;
-        if t.status != TokenStatus::Unverified {
+        let Some(prep) = self.prepare(serial, product)? else {
+            return Err(StationError::Input(format!(
+                "unknown token serial '{serial}' (see `tokenstation token list`)"
+            )));
+        };
+        if prep.token.status != TokenStatus::Unverified {
             return Err(StationError::Input(format!(
                 "token {serial} is {}, not unverified: nothing to activate",
-                t.status
+                prep.token.status
             )));
         }
-        let p = self.read().product_by_id(t.product_id)?;
-        let secret = self.token_secret(&t)?;
-        let key = OtpKey::new(p.params.algorithm, &secret);
-        let Some(code) = Code::parse(code) else {
-            return Ok(Verdict::reject(Status::InvalidCode, serial));
-        };
+        let policy = Policy::load(&self.read())?;
         self.write(|c, audit| {
-            let before = c.token_by_id(t.id)?;
-            let Some(f) = check_code(&key, &before, &p, &code, at)?.filter(|f| !f.replayed) else {
-                return Ok(Verdict::reject(Status::InvalidCode, serial));
+            let before = c.token_by_id(prep.token.id)?;
+            let found = match Code::parse(code) {
+                Some(code) => check_code(&prep.key, &before, &prep.product, &code, at)?,
+                None => None,
             };
-            let state = next_state(&before, &p, f);
-            c.token_set_verify_state(t.id, state, at)?;
-            c.token_set_status(t.id, TokenStatus::Active, at)?;
-            let after = c.token_by_id(t.id)?;
-            audit.log(
-                c,
+            let mut v = Verdict::new(Status::InvalidCode, serial, Method::Activate);
+            if let Some(f) = found.filter(|f| !f.replayed) {
+                let (state, capped) = next_state(&before, &prep.product, f, &policy);
+                c.token_set_verify_state(before.id, state, at)?;
+                c.token_set_status(before.id, TokenStatus::Active, at)?;
+                let after = c.token_by_id(before.id)?;
+                audit.log(
+                    c,
+                    at,
+                    "token.activate",
+                    &format!("token {serial}"),
+                    Some(&before),
+                    Some(&after),
+                )?;
+                v = Verdict {
+                    status: Status::Ok,
+                    step: Some(f.step),
+                    offset: Some(f.offset),
+                    drift_steps: Some(state.drift_steps),
+                    drift_capped: capped,
+                    ..v
+                };
+            }
+            c.attempt_add(&Attempt {
                 at,
-                "token.activate",
-                &format!("token {serial}"),
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(Verdict {
-                status: Status::Ok,
+                token_id: Some(before.id),
                 serial: serial.to_string(),
-                step: Some(f.step),
-                offset: Some(f.offset),
-                drift_steps: Some(state.drift_steps),
-                retry_after_ms: None,
-            })
+                location_id: None,
+                location: None,
+                status: v.status.as_str().to_string(),
+                method: v.method.as_str().to_string(),
+                step: v.step,
+                step_offset: v.offset,
+            })?;
+            Ok(v)
         })
     }
+}
+
+/// The decision, inside the write transaction. Failures count only when `record`.
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    c: &Conn<'_>,
+    serial: &str,
+    code: &str,
+    loc: Option<&Location>,
+    at: i64,
+    policy: &Policy,
+    prepared: Option<&Prepared>,
+    backup_hash: Option<&[u8; 32]>,
+    record: bool,
+) -> Result<Verdict> {
+    let now_ms = at.saturating_mul(1000);
+    let method = if backup_hash.is_some() {
+        Method::Backup
+    } else {
+        Method::Otp
+    };
+    let limited = |retry: u64| Verdict {
+        retry_after_ms: Some(retry),
+        ..Verdict::new(Status::LimitReached, serial, method)
+    };
+    let fail = |status: Status| -> Result<Verdict> {
+        if record {
+            if let Some(p) = prepared {
+                limits::fail(c, Scope::Token(p.token.id), policy, now_ms)?;
+            }
+            if let Some(l) = loc {
+                limits::fail(c, Scope::Location(l.id), policy, now_ms)?;
+            }
+        }
+        Ok(Verdict::new(status, serial, method))
+    };
+    if let Some(l) = loc
+        && let Some(retry) = limits::retry_after(c, Scope::Location(l.id), now_ms)?
+    {
+        return Ok(limited(retry));
+    }
+    let Some(p) = prepared else {
+        return fail(Status::UnknownToken);
+    };
+    if let Some(retry) = limits::retry_after(c, Scope::Token(p.token.id), now_ms)? {
+        return Ok(limited(retry));
+    }
+    // Fresh state under the write lock.
+    let t = c.token_by_id(p.token.id)?;
+    match t.status {
+        TokenStatus::Active => {}
+        TokenStatus::Unverified => return Ok(Verdict::new(Status::NotActivated, serial, method)),
+        _ => return Ok(Verdict::new(Status::Disabled, serial, method)),
+    }
+    if let Some(l) = loc
+        && (!(t.all_locations || c.token_at_location(t.id, l.id)?)
+            || !c.location_allows_product(l.id, t.product_id)?)
+    {
+        return Ok(Verdict::new(Status::WrongLocation, serial, method));
+    }
+    if let Some(h) = backup_hash {
+        let accepted = if record {
+            c.backup_code_use(t.id, h, at)?
+        } else {
+            c.backup_code_unused(t.id, h)?
+        };
+        if accepted {
+            if record {
+                succeed(c, &t, loc)?;
+            }
+            return Ok(Verdict {
+                backup_codes_left: Some(c.backup_codes_left(t.id)?),
+                ..Verdict::new(Status::Ok, serial, method)
+            });
+        }
+        return fail(Status::InvalidCode);
+    }
+    let Some(code) = Code::parse(code) else {
+        return fail(Status::InvalidCode);
+    };
+    match check_code(&p.key, &t, &p.product, &code, at)? {
+        None => fail(Status::InvalidCode),
+        Some(f) if f.replayed => Ok(Verdict {
+            step: Some(f.step),
+            offset: Some(f.offset),
+            ..Verdict::new(Status::Replayed, serial, method)
+        }),
+        Some(f) => {
+            let (state, capped) = next_state(&t, &p.product, f, policy);
+            if record {
+                c.token_set_verify_state(t.id, state, at)?;
+                succeed(c, &t, loc)?;
+            }
+            Ok(Verdict {
+                step: Some(f.step),
+                offset: Some(f.offset),
+                drift_steps: (p.product.params.kind == Kind::Totp).then_some(state.drift_steps),
+                drift_capped: capped,
+                ..Verdict::new(Status::Ok, serial, method)
+            })
+        }
+    }
+}
+
+fn succeed(c: &Conn<'_>, t: &Token, loc: Option<&Location>) -> Result<()> {
+    limits::succeed(c, Scope::Token(t.id))?;
+    if let Some(l) = loc {
+        limits::succeed(c, Scope::Location(l.id))?;
+    }
+    Ok(())
 }

@@ -101,14 +101,63 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 "#;
 
+/// Version 2: the verification engine's attempt log, failure counters, backup codes,
+/// per-location product restrictions and policy settings.
+const V2: &str = r#"
+-- One row per verification; never the code itself.
+CREATE TABLE attempts (
+    id          INTEGER PRIMARY KEY,
+    at          INTEGER NOT NULL,
+    token_id    INTEGER REFERENCES tokens (id) ON DELETE SET NULL,
+    serial      TEXT NOT NULL,
+    location_id INTEGER REFERENCES locations (id) ON DELETE SET NULL,
+    status      TEXT NOT NULL,
+    method      TEXT NOT NULL DEFAULT 'otp' CHECK (method IN ('otp', 'backup', 'resync', 'activate')),
+    step        INTEGER,
+    step_offset INTEGER
+);
+CREATE INDEX attempts_by_token ON attempts (token_id, at);
+CREATE INDEX attempts_by_location ON attempts (location_id, at);
+
+-- Consecutive failures and cooldowns, per token and per location.
+CREATE TABLE fail_counters (
+    scope        TEXT NOT NULL CHECK (scope IN ('token', 'location')),
+    scope_id     INTEGER NOT NULL,
+    failures     INTEGER NOT NULL DEFAULT 0,
+    lockouts     INTEGER NOT NULL DEFAULT 0,
+    locked_until INTEGER,
+    PRIMARY KEY (scope, scope_id)
+) WITHOUT ROWID;
+
+-- One-time backup codes, stored only as keyed hashes.
+CREATE TABLE backup_codes (
+    token_id INTEGER NOT NULL REFERENCES tokens (id) ON DELETE CASCADE,
+    hash     BLOB NOT NULL,
+    used_at  INTEGER,
+    PRIMARY KEY (token_id, hash)
+) WITHOUT ROWID;
+
+-- When a location has rows here, only these products verify there.
+CREATE TABLE location_products (
+    location_id INTEGER NOT NULL REFERENCES locations (id) ON DELETE CASCADE,
+    product_id  INTEGER NOT NULL REFERENCES products (id) ON DELETE CASCADE,
+    PRIMARY KEY (location_id, product_id)
+) WITHOUT ROWID;
+
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"#;
+
 /// The migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![M::up(V1), M::up(V2)])
 }
 
 /// Highest schema version this build knows.
 pub fn latest_version() -> i64 {
-    1
+    2
 }
 
 /// Brings the file to the latest version; refuses files from a newer build.

@@ -108,7 +108,8 @@ impl Conn<'_> {
     /// Gets a token by row id.
     pub fn token_by_id(&self, id: i64) -> Result<Token, StoreError> {
         self.conn
-            .query_row(&format!("{SELECT} WHERE t.id = ?1"), [id], row)
+            .prepare_cached(&format!("{SELECT} WHERE t.id = ?1"))
+            .and_then(|mut st| st.query_row([id], row))
             .optional()
             .map_err(|e| self.err(e))?
             .ok_or_else(|| StoreError::NotFound(format!("token #{id}")))
@@ -149,6 +150,27 @@ impl Conn<'_> {
         )
         .and_then(|rows| rows.collect())
         .map_err(|e| self.err(e))
+    }
+
+    /// Tokens with their sealed seeds (for look-ups over many tokens).
+    pub fn token_list_with_seeds(
+        &self,
+        f: &TokenFilter,
+    ) -> Result<Vec<(Token, Vec<u8>)>, StoreError> {
+        let tokens = self.token_list(f)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT sealed_seed FROM tokens WHERE id = ?1")
+            .map_err(|e| self.err(e))?;
+        tokens
+            .into_iter()
+            .map(|t| {
+                let sealed: Vec<u8> = stmt
+                    .query_row([t.id], |r| r.get(0))
+                    .map_err(|e| self.err(e))?;
+                Ok((t, sealed))
+            })
+            .collect()
     }
 
     /// Number of tokens.

@@ -30,6 +30,21 @@ impl MasterKey {
         &self.0
     }
 
+    /// A subkey for a named purpose: HMAC-SHA256(master, label) (the HKDF-Expand step
+    /// of RFC 5869 §2.3 with a one-block output), so the master key itself is used only
+    /// for sealing.
+    pub fn derive(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {
+        use hmac::{KeyInit, Mac};
+        let mut out = Zeroizing::new([0u8; 32]);
+        if let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(self.0.as_ref())
+        {
+            mac.update(label);
+            mac.update(&[1]);
+            out.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        out
+    }
+
     /// Derives the key from a passphrase with Argon2id.
     pub fn from_passphrase(passphrase: &[u8], p: &Argon2Params) -> Result<Self, VaultError> {
         if passphrase.is_empty() {
@@ -89,6 +104,22 @@ mod tests {
         assert!(MasterKey::from_key_file("nope").is_err());
         assert!(MasterKey::from_key_file("tokenstation-master-key v1\nabcd\n").is_err());
         assert!(format!("{k:?}").contains("REDACTED"));
+    }
+
+    #[test]
+    fn derive_is_hkdf_expand_one_block() {
+        // RFC 5869 A.1's PRK as the key, info "f0..f9", L = 32: first 32 bytes of OKM.
+        let prk = data_encoding::HEXLOWER
+            .decode(b"077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5")
+            .unwrap();
+        let k = MasterKey(Zeroizing::new(prk.try_into().unwrap()));
+        let info = data_encoding::HEXLOWER
+            .decode(b"f0f1f2f3f4f5f6f7f8f9")
+            .unwrap();
+        assert_eq!(
+            data_encoding::HEXLOWER.encode(k.derive(&info).as_ref()),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+        );
     }
 
     #[test]

@@ -1,0 +1,177 @@
+//! Verification-engine commands besides `verify`: `lookup`, `attempt list`, `policy`.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::Ctx;
+use super::output::{self, opt, table};
+use super::time::{now, parse_time, rfc3339};
+use crate::store::attempts::AttemptFilter;
+
+/// `lookup` options.
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// The code to look for.
+    pub code: String,
+    /// Only tokens usable at this location.
+    #[arg(long)]
+    pub location: Option<String>,
+    /// Start of the time range (Unix seconds or RFC 3339) [default: an hour ago].
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the time range [default: now].
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+/// Runs `lookup`.
+pub fn lookup(ctx: &Ctx, a: LookupArgs) -> anyhow::Result<ExitCode> {
+    let to =
+        a.to.as_deref()
+            .map(parse_time)
+            .transpose()?
+            .unwrap_or_else(now);
+    let from = a
+        .from
+        .as_deref()
+        .map(parse_time)
+        .transpose()?
+        .unwrap_or(to - 3600);
+    let st = ctx.open_unlocked()?;
+    let r = st.lookup(&a.code, a.location.as_deref(), from, to)?;
+    if ctx.json {
+        return output::json(&r);
+    }
+    let rows: Vec<Vec<String>> = r
+        .hits
+        .iter()
+        .map(|h| {
+            vec![
+                h.serial.clone(),
+                h.product.clone(),
+                h.step.to_string(),
+                rfc3339(h.valid_from),
+                rfc3339(h.valid_to),
+            ]
+        })
+        .collect();
+    table(&["SERIAL", "PRODUCT", "STEP", "FROM", "TO"], &rows);
+    println!(
+        "searched {} tokens, {} codes, {} to {}",
+        r.tokens_searched,
+        r.codes_computed,
+        rfc3339(from),
+        rfc3339(to)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `attempt` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AttemptCommand {
+    /// List verification attempts, newest first (codes are never stored).
+    List {
+        /// Only this serial.
+        #[arg(long)]
+        serial: Option<String>,
+        /// Only this location.
+        #[arg(long)]
+        location: Option<String>,
+        /// From this time.
+        #[arg(long)]
+        from: Option<String>,
+        /// Before this time.
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+/// Runs an `attempt` subcommand.
+pub fn attempt(ctx: &Ctx, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
+    let AttemptCommand::List {
+        serial,
+        location,
+        from,
+        to,
+        limit,
+    } = cmd;
+    let f = AttemptFilter {
+        serial,
+        location,
+        from: from.as_deref().map(parse_time).transpose()?,
+        to: to.as_deref().map(parse_time).transpose()?,
+        limit: Some(limit),
+    };
+    let st = ctx.open()?;
+    let list = st.read().attempt_list(&f)?;
+    if ctx.json {
+        return output::json(&list);
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|a| {
+            vec![
+                rfc3339(a.at),
+                a.serial.clone(),
+                opt(&a.location),
+                a.status.clone(),
+                a.method.clone(),
+                opt(&a.step_offset),
+            ]
+        })
+        .collect();
+    table(
+        &["AT", "SERIAL", "LOCATION", "STATUS", "METHOD", "OFFSET"],
+        &rows,
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `policy` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Show the policy in force and what each key means.
+    Show,
+    /// Set one key (see `policy show`).
+    Set {
+        /// Key, e.g. limit.max_failures.
+        key: String,
+        /// Value.
+        value: String,
+    },
+}
+
+/// Runs a `policy` subcommand.
+pub fn policy(ctx: &Ctx, cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
+    let p = match cmd {
+        PolicyCommand::Show => ctx.open()?.policy()?,
+        PolicyCommand::Set { key, value } => ctx.open()?.policy_set(&key, &value, now())?,
+    };
+    if ctx.json {
+        return output::json(&p);
+    }
+    let v = serde_json::to_value(&p)?;
+    let field = |k: &str| -> &'static str {
+        match k {
+            "limit.max_failures" => "max_failures",
+            "limit.location_max_failures" => "location_max_failures",
+            "limit.cooldown_s" => "cooldown_s",
+            "limit.cooldown_growth" => "cooldown_growth",
+            "limit.cooldown_max_s" => "cooldown_max_s",
+            "drift.max_learned_steps" => "max_drift_steps",
+            "resync.totp_window_s" => "resync_totp_window_s",
+            "resync.hotp_window" => "resync_hotp_window",
+            _ => "lookup_max_codes",
+        }
+    };
+    let rows: Vec<Vec<String>> = crate::station::policy::KEYS
+        .iter()
+        .map(|(k, help)| vec![k.to_string(), v[field(k)].to_string(), help.to_string()])
+        .collect();
+    table(&["KEY", "VALUE", "MEANING"], &rows);
+    Ok(ExitCode::SUCCESS)
+}

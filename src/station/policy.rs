@@ -1,0 +1,204 @@
+//! Verification policy: rate limits, drift learning cap, resync and look-up bounds.
+//! Defaults follow SuperTokens (5 failures, 15 min cooldown) and privacyIDEA (HOTP sync
+//! window 1000); each can be changed per store with `policy set`.
+
+use serde::Serialize;
+
+use super::{Result, StationError};
+use crate::store::Conn;
+
+/// The policy in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Policy {
+    /// Consecutive failures of one token before it cools down.
+    pub max_failures: u32,
+    /// Consecutive failures at one location (any token) before it cools down.
+    pub location_max_failures: u32,
+    /// Cooldown in seconds.
+    pub cooldown_s: u64,
+    /// Each further lockout multiplies the cooldown by this (1 = fixed).
+    pub cooldown_growth: f64,
+    /// Longest cooldown in seconds, however often it grew.
+    pub cooldown_max_s: u64,
+    /// Largest drift in steps learned automatically; beyond it, resync.
+    pub max_drift_steps: u64,
+    /// TOTP resync search, seconds each side of now.
+    pub resync_totp_window_s: u64,
+    /// HOTP resync search, counters ahead.
+    pub resync_hotp_window: u64,
+    /// Largest look-up, in codes computed (tokens × steps).
+    pub lookup_max_codes: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            max_failures: 5,
+            location_max_failures: 5,
+            cooldown_s: 900,
+            cooldown_growth: 1.0,
+            cooldown_max_s: 86_400,
+            max_drift_steps: 20,
+            resync_totp_window_s: 86_400,
+            resync_hotp_window: 1000,
+            lookup_max_codes: 1_000_000_000,
+        }
+    }
+}
+
+/// One year in seconds: the widest TOTP resync search allowed.
+const YEAR_S: u64 = 365 * 86_400;
+
+/// The settable keys, with what they mean.
+pub const KEYS: &[(&str, &str)] = &[
+    (
+        "limit.max_failures",
+        "consecutive failures of a token before LIMIT_REACHED (1-1000)",
+    ),
+    (
+        "limit.location_max_failures",
+        "consecutive failures at a location before LIMIT_REACHED (1-100000)",
+    ),
+    ("limit.cooldown_s", "cooldown in seconds (1-86400)"),
+    (
+        "limit.cooldown_growth",
+        "multiplier per further lockout, 1 = fixed (1-10)",
+    ),
+    (
+        "limit.cooldown_max_s",
+        "longest cooldown in seconds (1-31536000)",
+    ),
+    (
+        "drift.max_learned_steps",
+        "largest drift learned automatically, in steps (0-100000)",
+    ),
+    (
+        "resync.totp_window_s",
+        "TOTP resync search, seconds each side of now (60-31536000)",
+    ),
+    (
+        "resync.hotp_window",
+        "HOTP resync search, counters ahead (1-1000000)",
+    ),
+    (
+        "lookup.max_codes",
+        "largest look-up in codes computed (1000-100000000000)",
+    ),
+];
+
+fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+    key: &str,
+    v: &str,
+    lo: T,
+    hi: T,
+) -> Result<T> {
+    let n: T = v
+        .parse()
+        .map_err(|_| StationError::Input(format!("policy {key}: '{v}' is not a number")))?;
+    if n < lo || n > hi {
+        return Err(StationError::Input(format!(
+            "policy {key}: {v} is outside {lo}..={hi}"
+        )));
+    }
+    Ok(n)
+}
+
+impl Policy {
+    /// Applies one `key = value`, validating it.
+    pub fn apply(&mut self, key: &str, v: &str) -> Result<()> {
+        match key {
+            "limit.max_failures" => self.max_failures = parse(key, v, 1, 1000)?,
+            "limit.location_max_failures" => {
+                self.location_max_failures = parse(key, v, 1, 100_000)?
+            }
+            "limit.cooldown_s" => self.cooldown_s = parse(key, v, 1, 86_400)?,
+            "limit.cooldown_growth" => self.cooldown_growth = parse(key, v, 1.0, 10.0)?,
+            "limit.cooldown_max_s" => self.cooldown_max_s = parse(key, v, 1, YEAR_S)?,
+            "drift.max_learned_steps" => self.max_drift_steps = parse(key, v, 0, 100_000)?,
+            "resync.totp_window_s" => self.resync_totp_window_s = parse(key, v, 60, YEAR_S)?,
+            "resync.hotp_window" => self.resync_hotp_window = parse(key, v, 1, 1_000_000)?,
+            "lookup.max_codes" => self.lookup_max_codes = parse(key, v, 1000, 100_000_000_000)?,
+            _ => {
+                let names: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
+                return Err(StationError::Input(format!(
+                    "unknown policy key '{key}': use one of {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The policy stored in the store, over the defaults.
+    pub fn load(c: &Conn<'_>) -> Result<Policy> {
+        let mut p = Policy::default();
+        for (k, v) in c.setting_list()? {
+            p.apply(&k, &v)?;
+        }
+        Ok(p)
+    }
+
+    /// Cooldown in milliseconds after `lockouts` earlier lockouts.
+    pub fn cooldown_ms(&self, lockouts: u32) -> i64 {
+        let grown = self.cooldown_s as f64 * self.cooldown_growth.powi(lockouts.min(64) as i32);
+        let s = grown.min(self.cooldown_max_s as f64).max(1.0);
+        (s * 1000.0) as i64
+    }
+}
+
+impl super::Station {
+    /// The policy in force.
+    pub fn policy(&self) -> Result<Policy> {
+        Policy::load(&self.read())
+    }
+
+    /// Sets one policy key (validated, audited).
+    pub fn policy_set(&mut self, key: &str, value: &str, now: i64) -> Result<Policy> {
+        let mut p = self.policy()?;
+        let before = p.clone();
+        p.apply(key, value)?;
+        self.write(|c, audit| {
+            c.setting_set(key, value.trim())?;
+            audit.log(
+                c,
+                now,
+                "policy.set",
+                &format!("policy {key}"),
+                Some(&before),
+                Some(&p),
+            )
+        })?;
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_validates() {
+        let mut p = Policy::default();
+        p.apply("limit.max_failures", "3").unwrap();
+        assert_eq!(p.max_failures, 3);
+        assert!(p.apply("limit.max_failures", "0").is_err());
+        assert!(p.apply("limit.max_failures", "x").is_err());
+        assert!(p.apply("resync.totp_window_s", "31536001").is_err());
+        assert!(
+            p.apply("nope", "1")
+                .unwrap_err()
+                .to_string()
+                .contains("limit.max_failures")
+        );
+    }
+
+    #[test]
+    fn cooldown_grows_and_caps() {
+        let mut p = Policy::default();
+        assert_eq!(p.cooldown_ms(0), 900_000);
+        assert_eq!(p.cooldown_ms(5), 900_000);
+        p.cooldown_growth = 2.0;
+        assert_eq!(p.cooldown_ms(1), 1_800_000);
+        assert_eq!(p.cooldown_ms(20), 86_400_000);
+    }
+}

@@ -1,0 +1,103 @@
+//! The attempt log: one row per verification (time, token, location, status, step
+//! offset), never the code.
+
+use super::{Conn, StoreError, from_u64, to_u64};
+
+/// One attempt to record or read back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Attempt {
+    /// Unix seconds.
+    pub at: i64,
+    /// Token row, when the serial was known.
+    #[serde(skip)]
+    pub token_id: Option<i64>,
+    /// Serial as presented.
+    pub serial: String,
+    /// Location row, when given.
+    #[serde(skip)]
+    pub location_id: Option<i64>,
+    /// Location name (filled when reading).
+    pub location: Option<String>,
+    /// Verdict status (`OK`, `INVALID_CODE`, …).
+    pub status: String,
+    /// `otp`, `backup`, `resync` or `activate`.
+    pub method: String,
+    /// Matched step or counter.
+    pub step: Option<u64>,
+    /// Signed offset of the match from the expected step.
+    pub step_offset: Option<i64>,
+}
+
+/// Filter for reading attempts.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptFilter {
+    /// Only this serial.
+    pub serial: Option<String>,
+    /// Only this location name.
+    pub location: Option<String>,
+    /// Only at or after this time.
+    pub from: Option<i64>,
+    /// Only before this time.
+    pub to: Option<i64>,
+    /// At most this many, newest first.
+    pub limit: Option<u32>,
+}
+
+impl Conn<'_> {
+    /// Records an attempt.
+    pub fn attempt_add(&self, a: &Attempt) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO attempts (at, token_id, serial, location_id, status, method, step, step_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(rusqlite::params![
+                    a.at,
+                    a.token_id,
+                    a.serial,
+                    a.location_id,
+                    a.status,
+                    a.method,
+                    a.step.map(from_u64),
+                    a.step_offset
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Reads attempts, newest first.
+    pub fn attempt_list(&self, f: &AttemptFilter) -> Result<Vec<Attempt>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a.at, a.token_id, a.serial, a.location_id, l.name, a.status, a.method,
+                        a.step, a.step_offset
+                 FROM attempts a LEFT JOIN locations l ON l.id = a.location_id
+                 WHERE (?1 IS NULL OR a.serial = ?1) AND (?2 IS NULL OR l.name = ?2)
+                   AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4)
+                 ORDER BY a.id DESC LIMIT ?5",
+            )
+            .map_err(|e| self.err(e))?;
+        let limit = f.limit.map(i64::from).unwrap_or(-1);
+        stmt.query_map(
+            rusqlite::params![f.serial, f.location, f.from, f.to, limit],
+            |r| {
+                Ok(Attempt {
+                    at: r.get(0)?,
+                    token_id: r.get(1)?,
+                    serial: r.get(2)?,
+                    location_id: r.get(3)?,
+                    location: r.get(4)?,
+                    status: r.get(5)?,
+                    method: r.get(6)?,
+                    step: r.get::<_, Option<i64>>(7)?.map(to_u64),
+                    step_offset: r.get(8)?,
+                })
+            },
+        )
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+}
