@@ -2,6 +2,8 @@
 //! concurrency across threads and processes), HOTP, resync, rate limits, backup codes,
 //! location policy, the attempt log and look-ups.
 
+#![allow(clippy::unwrap_used)]
+
 use std::sync::{Arc, Barrier};
 
 use tokenstation::model::Product;
