@@ -82,8 +82,38 @@ pub struct Store {
 
 /// A connection or transaction to run queries on. Methods live in the submodules.
 pub struct Conn<'a> {
-    conn: &'a Connection,
+    conn: Sql<'a>,
     path: &'a Path,
+}
+
+/// The connection as the query modules use it: every statement is prepared once per
+/// connection and cached, so hot paths (verification) do not re-parse SQL.
+struct Sql<'a>(&'a Connection);
+
+impl Sql<'_> {
+    fn prepare(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+        self.0.prepare_cached(sql)
+    }
+
+    fn prepare_cached(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+        self.0.prepare_cached(sql)
+    }
+
+    fn execute<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.0.prepare_cached(sql)?.execute(params)
+    }
+
+    fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.0.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    fn last_insert_rowid(&self) -> i64 {
+        self.0.last_insert_rowid()
+    }
 }
 
 impl Store {
@@ -152,7 +182,7 @@ impl Store {
     /// Reads outside a transaction (each statement sees a consistent snapshot).
     pub fn read(&self) -> Conn<'_> {
         Conn {
-            conn: &self.conn,
+            conn: Sql(&self.conn),
             path: &self.path,
         }
     }
@@ -173,7 +203,7 @@ impl Store {
                 source,
             })?;
         let out = f(&Conn {
-            conn: &tx,
+            conn: Sql(&tx),
             path: &path,
         })?;
         tx.commit().map_err(|source| StoreError::Sqlite {
