@@ -36,7 +36,7 @@ impl Code {
     }
 
     /// Number of digits typed.
-    pub fn len(&self) -> u8 {
+    pub fn digit_count(&self) -> u8 {
         self.len
     }
 
@@ -64,8 +64,8 @@ mod tests {
 
     #[test]
     fn parse_forms() {
-        assert_eq!(Code::parse("012345").unwrap().len(), 6);
-        assert_eq!(Code::parse(" 123 456 ").unwrap().len(), 6);
+        assert_eq!(Code::parse("012345").unwrap().digit_count(), 6);
+        assert_eq!(Code::parse(" 123 456 ").unwrap().digit_count(), 6);
         assert!(Code::parse("").is_none());
         assert!(Code::parse("12a456").is_none());
         assert!(Code::parse("12345678901").is_none());
