@@ -53,7 +53,7 @@ fn bench(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("pskc_import");
     g.sample_size(10);
-    g.measurement_time(Duration::from_secs(20));
+    g.measurement_time(Duration::from_secs(30));
     g.throughput(Throughput::Elements(KEYS as u64));
     g.bench_function("parse_100k_totp_psk", |b| {
         b.iter(|| {

@@ -330,3 +330,55 @@ fn asymmetric_is_refused_with_advice() {
         "asymmetric PSKC is not supported; ask the vendor for a pre-shared-key or password-protected file"
     );
 }
+
+/// Files written by python-pskc 1.4 (the dev-time oracle): AES-256-CBC, AES key wrap
+/// with RFC 5649 padding, PBKDF2; two keys each, the RFC 4226 seed.
+#[test]
+fn python_pskc_files() {
+    let key32: Vec<u8> = (0u8..32).collect();
+    let key16: Vec<u8> = (0u8..16).collect();
+    let cases = [
+        (
+            include_str!("fixtures/pskc/python-pskc-aes256-cbc.pskcxml"),
+            PskcKeys {
+                psk: Some(Zeroizing::new(key32)),
+                password: None,
+            },
+        ),
+        (
+            include_str!("fixtures/pskc/python-pskc-kw-aes128.pskcxml"),
+            PskcKeys {
+                psk: Some(Zeroizing::new(key16.clone())),
+                password: None,
+            },
+        ),
+        (
+            include_str!("fixtures/pskc/python-pskc-pbkdf2.pskcxml"),
+            password("verysecure"),
+        ),
+    ];
+    for (xml, keys) in cases {
+        let recs = parse_pskc(xml, &keys, MacCheck::Strict).unwrap();
+        assert_eq!(recs.len(), 2);
+        let a = recs[0].as_ref().unwrap();
+        assert_eq!(a.secret.expose(), RFC4226_SEED);
+        assert!(a.warnings.is_empty(), "{:?}", a.warnings);
+        assert_eq!((a.params.kind, a.counter), (Kind::Hotp, 5));
+        assert_eq!(a.serial.as_deref(), Some("70000001"));
+        assert_eq!(a.manufacturer.as_deref(), Some("python-pskc"));
+        let b = recs[1].as_ref().unwrap();
+        assert_eq!(b.secret.expose(), RFC4226_SEED);
+        assert_eq!(
+            (b.params.kind, b.params.digits, b.drift_steps),
+            (Kind::Totp, Digits::EIGHT, -1)
+        );
+    }
+    // Key wrap under a wrong key fails its integrity check: a wrong-key error.
+    let kw = include_str!("fixtures/pskc/python-pskc-kw-aes128.pskcxml");
+    let wrong = PskcKeys {
+        psk: Some(Zeroizing::new(vec![1; 16])),
+        password: None,
+    };
+    let e = parse_pskc(kw, &wrong, MacCheck::Strict).unwrap_err();
+    assert!(matches!(e, ImportError::WrongKey { .. }), "{e}");
+}

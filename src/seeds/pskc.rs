@@ -373,7 +373,11 @@ impl<'k> Context<'k> {
                     }
                 }
             }
-            (Some(_), None) => warnings.push(format!("{place}: {field} has no ValueMAC")),
+            // Key wrap carries its own integrity check (RFC 3394 §2.2.3).
+            (Some(_), None) if !matches!(cipher_of(ev, field, place)?, Cipher::AesKw(_)) => {
+                warnings.push(format!("{place}: {field} has no ValueMAC"))
+            }
+            (Some(_), None) => {}
             (None, _) => {}
         }
         let plain = self.decrypt(ev, field, place);

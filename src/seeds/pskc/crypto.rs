@@ -150,34 +150,54 @@ pub fn cbc_encrypt(key: &[u8], iv: &[u8; 16], plain: &[u8]) -> Result<Vec<u8>, D
 /// The default initial value of RFC 3394 §2.2.3.1.
 const KW_IV: [u8; 8] = [0xA6; 8];
 
-/// RFC 3394 §2.2.2 key unwrap (index-based form).
+/// RFC 3394 §2.2.2 key unwrap (index-based form), also accepting the padded variant
+/// of RFC 5649 (alternative IV `A65959A6` ‖ length), which python-pskc writes for
+/// values that are not whole 8-byte blocks.
 fn kw_unwrap(kek: &[u8], data: &[u8]) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-    if data.len() < 24 || !data.len().is_multiple_of(8) {
+    if data.len() < 16 || !data.len().is_multiple_of(8) {
         return Err(DecryptError::Length);
     }
-    let n = data.len() / 8 - 1;
     let mut a = [0u8; 8];
-    a.copy_from_slice(&data[..8]);
-    let mut r = Zeroizing::new(data[8..].to_vec());
-    let mut block = Zeroizing::new([0u8; 16]);
-    for j in (0..6).rev() {
-        for i in (1..=n).rev() {
-            let t = (n * j + i) as u64;
-            for (x, y) in a.iter_mut().zip(t.to_be_bytes()) {
-                *x ^= y;
+    let mut r;
+    if data.len() == 16 {
+        // RFC 5649 §4.2: a single block is plain AES.
+        let mut block = Zeroizing::new([0u8; 16]);
+        block.copy_from_slice(data);
+        aes_block(kek, &mut block, false)?;
+        a.copy_from_slice(&block[..8]);
+        r = Zeroizing::new(block[8..].to_vec());
+    } else {
+        let n = data.len() / 8 - 1;
+        a.copy_from_slice(&data[..8]);
+        r = Zeroizing::new(data[8..].to_vec());
+        let mut block = Zeroizing::new([0u8; 16]);
+        for j in (0..6).rev() {
+            for i in (1..=n).rev() {
+                let t = (n * j + i) as u64;
+                for (x, y) in a.iter_mut().zip(t.to_be_bytes()) {
+                    *x ^= y;
+                }
+                block[..8].copy_from_slice(&a);
+                block[8..].copy_from_slice(&r[(i - 1) * 8..i * 8]);
+                aes_block(kek, &mut block, false)?;
+                a.copy_from_slice(&block[..8]);
+                r[(i - 1) * 8..i * 8].copy_from_slice(&block[8..]);
             }
-            block[..8].copy_from_slice(&a);
-            block[8..].copy_from_slice(&r[(i - 1) * 8..i * 8]);
-            aes_block(kek, &mut block, false)?;
-            a.copy_from_slice(&block[..8]);
-            r[(i - 1) * 8..i * 8].copy_from_slice(&block[8..]);
+        }
+        if data.len() > 16 && bool::from(a.ct_eq(&KW_IV)) {
+            return Ok(r);
         }
     }
-    if a.ct_eq(&KW_IV).into() {
-        Ok(r)
-    } else {
-        Err(DecryptError::Padding)
+    // RFC 5649 §3: A = A65959A6 ‖ 32-bit message length, zero padding after it.
+    if a[..4] != [0xA6, 0x59, 0x59, 0xA6] {
+        return Err(DecryptError::Padding);
     }
+    let mli = u32::from_be_bytes([a[4], a[5], a[6], a[7]]) as usize;
+    if mli == 0 || mli > r.len() || r.len() - mli >= 8 || r[mli..].iter().any(|&b| b != 0) {
+        return Err(DecryptError::Padding);
+    }
+    r.truncate(mli);
+    Ok(r)
 }
 
 /// RFC 3394 §2.2.1 key wrap (index-based form); tests build key-wrap files with it.
