@@ -6,7 +6,7 @@
 //! and TOTP of draft-hoyer-keyprov-pskc-algorithm-profiles (`…pskc#totp`, and `…pskc:totp`
 //! as seen in the wild). Asymmetric key transport (§6.3) is refused with a clear message.
 //!
-//! The file is read as a stream, one `KeyPackage` at a time ([`xml`]), so 100,000 keys
+//! The file is read as a stream, one `KeyPackage` at a time (module `xml`), so 100,000 keys
 //! cost little more memory than the file itself.
 
 mod crypto;

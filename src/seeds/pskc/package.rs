@@ -2,6 +2,11 @@
 //! algorithm URI, `AlgorithmParameters` (`Suite`, `ResponseFormat`), `Issuer`,
 //! `FriendlyName` and `Data` (`Secret`, `Counter`, `Time`, `TimeInterval`,
 //! `TimeDrift`).
+//!
+//! `Time` is read as the TOTP time origin T0 in Unix seconds (RFC 6238 §4.1) and
+//! written back the same way; RFC 6030 §4.3.3 leaves its meaning to the algorithm
+//! profile, and python-pskc calls it a time offset. `TimeDrift` is in time steps
+//! (RFC 6030, libpskc); privacyIDEA writes seconds there, so its files need care.
 
 use zeroize::Zeroizing;
 
