@@ -2,6 +2,7 @@
 pub mod cli;
 pub mod model;
 pub mod otp;
+pub mod seeds;
 pub mod station;
 pub mod store;
 pub mod vault;

@@ -1,0 +1,309 @@
+//! A streaming reader that hands out the children of the PSKC `KeyContainer` one at a
+//! time as small owned trees, so a file with 100,000 key packages never sits in memory
+//! as one DOM (RFC 6030 §4: the container is a flat list of `KeyPackage`s after the
+//! optional `EncryptionKey` and `MACMethod`).
+//!
+//! Elements are matched by local name: vendors use every prefix, and some the wrong
+//! namespace (python-pskc #4); the root's namespace is still checked.
+
+use quick_xml::NsReader;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use zeroize::Zeroizing;
+
+use super::super::record::ImportError;
+
+/// The PSKC namespace of RFC 6030 §12.1 (drafts appended versions such as `:1.0`).
+pub(crate) const PSKC_NS: &str = "urn:ietf:params:xml:ns:keyprov:pskc";
+
+/// One element: local name, attributes (local names), text and children.
+#[derive(Debug, Default)]
+pub(crate) struct Element {
+    /// Local name, without prefix.
+    pub name: String,
+    /// Attributes by local name, values unescaped.
+    pub attrs: Vec<(String, String)>,
+    /// Concatenated character data, unescaped; wiped on drop (it may hold seeds).
+    pub text: Zeroizing<String>,
+    /// Child elements in document order.
+    pub children: Vec<Element>,
+    /// 1-based line of the start tag.
+    pub line: usize,
+}
+
+impl Element {
+    /// The first child with this local name.
+    pub fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// Follows a path of local names through first children.
+    pub fn path(&self, names: &[&str]) -> Option<&Element> {
+        names.iter().try_fold(self, |e, n| e.child(n))
+    }
+
+    /// An attribute by local name.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The trimmed text of the child at `names`, if present and not empty.
+    pub fn text_at(&self, names: &[&str]) -> Option<String> {
+        self.path(names)
+            .map(|e| e.text.trim().to_string())
+            .filter(|t| !t.is_empty())
+    }
+}
+
+/// Pulls the root and then its children, one subtree at a time.
+pub(crate) struct Stream<'a> {
+    reader: NsReader<&'a [u8]>,
+    xml: &'a str,
+    /// Byte offset up to which newlines have been counted, and the line there.
+    counted: usize,
+    line: usize,
+}
+
+impl<'a> Stream<'a> {
+    /// Starts reading a document.
+    pub fn new(xml: &'a str) -> Self {
+        let mut reader = NsReader::from_str(xml);
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        Stream {
+            reader,
+            xml,
+            counted: 0,
+            line: 1,
+        }
+    }
+
+    /// 1-based line and column of a byte offset (offsets only move forward, so the
+    /// newline count is incremental and the whole file is scanned once).
+    fn line_col(&mut self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.xml.len());
+        if offset >= self.counted {
+            let bytes = &self.xml.as_bytes()[self.counted..offset];
+            self.line += bytes.iter().filter(|&&b| b == b'\n').count();
+            self.counted = offset;
+        }
+        let before = &self.xml.as_bytes()[..offset];
+        let col_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        (self.line, offset - col_start + 1)
+    }
+
+    fn xml_error(&mut self, offset: usize, reason: impl Into<String>) -> ImportError {
+        let (line, column) = self.line_col(offset);
+        ImportError::Xml {
+            line,
+            column,
+            reason: reason.into(),
+        }
+    }
+
+    /// Reads one event, turning parser errors into [`ImportError::Xml`], and returns it
+    /// with the byte offset where it started.
+    fn next(&mut self) -> Result<(usize, Option<String>, Event<'a>), ImportError> {
+        let start = usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX);
+        match self.reader.read_resolved_event() {
+            Ok((ns, event)) => {
+                let ns = match ns {
+                    ResolveResult::Bound(n) => Some(n.as_ref().to_string()),
+                    _ => None,
+                };
+                Ok((start, ns, event))
+            }
+            Err(e) => {
+                let at = usize::try_from(self.reader.error_position()).unwrap_or(start);
+                Err(self.xml_error(at, e.to_string()))
+            }
+        }
+    }
+
+    /// Reads up to the root element and checks it is a PSKC `KeyContainer`. Returns
+    /// the root's attributes (`Version`, `Id`), or `None` for an empty root.
+    pub fn open_root(&mut self) -> Result<(Element, bool), ImportError> {
+        loop {
+            let (start, ns, event) = self.next()?;
+            match event {
+                Event::Start(ref s) | Event::Empty(ref s) => {
+                    let empty = matches!(event, Event::Empty(_));
+                    let root = self.element_head(start, s)?;
+                    if root.name != "KeyContainer" {
+                        return Err(ImportError::NotPskc(format!(
+                            "the root element is <{}> at line {}, not <KeyContainer> (no KeyContainer found)",
+                            root.name, root.line
+                        )));
+                    }
+                    if let Some(ns) = ns.filter(|n| !n.starts_with(PSKC_NS)) {
+                        return Err(ImportError::NotPskc(format!(
+                            "<KeyContainer> is in namespace {ns}, not {PSKC_NS}"
+                        )));
+                    }
+                    return Ok((root, empty));
+                }
+                Event::Eof => {
+                    return Err(ImportError::NotPskc(
+                        "the document is empty (no KeyContainer found)".into(),
+                    ));
+                }
+                Event::Text(t) if !t.xml10_content().trim().is_empty() => {
+                    return Err(self.xml_error(start, "text before the root element"));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn element_head(&mut self, start: usize, s: &BytesStart<'_>) -> Result<Element, ImportError> {
+        let (line, _) = self.line_col(start);
+        let name = local(s.name().as_ref());
+        let mut attrs = Vec::new();
+        for attr in s.attributes() {
+            let attr = attr.map_err(|e| self.xml_error(start, e.to_string()))?;
+            let key = attr.key.as_ref();
+            if key.starts_with("xmlns") {
+                continue;
+            }
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| self.xml_error(start, e.to_string()))?;
+            attrs.push((local(key), value.into_owned()));
+        }
+        Ok(Element {
+            name,
+            attrs,
+            line,
+            ..Element::default()
+        })
+    }
+
+    /// The next child of the root as a complete subtree, or `None` at the root's end.
+    pub fn next_child(&mut self) -> Result<Option<Element>, ImportError> {
+        let mut stack: Vec<Element> = Vec::new();
+        loop {
+            let (start, _, event) = self.next()?;
+            match event {
+                Event::Start(s) => {
+                    let e = self.element_head(start, &s)?;
+                    stack.push(e);
+                }
+                Event::Empty(s) => {
+                    let e = self.element_head(start, &s)?;
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(e),
+                        None => return Ok(Some(e)),
+                    }
+                }
+                Event::End(_) => match stack.pop() {
+                    Some(done) => match stack.last_mut() {
+                        Some(parent) => parent.children.push(done),
+                        None => return Ok(Some(done)),
+                    },
+                    None => return Ok(None),
+                },
+                Event::Text(t) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&t.xml10_content());
+                    }
+                }
+                Event::CData(t) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&t.xml10_content());
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let name = r.xml10_content();
+                    let c = resolve_ref(&name)
+                        .ok_or_else(|| self.xml_error(start, format!("unknown entity &{name};")))?;
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push(c);
+                    }
+                }
+                Event::Eof => {
+                    return Err(self.xml_error(
+                        self.xml.len(),
+                        "unexpected end of file: <KeyContainer> is not closed",
+                    ));
+                }
+                Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
+            }
+        }
+    }
+}
+
+/// The local part of a possibly prefixed name.
+fn local(name: &str) -> String {
+    name.rsplit(':').next().unwrap_or(name).to_string()
+}
+
+/// The five predefined entities of XML 1.0 §4.6 and character references.
+fn resolve_ref(name: &str) -> Option<char> {
+    match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "apos" => Some('\''),
+        "quot" => Some('"'),
+        _ => {
+            let num = name.strip_prefix('#')?;
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            char::from_u32(code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_come_one_by_one_with_lines() {
+        let xml = "<?xml version='1.0'?>\n<p:KeyContainer xmlns:p='urn:ietf:params:xml:ns:keyprov:pskc' Version='1.0'>\n  <p:KeyPackage>\n    <p:Key Id='a&amp;b'><p:Issuer>A &lt;&#65;&gt;</p:Issuer></p:Key>\n  </p:KeyPackage>\n  <p:KeyPackage/>\n</p:KeyContainer>\n";
+        let mut s = Stream::new(xml);
+        let (root, empty) = s.open_root().unwrap();
+        assert!(!empty);
+        assert_eq!(root.attr("Version"), Some("1.0"));
+        let kp = s.next_child().unwrap().unwrap();
+        assert_eq!(kp.name, "KeyPackage");
+        assert_eq!(kp.line, 3);
+        let key = kp.child("Key").unwrap();
+        assert_eq!(key.attr("Id"), Some("a&b"));
+        assert_eq!(key.line, 4);
+        assert_eq!(kp.text_at(&["Key", "Issuer"]).as_deref(), Some("A <A>"));
+        let kp2 = s.next_child().unwrap().unwrap();
+        assert_eq!(kp2.line, 6);
+        assert!(s.next_child().unwrap().is_none());
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let xml = "<KeyContainer xmlns='urn:ietf:params:xml:ns:keyprov:pskc'>\n<KeyPackage>\n</Key>\n</KeyContainer>";
+        let mut s = Stream::new(xml);
+        s.open_root().unwrap();
+        match s.next_child().unwrap_err() {
+            ImportError::Xml { line, .. } => assert_eq!(line, 3),
+            e => panic!("{e}"),
+        }
+        let mut s = Stream::new("<html/>");
+        assert!(matches!(s.open_root(), Err(ImportError::NotPskc(_))));
+        let mut s = Stream::new("<KeyContainer xmlns='urn:x'/>");
+        assert!(matches!(s.open_root(), Err(ImportError::NotPskc(_))));
+        let mut s = Stream::new("<KeyContainer>\n<KeyPackage>");
+        s.open_root().unwrap();
+        assert!(matches!(
+            s.next_child(),
+            Err(ImportError::Xml { line: 2, .. })
+        ));
+    }
+}
