@@ -7,6 +7,8 @@ pub mod catalog;
 pub mod demo;
 pub mod engine;
 pub mod output;
+pub mod progress;
+pub mod seeds;
 pub mod time;
 pub mod token;
 pub mod verify;
@@ -29,6 +31,8 @@ pub const EXIT_INPUT: u8 = 2;
 pub const EXIT_STORE: u8 = 3;
 /// Exit code: hardware error.
 pub const EXIT_HARDWARE: u8 = 4;
+/// Exit code: interrupted by Ctrl-C (nothing written).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Program hardware OTP tokens and run presence-token stations.
 #[derive(Debug, Parser)]
@@ -79,6 +83,12 @@ pub enum Command {
     /// People or things that hold tokens and cards.
     #[command(subcommand)]
     Holder(catalog::HolderCommand),
+    /// Import seeds: PSKC (RFC 6030), CSV, otpauth URI lists. One transaction.
+    #[command(subcommand)]
+    Import(seeds::ImportCommand),
+    /// Export seeds (audited): encrypted PSKC, otpauth URIs.
+    #[command(subcommand)]
+    Export(seeds::ExportCommand),
     /// Check a code typed from a token.
     Verify(verify::VerifyArgs),
     /// Which tokens produced a code, at which steps of a time range.
@@ -185,6 +195,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(c) => token::run(&ctx, c),
         Command::Location(c) => catalog::location(&ctx, c),
         Command::Holder(c) => catalog::holder(&ctx, c),
+        Command::Import(c) => seeds::import(&ctx, c),
+        Command::Export(c) => seeds::export(&ctx, c),
         Command::Verify(a) => verify::run(&ctx, a),
         Command::Lookup(a) => engine::lookup(&ctx, a),
         Command::Attempt(c) => engine::attempt(&ctx, c),
@@ -197,6 +209,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Maps an error to the documented exit codes.
 pub fn exit_code_for(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
+        if let Some(StationError::Interrupted) = cause.downcast_ref::<StationError>() {
+            return EXIT_INTERRUPTED;
+        }
+        if cause.downcast_ref::<seeds::InputError>().is_some()
+            || cause.downcast_ref::<crate::seeds::ImportError>().is_some()
+            || cause.downcast_ref::<crate::seeds::ExportError>().is_some()
+        {
+            return EXIT_INPUT;
+        }
         if let Some(s) = cause.downcast_ref::<StationError>() {
             return if s.is_input() { EXIT_INPUT } else { EXIT_STORE };
         }

@@ -4,6 +4,8 @@
 
 pub mod backup;
 pub mod catalog;
+pub mod export;
+pub mod import;
 pub mod keys;
 pub mod limits;
 pub mod lookup;
@@ -41,6 +43,9 @@ pub enum StationError {
     /// A key file or passphrase problem, with what to do.
     #[error("{0}")]
     Key(String),
+    /// The user interrupted a long operation; nothing was written.
+    #[error("interrupted: nothing was written")]
+    Interrupted,
 }
 
 impl StationError {
@@ -48,7 +53,7 @@ impl StationError {
     /// (exit code 3).
     pub fn is_input(&self) -> bool {
         match self {
-            StationError::Input(_) | StationError::Otp(_) => true,
+            StationError::Input(_) | StationError::Otp(_) | StationError::Interrupted => true,
             StationError::Store(e) => matches!(
                 e,
                 StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::InUse(_)

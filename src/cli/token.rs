@@ -100,6 +100,15 @@ pub enum TokenCommand {
     Unlock(Which),
     /// Make 10 one-time backup codes (XXXX-XXXX), shown once; replaces any old set.
     BackupCodes(Which),
+    /// Show the token's otpauth:// URI as a QR code (terminal or PNG); audited.
+    Qr {
+        /// Token.
+        #[command(flatten)]
+        which: Which,
+        /// Write a PNG here instead of drawing in the terminal.
+        #[arg(long)]
+        png: Option<std::path::PathBuf>,
+    },
     /// Refuse a token until it is enabled again.
     Disable(Which),
     /// Accept a disabled or lost token again.
@@ -349,6 +358,9 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
                 println!("  {}", c.as_str());
             }
             Ok(ExitCode::SUCCESS)
+        }
+        TokenCommand::Qr { which, png } => {
+            super::seeds::qr(ctx, &which.serial, which.product.as_deref(), png.as_deref())
         }
         TokenCommand::Disable(w) => status(ctx, w, TokenStatus::Disabled),
         TokenCommand::Enable(w) => status(ctx, w, TokenStatus::Active),

@@ -2,7 +2,6 @@
 //! its status, assign it to a holder or a location, rename and remove it.
 
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use super::{Result, Station, StationError};
 use crate::model::{Product, Token, TokenStatus};
@@ -44,7 +43,7 @@ pub struct CodeNow {
 }
 
 /// A fresh random row identity.
-fn new_uid() -> Result<String> {
+pub(crate) fn new_uid() -> Result<String> {
     let mut b = [0u8; 16];
     random_fill(&mut b)?;
     Ok(data_encoding::HEXLOWER.encode(&b))
@@ -161,11 +160,11 @@ impl Station {
                     check_uri_matches(&u, &p)?;
                     (u.secret.clone(), u.counter)
                 }
-                SeedInput::Generate => {
-                    let mut b = Zeroizing::new(vec![0u8; p.params.algorithm.natural_seed_len()]);
-                    random_fill(&mut b)?;
-                    (Secret::from_slice(&b), 0)
-                }
+                SeedInput::Generate => (
+                    crate::seeds::generate_secret(p.params.algorithm)
+                        .map_err(|e| StationError::Key(e.to_string()))?,
+                    0,
+                ),
             };
             if secret.is_empty() {
                 return Err(StationError::Input(format!(

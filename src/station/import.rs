@@ -1,0 +1,355 @@
+//! Importing seed records (from PSKC, CSV or URI lists, parsed by `seeds`) as tokens:
+//! products are matched or created, duplicates skipped or refused, every record
+//! reported, and the whole import is one transaction: all selected tokens or none.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::{Result, Station, StationError};
+use crate::model::{Product, TokenStatus};
+use crate::otp::{Kind, OtpParams};
+use crate::seeds::{ImportError, Parsed, SeedRecord};
+use crate::store::tokens::NewToken;
+use crate::vault;
+
+/// What to do with a serial that already exists in its product (or twice in a file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDuplicate {
+    /// Leave the existing token, report the record as a duplicate.
+    #[default]
+    Skip,
+    /// Refuse the whole import.
+    Fail,
+}
+
+/// Import settings.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Put every token under this product (its parameters must agree).
+    pub product: Option<String>,
+    /// Duplicate handling.
+    pub on_duplicate: OnDuplicate,
+    /// Report only; write nothing.
+    pub dry_run: bool,
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Became a token (or would, in a dry run).
+    Imported,
+    /// Not an OTP key; left out.
+    Skipped,
+    /// Serial already present; left out.
+    Duplicate,
+    /// Could not be imported; the import writes nothing.
+    Error,
+}
+
+/// One line of the per-token report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportRow {
+    /// Line of the key package or row in the source.
+    pub line: Option<usize>,
+    /// PSKC key id or row id.
+    pub key_id: Option<String>,
+    /// Serial the token gets.
+    pub serial: Option<String>,
+    /// Product it goes under.
+    pub product: Option<String>,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Why, for anything but `imported`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Warnings the parser raised (MAC mismatch under `warn`, guessed hash, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The report of an import.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    /// The file.
+    pub source: String,
+    /// Whether the store was changed.
+    pub written: bool,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// Records imported (or importable, in a dry run).
+    pub imported: usize,
+    /// Records left out as duplicates.
+    pub duplicates: usize,
+    /// Records left out as not OTP keys.
+    pub skipped: usize,
+    /// Records in error.
+    pub errors: usize,
+    /// Products the import created (or would create).
+    pub new_products: Vec<String>,
+    /// One row per record, in source order.
+    pub rows: Vec<ImportRow>,
+}
+
+/// Progress and interruption hooks for long imports.
+pub struct Hooks<'a> {
+    /// Called with (done, total) as tokens are sealed and written.
+    pub progress: &'a mut dyn FnMut(u64, u64),
+    /// Returns true when the user asked to stop (Ctrl-C).
+    pub cancelled: &'a dyn Fn() -> bool,
+}
+
+fn same_codes(a: &OtpParams, b: &OtpParams) -> bool {
+    a.kind == b.kind
+        && a.algorithm == b.algorithm
+        && a.digits == b.digits
+        && (a.kind == Kind::Hotp || (a.period == b.period && a.t0 == b.t0))
+}
+
+fn describe(p: &OtpParams) -> String {
+    match p.kind {
+        Kind::Totp => format!("totp {} {} digits {} s", p.algorithm, p.digits, p.period),
+        Kind::Hotp => format!("hotp {} {} digits", p.algorithm, p.digits),
+    }
+}
+
+fn new_product(name: String, r: &SeedRecord) -> Product {
+    Product {
+        id: 0,
+        name,
+        vendor: r.manufacturer.clone(),
+        model: r.model.clone(),
+        family: "generic".into(),
+        params: r.params,
+        programmable: false,
+        drift_per_year: None,
+        skew: if r.params.kind == Kind::Hotp { 10 } else { 1 },
+    }
+}
+
+impl Station {
+    /// Imports parsed records. Errors in records are reported, not raised: the report
+    /// says `written: false` and nothing changes. `Err` is for the store, the key, or
+    /// an interruption.
+    pub fn import_seeds(
+        &mut self,
+        source: &str,
+        parsed: Parsed,
+        opts: &ImportOptions,
+        now: i64,
+        hooks: Hooks<'_>,
+    ) -> Result<ImportReport> {
+        let c = self.read();
+        let forced = opts
+            .product
+            .as_deref()
+            .map(|p| c.product_get(p))
+            .transpose()?;
+        let mut products: HashMap<String, Product> = c
+            .product_list()?
+            .into_iter()
+            .map(|p| (p.name.clone(), p))
+            .collect();
+        let mut created: Vec<String> = Vec::new();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut rows = Vec::with_capacity(parsed.len());
+        let mut accepted: Vec<(usize, SeedRecord, String)> = Vec::new();
+        for entry in parsed {
+            let rec = match entry {
+                Ok(r) => r,
+                Err(e) => {
+                    let skipped = matches!(e, ImportError::NotOtp { .. });
+                    rows.push(ImportRow {
+                        line: None,
+                        key_id: None,
+                        serial: None,
+                        product: None,
+                        outcome: if skipped {
+                            Outcome::Skipped
+                        } else {
+                            Outcome::Error
+                        },
+                        reason: Some(e.to_string()),
+                        warnings: Vec::new(),
+                    });
+                    continue;
+                }
+            };
+            let mut row = ImportRow {
+                line: rec.line,
+                key_id: rec.key_id.clone(),
+                serial: rec
+                    .serial
+                    .clone()
+                    .or_else(|| rec.key_id.clone())
+                    .or_else(|| rec.account.clone()),
+                product: None,
+                outcome: Outcome::Imported,
+                reason: None,
+                warnings: rec.warnings.clone(),
+            };
+            let Some(serial) = row.serial.clone().filter(|s| !s.trim().is_empty()) else {
+                row.outcome = Outcome::Error;
+                row.reason = Some("no serial, key id or account name to name the token by".into());
+                rows.push(row);
+                continue;
+            };
+            // The product: forced, or by maker and model, or by parameters.
+            let product = match &forced {
+                Some(p) if !same_codes(&p.params, &rec.params) => {
+                    row.outcome = Outcome::Error;
+                    row.reason = Some(format!(
+                        "the record is {} but product '{}' is {}",
+                        describe(&rec.params),
+                        p.name,
+                        describe(&p.params)
+                    ));
+                    rows.push(row);
+                    continue;
+                }
+                Some(p) => p.name.clone(),
+                None => {
+                    let base = match (&rec.manufacturer, &rec.model) {
+                        (Some(m), Some(o)) => format!("{m} {o}"),
+                        (Some(m), None) => m.clone(),
+                        (None, Some(o)) => o.clone(),
+                        (None, None) => "Imported".to_string(),
+                    };
+                    let fitting = |name: &str, known: &HashMap<String, Product>| {
+                        known.get(name).map(|p| same_codes(&p.params, &rec.params))
+                    };
+                    let name = match fitting(&base, &products) {
+                        Some(true) | None => base,
+                        Some(false) => format!("{base} ({})", describe(&rec.params)),
+                    };
+                    match fitting(&name, &products) {
+                        Some(true) => {}
+                        None => {
+                            products.insert(name.clone(), new_product(name.clone(), &rec));
+                            created.push(name.clone());
+                        }
+                        Some(false) => {
+                            row.outcome = Outcome::Error;
+                            row.reason = Some(format!(
+                                "product '{name}' exists with other parameters: pass --product"
+                            ));
+                            rows.push(row);
+                            continue;
+                        }
+                    }
+                    name
+                }
+            };
+            row.product = Some(product.clone());
+            let exists = products
+                .get(&product)
+                .filter(|p| p.id != 0)
+                .map(|p| {
+                    c.tokens_by_serial(&serial)
+                        .map(|ts| ts.iter().any(|t| t.product_id == p.id))
+                })
+                .transpose()?
+                .unwrap_or(false);
+            if exists || !seen.insert((product.clone(), serial.clone())) {
+                row.outcome = match opts.on_duplicate {
+                    OnDuplicate::Skip => Outcome::Duplicate,
+                    OnDuplicate::Fail => Outcome::Error,
+                };
+                row.reason = Some(format!(
+                    "serial {serial} {} in product '{product}'",
+                    if exists {
+                        "already exists"
+                    } else {
+                        "appears twice in the file"
+                    }
+                ));
+                rows.push(row);
+                continue;
+            }
+            accepted.push((rows.len(), rec, product));
+            rows.push(row);
+        }
+        let count = |o: Outcome| rows.iter().filter(|r| r.outcome == o).count();
+        let mut report = ImportReport {
+            source: source.to_string(),
+            written: false,
+            dry_run: opts.dry_run,
+            imported: count(Outcome::Imported),
+            duplicates: count(Outcome::Duplicate),
+            skipped: count(Outcome::Skipped),
+            errors: count(Outcome::Error),
+            new_products: created.clone(),
+            rows,
+        };
+        if report.errors > 0 || opts.dry_run || accepted.is_empty() {
+            return Ok(report);
+        }
+
+        // Seal everything first (no lock held), then write in one transaction.
+        let total = accepted.len() as u64 * 2;
+        let key = self.key()?;
+        let mut sealed = Vec::with_capacity(accepted.len());
+        for (i, (row, rec, product)) in accepted.iter().enumerate() {
+            if i % 1024 == 0 {
+                if (hooks.cancelled)() {
+                    return Err(StationError::Interrupted);
+                }
+                (hooks.progress)(i as u64, total);
+            }
+            let uid = super::tokens::new_uid()?;
+            let blob = vault::seal(key, uid.as_bytes(), &rec.secret)?;
+            sealed.push((
+                *row,
+                uid,
+                blob,
+                rec.counter,
+                rec.drift_steps,
+                product.clone(),
+            ));
+        }
+        let done = accepted.len() as u64;
+        self.write(|c, audit| {
+            for name in &created {
+                let p = products.get(name).ok_or_else(|| StationError::Input(format!("product {name} vanished")))?;
+                let added = c.product_add(p, now)?;
+                audit.log(c, now, "product.add", &format!("product {name}"), None::<&()>, Some(&added))?;
+                products.insert(name.clone(), added);
+            }
+            for (i, (row, uid, blob, counter, drift, product)) in sealed.iter().enumerate() {
+                if i % 1024 == 0 {
+                    if (hooks.cancelled)() {
+                        return Err(StationError::Interrupted);
+                    }
+                    (hooks.progress)(done + i as u64, total);
+                }
+                let p = &products[product];
+                let serial = report.rows[*row].serial.clone().unwrap_or_default();
+                let t = c.token_add(&NewToken {
+                    uid,
+                    product_id: p.id,
+                    serial: &serial,
+                    status: TokenStatus::Unverified,
+                    sealed_seed: blob,
+                    counter: *counter,
+                    drift_steps: *drift,
+                    now,
+                })?;
+                audit.log(c, now, "token.import", &format!("token {serial}"), None::<&()>, Some(&t))?;
+            }
+            audit.log(
+                c,
+                now,
+                "seeds.import",
+                &format!("file {source}"),
+                None::<&()>,
+                Some(&serde_json::json!({"imported": sealed.len(), "duplicates": report.duplicates, "skipped": report.skipped, "new_products": created})),
+            )?;
+            Ok(())
+        })?;
+        (hooks.progress)(total, total);
+        report.written = true;
+        Ok(report)
+    }
+}
