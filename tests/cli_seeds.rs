@@ -20,10 +20,12 @@ fn hotp(seed: &[u8], counter: u64, digits: u8) -> String {
         .code_string(counter, Digits::new(digits).unwrap())
 }
 
+/// (figure, extra args, serial, seed, digits)
+type Case<'a> = (u8, &'a [&'a str], &'a str, &'a [u8], u8);
+
 #[test]
 fn rfc6030_figures_import_with_the_right_codes() {
-    // (figure, extra args, serial, seed, digits)
-    let cases: &[(u8, &[&str], &str, &[u8], u8)] = &[
+    let cases: &[Case<'_>] = &[
         (2, &[], "12345678", b"1234", 6),
         (3, &[], "987654321", b"12345678901234567890", 8),
         (5, &[], "987654321", b"12345678901234567890", 8),
