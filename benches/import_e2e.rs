@@ -31,14 +31,21 @@ fn main() {
         })
         .collect();
     let mut s = 0x9E37_79B9_7F4A_7C15u64;
-    let xml = write_pskc(&records, &Protection::PreSharedKey { key: &PSK, key_name: "bench" }, &mut |buf| {
-        for b in buf {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            *b = s as u8;
-        }
-    })
+    let xml = write_pskc(
+        &records,
+        &Protection::PreSharedKey {
+            key: &PSK,
+            key_name: "bench",
+        },
+        &mut |buf| {
+            for b in buf {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                *b = s as u8;
+            }
+        },
+    )
     .unwrap();
     std::fs::write(&file, xml.as_bytes()).unwrap();
     drop(xml);
@@ -46,7 +53,16 @@ fn main() {
 
     let bin = env!("CARGO_BIN_EXE_tokenstation");
     let db = dir.path().join("s.db");
-    assert!(Command::new(bin).arg("--db").arg(&db).arg("init").output().unwrap().status.success());
+    assert!(
+        Command::new(bin)
+            .arg("--db")
+            .arg(&db)
+            .arg("init")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     let key = data_encoding::HEXLOWER.encode(&PSK);
     let gnu_time = std::path::Path::new("/usr/bin/time").exists();
     let mut cmd = if gnu_time {
@@ -56,11 +72,19 @@ fn main() {
     } else {
         Command::new(bin)
     };
-    cmd.arg("--db").arg(&db).args(["--json", "import", "pskc"]).arg(&file).args(["--key", &key]);
+    cmd.arg("--db")
+        .arg(&db)
+        .args(["--json", "import", "pskc"])
+        .arg(&file)
+        .args(["--key", &key]);
     let start = Instant::now();
     let out = cmd.output().unwrap();
     let wall = start.elapsed();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["imported"], KEYS);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -162,8 +162,21 @@ impl Station {
         &mut self,
         f: impl FnOnce(&Conn<'_>, &Audit<'_>) -> Result<T>,
     ) -> Result<T> {
-        let actor = self.actor.clone();
-        self.store.write(|c| f(c, &Audit { actor: &actor }))
+        let actor = &self.actor;
+        self.store.write(|c| f(c, &Audit { actor }))
+    }
+
+    /// Like [`Station::write`], with the unlocked master key at hand, so that reads,
+    /// unsealing and writes share one transaction (one lock, one snapshot).
+    pub(crate) fn write_keyed<T>(
+        &mut self,
+        f: impl FnOnce(&Conn<'_>, &Audit<'_>, &MasterKey) -> Result<T>,
+    ) -> Result<T> {
+        let key = self.key.as_ref().ok_or_else(|| {
+            StationError::Key("the store is locked: give its key file or passphrase".into())
+        })?;
+        let actor = &self.actor;
+        self.store.write(|c| f(c, &Audit { actor }, key))
     }
 }
 

@@ -74,6 +74,21 @@ pub fn find_token(c: &Conn<'_>, serial: &str, product: Option<&str>) -> Result<T
     }
 }
 
+/// Opens a token's sealed seed.
+pub(crate) fn open_secret(
+    c: &Conn<'_>,
+    key: &crate::vault::MasterKey,
+    t: &Token,
+) -> Result<Secret> {
+    let sealed = c.token_sealed_seed(t.id)?;
+    Ok(vault::open(
+        key,
+        t.uid.as_bytes(),
+        &sealed,
+        &format!("token {}", t.serial),
+    )?)
+}
+
 /// Checks that a Key URI describes the product's codes.
 fn check_uri_matches(uri: &KeyUri, p: &Product) -> Result<()> {
     let mismatch = |what: &str, uri_v: String, p_v: String| {
@@ -209,13 +224,7 @@ impl Station {
 
     /// Opens a token's sealed seed (needs the key).
     pub(crate) fn token_secret(&self, t: &Token) -> Result<Secret> {
-        let sealed = self.read().token_sealed_seed(t.id)?;
-        Ok(vault::open(
-            self.key()?,
-            t.uid.as_bytes(),
-            &sealed,
-            &format!("token {}", t.serial),
-        )?)
+        open_secret(&self.read(), self.key()?, t)
     }
 
     /// The code a token shows at `at` (TOTP) or at its next counter (HOTP).

@@ -8,7 +8,7 @@
 use super::backup::{self, looks_like_backup_code};
 use super::limits;
 use super::policy::Policy;
-use super::tokens::find_token;
+use super::tokens::{find_token, open_secret};
 use super::{Result, Station, StationError};
 use crate::model::{Location, Product, Token, TokenStatus};
 use crate::otp::{Code, Kind, OtpKey, Window, totp, window};
@@ -16,6 +16,7 @@ use crate::store::Conn;
 use crate::store::attempts::Attempt;
 use crate::store::limits::Scope;
 use crate::store::tokens::VerifyState;
+use crate::vault::MasterKey;
 
 pub use super::verdict::{Method, Status, Verdict};
 
@@ -133,27 +134,33 @@ struct Prepared {
     key: OtpKey,
 }
 
-impl Station {
-    fn prepare(&self, serial: &str, product: Option<&str>) -> Result<Option<Prepared>> {
-        let token = match find_token(&self.read(), serial, product) {
-            Ok(t) => t,
-            Err(StationError::Input(_)) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let product = self.read().product_by_id(token.product_id)?;
-        let secret = self.token_secret(&token)?;
-        let key = OtpKey::new(product.params.algorithm, &secret);
-        Ok(Some(Prepared {
-            token,
-            product,
-            key,
-        }))
-    }
+/// Reads the token, its product and its seed's key, inside the transaction.
+fn prepare(
+    c: &Conn<'_>,
+    key: &MasterKey,
+    serial: &str,
+    product: Option<&str>,
+) -> Result<Option<Prepared>> {
+    let token = match find_token(c, serial, product) {
+        Ok(t) => t,
+        Err(StationError::Input(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let product = c.product_by_id(token.product_id)?;
+    let secret = open_secret(c, key, &token)?;
+    let key = OtpKey::new(product.params.algorithm, &secret);
+    Ok(Some(Prepared {
+        token,
+        product,
+        key,
+    }))
+}
 
+impl Station {
     /// Verifies `code` for token `serial` at time `at`, optionally at a location.
     /// With `record`, the attempt is logged and a success updates the token (replay
     /// guard, drift, counter) and failures count toward rate limits; without it,
-    /// nothing changes.
+    /// nothing changes. Everything happens in one write transaction.
     pub fn verify(
         &mut self,
         serial: &str,
@@ -162,15 +169,14 @@ impl Station {
         at: i64,
         record: bool,
     ) -> Result<Verdict> {
-        let loc = location.map(|n| self.read().location_get(n)).transpose()?;
-        let prepared = self.prepare(serial, None)?;
-        let policy = Policy::load(&self.read())?;
-        let backup_hash = match (&prepared, looks_like_backup_code(code)) {
-            (Some(p), true) => Some(backup::hash(self.key()?, &p.token.uid, code)),
-            _ => None,
-        };
-        self.key()?;
-        self.write(|c, _| {
+        self.write_keyed(|c, _, key| {
+            let loc = location.map(|n| c.location_get(n)).transpose()?;
+            let policy = Policy::load(c)?;
+            let prepared = prepare(c, key, serial, None)?;
+            let backup_hash = match (&prepared, looks_like_backup_code(code)) {
+                (Some(p), true) => Some(backup::hash(key, &p.token.uid, code)),
+                _ => None,
+            };
             let v = decide(
                 c,
                 serial,
@@ -208,20 +214,20 @@ impl Station {
         code: &str,
         at: i64,
     ) -> Result<Verdict> {
-        let Some(prep) = self.prepare(serial, product)? else {
-            return Err(StationError::Input(format!(
-                "unknown token serial '{serial}' (see `tokenstation token list`)"
-            )));
-        };
-        if prep.token.status != TokenStatus::Unverified {
-            return Err(StationError::Input(format!(
-                "token {serial} is {}, not unverified: nothing to activate",
-                prep.token.status
-            )));
-        }
-        let policy = Policy::load(&self.read())?;
-        self.write(|c, audit| {
-            let before = c.token_by_id(prep.token.id)?;
+        self.write_keyed(|c, audit, key| {
+            let Some(prep) = prepare(c, key, serial, product)? else {
+                return Err(StationError::Input(format!(
+                    "unknown token serial '{serial}' (see `tokenstation token list`)"
+                )));
+            };
+            if prep.token.status != TokenStatus::Unverified {
+                return Err(StationError::Input(format!(
+                    "token {serial} is {}, not unverified: nothing to activate",
+                    prep.token.status
+                )));
+            }
+            let policy = Policy::load(c)?;
+            let before = prep.token.clone();
             let found = match Code::parse(code) {
                 Some(code) => check_code(&prep.key, &before, &prep.product, &code, at)?,
                 None => None,
@@ -310,8 +316,7 @@ fn decide(
     if let Some(retry) = limits::retry_after(c, Scope::Token(p.token.id), now_ms)? {
         return Ok(limited(retry));
     }
-    // Fresh state under the write lock.
-    let t = c.token_by_id(p.token.id)?;
+    let t = &p.token;
     match t.status {
         TokenStatus::Active => {}
         TokenStatus::Unverified => return Ok(Verdict::new(Status::NotActivated, serial, method)),
