@@ -336,7 +336,7 @@ fn decide(
         };
         if accepted {
             if record {
-                succeed(c, &t, loc)?;
+                succeed(c, t, loc)?;
             }
             return Ok(Verdict {
                 backup_codes_left: Some(c.backup_codes_left(t.id)?),
@@ -348,7 +348,7 @@ fn decide(
     let Some(code) = Code::parse(code) else {
         return fail(Status::InvalidCode);
     };
-    match check_code(&p.key, &t, &p.product, &code, at)? {
+    match check_code(&p.key, t, &p.product, &code, at)? {
         None => fail(Status::InvalidCode),
         Some(f) if f.replayed => Ok(Verdict {
             step: Some(f.step),
@@ -356,10 +356,10 @@ fn decide(
             ..Verdict::new(Status::Replayed, serial, method)
         }),
         Some(f) => {
-            let (state, capped) = next_state(&t, &p.product, f, policy);
+            let (state, capped) = next_state(t, &p.product, f, policy);
             if record {
                 c.token_set_verify_state(t.id, state, at)?;
-                succeed(c, &t, loc)?;
+                succeed(c, t, loc)?;
             }
             Ok(Verdict {
                 step: Some(f.step),
