@@ -50,7 +50,7 @@ impl Secret {
                 .filter(|c| !c.is_whitespace() && *c != ':')
                 .collect(),
         );
-        if clean.len() % 2 != 0 {
+        if !clean.len().is_multiple_of(2) {
             return Err(OtpError::Hex {
                 field: "secret",
                 reason: format!("odd number of hex digits ({})", clean.len()),
