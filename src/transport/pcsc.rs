@@ -6,6 +6,8 @@
 //! done by pcscd, never by sleeping; [`PcscCanceller`] ends a wait from another thread.
 
 use std::ffi::CString;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::discovery::{HwEvent, PcscCardInfo, PcscReaderInfo};
@@ -15,17 +17,24 @@ use super::{ApduLink, LinkError};
 #[derive(Clone)]
 pub struct PcscContext {
     ctx: pcsc::Context,
+    cancelled: Arc<AtomicBool>,
 }
+
+/// Longest single `SCardGetStatusChange` wait in [`PcscContext::watch`]: a backstop so a
+/// cancel that lands between two waits is still seen (waits end early on any change).
+const WATCH_BACKSTOP: Duration = Duration::from_secs(1);
 
 /// Ends a blocking [`PcscContext`] wait (`SCardCancel`) from another thread.
 #[derive(Clone)]
 pub struct PcscCanceller {
     ctx: pcsc::Context,
+    cancelled: Arc<AtomicBool>,
 }
 
 impl PcscCanceller {
     /// Makes the pending `get_status_change` return; the waiting call then returns `Ok`.
     pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
         if let Err(e) = self.ctx.cancel() {
             tracing::debug!("SCardCancel: {e}");
         }
@@ -78,13 +87,17 @@ impl PcscContext {
     /// Connects to pcscd. A missing or stopped pcscd is [`LinkError::NoService`].
     pub fn establish() -> Result<Self, LinkError> {
         let ctx = pcsc::Context::establish(pcsc::Scope::User).map_err(|e| map_error(e, "pcscd"))?;
-        Ok(PcscContext { ctx })
+        Ok(PcscContext {
+            ctx,
+            cancelled: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// A handle that can cancel this context's waits from another thread.
     pub fn canceller(&self) -> PcscCanceller {
         PcscCanceller {
             ctx: self.ctx.clone(),
+            cancelled: Arc::clone(&self.cancelled),
         }
     }
 
@@ -226,7 +239,10 @@ impl PcscContext {
                 }
             }
 
-            match self.ctx.get_status_change(None, &mut states) {
+            if self.cancelled.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            match self.ctx.get_status_change(WATCH_BACKSTOP, &mut states) {
                 Ok(()) => {}
                 Err(pcsc::Error::Cancelled) => return Ok(()),
                 Err(pcsc::Error::Timeout) => continue,
@@ -309,7 +325,25 @@ impl ApduLink for PcscLink {
     fn exchange(&mut self, capdu: &[u8]) -> Result<Vec<u8>, LinkError> {
         let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
         match self.card.transmit(capdu, &mut buf) {
-            Ok(r) => Ok(r.to_vec()),
+            Ok(r) if r.len() >= 2 => Ok(r.to_vec()),
+            Ok(r) => {
+                // vpcd (and some readers) complete a command whose card vanished with an
+                // empty answer; pcscd notices the removal on its next poll.
+                let gone = matches!(
+                    self.ctx
+                        .wait_for(&self.reader, false, Some(Duration::from_secs(2))),
+                    Ok(CardWait::Empty)
+                );
+                if gone {
+                    return Err(LinkError::CardRemoved {
+                        reader: self.reader.clone(),
+                    });
+                }
+                Err(LinkError::Protocol {
+                    link: self.reader.clone(),
+                    reason: format!("truncated R-APDU of {} bytes", r.len()),
+                })
+            }
             Err(e) => {
                 let mapped = map_error(e, &self.reader);
                 // A card that vanished mid-command shows up as a comms error; say so.
