@@ -202,6 +202,33 @@ pub trait SerialLink {
     }
 }
 
+impl<L: ApduLink + ?Sized> ApduLink for &mut L {
+    fn reader(&self) -> &str {
+        (**self).reader()
+    }
+    fn atr(&self) -> &[u8] {
+        (**self).atr()
+    }
+    fn exchange(&mut self, capdu: &[u8]) -> Result<Vec<u8>, LinkError> {
+        (**self).exchange(capdu)
+    }
+}
+
+impl<L: SerialLink + ?Sized> SerialLink for &mut L {
+    fn port(&self) -> &str {
+        (**self).port()
+    }
+    fn read_raw(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, LinkError> {
+        (**self).read_raw(buf, timeout)
+    }
+    fn write_raw(&mut self, data: &[u8]) -> Result<(), LinkError> {
+        (**self).write_raw(data)
+    }
+    fn clear_input(&mut self) -> Result<(), LinkError> {
+        (**self).clear_input()
+    }
+}
+
 impl<L: ApduLink + ?Sized> ApduLink for Box<L> {
     fn reader(&self) -> &str {
         (**self).reader()

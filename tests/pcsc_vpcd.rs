@@ -5,6 +5,7 @@
 //! Needs `make deps pcscd`. Without pcscd or the Virtual PCD readers the tests FAIL
 //! under `CI=true` and are skipped with a loud message elsewhere.
 #![cfg(feature = "pcsc")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::sync::mpsc;

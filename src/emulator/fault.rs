@@ -10,6 +10,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
+    /// The frame goes out unchanged (to aim the next fault at a later frame).
+    Pass,
     /// The card leaves the field while the command runs: no answer, card gone.
     RemoveCard,
     /// The frame is replaced by these bytes.
@@ -36,6 +38,7 @@ impl Fault {
     /// leave the frame unsent here.
     pub fn apply(&self, frame: Vec<u8>) -> Option<Vec<u8>> {
         match self {
+            Fault::Pass => Some(frame),
             Fault::Garbage(g) => Some(g.clone()),
             Fault::Truncate(n) => Some(frame.into_iter().take(*n).collect()),
             Fault::Corrupt { from_end, xor } => {

@@ -36,6 +36,21 @@ fn map_open_error(path: &str, e: serialport::Error) -> LinkError {
     }
 }
 
+/// Errors on an open port: a vanished device shows up as EIO or "no device".
+fn map_runtime_error(path: &str, e: serialport::Error) -> LinkError {
+    match e.kind() {
+        serialport::ErrorKind::NoDevice => LinkError::Disconnected {
+            reader: path.to_string(),
+        },
+        serialport::ErrorKind::Unknown if e.description.contains("I/O error") => {
+            LinkError::Disconnected {
+                reader: path.to_string(),
+            }
+        }
+        _ => map_open_error(path, e),
+    }
+}
+
 impl SerialPortLink {
     /// Opens `path` at `baud` 8N1, exclusively, and clears pending input.
     pub fn open(path: &str, baud: u32) -> Result<Self, LinkError> {
@@ -73,7 +88,7 @@ impl SerialLink for SerialPortLink {
     fn read_raw(&mut self, buf: &mut [u8], timeout: Duration) -> Result<usize, LinkError> {
         self.port
             .set_timeout(timeout.max(Duration::from_millis(1)))
-            .map_err(|e| map_open_error(&self.name, e))?;
+            .map_err(|e| map_runtime_error(&self.name, e))?;
         match self.port.read(buf) {
             Ok(0) => Err(LinkError::Disconnected {
                 reader: self.name.clone(),
@@ -87,7 +102,7 @@ impl SerialLink for SerialPortLink {
     fn write_raw(&mut self, data: &[u8]) -> Result<(), LinkError> {
         self.port
             .set_timeout(Duration::from_millis(500))
-            .map_err(|e| map_open_error(&self.name, e))?;
+            .map_err(|e| map_runtime_error(&self.name, e))?;
         self.port.write_all(data).map_err(|e| self.io_error(e))?;
         self.port.flush().map_err(|e| self.io_error(e))
     }
@@ -95,7 +110,7 @@ impl SerialLink for SerialPortLink {
     fn clear_input(&mut self) -> Result<(), LinkError> {
         self.port
             .clear(ClearBuffer::Input)
-            .map_err(|e| map_open_error(&self.name, e))
+            .map_err(|e| map_runtime_error(&self.name, e))
     }
 }
 
