@@ -33,6 +33,11 @@ impl ScriptedApduLink {
     pub fn remaining(&self) -> usize {
         self.script.len()
     }
+
+    /// The C-APDU the script expects next, if any (to drive a replay).
+    pub fn next_request(&self) -> Option<&[u8]> {
+        self.script.front().and_then(|e| e.request.as_deref())
+    }
 }
 
 impl ApduLink for ScriptedApduLink {
