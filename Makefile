@@ -55,7 +55,12 @@ pcscd:
 	done; \
 	exit 1
 
+# Every test target but pcsc_vpcd in parallel, then the real-pcscd tests one at a time
+# (one virtual card per vpcd slot), then the build without hardware backends. Under
+# CI=true the PC/SC tests fail, not skip, when pcscd or vpcd is missing.
+HW_TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out tests/pcsc_vpcd.rs,$(wildcard tests/*.rs)))
+
 test-hw: deps pcscd
-	cargo test --all-targets -- --skip pcsc_vpcd
+	cargo test --lib --bins $(HW_TEST_TARGETS)
 	cargo test --test pcsc_vpcd -- --test-threads=1
 	cargo test --no-default-features

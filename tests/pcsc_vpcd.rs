@@ -252,3 +252,111 @@ fn watch_reports_insert_and_remove_as_they_happen() {
     thread.join().unwrap().unwrap();
     bridge.stop();
 }
+
+fn bin() -> std::process::Command {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("tokenstation"))
+}
+
+#[test]
+fn cli_hw_list_reads_the_card_uid() {
+    let Some((_g, ctx)) = stack() else { return };
+    let (field, _f, bridge) = insert(&ctx, VPCD_PORT_0, ContactlessCard::with_uid(&UID));
+    let out = bin().args(["hw", "list", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reader = v["pcsc"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Virtual PCD 00 00")
+        .unwrap()
+        .clone();
+    assert_eq!(reader["card"]["uid"], "04A1B2C3D4E580", "{v}");
+    assert_eq!(reader["card"]["family"], "pcsc-uid");
+    let text = bin().args(["hw", "list"]).output().unwrap();
+    assert!(
+        String::from_utf8(text.stdout)
+            .unwrap()
+            .contains("UID:  04A1B2C3D4E580")
+    );
+    remove_and_wait(&ctx, &field, bridge);
+}
+
+#[test]
+fn cli_hw_watch_prints_events_as_they_happen() {
+    use std::io::{BufRead, BufReader};
+    let Some((_g, _ctx)) = stack() else { return };
+    let mut child = bin()
+        .args([
+            "hw",
+            "watch",
+            "--json",
+            "--initial",
+            "--max-events",
+            "4",
+            "--timeout",
+            "30",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The two Virtual PCD readers, reported at start: the watch is running.
+    for _ in 0..2 {
+        let l = lines.next().unwrap().unwrap();
+        assert!(
+            l.contains("reader_added") && l.contains("Virtual PCD"),
+            "{l}"
+        );
+    }
+    let field = card_field(ContactlessCard::with_uid(&UID));
+    let bridge = VpcdBridge::spawn(VPCD_PORT_0, field.clone(), Faults::new());
+    let l = lines.next().unwrap().unwrap();
+    assert!(
+        l.contains("card_inserted") && l.contains("Virtual PCD 00 00"),
+        "{l}"
+    );
+    field.take();
+    let l = lines.next().unwrap().unwrap();
+    assert!(
+        l.contains("card_removed") && l.contains("Virtual PCD 00 00"),
+        "{l}"
+    );
+    assert!(child.wait().unwrap().success());
+    bridge.stop();
+}
+
+#[test]
+fn cli_emulate_puts_a_card_into_pcscd() {
+    let Some((_g, ctx)) = stack() else { return };
+    let mut child = bin()
+        .args([
+            "emulate", "--card", "DEADBEEF", "--slot", "1", "--for", "30",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(matches!(
+        ctx.wait_for("Virtual PCD 00 01", true, WAIT).unwrap(),
+        CardWait::Present(_)
+    ));
+    let mut reader = PcscUidReader::new(ctx.connect("Virtual PCD 00 01").unwrap());
+    assert_eq!(
+        reader.read_uid().unwrap().as_bytes(),
+        [0xDE, 0xAD, 0xBE, 0xEF]
+    );
+    drop(reader);
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(child.wait().unwrap().success());
+    assert_eq!(
+        ctx.wait_for("Virtual PCD 00 01", false, WAIT).unwrap(),
+        CardWait::Empty
+    );
+}
