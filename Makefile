@@ -1,13 +1,18 @@
-# tokenstation: build, test and demo. `make test` is the README's test command and
-# what .ci/run calls; it installs the system packages it needs first.
+# tokenstation: build, test and demo. `make test` is the README's test command and what
+# .ci/run calls: it installs the Debian packages it needs, starts pcscd (with the
+# vsmartcard-vpcd virtual readers) and runs every check and test.
 
+SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Build: a C compiler for the bundled SQLite, pkg-config for the -sys crates.
-APT_PACKAGES := build-essential pkg-config
-PKGCONFIG_LIBS :=
+# Build: a C compiler for the bundled SQLite, pkg-config and the -dev packages of the
+# hardware crates. Test: pcscd and the vsmartcard-vpcd driver. Bench: GNU time.
+DEB_PACKAGES := build-essential pkg-config libpcsclite-dev libudev-dev libusb-1.0-0-dev \
+                pcscd vsmartcard-vpcd time
+PCSCD_SOCKET := /run/pcscd/pcscd.comm
+PCSCD_LOG ?= $(CURDIR)/target/pcscd.log
 
-.PHONY: all deps check-toolchain build test lint check-layers unit demo bench clean-demo
+.PHONY: all deps check-toolchain build lint check-layers unit pcscd test test-hw demo bench
 
 all: build
 
@@ -17,17 +22,43 @@ check-toolchain:
 	 if [ "$$(printf '%s\n1.95.0\n' "$$v" | sort -V | head -1)" != "1.95.0" ]; then \
 	   echo "rustc $$v is too old: tokenstation needs 1.95 or newer (rustup update)"; exit 1; fi
 
-# Installs missing Debian/Ubuntu packages (via sudo when not root), then checks them.
+# Installs missing Debian/Ubuntu packages (via sudo when not root), then checks them:
+# apt-get has been seen to exit 0 without installing every -dev package.
 deps: check-toolchain
-	@missing=""; for p in $(APT_PACKAGES); do \
-	   dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	 done; \
-	 if [ -n "$$missing" ]; then \
-	   echo "installing:$$missing"; \
-	   $(SUDO) apt-get update -qq && \
-	   DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
-	 fi
-	@for l in $(PKGCONFIG_LIBS); do pkg-config --exists $$l || { echo "pkg-config cannot find $$l after installing"; exit 1; }; done
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing || exit 1; \
+	fi
+	@pkg-config --exists libpcsclite libudev libusb-1.0 || \
+	  { echo "deps: pkg-config cannot find libpcsclite, libudev or libusb-1.0 after install"; exit 1; }
+	@command -v pcscd >/dev/null 2>&1 || [ -x /usr/sbin/pcscd ] || \
+	  { echo "deps: pcscd binary missing (package pcscd)"; exit 1; }
+	@dpkg -s vsmartcard-vpcd >/dev/null 2>&1 || { echo "deps: vsmartcard-vpcd is not installed"; exit 1; }
+
+# pcscd must start after vsmartcard-vpcd is installed, or the Virtual PCD readers are
+# missing. A running pcscd is reused. A stale socket left by a killed pcscd makes a new
+# one exit at once; it cleans up on a retry.
+pcscd: deps
+	@PCSCD=$$(command -v pcscd || echo /usr/sbin/pcscd); \
+	if [ -S $(PCSCD_SOCKET) ] && pgrep -x pcscd >/dev/null; then \
+	  echo "pcscd: already running ($(PCSCD_SOCKET))"; exit 0; \
+	fi; \
+	mkdir -p "$$(dirname $(PCSCD_LOG))"; \
+	for attempt in 1 2 3; do \
+	  echo "pcscd: starting $$PCSCD --foreground (log $(PCSCD_LOG))"; \
+	  setsid $(SUDO) "$$PCSCD" --foreground >>"$(PCSCD_LOG)" 2>&1 < /dev/null & \
+	  for i in $$(seq 1 100); do \
+	    if [ -S $(PCSCD_SOCKET) ] && pgrep -x pcscd >/dev/null; then echo "pcscd: ready"; exit 0; fi; \
+	    sleep 0.1; \
+	  done; \
+	  echo "pcscd: not ready after 10 s (attempt $$attempt), see $(PCSCD_LOG)"; \
+	done; \
+	exit 1
 
 build: deps
 	$(CARGO) build --release
@@ -35,12 +66,22 @@ build: deps
 lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --no-default-features -- -D warnings
 
 check-layers:
 	.ci/check-layers
 
-unit: deps
-	$(CARGO) test
+# Every test target but pcsc_vpcd in parallel, then the real-pcscd tests one at a time
+# (one virtual card per vpcd slot), then the build without hardware backends. Under
+# CI=true the PC/SC tests fail, not skip, when pcscd or vpcd is missing.
+TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out tests/pcsc_vpcd.rs,$(wildcard tests/*.rs)))
+
+unit: deps pcscd
+	$(CARGO) test --lib --bins $(TEST_TARGETS)
+	$(CARGO) test --test pcsc_vpcd -- --test-threads=1
+	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)
+
+test-hw: unit
 
 # The README's test command: formatting, lints, layer rules, every test.
 test: lint check-layers unit

@@ -5,7 +5,9 @@
 pub mod audit;
 pub mod catalog;
 pub mod demo;
+pub mod emulate;
 pub mod engine;
+pub mod hw;
 pub mod output;
 pub mod progress;
 pub mod seeds;
@@ -102,6 +104,11 @@ pub enum Command {
     /// The append-only audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Readers, tokens and serial ports attached to this machine.
+    #[command(subcommand)]
+    Hw(hw::HwCommand),
+    /// Start virtual hardware (cards behind pcscd, PN532, RDM6300) for demos and tests.
+    Emulate(emulate::EmulateArgs),
     /// Run a short scripted demo on a temporary store.
     Demo(demo::DemoArgs),
 }
@@ -180,6 +187,12 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Hardware commands need no store.
+    let command = match cli.command {
+        Command::Hw(c) => return hw::run(c),
+        Command::Emulate(a) => return emulate::run(a),
+        other => other,
+    };
     let db = match cli.db {
         Some(p) => p,
         None => default_db()?,
@@ -189,7 +202,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         db,
         json: cli.json,
     };
-    match cli.command {
+    match command {
+        Command::Hw(_) | Command::Emulate(_) => unreachable_face(),
         Command::Init(a) => catalog::init(&ctx, a),
         Command::Product(c) => catalog::product(&ctx, c),
         Command::Token(c) => token::run(&ctx, c),
@@ -206,11 +220,27 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Hardware commands were dispatched above.
+fn unreachable_face() -> anyhow::Result<ExitCode> {
+    Err(anyhow::anyhow!(
+        "internal: hardware command reached the store dispatcher"
+    ))
+}
+
 /// Maps an error to the documented exit codes.
 pub fn exit_code_for(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
         if let Some(StationError::Interrupted) = cause.downcast_ref::<StationError>() {
             return EXIT_INTERRUPTED;
+        }
+        if cause
+            .downcast_ref::<crate::transport::LinkError>()
+            .is_some()
+            || cause
+                .downcast_ref::<crate::devices::DeviceError>()
+                .is_some()
+        {
+            return EXIT_HARDWARE;
         }
         if cause.downcast_ref::<seeds::InputError>().is_some()
             || cause.downcast_ref::<crate::seeds::ImportError>().is_some()

@@ -40,6 +40,11 @@ impl Code {
         self.len
     }
 
+    /// Always `false`: a code has at least one digit.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
     /// Whether this code has the length a token of `digits` shows.
     pub fn fits(&self, digits: Digits) -> bool {
         self.len == digits.get()

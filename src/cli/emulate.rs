@@ -1,0 +1,232 @@
+//! `tokenstation emulate`: virtual hardware for demos and manual tests. Cards go into
+//! the real pcscd through vsmartcard-vpcd; PN532 and RDM6300 modules appear as
+//! pseudo-terminals. Runs until Ctrl-C (or `--for`), then removes everything cleanly.
+
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+
+use crate::devices::rdm6300::Tag;
+use crate::emulator::VirtualCard;
+use crate::emulator::fault::Faults;
+use crate::emulator::field::Field;
+use crate::emulator::pcsc_uid::ContactlessCard;
+use crate::emulator::picc::{DemoApplet, Picc};
+use crate::emulator::vpcd::{VPCD_PORT_0, VpcdBridge};
+use crate::transport::trace::parse_hex;
+
+/// Options of `tokenstation emulate`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  \
+  tokenstation emulate --card 04A1B2C3D4E580          # a card in \"Virtual PCD 00 00\"\n  \
+  tokenstation emulate --card DEADBEEF --slot 1        # ... in \"Virtual PCD 00 01\"\n  \
+  tokenstation emulate --pn532 --pn532-card 04112233   # a PN532 on a /dev/pts/N\n  \
+  tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 2\n\n\
+  Cards need pcscd running with vsmartcard-vpcd installed (`make deps pcscd`).\n\
+  Open the printed /dev/pts paths with the serial drivers (115200 baud for the PN532,\n\
+  9600 for the RDM6300). Press Ctrl-C to stop.")]
+pub struct EmulateArgs {
+    /// Put a contactless card with this UID (hex, 4/7/10 bytes) into a vpcd reader.
+    #[arg(long, value_name = "UID")]
+    pub card: Option<String>,
+    /// Give the card this ATS (hex, from TL on): an ISO 14443-4 card with a demo applet.
+    #[arg(long, value_name = "ATS", requires = "card")]
+    pub ats: Option<String>,
+    /// The vpcd slot: 0 = "Virtual PCD 00 00" (port 35963), 1 = "Virtual PCD 00 01".
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1))]
+    pub slot: u16,
+    /// Start an emulated PN532 (HSU) on a pseudo-terminal.
+    #[arg(long)]
+    pub pn532: bool,
+    /// The UID of the card in the PN532's field (hex); none: an empty field.
+    #[arg(long, value_name = "UID", requires = "pn532")]
+    pub pn532_card: Option<String>,
+    /// Start an emulated RDM6300 on a pseudo-terminal holding this tag (10 hex digits:
+    /// version byte + 32-bit id).
+    #[arg(long, value_name = "TAG")]
+    pub rdm6300: Option<String>,
+    /// Take every card and tag away and put it back every SECONDS (repeated taps).
+    #[arg(long, value_name = "SECONDS")]
+    pub tap_every: Option<f64>,
+    /// Stop by itself after SECONDS (for scripts); default: until Ctrl-C.
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub run_for: Option<f64>,
+}
+
+fn hex_arg(name: &str, value: &str) -> Result<Vec<u8>, String> {
+    parse_hex(value).map_err(|e| format!("--{name}: {e}"))
+}
+
+fn usage(msg: String) -> anyhow::Result<ExitCode> {
+    eprintln!("error: {msg}");
+    Ok(ExitCode::from(super::EXIT_INPUT))
+}
+
+/// Runs `tokenstation emulate`.
+pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
+    let card_uid = match args.card.as_deref().map(|c| hex_arg("card", c)).transpose() {
+        Ok(u) => u,
+        Err(e) => return usage(e),
+    };
+    if let Some(u) = &card_uid
+        && !matches!(u.len(), 4 | 7 | 10)
+    {
+        return usage(format!(
+            "--card: a UID has 4, 7 or 10 bytes, not {}",
+            u.len()
+        ));
+    }
+    let ats = match args.ats.as_deref().map(|a| hex_arg("ats", a)).transpose() {
+        Ok(a) => a,
+        Err(e) => return usage(e),
+    };
+    let pn532_uid = match args
+        .pn532_card
+        .as_deref()
+        .map(|c| hex_arg("pn532-card", c))
+        .transpose()
+    {
+        Ok(u) => u,
+        Err(e) => return usage(e),
+    };
+    let tag = match args
+        .rdm6300
+        .as_deref()
+        .map(|t| hex_arg("rdm6300", t))
+        .transpose()
+    {
+        Ok(Some(b)) => match <[u8; 5]>::try_from(b.as_slice()) {
+            Ok(five) => Some(Tag::from_bytes(five)),
+            Err(_) => return usage("--rdm6300: a tag is 5 bytes (10 hex digits)".into()),
+        },
+        Ok(None) => None,
+        Err(e) => return usage(e),
+    };
+    if card_uid.is_none() && !args.pn532 && tag.is_none() {
+        return usage("nothing to emulate: give --card, --pn532 and/or --rdm6300".into());
+    }
+
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .context("installing the Ctrl-C handler")?;
+
+    let make_card = |uid: &[u8]| -> Box<dyn VirtualCard> {
+        match &ats {
+            Some(a) => Box::new(ContactlessCard::new(Picc::iso14443_4(
+                uid,
+                a,
+                Box::new(DemoApplet),
+            ))),
+            None => Box::new(ContactlessCard::with_uid(uid)),
+        }
+    };
+
+    // PC/SC card through vpcd.
+    let card_field = Field::empty();
+    let mut bridge = None;
+    if let Some(uid) = &card_uid {
+        card_field.place(make_card(uid));
+        let b = VpcdBridge::spawn(VPCD_PORT_0 + args.slot, card_field.clone(), Faults::new());
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while !b.is_connected() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if !b.is_connected() {
+            eprintln!(
+                "error: the card could not reach vpcd: {}",
+                b.last_error().unwrap_or_else(|| "no answer".into())
+            );
+            return Ok(ExitCode::from(super::EXIT_HARDWARE));
+        }
+        println!(
+            "card {} in PC/SC reader \"{}\"",
+            crate::transport::discovery::hex_compact(uid),
+            b.reader_name()
+        );
+        bridge = Some(b);
+    }
+
+    let pn532_field = Field::empty();
+    let tag_field = Field::empty();
+    #[cfg(feature = "serial")]
+    let _ptys = {
+        use crate::emulator::pn532::Pn532Emulator;
+        use crate::emulator::pty::PtyBridge;
+        use crate::emulator::rdm6300::Rdm6300Emulator;
+        let mut ptys = Vec::new();
+        if args.pn532 {
+            if let Some(uid) = &pn532_uid {
+                pn532_field.place(match &ats {
+                    Some(a) => Picc::iso14443_4(uid, a, Box::new(DemoApplet)),
+                    None => Picc::storage(uid),
+                });
+            }
+            let p = PtyBridge::spawn(Pn532Emulator::new(pn532_field.clone()), Faults::new())?;
+            println!("PN532 on {} (115200 baud 8N1)", p.path().display());
+            ptys.push(p);
+        }
+        if let Some(t) = tag {
+            tag_field.place(t);
+            let p = PtyBridge::spawn(Rdm6300Emulator::new(tag_field.clone()), Faults::new())?;
+            println!("RDM6300 on {} (9600 baud 8N1), tag {t}", p.path().display());
+            ptys.push(p);
+        }
+        ptys
+    };
+    #[cfg(not(feature = "serial"))]
+    if args.pn532 || tag.is_some() {
+        eprintln!("error: built without the `serial` feature: no PN532/RDM6300 emulation");
+        return Ok(ExitCode::from(super::EXIT_HARDWARE));
+    }
+    println!("running; press Ctrl-C to stop");
+
+    let end = args
+        .run_for
+        .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    let tap = args.tap_every.map(|s| Duration::from_secs_f64(s.max(0.05)));
+    let mut present = true;
+    loop {
+        let now = Instant::now();
+        let mut wait = tap.unwrap_or(Duration::from_secs(3600));
+        if let Some(e) = end {
+            wait = wait.min(e.saturating_duration_since(now));
+        }
+        match stop_rx.recv_timeout(wait) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if end.is_some_and(|e| Instant::now() >= e) {
+            break;
+        }
+        if tap.is_some() {
+            present = !present;
+            if present {
+                if let Some(uid) = &card_uid {
+                    card_field.place(make_card(uid));
+                }
+                if let Some(uid) = &pn532_uid {
+                    pn532_field.place(Picc::storage(uid));
+                }
+                if let Some(t) = tag {
+                    tag_field.place(t);
+                }
+                println!("tap: present");
+            } else {
+                card_field.take();
+                pn532_field.take();
+                tag_field.take();
+                println!("tap: removed");
+            }
+        }
+    }
+    println!("stopping");
+    card_field.take();
+    if let Some(b) = bridge {
+        b.stop();
+    }
+    Ok(ExitCode::SUCCESS)
+}

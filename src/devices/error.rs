@@ -1,0 +1,72 @@
+//! `DeviceError`: what can go wrong in a device protocol, above the link (design.md §4).
+
+use crate::transport::{LinkError, StatusWord};
+
+/// An error of a device driver. Each variant names the device (reader name or port).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeviceError {
+    /// The link below failed (no pcscd, card removed, timeout, disconnected…).
+    #[error(transparent)]
+    Link(#[from] LinkError),
+    /// The card answered a command with a status word other than success.
+    #[error("{device}: {command} refused with status {sw}")]
+    Status {
+        /// Reader or device name.
+        device: String,
+        /// The command, in the protocol's vocabulary (`GET DATA (UID)`).
+        command: &'static str,
+        /// The status word.
+        sw: StatusWord,
+    },
+    /// A frame that does not follow the protocol's framing.
+    #[error("{device}: malformed frame: {reason}")]
+    Frame {
+        /// Reader or device name.
+        device: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A frame whose checksum does not match.
+    #[error("{device}: bad {what} checksum (computed {computed:#04x}, frame says {found:#04x})")]
+    Checksum {
+        /// Reader or device name.
+        device: String,
+        /// Which checksum (`LCS`, `DCS`, `XOR`).
+        what: &'static str,
+        /// What the frame should carry.
+        computed: u8,
+        /// What it carried.
+        found: u8,
+    },
+    /// A well-formed answer that is not the answer to the command sent.
+    #[error("{device}: unexpected answer to {command}: {reason}")]
+    Unexpected {
+        /// Reader or device name.
+        device: String,
+        /// The command.
+        command: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The device sent its application-level error frame (PN532 `7F`).
+    #[error("{device}: {command} rejected with an error frame (syntax error)")]
+    ErrorFrame {
+        /// Reader or device name.
+        device: String,
+        /// The command.
+        command: &'static str,
+    },
+    /// A PN53x chip status byte other than success (InDataExchange and friends).
+    #[error("{device}: {command} failed with PN53x status {code:#04x} ({name})")]
+    ChipStatus {
+        /// Reader or device name.
+        device: String,
+        /// The command.
+        command: &'static str,
+        /// The low 6 bits of the status byte.
+        code: u8,
+        /// The status' name (`timeout`, `CRC error`…).
+        name: &'static str,
+    },
+}
