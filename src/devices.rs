@@ -2,6 +2,7 @@
 //! over a link trait (`driver.rs`), plus the [`registry`] that recognises hardware by
 //! USB VID:PID, ATR and reader name (design.md §3, token-protocols.md §8).
 
+pub mod capability;
 pub mod error;
 pub mod pcsc_uid;
 pub mod pn532;
@@ -10,6 +11,10 @@ pub mod registry;
 
 use std::fmt;
 
+pub use capability::{
+    Capabilities, DeviceInfo, OtpToken, PresenceReader, ProgramRequest, SlotInfo, Tap, TapKind,
+    TokenClock,
+};
 pub use error::DeviceError;
 
 /// A card or tag identifier as the reader delivers it (PC/SC and PN532: NFCID1 bytes in

@@ -1,0 +1,129 @@
+//! Capability traits: what the station may ask of a token or a reader, whatever its
+//! family. A family says what it can do ([`Capabilities`]); the station asks, never
+//! guesses (issue "Burn tokens"; rust-style.md §13, nitrokey-rs `ConfigureOtp` /
+//! `GenerateOtp`).
+
+use std::time::Duration;
+
+use super::{DeviceError, Uid};
+use crate::otp::{OtpParams, Secret};
+
+/// What a family can do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Capabilities {
+    /// Write a seed.
+    pub program: bool,
+    /// Compute a code on the device and return it (OATH CALCULATE, Nitrokey GET CODE).
+    pub read_code: bool,
+    /// Read the device clock.
+    pub read_clock: bool,
+    /// Set the device clock.
+    pub set_clock: bool,
+    /// List slots or credentials.
+    pub list_slots: bool,
+    /// Erase a slot or the whole device.
+    pub erase: bool,
+    /// Number of seed slots (None: a single seed).
+    pub slots: Option<u16>,
+    /// Writing the clock wipes the seed (some Token2 models): re-send the seed after.
+    pub clock_write_wipes_seed: bool,
+}
+
+/// What a device says about itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceInfo {
+    /// Family name (`token2-nfc`, `molto2`, `ykoath`, `nitrokey3`, `nitrokey`).
+    pub family: String,
+    /// Model, as reported or derived (serial prefix, product id).
+    pub model: Option<String>,
+    /// Device serial number.
+    pub serial: Option<String>,
+    /// Firmware version.
+    pub firmware: Option<String>,
+    /// Device clock, Unix seconds, where it has one and can report it.
+    pub clock: Option<i64>,
+}
+
+/// One slot, profile or credential.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SlotInfo {
+    /// Slot number (Molto2 profile, Nitrokey slot), or position in the list (OATH).
+    pub slot: u16,
+    /// Name or title, when the family has one.
+    pub name: Option<String>,
+    /// Whether a seed is present.
+    pub occupied: bool,
+    /// Parameters, when the device reports them.
+    pub params: Option<OtpParams>,
+}
+
+/// A seed to write.
+#[derive(Debug)]
+pub struct ProgramRequest<'a> {
+    /// Slot, profile or credential number (None: the only one).
+    pub slot: Option<u16>,
+    /// Name or title on families with named slots; carries the token serial
+    /// (OATH: `[period/]issuer:SERIAL`).
+    pub name: &'a str,
+    /// The seed.
+    pub secret: &'a Secret,
+    /// Kind, algorithm, digits, period.
+    pub params: OtpParams,
+    /// Initial HOTP counter.
+    pub counter: u64,
+    /// Require a touch to compute codes (OATH property), where supported.
+    pub touch: bool,
+    /// Overwrite an occupied slot.
+    pub overwrite: bool,
+}
+
+/// A programmable OTP token.
+pub trait OtpToken {
+    /// What this family can do.
+    fn capabilities(&self) -> Capabilities;
+    /// Serial, model, firmware and clock.
+    fn info(&mut self) -> Result<DeviceInfo, DeviceError>;
+    /// Writes a seed with its parameters.
+    fn program(&mut self, req: &ProgramRequest<'_>) -> Result<(), DeviceError>;
+    /// Lists slots or credentials.
+    fn list_slots(&mut self) -> Result<Vec<SlotInfo>, DeviceError>;
+    /// Erases one slot, or everything with `None` where the family allows it.
+    fn erase(&mut self, slot: Option<u16>) -> Result<(), DeviceError>;
+    /// The code the device computes for `slot` at `at` (Unix seconds), where the family
+    /// can return one; `Ok(None)` where the technician must read the display.
+    fn read_code(&mut self, slot: Option<u16>, at: i64) -> Result<Option<String>, DeviceError>;
+}
+
+/// A token whose clock can be read or written.
+pub trait TokenClock {
+    /// The device clock, Unix seconds.
+    fn read_clock(&mut self) -> Result<i64, DeviceError>;
+    /// Sets the device clock to `unix` seconds.
+    fn set_clock(&mut self, unix: i64) -> Result<(), DeviceError>;
+}
+
+/// What a presence reader saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TapKind {
+    /// A contactless card (PC/SC, PN532).
+    Card(Uid),
+    /// A 125 kHz tag (RDM6300).
+    Tag(Uid),
+    /// Digits and Enter from a keyboard-wedge reader.
+    Typed(String),
+}
+
+/// One tap on a reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tap {
+    /// Reader name, port or device path.
+    pub reader: String,
+    /// What was presented.
+    pub kind: TapKind,
+}
+
+/// A reader at a kiosk.
+pub trait PresenceReader {
+    /// Waits up to `timeout` for the next tap; `Ok(None)` when none came.
+    fn wait_tap(&mut self, timeout: Duration) -> Result<Option<Tap>, DeviceError>;
+}
