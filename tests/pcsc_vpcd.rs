@@ -27,12 +27,27 @@ use tokenstation::transport::{Apdu, ApduLink, LinkError, StatusWord};
 
 static SLOTS: Mutex<()> = Mutex::new(());
 
+/// The vpcd slots of the machine's one pcscd are shared by every test process (other
+/// test binaries, other checkouts): hold this file lock while using them.
+pub struct SlotsLock(#[allow(dead_code)] std::fs::File);
+
+fn machine_lock() -> SlotsLock {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("tokenstation-vpcd.lock"))
+        .unwrap();
+    f.lock().unwrap();
+    SlotsLock(f)
+}
+
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 const UID: [u8; 7] = [0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0x80];
 
 /// The pcscd context, or `None` (skip) outside CI when the stack is missing.
-fn stack() -> Option<(MutexGuard<'static, ()>, PcscContext)> {
-    let guard = SLOTS.lock().unwrap_or_else(|p| p.into_inner());
+fn stack() -> Option<((MutexGuard<'static, ()>, SlotsLock), PcscContext)> {
+    let guard = (SLOTS.lock().unwrap_or_else(|p| p.into_inner()), machine_lock());
     let problem = match PcscContext::establish() {
         Err(e) => format!("{e}"),
         Ok(ctx) => match ctx.reader_names() {
