@@ -62,3 +62,44 @@ pub fn store(n: u64) -> PathBuf {
     st.token_add_batch("Bench", items, 0).unwrap();
     db
 }
+
+/// Keys in the large PSKC fixture.
+pub const PSKC_KEYS: usize = 100_000;
+/// Its pre-shared AES-128 key.
+pub const PSKC_PSK: [u8; 16] = *b"0123456789abcdef";
+
+/// A PSKC file of `PSKC_KEYS` TOTP keys (Token2 C302-i), AES-128-CBC under
+/// `PSKC_PSK` with HMAC-SHA1 ValueMACs; a fixed xorshift stream stands in for the RNG so
+/// the file is the same every run.
+pub fn pskc_100k() -> zeroize::Zeroizing<String> {
+    use tokenstation::seeds::{Protection, SeedRecord, write_pskc};
+    let records: Vec<SeedRecord> = (0..PSKC_KEYS)
+        .map(|i| {
+            let mut seed = [0u8; 20];
+            seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            let mut r = SeedRecord::new(Secret::from_slice(&seed));
+            r.serial = Some(format!("{:08}", 60_000_000 + i));
+            r.manufacturer = Some("Token2".into());
+            r.model = Some("C302-i".into());
+            r
+        })
+        .collect();
+    let mut s = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rng = |buf: &mut [u8]| {
+        for b in buf {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            *b = s as u8;
+        }
+    };
+    write_pskc(
+        &records,
+        &Protection::PreSharedKey {
+            key: &PSKC_PSK,
+            key_name: "bench",
+        },
+        &mut rng,
+    )
+    .unwrap()
+}

@@ -6,11 +6,10 @@
 use std::process::Command;
 use std::time::Instant;
 
-use tokenstation::otp::Secret;
-use tokenstation::seeds::{Protection, SeedRecord, write_pskc};
+mod fixtures;
 
-const KEYS: usize = 100_000;
-const PSK: [u8; 16] = *b"0123456789abcdef";
+const KEYS: usize = fixtures::PSKC_KEYS;
+const PSK: [u8; 16] = fixtures::PSKC_PSK;
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -19,37 +18,9 @@ fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("100k.pskcxml");
-    let records: Vec<SeedRecord> = (0..KEYS)
-        .map(|i| {
-            let mut seed = [0u8; 20];
-            seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
-            let mut r = SeedRecord::new(Secret::from_slice(&seed));
-            r.serial = Some(format!("{:08}", 60_000_000 + i));
-            r.manufacturer = Some("Token2".into());
-            r.model = Some("C302-i".into());
-            r
-        })
-        .collect();
-    let mut s = 0x9E37_79B9_7F4A_7C15u64;
-    let xml = write_pskc(
-        &records,
-        &Protection::PreSharedKey {
-            key: &PSK,
-            key_name: "bench",
-        },
-        &mut |buf| {
-            for b in buf {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                *b = s as u8;
-            }
-        },
-    )
-    .unwrap();
+    let xml = fixtures::pskc_100k();
     std::fs::write(&file, xml.as_bytes()).unwrap();
     drop(xml);
-    drop(records);
 
     let bin = env!("CARGO_BIN_EXE_tokenstation");
     let db = dir.path().join("s.db");

@@ -6,43 +6,16 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use tokenstation::otp::Secret;
-use tokenstation::seeds::{MacCheck, Protection, PskcKeys, SeedRecord, parse_pskc, write_pskc};
+use tokenstation::seeds::{MacCheck, PskcKeys, parse_pskc};
 use zeroize::Zeroizing;
 
-const KEYS: usize = 100_000;
-const PSK: [u8; 16] = *b"0123456789abcdef";
+mod fixtures;
+
+const KEYS: usize = fixtures::PSKC_KEYS;
+const PSK: [u8; 16] = fixtures::PSKC_PSK;
 
 fn big_file() -> Zeroizing<String> {
-    let records: Vec<SeedRecord> = (0..KEYS)
-        .map(|i| {
-            let mut seed = [0u8; 20];
-            seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
-            let mut r = SeedRecord::new(Secret::from_slice(&seed));
-            r.serial = Some(format!("{:08}", 60_000_000 + i));
-            r.manufacturer = Some("Token2".into());
-            r.model = Some("C302-i".into());
-            r
-        })
-        .collect();
-    let mut s = 0x9E37_79B9_7F4A_7C15u64;
-    let mut rng = |buf: &mut [u8]| {
-        for b in buf {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            *b = s as u8;
-        }
-    };
-    write_pskc(
-        &records,
-        &Protection::PreSharedKey {
-            key: &PSK,
-            key_name: "bench",
-        },
-        &mut rng,
-    )
-    .unwrap()
+    fixtures::pskc_100k()
 }
 
 fn bench(c: &mut Criterion) {

@@ -6,11 +6,10 @@
 use super::limits;
 use super::policy::Policy;
 use super::tokens::find_token;
-use super::verify::host_step;
+use super::verify::{host_step, record_attempt};
 use super::{Method, Result, Station, Status, Verdict};
 use crate::model::TokenStatus;
 use crate::otp::{Code, Kind, OtpKey, window};
-use crate::store::attempts::Attempt;
 use crate::store::limits::Scope;
 use crate::store::tokens::VerifyState;
 
@@ -119,17 +118,7 @@ impl Station {
                     None::<&()>,
                 )?;
             }
-            c.attempt_add(&Attempt {
-                at,
-                token_id: Some(t.id),
-                serial: serial.to_string(),
-                location_id: None,
-                location: None,
-                status: v.status.as_str().to_string(),
-                method: v.method.as_str().to_string(),
-                step: v.step,
-                step_offset: v.offset,
-            })?;
+            record_attempt(c, &v, at, Some(t.id), None)?;
             Ok(v)
         })
     }

@@ -189,17 +189,13 @@ impl Station {
                 record,
             )?;
             if record {
-                c.attempt_add(&Attempt {
+                record_attempt(
+                    c,
+                    &v,
                     at,
-                    token_id: prepared.as_ref().map(|p| p.token.id),
-                    serial: serial.to_string(),
-                    location_id: loc.as_ref().map(|l| l.id),
-                    location: None,
-                    status: v.status.as_str().to_string(),
-                    method: v.method.as_str().to_string(),
-                    step: v.step,
-                    step_offset: v.offset,
-                })?;
+                    prepared.as_ref().map(|p| p.token.id),
+                    loc.as_ref().map(|l| l.id),
+                )?;
             }
             Ok(v)
         })
@@ -255,17 +251,7 @@ impl Station {
                     ..v
                 };
             }
-            c.attempt_add(&Attempt {
-                at,
-                token_id: Some(before.id),
-                serial: serial.to_string(),
-                location_id: None,
-                location: None,
-                status: v.status.as_str().to_string(),
-                method: v.method.as_str().to_string(),
-                step: v.step,
-                step_offset: v.offset,
-            })?;
+            record_attempt(c, &v, at, Some(before.id), None)?;
             Ok(v)
         })
     }
@@ -370,6 +356,28 @@ fn decide(
             })
         }
     }
+}
+
+/// Appends a verdict to the attempt log (never the code).
+pub(crate) fn record_attempt(
+    c: &Conn<'_>,
+    v: &Verdict,
+    at: i64,
+    token_id: Option<i64>,
+    location_id: Option<i64>,
+) -> Result<()> {
+    c.attempt_add(&Attempt {
+        at,
+        token_id,
+        serial: v.serial.clone(),
+        location_id,
+        location: None,
+        status: v.status.as_str().to_string(),
+        method: v.method.as_str().to_string(),
+        step: v.step,
+        step_offset: v.offset,
+    })?;
+    Ok(())
 }
 
 fn succeed(c: &Conn<'_>, t: &Token, loc: Option<&Location>) -> Result<()> {
