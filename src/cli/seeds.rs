@@ -401,6 +401,32 @@ fn export_password() -> anyhow::Result<Zeroizing<String>> {
     Ok(a)
 }
 
+/// Unseals the selection for export with a progress bar and Ctrl-C handling.
+fn export_with_progress(
+    st: &mut crate::station::Station,
+    sel: Selection,
+    format: &str,
+    target: &str,
+) -> anyhow::Result<Vec<seeds::SeedRecord>> {
+    catch_interrupt();
+    let mut bar = Progress::new(&format!("exporting to {target}"));
+    let out = st.export_seeds(
+        &sel,
+        format,
+        target,
+        now(),
+        Hooks {
+            progress: &mut |d, t| bar.update(d, t),
+            cancelled: &interrupted,
+        },
+    );
+    bar.finish();
+    if interrupted() {
+        return Err(crate::station::StationError::Interrupted.into());
+    }
+    Ok(out?)
+}
+
 /// Runs an `export` subcommand.
 pub fn export(ctx: &Ctx, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
     match cmd {
@@ -535,7 +561,7 @@ pub fn qr(
         serials: vec![serial.to_string()],
         product: product.map(str::to_string),
     };
-    let records = st.export_seeds(&sel, "qr", &target, now())?;
+    let records = export_with_progress(&mut st, sel, "qr", &target)?;
     let uri = seeds::to_uri(&records[0]);
     match png {
         Some(p) => {

@@ -2,6 +2,7 @@
 //! `seeds` writers (PSKC, otpauth URIs, QR codes). The audit line for every token is
 //! committed before any secret leaves this function.
 
+use super::import::Hooks;
 use super::tokens::find_token;
 use super::{Result, Station, StationError};
 use crate::model::{Product, Token};
@@ -41,6 +42,7 @@ impl Station {
         format: &str,
         target: &str,
         now: i64,
+        hooks: Hooks<'_>,
     ) -> Result<Vec<SeedRecord>> {
         let c = self.read();
         let tokens: Vec<Token> = if sel.serials.is_empty() {
@@ -61,7 +63,14 @@ impl Station {
         }
         let products = c.product_list()?;
         let mut out = Vec::with_capacity(tokens.len());
-        for t in &tokens {
+        let total = tokens.len() as u64;
+        for (i, t) in tokens.iter().enumerate() {
+            if i % 1024 == 0 {
+                if (hooks.cancelled)() {
+                    return Err(StationError::Interrupted);
+                }
+                (hooks.progress)(i as u64, total);
+            }
             let p = products
                 .iter()
                 .find(|p| p.id == t.product_id)
