@@ -445,14 +445,14 @@ pub fn export(ctx: &Ctx, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
             }
             let pw = password.then(export_password).transpose()?;
             let mut st = ctx.open_unlocked()?;
-            let records = st.export_seeds(
-                &Selection {
+            let records = export_with_progress(
+                &mut st,
+                Selection {
                     serials: sel.serials,
                     product: sel.product,
                 },
                 "pskc",
                 &file.display().to_string(),
-                now(),
             )?;
             let mut psk = Zeroizing::new([0u8; 16]);
             seeds::os_random(psk.as_mut())?;
@@ -515,14 +515,14 @@ pub fn export(ctx: &Ctx, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
                 ))
                 .into());
             }
-            let records = st.export_seeds(
-                &Selection {
+            let records = export_with_progress(
+                &mut st,
+                Selection {
                     serials: sel.serials,
                     product: sel.product,
                 },
                 "uri",
                 &target,
-                now(),
             )?;
             let mut text = Zeroizing::new(String::new());
             for r in &records {
