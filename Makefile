@@ -6,9 +6,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build: a C compiler for the bundled SQLite, pkg-config and the -dev packages of the
-# hardware crates. Test: pcscd and the vsmartcard-vpcd driver. Bench: GNU time.
+# hardware crates. Test: pcscd and the vsmartcard-vpcd driver, pskctool (RFC 6030 schema
+# validation). Bench: GNU time.
 DEB_PACKAGES := build-essential pkg-config libpcsclite-dev libudev-dev libusb-1.0-0-dev \
-                pcscd vsmartcard-vpcd time
+                pcscd vsmartcard-vpcd time pskctool
 PCSCD_SOCKET := /run/pcscd/pcscd.comm
 PCSCD_LOG ?= $(CURDIR)/target/pcscd.log
 
