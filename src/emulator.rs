@@ -31,6 +31,7 @@ pub mod pn532;
 pub mod pty;
 pub mod rdm6300;
 pub mod serial;
+pub mod token2_nfc;
 pub mod vpcd;
 
 /// The device side of an APDU protocol: one C-APDU in, one R-APDU (data + SW) out.
