@@ -4,6 +4,7 @@
 
 pub mod capability;
 pub mod error;
+pub mod molto2;
 pub mod pcsc_uid;
 pub mod pn532;
 pub mod rdm6300;

@@ -126,6 +126,13 @@ pub fn command_mac(key: &Sm4Key, ins: u8, p1: u8, p2: u8, body: &[u8]) -> [u8; M
     // 80 INS P1 P2 Lc' body [80 00…]
     let mut msg = Zeroizing::new(vec![CLA_PLAIN, ins, p1, p2, body.len() as u8]);
     msg.extend_from_slice(body);
+    mac(key, &msg)
+}
+
+/// The 4-byte MAC of any message: `80 00…` padding only when unaligned, SM4-CBC with a
+/// zero IV, first four bytes of the last block (§2.3, §3.3).
+pub fn mac(key: &Sm4Key, msg: &[u8]) -> [u8; MAC_LEN] {
+    let mut msg = Zeroizing::new(msg.to_vec());
     if !msg.len().is_multiple_of(BLOCK) {
         msg.push(0x80);
         while !msg.len().is_multiple_of(BLOCK) {
