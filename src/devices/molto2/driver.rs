@@ -187,8 +187,11 @@ impl<L: ApduLink> Molto2<L> {
     }
 
     /// Time sync (`81 06 0F 04 t`) of one profile, or of every profile with `None`.
+    /// `unix` is the time at the call; each APDU carries it plus the time elapsed
+    /// since, so a slow "sync all" (100 APDUs) does not leave the clock seconds late.
     pub fn sync_time(&mut self, slot: Option<u16>, unix: i64) -> Result<(), DeviceError> {
-        let utc = self.now_u32(unix)?;
+        let started = std::time::Instant::now();
+        self.now_u32(unix)?;
         let slots: Vec<u16> = match slot {
             Some(s) => vec![s],
             None => (0..self.profiles).collect(),
@@ -198,6 +201,8 @@ impl<L: ApduLink> Molto2<L> {
         }
         self.authenticate()?;
         for s in slots {
+            let elapsed = i64::try_from((started.elapsed().as_millis() + 500) / 1000).unwrap_or(0);
+            let utc = self.now_u32(unix.saturating_add(elapsed))?;
             let cmd = p::sync_time(&self.key, s as u8, utc);
             self.send(&cmd, "TIME SYNC")?;
         }
