@@ -167,6 +167,15 @@ impl Molto2Card {
         self
     }
 
+    /// Stores `seed` in `profile` as if burned earlier (SHA-1, 6 digits, 30 s).
+    pub fn with_seed(self, profile: u16, seed: &[u8]) -> Self {
+        if let Some(p) = lock(&self.state).profiles.get_mut(usize::from(profile)) {
+            p.seed = Some(Zeroizing::new(seed.to_vec()));
+            p.written = true;
+        }
+        self
+    }
+
     /// The test hook.
     pub fn hook(&self) -> Molto2Handle {
         Molto2Handle {
