@@ -75,11 +75,12 @@ check-layers:
 # Every test target but pcsc_vpcd in parallel, then the real-pcscd tests one at a time
 # (one virtual card per vpcd slot), then the build without hardware backends. Under
 # CI=true the PC/SC tests fail, not skip, when pcscd or vpcd is missing.
-TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out tests/pcsc_vpcd.rs,$(wildcard tests/*.rs)))
+TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out tests/pcsc_vpcd.rs tests/pcsc_token2.rs,$(wildcard tests/*.rs)))
 
 unit: deps pcscd
 	$(CARGO) test --lib --bins $(TEST_TARGETS)
 	$(CARGO) test --test pcsc_vpcd -- --test-threads=1
+	$(CARGO) test --test pcsc_token2 -- --test-threads=1
 	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)
 
 test-hw: unit

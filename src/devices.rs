@@ -4,10 +4,12 @@
 
 pub mod capability;
 pub mod error;
+pub mod molto2;
 pub mod pcsc_uid;
 pub mod pn532;
 pub mod rdm6300;
 pub mod registry;
+pub mod token2_nfc;
 
 use std::fmt;
 

@@ -24,6 +24,7 @@ pub mod fault;
 pub mod field;
 pub mod hid;
 pub mod link;
+pub mod molto2;
 pub mod pcsc_uid;
 pub mod picc;
 pub mod pn532;
@@ -31,6 +32,7 @@ pub mod pn532;
 pub mod pty;
 pub mod rdm6300;
 pub mod serial;
+pub mod token2_nfc;
 pub mod vpcd;
 
 /// The device side of an APDU protocol: one C-APDU in, one R-APDU (data + SW) out.

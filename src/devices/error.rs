@@ -69,4 +69,46 @@ pub enum DeviceError {
         /// The status' name (`timeout`, `CRC error`…).
         name: &'static str,
     },
+    /// The device refused the authentication (wrong key), with the attempts left where
+    /// the device counts them (`63 NN` / `63 Cx`); `Some(0)` means it is now locked.
+    #[error("{device}: authentication failed: {}", tries_message(*.tries_left))]
+    AuthFailed {
+        /// Reader or device name.
+        device: String,
+        /// Attempts left before the device locks, when it says.
+        tries_left: Option<u8>,
+    },
+    /// A slot already holds a seed and the request did not ask to overwrite it.
+    #[error("{device}: slot {slot} already holds a seed; delete it first or ask to overwrite it")]
+    Occupied {
+        /// Reader or device name.
+        device: String,
+        /// The slot or profile.
+        slot: u16,
+    },
+    /// The device accepted the command and waits for its button to be pressed (`90 60`).
+    #[error("{device}: press the button (▲) on the device to confirm")]
+    ButtonPress {
+        /// Reader or device name.
+        device: String,
+    },
+    /// The family or model cannot do what was asked.
+    #[error("{device}: not supported: {what}")]
+    Unsupported {
+        /// Reader or device name.
+        device: String,
+        /// What cannot be done, and why or what to do instead.
+        what: String,
+    },
+}
+
+fn tries_message(tries: Option<u8>) -> String {
+    match tries {
+        Some(0) => "wrong key; no tries left, the device is locked (a factory reset, \
+                    which wipes every profile, restores the default key)"
+            .to_string(),
+        Some(1) => "wrong key; 1 try left before the device locks: check the key".to_string(),
+        Some(n) => format!("wrong key; {n} tries left before the device locks: check the key"),
+        None => "wrong key, or the token is locked".to_string(),
+    }
 }

@@ -358,6 +358,25 @@ mod tests {
     }
 
     #[test]
+    fn token2_families() {
+        assert_eq!(
+            recognise_usb(0x349e, 0x0300).unwrap().family,
+            Some("molto2")
+        );
+        // Same vendor, FIDO keys: not a Molto2.
+        assert_eq!(recognise_usb(0x349e, 0x0016).unwrap().family, None);
+        assert_eq!(
+            recognise_usb(0x04cc, 0x2533).unwrap().family,
+            Some("token2-nfc")
+        );
+        assert_eq!(
+            recognise_reader("TOKEN2 Molto2 [CCID Interface] 00 00").and_then(|r| r.family),
+            Some("molto2")
+        );
+        assert_eq!(recognise_reader("TOKEN2 FIDO2 Security Key 00 00"), None);
+    }
+
+    #[test]
     fn readers_and_atrs() {
         assert!(recognise_reader("Virtual PCD 00 00").is_some());
         assert!(recognise_reader("Some Reader 00 00").is_none());

@@ -1,0 +1,480 @@
+//! Family `token2-nfc`, device side: a single-profile Token2 NFC token as its firmware
+//! behaves (token-protocols.md §2, firmware-protocols/token2-nfc.md), written from the
+//! protocol facts, not from the driver.
+//!
+//! - get info (`80 41`) answers `95 L 02 N serial 11 04 time` with its own clock;
+//! - get challenge (`80 4B 08 ..`, any framing) draws 8 random bytes and drops any
+//!   earlier authentication; answer challenge (`80 CE`, 16 bytes) authenticates, or
+//!   answers `69 83` and forgets the challenge; `6A 80` without a pending challenge;
+//! - write config / write seed (`84 D4` / `84 C5`) need authentication and a good MAC
+//!   (else `69 83`), exact lengths (else `67 00`), a valid TLV / padding (else `6A 80`);
+//!   a config write sets the clock and, on restricted models, wipes the seed;
+//! - unknown INS `6D 00`, unknown CLA `6E 00`; power-off drops authentication.
+//!
+//! The token shows real TOTP codes from its seed and its own drifting
+//! [`DeviceClock`]; [`Token2NfcHandle::display_code`] reads the display.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use zeroize::Zeroizing;
+
+use super::clock::{DeviceClock, now_ms};
+use super::{ApduHandler, Power, VirtualCard};
+use crate::devices::pcsc_uid::protocol::ContactlessAtr;
+use crate::devices::token2_nfc::crypto::{self, CLA_PLAIN, CLA_SECURE, Sm4Key};
+use crate::devices::token2_nfc::protocol::{self as p, Config, DisplayTimeout, Hmac, Model, Step};
+use crate::otp::{Algorithm, Digits, Kind, OtpParams, Secret, totp::totp};
+use crate::transport::{Apdu, StatusWord};
+
+/// Historical bytes of the emulated ATS (the real tokens' ATS is not in the facts).
+pub const HISTORICAL: &[u8] = b"T2OTP";
+
+struct State {
+    serial: String,
+    restricted: bool,
+    clock: DeviceClock,
+    frozen_host_ms: Option<i64>,
+    seed: Option<Zeroizing<Vec<u8>>>,
+    hmac: Hmac,
+    step: Step,
+    display_timeout: DisplayTimeout,
+    challenge: Option<[u8; 8]>,
+    authenticated: bool,
+    locked: bool,
+    lock_after: Option<u32>,
+    failures: u32,
+    fixed_challenge: Option<[u8; 8]>,
+    seed_writes: u32,
+    config_writes: u32,
+}
+
+impl State {
+    fn host_ms(&self) -> i64 {
+        self.frozen_host_ms.unwrap_or_else(now_ms)
+    }
+}
+
+/// An emulated single-profile token.
+pub struct Token2NfcCard {
+    state: Arc<Mutex<State>>,
+}
+
+/// A test hook on an emulated token that stays usable after the card moved into a
+/// reader (vpcd bridge, PN532 field): the display, the clock, the lock.
+#[derive(Clone)]
+pub struct Token2NfcHandle {
+    state: Arc<Mutex<State>>,
+}
+
+fn lock(state: &Arc<Mutex<State>>) -> MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Token2NfcCard {
+    /// A factory-state token of `model` with serial `<prefix><number:07>` and `clock`
+    /// (no seed, SHA-1, 30 s, display timeout 30 s).
+    pub fn new(model: Model, number: u32, clock: DeviceClock) -> Self {
+        let serial = format!("{}{:07}", model.prefix(), number % 10_000_000);
+        Token2NfcCard::with_serial(&serial, clock)
+    }
+
+    /// A token with any serial; restricted (clock write wipes the seed) unless the
+    /// prefix is one of the three models that keep it (§2.8).
+    pub fn with_serial(serial: &str, clock: DeviceClock) -> Self {
+        let restricted = Model::from_serial(serial).is_none_or(Model::clock_write_wipes_seed);
+        Token2NfcCard {
+            state: Arc::new(Mutex::new(State {
+                serial: serial.to_string(),
+                restricted,
+                clock,
+                frozen_host_ms: None,
+                seed: None,
+                hmac: Hmac::Sha1,
+                step: Step::S30,
+                display_timeout: DisplayTimeout::S30,
+                challenge: None,
+                authenticated: false,
+                locked: false,
+                lock_after: None,
+                failures: 0,
+                fixed_challenge: None,
+                seed_writes: 0,
+                config_writes: 0,
+            })),
+        }
+    }
+
+    /// Always draws this challenge (for transcripts and known-answer replays).
+    pub fn with_fixed_challenge(self, challenge: [u8; 8]) -> Self {
+        lock(&self.state).fixed_challenge = Some(challenge);
+        self
+    }
+
+    /// Freezes host time at `host_ms` (the device clock still applies offset and drift).
+    pub fn with_frozen_host_time(self, host_ms: i64) -> Self {
+        lock(&self.state).frozen_host_ms = Some(host_ms);
+        self
+    }
+
+    /// Pre-2025 firmware: lock for good after `n` failed answers (S1 README).
+    pub fn with_lock_after_failures(self, n: u32) -> Self {
+        lock(&self.state).lock_after = Some(n);
+        self
+    }
+
+    /// A hook for tests and demos.
+    pub fn hook(&self) -> Token2NfcHandle {
+        Token2NfcHandle {
+            state: Arc::clone(&self.state),
+        }
+    }
+
+    /// The ATS this token sends (ISO 14443-4: TL T0 TA TB TC historical…).
+    pub fn ats() -> Vec<u8> {
+        let mut ats = vec![(5 + HISTORICAL.len()) as u8, 0x78, 0x77, 0x81, 0x02];
+        ats.extend_from_slice(HISTORICAL);
+        ats
+    }
+}
+
+impl Token2NfcHandle {
+    /// The code on the display now (what a technician would type), `None` without a seed.
+    pub fn display_code(&self) -> Option<String> {
+        let host = lock(&self.state).host_ms();
+        self.display_code_at(host)
+    }
+
+    /// The code on the display at host time `host_ms`.
+    pub fn display_code_at(&self, host_ms: i64) -> Option<String> {
+        let s = lock(&self.state);
+        let seed = s.seed.as_ref()?;
+        let params = OtpParams {
+            kind: Kind::Totp,
+            algorithm: match s.hmac {
+                Hmac::Sha1 => Algorithm::Sha1,
+                Hmac::Sha256 => Algorithm::Sha256,
+            },
+            digits: Digits::SIX,
+            period: s.step.seconds(),
+            t0: 0,
+        };
+        totp(
+            &Secret::from_slice(seed),
+            &params,
+            s.clock.unix_seconds_at(host_ms),
+        )
+        .ok()
+    }
+
+    /// Whether a seed is stored.
+    pub fn has_seed(&self) -> bool {
+        lock(&self.state).seed.is_some()
+    }
+
+    /// The device clock.
+    pub fn clock(&self) -> DeviceClock {
+        lock(&self.state).clock
+    }
+
+    /// Replaces the device clock (offset, drift).
+    pub fn set_clock(&self, clock: DeviceClock) {
+        lock(&self.state).clock = clock;
+    }
+
+    /// Moves frozen host time (see [`Token2NfcCard::with_frozen_host_time`]).
+    pub fn freeze_host_time(&self, host_ms: i64) {
+        lock(&self.state).frozen_host_ms = Some(host_ms);
+    }
+
+    /// HMAC, step and display timeout stored.
+    pub fn settings(&self) -> (Hmac, Step, DisplayTimeout) {
+        let s = lock(&self.state);
+        (s.hmac, s.step, s.display_timeout)
+    }
+
+    /// Locks or unlocks the token (pre-2025 lockout).
+    pub fn set_locked(&self, locked: bool) {
+        lock(&self.state).locked = locked;
+    }
+
+    /// Number of accepted (seed, config) writes.
+    pub fn writes(&self) -> (u32, u32) {
+        let s = lock(&self.state);
+        (s.seed_writes, s.config_writes)
+    }
+}
+
+fn sw(s: StatusWord) -> Vec<u8> {
+    s.to_bytes().to_vec()
+}
+
+fn random_challenge(s: &State) -> [u8; 8] {
+    if let Some(c) = s.fixed_challenge {
+        return c;
+    }
+    let mut c = [0u8; 8];
+    if getrandom::fill(&mut c).is_err() {
+        c = s.host_ms().to_be_bytes();
+    }
+    c
+}
+
+impl State {
+    fn get_info(&self) -> Vec<u8> {
+        let time = self.clock.unix_seconds_at(self.host_ms());
+        let mut out = p::encode_info(&p::Info {
+            serial: self.serial.clone(),
+            time: u32::try_from(time.max(0)).unwrap_or(u32::MAX),
+        });
+        out.extend_from_slice(&StatusWord::Success.to_bytes());
+        out
+    }
+
+    fn answer(&mut self, apdu: &Apdu) -> Vec<u8> {
+        if apdu.data.len() != 16 {
+            return sw(StatusWord::LengthError);
+        }
+        let Some(challenge) = self.challenge.take() else {
+            return sw(StatusWord::WrongData);
+        };
+        let want = crypto::challenge_response(&Sm4Key::device(), &challenge);
+        let good = {
+            use subtle::ConstantTimeEq;
+            bool::from(want.ct_eq(apdu.data.as_slice()))
+        };
+        if self.locked || !good {
+            self.failures += 1;
+            if self.lock_after.is_some_and(|n| self.failures >= n) {
+                self.locked = true;
+            }
+            return sw(StatusWord::AuthBlocked);
+        }
+        self.authenticated = true;
+        sw(StatusWord::Success)
+    }
+
+    fn secure<'a>(&self, apdu: &'a Apdu, len_ok: bool) -> Result<&'a [u8], Vec<u8>> {
+        if !self.authenticated {
+            return Err(sw(StatusWord::AuthBlocked));
+        }
+        if !len_ok {
+            return Err(sw(StatusWord::LengthError));
+        }
+        crypto::verify_secure(&Sm4Key::device(), apdu).ok_or_else(|| sw(StatusWord::AuthBlocked))
+    }
+
+    fn write_config(&mut self, apdu: &Apdu) -> Vec<u8> {
+        let body = match self.secure(apdu, apdu.data.len() == p::CONFIG_LEN + crypto::MAC_LEN) {
+            Ok(b) => b,
+            Err(e) => return e,
+        };
+        let Ok(c) = Config::decode(body) else {
+            return sw(StatusWord::WrongData);
+        };
+        let host = self.host_ms();
+        self.clock.set(host, i64::from(c.utc) * 1000);
+        self.hmac = c.hmac;
+        self.step = c.step;
+        self.display_timeout = c.display_timeout;
+        if self.restricted {
+            // Anti-replay: a clock write clears the seed (§2.8).
+            self.seed = None;
+        }
+        self.config_writes += 1;
+        sw(StatusWord::Success)
+    }
+
+    fn write_seed(&mut self, apdu: &Apdu) -> Vec<u8> {
+        let n = apdu.data.len();
+        let len_ok = (20..=68).contains(&n) && (n - crypto::MAC_LEN).is_multiple_of(16);
+        let body = match self.secure(apdu, len_ok) {
+            Ok(b) => b,
+            Err(e) => return e,
+        };
+        match p::decode_seed(&Sm4Key::device(), body) {
+            Ok(seed) => {
+                self.seed = Some(seed);
+                self.seed_writes += 1;
+                sw(StatusWord::Success)
+            }
+            Err(_) => sw(StatusWord::WrongData),
+        }
+    }
+}
+
+impl ApduHandler for Token2NfcCard {
+    fn handle(&mut self, capdu: &[u8]) -> Vec<u8> {
+        let Ok(apdu) = Apdu::parse(capdu) else {
+            return sw(StatusWord::LengthError);
+        };
+        let mut s = lock(&self.state);
+        match (apdu.cla, apdu.ins) {
+            (CLA_PLAIN, p::INS_GET_INFO) => s.get_info(),
+            (CLA_PLAIN, p::INS_GET_CHALLENGE) if apdu.p1 == 0x08 => {
+                s.authenticated = false;
+                let c = random_challenge(&s);
+                s.challenge = Some(c);
+                let mut out = c.to_vec();
+                out.extend_from_slice(&StatusWord::Success.to_bytes());
+                out
+            }
+            (CLA_PLAIN, p::INS_GET_CHALLENGE) => sw(StatusWord::IncorrectP1P2),
+            (CLA_PLAIN, p::INS_ANSWER_CHALLENGE) => s.answer(&apdu),
+            (CLA_SECURE, p::INS_WRITE_CONFIG) => s.write_config(&apdu),
+            (CLA_SECURE, p::INS_WRITE_SEED) => s.write_seed(&apdu),
+            // Secure commands without secure messaging.
+            (CLA_PLAIN, p::INS_WRITE_CONFIG | p::INS_WRITE_SEED) => sw(StatusWord::AuthBlocked),
+            (CLA_PLAIN | CLA_SECURE, _) => sw(StatusWord::InsNotSupported),
+            _ => sw(StatusWord::ClaNotSupported),
+        }
+    }
+}
+
+impl VirtualCard for Token2NfcCard {
+    /// The PC/SC part 3 ATR a contactless reader builds from the ATS.
+    fn atr(&self) -> Vec<u8> {
+        ContactlessAtr::Iso14443_4 {
+            historical: HISTORICAL.to_vec(),
+        }
+        .build()
+    }
+
+    /// Authentication lasts one RF-field activation.
+    fn power(&mut self, event: Power) {
+        let mut s = lock(&self.state);
+        s.authenticated = false;
+        s.challenge = None;
+        if event == Power::Off {
+            s.challenge = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::trace::parse_hex;
+
+    fn h(s: &str) -> Vec<u8> {
+        parse_hex(s).unwrap()
+    }
+
+    const T0: i64 = 1_700_000_000_000;
+
+    fn card() -> Token2NfcCard {
+        Token2NfcCard::with_serial("86596220000001", DeviceClock::synced(T0))
+            .with_fixed_challenge([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88])
+            .with_frozen_host_time(T0)
+    }
+
+    #[test]
+    fn accepts_the_2_11_vectors_and_shows_the_rfc_6238_code() {
+        let mut c = card();
+        let hk = c.hook();
+        assert_eq!(
+            c.handle(&h("80 4B 08 00 01 00")),
+            h("1122334455667788 9000")
+        );
+        assert_eq!(
+            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D")),
+            h("9000")
+        );
+        assert_eq!(
+            c.handle(&h(
+                "84D4000017 81111F01010F046553F10086060A01010D011E 4FFDC288"
+            )),
+            h("9000")
+        );
+        assert_eq!(
+            c.handle(&h("84C5010024 5E5856092FD3228D4D33EEE3DAAC4B55 CE37D18D332B7AC6A40E8661FA23042A F47B0153")),
+            h("9000")
+        );
+        assert!(hk.has_seed());
+        // RFC 6238: T = 59 → 287082 (SHA-1, 6 digits).
+        hk.set_clock(DeviceClock::with_offset(T0, 59_000 - T0, 0.0));
+        assert_eq!(hk.display_code_at(T0).as_deref(), Some("287082"));
+    }
+
+    #[test]
+    fn refusals() {
+        let mut c = card();
+        // No challenge pending.
+        assert_eq!(
+            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D")),
+            h("6A80")
+        );
+        // Write without auth.
+        assert_eq!(
+            c.handle(&h(
+                "84D4000017 81111F01010F046553F10086060A01010D011E 4FFDC288"
+            )),
+            h("6983")
+        );
+        c.handle(&h("80 4B 08 00 00"));
+        assert_eq!(
+            c.handle(&h("80CE000010 00000000000000000000000000000000")),
+            h("6983")
+        );
+        // The failed answer consumed the challenge.
+        assert_eq!(
+            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D")),
+            h("6A80")
+        );
+        c.handle(&h("80 4B 08 00"));
+        assert_eq!(
+            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D")),
+            h("9000")
+        );
+        // Bad MAC, wrong length, bad TLV, unknown INS / CLA.
+        assert_eq!(
+            c.handle(&h(
+                "84D4000017 81111F01010F046553F10086060A01010D011E 4FFDC289"
+            )),
+            h("6983")
+        );
+        assert_eq!(c.handle(&h("84D4000003 010203")), h("6700"));
+        assert_eq!(c.handle(&h("80 99 00 00")), h("6D00"));
+        assert_eq!(c.handle(&h("00 A4 04 00")), h("6E00"));
+        assert_eq!(c.handle(&h("80")), h("6700"));
+        assert_eq!(c.handle(&h("80 4B 07 00")), h("6A86"));
+    }
+
+    #[test]
+    fn restricted_models_wipe_the_seed_on_a_config_write() {
+        for (serial, wipes) in [("86596100000001", true), ("86596320000001", false)] {
+            let mut c = Token2NfcCard::with_serial(serial, DeviceClock::synced(T0))
+                .with_fixed_challenge([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+            let hk = c.hook();
+            c.handle(&h("80 4B 08 00 01 00"));
+            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D"));
+            c.handle(&h("84C5010024 5E5856092FD3228D4D33EEE3DAAC4B55 CE37D18D332B7AC6A40E8661FA23042A F47B0153"));
+            assert!(hk.has_seed());
+            c.handle(&h(
+                "84D4000017 81111F01010F046553F10086060A01010D011E 4FFDC288",
+            ));
+            assert_eq!(hk.has_seed(), !wipes, "{serial}");
+        }
+    }
+
+    #[test]
+    fn aligned_seed_without_the_extra_block_is_rejected() {
+        let key = Sm4Key::device();
+        let seed = [7u8; 32];
+        let ct = crypto::ecb_encrypt(&key, &seed).unwrap();
+        let cmd = crypto::secure_command(&key, p::INS_WRITE_SEED, 1, 0, &ct);
+        let mut c = card();
+        c.handle(&h("80 4B 08 00 01 00"));
+        c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D"));
+        assert_eq!(c.handle(&cmd.encode().unwrap()), h("6A80"));
+        assert!(!c.hook().has_seed());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..90)) {
+            let mut c = card();
+            let r = c.handle(&bytes);
+            proptest::prop_assert!(r.len() >= 2);
+        }
+    }
+}
