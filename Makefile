@@ -72,15 +72,15 @@ lint: deps
 check-layers:
 	.ci/check-layers
 
-# Every test target but pcsc_vpcd in parallel, then the real-pcscd tests one at a time
+# Every test target but the tests/pcsc_*.rs in parallel, then the real-pcscd tests one at a time
 # (one virtual card per vpcd slot), then the build without hardware backends. Under
 # CI=true the PC/SC tests fail, not skip, when pcscd or vpcd is missing.
-TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out tests/pcsc_vpcd.rs tests/pcsc_token2.rs,$(wildcard tests/*.rs)))
+PCSC_TESTS = $(patsubst tests/%.rs,%,$(wildcard tests/pcsc_*.rs))
+TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out tests/pcsc_%.rs,$(wildcard tests/*.rs)))
 
 unit: deps pcscd
 	$(CARGO) test --lib --bins $(TEST_TARGETS)
-	$(CARGO) test --test pcsc_vpcd -- --test-threads=1
-	$(CARGO) test --test pcsc_token2 -- --test-threads=1
+	@set -e; for t in $(PCSC_TESTS); do $(CARGO) test --test $$t -- --test-threads=1; done
 	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)
 
 test-hw: unit
