@@ -317,6 +317,8 @@ fn a_burn_at_trace_level_never_logs_the_seed() {
         .map(|i| i.wrapping_mul(37).wrapping_add(0xA1))
         .collect();
     let secret = Secret::new(seed.clone());
+    // A global subscriber: a thread-local one can miss events when tests running in
+    // parallel threads cache the callsites' interest first (tracing's interest cache).
     let buf = Buf::default();
     let writer = buf.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -324,14 +326,15 @@ fn a_burn_at_trace_level_never_logs_the_seed() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+    {
         let (link, hook) = token(Model::C301);
         let mut t = driver(link);
         t.program(&request(&secret, params(Algorithm::Sha1, 30)))
             .unwrap();
         t.set_clock(HOST).unwrap();
         assert!(hook.has_seed());
-    });
+    }
     let raw = buf.0.lock().unwrap().clone();
     let out = String::from_utf8_lossy(&raw).to_string();
     assert!(
