@@ -8,6 +8,7 @@ pub mod pcsc_uid;
 pub mod pn532;
 pub mod rdm6300;
 pub mod registry;
+pub mod ykoath;
 
 use std::fmt;
 

@@ -32,6 +32,7 @@ pub mod pty;
 pub mod rdm6300;
 pub mod serial;
 pub mod vpcd;
+pub mod ykoath;
 
 /// The device side of an APDU protocol: one C-APDU in, one R-APDU (data + SW) out.
 pub trait ApduHandler: Send {

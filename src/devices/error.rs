@@ -69,4 +69,56 @@ pub enum DeviceError {
         /// The status' name (`timeout`, `CRC error`…).
         name: &'static str,
     },
+    /// Authentication failed: wrong PIN, password or access code.
+    #[error("{device}: authentication failed (wrong PIN, password or access code){}", tries_left.map(|n| format!(", {n} tries left")).unwrap_or_default())]
+    AuthFailed {
+        /// Reader or device name.
+        device: String,
+        /// Tries left before the device locks, when it says.
+        tries_left: Option<u8>,
+    },
+    /// The device needs authentication before this command (an access code, a PIN).
+    #[error("{device}: {what} needs authentication first: {hint}")]
+    AuthRequired {
+        /// Reader or device name.
+        device: String,
+        /// The command.
+        what: &'static str,
+        /// What to do.
+        hint: String,
+    },
+    /// The slot or credential already holds a seed.
+    #[error("{device}: slot {slot} is occupied: pass --force to overwrite it")]
+    Occupied {
+        /// Reader or device name.
+        device: String,
+        /// The slot, or the credential name.
+        slot: String,
+    },
+    /// The device waits for a touch of its button, which did not come.
+    #[error("{device}: the token wants a touch: touch its button when it blinks, then retry")]
+    TouchRequired {
+        /// Reader or device name.
+        device: String,
+    },
+    /// The device cannot do this (algorithm, length, command of another firmware).
+    #[error("{device}: not supported: {what}")]
+    Unsupported {
+        /// Reader or device name.
+        device: String,
+        /// What it cannot do.
+        what: String,
+    },
+    /// A device-specific command status, with its meaning in words.
+    #[error("{device}: {command} failed: {meaning} (status {code})")]
+    CommandStatus {
+        /// Reader or device name.
+        device: String,
+        /// The command.
+        command: &'static str,
+        /// The raw status code.
+        code: u8,
+        /// What it means and what to do.
+        meaning: &'static str,
+    },
 }
