@@ -230,8 +230,11 @@ fn unreachable_face() -> anyhow::Result<ExitCode> {
 /// Maps an error to the documented exit codes.
 pub fn exit_code_for(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
-        if let Some(StationError::Interrupted) = cause.downcast_ref::<StationError>() {
-            return EXIT_INTERRUPTED;
+        match cause.downcast_ref::<StationError>() {
+            Some(StationError::Interrupted) => return EXIT_INTERRUPTED,
+            Some(StationError::Device(_)) => return EXIT_HARDWARE,
+            Some(StationError::ProofFailed(_)) => return EXIT_REJECTED,
+            _ => {}
         }
         if cause
             .downcast_ref::<crate::transport::LinkError>()
