@@ -3,6 +3,8 @@
 //! 0 ok, 1 rejected code, 2 usage or input error, 3 store or key error, 4 hardware.
 
 pub mod audit;
+pub mod burn;
+pub mod burn_hid;
 pub mod catalog;
 pub mod demo;
 pub mod emulate;
@@ -107,6 +109,8 @@ pub enum Command {
     /// Readers, tokens and serial ports attached to this machine.
     #[command(subcommand)]
     Hw(hw::HwCommand),
+    /// Burn a seed into a hardware token, prove it, register it as active.
+    Burn(burn::BurnArgs),
     /// Start virtual hardware (cards behind pcscd, PN532, RDM6300) for demos and tests.
     Emulate(emulate::EmulateArgs),
     /// Run a short scripted demo on a temporary store.
@@ -217,6 +221,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy(c) => engine::policy(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
         Command::Demo(a) => demo::run(a),
+        Command::Burn(a) => burn::run(&ctx, a),
     }
 }
 

@@ -33,6 +33,11 @@ impl<L: ApduLink> OathToken<L> {
         Ok(OathToken { oath, last: None })
     }
 
+    /// YubiKey or Nitrokey 3, as SELECT said.
+    pub fn oath_variant(&self) -> Variant {
+        self.oath.variant()
+    }
+
     /// The driver, for the commands beyond the capability traits.
     pub fn oath(&mut self) -> &mut Oath<L> {
         &mut self.oath
