@@ -5,6 +5,7 @@
 pub mod capability;
 pub mod error;
 pub mod families;
+pub mod nitrokey;
 pub mod pcsc_uid;
 pub mod pn532;
 pub mod rdm6300;

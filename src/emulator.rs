@@ -24,6 +24,7 @@ pub mod fault;
 pub mod field;
 pub mod hid;
 pub mod link;
+pub mod nitrokey;
 pub mod pcsc_uid;
 pub mod picc;
 pub mod pn532;
