@@ -8,6 +8,7 @@ pub mod burn_hid;
 pub mod catalog;
 pub mod demo;
 pub mod emulate;
+pub mod emulate_nitrokey;
 pub mod engine;
 pub mod hw;
 pub mod output;

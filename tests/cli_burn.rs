@@ -369,3 +369,16 @@ fn batch_burns_token_after_token() {
     assert!(stderr.contains("present token B-0008"), "{stderr}");
     bridge.stop();
 }
+
+#[test]
+fn emulate_nitrokey_explains_and_runs_a_demo_burn() {
+    let out = assert_cmd::Command::cargo_bin("tokenstation")
+        .unwrap()
+        .args(["emulate", "--nitrokey"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("no virtual HID"), "{stdout}");
+    assert!(stdout.contains("proven by read-back"), "{stdout}");
+}

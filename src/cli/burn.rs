@@ -182,15 +182,17 @@ fn report(ctx: &Ctx, out: &BurnOutcome) {
     if ctx.json {
         println!("{}", serde_json::to_string(out).unwrap_or_default());
     } else {
+        let mut details = vec![out.family.clone()];
+        if let Some(f) = &out.firmware {
+            details.push(format!("firmware {f}"));
+        }
+        if out.clock_set {
+            details.push("clock set".into());
+        }
         println!(
-            "burned token {} ({}, {} {}) as \"{}\", proven by {} code; registered active under {}",
+            "burned token {} ({}) as \"{}\", proven by {} code; registered active under {}",
             out.serial,
-            out.family,
-            if out.clock_set { "clock set," } else { "" },
-            out.firmware
-                .as_deref()
-                .map(|f| format!("firmware {f}"))
-                .unwrap_or_default(),
+            details.join(", "),
             out.name,
             out.proof,
             out.product

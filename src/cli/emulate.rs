@@ -15,6 +15,7 @@ use crate::emulator::field::Field;
 use crate::emulator::pcsc_uid::ContactlessCard;
 use crate::emulator::picc::{DemoApplet, Picc};
 use crate::emulator::vpcd::{VPCD_PORT_0, VpcdBridge};
+use crate::emulator::ykoath::{Flavour, OathCard};
 use crate::transport::trace::parse_hex;
 
 /// Options of `tokenstation emulate`.
@@ -23,7 +24,10 @@ use crate::transport::trace::parse_hex;
   tokenstation emulate --card 04A1B2C3D4E580          # a card in \"Virtual PCD 00 00\"\n  \
   tokenstation emulate --card DEADBEEF --slot 1        # ... in \"Virtual PCD 00 01\"\n  \
   tokenstation emulate --pn532 --pn532-card 04112233   # a PN532 on a /dev/pts/N\n  \
-  tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 2\n\n\
+  tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 2\n  \
+  tokenstation emulate --yubikey                       # a YubiKey OATH applet to burn\n  \
+  tokenstation emulate --nitrokey3 --slot 1            # a Nitrokey 3 in \"Virtual PCD 00 01\"\n  \
+  tokenstation emulate --nitrokey                      # in-process Nitrokey Pro demo burn\n\n\
   Cards need pcscd running with vsmartcard-vpcd installed (`make deps pcscd`).\n\
   Open the printed /dev/pts paths with the serial drivers (115200 baud for the PN532,\n\
   9600 for the RDM6300). Press Ctrl-C to stop.")]
@@ -37,6 +41,16 @@ pub struct EmulateArgs {
     /// The vpcd slot: 0 = "Virtual PCD 00 00" (port 35963), 1 = "Virtual PCD 00 01".
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1))]
     pub slot: u16,
+    /// Put an emulated YubiKey (OATH applet) into a vpcd reader.
+    #[arg(long, conflicts_with_all = ["card", "nitrokey3"])]
+    pub yubikey: bool,
+    /// Put an emulated Nitrokey 3 (Secrets App over CCID) into a vpcd reader.
+    #[arg(long, conflicts_with_all = ["card", "yubikey"])]
+    pub nitrokey3: bool,
+    /// Nitrokey Pro: the kernel here offers no virtual HID, so run an in-process demo
+    /// burn against the emulated device instead.
+    #[arg(long)]
+    pub nitrokey: bool,
     /// Start an emulated PN532 (HSU) on a pseudo-terminal.
     #[arg(long)]
     pub pn532: bool,
@@ -104,8 +118,21 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
         Ok(None) => None,
         Err(e) => return usage(e),
     };
-    if card_uid.is_none() && !args.pn532 && tag.is_none() {
-        return usage("nothing to emulate: give --card, --pn532 and/or --rdm6300".into());
+    if args.nitrokey {
+        return super::emulate_nitrokey::demo_burn();
+    }
+    let token_card = if args.yubikey {
+        Some(OathCard::yubikey())
+    } else if args.nitrokey3 {
+        Some(OathCard::nitrokey3())
+    } else {
+        None
+    };
+    if card_uid.is_none() && token_card.is_none() && !args.pn532 && tag.is_none() {
+        return usage(
+            "nothing to emulate: give --card, --yubikey, --nitrokey3, --nitrokey, --pn532 and/or --rdm6300"
+                .into(),
+        );
     }
 
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
@@ -115,6 +142,9 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
     .context("installing the Ctrl-C handler")?;
 
     let make_card = |uid: &[u8]| -> Box<dyn VirtualCard> {
+        if let Some(t) = &token_card {
+            return Box::new(t.clone()); // clones share the token's state
+        }
         match &ats {
             Some(a) => Box::new(ContactlessCard::new(Picc::iso14443_4(
                 uid,
@@ -128,6 +158,7 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
     // PC/SC card through vpcd.
     let card_field = Field::empty();
     let mut bridge = None;
+    let card_uid = card_uid.or_else(|| token_card.as_ref().map(|_| Vec::new()));
     if let Some(uid) = &card_uid {
         card_field.place(make_card(uid));
         let b = VpcdBridge::spawn(VPCD_PORT_0 + args.slot, card_field.clone(), Faults::new());
@@ -142,11 +173,22 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::from(super::EXIT_HARDWARE));
         }
-        println!(
-            "card {} in PC/SC reader \"{}\"",
-            crate::transport::discovery::hex_compact(uid),
-            b.reader_name()
-        );
+        match &token_card {
+            Some(t) => println!(
+                "{} in PC/SC reader \"{}\" (OATH applet; state kept until Ctrl-C)\n  burn it: tokenstation burn --reader \"{}\" --product PRODUCT --serial SERIAL --generate",
+                match t.applet().flavour() {
+                    Flavour::Nitrokey3 => "emulated Nitrokey 3",
+                    Flavour::YubiKey => "emulated YubiKey",
+                },
+                b.reader_name(),
+                b.reader_name()
+            ),
+            None => println!(
+                "card {} in PC/SC reader \"{}\"",
+                crate::transport::discovery::hex_compact(uid),
+                b.reader_name()
+            ),
+        }
         bridge = Some(b);
     }
 

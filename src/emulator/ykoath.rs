@@ -146,6 +146,11 @@ impl OathApplet {
             .map(|c| c.key.to_vec())
     }
 
+    /// YubiKey or Nitrokey 3.
+    pub fn flavour(&self) -> Flavour {
+        self.flavour
+    }
+
     /// The SELECT salt.
     pub fn salt(&self) -> [u8; 8] {
         self.salt
