@@ -77,6 +77,29 @@ impl NitrokeyPro {
         }
     }
 
+    /// Puts a seed into TOTP slot `n` as if written earlier (`config` bit 0: 8 digits).
+    pub fn preload_totp(&mut self, n: usize, name: &str, secret: &[u8], config: u8, interval: u64) {
+        let mut s = zeroize::Zeroizing::new([0u8; SECRET_LEN]);
+        let k = secret.len().min(SECRET_LEN);
+        s[..k].copy_from_slice(&secret[..k]);
+        let mut nm = [0u8; NAME_LEN];
+        let b = name.as_bytes();
+        nm[..b.len().min(NAME_LEN)].copy_from_slice(&b[..b.len().min(NAME_LEN)]);
+        if let Some(slot) = self.totp.get_mut(n) {
+            *slot = Some(Slot {
+                name: nm,
+                secret: s,
+                config,
+                interval,
+            });
+        }
+    }
+
+    /// Sets the card serial GET_STATUS reports.
+    pub fn set_serial(&mut self, serial: u32) {
+        self.serial = serial;
+    }
+
     /// Makes the crystal drift by `ppm` from now on.
     pub fn set_drift_ppm(&mut self, ppm: f64) {
         self.clock.set_drift_ppm((self.host)(), ppm);

@@ -146,6 +146,21 @@ impl OathApplet {
             .map(|c| c.key.to_vec())
     }
 
+    /// Sets the SELECT version (firmware), e.g. to replay a recorded exchange.
+    pub fn set_version(&mut self, version: [u8; 3]) {
+        self.version = version;
+    }
+
+    /// Sets the salt (RESET draws a new one).
+    pub fn set_salt(&mut self, salt: [u8; 8]) {
+        self.salt = salt;
+    }
+
+    /// Sets the Nitrokey 3 serial (SELECT tag 8F).
+    pub fn set_serial(&mut self, serial: [u8; 4]) {
+        self.serial = serial;
+    }
+
     /// YubiKey or Nitrokey 3.
     pub fn flavour(&self) -> Flavour {
         self.flavour
