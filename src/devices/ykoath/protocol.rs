@@ -5,7 +5,6 @@
 //! TLVs have a one-byte tag and a BER length (`L`, `81 L`, `82 L L`); the PROPERTY tag
 //! `78` is the exception: a bare `78 pp` pair without length (§4.1 quirk).
 
-use hmac::{Hmac, KeyInit, Mac};
 use sha1::{Digest, Sha1};
 use sha2::{Sha256, Sha512};
 use zeroize::Zeroizing;
@@ -417,156 +416,6 @@ pub fn parse_list(data: &[u8]) -> Result<Vec<ListEntry>, String> {
         .collect()
 }
 
-/// The 8-byte TOTP challenge: `floor(unix / period)` big-endian (§4.3 CALCULATE).
-pub fn totp_challenge(unix: i64, period: u32) -> [u8; 8] {
-    let step = unix.max(0) as u64 / u64::from(period.max(1));
-    step.to_be_bytes()
-}
-
-/// CALCULATE `00 A2 00 P2 | 71 L name | 74 L challenge`; P2 = 01 truncated, 00 full.
-pub fn calculate(name: &str, challenge: &[u8], truncated: bool) -> Apdu {
-    let mut body = Vec::new();
-    push_tlv(&mut body, tag::NAME, name.as_bytes());
-    push_tlv(&mut body, tag::CHALLENGE, challenge);
-    Apdu::new(0x00, ins::CALCULATE, 0x00, u8::from(truncated)).data(body)
-}
-
-/// A computed code: digits and the 31-bit value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CodeValue {
-    /// Number of digits.
-    pub digits: u8,
-    /// The 31-bit truncated value.
-    pub value: u32,
-}
-
-impl CodeValue {
-    /// `(value & 0x7FFFFFFF) mod 10^digits`, zero-padded (§4.3, ykman `_format_code`).
-    pub fn code(&self) -> String {
-        let m = 10u64.pow(u32::from(self.digits.clamp(1, 10)));
-        let v = u64::from(self.value & 0x7FFF_FFFF) % m;
-        format!("{v:0width$}", width = usize::from(self.digits))
-    }
-}
-
-/// Reads a `76 05 digits u32` or `75 L digits hmac` value.
-fn code_of(t: u8, v: &[u8]) -> Result<CodeValue, String> {
-    let (&digits, rest) = v.split_first().ok_or("empty response value")?;
-    let value = match t {
-        tag::TRUNCATED => {
-            let b: [u8; 4] = rest.try_into().map_err(|_| "truncated value not 4 bytes")?;
-            u32::from_be_bytes(b) & 0x7FFF_FFFF
-        }
-        tag::RESPONSE => {
-            if rest.len() < 20 {
-                return Err(format!("full response of {} bytes", rest.len()));
-            }
-            crate::otp::hotp::dynamic_truncate(rest)
-        }
-        _ => return Err(format!("tag {t:02X} is not a response")),
-    };
-    Ok(CodeValue { digits, value })
-}
-
-/// Parses a CALCULATE answer (`76 05 …` or `75 L …`).
-pub fn parse_calculate(data: &[u8]) -> Result<CodeValue, String> {
-    let tlvs = parse_tlvs(data, false)?;
-    let (t, v) = tlvs.first().ok_or("empty CALCULATE answer")?;
-    code_of(*t, v)
-}
-
-/// CALCULATE ALL `00 A4 00 01 | 74 08 challenge` (truncated).
-pub fn calculate_all(challenge: &[u8; 8]) -> Apdu {
-    let mut body = Vec::new();
-    push_tlv(&mut body, tag::CHALLENGE, challenge);
-    Apdu::new(0x00, ins::CALCULATE_ALL, 0x00, 0x01).data(body)
-}
-
-/// One CALCULATE ALL result.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CalcResult {
-    /// A TOTP code computed with the one challenge.
-    Code(CodeValue),
-    /// HOTP: not computed (`77`); digits when the device says them.
-    Hotp(Option<u8>),
-    /// Needs touch: not computed (`7C`).
-    Touch(Option<u8>),
-}
-
-/// Parses CALCULATE ALL: pairs of `71 name` and a result TLV.
-pub fn parse_calculate_all(data: &[u8]) -> Result<Vec<(String, CalcResult)>, String> {
-    let tlvs = parse_tlvs(data, false)?;
-    let mut out = Vec::new();
-    let mut it = tlvs.into_iter();
-    while let Some((t, name)) = it.next() {
-        if t != tag::NAME {
-            return Err(format!("expected name tag 71, got {t:02X}"));
-        }
-        let (rt, rv) = it.next().ok_or("name without result")?;
-        let result = match rt {
-            tag::HOTP => CalcResult::Hotp(rv.first().copied()),
-            tag::TOUCH => CalcResult::Touch(rv.first().copied()),
-            _ => CalcResult::Code(code_of(rt, rv)?),
-        };
-        out.push((String::from_utf8_lossy(name).into_owned(), result));
-    }
-    Ok(out)
-}
-
-/// HMAC-SHA1 (VALIDATE and SET CODE responses).
-pub fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; 20] {
-    // HMAC takes keys of any length (RFC 2104 §3): the error branch cannot happen.
-    let Ok(mut m) = <Hmac<Sha1> as KeyInit>::new_from_slice(key) else {
-        return [0; 20];
-    };
-    m.update(msg);
-    m.finalize().into_bytes().into()
-}
-
-/// The access key: PBKDF2-HMAC-SHA1(password, salt, 1000 iterations, 16 bytes) (§4.3).
-pub fn derive_key(password: &str, salt: &[u8]) -> Zeroizing<[u8; 16]> {
-    let mut key = Zeroizing::new([0u8; 16]);
-    pbkdf2::pbkdf2_hmac::<Sha1>(password.as_bytes(), salt, 1000, key.as_mut());
-    key
-}
-
-/// VALIDATE `00 A3 00 00 | 75 14 HMAC(key, select_challenge) | 74 08 host_challenge`.
-pub fn validate(response: &[u8; 20], host_challenge: &[u8; 8]) -> Apdu {
-    let mut body = Vec::new();
-    push_tlv(&mut body, tag::RESPONSE, response);
-    push_tlv(&mut body, tag::CHALLENGE, host_challenge);
-    Apdu::new(0x00, ins::VALIDATE, 0x00, 0x00).data(body)
-}
-
-/// The `75 14` value of a VALIDATE answer.
-pub fn parse_validate(data: &[u8]) -> Result<Vec<u8>, String> {
-    parse_tlvs(data, false)?
-        .into_iter()
-        .find(|(t, _)| *t == tag::RESPONSE)
-        .map(|(_, v)| v.to_vec())
-        .ok_or_else(|| "no response tag 75".into())
-}
-
-/// SET CODE, sensitive: `00 03 00 00 | 73 11 21 key[16] | 74 08 chal | 75 14 HMAC(key, chal)`.
-pub fn set_code(key: &[u8; 16], challenge: &[u8; 8]) -> Apdu {
-    let mut body = Vec::new();
-    let mut k = Zeroizing::new(vec![TYPE_TOTP | 0x01]);
-    k.extend_from_slice(key);
-    push_tlv(&mut body, tag::KEY, &k);
-    push_tlv(&mut body, tag::CHALLENGE, challenge);
-    push_tlv(&mut body, tag::RESPONSE, &hmac_sha1(key, challenge));
-    let apdu = Apdu::new(0x00, ins::SET_CODE, 0x00, 0x00)
-        .data(body.clone())
-        .sensitive();
-    zeroize::Zeroize::zeroize(&mut body);
-    apdu
-}
-
-/// SET CODE with an empty key, removing the access code: `00 03 00 00 02 73 00`.
-pub fn unset_code() -> Apdu {
-    Apdu::new(0x00, ins::SET_CODE, 0x00, 0x00).data([tag::KEY, 0x00])
-}
-
 /// RESET `00 04 DE AD`.
 pub fn reset() -> Apdu {
     Apdu::new(0x00, ins::RESET, 0xDE, 0xAD)
@@ -576,6 +425,14 @@ pub fn reset() -> Apdu {
 pub fn send_remaining() -> Apdu {
     Apdu::new(0x00, ins::SEND_REMAINING, 0x00, 0x00)
 }
+
+mod access;
+mod calculate;
+pub use access::{derive_key, hmac_sha1, parse_validate, set_code, unset_code, validate};
+pub use calculate::{
+    CalcResult, CodeValue, calculate, calculate_all, parse_calculate, parse_calculate_all,
+    totp_challenge,
+};
 
 #[cfg(test)]
 #[path = "protocol_tests.rs"]
