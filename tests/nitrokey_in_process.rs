@@ -337,3 +337,22 @@ fn burn_a_nitrokey_sets_its_clock_and_reads_back() {
     assert_eq!(link.device().totp_name(4).as_deref(), Some("00001C0F"));
     assert_eq!(link.device().device_time(), t);
 }
+
+proptest::proptest! {
+    /// Any feature report gets an answer that parses (or a refusal of its length),
+    /// never a panic; a report with a bad CRC is never run.
+    #[test]
+    fn emulator_answers_any_report(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..70)) {
+        use tokenstation::emulator::hid::VirtualHidDevice;
+        let mut d = NitrokeyPro::with_host_clock(Arc::new(|| 0));
+        if d.set_feature(&bytes).is_ok() {
+            let a = d.get_feature(0, 65).unwrap();
+            let r = p::parse_response(&a[1..]).unwrap();
+            proptest::prop_assert!(r.crc_ok);
+            let body = &bytes[1..];
+            if p::crc(&body[..60]) != u32::from_le_bytes([body[60], body[61], body[62], body[63]]) {
+                proptest::prop_assert_eq!(r.status, status::WRONG_CRC);
+            }
+        }
+    }
+}
