@@ -72,15 +72,16 @@ lint: deps
 check-layers:
 	.ci/check-layers
 
-# Every test target but the tests/pcsc_*.rs in parallel, then the real-pcscd tests one at a time
-# (one virtual card per vpcd slot), then the build without hardware backends. Under
-# CI=true the PC/SC tests fail, not skip, when pcscd or vpcd is missing.
-PCSC_TESTS = $(patsubst tests/%.rs,%,$(wildcard tests/pcsc_*.rs))
-TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out tests/pcsc_%.rs,$(wildcard tests/*.rs)))
+# Every test target but the PC/SC ones in parallel, then the real-pcscd tests one at a
+# time (one virtual card per vpcd slot: tests/pcsc_*.rs and the burn CLI tests), then the
+# build without hardware backends. Under CI=true the PC/SC tests fail, not skip, when
+# pcscd or vpcd is missing.
+PCSC_TESTS = $(wildcard tests/pcsc_*.rs) tests/cli_burn.rs
+TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out $(PCSC_TESTS),$(wildcard tests/*.rs)))
 
 unit: deps pcscd
 	$(CARGO) test --lib --bins $(TEST_TARGETS)
-	@set -e; for t in $(PCSC_TESTS); do $(CARGO) test --test $$t -- --test-threads=1; done
+	@set -e; for t in $(patsubst tests/%.rs,%,$(PCSC_TESTS)); do $(CARGO) test --test $$t -- --test-threads=1; done
 	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)
 
 test-hw: unit

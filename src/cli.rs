@@ -3,9 +3,12 @@
 //! 0 ok, 1 rejected code, 2 usage or input error, 3 store or key error, 4 hardware.
 
 pub mod audit;
+pub mod burn;
+pub mod burn_hid;
 pub mod catalog;
 pub mod demo;
 pub mod emulate;
+pub mod emulate_nitrokey;
 pub mod engine;
 pub mod hw;
 pub mod output;
@@ -107,6 +110,8 @@ pub enum Command {
     /// Readers, tokens and serial ports attached to this machine.
     #[command(subcommand)]
     Hw(hw::HwCommand),
+    /// Burn a seed into a hardware token, prove it, register it as active.
+    Burn(burn::BurnArgs),
     /// Start virtual hardware (cards behind pcscd, PN532, RDM6300) for demos and tests.
     Emulate(emulate::EmulateArgs),
     /// Run a short scripted demo on a temporary store.
@@ -217,6 +222,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy(c) => engine::policy(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
         Command::Demo(a) => demo::run(a),
+        Command::Burn(a) => burn::run(&ctx, a),
     }
 }
 
@@ -230,8 +236,11 @@ fn unreachable_face() -> anyhow::Result<ExitCode> {
 /// Maps an error to the documented exit codes.
 pub fn exit_code_for(e: &anyhow::Error) -> u8 {
     for cause in e.chain() {
-        if let Some(StationError::Interrupted) = cause.downcast_ref::<StationError>() {
-            return EXIT_INTERRUPTED;
+        match cause.downcast_ref::<StationError>() {
+            Some(StationError::Interrupted) => return EXIT_INTERRUPTED,
+            Some(StationError::Device(_)) => return EXIT_HARDWARE,
+            Some(StationError::ProofFailed(_)) => return EXIT_REJECTED,
+            _ => {}
         }
         if cause
             .downcast_ref::<crate::transport::LinkError>()

@@ -4,12 +4,15 @@
 
 pub mod capability;
 pub mod error;
+pub mod families;
 pub mod molto2;
+pub mod nitrokey;
 pub mod pcsc_uid;
 pub mod pn532;
 pub mod rdm6300;
 pub mod registry;
 pub mod token2_nfc;
+pub mod ykoath;
 
 use std::fmt;
 

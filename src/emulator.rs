@@ -25,6 +25,7 @@ pub mod field;
 pub mod hid;
 pub mod link;
 pub mod molto2;
+pub mod nitrokey;
 pub mod pcsc_uid;
 pub mod picc;
 pub mod pn532;
@@ -34,6 +35,7 @@ pub mod rdm6300;
 pub mod serial;
 pub mod token2_nfc;
 pub mod vpcd;
+pub mod ykoath;
 
 /// The device side of an APDU protocol: one C-APDU in, one R-APDU (data + SW) out.
 pub trait ApduHandler: Send {

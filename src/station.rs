@@ -10,6 +10,7 @@ pub mod keys;
 pub mod limits;
 pub mod lookup;
 pub mod policy;
+pub mod provision;
 pub mod resync;
 pub mod tokens;
 pub mod verdict;
@@ -46,6 +47,12 @@ pub enum StationError {
     /// The user interrupted a long operation; nothing was written.
     #[error("interrupted: nothing was written")]
     Interrupted,
+    /// A token or reader failed (burn): the hardware's error, naming the device.
+    #[error(transparent)]
+    Device(#[from] crate::devices::DeviceError),
+    /// A burned token did not prove its seed: the code read back or typed is wrong.
+    #[error("{0}")]
+    ProofFailed(String),
 }
 
 impl StationError {
@@ -58,7 +65,10 @@ impl StationError {
                 e,
                 StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::InUse(_)
             ),
-            StationError::Vault(_) | StationError::Key(_) => false,
+            StationError::Vault(_)
+            | StationError::Key(_)
+            | StationError::Device(_)
+            | StationError::ProofFailed(_) => false,
         }
     }
 }

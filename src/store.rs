@@ -10,6 +10,7 @@ pub mod locations;
 pub mod meta;
 pub mod migrations;
 pub mod products;
+pub mod slots;
 pub mod tokens;
 
 use std::path::{Path, PathBuf};

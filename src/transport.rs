@@ -255,3 +255,21 @@ impl<L: SerialLink + ?Sized> SerialLink for Box<L> {
         (**self).clear_input()
     }
 }
+
+impl<L: HidLink + ?Sized> HidLink for &mut L {
+    fn device(&self) -> &str {
+        (**self).device()
+    }
+    fn write_raw(&mut self, report: &[u8]) -> Result<(), LinkError> {
+        (**self).write_raw(report)
+    }
+    fn read_raw(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, LinkError> {
+        (**self).read_raw(timeout)
+    }
+    fn set_feature_raw(&mut self, report: &[u8]) -> Result<(), LinkError> {
+        (**self).set_feature_raw(report)
+    }
+    fn get_feature_raw(&mut self, report_id: u8, len: usize) -> Result<Vec<u8>, LinkError> {
+        (**self).get_feature_raw(report_id, len)
+    }
+}

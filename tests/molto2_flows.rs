@@ -105,7 +105,7 @@ fn occupied_profiles_need_overwrite() {
     let second = Secret::from_slice(b"another seed 20 byte");
     let e = m.program(&request(7, "", &second, p)).unwrap_err();
     assert!(
-        matches!(&e, DeviceError::Occupied { device, slot: 7 } if device == READER),
+        matches!(&e, DeviceError::Occupied { device, slot } if device == READER && slot == "7"),
         "{e}"
     );
     assert!(e.to_string().contains("slot 7"));

@@ -9,13 +9,63 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 
 use crate::devices::rdm6300::Tag;
+use crate::devices::token2_nfc::protocol::Model;
 use crate::emulator::VirtualCard;
+use crate::emulator::clock::{DeviceClock, now_ms};
 use crate::emulator::fault::Faults;
 use crate::emulator::field::Field;
+use crate::emulator::molto2::Molto2Card;
 use crate::emulator::pcsc_uid::ContactlessCard;
 use crate::emulator::picc::{DemoApplet, Picc};
+use crate::emulator::token2_nfc::Token2NfcCard;
 use crate::emulator::vpcd::{VPCD_PORT_0, VpcdBridge};
+use crate::emulator::ykoath::{Flavour, OathCard};
 use crate::transport::trace::parse_hex;
+
+/// A token family's emulated card; clones share one device.
+enum TokenCard {
+    Oath(OathCard),
+    Token2(Token2NfcCard),
+    Molto2(Molto2Card),
+}
+
+impl TokenCard {
+    fn boxed(&self) -> Box<dyn VirtualCard> {
+        match self {
+            TokenCard::Oath(c) => Box::new(c.clone()),
+            TokenCard::Token2(c) => Box::new(c.clone()),
+            TokenCard::Molto2(c) => Box::new(c.clone()),
+        }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            TokenCard::Oath(c) => match c.applet().flavour() {
+                Flavour::Nitrokey3 => "emulated Nitrokey 3",
+                Flavour::YubiKey => "emulated YubiKey",
+            },
+            TokenCard::Token2(_) => "emulated Token2 NFC token",
+            TokenCard::Molto2(_) => "emulated Token2 Molto2",
+        }
+    }
+
+    fn family_flag(&self) -> &'static str {
+        match self {
+            TokenCard::Oath(_) => "",
+            TokenCard::Token2(_) => " --family token2-nfc --prove typed",
+            TokenCard::Molto2(_) => " --family molto2 --slot 0 --prove typed",
+        }
+    }
+
+    /// The code the token's display shows now, for tokens with a display.
+    fn display(&self) -> Option<String> {
+        match self {
+            TokenCard::Oath(_) => None,
+            TokenCard::Token2(c) => c.hook().display_code(),
+            TokenCard::Molto2(c) => c.hook().display_code(0),
+        }
+    }
+}
 
 /// Options of `tokenstation emulate`.
 #[derive(Debug, clap::Args)]
@@ -23,7 +73,10 @@ use crate::transport::trace::parse_hex;
   tokenstation emulate --card 04A1B2C3D4E580          # a card in \"Virtual PCD 00 00\"\n  \
   tokenstation emulate --card DEADBEEF --slot 1        # ... in \"Virtual PCD 00 01\"\n  \
   tokenstation emulate --pn532 --pn532-card 04112233   # a PN532 on a /dev/pts/N\n  \
-  tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 2\n\n\
+  tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 2\n  \
+  tokenstation emulate --yubikey                       # a YubiKey OATH applet to burn\n  \
+  tokenstation emulate --nitrokey3 --slot 1            # a Nitrokey 3 in \"Virtual PCD 00 01\"\n  \
+  tokenstation emulate --nitrokey                      # in-process Nitrokey Pro demo burn\n\n\
   Cards need pcscd running with vsmartcard-vpcd installed (`make deps pcscd`).\n\
   Open the printed /dev/pts paths with the serial drivers (115200 baud for the PN532,\n\
   9600 for the RDM6300). Press Ctrl-C to stop.")]
@@ -37,6 +90,31 @@ pub struct EmulateArgs {
     /// The vpcd slot: 0 = "Virtual PCD 00 00" (port 35963), 1 = "Virtual PCD 00 01".
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1))]
     pub slot: u16,
+    /// Put an emulated YubiKey (OATH applet) into a vpcd reader.
+    #[arg(long, conflicts_with_all = ["card", "nitrokey3", "token2_nfc", "molto2"])]
+    pub yubikey: bool,
+    /// Put an emulated Nitrokey 3 (Secrets App over CCID) into a vpcd reader.
+    #[arg(long, conflicts_with_all = ["card", "yubikey", "token2_nfc", "molto2"])]
+    pub nitrokey3: bool,
+    /// Put an emulated Token2 single-profile NFC token into a vpcd reader (its display
+    /// code is printed as it changes, as a technician would read it).
+    #[arg(long, conflicts_with_all = ["card", "yubikey", "nitrokey3", "molto2"])]
+    pub token2_nfc: bool,
+    /// Token2 NFC model (c301, c302, otpc-p1, otpc-p2, minotp-2, minotp-3…).
+    #[arg(
+        long,
+        value_name = "M",
+        requires = "token2_nfc",
+        default_value = "c302"
+    )]
+    pub model: String,
+    /// Put an emulated Token2 Molto2 (100 profiles, factory customer key) into a vpcd reader.
+    #[arg(long, conflicts_with_all = ["card", "yubikey", "nitrokey3", "token2_nfc"])]
+    pub molto2: bool,
+    /// Nitrokey Pro: the kernel here offers no virtual HID, so run an in-process demo
+    /// burn against the emulated device instead.
+    #[arg(long)]
+    pub nitrokey: bool,
     /// Start an emulated PN532 (HSU) on a pseudo-terminal.
     #[arg(long)]
     pub pn532: bool,
@@ -104,8 +182,38 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
         Ok(None) => None,
         Err(e) => return usage(e),
     };
-    if card_uid.is_none() && !args.pn532 && tag.is_none() {
-        return usage("nothing to emulate: give --card, --pn532 and/or --rdm6300".into());
+    if args.nitrokey {
+        return super::emulate_nitrokey::demo_burn();
+    }
+    let token_card = if args.yubikey {
+        Some(TokenCard::Oath(OathCard::yubikey()))
+    } else if args.nitrokey3 {
+        Some(TokenCard::Oath(OathCard::nitrokey3()))
+    } else if args.token2_nfc {
+        let Some(model) = Model::from_name(&args.model) else {
+            return usage(format!(
+                "--model: unknown Token2 NFC model '{}'",
+                args.model
+            ));
+        };
+        Some(TokenCard::Token2(Token2NfcCard::new(
+            model,
+            1234,
+            DeviceClock::synced(now_ms()),
+        )))
+    } else if args.molto2 {
+        Some(TokenCard::Molto2(Molto2Card::new(
+            "M2-0001234",
+            DeviceClock::synced(now_ms()),
+        )))
+    } else {
+        None
+    };
+    if card_uid.is_none() && token_card.is_none() && !args.pn532 && tag.is_none() {
+        return usage(
+            "nothing to emulate: give --card, --yubikey, --nitrokey3, --nitrokey, --pn532 and/or --rdm6300"
+                .into(),
+        );
     }
 
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
@@ -115,6 +223,9 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
     .context("installing the Ctrl-C handler")?;
 
     let make_card = |uid: &[u8]| -> Box<dyn VirtualCard> {
+        if let Some(t) = &token_card {
+            return t.boxed(); // clones share the token's state
+        }
         match &ats {
             Some(a) => Box::new(ContactlessCard::new(Picc::iso14443_4(
                 uid,
@@ -128,6 +239,7 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
     // PC/SC card through vpcd.
     let card_field = Field::empty();
     let mut bridge = None;
+    let card_uid = card_uid.or_else(|| token_card.as_ref().map(|_| Vec::new()));
     if let Some(uid) = &card_uid {
         card_field.place(make_card(uid));
         let b = VpcdBridge::spawn(VPCD_PORT_0 + args.slot, card_field.clone(), Faults::new());
@@ -142,11 +254,20 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
             );
             return Ok(ExitCode::from(super::EXIT_HARDWARE));
         }
-        println!(
-            "card {} in PC/SC reader \"{}\"",
-            crate::transport::discovery::hex_compact(uid),
-            b.reader_name()
-        );
+        match &token_card {
+            Some(t) => println!(
+                "{} in PC/SC reader \"{}\" (state kept until Ctrl-C)\n  burn it: tokenstation burn --reader \"{}\"{} --product PRODUCT --serial SERIAL --generate",
+                t.describe(),
+                b.reader_name(),
+                b.reader_name(),
+                t.family_flag()
+            ),
+            None => println!(
+                "card {} in PC/SC reader \"{}\"",
+                crate::transport::discovery::hex_compact(uid),
+                b.reader_name()
+            ),
+        }
         bridge = Some(b);
     }
 
@@ -189,9 +310,22 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
         .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     let tap = args.tap_every.map(|s| Duration::from_secs_f64(s.max(0.05)));
     let mut present = true;
+    let mut shown: Option<String> = None;
+    let mut next_tap = tap.map(|t| Instant::now() + t);
     loop {
         let now = Instant::now();
-        let mut wait = tap.unwrap_or(Duration::from_secs(3600));
+        // Tokens with a display are looked at every second, as a technician would.
+        let looks = token_card
+            .as_ref()
+            .is_some_and(|t| !matches!(t, TokenCard::Oath(_)));
+        let mut wait = if looks {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(3600)
+        };
+        if let Some(t) = next_tap {
+            wait = wait.min(t.saturating_duration_since(now));
+        }
         if let Some(e) = end {
             wait = wait.min(e.saturating_duration_since(now));
         }
@@ -202,7 +336,15 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
         if end.is_some_and(|e| Instant::now() >= e) {
             break;
         }
-        if tap.is_some() {
+        let code = token_card.as_ref().and_then(TokenCard::display);
+        if code.is_some() && code != shown {
+            println!("display: {}", code.as_deref().unwrap_or_default());
+            shown = code;
+        }
+        if let (Some(t), Some(due)) = (tap, next_tap)
+            && Instant::now() >= due
+        {
+            next_tap = Some(Instant::now() + t);
             present = !present;
             if present {
                 if let Some(uid) = &card_uid {

@@ -69,8 +69,9 @@ pub enum DeviceError {
         /// The status' name (`timeout`, `CRC error`…).
         name: &'static str,
     },
-    /// The device refused the authentication (wrong key), with the attempts left where
-    /// the device counts them (`63 NN` / `63 Cx`); `Some(0)` means it is now locked.
+    /// The device refused the authentication (wrong key, PIN or access code), with the
+    /// attempts left where the device counts them (`63 NN` / `63 Cx`); `Some(0)` means it
+    /// is now locked.
     #[error("{device}: authentication failed: {}", tries_message(*.tries_left))]
     AuthFailed {
         /// Reader or device name.
@@ -78,17 +79,35 @@ pub enum DeviceError {
         /// Attempts left before the device locks, when it says.
         tries_left: Option<u8>,
     },
+    /// The device needs authentication before this command (an access code, a PIN).
+    #[error("{device}: {what} needs authentication first: {hint}")]
+    AuthRequired {
+        /// Reader or device name.
+        device: String,
+        /// The command.
+        what: &'static str,
+        /// What to do.
+        hint: String,
+    },
     /// A slot already holds a seed and the request did not ask to overwrite it.
-    #[error("{device}: slot {slot} already holds a seed; delete it first or ask to overwrite it")]
+    #[error(
+        "{device}: slot {slot} already holds a seed: delete it first, or pass --force to overwrite it"
+    )]
     Occupied {
         /// Reader or device name.
         device: String,
-        /// The slot or profile.
-        slot: u16,
+        /// The slot, profile or credential name.
+        slot: String,
     },
     /// The device accepted the command and waits for its button to be pressed (`90 60`).
     #[error("{device}: press the button (▲) on the device to confirm")]
     ButtonPress {
+        /// Reader or device name.
+        device: String,
+    },
+    /// The device waits for a touch of its button, which did not come.
+    #[error("{device}: the token wants a touch: touch its button when it blinks, then retry")]
+    TouchRequired {
         /// Reader or device name.
         device: String,
     },
@@ -100,15 +119,27 @@ pub enum DeviceError {
         /// What cannot be done, and why or what to do instead.
         what: String,
     },
+    /// A device-specific command status, with its meaning in words.
+    #[error("{device}: {command} failed: {meaning} (status {code})")]
+    CommandStatus {
+        /// Reader or device name.
+        device: String,
+        /// The command.
+        command: &'static str,
+        /// The raw status code.
+        code: u8,
+        /// What it means and what to do.
+        meaning: &'static str,
+    },
 }
 
 fn tries_message(tries: Option<u8>) -> String {
     match tries {
-        Some(0) => "wrong key; no tries left, the device is locked (a factory reset, \
-                    which wipes every profile, restores the default key)"
+        Some(0) => "wrong key, PIN or access code; no tries left, the device is locked \
+                    (a factory reset, which wipes every seed, restores the default key)"
             .to_string(),
-        Some(1) => "wrong key; 1 try left before the device locks: check the key".to_string(),
-        Some(n) => format!("wrong key; {n} tries left before the device locks: check the key"),
-        None => "wrong key, or the token is locked".to_string(),
+        Some(1) => "wrong key, PIN or access code; 1 try left before the device locks".to_string(),
+        Some(n) => format!("wrong key, PIN or access code; {n} tries left before the device locks"),
+        None => "wrong key, PIN or access code, or the device is locked".to_string(),
     }
 }

@@ -287,7 +287,7 @@ pub const READERS: &[KnownReader] = &[
     KnownReader {
         pattern: "Nitrokey 3",
         description: "Nitrokey 3 CCID interface",
-        family: None,
+        family: Some("nitrokey3"),
     },
     KnownReader {
         pattern: "Molto2",
@@ -321,6 +321,19 @@ pub fn recognise_atr(atr: &[u8]) -> CardKind {
             family: None,
             description: "contact card or unrecognised ATR",
         },
+    }
+}
+
+/// The token family an ATR's historical bytes name, if any: `YubiKey` → `ykoath`,
+/// `Nitrokey` → `nitrokey3`. A hint only: the OATH SELECT answer decides.
+pub fn recognise_token_atr(atr: &[u8]) -> Option<&'static str> {
+    let has = |needle: &[u8]| atr.windows(needle.len()).any(|w| w == needle);
+    if has(b"YubiKey") || has(b"Yubikey") {
+        Some("ykoath")
+    } else if has(b"Nitrokey") {
+        Some("nitrokey3")
+    } else {
+        None
     }
 }
 
@@ -386,5 +399,11 @@ mod tests {
         ];
         assert_eq!(recognise_atr(&atr).family, Some("pcsc-uid"));
         assert_eq!(recognise_atr(&[0x3B, 0x00]).family, None);
+        assert_eq!(recognise_token_atr(b"\x3B\xFD..YubiKey@"), Some("ykoath"));
+        assert_eq!(
+            recognise_token_atr(b"\x3B\x8F.Nitrokey\x00"),
+            Some("nitrokey3")
+        );
+        assert_eq!(recognise_token_atr(&atr), None);
     }
 }

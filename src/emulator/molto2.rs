@@ -93,6 +93,7 @@ impl State {
 }
 
 /// An emulated Molto2v2.
+#[derive(Clone)]
 pub struct Molto2Card {
     state: Arc<Mutex<State>>,
 }

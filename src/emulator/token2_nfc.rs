@@ -54,7 +54,8 @@ impl State {
     }
 }
 
-/// An emulated single-profile token.
+/// An emulated single-profile token. Clones share one device.
+#[derive(Clone)]
 pub struct Token2NfcCard {
     state: Arc<Mutex<State>>,
 }

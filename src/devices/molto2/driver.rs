@@ -379,7 +379,7 @@ impl<L: ApduLink> OtpToken for Molto2<L> {
         if self.read_profile(slot)?.seed_present && !req.overwrite {
             return Err(DeviceError::Occupied {
                 device: self.device(),
-                slot,
+                slot: slot.to_string(),
             });
         }
         let utc = (self.host_clock)();

@@ -1,0 +1,447 @@
+//! The burn workflow (`Station::burn`) against emulated tokens in-process: success with
+//! read-back proof, typed proof, every failure path (audit entry, no active token,
+//! rerun succeeds), `--from-store`, and the trace log searched for the seed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use tokenstation::devices::ykoath::OathToken;
+use tokenstation::devices::{
+    Capabilities, DeviceError, DeviceInfo, OtpToken, ProgramRequest, SlotInfo,
+};
+use tokenstation::emulator::fault::Fault;
+use tokenstation::emulator::link::InProcess;
+use tokenstation::emulator::ykoath::OathCard;
+use tokenstation::model::{Product, TokenStatus};
+use tokenstation::otp::{Algorithm, Digits, Kind, OtpKey, OtpParams, Secret, totp};
+use tokenstation::station::provision::{BurnRequest, BurnSeed, Proof};
+use tokenstation::station::tokens::SeedInput;
+use tokenstation::station::{KeySource, Station, StationError, default_key_file};
+use tokenstation::store::audit::AuditFilter;
+
+const T: i64 = 1_700_000_000;
+
+fn station(dir: &tempfile::TempDir, family: &str, kind: Kind) -> Station {
+    let db = dir.path().join("s.db");
+    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    st.product_add(
+        &Product {
+            id: 0,
+            name: "Burnable".into(),
+            vendor: None,
+            model: None,
+            family: family.into(),
+            params: OtpParams {
+                kind,
+                algorithm: Algorithm::Sha1,
+                digits: Digits::new(6).unwrap(),
+                period: 30,
+                t0: 0,
+            },
+            programmable: true,
+            drift_per_year: None,
+            skew: 1,
+        },
+        0,
+    )
+    .unwrap();
+    st
+}
+
+fn req<'a>(
+    serial: &str,
+    seed: BurnSeed,
+    proof: Proof,
+    now: &'a dyn Fn() -> i64,
+) -> BurnRequest<'a> {
+    BurnRequest {
+        product: Some("Burnable".into()),
+        serial: Some(serial.into()),
+        seed,
+        issuer: Some("ACME".into()),
+        slot: None,
+        touch: false,
+        force: false,
+        proof,
+        reader: "Virtual PCD 00 00".into(),
+        now,
+    }
+}
+
+fn no_prompt(_: &str) -> Option<String> {
+    panic!("read-back families are not prompted")
+}
+
+fn status(st: &Station, serial: &str) -> TokenStatus {
+    st.token(serial, None).unwrap().status
+}
+
+fn audit(st: &Station, action: &str) -> Vec<String> {
+    st.read()
+        .audit_list(&AuditFilter {
+            action: Some(action.into()),
+            ..AuditFilter::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|a| format!("{} {} {}", a.action, a.subject, a.after.unwrap_or_default()))
+        .collect()
+}
+
+#[test]
+fn burn_yubikey_with_read_back_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = station(&dir, "ykoath", Kind::Totp);
+    let card = OathCard::yubikey();
+    let mut tok =
+        OathToken::open(InProcess::card("Virtual PCD 00 00", card.clone()), None).unwrap();
+    let now = || T;
+    let out = st
+        .burn(
+            &mut tok,
+            None,
+            req(
+                "YK-0001",
+                BurnSeed::New(SeedInput::Generate),
+                Proof::Auto,
+                &now,
+            ),
+            &mut no_prompt,
+        )
+        .unwrap();
+    assert_eq!(
+        (out.proof, out.offset, out.name.as_str()),
+        ("read-back", 0, "ACME:YK-0001")
+    );
+    assert_eq!(status(&st, "YK-0001"), TokenStatus::Active);
+    assert_eq!(card.applet().names(), ["ACME:YK-0001"]);
+    // the station's code for the token is the token's code
+    let code = st.token_code("YK-0001", None, T).unwrap().code;
+    assert_eq!(tok.read_code(None, T).unwrap().unwrap(), code);
+    assert_eq!(audit(&st, "token.burn.failed").len(), 0);
+    let burn = audit(&st, "token.burn");
+    assert!(
+        burn.iter()
+            .any(|a| a.starts_with("token.burn token YK-0001") && a.contains("read-back"))
+    );
+    // burning the same serial again is refused without --force
+    let err = st
+        .burn(
+            &mut tok,
+            None,
+            req(
+                "YK-0001",
+                BurnSeed::New(SeedInput::Generate),
+                Proof::Auto,
+                &now,
+            ),
+            &mut no_prompt,
+        )
+        .unwrap_err();
+    assert!(err.is_input(), "{err}");
+}
+
+#[test]
+fn card_pulled_mid_burn_then_rerun_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = station(&dir, "ykoath", Kind::Totp);
+    let card = OathCard::yubikey();
+    let mut link = InProcess::card("Virtual PCD 00 00", card.clone());
+    let faults = link.faults();
+    let now = || T;
+    {
+        let mut tok = OathToken::open(&mut link, None).unwrap();
+        faults.push(Fault::Pass); // LIST
+        faults.push(Fault::RemoveCard); // PUT
+        let err = st
+            .burn(
+                &mut tok,
+                None,
+                req(
+                    "YK-2",
+                    BurnSeed::New(SeedInput::Generate),
+                    Proof::Auto,
+                    &now,
+                ),
+                &mut no_prompt,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, StationError::Device(DeviceError::Link(_))),
+            "{err}"
+        );
+    }
+    assert_eq!(status(&st, "YK-2"), TokenStatus::Unverified);
+    let failed = audit(&st, "token.burn.failed");
+    assert_eq!(failed.len(), 1);
+    assert!(
+        failed[0].contains("\"step\":\"write\"") && failed[0].contains("card removed"),
+        "{failed:?}"
+    );
+    // the card comes back; the same command runs again and reuses the row
+    link.reinsert();
+    let mut tok = OathToken::open(&mut link, None).unwrap();
+    let out = st
+        .burn(
+            &mut tok,
+            None,
+            req(
+                "YK-2",
+                BurnSeed::New(SeedInput::Generate),
+                Proof::Auto,
+                &now,
+            ),
+            &mut no_prompt,
+        )
+        .unwrap();
+    assert_eq!(out.serial, "YK-2");
+    assert_eq!(status(&st, "YK-2"), TokenStatus::Active);
+    assert_eq!(st.read().token_count().unwrap(), 1);
+}
+
+/// A token with a display and no way to read codes (as the Token2 NFC cards are):
+/// computes TOTP from its own clock like the real thing.
+struct DisplayToken {
+    secret: Option<Secret>,
+    params: Option<OtpParams>,
+    clock: i64,
+}
+
+impl OtpToken for DisplayToken {
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            program: true,
+            ..Capabilities::default()
+        }
+    }
+    fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
+        Ok(DeviceInfo {
+            family: "display".into(),
+            serial: Some("D-77".into()),
+            clock: Some(self.clock),
+            ..DeviceInfo::default()
+        })
+    }
+    fn program(&mut self, req: &ProgramRequest<'_>) -> Result<(), DeviceError> {
+        self.secret = Some(req.secret.clone());
+        self.params = Some(req.params);
+        Ok(())
+    }
+    fn list_slots(&mut self) -> Result<Vec<SlotInfo>, DeviceError> {
+        Ok(Vec::new())
+    }
+    fn erase(&mut self, _: Option<u16>) -> Result<(), DeviceError> {
+        Ok(())
+    }
+    fn read_code(&mut self, _: Option<u16>, _: i64) -> Result<Option<String>, DeviceError> {
+        Ok(None)
+    }
+}
+
+impl DisplayToken {
+    fn shown(&self) -> String {
+        let p = self.params.unwrap();
+        let step = totp::time_step(self.clock, p.period, p.t0).unwrap();
+        OtpKey::new(p.algorithm, self.secret.as_ref().unwrap()).code_string(step, p.digits)
+    }
+}
+
+#[test]
+fn typed_code_proves_a_display_token_and_a_wrong_one_leaves_it_unverified() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = station(&dir, "generic", Kind::Totp);
+    let now = || T;
+    let display = |clock| DisplayToken {
+        secret: None,
+        params: None,
+        clock,
+    };
+    // a wrong code: proof fails, audit entry, no active token
+    let mut tok = display(T - 30);
+    let r = req(
+        "D-77",
+        BurnSeed::New(SeedInput::Generate),
+        Proof::Auto,
+        &now,
+    );
+    let err = st.burn(&mut tok, None, r, &mut |_| Some("000000".into()));
+    if tok.shown() != "000000" {
+        assert!(matches!(err.unwrap_err(), StationError::ProofFailed(_)));
+        assert_eq!(status(&st, "D-77"), TokenStatus::Unverified);
+        let failed = audit(&st, "token.burn.failed");
+        assert!(failed[0].contains("\"step\":\"prove\""), "{failed:?}");
+    }
+    // nothing typed: also a failed proof
+    let mut tok = display(T - 30);
+    let r = req(
+        "D-77",
+        BurnSeed::New(SeedInput::Generate),
+        Proof::Typed,
+        &now,
+    );
+    let err = st.burn(&mut tok, None, r, &mut |_| None).unwrap_err();
+    assert!(matches!(err, StationError::ProofFailed(_)), "{err}");
+    assert_eq!(status(&st, "D-77"), TokenStatus::Unverified);
+    // the code the display shows, compared at the token's own clock (30 s behind the
+    // host); the device reports its serial, so none is given
+    let mut tok = display(T - 30);
+    let mut r = req(
+        "D-77",
+        BurnSeed::New(SeedInput::Generate),
+        Proof::Typed,
+        &now,
+    );
+    r.serial = None;
+    let out = burn_typing_shown(&mut st, &mut tok, r);
+    assert_eq!((out.proof, out.offset), ("typed", 0));
+    assert_eq!(status(&st, "D-77"), TokenStatus::Active);
+    assert_eq!(
+        st.read().token_count().unwrap(),
+        1,
+        "the failed burns' row was reused"
+    );
+}
+
+/// Burns `tok`, typing whatever the display shows when asked.
+fn burn_typing_shown(
+    st: &mut Station,
+    tok: &mut DisplayToken,
+    r: BurnRequest<'_>,
+) -> tokenstation::station::provision::BurnOutcome {
+    // The prompt cannot borrow the token while burn holds it mutably: the token writes
+    // what it shows into a shared cell when programmed.
+    let cell: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    struct Showing<'t> {
+        inner: &'t mut DisplayToken,
+        cell: Arc<Mutex<Option<String>>>,
+    }
+    impl OtpToken for Showing<'_> {
+        fn capabilities(&self) -> Capabilities {
+            self.inner.capabilities()
+        }
+        fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
+            self.inner.info()
+        }
+        fn program(&mut self, req: &ProgramRequest<'_>) -> Result<(), DeviceError> {
+            self.inner.program(req)?;
+            *self.cell.lock().unwrap() = Some(self.inner.shown());
+            Ok(())
+        }
+        fn list_slots(&mut self) -> Result<Vec<SlotInfo>, DeviceError> {
+            self.inner.list_slots()
+        }
+        fn erase(&mut self, s: Option<u16>) -> Result<(), DeviceError> {
+            self.inner.erase(s)
+        }
+        fn read_code(&mut self, s: Option<u16>, at: i64) -> Result<Option<String>, DeviceError> {
+            self.inner.read_code(s, at)
+        }
+    }
+    let mut showing = Showing {
+        inner: tok,
+        cell: Arc::clone(&cell),
+    };
+    st.burn(&mut showing, None, r, &mut |_| cell.lock().unwrap().clone())
+        .unwrap()
+}
+
+#[test]
+fn from_store_burns_an_imported_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = station(&dir, "ykoath", Kind::Totp);
+    let seed = Secret::from_slice(b"12345678901234567890");
+    st.token_add("IMP-1", "Burnable", SeedInput::Secret(seed), 0)
+        .unwrap();
+    let card = OathCard::nitrokey3();
+    let mut tok = OathToken::open(InProcess::card("r", card.clone()), None).unwrap();
+    let now = || 59;
+    // family nitrokey3 does not match a ykoath product
+    let err = st
+        .burn(
+            &mut tok,
+            None,
+            req("IMP-1", BurnSeed::FromStore, Proof::Auto, &now),
+            &mut no_prompt,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("family ykoath"), "{err}");
+    let card = OathCard::yubikey();
+    let mut tok = OathToken::open(InProcess::card("r", card.clone()), None).unwrap();
+    let mut r = req("IMP-1", BurnSeed::FromStore, Proof::Auto, &now);
+    r.product = None;
+    st.burn(&mut tok, None, r, &mut no_prompt).unwrap();
+    assert_eq!(status(&st, "IMP-1"), TokenStatus::Active);
+    assert_eq!(card.applet().key("ACME:IMP-1").unwrap(), {
+        let mut k = b"12345678901234567890".to_vec();
+        k.truncate(20);
+        k
+    });
+}
+
+/// A tracing writer into a shared buffer.
+#[derive(Clone, Default)]
+struct Buf(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_burn_at_trace_level_never_logs_the_seed() {
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = station(&dir, "ykoath", Kind::Totp);
+    let seed = b"\x3a\x91\xc4\x07\xee\x52\x19\x88\x6d\x01\xf3\x2b\x47\x90\xaa\x5c\x0e\x71\xd8\x36";
+    let secret = Secret::from_slice(seed);
+    let card = OathCard::yubikey();
+    tracing::subscriber::with_default(subscriber, || {
+        let mut tok = OathToken::open(InProcess::card("r", card.clone()), None).unwrap();
+        let now = || T;
+        st.burn(
+            &mut tok,
+            None,
+            req(
+                "S-1",
+                BurnSeed::New(SeedInput::Secret(secret.clone())),
+                Proof::Auto,
+                &now,
+            ),
+            &mut no_prompt,
+        )
+        .unwrap();
+    });
+    let log = String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned();
+    assert!(
+        log.contains(">>") && log.contains("REDACTED"),
+        "frames were traced: {log}"
+    );
+    let hex_spaced: Vec<String> = seed.iter().map(|b| format!("{b:02X}")).collect();
+    for needle in [
+        hex_spaced.join(" "),
+        hex_spaced.join(""),
+        data_encoding::HEXLOWER.encode(seed),
+        data_encoding::BASE32_NOPAD.encode(seed),
+        String::from_utf8_lossy(seed).into_owned(),
+    ] {
+        assert!(
+            !log.contains(&needle),
+            "the seed appears in the trace log as {needle}"
+        );
+    }
+    // raw bytes: the log is text; check the seed's bytes do not occur in it at all
+    let raw = buf.0.lock().unwrap().clone();
+    assert!(!raw.windows(seed.len()).any(|w| w == seed));
+}

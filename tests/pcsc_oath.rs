@@ -1,0 +1,187 @@
+//! YKOATH and the Nitrokey 3 Secrets App end to end through the real pcscd: emulated
+//! tokens served by vsmartcard-vpcd, the driver on a [`PcscLink`]. Run one at a time
+//! (`--test-threads=1`; a machine-wide lock guards the vpcd slots).
+//!
+//! Needs `make deps pcscd`. Without pcscd or the Virtual PCD readers the tests FAIL
+//! under `CI=true` and are skipped with a loud message elsewhere.
+#![cfg(feature = "pcsc")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokenstation::devices::ykoath::protocol as p;
+use tokenstation::devices::ykoath::{OathToken, Variant};
+use tokenstation::devices::{DeviceError, OtpToken, ProgramRequest};
+use tokenstation::emulator::VirtualCard;
+use tokenstation::emulator::fault::{Fault, Faults};
+use tokenstation::emulator::field::Field;
+use tokenstation::emulator::vpcd::{CardField, VPCD_PORT_0, VpcdBridge};
+use tokenstation::emulator::ykoath::OathCard;
+use tokenstation::otp::{Digits, OtpParams, Secret};
+use tokenstation::transport::LinkError;
+use tokenstation::transport::pcsc::{CardWait, PcscContext};
+
+static SLOTS: Mutex<()> = Mutex::new(());
+
+/// The vpcd slots of the machine's one pcscd are shared by every test process: hold
+/// this file lock while using them.
+pub struct SlotsLock(#[allow(dead_code)] std::fs::File);
+
+fn machine_lock() -> SlotsLock {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("tokenstation-vpcd.lock"))
+        .unwrap();
+    f.lock().unwrap();
+    SlotsLock(f)
+}
+
+const WAIT: Option<Duration> = Some(Duration::from_secs(10));
+
+/// The pcscd context, or `None` (skip) outside CI when the stack is missing.
+fn stack() -> Option<((MutexGuard<'static, ()>, SlotsLock), PcscContext)> {
+    let guard = (
+        SLOTS.lock().unwrap_or_else(|p| p.into_inner()),
+        machine_lock(),
+    );
+    let problem = match PcscContext::establish() {
+        Err(e) => format!("{e}"),
+        Ok(ctx) => match ctx.reader_names() {
+            Ok(names) if names.iter().any(|n| n == "Virtual PCD 00 00") => {
+                return Some((guard, ctx));
+            }
+            Ok(names) => format!(
+                "pcscd runs but has no \"Virtual PCD 00 00\" reader (readers: {names:?}); \
+                 install vsmartcard-vpcd and restart pcscd"
+            ),
+            Err(e) => format!("{e}"),
+        },
+    };
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true and the PC/SC test stack is missing: {problem} (run `make deps pcscd`)");
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "\n!!!! SKIPPED: PC/SC stack missing: {problem}\n!!!! run `make deps pcscd` to test against the real pcscd\n"
+    );
+    None
+}
+
+fn insert(ctx: &PcscContext, card: OathCard) -> (CardField, Faults, VpcdBridge) {
+    let field = Field::with(Box::new(card) as Box<dyn VirtualCard>);
+    let faults = Faults::new();
+    let bridge = VpcdBridge::spawn(VPCD_PORT_0, field.clone(), faults.clone());
+    let reader = bridge.reader_name();
+    match ctx.wait_for(&reader, true, WAIT) {
+        Ok(CardWait::Present(_)) => {}
+        other => panic!(
+            "card did not appear in {reader}: {other:?}, bridge error {:?}",
+            bridge.last_error()
+        ),
+    }
+    (field, faults, bridge)
+}
+
+fn remove(ctx: &PcscContext, field: &CardField, bridge: VpcdBridge) {
+    let reader = bridge.reader_name();
+    field.take();
+    assert_eq!(ctx.wait_for(&reader, false, WAIT).unwrap(), CardWait::Empty);
+    bridge.stop();
+}
+
+fn request<'a>(name: &'a str, secret: &'a Secret) -> ProgramRequest<'a> {
+    ProgramRequest {
+        slot: None,
+        name,
+        secret,
+        params: OtpParams {
+            digits: Digits::new(8).unwrap(),
+            ..OtpParams::default()
+        },
+        counter: 0,
+        touch: false,
+        overwrite: false,
+    }
+}
+
+#[test]
+fn yubikey_and_nitrokey3_program_and_compute_through_pcscd() {
+    let Some((_g, ctx)) = stack() else { return };
+    for (card, variant) in [
+        (OathCard::yubikey(), Variant::YubiKey),
+        (OathCard::nitrokey3(), Variant::Nitrokey3),
+    ] {
+        // many credentials, small pages: LIST needs SEND REMAINING through pcscd
+        card.set_page_size(64);
+        let (field, _faults, bridge) = insert(&ctx, card.clone());
+        let link = ctx.connect(&bridge.reader_name()).unwrap();
+        assert_eq!(link_atr(&link), card.atr());
+        let mut t = OathToken::open(link, None).unwrap();
+        assert_eq!(t.oath().variant(), variant);
+        let secret = Secret::from_slice(b"12345678901234567890");
+        for i in 0..8 {
+            t.program(&request(&format!("ACME:T-{i:04}"), &secret))
+                .unwrap();
+        }
+        assert_eq!(t.read_code(None, 59).unwrap().as_deref(), Some("94287082"));
+        assert_eq!(t.list_slots().unwrap().len(), 8);
+        if variant == Variant::YubiKey {
+            t.oath().set_password("pw").unwrap();
+            t.oath().reselect().unwrap();
+            assert!(matches!(
+                t.oath().list().unwrap_err(),
+                DeviceError::AuthRequired { .. }
+            ));
+            t.oath().unlock("pw").unwrap();
+            assert_eq!(t.oath().list().unwrap().len(), 8);
+            let all = t
+                .oath()
+                .calculate_all(&p::totp_challenge(1_111_111_109, 30))
+                .unwrap();
+            assert_eq!(all.len(), 8);
+        }
+        drop(t);
+        remove(&ctx, &field, bridge);
+    }
+}
+
+fn link_atr(link: &impl tokenstation::transport::ApduLink) -> Vec<u8> {
+    link.atr().to_vec()
+}
+
+#[test]
+fn card_pulled_during_put_is_card_removed() {
+    let Some((_g, ctx)) = stack() else { return };
+    let card = OathCard::yubikey();
+    let (field, faults, bridge) = insert(&ctx, card.clone());
+    let link = ctx.connect(&bridge.reader_name()).unwrap();
+    let mut t = OathToken::open(link, None).unwrap();
+    faults.push(Fault::Pass); // LIST
+    faults.push(Fault::RemoveCard); // PUT
+    let secret = Secret::from_slice(b"12345678901234567890");
+    let err = t.program(&request("x", &secret)).unwrap_err();
+    assert!(
+        matches!(err, DeviceError::Link(LinkError::CardRemoved { .. })),
+        "{err}"
+    );
+    drop(t);
+    let reader = bridge.reader_name();
+    assert_eq!(ctx.wait_for(&reader, false, WAIT).unwrap(), CardWait::Empty);
+    // the same token comes back: the burn can simply be run again
+    field.place(Box::new(card.clone()));
+    assert!(matches!(
+        ctx.wait_for(&reader, true, WAIT).unwrap(),
+        CardWait::Present(_)
+    ));
+    let mut t = OathToken::open(ctx.connect(&reader).unwrap(), None).unwrap();
+    let mut req = request("x", &secret);
+    req.overwrite = true;
+    t.program(&req).unwrap();
+    assert_eq!(t.read_code(None, 59).unwrap().as_deref(), Some("94287082"));
+    drop(t);
+    remove(&ctx, &field, bridge);
+}
