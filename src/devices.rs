@@ -4,16 +4,18 @@
 
 pub mod capability;
 pub mod error;
+pub mod hid_wedge;
 pub mod pcsc_uid;
 pub mod pn532;
+pub mod presence;
 pub mod rdm6300;
 pub mod registry;
 
 use std::fmt;
 
 pub use capability::{
-    Capabilities, DeviceInfo, OtpToken, PresenceReader, ProgramRequest, SlotInfo, Tap, TapKind,
-    TokenClock,
+    Capabilities, DeviceInfo, Feedback, OtpToken, PresenceReader, ProgramRequest, SlotInfo, Tap,
+    TapKind, TokenClock,
 };
 pub use error::DeviceError;
 

@@ -47,7 +47,10 @@ const UID: [u8; 7] = [0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0x80];
 
 /// The pcscd context, or `None` (skip) outside CI when the stack is missing.
 fn stack() -> Option<((MutexGuard<'static, ()>, SlotsLock), PcscContext)> {
-    let guard = (SLOTS.lock().unwrap_or_else(|p| p.into_inner()), machine_lock());
+    let guard = (
+        SLOTS.lock().unwrap_or_else(|p| p.into_inner()),
+        machine_lock(),
+    );
     let problem = match PcscContext::establish() {
         Err(e) => format!("{e}"),
         Ok(ctx) => match ctx.reader_names() {
