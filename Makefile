@@ -71,14 +71,15 @@ lint: deps
 check-layers:
 	.ci/check-layers
 
-# Every test target but pcsc_vpcd in parallel, then the real-pcscd tests one at a time
+# Every test target but the PC/SC ones in parallel, then the real-pcscd tests one at a time
 # (one virtual card per vpcd slot), then the build without hardware backends. Under
 # CI=true the PC/SC tests fail, not skip, when pcscd or vpcd is missing.
-TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out tests/pcsc_vpcd.rs,$(wildcard tests/*.rs)))
+PCSC_TESTS = tests/pcsc_vpcd.rs tests/presence_pcsc.rs
+TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out $(PCSC_TESTS),$(wildcard tests/*.rs)))
 
 unit: deps pcscd
 	$(CARGO) test --lib --bins $(TEST_TARGETS)
-	$(CARGO) test --test pcsc_vpcd -- --test-threads=1
+	$(CARGO) test --test pcsc_vpcd --test presence_pcsc -- --test-threads=1
 	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)
 
 test-hw: unit
