@@ -149,7 +149,11 @@ fn describe(tz: &str, s: &Submission, o: &SubmitOutcome) -> String {
     let who = s.holder.clone().unwrap_or_else(|| "anonymous".into());
     let dir = s.direction.map(|d| format!(" {d}")).unwrap_or_default();
     match o.status {
-        "OK" | "DUPLICATE" => {
+        "DUPLICATE" => format!(
+            "DUPLICATE {who}{dir} at {}: already imported as event #{}",
+            s.location, o.event_id
+        ),
+        "OK" => {
             let mut line = format!(
                 "{} {who}{dir} at {}: present between {} and {} (token {}, event #{})",
                 o.status,

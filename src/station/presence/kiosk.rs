@@ -108,6 +108,8 @@ pub struct Kiosk<'s> {
     location: String,
     tz: String,
     pending: Option<Pending>,
+    /// Typed lines seen, for their idempotency keys.
+    typed_lines: u64,
 }
 
 /// Unix milliseconds now.
@@ -147,6 +149,7 @@ impl<'s> Kiosk<'s> {
             location: l.name,
             tz: l.tz,
             pending: None,
+            typed_lines: 0,
         })
     }
 
@@ -368,6 +371,7 @@ impl<'s> Kiosk<'s> {
             Err(e) => return Some(self.line("error", format!("!! {e}"))),
         };
         let at = at_ms.div_euclid(1000);
+        self.typed_lines += 1;
         let pending = self
             .pending
             .take()
@@ -377,7 +381,11 @@ impl<'s> Kiosk<'s> {
             location: self.location.clone(),
             reader: Some(source.to_string()),
             at,
-            idem: Some(format!("{source}|line|{at_ms}|{}", seq.unwrap_or(0))),
+            idem: Some(format!(
+                "{source}|line|{at_ms}|{}|{}",
+                seq.unwrap_or(0),
+                self.typed_lines
+            )),
             direction: parsed.direction,
             credential: pending,
             code: Some(TypedCode {
