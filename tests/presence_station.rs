@@ -410,31 +410,46 @@ fn burst_of_1000_taps_loses_none() {
         Duration::from_millis(50),
     )
     .unwrap();
-    burst.push_all(tags.iter().copied());
+    let acks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // Frames sent before the port is opened are stale and dropped on open: start the
+    // burst once the reader is up.
+    let up = Arc::new(AtomicBool::new(false));
     let watcher = {
         let tx = tx.clone();
+        let acks = Arc::clone(&acks);
+        let up = Arc::clone(&up);
         std::thread::spawn(move || {
+            while !up.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            burst.push_all(tags.iter().copied());
+            // Until every tap is committed (or a minute passes), then a moment more to
+            // catch any extra event, then stop.
             let deadline = std::time::Instant::now() + Duration::from_secs(60);
-            while burst.pending() > 0 && std::time::Instant::now() < deadline {
+            while (burst.pending() > 0 || acks.load(std::sync::atomic::Ordering::SeqCst) < 1000)
+                && std::time::Instant::now() < deadline
+            {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            // Let the last frames through, then stop.
-            std::thread::sleep(Duration::from_millis(800));
+            std::thread::sleep(Duration::from_millis(500));
             let _ = tx.send(KioskInput::Stop);
         })
     };
     drop(tx);
-    let mut acks = 0;
     let mut kiosk = Kiosk::new(st, "Lobby").unwrap();
     kiosk.run(&rx, |l| {
+        if l.kind == "reader" {
+            up.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         if l.kind == "event" && l.status.as_deref() == Some("ok") {
-            acks += 1;
+            acks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
     });
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     watcher.join().unwrap();
     reader.join().unwrap();
     dev.stop();
+    let acks = acks.load(std::sync::atomic::Ordering::SeqCst);
     assert_eq!(acks, 1000);
     let id = st.read().location_get("Lobby").unwrap().id;
     assert_eq!(st.read().event_count(id).unwrap(), 1000);

@@ -10,6 +10,7 @@
 //! committed before anything is shown.
 
 pub mod admin;
+pub mod feed;
 pub mod grammar;
 pub mod kiosk;
 pub mod record;

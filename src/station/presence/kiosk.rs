@@ -4,20 +4,17 @@
 //! acknowledgement is of a committed event. Reader threads wait for the decision when
 //! their reader has an LED or buzzer, and reopen a reader that went away.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use super::CredentialKey;
+pub use super::feed::{KioskInput, now_ms, spawn_reader};
 use super::grammar;
 use super::record::{Outcome, Presentation, TypedCode};
 use super::report::local_rfc3339;
-use crate::devices::presence::BoxedReader;
-use crate::devices::{DeviceError, Feedback, Tap, TapKind};
+use crate::devices::{Feedback, Tap, TapKind};
 use crate::station::{Result, Station};
 use crate::store::presence::Event;
 
@@ -25,45 +22,6 @@ use crate::store::presence::Event;
 pub const CODE_TIMEOUT_S: i64 = 30;
 /// How often the loop checks closing time and expired prompts.
 pub const TICK: Duration = Duration::from_secs(1);
-
-/// Something for the kiosk loop.
-#[derive(Debug)]
-pub enum KioskInput {
-    /// A reader saw a tap.
-    Tap {
-        /// The tap.
-        tap: Tap,
-        /// Per-reader sequence number.
-        seq: u64,
-        /// When it arrived, Unix milliseconds.
-        at_ms: i64,
-        /// Where to send the decision (readers with LED/buzzer).
-        feedback: Option<Sender<Feedback>>,
-    },
-    /// A typed line (kiosk terminal).
-    Line {
-        /// The text.
-        text: String,
-        /// Where it came from (`stdin`).
-        source: String,
-        /// When it arrived, Unix milliseconds.
-        at_ms: i64,
-    },
-    /// A reader failed; its thread retries.
-    ReaderDown {
-        /// Reader spec.
-        reader: String,
-        /// Why.
-        error: String,
-    },
-    /// A reader is (back) up.
-    ReaderUp {
-        /// Reader spec.
-        reader: String,
-    },
-    /// End the loop.
-    Stop,
-}
 
 /// One line a kiosk shows: an event, a prompt or a problem.
 #[derive(Debug, Clone, Serialize)]
@@ -110,14 +68,6 @@ pub struct Kiosk<'s> {
     pending: Option<Pending>,
     /// Typed lines seen, for their idempotency keys.
     typed_lines: u64,
-}
-
-/// Unix milliseconds now.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 fn who(e: &Event) -> String {
@@ -462,99 +412,6 @@ pub fn explain(reason: &str) -> String {
         "LIMIT_REACHED" => "too many failures: try again later".into(),
         other => other.to_string(),
     }
-}
-
-/// Starts a thread that waits for taps on the reader `open` opens, sends them to the
-/// kiosk, passes the decision back to readers with LED/buzzer, and reopens the reader
-/// (every `retry`) after it fails, until `stop` is set or the kiosk is gone.
-pub fn spawn_reader<F>(
-    name: String,
-    mut open: F,
-    tx: Sender<KioskInput>,
-    stop: Arc<AtomicBool>,
-    retry: Duration,
-) -> std::io::Result<JoinHandle<()>>
-where
-    F: FnMut() -> std::result::Result<BoxedReader, DeviceError> + Send + 'static,
-{
-    std::thread::Builder::new()
-        .name(format!("reader {name}"))
-        .spawn(move || {
-            let mut seq = 0u64;
-            let mut reader: Option<BoxedReader> = None;
-            let mut reported_down = false;
-            while !stop.load(Ordering::SeqCst) {
-                let Some(r) = reader.as_mut() else {
-                    match open() {
-                        Ok(r) => {
-                            reader = Some(r);
-                            reported_down = false;
-                            if tx
-                                .send(KioskInput::ReaderUp {
-                                    reader: name.clone(),
-                                })
-                                .is_err()
-                            {
-                                return;
-                            }
-                        }
-                        Err(e) => {
-                            if !reported_down {
-                                reported_down = true;
-                                let down = KioskInput::ReaderDown {
-                                    reader: name.clone(),
-                                    error: e.to_string(),
-                                };
-                                if tx.send(down).is_err() {
-                                    return;
-                                }
-                            }
-                            std::thread::sleep(retry);
-                        }
-                    }
-                    continue;
-                };
-                match r.wait_tap(Duration::from_millis(200)) {
-                    Ok(Some(tap)) => {
-                        seq += 1;
-                        let (fb_tx, fb_rx) = if r.wants_feedback() {
-                            let (a, b) = mpsc::channel();
-                            (Some(a), Some(b))
-                        } else {
-                            (None, None)
-                        };
-                        let input = KioskInput::Tap {
-                            tap,
-                            seq,
-                            at_ms: now_ms(),
-                            feedback: fb_tx,
-                        };
-                        if tx.send(input).is_err() {
-                            return;
-                        }
-                        if let Some(rx) = fb_rx
-                            && let Ok(f) = rx.recv_timeout(Duration::from_secs(2))
-                            && let Err(e) = r.feedback(f)
-                        {
-                            tracing::debug!("{name}: feedback: {e}");
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => {
-                        reader = None;
-                        reported_down = true;
-                        let down = KioskInput::ReaderDown {
-                            reader: name.clone(),
-                            error: e.to_string(),
-                        };
-                        if tx.send(down).is_err() {
-                            return;
-                        }
-                        std::thread::sleep(retry);
-                    }
-                }
-            }
-        })
 }
 
 #[cfg(test)]

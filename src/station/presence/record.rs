@@ -319,6 +319,21 @@ impl Station {
     /// session started before the latest closing time at or before `now` gets an
     /// automatic `out` event at that closing time (idempotent).
     pub fn presence_auto_checkout(&mut self, location: &str, now: i64) -> Result<Vec<Event>> {
+        // Read first: the kiosk asks every second, and most of the time there is
+        // nothing to write (no closing time, or nobody in since before it).
+        {
+            let c = self.read();
+            let loc = c.location_get(location)?;
+            let Some(minute) = c.presence_settings(loc.id)?.close_minute else {
+                return Ok(Vec::new());
+            };
+            let Some(close) = super::report::last_close(&loc.tz, minute, now) else {
+                return Ok(Vec::new());
+            };
+            if !c.events_open(Some(loc.id))?.iter().any(|e| e.at < close) {
+                return Ok(Vec::new());
+            }
+        }
         self.write(|c, _| {
             let loc = c.location_get(location)?;
             let settings = c.presence_settings(loc.id)?;
