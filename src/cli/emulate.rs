@@ -23,7 +23,8 @@ use crate::transport::trace::parse_hex;
   tokenstation emulate --card 04A1B2C3D4E580          # a card in \"Virtual PCD 00 00\"\n  \
   tokenstation emulate --card DEADBEEF --slot 1        # ... in \"Virtual PCD 00 01\"\n  \
   tokenstation emulate --pn532 --pn532-card 04112233   # a PN532 on a /dev/pts/N\n  \
-  tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 2\n\n\
+  tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 2\n  \
+  tokenstation emulate --rdm6300 0A00B1C2D3 --burst 1000   # 1,000 more tags back to back\n\n\
   Cards need pcscd running with vsmartcard-vpcd installed (`make deps pcscd`).\n\
   Open the printed /dev/pts paths with the serial drivers (115200 baud for the PN532,\n\
   9600 for the RDM6300). Press Ctrl-C to stop.")]
@@ -47,6 +48,19 @@ pub struct EmulateArgs {
     /// version byte + 32-bit id).
     #[arg(long, value_name = "TAG")]
     pub rdm6300: Option<String>,
+    /// Tap N different tags (RDM6300: ids counting up from --rdm6300) and N different
+    /// cards (PN532: 4-byte UIDs counting up) back to back, --burst-after seconds after
+    /// start (time to start the kiosk: frames sent before a port is opened are dropped).
+    #[arg(long, value_name = "N")]
+    pub burst: Option<u32>,
+    /// Seconds before the burst.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 5.0,
+        requires = "burst"
+    )]
+    pub burst_after: f64,
     /// Take every card and tag away and put it back every SECONDS (repeated taps).
     #[arg(long, value_name = "SECONDS")]
     pub tap_every: Option<f64>,
@@ -152,6 +166,11 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
 
     let pn532_field = Field::empty();
     let tag_field = Field::empty();
+    let card_burst = crate::emulator::pn532::PiccBurst::new();
+    let tag_burst = crate::emulator::rdm6300::TagBurst::new();
+    let mut burst_at = args
+        .burst
+        .map(|_| Instant::now() + Duration::from_secs_f64(args.burst_after.max(0.0)));
     #[cfg(feature = "serial")]
     let _ptys = {
         use crate::emulator::pn532::Pn532Emulator;
@@ -165,13 +184,16 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
                     None => Picc::storage(uid),
                 });
             }
-            let p = PtyBridge::spawn(Pn532Emulator::new(pn532_field.clone()), Faults::new())?;
+            let emu = Pn532Emulator::new(pn532_field.clone()).with_burst(card_burst.clone());
+            let p = PtyBridge::spawn(emu, Faults::new())?;
             println!("PN532 on {} (115200 baud 8N1)", p.path().display());
             ptys.push(p);
         }
         if let Some(t) = tag {
             tag_field.place(t);
-            let p = PtyBridge::spawn(Rdm6300Emulator::new(tag_field.clone()), Faults::new())?;
+            let emu = Rdm6300Emulator::new(tag_field.clone())
+                .with_burst(tag_burst.clone(), Duration::from_millis(5));
+            let p = PtyBridge::spawn(emu, Faults::new())?;
             println!("RDM6300 on {} (9600 baud 8N1), tag {t}", p.path().display());
             ptys.push(p);
         }
@@ -191,7 +213,26 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
     let mut present = true;
     loop {
         let now = Instant::now();
+        if let (Some(at), Some(n)) = (burst_at, args.burst)
+            && now >= at
+        {
+            burst_at = None;
+            if args.pn532 {
+                card_burst
+                    .push_all((0..n).map(|k| Picc::storage(&(0x0800_0000 + k).to_be_bytes())));
+            }
+            if let Some(t) = tag {
+                tag_burst.push_all((1..=n).map(|k| Tag {
+                    version: t.version,
+                    id: t.id.wrapping_add(k),
+                }));
+            }
+            println!("burst: {n} taps");
+        }
         let mut wait = tap.unwrap_or(Duration::from_secs(3600));
+        if let Some(at) = burst_at {
+            wait = wait.min(at.saturating_duration_since(now));
+        }
         if let Some(e) = end {
             wait = wait.min(e.saturating_duration_since(now));
         }
