@@ -11,7 +11,10 @@ pub mod emulate;
 pub mod emulate_nitrokey;
 pub mod engine;
 pub mod hw;
+pub mod kiosk;
 pub mod output;
+pub mod presence;
+pub mod presence_admin;
 pub mod progress;
 pub mod seeds;
 pub mod time;
@@ -112,6 +115,11 @@ pub enum Command {
     Hw(hw::HwCommand),
     /// Burn a seed into a hardware token, prove it, register it as active.
     Burn(burn::BurnArgs),
+    /// Run a location's presence kiosk: readers and typed codes to check-ins and check-outs.
+    Kiosk(kiosk::KioskArgs),
+    /// Presence: who is in, reports, presence-token codes.
+    #[command(subcommand)]
+    Presence(presence::PresenceCommand),
     /// Start virtual hardware (cards behind pcscd, PN532, RDM6300) for demos and tests.
     Emulate(emulate::EmulateArgs),
     /// Run a short scripted demo on a temporary store.
@@ -221,6 +229,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Attempt(c) => engine::attempt(&ctx, c),
         Command::Policy(c) => engine::policy(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
+        Command::Kiosk(a) => kiosk::run(&ctx, a),
+        Command::Presence(c) => presence::run(&ctx, c),
         Command::Demo(a) => demo::run(a),
         Command::Burn(a) => burn::run(&ctx, a),
     }

@@ -5,10 +5,12 @@
 pub mod capability;
 pub mod error;
 pub mod families;
+pub mod hid_wedge;
 pub mod molto2;
 pub mod nitrokey;
 pub mod pcsc_uid;
 pub mod pn532;
+pub mod presence;
 pub mod rdm6300;
 pub mod registry;
 pub mod token2_nfc;
@@ -17,8 +19,8 @@ pub mod ykoath;
 use std::fmt;
 
 pub use capability::{
-    Capabilities, DeviceInfo, OtpToken, PresenceReader, ProgramRequest, SlotInfo, Tap, TapKind,
-    TokenClock,
+    Capabilities, DeviceInfo, Feedback, OtpToken, PresenceReader, ProgramRequest, SlotInfo, Tap,
+    TapKind, TokenClock,
 };
 pub use error::DeviceError;
 

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod limits;
 pub mod lookup;
 pub mod policy;
+pub mod presence;
 pub mod provision;
 pub mod resync;
 pub mod tokens;

@@ -9,6 +9,7 @@ pub mod limits;
 pub mod locations;
 pub mod meta;
 pub mod migrations;
+pub mod presence;
 pub mod products;
 pub mod slots;
 pub mod tokens;
@@ -178,6 +179,17 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Makes every commit durable across power loss (`synchronous = FULL`), for
+    /// callers that acknowledge a commit to a person (kiosks).
+    pub fn set_durable(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(|source| StoreError::Sqlite {
+                path: self.path.display().to_string(),
+                source,
+            })
     }
 
     /// Reads outside a transaction (each statement sees a consistent snapshot).

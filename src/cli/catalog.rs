@@ -362,11 +362,15 @@ pub enum LocationCommand {
         /// Location name.
         name: String,
     },
+    /// Presence: readers, mode, hours, presence tokens.
+    #[command(flatten)]
+    Presence(super::presence_admin::LocationPresenceCommand),
 }
 
 /// Runs a `location` subcommand.
 pub fn location(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        LocationCommand::Presence(c) => super::presence_admin::location(ctx, c),
         LocationCommand::Add { name, tz } => {
             let mut st = ctx.open()?;
             let l = st.location_add(&name, &tz, now())?;
@@ -488,11 +492,15 @@ pub enum HolderCommand {
         /// Holder id.
         id: String,
     },
+    /// Kiosk credentials.
+    #[command(flatten)]
+    Presence(super::presence_admin::HolderPresenceCommand),
 }
 
 /// Runs a `holder` subcommand.
 pub fn holder(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        HolderCommand::Presence(c) => super::presence_admin::holder(ctx, c),
         HolderCommand::Add { id, label } => {
             let mut st = ctx.open()?;
             let h = st.holder_add(&id, label.as_deref(), now())?;

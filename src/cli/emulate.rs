@@ -76,7 +76,8 @@ impl TokenCard {
   tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 2\n  \
   tokenstation emulate --yubikey                       # a YubiKey OATH applet to burn\n  \
   tokenstation emulate --nitrokey3 --slot 1            # a Nitrokey 3 in \"Virtual PCD 00 01\"\n  \
-  tokenstation emulate --nitrokey                      # in-process Nitrokey Pro demo burn\n\n\
+  tokenstation emulate --nitrokey                      # in-process Nitrokey Pro demo burn\n  \
+  tokenstation emulate --rdm6300 0A00B1C2D3 --burst 1000   # 1,000 more tags back to back\n\n\
   Cards need pcscd running with vsmartcard-vpcd installed (`make deps pcscd`).\n\
   Open the printed /dev/pts paths with the serial drivers (115200 baud for the PN532,\n\
   9600 for the RDM6300). Press Ctrl-C to stop.")]
@@ -125,6 +126,19 @@ pub struct EmulateArgs {
     /// version byte + 32-bit id).
     #[arg(long, value_name = "TAG")]
     pub rdm6300: Option<String>,
+    /// Tap N different tags (RDM6300: ids counting up from --rdm6300) and N different
+    /// cards (PN532: 4-byte UIDs counting up) back to back, --burst-after seconds after
+    /// start (time to start the kiosk: frames sent before a port is opened are dropped).
+    #[arg(long, value_name = "N")]
+    pub burst: Option<u32>,
+    /// Seconds before the burst.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 5.0,
+        requires = "burst"
+    )]
+    pub burst_after: f64,
     /// Take every card and tag away and put it back every SECONDS (repeated taps).
     #[arg(long, value_name = "SECONDS")]
     pub tap_every: Option<f64>,
@@ -273,6 +287,11 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
 
     let pn532_field = Field::empty();
     let tag_field = Field::empty();
+    let card_burst = crate::emulator::pn532::PiccBurst::new();
+    let tag_burst = crate::emulator::rdm6300::TagBurst::new();
+    let mut burst_at = args
+        .burst
+        .map(|_| Instant::now() + Duration::from_secs_f64(args.burst_after.max(0.0)));
     #[cfg(feature = "serial")]
     let _ptys = {
         use crate::emulator::pn532::Pn532Emulator;
@@ -286,13 +305,16 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
                     None => Picc::storage(uid),
                 });
             }
-            let p = PtyBridge::spawn(Pn532Emulator::new(pn532_field.clone()), Faults::new())?;
+            let emu = Pn532Emulator::new(pn532_field.clone()).with_burst(card_burst.clone());
+            let p = PtyBridge::spawn(emu, Faults::new())?;
             println!("PN532 on {} (115200 baud 8N1)", p.path().display());
             ptys.push(p);
         }
         if let Some(t) = tag {
             tag_field.place(t);
-            let p = PtyBridge::spawn(Rdm6300Emulator::new(tag_field.clone()), Faults::new())?;
+            let emu = Rdm6300Emulator::new(tag_field.clone())
+                .with_burst(tag_burst.clone(), Duration::from_millis(5));
+            let p = PtyBridge::spawn(emu, Faults::new())?;
             println!("RDM6300 on {} (9600 baud 8N1), tag {t}", p.path().display());
             ptys.push(p);
         }
@@ -314,6 +336,22 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
     let mut next_tap = tap.map(|t| Instant::now() + t);
     loop {
         let now = Instant::now();
+        if let (Some(at), Some(n)) = (burst_at, args.burst)
+            && now >= at
+        {
+            burst_at = None;
+            if args.pn532 {
+                card_burst
+                    .push_all((0..n).map(|k| Picc::storage(&(0x0800_0000 + k).to_be_bytes())));
+            }
+            if let Some(t) = tag {
+                tag_burst.push_all((1..=n).map(|k| Tag {
+                    version: t.version,
+                    id: t.id.wrapping_add(k),
+                }));
+            }
+            println!("burst: {n} taps");
+        }
         // Tokens with a display are looked at every second, as a technician would.
         let looks = token_card
             .as_ref()
@@ -325,6 +363,9 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
         };
         if let Some(t) = next_tap {
             wait = wait.min(t.saturating_duration_since(now));
+        }
+        if let Some(at) = burst_at {
+            wait = wait.min(at.saturating_duration_since(now));
         }
         if let Some(e) = end {
             wait = wait.min(e.saturating_duration_since(now));

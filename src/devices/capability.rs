@@ -122,8 +122,43 @@ pub struct Tap {
     pub kind: TapKind,
 }
 
+/// What the kiosk made of a tap, for the reader's LED and buzzer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feedback {
+    /// The event was recorded (green, short beep).
+    Accepted,
+    /// The tap was refused (red, long beep).
+    Refused,
+}
+
 /// A reader at a kiosk.
 pub trait PresenceReader {
-    /// Waits up to `timeout` for the next tap; `Ok(None)` when none came.
+    /// Waits up to `timeout` for the next tap; `Ok(None)` when none came. A reader
+    /// reports a card or tag once per presentation: repeats while it stays in the
+    /// field are folded by the reader.
     fn wait_tap(&mut self, timeout: Duration) -> Result<Option<Tap>, DeviceError>;
+
+    /// Whether the reader can show [`Feedback`] (LED, buzzer) right after a tap, so the
+    /// caller should wait for the kiosk's decision and pass it on.
+    fn wants_feedback(&self) -> bool {
+        false
+    }
+
+    /// Shows the kiosk's decision on the reader. Readers without LED or buzzer, or
+    /// where the command is unsupported, do nothing (logged at debug).
+    fn feedback(&mut self, _outcome: Feedback) -> Result<(), DeviceError> {
+        Ok(())
+    }
+}
+
+impl<R: PresenceReader + ?Sized> PresenceReader for Box<R> {
+    fn wait_tap(&mut self, timeout: Duration) -> Result<Option<Tap>, DeviceError> {
+        (**self).wait_tap(timeout)
+    }
+    fn wants_feedback(&self) -> bool {
+        (**self).wants_feedback()
+    }
+    fn feedback(&mut self, outcome: Feedback) -> Result<(), DeviceError> {
+        (**self).feedback(outcome)
+    }
 }

@@ -3,6 +3,8 @@
 //! (reader-protocols.md §4, firmware-protocols/pcsc-uid.md).
 
 pub mod driver;
+#[cfg(feature = "pcsc")]
+pub mod presence;
 pub mod protocol;
 
 pub use driver::PcscUidReader;

@@ -3,6 +3,7 @@
 
 pub mod apdu_link;
 pub mod driver;
+pub mod presence;
 pub mod protocol;
 
 pub use apdu_link::Pn532ApduLink;

@@ -2,6 +2,7 @@
 //! UART (reader-protocols.md §3, firmware-protocols/rdm6300.md).
 
 pub mod driver;
+pub mod presence;
 pub mod protocol;
 
 pub use driver::Rdm6300;

@@ -28,6 +28,7 @@ pub fn usage_of(c: char) -> Option<(u8, bool)> {
         'A'..='Z' => Some((0x04 + (c as u8 - b'A'), true)),
         '\n' => Some((0x28, false)),
         ',' => Some((0x36, false)),
+        ' ' => Some((0x2C, false)),
         _ => None,
     }
 }
@@ -45,7 +46,7 @@ impl KeyboardWedge {
         KeyboardWedge::default()
     }
 
-    /// Types `text` (digits, letters, `,`, `\n`); other characters are skipped, as a
+    /// Types `text` (digits, letters, `,`, space, `\n`); other characters are skipped, as a
     /// reader's keymap would not have them.
     pub fn type_text(&mut self, text: &str) {
         for c in text.chars() {

@@ -7,6 +7,8 @@
 //! → `6D 00`. Everything else goes to the card ([`Picc`]). [`Quirks`] selects the
 //! behaviour of newer readers (`6C xx`, `62 82`) and of old ones (`61 xx`).
 
+use std::sync::{Arc, Mutex};
+
 use super::picc::{Picc, ats_historical};
 use super::{ApduHandler, Power, VirtualCard};
 use crate::devices::pcsc_uid::protocol::ContactlessAtr;
@@ -22,6 +24,8 @@ pub struct Quirks {
     /// Answer data with `61 xx` and hand it out on GET RESPONSE `FF C0 00 00 xx`
     /// (ACR122U v1.x firmware).
     pub get_response_61xx: bool,
+    /// The reader has an LED and buzzer (`FF 00 40 …` → `90 00`); without, `6A 81`.
+    pub led_buzzer: bool,
 }
 
 impl Default for Quirks {
@@ -30,6 +34,7 @@ impl Default for Quirks {
             wrong_length_6c: true,
             end_of_data_6282: true,
             get_response_61xx: false,
+            led_buzzer: true,
         }
     }
 }
@@ -40,7 +45,12 @@ pub struct ContactlessCard {
     picc: Picc,
     quirks: Quirks,
     pending: Vec<u8>,
+    led_log: LedLog,
 }
+
+/// The LED/buzzer commands a reader received (P2 and the 4 data bytes), shared with
+/// the test that watches the feedback.
+pub type LedLog = Arc<Mutex<Vec<Vec<u8>>>>;
 
 fn sw(s: StatusWord) -> Vec<u8> {
     s.to_bytes().to_vec()
@@ -53,7 +63,14 @@ impl ContactlessCard {
             picc,
             quirks: Quirks::default(),
             pending: Vec::new(),
+            led_log: LedLog::default(),
         }
+    }
+
+    /// Records LED/buzzer commands into `log`.
+    pub fn led_log(mut self, log: LedLog) -> Self {
+        self.led_log = log;
+        self
     }
 
     /// A storage card with `uid` (4 bytes: MIFARE 1K, else NTAG-like).
@@ -122,7 +139,14 @@ impl ContactlessCard {
             }
             (0xC0, _, _) => sw(StatusWord::ConditionsNotSatisfied),
             // LED and buzzer control: FF 00 40 P2 04 T1 T2 REP LINK
-            (0x00, 0x40, _) if apdu.data.len() == 4 => sw(StatusWord::Success),
+            (0x00, 0x40, p2) if apdu.data.len() == 4 && self.quirks.led_buzzer => {
+                if let Ok(mut log) = self.led_log.lock() {
+                    let mut entry = vec![p2];
+                    entry.extend_from_slice(&apdu.data);
+                    log.push(entry);
+                }
+                sw(StatusWord::Success)
+            }
             (0x00, _, _) => sw(StatusWord::FuncNotSupported),
             _ => sw(StatusWord::InsNotSupported),
         }

@@ -14,6 +14,8 @@
 //! - InDataExchange forwards data to the card's APDU handler; status `01` (timeout)
 //!   when the card has gone or cannot take APDUs, `27` when no target is listed.
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::ApduHandler;
@@ -25,9 +27,38 @@ use crate::devices::pn532::protocol::{self as p, Decoded, Frame, cmd};
 /// The RF field of the emulated PN532.
 pub type PiccField = Field<Picc>;
 
+/// Cards presented one after the other, one poll each, when the field is empty: a
+/// burst of taps without a test placing and taking cards.
+#[derive(Debug, Clone, Default)]
+pub struct PiccBurst(Arc<Mutex<VecDeque<Picc>>>);
+
+impl PiccBurst {
+    /// An empty queue.
+    pub fn new() -> Self {
+        PiccBurst::default()
+    }
+
+    /// Queues these cards, in order.
+    pub fn push_all(&self, cards: impl IntoIterator<Item = Picc>) {
+        if let Ok(mut q) = self.0.lock() {
+            q.extend(cards);
+        }
+    }
+
+    /// Cards not presented yet.
+    pub fn pending(&self) -> usize {
+        self.0.lock().map(|q| q.len()).unwrap_or(0)
+    }
+
+    fn pop(&self) -> Option<Picc> {
+        self.0.lock().ok().and_then(|mut q| q.pop_front())
+    }
+}
+
 /// An emulated PN532.
 pub struct Pn532Emulator {
     field: PiccField,
+    burst: PiccBurst,
     rx: Vec<u8>,
     awake: bool,
     sam_configured: bool,
@@ -46,6 +77,7 @@ impl Pn532Emulator {
     pub fn new(field: PiccField) -> Self {
         Pn532Emulator {
             field,
+            burst: PiccBurst::new(),
             rx: Vec::new(),
             awake: false,
             sam_configured: false,
@@ -55,6 +87,13 @@ impl Pn532Emulator {
             waiting: false,
             firmware: [0x32, 0x01, 0x06, 0x07],
         }
+    }
+
+    /// Presents the cards queued in `burst`, one per InListPassiveTarget, while the
+    /// field is empty.
+    pub fn with_burst(mut self, burst: PiccBurst) -> Self {
+        self.burst = burst;
+        self
     }
 
     /// Whether SAMConfiguration has been received since wake-up.
@@ -76,6 +115,19 @@ impl Pn532Emulator {
 
     /// The InListPassiveTarget reply for what is in the field now, if anything.
     fn list_target(&mut self) -> Option<Vec<u8>> {
+        if !self.field.is_occupied()
+            && let Some(card) = self.burst.pop()
+        {
+            // In the field for this one poll only.
+            self.field.place(card);
+            let r = self.list_target_in_field();
+            self.field.take();
+            return r;
+        }
+        self.list_target_in_field()
+    }
+
+    fn list_target_in_field(&mut self) -> Option<Vec<u8>> {
         let target = self.field.with_occupant(|picc| {
             picc.map(|c| {
                 // NbTg Tg SENS_RES(2) SEL_RES NFCIDLength NFCID1… (ATS…)

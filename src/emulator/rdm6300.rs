@@ -2,6 +2,8 @@
 //! and again while a tag is in its field (reader-protocols.md §3,
 //! firmware-protocols/rdm6300.md). It never reads from the host.
 
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::field::Field;
@@ -16,12 +18,51 @@ pub type TagField = Field<Tag>;
 /// is well inside that.
 pub const DEFAULT_REPEAT: Duration = Duration::from_millis(100);
 
+/// A queue of scripted taps: each tag is presented briefly (a few frames back to
+/// back) and then leaves, the next one right after. For bursts of many taps faster
+/// than a test could place and take tags.
+#[derive(Debug, Clone, Default)]
+pub struct TagBurst(Arc<Mutex<VecDeque<Tag>>>);
+
+impl TagBurst {
+    /// An empty queue.
+    pub fn new() -> Self {
+        TagBurst::default()
+    }
+
+    /// Queues taps of these tags, in order.
+    pub fn push_all(&self, tags: impl IntoIterator<Item = Tag>) {
+        if let Ok(mut q) = self.0.lock() {
+            q.extend(tags);
+        }
+    }
+
+    /// Taps not presented yet.
+    pub fn pending(&self) -> usize {
+        self.0.lock().map(|q| q.len()).unwrap_or(0)
+    }
+
+    fn pop(&self) -> Option<Tag> {
+        self.0.lock().ok().and_then(|mut q| q.pop_front())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.pending() == 0
+    }
+}
+
+/// Frames sent for one scripted tap (the module repeats a held tag; the host folds).
+pub const BURST_FRAMES: usize = 2;
+
 /// An emulated RDM6300.
 pub struct Rdm6300Emulator {
     field: TagField,
     repeat: Duration,
     next: Option<Instant>,
     seen_generation: u64,
+    burst: TagBurst,
+    burst_gap: Duration,
+    next_burst: Option<Instant>,
 }
 
 impl Rdm6300Emulator {
@@ -32,7 +73,17 @@ impl Rdm6300Emulator {
             repeat: DEFAULT_REPEAT,
             next: None,
             seen_generation: u64::MAX,
+            burst: TagBurst::new(),
+            burst_gap: Duration::from_millis(3),
+            next_burst: None,
         }
+    }
+
+    /// Presents the taps queued in `burst` (one every `gap`), besides the field.
+    pub fn with_burst(mut self, burst: TagBurst, gap: Duration) -> Self {
+        self.burst = burst;
+        self.burst_gap = gap;
+        self
     }
 
     /// Changes the repeat interval.
@@ -49,6 +100,13 @@ impl VirtualSerialDevice for Rdm6300Emulator {
     }
 
     fn poll(&mut self, now: Instant) -> Vec<Vec<u8>> {
+        if self.next_burst.is_none_or(|t| t <= now)
+            && let Some(tag) = self.burst.pop()
+        {
+            self.next_burst = Some(now + self.burst_gap);
+            let frame = protocol::encode(&tag).to_vec();
+            return vec![frame; BURST_FRAMES];
+        }
         let generation = self.field.generation();
         if generation != self.seen_generation {
             // A new tap (or a removal): send at once, then repeat.
@@ -68,7 +126,10 @@ impl VirtualSerialDevice for Rdm6300Emulator {
         }
     }
 
-    fn next_wakeup(&self, _now: Instant) -> Option<Instant> {
+    fn next_wakeup(&self, now: Instant) -> Option<Instant> {
+        if !self.burst.is_empty() {
+            return Some(self.next_burst.unwrap_or(now));
+        }
         self.next
     }
 }

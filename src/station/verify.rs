@@ -169,36 +169,7 @@ impl Station {
         at: i64,
         record: bool,
     ) -> Result<Verdict> {
-        self.write_keyed(|c, _, key| {
-            let loc = location.map(|n| c.location_get(n)).transpose()?;
-            let policy = Policy::load(c)?;
-            let prepared = prepare(c, key, serial, None)?;
-            let backup_hash = match (&prepared, looks_like_backup_code(code)) {
-                (Some(p), true) => Some(backup::hash(key, &p.token.uid, code)),
-                _ => None,
-            };
-            let v = decide(
-                c,
-                serial,
-                code,
-                loc.as_ref(),
-                at,
-                &policy,
-                prepared.as_ref(),
-                backup_hash.as_ref(),
-                record,
-            )?;
-            if record {
-                record_attempt(
-                    c,
-                    &v,
-                    at,
-                    prepared.as_ref().map(|p| p.token.id),
-                    loc.as_ref().map(|l| l.id),
-                )?;
-            }
-            Ok(v)
-        })
+        self.write_keyed(|c, _, key| verify_in(c, key, serial, code, location, at, record))
     }
 
     /// Activates an unverified token with its first valid code (recorded like a
@@ -255,6 +226,47 @@ impl Station {
             Ok(v)
         })
     }
+}
+
+/// [`Station::verify`] inside a caller's write transaction (the kiosk verifies a code
+/// and records the presence event in one transaction).
+pub(crate) fn verify_in(
+    c: &Conn<'_>,
+    key: &MasterKey,
+    serial: &str,
+    code: &str,
+    location: Option<&str>,
+    at: i64,
+    record: bool,
+) -> Result<Verdict> {
+    let loc = location.map(|n| c.location_get(n)).transpose()?;
+    let policy = Policy::load(c)?;
+    let prepared = prepare(c, key, serial, None)?;
+    let backup_hash = match (&prepared, looks_like_backup_code(code)) {
+        (Some(p), true) => Some(backup::hash(key, &p.token.uid, code)),
+        _ => None,
+    };
+    let v = decide(
+        c,
+        serial,
+        code,
+        loc.as_ref(),
+        at,
+        &policy,
+        prepared.as_ref(),
+        backup_hash.as_ref(),
+        record,
+    )?;
+    if record {
+        record_attempt(
+            c,
+            &v,
+            at,
+            prepared.as_ref().map(|p| p.token.id),
+            loc.as_ref().map(|l| l.id),
+        )?;
+    }
+    Ok(v)
 }
 
 /// The decision, inside the write transaction. Failures count only when `record`.

@@ -150,14 +150,78 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 "#;
 
+/// Version 3: presence. Credentials that identify holders at kiosks, per-location
+/// kiosk settings and readers, presence tokens fixed at locations, and the presence
+/// event log (accepted and refused, with an idempotency key per tap or row).
+const V3: &str = r#"
+CREATE TABLE credentials (
+    id         INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('card', 'tag', 'token')),
+    value      TEXT NOT NULL,
+    holder_id  INTEGER NOT NULL REFERENCES holders (id) ON DELETE CASCADE,
+    token_id   INTEGER REFERENCES tokens (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    UNIQUE (kind, value)
+);
+CREATE INDEX credentials_by_holder ON credentials (holder_id);
+
+CREATE TABLE location_presence (
+    location_id  INTEGER PRIMARY KEY REFERENCES locations (id) ON DELETE CASCADE,
+    mode         TEXT NOT NULL DEFAULT 'card' CHECK (mode IN ('card', 'code', 'card+code')),
+    min_interval INTEGER NOT NULL DEFAULT 60 CHECK (min_interval >= 0),
+    fold         INTEGER NOT NULL DEFAULT 10 CHECK (fold >= 0),
+    close_minute INTEGER CHECK (close_minute BETWEEN 0 AND 1439)
+);
+
+CREATE TABLE location_readers (
+    location_id INTEGER NOT NULL REFERENCES locations (id) ON DELETE CASCADE,
+    spec        TEXT NOT NULL,
+    PRIMARY KEY (location_id, spec)
+) WITHOUT ROWID;
+
+CREATE TABLE presence_tokens (
+    token_id    INTEGER PRIMARY KEY REFERENCES tokens (id) ON DELETE CASCADE,
+    location_id INTEGER NOT NULL REFERENCES locations (id) ON DELETE CASCADE,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX presence_tokens_by_location ON presence_tokens (location_id);
+
+-- One row per presence decision: accepted (status ok, with a direction) or refused
+-- (with its reason). `idem` makes a replayed tap or import row a no-op.
+CREATE TABLE presence_events (
+    id                INTEGER PRIMARY KEY,
+    location_id       INTEGER NOT NULL REFERENCES locations (id) ON DELETE CASCADE,
+    holder_id         INTEGER REFERENCES holders (id) ON DELETE SET NULL,
+    at                INTEGER NOT NULL,
+    direction         TEXT CHECK (direction IN ('in', 'out')),
+    status            TEXT NOT NULL CHECK (status IN ('ok', 'refused')),
+    reason            TEXT,
+    source            TEXT NOT NULL CHECK (source IN ('kiosk', 'auto', 'token')),
+    credential        TEXT,
+    reader            TEXT,
+    idem              TEXT UNIQUE,
+    presence_token_id INTEGER REFERENCES tokens (id) ON DELETE SET NULL,
+    step              INTEGER,
+    bound_from        INTEGER,
+    bound_to          INTEGER,
+    nearest           INTEGER
+);
+CREATE INDEX presence_events_by_location ON presence_events (location_id, at);
+CREATE INDEX presence_events_by_holder ON presence_events (holder_id, location_id, id);
+-- A presence code proves one visit per holder (NULL holder: anonymous, counted as one).
+CREATE UNIQUE INDEX presence_code_once
+    ON presence_events (presence_token_id, step, ifnull(holder_id, 0))
+    WHERE status = 'ok' AND presence_token_id IS NOT NULL;
+"#;
+
 /// The migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
 /// Highest schema version this build knows.
 pub fn latest_version() -> i64 {
-    2
+    3
 }
 
 /// Brings the file to the latest version; refuses files from a newer build.

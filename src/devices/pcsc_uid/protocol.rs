@@ -26,6 +26,52 @@ pub fn get_ats() -> Apdu {
     Apdu::new(0xFF, 0xCA, GET_DATA_ATS, 0x00).le(256)
 }
 
+/// An ACR122U-class LED and buzzer command: `FF 00 40 P2 04 T1 T2 REP LINK`.
+/// P2 bits: b0 final red, b1 final green, b2 red mask, b3 green mask, b4 initial red
+/// blink state, b5 initial green blink state, b6 red blink mask, b7 green blink mask.
+/// T1/T2 in 100 ms units, REP repetitions, LINK the buzzer (0 off, 1 during T1, 2
+/// during T2, 3 both). The reader answers `90 xx` (xx: LED state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LedBuzzer {
+    /// LED state control byte (P2).
+    pub p2: u8,
+    /// T1 duration, 100 ms units.
+    pub t1: u8,
+    /// T2 duration, 100 ms units.
+    pub t2: u8,
+    /// Repetitions.
+    pub repeat: u8,
+    /// Buzzer link.
+    pub buzzer: u8,
+}
+
+impl LedBuzzer {
+    /// Accepted: green blinks twice (mask b3, blink mask b7, initial green b5) with a
+    /// short beep during T1.
+    pub const ACCEPTED: LedBuzzer = LedBuzzer {
+        p2: 0xA8,
+        t1: 1,
+        t2: 1,
+        repeat: 2,
+        buzzer: 0x01,
+    };
+    /// Refused: red blinks three times (mask b2, blink mask b6, initial red b4) with
+    /// the buzzer during T1 and T2.
+    pub const REFUSED: LedBuzzer = LedBuzzer {
+        p2: 0x54,
+        t1: 2,
+        t2: 2,
+        repeat: 3,
+        buzzer: 0x03,
+    };
+
+    /// The pseudo-APDU.
+    pub fn apdu(&self) -> Apdu {
+        // CLA INS P1 P2 Lc T1 T2 REP LINK
+        Apdu::new(0xFF, 0x00, 0x40, self.p2).data(vec![self.t1, self.t2, self.repeat, self.buzzer])
+    }
+}
+
 /// The PC/SC registered application provider id in storage-card ATRs.
 pub const PCSC_RID: [u8; 5] = [0xA0, 0x00, 0x00, 0x03, 0x06];
 
