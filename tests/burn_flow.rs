@@ -395,6 +395,8 @@ impl Write for Buf {
 
 #[test]
 fn a_burn_at_trace_level_never_logs_the_seed() {
+    // A global subscriber: a thread-local one can miss events when tests in parallel
+    // threads cache the callsites' interest first (tracing's interest cache).
     let buf = Buf::default();
     let writer = buf.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -402,12 +404,13 @@ fn a_burn_at_trace_level_never_logs_the_seed() {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut st = station(&dir, "ykoath", Kind::Totp);
     let seed = b"\x3a\x91\xc4\x07\xee\x52\x19\x88\x6d\x01\xf3\x2b\x47\x90\xaa\x5c\x0e\x71\xd8\x36";
     let secret = Secret::from_slice(seed);
     let card = OathCard::yubikey();
-    tracing::subscriber::with_default(subscriber, || {
+    {
         let mut tok = OathToken::open(InProcess::card("r", card.clone()), None).unwrap();
         let now = || T;
         st.burn(
@@ -422,7 +425,7 @@ fn a_burn_at_trace_level_never_logs_the_seed() {
             &mut no_prompt,
         )
         .unwrap();
-    });
+    }
     let log = String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned();
     assert!(
         log.contains(">>") && log.contains("REDACTED"),

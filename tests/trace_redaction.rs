@@ -27,16 +27,25 @@ impl Write for Buf {
     }
 }
 
+/// Runs `f` and returns the trace log of this test binary so far. One global subscriber:
+/// thread-local ones can miss events when tests in parallel threads cache the callsites'
+/// interest first (tracing's interest cache). The log mixes the tests' output, which
+/// both assertions tolerate (frames that must be there, seeds that must not).
 fn traced(f: impl FnOnce()) -> String {
-    let buf = Buf::default();
-    let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::with_default(subscriber, f);
-    String::from_utf8(buf.0.lock().unwrap().clone()).unwrap()
+    static LOG: std::sync::OnceLock<Buf> = std::sync::OnceLock::new();
+    let buf = LOG.get_or_init(|| {
+        let buf = Buf::default();
+        let writer = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        buf
+    });
+    f();
+    String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned()
 }
 
 #[test]
