@@ -10,6 +10,7 @@ pub mod demo;
 pub mod emulate;
 pub mod emulate_nitrokey;
 pub mod engine;
+pub mod export;
 pub mod hw;
 pub mod kiosk;
 pub mod output;
@@ -96,7 +97,7 @@ pub enum Command {
     Import(seeds::ImportCommand),
     /// Export seeds (audited): encrypted PSKC, otpauth URIs.
     #[command(subcommand)]
-    Export(seeds::ExportCommand),
+    Export(export::ExportCommand),
     /// Check a code typed from a token.
     Verify(verify::VerifyArgs),
     /// Which tokens produced a code, at which steps of a time range.
@@ -223,7 +224,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Location(c) => catalog::location(&ctx, c),
         Command::Holder(c) => catalog::holder(&ctx, c),
         Command::Import(c) => seeds::import(&ctx, c),
-        Command::Export(c) => seeds::export(&ctx, c),
+        Command::Export(c) => export::export(&ctx, c),
         Command::Verify(a) => verify::run(&ctx, a),
         Command::Lookup(a) => engine::lookup(&ctx, a),
         Command::Attempt(c) => engine::attempt(&ctx, c),

@@ -360,7 +360,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::Qr { which, png } => {
-            super::seeds::qr(ctx, &which.serial, which.product.as_deref(), png.as_deref())
+            super::export::qr(ctx, &which.serial, which.product.as_deref(), png.as_deref())
         }
         TokenCommand::Disable(w) => status(ctx, w, TokenStatus::Disabled),
         TokenCommand::Enable(w) => status(ctx, w, TokenStatus::Active),
