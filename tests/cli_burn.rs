@@ -9,9 +9,7 @@
 
 mod common;
 
-use std::io::Write;
 use std::process::Stdio;
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use common::Station;
@@ -25,46 +23,11 @@ use tokenstation::emulator::vpcd::{CardField, VPCD_PORT_0, VpcdBridge};
 use tokenstation::emulator::ykoath::OathCard;
 use tokenstation::transport::pcsc::{CardWait, PcscContext};
 
-static SLOTS: Mutex<()> = Mutex::new(());
-
-/// Machine-wide lock on the vpcd slots (shared with other test processes).
-pub struct SlotsLock(#[allow(dead_code)] std::fs::File);
-
-fn machine_lock() -> SlotsLock {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(std::env::temp_dir().join("tokenstation-vpcd.lock"))
-        .unwrap();
-    f.lock().unwrap();
-    SlotsLock(f)
-}
-
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 const READER: &str = "Virtual PCD 00 00";
 
-fn stack() -> Option<((MutexGuard<'static, ()>, SlotsLock), PcscContext)> {
-    let guard = (
-        SLOTS.lock().unwrap_or_else(|p| p.into_inner()),
-        machine_lock(),
-    );
-    let problem = match PcscContext::establish() {
-        Err(e) => format!("{e}"),
-        Ok(ctx) => match ctx.reader_names() {
-            Ok(names) if names.iter().any(|n| n == READER) => return Some((guard, ctx)),
-            Ok(names) => format!("pcscd has no \"{READER}\" reader (readers: {names:?})"),
-            Err(e) => format!("{e}"),
-        },
-    };
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and the PC/SC test stack is missing: {problem} (run `make deps pcscd`)");
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!! SKIPPED: PC/SC stack missing: {problem}\n!!!! run `make deps pcscd` to test against the real pcscd\n"
-    );
-    None
+fn stack() -> Option<(common::pcsc::Slots, PcscContext)> {
+    common::pcsc::stack(READER)
 }
 
 fn insert(ctx: &PcscContext, card: &OathCard) -> (CardField, Faults, VpcdBridge) {

@@ -7,8 +7,8 @@
 #![cfg(feature = "pcsc")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Mutex, MutexGuard};
+mod common;
+
 use std::time::Duration;
 
 use tokenstation::devices::ykoath::protocol as p;
@@ -23,52 +23,11 @@ use tokenstation::otp::{Digits, OtpParams, Secret};
 use tokenstation::transport::LinkError;
 use tokenstation::transport::pcsc::{CardWait, PcscContext};
 
-static SLOTS: Mutex<()> = Mutex::new(());
-
-/// The vpcd slots of the machine's one pcscd are shared by every test process: hold
-/// this file lock while using them.
-pub struct SlotsLock(#[allow(dead_code)] std::fs::File);
-
-fn machine_lock() -> SlotsLock {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(std::env::temp_dir().join("tokenstation-vpcd.lock"))
-        .unwrap();
-    f.lock().unwrap();
-    SlotsLock(f)
-}
-
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 
 /// The pcscd context, or `None` (skip) outside CI when the stack is missing.
-fn stack() -> Option<((MutexGuard<'static, ()>, SlotsLock), PcscContext)> {
-    let guard = (
-        SLOTS.lock().unwrap_or_else(|p| p.into_inner()),
-        machine_lock(),
-    );
-    let problem = match PcscContext::establish() {
-        Err(e) => format!("{e}"),
-        Ok(ctx) => match ctx.reader_names() {
-            Ok(names) if names.iter().any(|n| n == "Virtual PCD 00 00") => {
-                return Some((guard, ctx));
-            }
-            Ok(names) => format!(
-                "pcscd runs but has no \"Virtual PCD 00 00\" reader (readers: {names:?}); \
-                 install vsmartcard-vpcd and restart pcscd"
-            ),
-            Err(e) => format!("{e}"),
-        },
-    };
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and the PC/SC test stack is missing: {problem} (run `make deps pcscd`)");
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!! SKIPPED: PC/SC stack missing: {problem}\n!!!! run `make deps pcscd` to test against the real pcscd\n"
-    );
-    None
+fn stack() -> Option<(common::pcsc::Slots, PcscContext)> {
+    common::pcsc::stack("Virtual PCD 00 00")
 }
 
 fn insert(ctx: &PcscContext, card: OathCard) -> (CardField, Faults, VpcdBridge) {

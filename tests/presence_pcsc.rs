@@ -11,9 +11,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use tokenstation::devices::pcsc_uid::presence::PcscPresence;
@@ -25,50 +25,13 @@ use tokenstation::emulator::pcsc_uid::{ContactlessCard, LedLog, Quirks};
 use tokenstation::emulator::vpcd::{CardField, VPCD_PORT_1, VpcdBridge};
 use tokenstation::transport::pcsc::{CardWait, PcscContext};
 
-static SLOTS: Mutex<()> = Mutex::new(());
-
-/// The machine-wide lock on the vpcd slots (same file as `pcsc_vpcd.rs`).
-pub struct SlotsLock(#[allow(dead_code)] std::fs::File);
-
-fn machine_lock() -> SlotsLock {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(std::env::temp_dir().join("tokenstation-vpcd.lock"))
-        .unwrap();
-    f.lock().unwrap();
-    SlotsLock(f)
-}
-
 const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 /// The second vpcd slot: other test binaries mostly use the first.
 const READER: &str = "Virtual PCD 00 01";
 const UID: [u8; 7] = [0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0x80];
 
-fn stack() -> Option<((MutexGuard<'static, ()>, SlotsLock), PcscContext)> {
-    let guard = (
-        SLOTS.lock().unwrap_or_else(|p| p.into_inner()),
-        machine_lock(),
-    );
-    let problem = match PcscContext::establish() {
-        Err(e) => format!("{e}"),
-        Ok(ctx) => match ctx.reader_names() {
-            Ok(names) if names.iter().any(|n| n == READER) => return Some((guard, ctx)),
-            Ok(names) => format!(
-                "pcscd runs but has no \"{READER}\" reader (readers: {names:?}); install vsmartcard-vpcd and restart pcscd"
-            ),
-            Err(e) => format!("{e}"),
-        },
-    };
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true and the PC/SC test stack is missing: {problem} (run `make deps pcscd`)");
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n!!!! SKIPPED: PC/SC stack missing: {problem}\n!!!! run `make deps pcscd` to test against the real pcscd\n"
-    );
-    None
+fn stack() -> Option<(common::pcsc::Slots, PcscContext)> {
+    common::pcsc::stack(READER)
 }
 
 fn card(uid: &[u8], log: &LedLog, led: bool) -> Box<dyn VirtualCard> {

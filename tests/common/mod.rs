@@ -6,6 +6,9 @@
     clippy::mod_module_files
 )]
 
+#[cfg(feature = "pcsc")]
+pub mod pcsc;
+
 use std::path::PathBuf;
 
 use assert_cmd::Command;
