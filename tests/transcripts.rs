@@ -5,9 +5,12 @@
 //! line noise an emulator makes only on request).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::transcripts::{load, skip};
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use tokenstation::devices::Uid;
@@ -28,24 +31,6 @@ use tokenstation::transport::scripted::{ScriptedApduLink, ScriptedSerialLink};
 use tokenstation::transport::trace::parse_hex;
 use tokenstation::transport::transcript::{Transcript, replay};
 use tokenstation::transport::{Apdu, ApduLink};
-
-fn load(family: &str) -> Vec<Transcript> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("firmware-protocols")
-        .join(family);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "transcript"))
-        .collect();
-    paths.sort();
-    assert!(!paths.is_empty(), "no transcripts in {}", dir.display());
-    paths.iter().map(|p| Transcript::load(p).unwrap()).collect()
-}
-
-fn skip(t: &Transcript, side: &str) -> bool {
-    t.setup(side) == Some("skip")
-}
 
 fn hex_setup(t: &Transcript, key: &str) -> Option<Vec<u8>> {
     t.setup(key).map(|h| parse_hex(h).unwrap())

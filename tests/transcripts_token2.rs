@@ -4,7 +4,9 @@
 //! driver never provokes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
+
+use common::transcripts::{load, skip};
 
 use tokenstation::devices::molto2::{DEFAULT_CUSTOMER_KEY, Molto2};
 use tokenstation::devices::token2_nfc::DisplayTimeout;
@@ -18,24 +20,6 @@ use tokenstation::otp::{OtpParams, Secret};
 use tokenstation::transport::scripted::ScriptedApduLink;
 use tokenstation::transport::trace::parse_hex;
 use tokenstation::transport::transcript::{Transcript, replay};
-
-fn load(family: &str) -> Vec<Transcript> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("firmware-protocols")
-        .join(family);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "transcript"))
-        .collect();
-    paths.sort();
-    assert!(!paths.is_empty(), "no transcripts in {}", dir.display());
-    paths.iter().map(|p| Transcript::load(p).unwrap()).collect()
-}
-
-fn skip(t: &Transcript, side: &str) -> bool {
-    t.setup(side) == Some("skip")
-}
 
 fn challenge(t: &Transcript) -> [u8; 8] {
     parse_hex(t.setup("challenge").unwrap())

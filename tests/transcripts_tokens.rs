@@ -4,8 +4,11 @@
 //! does not have). `! driver skip` marks exchanges a driver never provokes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::transcripts::load;
+
 use std::collections::VecDeque;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,20 +24,6 @@ use tokenstation::transport::scripted::ScriptedApduLink;
 use tokenstation::transport::trace::{Hex, parse_hex};
 use tokenstation::transport::transcript::{Exchange, Transcript, replay};
 use tokenstation::transport::{HidLink, LinkError};
-
-fn load(family: &str) -> Vec<Transcript> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("firmware-protocols")
-        .join(family);
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "transcript"))
-        .collect();
-    paths.sort();
-    assert!(!paths.is_empty(), "no transcripts in {}", dir.display());
-    paths.iter().map(|p| Transcript::load(p).unwrap()).collect()
-}
 
 fn hex<const N: usize>(t: &Transcript, key: &str) -> Option<[u8; N]> {
     t.setup(key)
