@@ -1,6 +1,7 @@
 //! Products: token models with their OTP parameters.
 
 use rusqlite::OptionalExtension;
+use rusqlite::types::Value;
 
 use super::{Conn, StoreError};
 use crate::model::Product;
@@ -8,6 +9,32 @@ use crate::otp::{Digits, OtpParams};
 
 const COLUMNS: &str = "id, name, vendor, model, family, kind, algorithm, digits, period, t0,
                        programmable, drift_per_year, skew";
+
+/// The named parameters of a product row, shared by INSERT and UPDATE.
+fn fields(p: &Product, now: i64) -> Vec<(&'static str, Value)> {
+    vec![
+        (":name", p.name.clone().into()),
+        (":vendor", p.vendor.clone().into()),
+        (":model", p.model.clone().into()),
+        (":family", p.family.clone().into()),
+        (":kind", p.params.kind.as_str().to_string().into()),
+        (":algorithm", p.params.algorithm.as_str().to_string().into()),
+        (":digits", p.params.digits.get().into()),
+        (":period", p.params.period.into()),
+        (":t0", p.params.t0.into()),
+        (":programmable", p.programmable.into()),
+        (":drift_per_year", p.drift_per_year.into()),
+        (":skew", p.skew.into()),
+        (":now", now.into()),
+    ]
+}
+
+/// Borrows named values as rusqlite parameters.
+fn named<'a>(v: &'a [(&'static str, Value)]) -> Vec<(&'static str, &'a dyn rusqlite::ToSql)> {
+    v.iter()
+        .map(|(k, v)| (*k, v as &dyn rusqlite::ToSql))
+        .collect()
+}
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
     let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
@@ -41,22 +68,9 @@ impl Conn<'_> {
             .execute(
                 "INSERT INTO products (name, vendor, model, family, kind, algorithm, digits, period,
                                        t0, programmable, drift_per_year, skew, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
-                rusqlite::params![
-                    p.name,
-                    p.vendor,
-                    p.model,
-                    p.family,
-                    p.params.kind.as_str(),
-                    p.params.algorithm.as_str(),
-                    p.params.digits.get(),
-                    p.params.period,
-                    p.params.t0,
-                    p.programmable,
-                    p.drift_per_year,
-                    p.skew,
-                    now
-                ],
+                 VALUES (:name, :vendor, :model, :family, :kind, :algorithm, :digits, :period,
+                         :t0, :programmable, :drift_per_year, :skew, :now, :now)",
+                named(&fields(p, now)).as_slice(),
             )
             .map_err(|e| self.unique(e, || format!("product '{}'", p.name)))?;
         self.product_get(&p.name)
@@ -64,28 +78,16 @@ impl Conn<'_> {
 
     /// Rewrites a product's fields (by id).
     pub fn product_update(&self, p: &Product, now: i64) -> Result<(), StoreError> {
+        let mut params = fields(p, now);
+        params.push((":id", p.id.into()));
         self.conn
             .execute(
-                "UPDATE products SET name = ?2, vendor = ?3, model = ?4, family = ?5, kind = ?6,
-                        algorithm = ?7, digits = ?8, period = ?9, t0 = ?10, programmable = ?11,
-                        drift_per_year = ?12, skew = ?13, updated_at = ?14
-                 WHERE id = ?1",
-                rusqlite::params![
-                    p.id,
-                    p.name,
-                    p.vendor,
-                    p.model,
-                    p.family,
-                    p.params.kind.as_str(),
-                    p.params.algorithm.as_str(),
-                    p.params.digits.get(),
-                    p.params.period,
-                    p.params.t0,
-                    p.programmable,
-                    p.drift_per_year,
-                    p.skew,
-                    now
-                ],
+                "UPDATE products SET name = :name, vendor = :vendor, model = :model,
+                        family = :family, kind = :kind, algorithm = :algorithm, digits = :digits,
+                        period = :period, t0 = :t0, programmable = :programmable,
+                        drift_per_year = :drift_per_year, skew = :skew, updated_at = :now
+                 WHERE id = :id",
+                named(&params).as_slice(),
             )
             .map_err(|e| self.unique(e, || format!("product '{}'", p.name)))?;
         Ok(())
