@@ -1,6 +1,11 @@
 //! Plain domain records shared by the store, the station and the faces: products,
 //! tokens, holders, locations and audit entries (words of `design.md` §2). No logic
-//! beyond parsing names, no I/O.
+//! beyond parsing names, no I/O. [`name`] holds the one validation every name goes
+//! through.
+
+pub mod name;
+
+pub use name::{NameError, NameKind, display_safe, validate_name};
 
 use std::fmt;
 use std::str::FromStr;
@@ -119,6 +124,9 @@ pub struct Token {
     pub updated_at: i64,
     /// Unix seconds of activation.
     pub activated_at: Option<i64>,
+    /// Issuer its source named (Key URI, PSKC); `None`: the product's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
 }
 
 /// The person or thing a token or card belongs to.

@@ -5,6 +5,7 @@
 
 pub mod algorithm;
 pub mod base32;
+pub mod bounds;
 pub mod code;
 pub mod hotp;
 pub mod otpauth;
@@ -18,7 +19,7 @@ pub use code::Code;
 pub use hotp::OtpKey;
 pub use otpauth::KeyUri;
 pub use params::{Digits, OtpParams};
-pub use secret::Secret;
+pub use secret::{Secret, ShortSeed};
 pub use window::{Window, WindowMatch};
 
 /// Errors of the pure OTP layer: malformed input, each naming the field it is about.

@@ -6,6 +6,7 @@ pub mod backup;
 pub mod catalog;
 pub mod export;
 pub mod import;
+pub mod input_file;
 pub mod keys;
 pub mod limits;
 pub mod lookup;

@@ -4,7 +4,6 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
@@ -15,7 +14,9 @@ use super::{Ctx, EXIT_INPUT};
 use crate::seeds::{
     self, CsvFormat, HeaderMap, ImportError, KeySource, MacCheck, Parsed, PskcKeys,
 };
+use crate::station::StationError;
 use crate::station::import::{Hooks, ImportOptions, ImportReport, OnDuplicate, Outcome};
+use crate::station::input_file;
 
 /// Options every import shares.
 #[derive(Debug, Args)]
@@ -115,8 +116,8 @@ pub enum ImportCommand {
     },
 }
 
-fn read_text(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+fn read_text(path: &Path) -> anyhow::Result<Zeroizing<String>> {
+    Ok(input_file::read_text(path, seeds::MAX_INPUT_BYTES).map_err(StationError::from)?)
 }
 
 fn hex_key(text: &str, what: &str) -> anyhow::Result<Zeroizing<Vec<u8>>> {
@@ -150,10 +151,7 @@ pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 keys.psk = Some(hex_key(&k, "--key")?);
             }
             if let Some(f) = key_file {
-                let raw = Zeroizing::new(
-                    std::fs::read(&f)
-                        .with_context(|| format!("cannot read key file {}", f.display()))?,
-                );
+                let raw = input_file::read_bytes(&f, 4096).map_err(StationError::from)?;
                 keys.psk = Some(match std::str::from_utf8(&raw) {
                     Ok(t) if t.trim().len() >= 32 => {
                         hex_key(t, &format!("key file {}", f.display()))?
@@ -208,7 +206,9 @@ pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
         }
         ImportCommand::Uri { file, common } => {
             let text = read_text(&file)?;
-            (file.clone(), common, seeds::parse_uri_list(&text))
+            let parsed = seeds::parse_uri_list(&text)
+                .map_err(|e| InputError(format!("{}: {e}", file.display())))?;
+            (file, common, parsed)
         }
     };
     if interrupted() {
@@ -284,6 +284,9 @@ fn print_report(ctx: &Ctx, r: &ImportReport) -> anyhow::Result<()> {
             &["LINE", "SERIAL", "PRODUCT", "OUTCOME", "REASON"],
             &interesting,
         );
+    }
+    for note in &r.notes {
+        eprintln!("note: {note}");
     }
     let verb = if r.written || r.imported == 0 {
         "imported"

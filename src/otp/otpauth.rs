@@ -6,7 +6,8 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use zeroize::Zeroizing;
 
-use super::{Digits, Kind, OtpError, OtpParams, Secret, params::check_period};
+use super::bounds::{check_counter, check_period};
+use super::{Digits, Kind, OtpError, OtpParams, Secret};
 
 /// Characters left as they are in labels and parameter values: RFC 3986 unreserved
 /// plus `@`, which authenticator apps show as is.
@@ -97,8 +98,8 @@ impl KeyUri {
                 "issuer" => issuer = Some(decode(raw, "issuer")?),
                 "algorithm" => params.algorithm = decode(raw, "algorithm")?.parse()?,
                 "digits" => params.digits = Digits::new(number(raw, "digits")?)?,
-                "period" => params.period = check_period(number(raw, "period")?)?,
-                "counter" => counter = Some(number::<u64>(raw, "counter")?),
+                "period" => params.period = check_period(number::<i128>(raw, "period")?)?,
+                "counter" => counter = Some(check_counter(number::<i128>(raw, "counter")?)?),
                 _ => {}
             }
         }
@@ -208,6 +209,8 @@ mod tests {
             ("&digits=x", "digits"),
             ("&period=0", "period"),
             ("&period=-1", "period"),
+            ("&period=3601", "period"),
+            ("&period=99999999999999", "period"),
         ] {
             let e = KeyUri::parse(&format!("{base}{extra}")).unwrap_err();
             assert!(e.to_string().contains(field), "{extra}: {e}");
@@ -236,6 +239,16 @@ mod tests {
                 .to_string()
                 .contains("type")
         );
+        // the HOTP counter stays below 2^63 (the store's signed INTEGER)
+        let hotp = "otpauth://hotp/H:HX?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=";
+        for c in ["18446744073709551615", "9223372036854775808", "-1"] {
+            let e = KeyUri::parse(&format!("{hotp}{c}")).unwrap_err().to_string();
+            assert!(e.contains("counter"), "{c}: {e}");
+        }
+        assert_eq!(
+            KeyUri::parse(&format!("{hotp}9223372036854775807")).unwrap().counter,
+            i64::MAX as u64
+        );
         assert!(KeyUri::parse("https://example.com").is_err());
         assert!(KeyUri::parse("otpauth://totp/A:b?secret=JBSWY3DP&secret=JBSWY3DP").is_err());
         // unknown parameters are ignored
@@ -251,8 +264,8 @@ mod tests {
             hotp in any::<bool>(),
             alg in 0usize..3,
             digits in 6u8..=10,
-            period in 1u32..100_000,
-            counter in any::<u64>(),
+            period in 1u32..=crate::otp::bounds::PERIOD_MAX_S,
+            counter in 0..=crate::otp::bounds::COUNTER_MAX,
         ) {
             let account = account.trim_start().to_string();
             prop_assume!(!account.is_empty());

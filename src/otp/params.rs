@@ -73,9 +73,11 @@ pub struct OtpParams {
     pub algorithm: Algorithm,
     /// Code length.
     pub digits: Digits,
-    /// TOTP time step X in seconds (RFC 6238 §4.1), at least 1. Ignored for HOTP.
+    /// TOTP time step X in seconds (RFC 6238 §4.1), 1 to
+    /// [`PERIOD_MAX_S`](super::bounds::PERIOD_MAX_S). Ignored for HOTP.
     pub period: u32,
-    /// TOTP T0 in Unix seconds (RFC 6238 §4.1). Ignored for HOTP.
+    /// TOTP T0 in Unix seconds (RFC 6238 §4.1), within
+    /// [`T0_MIN`](super::bounds::T0_MIN)..=[`T0_MAX`](super::bounds::T0_MAX). Ignored for HOTP.
     pub t0: i64,
 }
 
@@ -91,15 +93,6 @@ impl Default for OtpParams {
     }
 }
 
-/// Validates a TOTP period (at least one second).
-pub fn check_period(period: u32) -> Result<u32, OtpError> {
-    if period == 0 {
-        Err(OtpError::invalid("period", "must be at least 1 second"))
-    } else {
-        Ok(period)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +102,5 @@ mod tests {
         assert!(Digits::new(5).is_err());
         assert!(Digits::new(11).is_err());
         assert_eq!(Digits::new(10).unwrap().modulus(), 10_000_000_000);
-        assert!(check_period(0).is_err());
     }
 }

@@ -77,6 +77,12 @@ impl Secret {
         Ok(secret)
     }
 
+    /// `Some` when the seed is shorter than RFC 4226 R6 asks for (16 bytes); every
+    /// input path (imports, `token add`) warns with it.
+    pub fn short_seed(&self) -> Option<ShortSeed> {
+        (self.len() < ShortSeed::MIN_BYTES).then_some(ShortSeed { bytes: self.len() })
+    }
+
     /// Canonical unpadded upper-case base32, in a buffer that is wiped on drop.
     pub fn to_base32(&self) -> Zeroizing<String> {
         Zeroizing::new(base32::encode(&self.0))
@@ -94,6 +100,36 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A seed shorter than RFC 4226 §4 R6 asks for ("MUST be at least 128 bits", 160
+/// recommended). Such seeds are imported with this as a warning, not refused: the
+/// RFC 6030 Figure 2 example carries a 4-byte secret and 80-bit seeds are common in
+/// Key URIs (the Key URI format's own worked example), so refusing would block
+/// files that other tools read; the operator sees the warning per token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShortSeed {
+    /// The seed's length in bytes.
+    pub bytes: usize,
+}
+
+impl ShortSeed {
+    /// RFC 4226 R6 minimum, in bytes.
+    pub const MIN_BYTES: usize = 16;
+    /// RFC 4226 R6 recommended length, in bytes.
+    pub const RECOMMENDED_BYTES: usize = 20;
+}
+
+impl fmt::Display for ShortSeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the seed has {} bytes; RFC 4226 asks for at least {} ({} recommended)",
+            self.bytes,
+            ShortSeed::MIN_BYTES,
+            ShortSeed::RECOMMENDED_BYTES
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +139,20 @@ mod tests {
         let s = Secret::from_slice(b"12345678901234567890");
         assert_eq!(format!("{s:?}"), "[REDACTED 20 bytes]");
         assert!(!format!("{s:?}").contains("1234"));
+    }
+
+    #[test]
+    fn short_seeds_below_sixteen_bytes() {
+        assert_eq!(
+            Secret::from_slice(&[7]).short_seed().map(|s| s.to_string()),
+            Some("the seed has 1 bytes; RFC 4226 asks for at least 16 (20 recommended)".into())
+        );
+        assert_eq!(
+            Secret::from_slice(&[0; 15]).short_seed(),
+            Some(ShortSeed { bytes: 15 })
+        );
+        assert_eq!(Secret::from_slice(&[0; 16]).short_seed(), None);
+        assert_eq!(Secret::from_slice(&[0; 20]).short_seed(), None);
     }
 
     #[test]

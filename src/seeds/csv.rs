@@ -4,8 +4,9 @@
 //!   the Microsoft Entra ID (Azure MFA) OATH token upload format with a header row
 //!   `upn,serial number,secret key,timeinterval,manufacturer,model` (Token2's guide
 //!   "Classic hardware tokens for Office 365 / Azure"; Entra writes `time interval`).
-//!   Token2's file leaves `upn` out or empty; the other columns are matched by name, so
-//!   their order does not matter. A file without a header row is read positionally as
+//!   Token2's file leaves `upn` out or empty; the other columns are matched by name in
+//!   every known spelling (module `columns`), so their order does not matter; a column
+//!   nothing reads becomes a note of the import report. A file without a header row is read positionally as
 //!   `serial number,secret key,time interval,manufacturer,model`. Entra wants the
 //!   secret in base32, Token2's example shows hex: a secret made only of base32 letters
 //!   is read as base32, one with `0`, `1`, `8` or `9` as hex (a warning says so), and
@@ -21,15 +22,20 @@
 //! - [`CsvFormat::Generic`]: a header row and a [`HeaderMap`] from column names to
 //!   fields.
 //!
-//! Every row yields its own result; errors name the line.
+//! Every row yields its own result; errors name the line. Every record ends in
+//! [`SeedRecord::checked`] (bounds, names, short seeds); a row with more fields than
+//! the header names gets a warning.
 
-use std::str::FromStr;
+mod columns;
 
 use ::csv::{ReaderBuilder, StringRecord, Trim};
 
-use super::pskc::Parsed;
-use super::record::{ImportError, Place, SeedRecord};
-use crate::otp::{Algorithm, Digits, Kind, OtpParams, Secret, params::check_period};
+pub use columns::{Field, HeaderMap};
+
+use super::record::{ImportError, Parsed, Place, SeedRecord, quoted, shown_name};
+use crate::model::NameKind;
+use crate::otp::bounds::{check_counter, check_period};
+use crate::otp::{Algorithm, Digits, Kind, OtpParams, Secret};
 
 /// Which CSV layout a file has.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,137 +48,14 @@ pub enum CsvFormat {
     Generic(HeaderMap),
 }
 
-/// A field of a [`SeedRecord`] that a generic CSV column can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Field {
-    /// Device serial number.
-    Serial,
-    /// Key id.
-    KeyId,
-    /// Seed, base32 or `hex:`-prefixed hex.
-    Secret,
-    /// Seed in hex.
-    SecretHex,
-    /// Seed in base32.
-    SecretBase32,
-    /// `totp` or `hotp`.
-    Kind,
-    /// `sha1`, `sha256` or `sha512`.
-    Algorithm,
-    /// Code length.
-    Digits,
-    /// TOTP period in seconds.
-    Period,
-    /// HOTP counter.
-    Counter,
-    /// Issuer.
-    Issuer,
-    /// Account name.
-    Account,
-    /// Manufacturer.
-    Manufacturer,
-    /// Model.
-    Model,
-    /// A column to skip.
-    Ignore,
-}
-
-impl FromStr for Field {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match s
-                .trim()
-                .to_ascii_lowercase()
-                .replace([' ', '-'], "_")
-                .as_str()
-            {
-                "serial" => Field::Serial,
-                "key_id" | "id" => Field::KeyId,
-                "secret" => Field::Secret,
-                "secret_hex" => Field::SecretHex,
-                "secret_base32" => Field::SecretBase32,
-                "type" | "kind" => Field::Kind,
-                "algorithm" => Field::Algorithm,
-                "digits" => Field::Digits,
-                "period" => Field::Period,
-                "counter" => Field::Counter,
-                "issuer" => Field::Issuer,
-                "account" => Field::Account,
-                "manufacturer" => Field::Manufacturer,
-                "model" => Field::Model,
-                "ignore" | "" => Field::Ignore,
-                other => {
-                    return Err(format!(
-                        "unknown field '{other}' (serial, key_id, secret, secret_hex, secret_base32, type, algorithm, digits, period, counter, issuer, account, manufacturer, model, ignore)"
-                    ));
-                }
-            },
-        )
-    }
-}
-
-/// Maps column names (compared without case and surrounding spaces) to fields. A
-/// column that is not mapped but is named like a field (`serial`, `secret_hex`, …) maps
-/// to that field; any other column is ignored.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct HeaderMap {
-    columns: Vec<(String, Field)>,
-}
-
-impl HeaderMap {
-    /// An empty map: columns named like fields map to them.
-    pub fn new() -> Self {
-        HeaderMap::default()
-    }
-
-    /// Adds `column → field`.
-    pub fn map(mut self, column: &str, field: Field) -> Self {
-        self.columns.push((column.trim().to_lowercase(), field));
-        self
-    }
-
-    /// Parses `Column=field,Other column=field` (as a `--columns` option would give).
-    pub fn parse(spec: &str) -> Result<Self, String> {
-        let mut map = HeaderMap::new();
-        for pair in spec.split(',').filter(|p| !p.trim().is_empty()) {
-            let (col, field) = pair
-                .split_once('=')
-                .ok_or_else(|| format!("'{pair}' is not COLUMN=FIELD"))?;
-            map = map.map(col, field.parse()?);
-        }
-        Ok(map)
-    }
-
-    fn field_of(&self, header: &str) -> Field {
-        let h = header.trim().to_lowercase();
-        self.columns
-            .iter()
-            .find(|(c, _)| *c == h)
-            .map(|(_, f)| *f)
-            .or_else(|| h.parse().ok())
-            .unwrap_or(Field::Ignore)
-    }
-}
-
-/// The Token2 / Entra ID column names.
-fn token2_map() -> HeaderMap {
-    HeaderMap::new()
-        .map("upn", Field::Account)
-        .map("serial number", Field::Serial)
-        .map("serialnumber", Field::Serial)
-        .map("secret key", Field::Secret)
-        .map("secretkey", Field::Secret)
-        .map("time interval", Field::Period)
-        .map("timeinterval", Field::Period)
-        .map("hash", Field::Algorithm)
-}
-
 /// The values of one row, by field, before validation.
 #[derive(Default)]
 struct Row {
     values: Vec<(Field, String)>,
+    /// Non-empty fields beyond the header's columns (not read).
+    extra: usize,
+    /// How many columns the header names.
+    columns: usize,
 }
 
 impl Row {
@@ -184,9 +67,11 @@ impl Row {
     }
 }
 
-/// Parses a CSV seed file. A file-level problem (no header row where one is needed) is
-/// the outer `Err`; every data row yields a result naming its line.
+/// Parses a CSV seed file. A file-level problem (no header row where one is needed, two
+/// columns for one field) is the outer `Err`; every data row yields a result naming its
+/// line, and columns nothing reads are listed in [`Parsed::notes`].
 pub fn parse_csv(text: &str, format: &CsvFormat) -> Result<Parsed, ImportError> {
+    super::check_size(text)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let version2 = matches!(format, CsvFormat::Oath) && oath_version(text) == Some(2);
     let mut reader = ReaderBuilder::new()
@@ -194,12 +79,12 @@ pub fn parse_csv(text: &str, format: &CsvFormat) -> Result<Parsed, ImportError> 
         .flexible(true)
         .trim(Trim::All)
         .from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    let mut header: Option<Vec<Field>> = None;
+    let mut out = Parsed::default();
+    let mut header: Option<Vec<Option<Field>>> = None;
     let mut record = StringRecord::new();
-    let map = match format {
-        CsvFormat::Generic(m) => m.clone(),
-        _ => token2_map(),
+    let (map, kind) = match format {
+        CsvFormat::Generic(m) => (m.clone(), "mapped"),
+        _ => (columns::token2_map(), "Token2"),
     };
     loop {
         let line = usize::try_from(reader.position().line()).unwrap_or(0);
@@ -211,9 +96,9 @@ pub fn parse_csv(text: &str, format: &CsvFormat) -> Result<Parsed, ImportError> 
                     .position()
                     .and_then(|p| usize::try_from(p.line()).ok())
                     .unwrap_or(line);
-                out.push(Err(ImportError::Csv {
+                out.records.push(Err(ImportError::Csv {
                     place: Place::Line { line, serial: None },
-                    reason: e.to_string(),
+                    reason: quoted(&e.to_string()),
                 }));
                 continue;
             }
@@ -232,15 +117,22 @@ pub fn parse_csv(text: &str, format: &CsvFormat) -> Result<Parsed, ImportError> 
             CsvFormat::Token2 | CsvFormat::Generic(_) => {
                 if header.is_none() {
                     if matches!(format, CsvFormat::Token2) && !looks_like_header(&record) {
-                        header = Some(vec![
-                            Field::Serial,
-                            Field::Secret,
-                            Field::Period,
-                            Field::Manufacturer,
-                            Field::Model,
-                        ]);
+                        header = Some(
+                            [
+                                Field::Serial,
+                                Field::Secret,
+                                Field::Period,
+                                Field::Manufacturer,
+                                Field::Model,
+                            ]
+                            .map(Some)
+                            .to_vec(),
+                        );
                     } else {
-                        header = Some(header_fields(&map, &record, line)?);
+                        let (fields, notes) =
+                            columns::header_fields(&map, kind, &record, line)?;
+                        header = Some(fields);
+                        out.notes.extend(notes);
                         continue;
                     }
                 }
@@ -250,7 +142,7 @@ pub fn parse_csv(text: &str, format: &CsvFormat) -> Result<Parsed, ImportError> 
                 }
             }
         };
-        out.push(finish(row, line, format));
+        out.records.push(finish(row, line, format));
     }
     Ok(out)
 }
@@ -262,40 +154,25 @@ fn oath_version(text: &str) -> Option<u32> {
     rest.trim().parse().ok()
 }
 
-/// Fields of a header row; it must name a secret column.
-fn header_fields(
-    map: &HeaderMap,
-    record: &StringRecord,
-    line: usize,
-) -> Result<Vec<Field>, ImportError> {
-    let fields: Vec<Field> = record.iter().map(|h| map.field_of(h)).collect();
-    if fields
-        .iter()
-        .any(|f| matches!(f, Field::Secret | Field::SecretHex | Field::SecretBase32))
-    {
-        Ok(fields)
-    } else {
-        Err(ImportError::Csv {
-            place: Place::Line { line, serial: None },
-            reason: "the header row has no secret column (map one to secret, secret_hex or secret_base32)".into(),
-        })
-    }
-}
-
 fn looks_like_header(record: &StringRecord) -> bool {
     record.iter().any(|f| {
         f.to_ascii_lowercase().contains("serial") || f.to_ascii_lowercase().contains("secret")
     })
 }
 
-fn mapped(fields: &[Field], record: &StringRecord) -> Row {
+fn mapped(fields: &[Option<Field>], record: &StringRecord) -> Row {
     Row {
         values: fields
             .iter()
             .zip(record.iter())
-            .filter(|(f, _)| **f != Field::Ignore)
-            .map(|(f, v)| (*f, v.to_string()))
+            .filter_map(|(f, v)| f.filter(|f| *f != Field::Ignore).map(|f| (f, v.to_string())))
             .collect(),
+        extra: record
+            .iter()
+            .skip(fields.len())
+            .filter(|v| !v.is_empty())
+            .count(),
+        columns: fields.len(),
     }
 }
 
@@ -321,6 +198,7 @@ fn oath_row(record: &StringRecord, version2: bool) -> Row {
             (fifth, at(4)),
             (Field::Algorithm, at(5)),
         ],
+        ..Row::default()
     }
 }
 
@@ -328,10 +206,18 @@ fn oath_row(record: &StringRecord, version2: bool) -> Row {
 fn finish(row: Row, line: usize, format: &CsvFormat) -> Result<SeedRecord, ImportError> {
     let place = Place::Line {
         line,
-        serial: row.get(Field::Serial).map(str::to_string),
+        serial: row
+            .get(Field::Serial)
+            .and_then(|s| shown_name(NameKind::Serial, s)),
     };
     let otp = |e| ImportError::from_otp(&place, e);
     let mut warnings = Vec::new();
+    if row.extra > 0 {
+        warnings.push(format!(
+            "{place}: {} more fields than the {} header columns; they were not imported",
+            row.extra, row.columns
+        ));
+    }
     let secret = if let Some(hex) = row.get(Field::SecretHex) {
         Secret::from_hex(hex).map_err(otp)?
     } else if let Some(b32) = row.get(Field::SecretBase32) {
@@ -365,7 +251,10 @@ fn finish(row: Row, line: usize, format: &CsvFormat) -> Result<SeedRecord, Impor
             other => {
                 return Err(ImportError::UnknownAlgorithm {
                     place,
-                    what: format!("token type '{other}' (TOTP and HOTP are supported)"),
+                    what: format!(
+                        "token type '{}' (TOTP and HOTP are supported)",
+                        quoted(other)
+                    ),
                 });
             }
         },
@@ -373,7 +262,7 @@ fn finish(row: Row, line: usize, format: &CsvFormat) -> Result<SeedRecord, Impor
         _ => Kind::Totp,
     };
     let algorithm = match row.get(Field::Algorithm) {
-        Some(a) => a.parse::<Algorithm>().map_err(otp)?,
+        Some(a) => hash_name(a).parse::<Algorithm>().map_err(otp)?,
         None if matches!(format, CsvFormat::Oath) => match secret.len() {
             32 => Algorithm::Sha256,
             64 => Algorithm::Sha512,
@@ -381,26 +270,36 @@ fn finish(row: Row, line: usize, format: &CsvFormat) -> Result<SeedRecord, Impor
         },
         None => Algorithm::Sha1,
     };
-    let number = |f: Field, name: &str| -> Result<Option<u64>, ImportError> {
+    let number = |f: Field, name: &str| -> Result<Option<i128>, ImportError> {
         row.get(f)
             .map(|v| {
-                v.parse::<u64>().map_err(|_| {
-                    ImportError::invalid(&place, name, format!("'{v}' is not a whole number"))
+                v.parse::<i128>().map_err(|_| {
+                    ImportError::invalid(
+                        &place,
+                        name,
+                        format!("'{}' is not a whole number", quoted(v)),
+                    )
                 })
             })
             .transpose()
     };
     let digits = match number(Field::Digits, "digits")? {
         None => Digits::SIX,
-        Some(n) => Digits::new(u8::try_from(n).unwrap_or(u8::MAX)).map_err(otp)?,
+        Some(n) => match u8::try_from(n) {
+            Ok(n) => Digits::new(n).map_err(otp)?,
+            Err(_) => {
+                return Err(ImportError::invalid(
+                    &place,
+                    "digits",
+                    format!("{n} is not between 6 and 10"),
+                ));
+            }
+        },
     };
-    let period = match number(Field::Period, "period")? {
-        None => 30,
-        Some(n) => check_period(u32::try_from(n).unwrap_or(u32::MAX)).map_err(otp)?,
-    };
-    let counter = number(Field::Counter, "counter")?.unwrap_or(0);
+    let period = check_period(number(Field::Period, "period")?.unwrap_or(30)).map_err(otp)?;
+    let counter = check_counter(number(Field::Counter, "counter")?.unwrap_or(0)).map_err(otp)?;
     let text = |f: Field| row.get(f).map(str::to_string);
-    Ok(SeedRecord {
+    SeedRecord {
         key_id: text(Field::KeyId),
         serial: text(Field::Serial),
         manufacturer: text(Field::Manufacturer),
@@ -419,7 +318,18 @@ fn finish(row: Row, line: usize, format: &CsvFormat) -> Result<SeedRecord, Impor
         drift_steps: 0,
         line: Some(line),
         warnings,
-    })
+    }
+    .checked(&place)
+}
+
+/// `hmacsha256`, `HMAC-SHA-256`, `SHA256` → `sha256` (Token2's `hashFunction` values).
+fn hash_name(text: &str) -> String {
+    let t: String = text
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    t.strip_prefix("hmac").map(str::to_string).unwrap_or(t)
 }
 
 /// True for text that only hex explains: hex digits including one of `0 1 8 9`.

@@ -13,12 +13,12 @@ mod crypto;
 mod package;
 mod xml;
 
-pub use crypto::{AES128_CBC, HMAC_SHA1, PBKDF2};
+pub use crypto::{AES128_CBC, HMAC_SHA1, PBKDF2, PBKDF2_MAX_ITERATIONS};
 
 use data_encoding::BASE64;
 use zeroize::Zeroizing;
 
-use super::record::{ImportError, KeySource, Place, SeedRecord};
+use super::record::{ImportError, KeySource, Parsed, Place};
 use crypto::{Cipher, CipherRefusal, DecryptError, MacAlgorithm};
 use xml::{Element, Stream};
 
@@ -34,23 +34,26 @@ pub struct PskcKeys {
     pub password: Option<Zeroizing<String>>,
 }
 
-/// What to do when a `ValueMAC` does not match.
+/// What to do when a `ValueMAC` does not match, or is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MacCheck {
-    /// A mismatch fails that key package (the default).
+    /// A mismatch fails that key package (the default), and so does an encrypted value
+    /// without a `ValueMAC` when the file declares a `MACMethod` (RFC 6030 §6.1.1: a
+    /// cipher without integrity such as AES-CBC MUST carry one; AES key wrap has its own
+    /// check and needs none).
     #[default]
     Strict,
-    /// A mismatch is recorded in [`SeedRecord::warnings`] and the key is imported.
+    /// A mismatch or a missing MAC is recorded in
+    /// [`SeedRecord::warnings`](super::SeedRecord::warnings) and the key is
+    /// imported.
     Warn,
 }
-
-/// Per-key-package results of a parse; a container-level problem is the outer `Err`.
-pub type Parsed = Vec<Result<SeedRecord, ImportError>>;
 
 /// Parses a PSKC document. The outer `Err` is a container-level problem (malformed XML,
 /// not PSKC, key missing or wrong); otherwise each `Key` yields its own result, in
 /// document order, so the caller can report per token.
 pub fn parse_pskc(xml: &str, keys: &PskcKeys, mac: MacCheck) -> Result<Parsed, ImportError> {
+    super::check_size(xml)?;
     let mut stream = Stream::new(xml);
     let (_root, empty) = stream.open_root()?;
     let mut ctx = Context::new(keys, mac);
@@ -75,8 +78,9 @@ pub fn parse_pskc(xml: &str, keys: &PskcKeys, mac: MacCheck) -> Result<Parsed, I
             }
         }
     }
+    stream.finish()?;
     ctx.judge_key()?;
-    Ok(out)
+    Ok(out.into_iter().collect())
 }
 
 /// A failure of one key package, or of the whole container.
@@ -146,9 +150,9 @@ impl<'k> Context<'k> {
     }
 
     /// The transport key, derived or taken from the caller on first use.
-    fn transport(&mut self) -> Result<&Transport, Fail> {
+    fn transport(&mut self, place: &Place) -> Result<&Transport, Fail> {
         if self.transport.is_none() {
-            let t = self.find_transport().map_err(Fail::Container)?;
+            let t = self.find_transport(place).map_err(Fail::Container)?;
             self.transport = Some(t);
         }
         match &self.transport {
@@ -159,10 +163,10 @@ impl<'k> Context<'k> {
         }
     }
 
-    fn find_transport(&self) -> Result<Transport, ImportError> {
+    fn find_transport(&self, place: &Place) -> Result<Transport, ImportError> {
         let ek = self.encryption_key.as_ref();
         if let Some(dk) = ek.and_then(|e| e.child("DerivedKey")) {
-            return self.derive(dk);
+            return self.derive(dk, place);
         }
         if let Some(ek) = ek
             && ["X509Data", "KeyValue", "RetrievalMethod", "EncryptedKey"]
@@ -185,8 +189,9 @@ impl<'k> Context<'k> {
     }
 
     /// RFC 6030 §6.2: PBKDF2 with the salt, iteration count, key length and PRF of
-    /// `xenc11:DerivedKey/KeyDerivationMethod/PBKDF2-params`.
-    fn derive(&self, dk: &Element) -> Result<Transport, ImportError> {
+    /// `xenc11:DerivedKey/KeyDerivationMethod/PBKDF2-params`; an `IterationCount` above
+    /// [`PBKDF2_MAX_ITERATIONS`] is refused before any derivation.
+    fn derive(&self, dk: &Element, place: &Place) -> Result<Transport, ImportError> {
         let method = dk.child("KeyDerivationMethod");
         let alg = method.and_then(|m| m.attr("Algorithm")).unwrap_or("");
         if !alg.to_ascii_lowercase().ends_with("#pbkdf2") {
@@ -210,11 +215,9 @@ impl<'k> Context<'k> {
             .and_then(|p| p.text_at(&["Salt", "Specified"]))
             .ok_or_else(|| bad("no Salt/Specified"))?;
         let salt = base64(&salt_text).map_err(|r| bad(&format!("bad base64 in Salt: {r}")))?;
-        let rounds: u32 = params
-            .and_then(|p| p.text_at(&["IterationCount"]))
-            .and_then(|t| t.parse().ok())
-            .filter(|&n| n > 0)
-            .ok_or_else(|| bad("IterationCount missing or not a positive number"))?;
+        let count = params.and_then(|p| p.child("IterationCount"));
+        let rounds = crypto::check_iterations(count.map(|c| c.text.trim()))
+            .map_err(|why| bad(&format!("{why} (<IterationCount> at line {}, needed by {place})", count.map_or(dk.line, |c| c.line))))?;
         let len: usize = match params.and_then(|p| p.text_at(&["KeyLength"])) {
             Some(t) => t
                 .parse()
@@ -265,7 +268,7 @@ impl<'k> Context<'k> {
         })?;
         let Some(mk) = mm.child("MACKey") else {
             // Drafts of RFC 6030 MAC'd under the transport key itself.
-            let key = self.transport()?.key.clone();
+            let key = self.transport(place)?.key.clone();
             return Ok(MacState {
                 alg,
                 key,
@@ -295,7 +298,7 @@ impl<'k> Context<'k> {
     ) -> Result<crypto::Plain, Fail> {
         let data = cipher_value(holder, field, place)?;
         let cipher = cipher_of(holder, field, place)?;
-        let t = self.transport()?;
+        let t = self.transport(place)?;
         let by = t.by;
         match crypto::decrypt(cipher, &t.key, &data) {
             Ok(p) => Ok(p),
@@ -375,7 +378,14 @@ impl<'k> Context<'k> {
             }
             // Key wrap carries its own integrity check (RFC 3394 §2.2.3).
             (Some(_), None) if !matches!(cipher_of(ev, field, place)?, Cipher::AesKw(_)) => {
-                warnings.push(format!("{place}: {field} has no ValueMAC"))
+                let err = ImportError::MacMissing {
+                    place: place.clone(),
+                    field,
+                };
+                match self.mac_check {
+                    MacCheck::Strict => return Err(Fail::Record(err)),
+                    MacCheck::Warn => warnings.push(err.to_string()),
+                }
             }
             (Some(_), None) => {}
             (None, _) => {}

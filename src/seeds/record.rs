@@ -1,11 +1,20 @@
-//! The record every importer yields ([`SeedRecord`]), where in the source it came from
-//! ([`Place`]) and the one error type of the seeds layer ([`ImportError`]).
+//! The record every importer yields ([`SeedRecord`]), what a parse of a whole file
+//! yields ([`Parsed`]), where in the source a record came from ([`Place`]) and the one
+//! error type of the seeds layer ([`ImportError`]).
+//!
+//! Every importer ends each record with [`SeedRecord::checked`], the one gate that
+//! applies the `otp` bounds (period, T0, drift, counter), the name rule of
+//! [`model::name`](crate::model::name) and the short-seed warning to PSKC, CSV and URI
+//! records alike.
 //!
 //! Messages are one line, name the key package or row they are about and say what to
-//! do next (design §4). They never contain seed material.
+//! do next (design §4). They never contain seed material, and file content quoted in
+//! them has its control characters escaped.
 
 use std::fmt;
 
+use crate::model::{NameError, NameKind, display_safe, validate_name};
+use crate::otp::bounds::{check_counter, check_drift};
 use crate::otp::{OtpError, OtpParams, Secret};
 
 /// One imported seed with everything the source said about its token.
@@ -39,6 +48,37 @@ pub struct SeedRecord {
 }
 
 impl SeedRecord {
+    /// The gate every importer passes each record through: names (serial, key id,
+    /// issuer, account, maker, model) by [`validate_name`], parameters by
+    /// [`OtpParams::validate`], the counter and drift by the `otp` bounds; a seed
+    /// shorter than RFC 4226 asks for adds a warning.
+    pub fn checked(mut self, place: &Place) -> Result<SeedRecord, ImportError> {
+        let names = [
+            (NameKind::Serial, &self.serial),
+            (NameKind::KeyId, &self.key_id),
+            (NameKind::Issuer, &self.issuer),
+            (NameKind::Account, &self.account),
+            (NameKind::Manufacturer, &self.manufacturer),
+            (NameKind::Model, &self.model),
+        ];
+        for (kind, value) in names {
+            if let Some(v) = value {
+                validate_name(kind, v).map_err(|source| ImportError::Name {
+                    place: place.clone(),
+                    source,
+                })?;
+            }
+        }
+        let otp = |e| ImportError::from_otp(place, e);
+        self.params.validate().map_err(otp)?;
+        check_counter(self.counter).map_err(otp)?;
+        check_drift(self.drift_steps, self.params.period).map_err(otp)?;
+        if let Some(short) = self.secret.short_seed() {
+            self.warnings.push(format!("{place}: {short}"));
+        }
+        Ok(self)
+    }
+
     /// A record with default parameters and nothing but a seed.
     pub fn new(secret: Secret) -> Self {
         SeedRecord {
@@ -56,6 +96,53 @@ impl SeedRecord {
             warnings: Vec::new(),
         }
     }
+}
+
+/// What a parser yields for a whole file: one result per key package or row, in
+/// source order, and notes about the file itself (columns that were not read, …).
+/// Derefs to the results.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// One result per key package or row.
+    pub records: Vec<Result<SeedRecord, ImportError>>,
+    /// File-level remarks for the import report; never secret.
+    pub notes: Vec<String>,
+}
+
+impl std::ops::Deref for Parsed {
+    type Target = [Result<SeedRecord, ImportError>];
+    fn deref(&self) -> &Self::Target {
+        &self.records
+    }
+}
+
+impl IntoIterator for Parsed {
+    type Item = Result<SeedRecord, ImportError>;
+    type IntoIter = std::vec::IntoIter<Self::Item>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.records.into_iter()
+    }
+}
+
+impl FromIterator<Result<SeedRecord, ImportError>> for Parsed {
+    fn from_iter<I: IntoIterator<Item = Result<SeedRecord, ImportError>>>(iter: I) -> Self {
+        Parsed {
+            records: iter.into_iter().collect(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// `Some(name)` when `name` passes [`validate_name`], so that a [`Place`] never shows
+/// a name that could upset a terminal.
+pub(crate) fn shown_name(kind: NameKind, name: &str) -> Option<String> {
+    validate_name(kind, name).ok().map(|()| name.to_string())
+}
+
+/// File content quoted in a message: control characters escaped, at most 40
+/// characters.
+pub(crate) fn quoted(text: &str) -> String {
+    display_safe(text, 40).into_owned()
 }
 
 /// Where a problem is: a PSKC key package or a line of a text file.
@@ -129,6 +216,16 @@ impl fmt::Display for KeySource {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ImportError {
+    /// The input is larger than [`MAX_INPUT_BYTES`](super::MAX_INPUT_BYTES).
+    #[error(
+        "the input has {bytes} bytes, more than the {max} bytes an import reads; split it into smaller files"
+    )]
+    TooLarge {
+        /// Its size.
+        bytes: u64,
+        /// The limit.
+        max: u64,
+    },
     /// The XML is not well-formed.
     #[error("malformed XML at line {line}, column {column}: {reason}")]
     Xml {
@@ -170,6 +267,25 @@ pub enum ImportError {
         place: Place,
         /// The element whose MAC failed (`Secret`, `Counter`, …).
         field: &'static str,
+    },
+    /// An encrypted value without a `ValueMAC` in a file that declares a `MACMethod`,
+    /// under [`MacCheck::Strict`](super::MacCheck::Strict).
+    #[error(
+        "{place}: {field} is encrypted without a ValueMAC although the file declares a MACMethod; it cannot be checked (ask the vendor for a complete file, or import with the MAC check set to warn)"
+    )]
+    MacMissing {
+        /// The key package.
+        place: Place,
+        /// The element without a MAC (`Secret`, `Counter`, …).
+        field: &'static str,
+    },
+    /// A serial, label or other name that breaks the name rule.
+    #[error("{place}: {source}")]
+    Name {
+        /// Where.
+        place: Place,
+        /// What is wrong with it.
+        source: NameError,
     },
     /// An algorithm URI or name this importer does not know.
     #[error("{place}: unknown algorithm {what}")]
@@ -240,8 +356,24 @@ impl ImportError {
         }
     }
 
-    /// Places an [`OtpError`] from the `otp` layer at a key package or line.
+    /// Places an [`OtpError`] from the `otp` layer at a key package or line; input the
+    /// `otp` layer quoted in its reason has its control characters escaped.
     pub fn from_otp(place: &Place, err: OtpError) -> Self {
+        let err = match err {
+            OtpError::Base32 { field, reason } => OtpError::Base32 {
+                field,
+                reason: display_safe(&reason, 200).into_owned(),
+            },
+            OtpError::Hex { field, reason } => OtpError::Hex {
+                field,
+                reason: display_safe(&reason, 200).into_owned(),
+            },
+            OtpError::Invalid { field, reason } => OtpError::Invalid {
+                field,
+                reason: display_safe(&reason, 200).into_owned(),
+            },
+            OtpError::Uri(reason) => OtpError::Uri(display_safe(&reason, 200).into_owned()),
+        };
         match err {
             OtpError::Base32 { field, reason } => ImportError::Encoding {
                 place: place.clone(),

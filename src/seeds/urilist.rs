@@ -3,16 +3,20 @@
 //!
 //! A Key URI names an account, not a device, so a record's `serial` is the URI's
 //! account name (the label after `issuer:`); `account` and `issuer` are set as well.
+//! Each record ends in [`SeedRecord::checked`] (bounds, names, short seeds), so a label
+//! with `%1B` or `%0A` in it is refused with its line.
 
-use super::pskc::Parsed;
-use super::record::{ImportError, Place, SeedRecord};
+use super::record::{ImportError, Parsed, Place, SeedRecord};
 use crate::otp::KeyUri;
 
 /// Parses a URI list; each non-blank, non-comment line yields one result naming its
-/// line.
-pub fn parse_uri_list(text: &str) -> Parsed {
+/// line. Only an input above [`MAX_INPUT_BYTES`](super::MAX_INPUT_BYTES) is an outer
+/// `Err`.
+pub fn parse_uri_list(text: &str) -> Result<Parsed, ImportError> {
+    super::check_size(text)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.lines()
+    Ok(text
+        .lines()
         .enumerate()
         .filter(|(_, l)| {
             let t = l.trim();
@@ -22,9 +26,9 @@ pub fn parse_uri_list(text: &str) -> Parsed {
             let line = i + 1;
             let place = Place::Line { line, serial: None };
             let uri = KeyUri::parse(l.trim()).map_err(|e| ImportError::from_otp(&place, e))?;
-            Ok(from_uri(uri, Some(line)))
+            from_uri(uri, Some(line)).checked(&place)
         })
-        .collect()
+        .collect())
 }
 
 /// A record from a parsed Key URI; `serial` is the account name.
@@ -66,7 +70,7 @@ mod tests {
     #[test]
     fn lines_comments_and_errors() {
         let text = "# exported\n\notpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME\n  otpauth://hotp/bob?secret=GEZDGNBVGY3TQOJQ&counter=5\nhttps://nope\notpauth://totp/x?secret=JBSW1\n";
-        let recs = parse_uri_list(text);
+        let recs = parse_uri_list(text).unwrap();
         assert_eq!(recs.len(), 4);
         let a = recs[0].as_ref().unwrap();
         assert_eq!(a.serial.as_deref(), Some("alice"));

@@ -25,7 +25,11 @@ fn record(t: &Token, p: &Product, secret: crate::otp::Secret) -> SeedRecord {
     r.key_id = Some(t.serial.clone());
     r.manufacturer = p.vendor.clone();
     r.model = p.model.clone();
-    r.issuer = Some(p.vendor.clone().unwrap_or_else(|| p.name.clone()));
+    r.issuer = Some(
+        t.issuer
+            .clone()
+            .unwrap_or_else(|| p.vendor.clone().unwrap_or_else(|| p.name.clone())),
+    );
     r.account = Some(t.serial.clone());
     r.params = p.params;
     r.counter = t.counter;

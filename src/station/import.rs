@@ -89,6 +89,9 @@ pub struct ImportReport {
     pub errors: usize,
     /// Products the import created (or would create).
     pub new_products: Vec<String>,
+    /// Remarks about the file as a whole (columns that were not read, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// One row per record, in source order.
     pub rows: Vec<ImportRow>,
 }
@@ -156,7 +159,8 @@ impl Station {
         let mut seen: HashSet<(String, String)> = HashSet::new();
         let mut rows = Vec::with_capacity(parsed.len());
         let mut accepted: Vec<(usize, SeedRecord, String)> = Vec::new();
-        for entry in parsed {
+        let Parsed { records, notes } = parsed;
+        for entry in records {
             let rec = match entry {
                 Ok(r) => r,
                 Err(e) => {
@@ -281,6 +285,7 @@ impl Station {
             skipped: count(Outcome::Skipped),
             errors: count(Outcome::Error),
             new_products: created.clone(),
+            notes,
             rows,
         };
         if report.errors > 0 || opts.dry_run || accepted.is_empty() {
@@ -304,8 +309,7 @@ impl Station {
                 *row,
                 uid,
                 blob,
-                rec.counter,
-                rec.drift_steps,
+                (rec.counter, rec.drift_steps, rec.issuer.as_deref()),
                 product.clone(),
             ));
         }
@@ -317,7 +321,7 @@ impl Station {
                 audit.log(c, now, "product.add", &format!("product {name}"), None::<&()>, Some(&added))?;
                 products.insert(name.clone(), added);
             }
-            for (i, (row, uid, blob, counter, drift, product)) in sealed.iter().enumerate() {
+            for (i, (row, uid, blob, (counter, drift, issuer), product)) in sealed.iter().enumerate() {
                 if i % 1024 == 0 {
                     if (hooks.cancelled)() {
                         return Err(StationError::Interrupted);
@@ -334,6 +338,7 @@ impl Station {
                     sealed_seed: blob,
                     counter: *counter,
                     drift_steps: *drift,
+                    issuer: *issuer,
                     now,
                 })?;
                 audit.log(c, now, "token.import", &format!("token {serial}"), None::<&()>, Some(&t))?;

@@ -457,6 +457,7 @@ impl Station {
                     sealed_seed: &sealed,
                     counter,
                     drift_steps: 0,
+                    issuer: None,
                     now,
                 })?,
             };

@@ -201,6 +201,7 @@ impl Station {
                     sealed_seed: sealed,
                     counter: *counter,
                     drift_steps: *drift_steps,
+                    issuer: None,
                     now,
                 })?;
                 audit.log(

@@ -214,14 +214,20 @@ CREATE UNIQUE INDEX presence_code_once
     WHERE status = 'ok' AND presence_token_id IS NOT NULL;
 "#;
 
+/// Version 4: the issuer a token's source named (Key URI `issuer`, PSKC `Issuer`), so
+/// an export gives it back instead of the product's; NULL means the product's.
+const V4: &str = r#"
+ALTER TABLE tokens ADD COLUMN issuer TEXT;
+"#;
+
 /// The migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
 }
 
 /// Highest schema version this build knows.
 pub fn latest_version() -> i64 {
-    3
+    4
 }
 
 /// Brings the file to the latest version; refuses files from a newer build.

@@ -7,7 +7,7 @@ use crate::model::{Token, TokenStatus};
 
 const SELECT: &str = "SELECT t.id, t.uid, t.serial, p.name, t.product_id, t.status, h.ext_id,
                              t.counter, t.last_step, t.drift_steps, t.all_locations,
-                             t.created_at, t.updated_at, t.activated_at
+                             t.created_at, t.updated_at, t.activated_at, t.issuer
                       FROM tokens t
                       JOIN products p ON p.id = t.product_id
                       LEFT JOIN holders h ON h.id = t.holder_id";
@@ -31,6 +31,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
         created_at: r.get(11)?,
         updated_at: r.get(12)?,
         activated_at: r.get(13)?,
+        issuer: r.get(14)?,
     })
 }
 
@@ -51,6 +52,9 @@ pub struct NewToken<'a> {
     pub counter: u64,
     /// Initial drift in steps (e.g. PSKC TimeDrift).
     pub drift_steps: i64,
+    /// Issuer of the token's account when its source named one (Key URI `issuer`,
+    /// PSKC `Issuer`); `None` means the product's.
+    pub issuer: Option<&'a str>,
     /// Unix seconds.
     pub now: i64,
 }
@@ -85,9 +89,9 @@ impl Conn<'_> {
         self.conn
             .execute(
                 "INSERT INTO tokens (uid, product_id, serial, status, sealed_seed, counter,
-                                     drift_steps, created_at, updated_at, activated_at)
+                                     drift_steps, created_at, updated_at, activated_at, issuer)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,
-                         CASE WHEN ?4 = 'active' THEN ?8 END)",
+                         CASE WHEN ?4 = 'active' THEN ?8 END, ?9)",
                 rusqlite::params![
                     t.uid,
                     t.product_id,
@@ -96,7 +100,8 @@ impl Conn<'_> {
                     t.sealed_seed,
                     from_u64(t.counter),
                     t.drift_steps,
-                    t.now
+                    t.now,
+                    t.issuer
                 ],
             )
             .map_err(|e| {

@@ -12,8 +12,10 @@ use zeroize::Zeroizing;
 
 use super::xml::Element;
 use super::{Context, Fail, Raw, base64};
-use crate::otp::{Algorithm, Digits, Kind, OtpParams, Secret, params::check_period};
-use crate::seeds::record::{ImportError, Place, SeedRecord};
+use crate::model::NameKind;
+use crate::otp::bounds::{check_counter, check_drift, check_period, check_t0};
+use crate::otp::{Algorithm, Digits, Kind, OtpError, OtpParams, Secret};
+use crate::seeds::record::{ImportError, Place, SeedRecord, quoted, shown_name};
 
 /// Appends one result per `Key` of the package (normally one). Returns `Err` only for a
 /// container-level failure.
@@ -23,7 +25,10 @@ pub(super) fn read(
     ordinal: usize,
     out: &mut Vec<Result<SeedRecord, ImportError>>,
 ) -> Result<(), ImportError> {
-    let serial = kp.text_at(&["DeviceInfo", "SerialNo"]);
+    // Names shown in messages must pass the name rule themselves.
+    let serial = kp
+        .text_at(&["DeviceInfo", "SerialNo"])
+        .and_then(|s| shown_name(NameKind::Serial, &s));
     let keys: Vec<&Element> = kp.children.iter().filter(|c| c.name == "Key").collect();
     if keys.is_empty() {
         let name = serial.clone().unwrap_or_else(|| format!("#{ordinal}"));
@@ -39,7 +44,7 @@ pub(super) fn read(
     for key in keys {
         let name = key
             .attr("Id")
-            .map(str::to_string)
+            .and_then(|id| shown_name(NameKind::KeyId, id))
             .or_else(|| serial.clone())
             .unwrap_or_else(|| format!("#{ordinal}"));
         let place = Place::KeyPackage {
@@ -47,7 +52,7 @@ pub(super) fn read(
             line: Some(kp.line),
         };
         match record(ctx, kp, key, &place) {
-            Ok(r) => out.push(Ok(r)),
+            Ok(r) => out.push(r.checked(&place)),
             Err(Fail::Record(e)) => out.push(Err(e)),
             Err(Fail::Container(e)) => return Err(e),
         }
@@ -67,7 +72,10 @@ fn record(
         None => Algorithm::Sha1,
         Some(suite) => suite_algorithm(&suite).ok_or_else(|| ImportError::UnknownAlgorithm {
             place: place.clone(),
-            what: format!("suite '{suite}' (HMAC-SHA1, HMAC-SHA256 and HMAC-SHA512 are known)"),
+            what: format!(
+                "suite '{}' (HMAC-SHA1, HMAC-SHA256 and HMAC-SHA512 are known)",
+                quoted(&suite)
+            ),
         })?,
     };
     let digits = match params_el.and_then(|p| p.child("ResponseFormat")) {
@@ -123,14 +131,16 @@ fn record(
     let interval = int("TimeInterval")?;
     let drift = int("TimeDrift")?;
 
-    let counter = fit::<u64>(counter.unwrap_or(0), "Counter", place)?;
-    let t0 = fit::<i64>(time.unwrap_or(0), "Time", place)?;
-    let period = match interval {
-        None => 30,
-        Some(v) => check_period(fit::<u32>(v, "TimeInterval", place)?)
-            .map_err(|e| ImportError::from_otp(place, e))?,
+    // The `otp` bounds, on the values as written (RFC 6030 §4.3.3 element names).
+    let bound = |field: &str, e: OtpError| match e {
+        OtpError::Invalid { reason, .. } => Fail::Record(ImportError::invalid(place, field, reason)),
+        e => Fail::Record(ImportError::from_otp(place, e)),
     };
-    let drift_steps = fit::<i64>(drift.unwrap_or(0), "TimeDrift", place)?;
+    let counter = check_counter(counter.unwrap_or(0)).map_err(|e| bound("Counter", e))?;
+    let t0 = check_t0(time.unwrap_or(0)).map_err(|e| bound("Time", e))?;
+    let period = check_period(interval.unwrap_or(30)).map_err(|e| bound("TimeInterval", e))?;
+    let drift_steps =
+        check_drift(drift.unwrap_or(0), period).map_err(|e| bound("TimeDrift", e))?;
 
     let device = |n: &str| kp.text_at(&["DeviceInfo", n]);
     Ok(SeedRecord {
@@ -171,7 +181,7 @@ fn kind(key: &Element, place: &Place) -> Result<Kind, Fail> {
         "totp" => Ok(Kind::Totp),
         "pin" => Err(Fail::Record(ImportError::NotOtp {
             place: place.clone(),
-            what: format!("the PIN key {uri}"),
+            what: format!("the PIN key {}", quoted(uri)),
         })),
         _ if uri.is_empty() => Err(Fail::Record(ImportError::UnknownAlgorithm {
             place: place.clone(),
@@ -179,7 +189,7 @@ fn kind(key: &Element, place: &Place) -> Result<Kind, Fail> {
         })),
         _ => Err(Fail::Record(ImportError::UnknownAlgorithm {
             place: place.clone(),
-            what: format!("{uri} (HOTP and TOTP profiles are supported)"),
+            what: format!("{} (HOTP and TOTP profiles are supported)", quoted(uri)),
         })),
     }
 }
@@ -202,7 +212,7 @@ fn response_digits(rf: &Element, place: &Place) -> Result<Digits, Fail> {
         return Err(Fail::Record(ImportError::invalid(
             place,
             "ResponseFormat Encoding",
-            format!("{enc} codes are not supported; only DECIMAL"),
+            format!("{} codes are not supported; only DECIMAL", quoted(enc)),
         )));
     }
     match rf.attr("Length") {
@@ -212,7 +222,7 @@ fn response_digits(rf: &Element, place: &Place) -> Result<Digits, Fail> {
                 ImportError::invalid(
                     place,
                     "ResponseFormat Length",
-                    format!("'{l}' is not a number"),
+                    format!("'{}' is not a number", quoted(l)),
                 )
             })?;
             Digits::new(n).map_err(|e| Fail::Record(ImportError::from_otp(place, e)))
@@ -228,7 +238,7 @@ fn integer(raw: &Raw, field: &str, place: &Place) -> Result<i128, Fail> {
             Fail::Record(ImportError::invalid(
                 place,
                 field,
-                format!("'{}' is not an integer", t.trim()),
+                format!("'{}' is not an integer", quoted(t.trim())),
             ))
         }),
         Raw::Bytes(b) => {
@@ -251,12 +261,3 @@ fn integer(raw: &Raw, field: &str, place: &Place) -> Result<i128, Fail> {
     }
 }
 
-fn fit<T: TryFrom<i128>>(v: i128, field: &str, place: &Place) -> Result<T, Fail> {
-    T::try_from(v).map_err(|_| {
-        Fail::Record(ImportError::invalid(
-            place,
-            field,
-            format!("{v} is out of range"),
-        ))
-    })
-}

@@ -11,7 +11,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use zeroize::Zeroizing;
 
-use super::super::record::ImportError;
+use super::super::record::{ImportError, quoted};
+use crate::model::display_safe;
 
 /// The PSKC namespace of RFC 6030 §12.1 (drafts appended versions such as `:1.0`).
 pub(crate) const PSKC_NS: &str = "urn:ietf:params:xml:ns:keyprov:pskc";
@@ -62,9 +63,14 @@ impl Element {
 pub(crate) struct Stream<'a> {
     reader: NsReader<&'a [u8]>,
     xml: &'a str,
-    /// Byte offset up to which newlines have been counted, and the line there.
+    /// Byte offset up to which newlines have been counted, the line there, and the
+    /// offset where that line starts: positions only move forward, so every byte is
+    /// looked at once however long the lines are.
     counted: usize,
     line: usize,
+    line_start: usize,
+    /// Bytes examined to compute positions (tests check it stays linear).
+    scanned: usize,
 }
 
 impl<'a> Stream<'a> {
@@ -79,24 +85,33 @@ impl<'a> Stream<'a> {
             xml,
             counted: 0,
             line: 1,
+            line_start: 0,
+            scanned: 0,
         }
     }
 
-    /// 1-based line and column of a byte offset (offsets only move forward, so the
-    /// newline count is incremental and the whole file is scanned once).
+    /// 1-based line and column (in bytes) of a byte offset. Offsets of successive
+    /// events only move forward, so the line and the start of the current line are
+    /// carried along and only the bytes since the last call are scanned: linear in the
+    /// file, whatever the line lengths. An offset behind the last one (an error the
+    /// parser reports at an earlier byte) is counted from the start, once.
     fn line_col(&mut self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.xml.len());
-        if offset >= self.counted {
-            let bytes = &self.xml.as_bytes()[self.counted..offset];
-            self.line += bytes.iter().filter(|&&b| b == b'\n').count();
-            self.counted = offset;
+        if offset < self.counted {
+            self.counted = 0;
+            self.line = 1;
+            self.line_start = 0;
         }
-        let before = &self.xml.as_bytes()[..offset];
-        let col_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        (self.line, offset - col_start + 1)
+        let bytes = &self.xml.as_bytes()[self.counted..offset];
+        self.scanned += bytes.len();
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' {
+                self.line += 1;
+                self.line_start = self.counted + i + 1;
+            }
+        }
+        self.counted = offset;
+        (self.line, offset - self.line_start + 1)
     }
 
     fn xml_error(&mut self, offset: usize, reason: impl Into<String>) -> ImportError {
@@ -122,7 +137,7 @@ impl<'a> Stream<'a> {
             }
             Err(e) => {
                 let at = usize::try_from(self.reader.error_position()).unwrap_or(start);
-                Err(self.xml_error(at, e.to_string()))
+                Err(self.xml_error(at, quoted_reason(&e.to_string())))
             }
         }
     }
@@ -139,12 +154,14 @@ impl<'a> Stream<'a> {
                     if root.name != "KeyContainer" {
                         return Err(ImportError::NotPskc(format!(
                             "the root element is <{}> at line {}, not <KeyContainer> (no KeyContainer found)",
-                            root.name, root.line
+                            quoted(&root.name),
+                            root.line
                         )));
                     }
                     if let Some(ns) = ns.filter(|n| !n.starts_with(PSKC_NS)) {
                         return Err(ImportError::NotPskc(format!(
-                            "<KeyContainer> is in namespace {ns}, not {PSKC_NS}"
+                            "<KeyContainer> is in namespace {}, not {PSKC_NS}",
+                            quoted(&ns)
                         )));
                     }
                     return Ok((root, empty));
@@ -167,14 +184,14 @@ impl<'a> Stream<'a> {
         let name = local(s.name().as_ref());
         let mut attrs = Vec::new();
         for attr in s.attributes() {
-            let attr = attr.map_err(|e| self.xml_error(start, e.to_string()))?;
+            let attr = attr.map_err(|e| self.xml_error(start, quoted_reason(&e.to_string())))?;
             let key = attr.key.as_ref();
             if key.starts_with("xmlns") {
                 continue;
             }
             let value = attr
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|e| self.xml_error(start, e.to_string()))?;
+                .map_err(|e| self.xml_error(start, quoted_reason(&e.to_string())))?;
             attrs.push((local(key), value.into_owned()));
         }
         Ok(Element {
@@ -221,8 +238,15 @@ impl<'a> Stream<'a> {
                 }
                 Event::GeneralRef(r) => {
                     let name = r.xml10_content();
-                    let c = resolve_ref(&name)
-                        .ok_or_else(|| self.xml_error(start, format!("unknown entity &{name};")))?;
+                    let c = resolve_ref(&name).ok_or_else(|| {
+                        self.xml_error(
+                            start,
+                            format!(
+                                "&{}; is not a predefined entity or a character XML 1.0 allows",
+                                quoted(&name)
+                            ),
+                        )
+                    })?;
                     if let Some(top) = stack.last_mut() {
                         top.text.push(c);
                     }
@@ -239,12 +263,60 @@ impl<'a> Stream<'a> {
     }
 }
 
+impl Stream<'_> {
+    /// After the root's end tag: only white space, comments and processing
+    /// instructions may follow (XML 1.0 §2.1, `document ::= prolog element Misc*`). A
+    /// second `<KeyContainer>` or any other element or text is refused with its line,
+    /// never ignored.
+    pub fn finish(&mut self) -> Result<(), ImportError> {
+        loop {
+            let (start, _, event) = self.next()?;
+            match event {
+                Event::Eof => return Ok(()),
+                Event::Start(s) | Event::Empty(s) => {
+                    let (line, _) = self.line_col(start);
+                    let name = local(s.name().as_ref());
+                    let what = if name == "KeyContainer" {
+                        "a second <KeyContainer>".to_string()
+                    } else {
+                        format!("<{}>", quoted(&name))
+                    };
+                    return Err(ImportError::NotPskc(format!(
+                        "{what} at line {line} comes after </KeyContainer>; a PSKC document holds exactly one KeyContainer (RFC 6030 §4, XML 1.0 §2.1): split the file"
+                    )));
+                }
+                Event::Text(t) if t.xml10_content().trim().is_empty() => {}
+                Event::Comment(_) | Event::PI(_) => {}
+                _ => {
+                    let (line, _) = self.line_col(start);
+                    return Err(ImportError::NotPskc(format!(
+                        "text at line {line} comes after </KeyContainer>; nothing but comments may follow it (XML 1.0 §2.1)"
+                    )));
+                }
+            }
+        }
+    }
+
+    /// Bytes examined so far to compute lines and columns.
+    #[cfg(test)]
+    pub fn scanned(&self) -> usize {
+        self.scanned
+    }
+}
+
+/// A parser message with any quoted input made safe to show.
+fn quoted_reason(reason: &str) -> String {
+    display_safe(reason, 200).into_owned()
+}
+
 /// The local part of a possibly prefixed name.
 fn local(name: &str) -> String {
     name.rsplit(':').next().unwrap_or(name).to_string()
 }
 
-/// The five predefined entities of XML 1.0 §4.6 and character references.
+/// The five predefined entities of XML 1.0 §4.6 and character references to
+/// characters XML 1.0 allows (§2.2 `Char`: tab, LF, CR and U+0020 up; `&#27;` or
+/// `&#0;` are not well-formed, WFC "Legal Character" of §4.1).
 fn resolve_ref(name: &str) -> Option<char> {
     match name {
         "lt" => Some('<'),
@@ -258,7 +330,10 @@ fn resolve_ref(name: &str) -> Option<char> {
                 Some(hex) => u32::from_str_radix(hex, 16).ok()?,
                 None => num.parse().ok()?,
             };
-            char::from_u32(code)
+            char::from_u32(code).filter(|&c| {
+                matches!(c, '\t' | '\n' | '\r')
+                    || (c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+            })
         }
     }
 }
