@@ -138,7 +138,11 @@ pub fn is_forbidden_char(c: char) -> bool {
 /// Checks a name of `kind`: not blank, at most `kind.max_chars()` characters, and no
 /// control, bidirectional-formatting or line-separator character.
 pub fn validate_name(kind: NameKind, name: &str) -> Result<(), NameError> {
-    if let Some((i, c)) = name.chars().enumerate().find(|(_, c)| is_forbidden_char(*c)) {
+    if let Some((i, c)) = name
+        .chars()
+        .enumerate()
+        .find(|(_, c)| is_forbidden_char(*c))
+    {
         return Err(NameError::Control {
             kind,
             code: u32::from(c),
@@ -237,7 +241,13 @@ mod tests {
                 kind: NameKind::Location
             })
         );
-        for ok in ["C302-0001", "Lobby 2", "alice@example.com", "Zoë Ünal", "東京"] {
+        for ok in [
+            "C302-0001",
+            "Lobby 2",
+            "alice@example.com",
+            "Zoë Ünal",
+            "東京",
+        ] {
             assert!(validate_name(NameKind::Serial, ok).is_ok(), "{ok}");
         }
     }

@@ -242,11 +242,15 @@ mod tests {
         // the HOTP counter stays below 2^63 (the store's signed INTEGER)
         let hotp = "otpauth://hotp/H:HX?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=";
         for c in ["18446744073709551615", "9223372036854775808", "-1"] {
-            let e = KeyUri::parse(&format!("{hotp}{c}")).unwrap_err().to_string();
+            let e = KeyUri::parse(&format!("{hotp}{c}"))
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("counter"), "{c}: {e}");
         }
         assert_eq!(
-            KeyUri::parse(&format!("{hotp}9223372036854775807")).unwrap().counter,
+            KeyUri::parse(&format!("{hotp}9223372036854775807"))
+                .unwrap()
+                .counter,
             i64::MAX as u64
         );
         assert!(KeyUri::parse("https://example.com").is_err());

@@ -129,8 +129,7 @@ pub fn parse_csv(text: &str, format: &CsvFormat) -> Result<Parsed, ImportError> 
                             .to_vec(),
                         );
                     } else {
-                        let (fields, notes) =
-                            columns::header_fields(&map, kind, &record, line)?;
+                        let (fields, notes) = columns::header_fields(&map, kind, &record, line)?;
                         header = Some(fields);
                         out.notes.extend(notes);
                         continue;
@@ -165,7 +164,10 @@ fn mapped(fields: &[Option<Field>], record: &StringRecord) -> Row {
         values: fields
             .iter()
             .zip(record.iter())
-            .filter_map(|(f, v)| f.filter(|f| *f != Field::Ignore).map(|f| (f, v.to_string())))
+            .filter_map(|(f, v)| {
+                f.filter(|f| *f != Field::Ignore)
+                    .map(|f| (f, v.to_string()))
+            })
             .collect(),
         extra: record
             .iter()

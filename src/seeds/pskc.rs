@@ -10,10 +10,12 @@
 //! cost little more memory than the file itself.
 
 mod crypto;
+mod kdf;
 mod package;
 mod xml;
 
-pub use crypto::{AES128_CBC, HMAC_SHA1, PBKDF2, PBKDF2_MAX_ITERATIONS};
+pub use crypto::{AES128_CBC, HMAC_SHA1, PBKDF2};
+pub use kdf::PBKDF2_MAX_ITERATIONS;
 
 use data_encoding::BASE64;
 use zeroize::Zeroizing;
@@ -166,7 +168,10 @@ impl<'k> Context<'k> {
     fn find_transport(&self, place: &Place) -> Result<Transport, ImportError> {
         let ek = self.encryption_key.as_ref();
         if let Some(dk) = ek.and_then(|e| e.child("DerivedKey")) {
-            return self.derive(dk, place);
+            return Ok(Transport {
+                key: kdf::derive(dk, self.keys.password.as_ref(), place)?,
+                by: KeySource::Password,
+            });
         }
         if let Some(ek) = ek
             && ["X509Data", "KeyValue", "RetrievalMethod", "EncryptedKey"]
@@ -186,60 +191,6 @@ impl<'k> Context<'k> {
                 hint: name.map(|n| format!(" named '{n}'")).unwrap_or_default(),
             }),
         }
-    }
-
-    /// RFC 6030 §6.2: PBKDF2 with the salt, iteration count, key length and PRF of
-    /// `xenc11:DerivedKey/KeyDerivationMethod/PBKDF2-params`; an `IterationCount` above
-    /// [`PBKDF2_MAX_ITERATIONS`] is refused before any derivation.
-    fn derive(&self, dk: &Element, place: &Place) -> Result<Transport, ImportError> {
-        let method = dk.child("KeyDerivationMethod");
-        let alg = method.and_then(|m| m.attr("Algorithm")).unwrap_or("");
-        if !alg.to_ascii_lowercase().ends_with("#pbkdf2") {
-            return Err(ImportError::Unsupported(format!(
-                "key derivation {alg} is not supported; only PBKDF2 (RFC 6030 §6.2)"
-            )));
-        }
-        let Some(password) = &self.keys.password else {
-            let hint = dk
-                .text_at(&["MasterKeyName"])
-                .map(|n| format!(" named '{n}'"))
-                .unwrap_or_default();
-            return Err(ImportError::KeyNeeded {
-                key: KeySource::Password,
-                hint,
-            });
-        };
-        let params = method.and_then(|m| m.child("PBKDF2-params"));
-        let bad = |what: &str| ImportError::Unsupported(format!("PBKDF2 parameters: {what}"));
-        let salt_text = params
-            .and_then(|p| p.text_at(&["Salt", "Specified"]))
-            .ok_or_else(|| bad("no Salt/Specified"))?;
-        let salt = base64(&salt_text).map_err(|r| bad(&format!("bad base64 in Salt: {r}")))?;
-        let count = params.and_then(|p| p.child("IterationCount"));
-        let rounds = crypto::check_iterations(count.map(|c| c.text.trim()))
-            .map_err(|why| bad(&format!("{why} (<IterationCount> at line {}, needed by {place})", count.map_or(dk.line, |c| c.line))))?;
-        let len: usize = match params.and_then(|p| p.text_at(&["KeyLength"])) {
-            Some(t) => t
-                .parse()
-                .ok()
-                .filter(|n| [16, 24, 32].contains(n))
-                .ok_or_else(|| bad("KeyLength must be 16, 24 or 32"))?,
-            None => 16,
-        };
-        let prf = match params
-            .and_then(|p| p.child("PRF"))
-            .and_then(|p| p.attr("Algorithm"))
-        {
-            None => MacAlgorithm::Sha1,
-            Some(uri) => MacAlgorithm::from_uri(uri)
-                .ok_or_else(|| bad(&format!("PRF {uri} is not supported")))?,
-        };
-        let mut key = Zeroizing::new(vec![0u8; len]);
-        prf.pbkdf2(password.as_bytes(), &salt, rounds, &mut key);
-        Ok(Transport {
-            key,
-            by: KeySource::Password,
-        })
     }
 
     /// The MAC key and algorithm, decrypted on first use; `None` when the file has

@@ -139,10 +139,10 @@ pub(crate) fn shown_name(kind: NameKind, name: &str) -> Option<String> {
     validate_name(kind, name).ok().map(|()| name.to_string())
 }
 
-/// File content quoted in a message: control characters escaped, at most 40
+/// File content quoted in a message: control characters escaped, at most 100
 /// characters.
 pub(crate) fn quoted(text: &str) -> String {
-    display_safe(text, 40).into_owned()
+    display_safe(text, 100).into_owned()
 }
 
 /// Where a problem is: a PSKC key package or a line of a text file.

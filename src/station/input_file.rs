@@ -31,7 +31,9 @@ pub enum InputFileError {
         what: &'static str,
     },
     /// Larger than the limit.
-    #[error("{path}: larger than {limit} bytes, the most an input may have; split it into smaller files")]
+    #[error(
+        "{path}: larger than {limit} bytes, the most an input may have; split it into smaller files"
+    )]
     TooLarge {
         /// The path as given.
         path: String,
@@ -149,8 +151,14 @@ mod tests {
         std::fs::write(&p, "héllo").unwrap();
         assert_eq!(read_text(&p, 6).unwrap().as_str(), "héllo");
         let e = read_text(&p, 5).unwrap_err();
-        assert!(matches!(e, InputFileError::TooLarge { limit: 5, .. }), "{e}");
-        assert!(e.to_string().starts_with(&format!("{}: larger than 5 bytes", p.display())));
+        assert!(
+            matches!(e, InputFileError::TooLarge { limit: 5, .. }),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with(&format!("{}: larger than 5 bytes", p.display()))
+        );
     }
 
     #[test]
@@ -162,18 +170,33 @@ mod tests {
         assert!(e.to_string().contains("nope.csv"));
         let e = read_text(dir.path(), 100).unwrap_err();
         assert!(
-            matches!(e, InputFileError::NotRegular { what: "a directory", .. }),
+            matches!(
+                e,
+                InputFileError::NotRegular {
+                    what: "a directory",
+                    ..
+                }
+            ),
             "{e}"
         );
         let e = read_text(Path::new("/dev/zero"), 100).unwrap_err();
         assert!(
-            matches!(e, InputFileError::NotRegular { what: "a character device", .. }),
+            matches!(
+                e,
+                InputFileError::NotRegular {
+                    what: "a character device",
+                    ..
+                }
+            ),
             "{e}"
         );
         let bad = dir.path().join("latin1.csv");
         std::fs::write(&bad, b"ok\xe9").unwrap();
         let e = read_text(&bad, 100).unwrap_err();
-        assert!(matches!(e, InputFileError::NotUtf8 { offset: 2, .. }), "{e}");
+        assert!(
+            matches!(e, InputFileError::NotUtf8 { offset: 2, .. }),
+            "{e}"
+        );
         assert!(e.to_string().contains("latin1.csv"));
         assert!(matches!(StationError::from(e), StationError::Input(_)));
     }
@@ -182,9 +205,15 @@ mod tests {
     fn a_fifo_is_refused_without_blocking() {
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("pipe");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
         assert!(made.success());
         let e = read_text(&fifo, 100).unwrap_err();
-        assert!(matches!(e, InputFileError::NotRegular { what: "a FIFO", .. }), "{e}");
+        assert!(
+            matches!(e, InputFileError::NotRegular { what: "a FIFO", .. }),
+            "{e}"
+        );
     }
 }

@@ -133,14 +133,15 @@ fn record(
 
     // The `otp` bounds, on the values as written (RFC 6030 §4.3.3 element names).
     let bound = |field: &str, e: OtpError| match e {
-        OtpError::Invalid { reason, .. } => Fail::Record(ImportError::invalid(place, field, reason)),
+        OtpError::Invalid { reason, .. } => {
+            Fail::Record(ImportError::invalid(place, field, reason))
+        }
         e => Fail::Record(ImportError::from_otp(place, e)),
     };
     let counter = check_counter(counter.unwrap_or(0)).map_err(|e| bound("Counter", e))?;
     let t0 = check_t0(time.unwrap_or(0)).map_err(|e| bound("Time", e))?;
     let period = check_period(interval.unwrap_or(30)).map_err(|e| bound("TimeInterval", e))?;
-    let drift_steps =
-        check_drift(drift.unwrap_or(0), period).map_err(|e| bound("TimeDrift", e))?;
+    let drift_steps = check_drift(drift.unwrap_or(0), period).map_err(|e| bound("TimeDrift", e))?;
 
     let device = |n: &str| kp.text_at(&["DeviceInfo", n]);
     Ok(SeedRecord {
@@ -260,4 +261,3 @@ fn integer(raw: &Raw, field: &str, place: &Place) -> Result<i128, Fail> {
         }
     }
 }
-

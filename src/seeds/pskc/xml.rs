@@ -381,4 +381,78 @@ mod tests {
             Err(ImportError::Xml { line: 2, .. })
         ));
     }
+
+    /// 20,000 siblings on one line: every position is right and the bytes examined
+    /// to find them stay within the file's length (the old backward scan to the last
+    /// newline examined about n²/2 bytes here).
+    #[test]
+    fn positions_on_one_long_line_cost_one_pass() {
+        let n = 20_000;
+        let head = "<KeyContainer xmlns='urn:ietf:params:xml:ns:keyprov:pskc'>";
+        let mut xml = String::from(head);
+        for _ in 0..n {
+            xml.push_str("<KeyPackage/>");
+        }
+        xml.push_str("\n<Oops");
+        let mut s = Stream::new(&xml);
+        s.open_root().unwrap();
+        for i in 0..n {
+            let kp = s.next_child().unwrap().unwrap();
+            assert_eq!(kp.line, 1);
+            if i == n - 1 {
+                let (line, col) = s.line_col(head.len() + i * 13);
+                assert_eq!((line, col), (1, head.len() + i * 13 + 1));
+            }
+        }
+        match s.next_child().unwrap_err() {
+            ImportError::Xml { line, column, .. } => assert_eq!((line, column), (2, 1)),
+            e => panic!("{e}"),
+        }
+        assert!(s.scanned() <= xml.len(), "{} > {}", s.scanned(), xml.len());
+    }
+
+    #[test]
+    fn nothing_but_comments_after_the_root() {
+        let root = "<KeyContainer xmlns='urn:ietf:params:xml:ns:keyprov:pskc'>\n</KeyContainer>";
+        let run = |tail: &str| {
+            let xml = format!("{root}{tail}");
+            let mut s = Stream::new(&xml);
+            s.open_root()?;
+            while s.next_child()?.is_some() {}
+            s.finish()
+        };
+        assert!(run("").is_ok());
+        assert!(run("\n  <!-- signed elsewhere -->\n<?pi x?>\n").is_ok());
+        let e = run("\n<KeyContainer xmlns='urn:ietf:params:xml:ns:keyprov:pskc'/>")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a second <KeyContainer> at line 3"), "{e}");
+        let e = run("\n\ntrailing words").unwrap_err().to_string();
+        assert!(
+            e.contains("text at line 2") || e.contains("text at line 3"),
+            "{e}"
+        );
+        let e = run("<Extra/>").unwrap_err().to_string();
+        assert!(e.contains("<Extra> at line 2"), "{e}");
+    }
+
+    #[test]
+    fn character_references_must_be_xml_characters() {
+        assert_eq!(resolve_ref("#65"), Some('A'));
+        assert_eq!(resolve_ref("#x9"), Some('\t'));
+        assert_eq!(resolve_ref("#10"), Some('\n'));
+        for bad in ["#27", "#0", "#x1B", "#xFFFE", "#x110000", "#", "nbsp"] {
+            assert_eq!(resolve_ref(bad), None, "{bad}");
+        }
+        let xml = "<KeyContainer xmlns='urn:ietf:params:xml:ns:keyprov:pskc'>\n<KeyPackage>&#27;[2J</KeyPackage></KeyContainer>";
+        let mut s = Stream::new(xml);
+        s.open_root().unwrap();
+        match s.next_child().unwrap_err() {
+            ImportError::Xml { line, reason, .. } => {
+                assert_eq!(line, 2);
+                assert!(reason.contains("&#27;"), "{reason}");
+            }
+            e => panic!("{e}"),
+        }
+    }
 }
