@@ -42,3 +42,24 @@ pub use pskc_write::{ExportError, Protection, write_pskc};
 pub use qr::{QrError, qr_png, qr_terminal};
 pub use record::{ImportError, KeySource, Parsed, Place, SeedRecord};
 pub use urilist::{from_uri, parse_uri_list, to_uri};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_above_the_limit_are_refused_by_every_parser() {
+        let max = usize::try_from(MAX_INPUT_BYTES).unwrap_or(usize::MAX);
+        let mut text = "a".repeat(max);
+        assert!(check_size(&text).is_ok());
+        text.push('\n');
+        let too_large = |r: Result<Parsed, ImportError>| matches!(r, Err(ImportError::TooLarge { bytes, max: m }) if bytes == MAX_INPUT_BYTES + 1 && m == MAX_INPUT_BYTES);
+        assert!(too_large(parse_csv(&text, &CsvFormat::Token2)));
+        assert!(too_large(parse_uri_list(&text)));
+        assert!(too_large(parse_pskc(
+            &text,
+            &PskcKeys::default(),
+            MacCheck::Strict
+        )));
+    }
+}

@@ -309,36 +309,33 @@ impl<'k> Context<'k> {
             None => None,
         };
         let mac = self.mac_state(place)?;
-        match (mac, value_mac) {
+        let failed = match (mac, value_mac) {
             (Some(m), Some(expected)) => {
                 if m.alg.verify(&m.key, &data, &expected) {
                     self.mac_ok += 1;
+                    None
                 } else {
                     let n = self.mac_bad.as_ref().map_or(0, |(n, _)| *n);
                     let first = self.mac_bad.take().map_or(place.clone(), |(_, p)| p);
                     self.mac_bad = Some((n + 1, first));
-                    let err = ImportError::MacMismatch {
+                    Some(ImportError::MacMismatch {
                         place: place.clone(),
                         field,
-                    };
-                    match self.mac_check {
-                        MacCheck::Strict => return Err(Fail::Record(err)),
-                        MacCheck::Warn => warnings.push(err.to_string()),
-                    }
+                    })
                 }
             }
             // Key wrap carries its own integrity check (RFC 3394 §2.2.3).
             (Some(_), None) if !matches!(cipher_of(ev, field, place)?, Cipher::AesKw(_)) => {
-                let err = ImportError::MacMissing {
+                Some(ImportError::MacMissing {
                     place: place.clone(),
                     field,
-                };
-                match self.mac_check {
-                    MacCheck::Strict => return Err(Fail::Record(err)),
-                    MacCheck::Warn => warnings.push(err.to_string()),
-                }
+                })
             }
-            (Some(_), None) => {}
+            (Some(_), None) | (None, _) => None,
+        };
+        match (failed, self.mac_check) {
+            (Some(err), MacCheck::Strict) => return Err(Fail::Record(err)),
+            (Some(err), MacCheck::Warn) => warnings.push(err.to_string()),
             (None, _) => {}
         }
         let plain = self.decrypt(ev, field, place);
