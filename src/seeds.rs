@@ -7,6 +7,7 @@
 
 pub mod csv;
 pub mod generate;
+pub mod parsed;
 pub mod pskc;
 pub mod pskc_write;
 pub mod qr;
@@ -37,10 +38,11 @@ pub(crate) fn check_size(text: &str) -> Result<(), ImportError> {
 
 pub use csv::{CsvFormat, Field, HeaderMap, parse_csv};
 pub use generate::{RandomError, generate_secret, os_random};
+pub use parsed::Parsed;
 pub use pskc::{MacCheck, PBKDF2_MAX_ITERATIONS, PskcKeys, parse_pskc};
 pub use pskc_write::{ExportError, Protection, write_pskc};
 pub use qr::{QrError, qr_png, qr_terminal};
-pub use record::{ImportError, KeySource, Parsed, Place, SeedRecord};
+pub use record::{ImportError, KeySource, Place, SeedRecord};
 pub use urilist::{from_uri, parse_uri_list, to_uri};
 
 #[cfg(test)]

@@ -32,7 +32,8 @@ use ::csv::{ReaderBuilder, StringRecord, Trim};
 
 pub use columns::{Field, HeaderMap};
 
-use super::record::{ImportError, Parsed, Place, SeedRecord, quoted, shown_name};
+use super::parsed::Parsed;
+use super::record::{ImportError, Place, SeedRecord, quoted, shown_name};
 use crate::model::NameKind;
 use crate::otp::bounds::{check_counter, check_period};
 use crate::otp::{Algorithm, Digits, Kind, OtpParams, Secret};

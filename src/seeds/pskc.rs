@@ -20,7 +20,8 @@ pub use kdf::PBKDF2_MAX_ITERATIONS;
 use data_encoding::BASE64;
 use zeroize::Zeroizing;
 
-use super::record::{ImportError, KeySource, Parsed, Place};
+use super::parsed::Parsed;
+use super::record::{ImportError, KeySource, Place};
 use crypto::{Cipher, CipherRefusal, DecryptError, MacAlgorithm};
 use xml::{Element, Stream};
 

@@ -6,7 +6,8 @@
 //! Each record ends in [`SeedRecord::checked`] (bounds, names, short seeds), so a label
 //! with `%1B` or `%0A` in it is refused with its line.
 
-use super::record::{ImportError, Parsed, Place, SeedRecord};
+use super::parsed::Parsed;
+use super::record::{ImportError, Place, SeedRecord};
 use crate::otp::KeyUri;
 
 /// Parses a URI list; each non-blank, non-comment line yields one result naming its

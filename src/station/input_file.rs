@@ -111,7 +111,11 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, InputFi
             what: kind_of(&meta),
         });
     }
-    let mut buf = Zeroizing::new(Vec::new());
+    // Sized up front: a growing Vec would leave unwiped copies of the seeds behind.
+    let expected = meta.len().min(limit).saturating_add(1);
+    let mut buf = Zeroizing::new(Vec::with_capacity(
+        usize::try_from(expected).unwrap_or(usize::MAX),
+    ));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut buf)
         .map_err(io)?;
