@@ -169,11 +169,11 @@ fn device_refuses_without_temporary_password_and_keeps_old_secret_on_zero() {
     let r = raw(&mut link, p::send_otp_data(&temp, b'N', 0, b"X"));
     assert_eq!(r.status, status::NOT_AUTHORIZED);
     // bad CRC: WRONG_CRC, not run
-    let mut bad = p::first_authenticate("12345678", &temp);
+    let mut bad = p::first_authenticate("12345678", &temp).unwrap();
     bad[63] ^= 1;
     assert_eq!(raw(&mut link, bad).status, status::WRONG_CRC);
     assert_eq!(
-        raw(&mut link, p::first_authenticate("12345678", &temp)).status,
+        raw(&mut link, p::first_authenticate("12345678", &temp).unwrap()).status,
         status::OK
     );
     assert_eq!(
@@ -200,7 +200,7 @@ fn device_refuses_without_temporary_password_and_keeps_old_secret_on_zero() {
         status::OK
     );
     assert_eq!(
-        raw(&mut link, p::get_code(0x10)).payload[..4],
+        raw(&mut link, p::get_code(0x10, None)).payload[..4],
         755224u32.to_le_bytes()
     );
     // WRITE_TO_SLOT without staging

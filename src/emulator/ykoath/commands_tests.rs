@@ -61,7 +61,7 @@ fn yubikey_put_rules() {
     assert_eq!(a.handle(&put_body("x", "78 02")), [0x90, 0x00]);
     assert_eq!(a.names(), ["x"]);
     // full
-    a.capacity = 1;
+    a.capacity = Some(1);
     assert_eq!(a.handle(&put_body("w", "")), [0x6A, 0x84]);
 }
 
