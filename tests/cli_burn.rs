@@ -13,7 +13,6 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::Station;
-use tokenstation::devices::OtpToken;
 use tokenstation::devices::ykoath::OathToken;
 use tokenstation::emulator::VirtualCard;
 use tokenstation::emulator::fault::{Fault, Faults};

@@ -1,23 +1,21 @@
-//! Replays every `firmware-protocols/<family>/*.transcript` against the family's driver
-//! (through a scripted link that checks every byte the driver sends) and against its
-//! emulator (which must answer exactly as recorded). `! driver skip` / `! emulator skip`
-//! mark transcripts that only one side can replay (refusals a driver never provokes,
-//! line noise an emulator makes only on request).
+//! Replays every `firmware-protocols/<family>/*.transcript` of the reader families
+//! against the family's driver (through a scripted link that checks every byte the
+//! driver sends) and against its emulator (which must answer exactly as recorded).
+//! Every transcript replays both ways.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use common::transcripts::{load, skip};
+use common::transcripts::load;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use tokenstation::devices::Uid;
 use tokenstation::devices::pcsc_uid::PcscUidReader;
-use tokenstation::devices::pn532::protocol::{self as pn, Decoded, Frame};
-use tokenstation::devices::pn532::{Pn532, Pn532ApduLink, Target};
+use tokenstation::devices::pn532::{Pn532, Pn532ApduLink};
 use tokenstation::devices::rdm6300::{Rdm6300, Tag};
+use tokenstation::devices::{DeviceError, Feedback, Uid};
 use tokenstation::emulator::fault::Faults;
 use tokenstation::emulator::field::Field;
 use tokenstation::emulator::pcsc_uid::{ContactlessCard, Quirks};
@@ -27,6 +25,7 @@ use tokenstation::emulator::rdm6300::Rdm6300Emulator;
 use tokenstation::emulator::serial::VirtualSerialDevice;
 use tokenstation::emulator::vpcd::VpcdBridge;
 use tokenstation::emulator::{ApduHandler, VirtualCard};
+use tokenstation::transport::Sensitivity;
 use tokenstation::transport::scripted::{ScriptedApduLink, ScriptedSerialLink};
 use tokenstation::transport::trace::parse_hex;
 use tokenstation::transport::transcript::{Transcript, replay};
@@ -52,33 +51,39 @@ fn pcsc_card(t: &Transcript) -> ContactlessCard {
 
 #[test]
 fn pcsc_uid_emulator_answers_as_recorded() {
-    for t in load("pcsc-uid").iter().filter(|t| !skip(t, "emulator")) {
-        let mut card = pcsc_card(t);
-        if let Some(atr) = hex_setup(t, "atr") {
+    for t in load("pcsc-uid") {
+        let mut card = pcsc_card(&t);
+        if let Some(atr) = hex_setup(&t, "atr") {
             assert_eq!(card.atr(), atr, "{}", t.name);
         }
-        replay(t, |req| Ok(card.handle(req.ok_or("unsolicited output")?))).unwrap();
+        replay(&t, |req| Ok(card.handle(req.ok_or("unsolicited output")?))).unwrap();
     }
 }
 
 #[test]
 fn pcsc_uid_driver_sends_what_is_recorded() {
     let mut played = 0;
-    for t in load("pcsc-uid").iter().filter(|t| !skip(t, "driver")) {
-        let uid = hex_setup(t, "uid").unwrap();
-        let mut link = ScriptedApduLink::new("scripted reader", t);
+    for t in load("pcsc-uid") {
+        let uid = hex_setup(&t, "uid").unwrap();
+        let mut link = ScriptedApduLink::new("scripted reader", &t);
         while let Some(next) = link.next_request().map(<[u8]>::to_vec) {
             let mut reader = PcscUidReader::new(&mut link);
             match next.as_slice() {
                 [0xFF, 0xCA, 0x00, ..] => assert_eq!(reader.read_uid().unwrap(), Uid(uid.clone())),
                 [0xFF, 0xCA, 0x01, ..] => assert_eq!(reader.read_ats().unwrap(), None),
+                [0xFF, 0x00, 0x40, 0x54, ..] => {
+                    assert!(reader.feedback(Feedback::Refused).unwrap())
+                }
+                [0xFF, 0x00, 0x40, 0xA8, ..] => {
+                    assert!(reader.feedback(Feedback::Accepted).unwrap())
+                }
                 other => panic!("{}: no driver call sends {other:02X?}", t.name),
             }
         }
         assert_eq!(link.remaining(), 0, "{}", t.name);
         played += 1;
     }
-    assert!(played >= 2);
+    assert!(played >= 3);
 }
 
 // ---------------------------------------------------------------- pn532
@@ -96,64 +101,91 @@ fn pn532_field(t: &Transcript) -> Field<Picc> {
 
 #[test]
 fn pn532_emulator_answers_as_recorded() {
-    for t in load("pn532").iter().filter(|t| !skip(t, "emulator")) {
-        let mut emu = Pn532Emulator::new(pn532_field(t));
+    for t in load("pn532") {
+        let mut emu = Pn532Emulator::new(pn532_field(&t));
+        if let Some(n) = t.setup("chunk") {
+            emu = emu.with_exchange_chunk(n.parse().unwrap());
+        }
         let now = Instant::now();
-        replay(t, |req| {
+        replay(&t, |req| {
             Ok(emu.receive(req.ok_or("unsolicited output")?, now).concat())
         })
         .unwrap();
     }
 }
 
+/// What the driver does for each PN532 transcript, by file name.
+fn drive_pn532(name: &str, t: &Transcript, pn: &mut Pn532<ScriptedSerialLink>) {
+    let uid = hex_setup(t, "uid");
+    match name {
+        "begin-and-poll" => {
+            assert_eq!(pn.begin().unwrap().ic, 0x32);
+            let target = pn.in_list_passive_target().unwrap().unwrap();
+            assert_eq!(Some(target.uid.0), uid);
+        }
+        "errors" => {
+            let e = pn.in_data_exchange(1, &[0x00, 0xA4, 0x04, 0x00], Sensitivity::Normal);
+            assert!(
+                matches!(e, Err(DeviceError::ChipStatus { code: 0x27, .. })),
+                "{e:?}"
+            );
+            let e = pn.command_with(0x7E, &[], "command 7E", Sensitivity::Normal);
+            assert!(matches!(e, Err(DeviceError::ErrorFrame { .. })), "{e:?}");
+        }
+        "no-card" => {
+            pn.set_max_retries(2).unwrap();
+            assert_eq!(pn.in_list_passive_target().unwrap(), None);
+        }
+        "in-data-exchange" | "mi-continuation" => {
+            pn.set_max_retries(2).unwrap();
+            let target = pn.in_list_passive_target().unwrap().unwrap();
+            assert_eq!(Some(target.uid.0.clone()), uid);
+            assert_eq!(target.ats, hex_setup(t, "ats"));
+            let answer = pn
+                .in_data_exchange(target.tg, &[0x00, 0x01, 0x00, 0x00], Sensitivity::Normal)
+                .unwrap();
+            assert_eq!(answer, [0xDE, 0xAD, 0x90, 0x00]);
+        }
+        "power-down" => {
+            assert_eq!(pn.get_firmware_version().unwrap().ic, 0x32);
+            pn.power_down().unwrap();
+            assert!(pn.is_low_power());
+            assert_eq!(pn.get_firmware_version().unwrap().ic, 0x32);
+        }
+        other => panic!("{other}: no driver script for this transcript"),
+    }
+}
+
 #[test]
 fn pn532_driver_sends_what_is_recorded() {
     let mut played = 0;
-    for t in load("pn532").iter().filter(|t| !skip(t, "driver")) {
-        let mut pn = Pn532::new(ScriptedSerialLink::new("scripted-pn532", t));
+    for t in load("pn532") {
+        let name = t.name.rsplit('/').next().unwrap_or_default();
+        let name = name.trim_end_matches(".transcript").to_string();
+        let mut pn = Pn532::new(ScriptedSerialLink::new("scripted-pn532", &t));
         pn.set_timeout(Duration::from_millis(200));
-        let mut target: Option<Target> = None;
-        for req in t.requests().map(<[u8]>::to_vec).collect::<Vec<_>>() {
-            if req == pn::WAKE_UP {
-                pn.wake_up().unwrap();
-                continue;
-            }
-            let Decoded::Frame {
-                frame: Ok(Frame::Info { data, .. }),
-                ..
-            } = pn::decode(&req)
-            else {
-                panic!("{}: request is not a command frame", t.name)
-            };
-            match data.as_slice() {
-                [0x14, ..] => pn.sam_configuration().unwrap(),
-                [0x02] => assert_eq!(pn.get_firmware_version().unwrap().ic, 0x32),
-                [0x32, 0x05, _, _, passive] => pn.set_max_retries(*passive).unwrap(),
-                [0x4A, ..] => {
-                    target = pn.in_list_passive_target().unwrap();
-                    assert_eq!(
-                        target.as_ref().map(|t| t.uid.0.clone()),
-                        hex_setup(t, "uid")
-                    );
-                    assert_eq!(
-                        target.as_ref().and_then(|t| t.ats.clone()),
-                        hex_setup(t, "ats")
-                    );
-                }
-                [0x40, _tg, apdu @ ..] => {
-                    let tg = target.clone().unwrap();
-                    let mut link = Pn532ApduLink::new(pn, tg);
-                    let cmd = Apdu::parse(apdu).unwrap();
-                    assert!(link.transmit(&cmd).unwrap().is_ok());
-                    pn = link.into_inner();
-                }
-                other => panic!("{}: no driver call sends {other:02X?}", t.name),
-            }
-        }
+        drive_pn532(&name, &t, &mut pn);
         assert_eq!(pn.link().remaining(), 0, "{}", t.name);
         played += 1;
     }
-    assert!(played >= 3);
+    assert!(played >= 6);
+}
+
+#[test]
+fn pn532_carries_apdus_for_apdu_families() {
+    // the ApduLink over InDataExchange, against the in-data-exchange transcript
+    let t = load("pn532")
+        .into_iter()
+        .find(|t| t.name.contains("mi-continuation"))
+        .unwrap();
+    let mut pn = Pn532::new(ScriptedSerialLink::new("scripted-pn532", &t));
+    pn.set_timeout(Duration::from_millis(200));
+    pn.set_max_retries(2).unwrap();
+    let target = pn.in_list_passive_target().unwrap().unwrap();
+    let mut link = Pn532ApduLink::new(pn, target);
+    let r = link.transmit(&Apdu::new(0x00, 0x01, 0x00, 0x00)).unwrap();
+    assert_eq!((r.is_ok(), r.data), (true, vec![0xDE, 0xAD]));
+    assert_eq!(link.into_inner().link().remaining(), 0);
 }
 
 // ---------------------------------------------------------------- rdm6300
@@ -165,26 +197,34 @@ fn tag_of(t: &Transcript) -> Tag {
 
 #[test]
 fn rdm6300_emulator_answers_as_recorded() {
-    for t in load("rdm6300").iter().filter(|t| !skip(t, "emulator")) {
-        let mut emu = Rdm6300Emulator::new(Field::with(tag_of(t)));
+    for t in load("rdm6300") {
+        let mut emu = Rdm6300Emulator::new(Field::with(tag_of(&t)));
+        if let Some(noise) = hex_setup(&t, "noise") {
+            emu.line_noise(&noise);
+        }
+        if let Some(n) = t.setup("cut") {
+            emu.cut_next_frame(n.parse().unwrap());
+        }
+        // one poll per recorded frame: noise, a cut frame and whole frames each come
+        // out of their own poll
         let mut now = Instant::now();
-        replay(t, |req| {
-            assert!(req.is_none(), "the RDM6300 takes no input");
-            let out = emu.poll(now).concat();
-            now += Duration::from_secs(1);
-            Ok(out)
-        })
-        .unwrap();
+        for ex in &t.exchanges {
+            assert!(ex.request.is_none(), "the RDM6300 takes no input");
+            for want in &ex.responses {
+                assert_eq!(&emu.poll(now).concat(), want, "{}:{}", t.name, ex.line);
+                now += Duration::from_secs(1);
+            }
+        }
     }
 }
 
 #[test]
 fn rdm6300_driver_reads_what_is_recorded() {
-    for t in load("rdm6300").iter().filter(|t| !skip(t, "driver")) {
-        let mut r = Rdm6300::new(ScriptedSerialLink::new("scripted-rdm", t)).unwrap();
+    for t in load("rdm6300") {
+        let mut r = Rdm6300::new(ScriptedSerialLink::new("scripted-rdm", &t)).unwrap();
         assert_eq!(
             r.read_tag(Duration::from_millis(500)).unwrap(),
-            Some(tag_of(t)),
+            Some(tag_of(&t)),
             "{}",
             t.name
         );

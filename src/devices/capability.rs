@@ -284,6 +284,8 @@ pub enum ManagementRefusal {
     AmbiguousName,
     /// The new name does not fit what the family stores.
     NameDoesNotFit,
+    /// The token stores no name at all.
+    NoNameStored,
 }
 
 impl std::fmt::Display for ManagementRefusal {
@@ -308,6 +310,7 @@ impl std::fmt::Display for ManagementRefusal {
                 "several slots carry that name: give the slot number"
             }
             ManagementRefusal::NameDoesNotFit => "the new name does not fit what the token stores",
+            ManagementRefusal::NoNameStored => "the token stores no name",
         })
     }
 }

@@ -18,8 +18,14 @@ pub const ACK: [u8; 6] = [0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00];
 pub const NACK: [u8; 6] = [0x00, 0x00, 0xFF, 0xFF, 0x00, 0x00];
 /// Application-level (syntax) error frame.
 pub const ERROR_FRAME: [u8; 8] = [0x00, 0x00, 0xFF, 0x01, 0xFF, 0x7F, 0x81, 0x00];
-/// HSU wake-up: `55 55` and a run of `00` (libnfc's form).
-pub const WAKE_UP: [u8; 5] = [0x55, 0x55, 0x00, 0x00, 0x00];
+/// HSU wake-up as libnfc sends it: `55 55` and 14 × `00` (`pn532_uart.c`
+/// `pn532_uart_wakeup`; the short `55 55 00 00 00` timed out on some boards).
+pub const WAKE_UP: [u8; 16] = [
+    0x55, 0x55, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+];
+/// InDataExchange status bit 6: more information, the answer continues (libnfc
+/// `pn53x_transceive`: the host sends InDataExchange with only Tg for the rest).
+pub const STATUS_MI: u8 = 0x40;
 /// TFI of host-to-PN532 frames.
 pub const TFI_HOST: u8 = 0xD4;
 /// TFI of PN532-to-host frames.
@@ -31,6 +37,8 @@ pub mod cmd {
     pub const GET_FIRMWARE_VERSION: u8 = 0x02;
     /// SAMConfiguration.
     pub const SAM_CONFIGURATION: u8 = 0x14;
+    /// PowerDown.
+    pub const POWER_DOWN: u8 = 0x16;
     /// RFConfiguration.
     pub const RF_CONFIGURATION: u8 = 0x32;
     /// InDataExchange.
