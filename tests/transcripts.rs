@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use tokenstation::devices::pcsc_uid::PcscUidReader;
 use tokenstation::devices::pn532::{Pn532, Pn532ApduLink};
 use tokenstation::devices::rdm6300::{Rdm6300, Tag};
-use tokenstation::devices::{DeviceError, Feedback, Uid};
+use tokenstation::devices::token2_nfc::{Token2Nfc, WriteCheck, WriteReport};
+use tokenstation::devices::{DeviceError, Feedback, OtpToken, ProgramRequest, Uid};
+use tokenstation::emulator::clock::DeviceClock;
 use tokenstation::emulator::fault::Faults;
 use tokenstation::emulator::field::Field;
 use tokenstation::emulator::pcsc_uid::{ContactlessCard, Quirks};
@@ -23,8 +25,10 @@ use tokenstation::emulator::picc::{DemoApplet, Picc};
 use tokenstation::emulator::pn532::Pn532Emulator;
 use tokenstation::emulator::rdm6300::Rdm6300Emulator;
 use tokenstation::emulator::serial::VirtualSerialDevice;
+use tokenstation::emulator::token2_nfc::Token2NfcCard;
 use tokenstation::emulator::vpcd::VpcdBridge;
 use tokenstation::emulator::{ApduHandler, VirtualCard};
+use tokenstation::otp::{OtpParams, Secret};
 use tokenstation::transport::Sensitivity;
 use tokenstation::transport::scripted::{ScriptedApduLink, ScriptedSerialLink};
 use tokenstation::transport::trace::parse_hex;
@@ -88,8 +92,34 @@ fn pcsc_uid_driver_sends_what_is_recorded() {
 
 // ---------------------------------------------------------------- pn532
 
+/// A Token2 NFC token as the `! token2 <serial>` setup describes it: fixed challenge,
+/// frozen host time, its clock `clock-offset` seconds off, writes taking `write-ms`.
+fn token2_card(t: &Transcript, serial: &str) -> Token2NfcCard {
+    let ms = t.setup("host-time").unwrap().parse::<i64>().unwrap() * 1000;
+    let offset = t
+        .setup("clock-offset")
+        .map_or(0, |o| o.parse::<i64>().unwrap())
+        * 1000;
+    let challenge = hex_setup(t, "challenge").unwrap().try_into().unwrap();
+    Token2NfcCard::with_serial(serial, DeviceClock::with_offset(ms, offset, 0.0))
+        .with_fixed_challenge(challenge)
+        .with_frozen_host_time(ms)
+        .with_write_time(Duration::from_millis(
+            t.setup("write-ms").map_or(0, |w| w.parse().unwrap()),
+        ))
+}
+
 fn pn532_field(t: &Transcript) -> Field<Picc> {
     let field = Field::empty();
+    if let (Some(uid), Some(serial)) = (hex_setup(t, "uid"), t.setup("token2")) {
+        let card = token2_card(t, serial);
+        field.place(Picc::iso14443_4(
+            &uid,
+            &Token2NfcCard::ats(),
+            Box::new(card),
+        ));
+        return field;
+    }
     if let Some(uid) = hex_setup(t, "uid") {
         field.place(match hex_setup(t, "ats") {
             Some(ats) => Picc::iso14443_4(&uid, &ats, Box::new(DemoApplet)),
@@ -114,8 +144,12 @@ fn pn532_emulator_answers_as_recorded() {
     }
 }
 
-/// What the driver does for each PN532 transcript, by file name.
-fn drive_pn532(name: &str, t: &Transcript, pn: &mut Pn532<ScriptedSerialLink>) {
+/// What the driver does for each PN532 transcript, by file name; gives the PN532 back.
+fn drive_pn532(
+    name: &str,
+    t: &Transcript,
+    mut pn: Pn532<ScriptedSerialLink>,
+) -> Pn532<ScriptedSerialLink> {
     let uid = hex_setup(t, "uid");
     match name {
         "begin-and-poll" => {
@@ -146,6 +180,23 @@ fn drive_pn532(name: &str, t: &Transcript, pn: &mut Pn532<ScriptedSerialLink>) {
                 .unwrap();
             assert_eq!(answer, [0xDE, 0xAD, 0x90, 0x00]);
         }
+        "token2-slow-write" => {
+            pn.set_max_retries(2).unwrap();
+            let target = pn.in_list_passive_target().unwrap().unwrap();
+            let now = t.setup("host-time").unwrap().parse::<i64>().unwrap();
+            let link = Pn532ApduLink::new(pn, target);
+            let mut token = Token2Nfc::new(link).with_host_clock(move || now);
+            let seed = Secret::from_slice(b"12345678901234567890");
+            token.program(&token2_request(&seed)).unwrap();
+            assert_eq!(
+                token.write_report(),
+                WriteReport {
+                    config: Some(WriteCheck::ConfirmedByClock),
+                    seed: Some(WriteCheck::NeedsCode),
+                }
+            );
+            return token.into_inner().into_inner();
+        }
         "power-down" => {
             assert_eq!(pn.get_firmware_version().unwrap().ic, 0x32);
             pn.power_down().unwrap();
@@ -153,6 +204,19 @@ fn drive_pn532(name: &str, t: &Transcript, pn: &mut Pn532<ScriptedSerialLink>) {
             assert_eq!(pn.get_firmware_version().unwrap().ic, 0x32);
         }
         other => panic!("{other}: no driver script for this transcript"),
+    }
+    pn
+}
+
+fn token2_request(secret: &Secret) -> ProgramRequest<'_> {
+    ProgramRequest {
+        slot: None,
+        name: "",
+        secret,
+        params: OtpParams::default(),
+        counter: 0,
+        touch: false,
+        overwrite: false,
     }
 }
 
@@ -164,11 +228,11 @@ fn pn532_driver_sends_what_is_recorded() {
         let name = name.trim_end_matches(".transcript").to_string();
         let mut pn = Pn532::new(ScriptedSerialLink::new("scripted-pn532", &t));
         pn.set_timeout(Duration::from_millis(200));
-        drive_pn532(&name, &t, &mut pn);
+        let pn = drive_pn532(&name, &t, pn);
         assert_eq!(pn.link().remaining(), 0, "{}", t.name);
         played += 1;
     }
-    assert!(played >= 6);
+    assert!(played >= 7);
 }
 
 #[test]

@@ -139,14 +139,17 @@ impl Pn532Emulator {
             Some(c) if c.uid == uid && c.is_iso14443_4() => {
                 let slow = c.processing_time(payload) > rf_timeout;
                 // a slow card still runs the command; its late answer is lost
-                Some(c.handle(payload)).filter(|_| !slow)
+                let a = c.handle(payload);
+                Some((!slow).then_some(a))
             }
             _ => None,
         });
         match answer {
-            Some(a) => self.next_part(a),
+            Some(Some(a)) => self.next_part(a),
+            // too late: timeout, but the card is still there and stays selected
+            Some(None) => vec![0x01],
             None => {
-                // The card left, does not speak APDUs, or answered too late.
+                // The card left, or does not speak APDUs: it never answers.
                 self.listed = None;
                 vec![0x01]
             }
