@@ -166,7 +166,6 @@ fn storage_firmware_says_ok_to_slot_14_and_stores_nothing() {
     assert!(r.payload.iter().all(|b| *b == 0));
     let r = send(p::send_otp_data(&t, b'S', 2, b"AB"));
     assert_eq!(&r.payload[..4], b"AB\0\0");
-    drop(send);
     assert_eq!(d.totp_name(14), None, "nothing stored in TOTP slot 14");
 }
 

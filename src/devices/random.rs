@@ -6,9 +6,12 @@
 
 use std::fmt;
 
+/// Fills a buffer with random bytes; `Err` says why it could not.
+type Fill = Box<dyn FnMut(&mut [u8]) -> Result<(), String> + Send>;
+
 /// A source of random bytes for a driver.
 pub struct RandomSource {
-    fill: Box<dyn FnMut(&mut [u8]) -> Result<(), String> + Send>,
+    fill: Fill,
 }
 
 impl RandomSource {
