@@ -3,6 +3,10 @@
 //! count tries; on-device management (list, delete, rename, factory reset with ▲).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::requests::program_request;
+
 use tokenstation::devices::molto2::protocol as p;
 use tokenstation::devices::molto2::{DEFAULT_CUSTOMER_KEY, Molto2};
 use tokenstation::devices::{
@@ -37,15 +41,9 @@ fn request<'a>(
     secret: &'a Secret,
     overwrite: bool,
 ) -> ProgramRequest<'a> {
-    ProgramRequest {
-        slot: Some(slot),
-        name,
-        secret,
-        params: OtpParams::default(),
-        counter: 0,
-        touch: false,
-        overwrite,
-    }
+    let mut r = program_request(Some(slot), name, secret, OtpParams::default());
+    r.overwrite = overwrite;
+    r
 }
 
 #[test]

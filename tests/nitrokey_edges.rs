@@ -5,6 +5,10 @@
 //! management commands (list, delete, rename, factory reset).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::requests::program_request;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,19 +42,12 @@ fn recorder() -> (
 }
 
 fn request(secret: &Secret, slot: u16) -> ProgramRequest<'_> {
-    ProgramRequest {
-        slot: Some(slot),
-        name: "NK-0001",
-        secret,
-        params: OtpParams {
-            kind: Kind::Totp,
-            digits: Digits::new(8).unwrap(),
-            ..OtpParams::default()
-        },
-        counter: 0,
-        touch: false,
-        overwrite: false,
-    }
+    let params = OtpParams {
+        kind: Kind::Totp,
+        digits: Digits::new(8).unwrap(),
+        ..OtpParams::default()
+    };
+    program_request(Some(slot), "NK-0001", secret, params)
 }
 
 #[test]

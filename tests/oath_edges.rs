@@ -4,6 +4,10 @@
 //! the Nitrokey 3's list order, and on-device management by name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::requests::program_request;
+
 use tokenstation::devices::ykoath::OathToken;
 use tokenstation::devices::{
     DeviceError, DeviceManagement, ManagementRefusal, OtpToken, ProgramRequest, ResetConfirmation,
@@ -32,19 +36,14 @@ fn request<'a>(
     algorithm: Algorithm,
     touch: bool,
 ) -> ProgramRequest<'a> {
-    ProgramRequest {
-        slot: None,
-        name,
-        secret,
-        params: OtpParams {
-            algorithm,
-            digits: Digits::new(8).unwrap(),
-            ..OtpParams::default()
-        },
-        counter: 0,
-        touch,
-        overwrite: false,
-    }
+    let params = OtpParams {
+        algorithm,
+        digits: Digits::new(8).unwrap(),
+        ..OtpParams::default()
+    };
+    let mut r = program_request(None, name, secret, params);
+    r.touch = touch;
+    r
 }
 
 fn refused_naming(e: DeviceError, what: &str) {

@@ -10,6 +10,8 @@
 
 mod common;
 
+use common::requests::program_request;
+
 use common::pcsc::{insert_card, remove_card};
 
 use tokenstation::devices::molto2::{DEFAULT_CUSTOMER_KEY, Molto2};
@@ -37,18 +39,11 @@ fn request<'a>(
     secret: &'a Secret,
     digits: u8,
 ) -> ProgramRequest<'a> {
-    ProgramRequest {
-        slot,
-        name,
-        secret,
-        params: OtpParams {
-            digits: Digits::new(digits).unwrap(),
-            ..OtpParams::default()
-        },
-        counter: 0,
-        touch: false,
-        overwrite: false,
-    }
+    let params = OtpParams {
+        digits: Digits::new(digits).unwrap(),
+        ..OtpParams::default()
+    };
+    program_request(slot, name, secret, params)
 }
 
 #[test]
@@ -56,7 +51,7 @@ fn oath_credentials_are_listed_renamed_and_deleted_by_name_through_pcscd() {
     let Some((_g, ctx)) = stack() else { return };
     let s = Secret::from_slice(b"12345678901234567890");
     for card in [OathCard::yubikey(), OathCard::nitrokey3()] {
-        let (field, bridge) = insert_card(&ctx, VPCD_PORT_0, card.clone());
+        let (field, _faults, bridge) = insert_card(&ctx, VPCD_PORT_0, card.clone());
         let link = ctx.connect(&bridge.reader_name()).unwrap();
         let mut t = OathToken::open(link, None).unwrap();
         let yubikey = t.device_info().unwrap().family == "ykoath";
@@ -103,7 +98,7 @@ fn molto2_profiles_and_token2_refusals_through_pcscd() {
     let s = Secret::from_slice(b"12345678901234567890");
     let card = Molto2Card::new("M2V2000123", DeviceClock::synced(now_ms()));
     let hook = card.hook();
-    let (field, bridge) = insert_card(&ctx, VPCD_PORT_0, card);
+    let (field, _faults, bridge) = insert_card(&ctx, VPCD_PORT_0, card);
     let link = ctx.connect(&bridge.reader_name()).unwrap();
     let mut m = Molto2::new(link, DEFAULT_CUSTOMER_KEY);
     m.program(&request(Some(9), "VPN", &s, 6)).unwrap();
@@ -122,7 +117,7 @@ fn molto2_profiles_and_token2_refusals_through_pcscd() {
     remove_card(&ctx, &field, bridge);
 
     let card = Token2NfcCard::new(Model::C302, 5, DeviceClock::synced(now_ms()));
-    let (field, bridge) = insert_card(&ctx, VPCD_PORT_0, card);
+    let (field, _faults, bridge) = insert_card(&ctx, VPCD_PORT_0, card);
     let link = ctx.connect(&bridge.reader_name()).unwrap();
     let mut t = Token2Nfc::new(link);
     assert_eq!(t.device_info().unwrap().model.as_deref(), Some("C302-i"));

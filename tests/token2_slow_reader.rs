@@ -6,6 +6,10 @@
 //! is shorter than the token's flash write.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::requests::program_request;
+
 use std::time::Duration;
 
 use tokenstation::devices::pn532::{Pn532, Pn532ApduLink};
@@ -41,15 +45,7 @@ fn token(model: Model, clock_offset_s: i64) -> (Token2NfcCard, Token2NfcHandle) 
 }
 
 fn request(secret: &Secret) -> ProgramRequest<'_> {
-    ProgramRequest {
-        slot: None,
-        name: "",
-        secret,
-        params: OtpParams::default(),
-        counter: 0,
-        touch: false,
-        overwrite: false,
-    }
+    program_request(None, "", secret, OtpParams::default())
 }
 
 /// Exchanges of a burn: get info, challenge, answer, config, challenge, answer, seed.

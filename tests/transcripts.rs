@@ -6,6 +6,8 @@
 
 mod common;
 
+use common::requests::program_request;
+
 use common::transcripts::load;
 
 use std::io::{Read, Write};
@@ -209,15 +211,7 @@ fn drive_pn532(
 }
 
 fn token2_request(secret: &Secret) -> ProgramRequest<'_> {
-    ProgramRequest {
-        slot: None,
-        name: "",
-        secret,
-        params: OtpParams::default(),
-        counter: 0,
-        touch: false,
-        overwrite: false,
-    }
+    program_request(None, "", secret, OtpParams::default())
 }
 
 #[test]

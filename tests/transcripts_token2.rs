@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::requests::program_request;
+
 use common::transcripts::load;
 
 use tokenstation::devices::molto2::{Confirmation, DEFAULT_CUSTOMER_KEY, Molto2};
@@ -41,15 +43,7 @@ fn name_of(t: &Transcript) -> String {
 }
 
 fn request<'a>(slot: Option<u16>, name: &'a str, secret: &'a Secret) -> ProgramRequest<'a> {
-    ProgramRequest {
-        slot,
-        name,
-        secret,
-        params: OtpParams::default(),
-        counter: 0,
-        touch: false,
-        overwrite: false,
-    }
+    program_request(slot, name, secret, OtpParams::default())
 }
 
 #[test]

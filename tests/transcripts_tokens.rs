@@ -7,6 +7,8 @@
 
 mod common;
 
+use common::requests::program_request;
+
 use common::transcripts::load;
 
 use tokenstation::devices::random::RandomSource;
@@ -64,19 +66,12 @@ fn ykoath_emulator_answers_as_recorded() {
 const RFC: &[u8] = b"12345678901234567890";
 
 fn rfc_request<'a>(name: &'a str, secret: &'a Secret, algorithm: Algorithm) -> ProgramRequest<'a> {
-    ProgramRequest {
-        slot: None,
-        name,
-        secret,
-        params: OtpParams {
-            algorithm,
-            digits: Digits::new(8).unwrap(),
-            ..OtpParams::default()
-        },
-        counter: 0,
-        touch: false,
-        overwrite: false,
-    }
+    let params = OtpParams {
+        algorithm,
+        digits: Digits::new(8).unwrap(),
+        ..OtpParams::default()
+    };
+    program_request(None, name, secret, params)
 }
 
 fn status_of(r: Result<impl std::fmt::Debug, DeviceError>) -> StatusWord {

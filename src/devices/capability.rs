@@ -195,6 +195,20 @@ pub struct HeldCredential {
     pub touch: Option<bool>,
 }
 
+/// The slot of the one entry of `held` named `name`: [`ManagementRefusal::NotFound`]
+/// without one, [`ManagementRefusal::AmbiguousName`] with several.
+pub fn slot_named(held: &[HeldCredential], name: &str) -> Result<u16, ManagementRefusal> {
+    let mut hits = held
+        .iter()
+        .filter(|c| c.name.as_deref() == Some(name))
+        .filter_map(|c| c.slot);
+    match (hits.next(), hits.next()) {
+        (Some(_), Some(_)) => Err(ManagementRefusal::AmbiguousName),
+        (Some(slot), None) => Ok(slot),
+        (None, _) => Err(ManagementRefusal::NotFound),
+    }
+}
+
 /// How a factory reset is confirmed on the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -318,11 +332,14 @@ impl std::fmt::Display for ManagementRefusal {
 /// On-device management: what `ykman oath accounts` gives YubiKey users, for every
 /// family that can (issue "Hardware as the vendors' own code knows it"). A family
 /// that cannot do something answers [`DeviceError::CannotManage`] with the reason.
-pub trait DeviceManagement {
+pub trait DeviceManagement: OtpToken {
     /// What this family can manage.
     fn management(&self) -> ManagementCapabilities;
-    /// Family, model, firmware, serial and clock, where readable.
-    fn device_info(&mut self) -> Result<DeviceInfo, DeviceError>;
+    /// Family, model, firmware, serial and clock, where readable (what
+    /// [`OtpToken::info`] reads).
+    fn device_info(&mut self) -> Result<DeviceInfo, DeviceError> {
+        self.info()
+    }
     /// What the token holds.
     fn inventory(&mut self) -> Result<Vec<HeldCredential>, DeviceError>;
     /// Deletes one credential or slot.

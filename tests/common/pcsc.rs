@@ -58,23 +58,23 @@ pub fn stack(reader: &str) -> Option<(Slots, PcscContext)> {
 /// How long a card takes to appear in or leave a vpcd reader at most.
 pub const WAIT: Option<std::time::Duration> = Some(std::time::Duration::from_secs(10));
 
-/// Serves `card` on the vpcd `port` and waits until pcscd sees it.
+/// Serves `card` on the vpcd `port` and waits until pcscd sees it; the faults queue
+/// shapes the card's answers.
 pub fn insert_card(
     ctx: &PcscContext,
     port: u16,
     card: impl tokenstation::emulator::VirtualCard + 'static,
 ) -> (
     tokenstation::emulator::vpcd::CardField,
+    tokenstation::emulator::fault::Faults,
     tokenstation::emulator::vpcd::VpcdBridge,
 ) {
     use tokenstation::emulator::VirtualCard;
     use tokenstation::transport::pcsc::CardWait;
     let field = tokenstation::emulator::field::Field::with(Box::new(card) as Box<dyn VirtualCard>);
-    let bridge = tokenstation::emulator::vpcd::VpcdBridge::spawn(
-        port,
-        field.clone(),
-        tokenstation::emulator::fault::Faults::new(),
-    );
+    let faults = tokenstation::emulator::fault::Faults::new();
+    let bridge =
+        tokenstation::emulator::vpcd::VpcdBridge::spawn(port, field.clone(), faults.clone());
     let reader = bridge.reader_name();
     match ctx.wait_for(&reader, true, WAIT) {
         Ok(CardWait::Present(_)) => {}
@@ -83,7 +83,7 @@ pub fn insert_card(
             bridge.last_error()
         ),
     }
-    (field, bridge)
+    (field, faults, bridge)
 }
 
 /// Takes the card out and waits until pcscd sees the reader empty.

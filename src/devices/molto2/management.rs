@@ -5,10 +5,11 @@
 
 use super::driver::{Confirmation, Molto2};
 use super::protocol::{self as p, ProfileData};
+use crate::devices::capability::slot_named;
 use crate::devices::token2_nfc::protocol::{Hmac, Step};
 use crate::devices::{
-    DeviceError, DeviceInfo, DeviceManagement, HeldCredential, ManagementCapabilities,
-    ManagementOp, ManagementRefusal, OtpToken, ResetConfirmation, ResetOutcome, SlotRef,
+    DeviceError, DeviceManagement, HeldCredential, ManagementCapabilities, ManagementOp,
+    ManagementRefusal, ResetConfirmation, ResetOutcome, SlotRef,
 };
 use crate::otp::{Algorithm, Kind};
 use crate::transport::ApduLink;
@@ -45,15 +46,8 @@ impl<L: ApduLink> Molto2<L> {
             SlotRef::Slot(n) if *n < self.profiles => Ok(*n),
             SlotRef::Slot(_) => Err(self.refuse(op, ManagementRefusal::NotFound)),
             SlotRef::Name(name) => {
-                let listed = self.inventory()?;
-                let mut hits = listed.iter().filter(|c| c.name.as_deref() == Some(name));
-                match (hits.next(), hits.next()) {
-                    (Some(_), Some(_)) => Err(self.refuse(op, ManagementRefusal::AmbiguousName)),
-                    (Some(c), None) => c
-                        .slot
-                        .ok_or_else(|| self.refuse(op, ManagementRefusal::NotFound)),
-                    (None, _) => Err(self.refuse(op, ManagementRefusal::NotFound)),
-                }
+                let held = self.inventory()?;
+                slot_named(&held, name).map_err(|why| self.refuse(op, why))
             }
         }
     }
@@ -68,10 +62,6 @@ impl<L: ApduLink> DeviceManagement for Molto2<L> {
             rename: true,
             factory_reset: Some(ResetConfirmation::ButtonPress),
         }
-    }
-
-    fn device_info(&mut self) -> Result<DeviceInfo, DeviceError> {
-        self.info()
     }
 
     fn inventory(&mut self) -> Result<Vec<HeldCredential>, DeviceError> {

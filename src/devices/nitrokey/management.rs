@@ -4,9 +4,10 @@
 //! admin PIN (FACTORY_RESET also resets the OpenPGP card).
 
 use super::{NitrokeyToken, listed_wire_slot, protocol as p};
+use crate::devices::capability::slot_named;
 use crate::devices::{
-    DeviceError, DeviceInfo, DeviceManagement, HeldCredential, ManagementCapabilities,
-    ManagementOp, ManagementRefusal, OtpToken, ResetConfirmation, ResetOutcome, SlotRef,
+    DeviceError, DeviceManagement, HeldCredential, ManagementCapabilities, ManagementOp,
+    ManagementRefusal, ResetConfirmation, ResetOutcome, SlotRef,
 };
 use crate::otp::{Algorithm, Kind};
 use crate::transport::HidLink;
@@ -25,24 +26,17 @@ impl<L: HidLink> NitrokeyToken<L> {
 
     /// The wire slot `which` names, on this model.
     fn resolve(&mut self, which: &SlotRef, op: ManagementOp) -> Result<u8, DeviceError> {
-        let listed = self.inventory()?;
         let slot = match which {
-            SlotRef::Slot(n) => listed
-                .iter()
-                .find(|c| c.slot == Some(*n))
-                .and_then(|c| c.slot),
+            SlotRef::Slot(n) => *n,
             SlotRef::Name(name) => {
-                let mut hits = listed.iter().filter(|c| c.name.as_deref() == Some(name));
-                match (hits.next(), hits.next()) {
-                    (Some(_), Some(_)) => {
-                        return Err(self.refuse(op, ManagementRefusal::AmbiguousName));
-                    }
-                    (hit, None) => hit.and_then(|c| c.slot),
-                    (None, Some(_)) => None,
-                }
+                let held = self.inventory()?;
+                slot_named(&held, name).map_err(|why| self.refuse(op, why))?
             }
         };
-        slot.and_then(listed_wire_slot)
+        let totp = u16::from(self.model()?.totp_slots());
+        Some(slot)
+            .filter(|n| *n < 3 + totp)
+            .and_then(listed_wire_slot)
             .ok_or_else(|| self.refuse(op, ManagementRefusal::NotFound))
     }
 }
@@ -56,10 +50,6 @@ impl<L: HidLink> DeviceManagement for NitrokeyToken<L> {
             rename: true,
             factory_reset: Some(ResetConfirmation::AdminPin),
         }
-    }
-
-    fn device_info(&mut self) -> Result<DeviceInfo, DeviceError> {
-        self.info()
     }
 
     /// HOTP 0–2 as slots 0–2, TOTP 0–14 (0–13 on a Storage) as slots 3–17.

@@ -4,8 +4,8 @@
 
 use super::driver::Token2Nfc;
 use crate::devices::{
-    DeviceError, DeviceInfo, DeviceManagement, HeldCredential, ManagementCapabilities,
-    ManagementOp, ManagementRefusal, OtpToken, ResetOutcome, SlotRef,
+    DeviceError, DeviceManagement, HeldCredential, ManagementCapabilities, ManagementOp,
+    ManagementRefusal, ResetOutcome, SlotRef,
 };
 use crate::transport::ApduLink;
 
@@ -28,10 +28,6 @@ impl<L: ApduLink> DeviceManagement for Token2Nfc<L> {
             rename: false,
             factory_reset: None,
         }
-    }
-
-    fn device_info(&mut self) -> Result<DeviceInfo, DeviceError> {
-        self.info()
     }
 
     fn inventory(&mut self) -> Result<Vec<HeldCredential>, DeviceError> {

@@ -9,8 +9,8 @@ use super::OathToken;
 use super::driver::Variant;
 use super::protocol::{self as p, CalcResult, LIST_PROP_TOUCH};
 use crate::devices::{
-    DeviceError, DeviceInfo, DeviceManagement, HeldCredential, ManagementCapabilities,
-    ManagementOp, ManagementRefusal, OtpToken, ResetConfirmation, ResetOutcome, SlotRef,
+    DeviceError, DeviceManagement, HeldCredential, ManagementCapabilities, ManagementOp,
+    ManagementRefusal, OtpToken, ResetConfirmation, ResetOutcome, SlotRef,
 };
 use crate::otp::Kind;
 use crate::transport::{ApduLink, StatusWord};
@@ -81,10 +81,6 @@ impl<L: ApduLink> DeviceManagement for OathToken<L> {
                 Variant::Nitrokey3 => ResetConfirmation::Touch,
             }),
         }
-    }
-
-    fn device_info(&mut self) -> Result<DeviceInfo, DeviceError> {
-        self.info()
     }
 
     fn inventory(&mut self) -> Result<Vec<HeldCredential>, DeviceError> {
