@@ -107,6 +107,17 @@ fn storage_timing_rides_out_a_slow_device_with_free_busy_answers_and_back_off() 
 }
 
 #[test]
+fn the_usb_id_picks_the_model_and_its_timing() {
+    assert_eq!(Model::from_usb(0x20a0, 0x4109), Some(Model::Storage));
+    assert_eq!(Model::Storage.timing(), Timing::STORAGE);
+    assert_eq!(
+        Model::from_usb(0x316d, 0x4c4b).map(Model::timing),
+        Some(Timing::PRO)
+    );
+    assert_eq!(Model::from_usb(0x20a0, 0x42b1), None);
+}
+
+#[test]
 fn storage_reports_through_get_device_status_and_refuses_totp_slot_14() {
     let mut d = device().as_storage();
     d.set_serial(0x0000_BEEF);

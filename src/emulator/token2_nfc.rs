@@ -250,13 +250,14 @@ impl State {
     }
 
     fn answer(&mut self, apdu: &Apdu) -> Vec<u8> {
-        // openT2OTP: no pending challenge or not 16 bytes → 6A80
-        let Some(challenge) = self.challenge.take() else {
-            return sw(StatusWord::WrongData);
-        };
+        // openT2OTP `cmd_auth_finish`: no pending challenge or not 16 bytes → 6A80,
+        // the challenge kept; a wrong answer consumes it
         if apdu.data.len() != 16 {
             return sw(StatusWord::WrongData);
         }
+        let Some(challenge) = self.challenge.take() else {
+            return sw(StatusWord::WrongData);
+        };
         let want = crypto::challenge_response(&Sm4Key::device(), &challenge);
         let good = {
             use subtle::ConstantTimeEq;

@@ -97,6 +97,11 @@ fn refusals() {
         c.handle(&h("80CE00000F 8B7450F22721BC29985C2C460B6504")),
         h("6A80")
     );
+    // the challenge survives a wrong-length answer
+    assert_eq!(
+        c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D")),
+        h("9000")
+    );
     assert_eq!(c.handle(&h("80")), h("6700"));
     assert_eq!(c.handle(&h("80 4B 07 00")), h("6A86"));
 }

@@ -34,6 +34,17 @@ pub enum Model {
 }
 
 impl Model {
+    /// The model behind a USB id (libnitrokey `device.cc`: Pro 20a0:4108, Storage
+    /// 20a0:4109, Librem Key 316d:4c4b), so an opener can pick the timing.
+    pub fn from_usb(vid: u16, pid: u16) -> Option<Model> {
+        match (vid, pid) {
+            (0x20a0, 0x4108) => Some(Model::Pro),
+            (0x20a0, 0x4109) => Some(Model::Storage),
+            (0x316d, 0x4c4b) => Some(Model::LibremKey),
+            _ => None,
+        }
+    }
+
     /// libnitrokey's timing for this model (`device.cc` constructors).
     pub fn timing(self) -> Timing {
         match self {
