@@ -11,6 +11,7 @@ pub mod nitrokey;
 pub mod pcsc_uid;
 pub mod pn532;
 pub mod presence;
+pub mod random;
 pub mod rdm6300;
 pub mod registry;
 pub mod token2_nfc;
@@ -19,8 +20,9 @@ pub mod ykoath;
 use std::fmt;
 
 pub use capability::{
-    Capabilities, DeviceInfo, Feedback, OtpToken, PresenceReader, ProgramRequest, SlotInfo, Tap,
-    TapKind, TokenClock,
+    Capabilities, DeviceInfo, DeviceManagement, Feedback, HeldCredential, ManagementCapabilities,
+    ManagementOp, ManagementRefusal, OtpToken, PresenceReader, ProgramRequest, ResetConfirmation,
+    ResetOutcome, SlotInfo, SlotRef, Tap, TapKind, TokenClock,
 };
 pub use error::DeviceError;
 

@@ -42,6 +42,13 @@ pub trait ApduHandler: Send {
     /// Answers one command APDU. Malformed input is answered as the device would
     /// (a status word), never with a panic.
     fn handle(&mut self, capdu: &[u8]) -> Vec<u8>;
+
+    /// How long the card works on `capdu` before it answers (flash writes are slow);
+    /// a reader whose own timeout is shorter reports a timeout although the card ran
+    /// the command. Zero unless a card says otherwise.
+    fn processing_time(&self, _capdu: &[u8]) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// Power events a contact-style card sees from its reader.
@@ -66,6 +73,9 @@ pub trait VirtualCard: ApduHandler {
 impl<T: ApduHandler + ?Sized> ApduHandler for Box<T> {
     fn handle(&mut self, capdu: &[u8]) -> Vec<u8> {
         (**self).handle(capdu)
+    }
+    fn processing_time(&self, capdu: &[u8]) -> std::time::Duration {
+        (**self).processing_time(capdu)
     }
 }
 

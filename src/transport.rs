@@ -50,8 +50,9 @@ pub trait ApduLink {
     fn exchange(&mut self, capdu: &[u8]) -> Result<Vec<u8>, LinkError>;
 
     /// Sends `cmd` and returns its response, following `61xx` with GET RESPONSE
-    /// (`CLA C0 00 00 xx`, same CLA as the command) and `6Cxx` by re-sending the command
-    /// with `Le = xx`. Every frame is traced; frames of a sensitive command are redacted.
+    /// (`CLA C0 00 00 xx`, the class from [`get_response_class`]) and `6Cxx` by
+    /// re-sending the command with `Le = xx`. Every frame is traced; frames of a
+    /// sensitive command are redacted.
     fn transmit(&mut self, cmd: &Apdu) -> Result<Response, LinkError> {
         let sensitivity = cmd.sensitivity();
         let mut frame = cmd.encode()?;
@@ -68,7 +69,7 @@ pub trait ApduLink {
                 StatusWord::BytesRemaining { len } => {
                     data.extend_from_slice(&response.data);
                     // CLA C0 00 00 Le   (GET RESPONSE, ISO 7816-4 §7.6.1)
-                    frame = vec![cmd.cla, 0xC0, 0x00, 0x00, len];
+                    frame = vec![get_response_class(cmd.cla), 0xC0, 0x00, 0x00, len];
                 }
                 StatusWord::WrongLength { exact } => {
                     let mut again = cmd.clone();
@@ -87,6 +88,20 @@ pub trait ApduLink {
                 "no final status word after {MAX_RESPONSE_ROUNDS} GET RESPONSE/re-send rounds"
             ),
         })
+    }
+}
+
+/// The class of the GET RESPONSE that follows `61xx` to a command of class `cla`: `FF`
+/// stays `FF` (PC/SC reader pseudo-APDUs: ACR122 firmware hands out GET DATA on
+/// `FF C0`); an interindustry class keeps its logical channel; a proprietary class
+/// (Token2 and Molto2 send `80` and `84`) gets `00`, as the hardware-tested tools send
+/// it (keyroost; vendor-code-audit.md) and as a T=0 card's runtime expects it.
+pub fn get_response_class(cla: u8) -> u8 {
+    match cla {
+        0xFF => 0xFF,
+        c if c & 0xC0 == 0x00 => c & 0x03,
+        c if c & 0xC0 == 0x40 => c & 0x4F,
+        _ => 0x00,
     }
 }
 
@@ -271,5 +286,24 @@ impl<L: HidLink + ?Sized> HidLink for &mut L {
     }
     fn get_feature_raw(&mut self, report_id: u8, len: usize) -> Result<Vec<u8>, LinkError> {
         (**self).get_feature_raw(report_id, len)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_response_class_follows_the_command_class() {
+        // ACR122 pseudo-APDUs keep FF
+        assert_eq!(get_response_class(0xFF), 0xFF);
+        // Token2 / Molto2 proprietary classes: 00, as keyroost sends it
+        assert_eq!(get_response_class(0x80), 0x00);
+        assert_eq!(get_response_class(0x84), 0x00);
+        // interindustry: the logical channel stays, secure messaging and chaining go
+        assert_eq!(get_response_class(0x00), 0x00);
+        assert_eq!(get_response_class(0x0D), 0x01);
+        assert_eq!(get_response_class(0x13), 0x03);
+        assert_eq!(get_response_class(0x65), 0x45);
     }
 }

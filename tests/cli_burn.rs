@@ -13,7 +13,6 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::Station;
-use tokenstation::devices::OtpToken;
 use tokenstation::devices::ykoath::OathToken;
 use tokenstation::emulator::VirtualCard;
 use tokenstation::emulator::fault::{Fault, Faults};
@@ -75,17 +74,12 @@ fn audit(s: &Station, action: &str) -> Vec<serde_json::Value> {
 /// The code the emulated token computes now, asked through its own driver in-process.
 fn token_code(card: &OathCard, name: &str) -> String {
     let mut t = OathToken::open(InProcess::card("check", card.clone()), None).unwrap();
-    let i = card
-        .applet()
-        .names()
-        .iter()
-        .position(|n| n == name)
-        .unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    t.read_code(Some(i as u16), now).unwrap().unwrap()
+    // by name: an OATH credential has no slot number
+    t.code_for(name, now).unwrap()
 }
 
 #[test]

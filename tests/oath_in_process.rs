@@ -5,7 +5,9 @@
 
 use tokenstation::devices::ykoath::protocol::{self as p, CalcResult, PutCredential};
 use tokenstation::devices::ykoath::{Oath, OathToken, Variant};
-use tokenstation::devices::{DeviceError, OtpToken, ProgramRequest};
+use tokenstation::devices::{
+    DeviceError, DeviceManagement, ManagementRefusal, OtpToken, ProgramRequest, SlotRef,
+};
 use tokenstation::emulator::fault::Fault;
 use tokenstation::emulator::link::InProcess;
 use tokenstation::emulator::ykoath::OathCard;
@@ -241,9 +243,17 @@ fn otp_token_programs_reads_back_and_refuses_overwrite() {
         t.program(&request("ACME:T-1", &secret, false)).unwrap();
         assert_eq!(t.read_code(None, 59).unwrap().as_deref(), Some("94287082"));
         assert_eq!(
-            t.read_code(Some(0), 1_111_111_109).unwrap().as_deref(),
+            t.read_code(None, 1_111_111_109).unwrap().as_deref(),
             Some("07081804")
         );
+        // a list position is no slot: only the credential just burned is addressed
+        assert!(matches!(
+            t.read_code(Some(0), 59),
+            Err(DeviceError::CannotManage {
+                why: ManagementRefusal::NamedNotNumbered,
+                ..
+            })
+        ));
         let err = t.program(&request("ACME:T-1", &secret, false)).unwrap_err();
         assert!(matches!(err, DeviceError::Occupied { .. }), "{err}");
         // overwrite: YubiKey PUTs over it, the Nitrokey 3 driver deletes first
@@ -253,7 +263,7 @@ fn otp_token_programs_reads_back_and_refuses_overwrite() {
         assert_eq!(card.applet().key("ACME:T-1").unwrap(), RFC_SHA256);
         let slots = t.list_slots().unwrap();
         assert_eq!(slots[0].name.as_deref(), Some("ACME:T-1"));
-        t.erase(Some(0)).unwrap();
+        t.delete(&SlotRef::Name("ACME:T-1".into())).unwrap();
         assert!(t.list_slots().unwrap().is_empty());
         match info.family.as_str() {
             "ykoath" => assert!(info.serial.is_none()),

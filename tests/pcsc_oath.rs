@@ -16,7 +16,6 @@ use tokenstation::devices::ykoath::{OathToken, Variant};
 use tokenstation::devices::{DeviceError, OtpToken, ProgramRequest};
 use tokenstation::emulator::VirtualCard;
 use tokenstation::emulator::fault::{Fault, Faults};
-use tokenstation::emulator::field::Field;
 use tokenstation::emulator::vpcd::{CardField, VPCD_PORT_0, VpcdBridge};
 use tokenstation::emulator::ykoath::OathCard;
 use tokenstation::otp::{Digits, OtpParams, Secret};
@@ -31,25 +30,11 @@ fn stack() -> Option<(common::pcsc::Slots, PcscContext)> {
 }
 
 fn insert(ctx: &PcscContext, card: OathCard) -> (CardField, Faults, VpcdBridge) {
-    let field = Field::with(Box::new(card) as Box<dyn VirtualCard>);
-    let faults = Faults::new();
-    let bridge = VpcdBridge::spawn(VPCD_PORT_0, field.clone(), faults.clone());
-    let reader = bridge.reader_name();
-    match ctx.wait_for(&reader, true, WAIT) {
-        Ok(CardWait::Present(_)) => {}
-        other => panic!(
-            "card did not appear in {reader}: {other:?}, bridge error {:?}",
-            bridge.last_error()
-        ),
-    }
-    (field, faults, bridge)
+    common::pcsc::insert_card(ctx, VPCD_PORT_0, card)
 }
 
 fn remove(ctx: &PcscContext, field: &CardField, bridge: VpcdBridge) {
-    let reader = bridge.reader_name();
-    field.take();
-    assert_eq!(ctx.wait_for(&reader, false, WAIT).unwrap(), CardWait::Empty);
-    bridge.stop();
+    common::pcsc::remove_card(ctx, field, bridge);
 }
 
 fn request<'a>(name: &'a str, secret: &'a Secret) -> ProgramRequest<'a> {

@@ -9,18 +9,18 @@
 
 mod common;
 
+use common::pcsc::{insert_card as insert, remove_card as remove_and_wait};
+
 use std::time::Duration;
 
 use tokenstation::devices::molto2::{DEFAULT_CUSTOMER_KEY, Molto2};
 use tokenstation::devices::token2_nfc::{Model, Token2Nfc};
 use tokenstation::devices::{DeviceError, OtpToken, ProgramRequest, TokenClock};
-use tokenstation::emulator::VirtualCard;
 use tokenstation::emulator::clock::{DeviceClock, now_ms};
-use tokenstation::emulator::fault::{Fault, Faults};
-use tokenstation::emulator::field::Field;
+use tokenstation::emulator::fault::Fault;
 use tokenstation::emulator::molto2::{MAX_TRIES, Molto2Card};
 use tokenstation::emulator::token2_nfc::Token2NfcCard;
-use tokenstation::emulator::vpcd::{CardField, VPCD_PORT_0, VPCD_PORT_1, VpcdBridge};
+use tokenstation::emulator::vpcd::{VPCD_PORT_0, VPCD_PORT_1};
 use tokenstation::otp::{Algorithm, OtpParams, Secret, totp::totp};
 use tokenstation::transport::LinkError;
 use tokenstation::transport::pcsc::{CardWait, PcscContext};
@@ -30,32 +30,6 @@ const WAIT: Option<Duration> = Some(Duration::from_secs(10));
 /// The pcscd context, or `None` (skip) outside CI when the stack is missing.
 fn stack() -> Option<(common::pcsc::Slots, PcscContext)> {
     common::pcsc::stack("Virtual PCD 00 00")
-}
-
-fn insert(
-    ctx: &PcscContext,
-    port: u16,
-    card: impl VirtualCard + 'static,
-) -> (CardField, Faults, VpcdBridge) {
-    let field: CardField = Field::with(Box::new(card) as Box<dyn VirtualCard>);
-    let faults = Faults::new();
-    let bridge = VpcdBridge::spawn(port, field.clone(), faults.clone());
-    let reader = bridge.reader_name();
-    match ctx.wait_for(&reader, true, WAIT) {
-        Ok(CardWait::Present(_)) => {}
-        other => panic!(
-            "card did not appear in {reader}: {other:?}, bridge error {:?}",
-            bridge.last_error()
-        ),
-    }
-    (field, faults, bridge)
-}
-
-fn remove_and_wait(ctx: &PcscContext, field: &CardField, bridge: VpcdBridge) {
-    let reader = bridge.reader_name();
-    field.take();
-    assert_eq!(ctx.wait_for(&reader, false, WAIT).unwrap(), CardWait::Empty);
-    bridge.stop();
 }
 
 fn request<'a>(slot: Option<u16>, secret: &'a Secret, params: OtpParams) -> ProgramRequest<'a> {

@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::pcsc::{insert_card as insert, remove_card as remove_and_wait};
+
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -35,32 +37,6 @@ fn stack() -> Option<(common::pcsc::Slots, PcscContext)> {
 
 fn card_field(card: impl VirtualCard + 'static) -> CardField {
     Field::with(Box::new(card) as Box<dyn VirtualCard>)
-}
-
-fn insert(
-    ctx: &PcscContext,
-    port: u16,
-    card: impl VirtualCard + 'static,
-) -> (CardField, Faults, VpcdBridge) {
-    let field = card_field(card);
-    let faults = Faults::new();
-    let bridge = VpcdBridge::spawn(port, field.clone(), faults.clone());
-    let reader = bridge.reader_name();
-    match ctx.wait_for(&reader, true, WAIT) {
-        Ok(CardWait::Present(_)) => {}
-        other => panic!(
-            "card did not appear in {reader}: {other:?}, bridge error {:?}",
-            bridge.last_error()
-        ),
-    }
-    (field, faults, bridge)
-}
-
-fn remove_and_wait(ctx: &PcscContext, field: &CardField, bridge: VpcdBridge) {
-    let reader = bridge.reader_name();
-    field.take();
-    assert_eq!(ctx.wait_for(&reader, false, WAIT).unwrap(), CardWait::Empty);
-    bridge.stop();
 }
 
 #[test]

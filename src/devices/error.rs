@@ -119,6 +119,16 @@ pub enum DeviceError {
         /// What cannot be done, and why or what to do instead.
         what: String,
     },
+    /// The family cannot do this management operation (list, delete, rename, reset).
+    #[error("{device}: cannot {operation}: {why}")]
+    CannotManage {
+        /// Reader or device name.
+        device: String,
+        /// The operation.
+        operation: crate::devices::capability::ManagementOp,
+        /// Why not.
+        why: crate::devices::capability::ManagementRefusal,
+    },
     /// A device-specific command status, with its meaning in words.
     #[error("{device}: {command} failed: {meaning} (status {code})")]
     CommandStatus {

@@ -8,7 +8,10 @@
 //! ([`crate::devices::token2_nfc::crypto`]).
 
 pub mod driver;
+mod management;
 pub mod protocol;
+mod token;
 
 pub use driver::{Confirmation, Molto2};
+
 pub use protocol::{DEFAULT_CUSTOMER_KEY, Molto2Digits, ProfileConfig, ProfileData};

@@ -6,19 +6,23 @@
 //! [`NitrokeyToken`] is both [`OtpToken`] and [`TokenClock`]; clones share one device,
 //! so a burn gets one handle as the token and one as its clock.
 
+pub mod commands;
 pub mod driver;
 pub mod protocol;
+pub mod storage;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub use driver::{Nitrokey, Timing};
+pub use driver::{Model, Nitrokey, Sleeper, Timing, Warning};
 
 use crate::devices::{
     Capabilities, DeviceError, DeviceInfo, OtpToken, ProgramRequest, SlotInfo, TokenClock,
 };
 use crate::otp::{Algorithm, Kind};
 use crate::transport::HidLink;
+
+mod management;
 
 /// A Nitrokey as a programmable token with a settable clock; clones share the device.
 pub struct NitrokeyToken<L: HidLink> {
@@ -45,7 +49,17 @@ impl<L: HidLink> NitrokeyToken<L> {
         }
     }
 
-    fn with<T>(
+    /// The model of the wrapped device.
+    pub fn model(&self) -> Result<Model, DeviceError> {
+        self.with(|nk| Ok(nk.model()))
+    }
+
+    /// What the driver accepted with a warning so far (answer CRC mismatches).
+    pub fn warnings(&self) -> Result<Vec<Warning>, DeviceError> {
+        self.with(|nk| Ok(nk.warnings().to_vec()))
+    }
+
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Nitrokey<L>) -> Result<T, DeviceError>,
     ) -> Result<T, DeviceError> {
@@ -70,6 +84,14 @@ pub fn wire_slot(kind: Kind, n: u16) -> Option<u8> {
     }
 }
 
+/// The wire slot of a listed slot number: 0–2 HOTP, 3–17 TOTP 0–14.
+pub fn listed_wire_slot(n: u16) -> Option<u8> {
+    match n {
+        0..=2 => wire_slot(Kind::Hotp, n),
+        n => wire_slot(Kind::Totp, n - 3),
+    }
+}
+
 impl<L: HidLink> OtpToken for NitrokeyToken<L> {
     fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -79,18 +101,31 @@ impl<L: HidLink> OtpToken for NitrokeyToken<L> {
             set_clock: true,
             list_slots: true,
             erase: true,
-            slots: Some(18),
+            slots: Some(match self.model() {
+                Ok(Model::Storage) => 17,
+                _ => 18,
+            }),
             clock_write_wipes_seed: false,
         }
     }
 
+    /// GET_STATUS, or on a Storage GET_DEVICE_STATUS (its GET_STATUS has no serial).
     fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
-        let s = self.with(|nk| nk.status())?;
+        let (model, serial, firmware) = self.with(|nk| match nk.model() {
+            Model::Storage => {
+                let d = nk.device_status()?;
+                Ok((Model::Storage, d.card_serial, d.firmware()))
+            }
+            m => {
+                let s = nk.status()?;
+                Ok((m, s.serial, format!("{}.{}", s.major, s.minor)))
+            }
+        })?;
         Ok(DeviceInfo {
             family: "nitrokey".into(),
-            model: Some("Nitrokey Pro / Storage / Librem Key".into()),
-            serial: Some(format!("{:08X}", s.serial)),
-            firmware: Some(format!("{}.{}", s.major, s.minor)),
+            model: Some(model.name().into()),
+            serial: Some(format!("{serial:08X}")),
+            firmware: Some(firmware),
             clock: None,
         })
     }
@@ -134,7 +169,8 @@ impl<L: HidLink> OtpToken for NitrokeyToken<L> {
 
     fn list_slots(&mut self) -> Result<Vec<SlotInfo>, DeviceError> {
         let mut out = Vec::new();
-        for (kind, count, base) in [(Kind::Hotp, 3u16, 0u16), (Kind::Totp, 15, 3)] {
+        let totp = u16::from(self.model()?.totp_slots());
+        for (kind, count, base) in [(Kind::Hotp, 3u16, 0u16), (Kind::Totp, totp, 3)] {
             for n in 0..count {
                 let Some(w) = wire_slot(kind, n) else {
                     continue;
@@ -153,8 +189,7 @@ impl<L: HidLink> OtpToken for NitrokeyToken<L> {
 
     fn erase(&mut self, slot: Option<u16>) -> Result<(), DeviceError> {
         let w = match slot {
-            Some(n) if n < 3 => wire_slot(Kind::Hotp, n),
-            Some(n) => wire_slot(Kind::Totp, n - 3),
+            Some(n) => listed_wire_slot(n),
             None => self.last.borrow().map(|l| l.1),
         };
         let w = w.ok_or_else(|| DeviceError::Unsupported {
@@ -173,10 +208,7 @@ impl<L: HidLink> OtpToken for NitrokeyToken<L> {
             (None, Some(l)) => Some(l.1),
             (Some(n), Some(l)) if n == l.0 => Some(l.1),
             (None, None) => None,
-            (Some(n), _) => match n {
-                n if n < 3 => wire_slot(Kind::Hotp, n),
-                n => wire_slot(Kind::Totp, n - 3),
-            },
+            (Some(n), _) => listed_wire_slot(n),
         };
         let Some(w) = w else { return Ok(None) };
         self.with(|nk| nk.get_code(w)).map(Some)

@@ -10,7 +10,10 @@
 
 pub mod crypto;
 pub mod driver;
+mod management;
 pub mod protocol;
+mod readback;
 
 pub use driver::Token2Nfc;
 pub use protocol::{DisplayTimeout, Model};
+pub use readback::{WriteCheck, WriteReport};

@@ -11,8 +11,12 @@
 //!   the counter;
 //! - secure commands (`84 C5/D5/D4/D7`) need authentication (`69 82`) and a good MAC
 //!   (`69 88`), exact lengths (`67 00`) and valid contents (`6A 80`); an all-zero seed
-//!   clears the profile; seeds may be overwritten (the facts do not say the device
-//!   refuses);
+//!   clears the profile; a seed written to an occupied profile is refused (`69 85`):
+//!   the vendor tool refuses to overwrite and tells to delete first (molto2-tools
+//!   `write_seed`); the status word is an emulator choice, the sources are silent;
+//! - with [`Molto2Card::with_t0`], answers carrying data come as `61 xx` and are
+//!   handed out on GET RESPONSE `00 C0 00 00 xx` (ISO 7816-3 T=0; keyroost sends GET
+//!   RESPONSE with class 00); `80 C0` reaches the application and is refused (`6D 00`);
 //! - delete `80 E6 00 PP` works without authentication (S7's hardware probe): `90 00`,
 //!   or `6A 83` on an empty profile;
 //! - factory reset `80 56` and key change `84 D7` answer `90 60` and take effect when
@@ -22,20 +26,25 @@
 //! `69 82` / `69 88`, time field A = device clock now, B = last time written, a time
 //! sync does not clear seeds, lock/unlock (`80 D8`) unimplemented (`6D 00`).
 
+mod commands;
+
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use zeroize::Zeroizing;
 
 use super::clock::{DeviceClock, now_ms};
 use super::{ApduHandler, Power, VirtualCard};
-use crate::devices::molto2::protocol::{self as p, ConfigTlv, ProfileData, SeedWrite};
-use crate::devices::token2_nfc::crypto::{self, CLA_PLAIN, CLA_SECURE, Sm4Key};
-use crate::devices::token2_nfc::protocol::{Info, encode_info};
+use crate::devices::molto2::protocol as p;
+use crate::devices::token2_nfc::crypto::{CLA_PLAIN, CLA_SECURE, Sm4Key};
 use crate::otp::{Algorithm, OtpKey, Secret, totp::time_step};
 use crate::transport::{Apdu, StatusWord};
 
 /// Attempts before the emulated device locks (not in the facts).
 pub const MAX_TRIES: u8 = 5;
+
+/// The answer to a seed written over an occupied profile (emulator choice: "conditions
+/// of use not satisfied").
+pub const SW_OCCUPIED: u16 = 0x6985;
 
 /// The ATR the emulated Molto2 sends (T=1; the real one is not in the facts).
 pub const ATR: &[u8] = &[
@@ -81,6 +90,8 @@ struct State {
     tries: u8,
     plain_tries_sw: bool,
     pending: Option<Pending>,
+    t0: bool,
+    t0_pending: Vec<u8>,
 }
 
 impl State {
@@ -134,6 +145,8 @@ impl Molto2Card {
                 tries: MAX_TRIES,
                 plain_tries_sw: false,
                 pending: None,
+                t0: false,
+                t0_pending: Vec::new(),
             })),
         }
     }
@@ -153,6 +166,12 @@ impl Molto2Card {
     /// Answers wrong keys with `63 0N` (S5's wording) instead of `63 CN`.
     pub fn with_plain_tries_sw(self) -> Self {
         lock(&self.state).plain_tries_sw = true;
+        self
+    }
+
+    /// Speaks T=0: data comes with `61 xx` and is fetched with GET RESPONSE.
+    pub fn with_t0(self) -> Self {
+        lock(&self.state).t0 = true;
         self
     }
 
@@ -260,182 +279,44 @@ impl Molto2Handle {
     }
 }
 
-impl State {
-    fn public_data(&self, apdu: &Apdu) -> Vec<u8> {
-        if apdu.le.is_some() {
-            return sw(p::SW_CASE4_READ);
-        }
-        let Some(pr) = self.profiles.get(usize::from(apdu.p2)) else {
-            return sw(StatusWord::IncorrectP1P2.code());
-        };
-        let mut title = [0u8; 16];
-        for (t, b) in title.iter_mut().zip(&pr.title) {
-            *t = *b;
-        }
-        ok(ProfileData {
-            flag: if pr.written { 0x20 } else { 0x00 },
-            title,
-            time_a: self.now(),
-            time_b: pr.time_b,
-            hmac: pr.hmac,
-            step: pr.step,
-            digits: pr.digits,
-            seed_present: pr.seed.is_some(),
-        }
-        .encode())
-    }
-
-    fn answer(&mut self, apdu: &Apdu) -> Vec<u8> {
-        if apdu.data.len() != 16 {
-            return sw(StatusWord::LengthError.code());
-        }
-        let Some(challenge) = self.challenge.take() else {
-            return sw(StatusWord::WrongData.code());
-        };
-        let want = crypto::challenge_response(&self.key, &challenge);
-        let good = {
-            use subtle::ConstantTimeEq;
-            bool::from(want.ct_eq(apdu.data.as_slice()))
-        };
-        if good && self.tries > 0 {
-            self.tries = MAX_TRIES;
-            self.authenticated = true;
-            return sw(0x9000);
-        }
-        self.tries = self.tries.saturating_sub(1);
-        let sw2 = if self.plain_tries_sw {
-            self.tries
-        } else {
-            0xC0 | self.tries
-        };
-        sw(u16::from_be_bytes([0x63, sw2]))
-    }
-
-    fn secure(&mut self, apdu: &Apdu) -> Vec<u8> {
-        if !self.authenticated {
-            return sw(StatusWord::SecurityNotSatisfied.code());
-        }
-        let expected = match (apdu.ins, apdu.p1) {
-            (p::INS_WRITE_SEED, 0x01) => None,
-            (p::INS_WRITE_TITLE, 0x00) => Some(0x14),
-            (p::INS_WRITE_CONFIG, 0x01) => None,
-            (p::INS_CHANGE_KEY, 0x00) if apdu.p2 == 0 => Some(0x24),
-            (
-                p::INS_WRITE_SEED | p::INS_WRITE_TITLE | p::INS_WRITE_CONFIG | p::INS_CHANGE_KEY,
-                _,
-            ) => {
-                return sw(StatusWord::IncorrectP1P2.code());
-            }
-            _ => return sw(StatusWord::InsNotSupported.code()),
-        };
-        if expected.is_some_and(|n| apdu.data.len() != n) || apdu.data.len() <= crypto::MAC_LEN {
-            return sw(StatusWord::LengthError.code());
-        }
-        let Some(body) = crypto::verify_secure(&self.key, apdu) else {
-            return sw(0x6988);
-        };
-        let host = self.host_ms();
-        let key = self.key.clone();
-        if apdu.ins == p::INS_CHANGE_KEY {
-            return match p::decode_new_key(&key, body) {
-                Ok(k) => {
-                    self.pending = Some(Pending::NewKey(k));
-                    sw(p::SW_PRESS_BUTTON)
-                }
-                Err(_) => sw(StatusWord::WrongData.code()),
-            };
-        }
-        let Some(pr) = self.profiles.get_mut(usize::from(apdu.p2)) else {
-            return sw(StatusWord::IncorrectP1P2.code());
-        };
-        let result = match apdu.ins {
-            p::INS_WRITE_SEED => p::decode_seed(&key, body).map(|w| {
-                pr.seed = match w {
-                    SeedWrite::Seed(s) => Some(s),
-                    SeedWrite::Clear => None,
-                };
-                None
-            }),
-            p::INS_WRITE_TITLE => p::decode_title(&key, body).map(|t| {
-                pr.title = t;
-                None
-            }),
-            _ => p::decode_config(body).map(|c| match c {
-                ConfigTlv::Full(c) => {
-                    pr.hmac = c.hmac as u8;
-                    pr.digits = c.digits as u8;
-                    pr.step = c.step as u8;
-                    pr.time_b = c.utc;
-                    Some(c.utc)
-                }
-                ConfigTlv::Time(t) => {
-                    pr.time_b = t;
-                    Some(t)
-                }
-            }),
-        };
-        match result {
-            Ok(time) => {
-                pr.written = true;
-                if let Some(t) = time {
-                    self.clock.set(host, i64::from(t) * 1000);
-                }
-                sw(0x9000)
-            }
-            Err(_) => sw(StatusWord::WrongData.code()),
-        }
-    }
-
-    fn plain(&mut self, apdu: &Apdu) -> Vec<u8> {
-        match apdu.ins {
-            p::INS_GET_INFO if apdu.data == [0x70] => self.public_data(apdu),
-            p::INS_GET_INFO if apdu.data.is_empty() && apdu.p2 == 0 => ok(encode_info(&Info {
-                serial: self.serial.clone(),
-                time: self.now(),
-            })),
-            p::INS_GET_INFO => sw(StatusWord::WrongData.code()),
-            p::INS_GET_CHALLENGE if apdu.p1 == 0x08 => {
-                self.authenticated = false;
-                let mut c = [0u8; 8];
-                match self.fixed_challenge {
-                    Some(f) => c = f,
-                    None => {
-                        if getrandom::fill(&mut c).is_err() {
-                            c = self.host_ms().to_be_bytes();
-                        }
-                    }
-                }
-                self.challenge = Some(c);
-                ok(c.to_vec())
-            }
-            p::INS_ANSWER_CHALLENGE => self.answer(apdu),
-            p::INS_DELETE_SEED => match self.profiles.get_mut(usize::from(apdu.p2)) {
-                None => sw(StatusWord::IncorrectP1P2.code()),
-                Some(pr) => match pr.seed.take() {
-                    Some(_) => sw(0x9000),
-                    None => sw(p::SW_EMPTY),
-                },
-            },
-            p::INS_FACTORY_RESET => {
-                self.pending = Some(Pending::FactoryReset);
-                sw(p::SW_PRESS_BUTTON)
-            }
-            _ => sw(StatusWord::InsNotSupported.code()),
-        }
-    }
-}
-
 impl ApduHandler for Molto2Card {
     fn handle(&mut self, capdu: &[u8]) -> Vec<u8> {
         let Ok(apdu) = Apdu::parse(capdu) else {
             return sw(StatusWord::LengthError.code());
         };
         let mut s = lock(&self.state);
-        match apdu.cla {
+        if s.t0 && (apdu.cla, apdu.ins, apdu.p1, apdu.p2) == (0x00, 0xC0, 0, 0) {
+            return s.get_response(apdu.le);
+        }
+        let answer = match apdu.cla {
             CLA_PLAIN => s.plain(&apdu),
             CLA_SECURE => s.secure(&apdu),
             _ => sw(StatusWord::ClaNotSupported.code()),
+        };
+        s.t0_shape(answer)
+    }
+}
+
+impl State {
+    /// T=0: an answer with data becomes `61 xx`, the data (with its status word) kept
+    /// for GET RESPONSE.
+    fn t0_shape(&mut self, answer: Vec<u8>) -> Vec<u8> {
+        self.t0_pending.clear();
+        if !self.t0 || answer.len() <= 2 {
+            return answer;
         }
+        let n = (answer.len() - 2).min(255) as u8;
+        self.t0_pending = answer;
+        sw(u16::from_be_bytes([0x61, n]))
+    }
+
+    /// GET RESPONSE `00 C0 00 00 xx`: the pending data and its status word.
+    fn get_response(&mut self, le: Option<u16>) -> Vec<u8> {
+        let data_len = self.t0_pending.len().saturating_sub(2);
+        if self.t0_pending.is_empty() || usize::from(le.unwrap_or(256)) < data_len {
+            return sw(StatusWord::ConditionsNotSatisfied.code());
+        }
+        std::mem::take(&mut self.t0_pending)
     }
 }
 

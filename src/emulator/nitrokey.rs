@@ -1,29 +1,36 @@
-//! Family `nitrokey`, device side: a Nitrokey Pro (firmware v0.15) as its OTP firmware
-//! behaves (token-protocols.md §6), as a [`VirtualHidDevice`] reached in-process.
+//! Family `nitrokey`, device side: a Nitrokey Pro (firmware v0.15) or a Nitrokey
+//! Storage OTP firmware as they behave (token-protocols.md §6; firmware-protocols/
+//! nitrokey.md, which says per behaviour which firmware source it follows), as a
+//! [`VirtualHidDevice`] reached in-process. The command handlers are in
+//! [`firmware`].
 //!
 //! One 64-byte feature report in (after report id 0), one 64-byte report out. The
 //! request CRC is checked (mismatch: status WRONG_CRC, command not run); the admin PIN
-//! (3 tries) hands out a temporary password kept in RAM; SEND_OTP_DATA stages name and
-//! secret (echoing the staged secret in clear, as the firmware does); WRITE_TO_SLOT
-//! commits, keeping the old secret when the staged one is all zero; GET_CODE computes
-//! HOTP (advancing the counter) or TOTP from the device's own [`DeviceClock`], which
-//! starts at 0 at power-up and drifts; SET_TIME checks against the flash time in
-//! minutes since 2014-01-01 (check mode) or forces it.
+//! (25 bytes read, 3 tries) and the user PIN hand out temporary passwords kept in RAM;
+//! SEND_OTP_DATA stages name and secret (echoing the staged secret in clear);
+//! WRITE_TO_SLOT commits, keeping the old secret when the staged one is all zero;
+//! GET_CODE computes HOTP or TOTP from the device's own [`DeviceClock`] (0 at
+//! power-up, drifting) and wants the user temporary password when "user password for
+//! OTP" is on; SET_TIME checks against the flash time in minutes since 2014-01-01.
+//! A slow device answers busy for a set number of reads after each command.
+
+mod firmware;
 
 use std::sync::Arc;
 
 use super::clock::{DeviceClock, now_ms};
 use super::hid::VirtualHidDevice;
 use crate::devices::nitrokey::protocol::{
-    self as p, CRC_SPAN, FLASH_EPOCH, NAME_LEN, PW_LEN, REPORT_LEN, SECRET_LEN, cmd, status,
+    self as p, CRC_SPAN, GeneralConfig, NAME_LEN, PW_LEN, REPORT_LEN, SECRET_LEN, cmd, status,
 };
-use crate::otp::{Algorithm, Digits, OtpKey, Secret};
+use crate::devices::nitrokey::storage::{STATUS_BLOCK, StatusBlock, stick20};
 
 #[derive(Clone)]
 struct Slot {
     name: [u8; NAME_LEN],
     secret: zeroize::Zeroizing<[u8; SECRET_LEN]>,
     config: u8,
+    token_id: [u8; 13],
     interval: u64,
 }
 
@@ -36,12 +43,24 @@ struct Staging {
 /// A host clock source, Unix ms.
 pub type HostClock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
-/// An emulated Nitrokey Pro.
+/// Factory admin PIN.
+pub const DEFAULT_ADMIN_PIN: &str = "12345678";
+/// Factory user PIN.
+pub const DEFAULT_USER_PIN: &str = "123456";
+
+/// An emulated Nitrokey Pro, or a Nitrokey Storage's OTP part
+/// ([`NitrokeyPro::as_storage`]).
 pub struct NitrokeyPro {
+    storage: bool,
     admin_pin: String,
+    user_pin: String,
     tries: u8,
+    user_tries: u8,
     temp: Option<[u8; PW_LEN]>,
+    user_temp: Option<[u8; PW_LEN]>,
     staging: Option<Staging>,
+    /// The five general-config bytes as the flash holds them (erased: `FF`).
+    config: [u8; 5],
     hotp: [Option<Slot>; 4],
     hotp_counter: [u64; 4],
     totp: [Option<Slot>; 15],
@@ -50,10 +69,14 @@ pub struct NitrokeyPro {
     serial: u32,
     host: HostClock,
     answer: [u8; REPORT_LEN],
+    busy_reads: u32,
+    busy_left: u32,
+    storage_block: StatusBlock,
 }
 
 impl NitrokeyPro {
-    /// A factory-fresh device (admin PIN `12345678`), just plugged in: its clock at 0.
+    /// A factory-fresh device (admin PIN `12345678`, user PIN `123456`), just plugged
+    /// in: its clock at 0.
     pub fn new() -> Self {
         NitrokeyPro::with_host_clock(Arc::new(now_ms))
     }
@@ -62,10 +85,15 @@ impl NitrokeyPro {
     pub fn with_host_clock(host: HostClock) -> Self {
         let now = host();
         NitrokeyPro {
-            admin_pin: "12345678".into(),
+            storage: false,
+            admin_pin: DEFAULT_ADMIN_PIN.into(),
+            user_pin: DEFAULT_USER_PIN.into(),
             tries: 3,
+            user_tries: 3,
             temp: None,
+            user_temp: None,
             staging: None,
+            config: [0xFF; 5],
             hotp: Default::default(),
             hotp_counter: [0; 4],
             totp: Default::default(),
@@ -74,7 +102,47 @@ impl NitrokeyPro {
             serial: 0x0000_1C0F,
             host,
             answer: [0; REPORT_LEN],
+            busy_reads: 0,
+            busy_left: 0,
+            storage_block: StatusBlock {
+                counter: 0,
+                last_command: 0xFF,
+                status: stick20::IDLE,
+                progress: 0,
+            },
         }
+    }
+
+    /// Behaves as a Nitrokey Storage: GET_STATUS says 0.1 without serial,
+    /// GET_DEVICE_STATUS answers (its status block written after the CRC), a write to
+    /// TOTP slot 14 answers OK and stores nothing.
+    pub fn as_storage(mut self) -> Self {
+        self.storage = true;
+        self
+    }
+
+    /// Sets the admin PIN (up to 25 bytes, as the card compares them).
+    pub fn set_admin_pin(&mut self, pin: &str) {
+        self.admin_pin = pin.to_string();
+    }
+
+    /// Turns "user password for OTP" on or off (what WRITE_CONFIG byte 3 sets).
+    pub fn set_user_password_for_otp(&mut self, on: bool) {
+        self.config[3] = u8::from(on);
+    }
+
+    /// The general config.
+    pub fn general_config(&self) -> GeneralConfig {
+        GeneralConfig::decode(self.config)
+    }
+
+    fn user_password_for_otp(&self) -> bool {
+        self.config[3] == 1
+    }
+
+    /// A slow device: after every command, this many reads answer busy.
+    pub fn set_busy_reads(&mut self, n: u32) {
+        self.busy_reads = n;
     }
 
     /// Puts a seed into TOTP slot `n` as if written earlier (`config` bit 0: 8 digits).
@@ -90,12 +158,13 @@ impl NitrokeyPro {
                 name: nm,
                 secret: s,
                 config,
+                token_id: [0; 13],
                 interval,
             });
         }
     }
 
-    /// Sets the card serial GET_STATUS reports.
+    /// Sets the card serial GET_STATUS (Storage: GET_DEVICE_STATUS) reports.
     pub fn set_serial(&mut self, serial: u32) {
         self.serial = serial;
     }
@@ -115,6 +184,11 @@ impl NitrokeyPro {
         self.tries
     }
 
+    /// User PIN tries left.
+    pub fn user_tries(&self) -> u8 {
+        self.user_tries
+    }
+
     /// The name of TOTP slot `n`, if programmed.
     pub fn totp_name(&self, n: usize) -> Option<String> {
         let s = self.totp.get(n)?.as_ref()?;
@@ -122,177 +196,26 @@ impl NitrokeyPro {
         Some(String::from_utf8_lossy(&s.name[..end]).into_owned())
     }
 
-    fn slot_mut(&mut self, wire: u8) -> Option<&mut Option<Slot>> {
-        match wire {
-            0x10..=0x13 => self.hotp.get_mut(usize::from(wire - 0x10)),
-            0x20..=0x2E => self.totp.get_mut(usize::from(wire - 0x20)),
-            _ => None,
-        }
+    /// The stored secret of TOTP slot `n` (40 bytes, zero-padded), if programmed.
+    pub fn totp_secret(&self, n: usize) -> Option<Vec<u8>> {
+        Some(self.totp.get(n)?.as_ref()?.secret.to_vec())
     }
 
-    fn admin_ok(&self, pw: &[u8]) -> bool {
-        self.temp.as_ref().is_some_and(|t| t[..] == *pw)
-    }
-
-    /// Runs one request report; returns (status, payload).
-    fn run(&mut self, r: &[u8; REPORT_LEN]) -> (u8, Vec<u8>) {
-        match r[0] {
-            cmd::GET_STATUS => {
-                let mut out = vec![15, 0]; // firmware v0.15: minor, major
-                out.extend_from_slice(&self.serial.to_le_bytes());
-                out.extend_from_slice(&[0; 5]);
-                (status::OK, out)
-            }
-            cmd::GET_PASSWORD_RETRY_COUNT => (status::OK, vec![self.tries]),
-            cmd::FIRST_AUTHENTICATE => {
-                self.temp = None; // any attempt invalidates the old temporary password
-                let pin = &r[1..1 + PW_LEN - 1]; // the firmware forces a NUL at [25]
-                let end = pin.iter().position(|b| *b == 0).unwrap_or(pin.len());
-                if self.tries == 0 || pin[..end] != *self.admin_pin.as_bytes() {
-                    self.tries = self.tries.saturating_sub(1);
-                    return (status::WRONG_PASSWORD, Vec::new());
-                }
-                self.tries = 3;
-                let mut t = [0u8; PW_LEN];
-                t.copy_from_slice(&r[26..26 + PW_LEN]);
-                self.temp = Some(t);
-                (status::OK, Vec::new())
-            }
-            cmd::SEND_OTP_DATA => {
-                if !self.admin_ok(&r[1..26]) {
-                    return (status::NOT_AUTHORIZED, Vec::new());
-                }
-                let st = self.staging.get_or_insert_with(|| Staging {
-                    name: [0; NAME_LEN],
-                    secret: zeroize::Zeroizing::new([0; SECRET_LEN]),
-                });
-                let data = &r[28..58];
-                match (r[26], usize::from(r[27])) {
-                    (b'N', _) => {
-                        st.name.copy_from_slice(&data[..NAME_LEN]);
-                        (status::OK, st.name.to_vec())
-                    }
-                    (b'S', id) if id * 30 < SECRET_LEN => {
-                        let end = (id * 30 + 30).min(SECRET_LEN);
-                        st.secret[id * 30..end].copy_from_slice(&data[..end - id * 30]);
-                        (status::OK, st.secret.to_vec()) // echoes the staged secret in clear
-                    }
-                    _ => (status::WRONG_SLOT, Vec::new()),
-                }
-            }
-            cmd::WRITE_TO_SLOT => {
-                if !self.admin_ok(&r[1..26]) || self.staging.is_none() {
-                    return (status::NOT_AUTHORIZED, Vec::new());
-                }
-                let wire = r[26];
-                let Some(st) = self.staging.take() else {
-                    return (status::NOT_AUTHORIZED, Vec::new());
-                };
-                if st.name[0] == 0 {
-                    return (status::NO_NAME_ERROR, Vec::new());
-                }
-                let mut factor = [0u8; 8];
-                factor.copy_from_slice(&r[27..35]);
-                let factor = u64::from_le_bytes(factor);
-                let config = r[35];
-                let hotp_index = (0x10..=0x13)
-                    .contains(&wire)
-                    .then(|| usize::from(wire - 0x10));
-                let Some(slot) = self.slot_mut(wire) else {
-                    return (status::WRONG_SLOT, Vec::new());
-                };
-                // an all-zero staged secret keeps the slot's old secret (§6.4)
-                let secret = match slot {
-                    Some(old) if st.secret.iter().all(|b| *b == 0) => old.secret.clone(),
-                    _ => st.secret.clone(),
-                };
-                *slot = Some(Slot {
-                    name: st.name,
-                    secret,
-                    config,
-                    interval: factor,
-                });
-                if let Some(i) = hotp_index {
-                    self.hotp_counter[i] = factor;
-                }
-                (status::OK, Vec::new())
-            }
-            cmd::READ_SLOT_NAME => match self.slot_mut(r[1]) {
-                None => (status::WRONG_SLOT, Vec::new()),
-                Some(None) => (status::SLOT_NOT_PROGRAMMED, Vec::new()),
-                Some(Some(s)) => (status::OK, s.name.to_vec()),
-            },
-            cmd::GET_CODE => self.get_code(r[1]),
-            cmd::ERASE_SLOT => {
-                if !self.admin_ok(&r[2..27]) {
-                    return (status::NOT_AUTHORIZED, Vec::new());
-                }
-                let wire = r[1];
-                match self.slot_mut(wire) {
-                    None => (status::WRONG_SLOT, Vec::new()),
-                    Some(s) => {
-                        *s = None;
-                        if (0x10..=0x13).contains(&wire) {
-                            self.hotp_counter[usize::from(wire - 0x10)] = 0;
-                        }
-                        (status::OK, Vec::new())
-                    }
-                }
-            }
-            cmd::SET_TIME => {
-                let mut t = [0u8; 8];
-                t.copy_from_slice(&r[2..10]);
-                let unix = u64::from_le_bytes(t);
-                let minutes = ((unix as i64 - FLASH_EPOCH).max(0) / 60) as u32;
-                let stored = self.flash_minutes;
-                let check = r[1] == 0;
-                if check && (stored == 0 || (stored != 0xFFFF_FFFF && minutes < stored)) {
-                    return (status::TIMESTAMP_WARNING, Vec::new());
-                }
-                self.flash_minutes = minutes;
-                self.clock
-                    .set((self.host)(), (unix as i64).saturating_mul(1000));
-                (status::OK, Vec::new())
-            }
-            _ => (status::UNKNOWN_COMMAND, Vec::new()),
+    /// A busy answer to `command`: device status busy (a Storage command also says busy
+    /// in its status block).
+    fn busy_answer(&self, command: u8) -> [u8; REPORT_LEN] {
+        let mut r = [0u8; REPORT_LEN];
+        r[0] = p::device_status::BUSY;
+        r[1] = command;
+        if self.storage && (cmd::STORAGE_FIRST..cmd::STORAGE_END).contains(&command) {
+            let block = StatusBlock {
+                status: stick20::BUSY,
+                ..self.storage_block
+            };
+            r[7 + STATUS_BLOCK..7 + STATUS_BLOCK + 4].copy_from_slice(&block.encode());
         }
-    }
-
-    fn get_code(&mut self, wire: u8) -> (u8, Vec<u8>) {
-        if wire == 0x13 {
-            return (status::WRONG_SLOT, Vec::new()); // reserved for VERIFY_OTP_CODE
-        }
-        let now = self.device_time();
-        let counter_of = |i: usize, c: &mut [u64; 4]| {
-            let v = c[i];
-            c[i] += 1;
-            v
-        };
-        let (slot, counter) = match wire {
-            0x10..=0x12 => {
-                let i = usize::from(wire - 0x10);
-                let Some(s) = self.hotp[i].clone() else {
-                    return (status::SLOT_NOT_PROGRAMMED, Vec::new());
-                };
-                (s, counter_of(i, &mut self.hotp_counter))
-            }
-            0x20..=0x2E => {
-                let Some(s) = self.totp[usize::from(wire - 0x20)].clone() else {
-                    return (status::SLOT_NOT_PROGRAMMED, Vec::new());
-                };
-                let step = now.max(0) as u64 / s.interval.max(1);
-                (s, step)
-            }
-            _ => return (status::WRONG_SLOT, Vec::new()),
-        };
-        let digits = if slot.config & 1 != 0 { 8 } else { 6 };
-        // HMAC over the full 40-byte zero-padded buffer, as the firmware does
-        let key = OtpKey::new(Algorithm::Sha1, &Secret::from_slice(&slot.secret[..]));
-        let code = key.code(counter, Digits::new(digits).unwrap_or_default()) as u32;
-        let mut out = code.to_le_bytes().to_vec();
-        out.push(slot.config);
-        out.extend_from_slice(&[0; 13]);
-        (status::OK, out)
+        p::seal(&mut r);
+        r
     }
 }
 
@@ -316,18 +239,23 @@ impl VirtualHidDevice for NitrokeyPro {
             .map_err(|_| format!("feature report of {} bytes, expected 65", report.len()))?;
         let computed = p::crc(&r[..CRC_SPAN]);
         let sent = u32::from_le_bytes([r[60], r[61], r[62], r[63]]);
-        let (st, payload) = if computed != sent {
-            (status::WRONG_CRC, Vec::new())
+        self.answer = if computed != sent {
+            p::response(r[0], computed, status::WRONG_CRC, &[])
         } else {
-            self.run(&r)
+            self.answer_to(&r, computed)
         };
-        self.answer = p::response(r[0], computed, st, &payload);
+        self.busy_left = self.busy_reads;
         Ok(())
     }
 
     fn get_feature(&mut self, report_id: u8, len: usize) -> Result<Vec<u8>, String> {
         let mut out = vec![report_id];
-        out.extend_from_slice(&self.answer);
+        if self.busy_left > 0 {
+            self.busy_left -= 1;
+            out.extend_from_slice(&self.busy_answer(self.answer[1]));
+        } else {
+            out.extend_from_slice(&self.answer);
+        }
         out.truncate(len);
         Ok(out)
     }

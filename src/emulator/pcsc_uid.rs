@@ -217,6 +217,8 @@ mod tests {
         assert_eq!(c.handle(&[0xFF, 0xCA, 0, 0, 4]), [0x6C, 0x07]);
         assert_eq!(c.handle(&[0xFF, 0xCA, 0, 0, 9])[7..], [0x62, 0x82]);
         assert_eq!(c.handle(&[0xFF]), [0x67, 0x00]);
+        // an unknown reader instruction
+        assert_eq!(c.handle(&[0xFF, 0x99, 0, 0, 0]), [0x6D, 0x00]);
     }
 
     #[test]

@@ -79,6 +79,12 @@ impl ApduHandler for Picc {
             None => StatusWord::InsNotSupported.to_bytes().to_vec(),
         }
     }
+    fn processing_time(&self, capdu: &[u8]) -> std::time::Duration {
+        self.applet
+            .as_ref()
+            .map(|a| a.processing_time(capdu))
+            .unwrap_or_default()
+    }
 }
 
 /// An applet that answers SELECT with `90 00`, INS `01` with `DE AD 90 00` and anything

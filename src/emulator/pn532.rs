@@ -1,9 +1,12 @@
 //! Family `pn532`, device side: a PN532 module on its UART (HSU), written from
 //! reader-protocols.md §2 and firmware-protocols/pn532.md.
 //!
-//! Behaviour:
-//! - Powers up in LowVbat: frames are ignored until a wake-up (`55`…) arrives; after
-//!   that, SAMConfiguration brings it to normal mode (other commands work once awake).
+//! Behaviour (firmware-protocols/pn532.md says which source each follows):
+//! - Powers up in LowVbat: frames are ignored until a wake-up (`55`…) arrives, and
+//!   after it every frame but SAMConfiguration still is, until SAMConfiguration brings
+//!   it to normal mode (libnfc after the PN532 application note).
+//! - PowerDown (`D4 16`) answers, then sleeps: frames are ignored until a wake-up, after
+//!   which it is in normal mode at once.
 //! - Every well-formed command frame (TFI `D4`) is ACKed, then answered (TFI `D5`,
 //!   code + 1). Unknown commands and bad parameters get the error frame after the ACK.
 //!   Frames with a bad LCS/DCS are ignored (no ACK): the host times out.
@@ -12,17 +15,21 @@
 //! - InListPassiveTarget (106 kbps type A) reports the card in the [`Field`] with its
 //!   ATQA, SAK, UID and ATS; with finite MaxRetries and no card, `NbTg = 0`.
 //! - InDataExchange forwards data to the card's APDU handler; status `01` (timeout)
-//!   when the card has gone or cannot take APDUs, `27` when no target is listed.
+//!   when the card has gone, cannot take APDUs, or works longer than the RF timeout
+//!   (the card still ran the command), `27` when no target is listed. An answer longer
+//!   than the chunk size goes out in parts with the MI bit (`40`); InDataExchange with
+//!   only Tg fetches the next part.
+
+mod commands;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::ApduHandler;
 use super::field::Field;
 use super::picc::Picc;
 use super::serial::VirtualSerialDevice;
-use crate::devices::pn532::protocol::{self as p, Decoded, Frame, cmd};
+use crate::devices::pn532::protocol::{self as p, Decoded, Frame};
 
 /// The RF field of the emulated PN532.
 pub type PiccField = Field<Picc>;
@@ -55,12 +62,33 @@ impl PiccBurst {
     }
 }
 
+/// The chip's power state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PowerState {
+    /// Power-up state, asleep: frames are ignored until a wake-up.
+    LowVbat,
+    /// Woken from LowVbat: only SAMConfiguration is heard.
+    LowVbatAwake,
+    /// After PowerDown, asleep until a wake-up.
+    PowerDown,
+    /// Normal mode.
+    Normal,
+}
+
+/// Largest InDataExchange answer in one reply (DataIn of the PN532 user manual);
+/// longer card answers go out in parts with the MI bit.
+pub const EXCHANGE_CHUNK: usize = 262;
+
+/// How long the emulated PN532 waits for a card's answer (emulator choice: the sources
+/// give no default for the InDataExchange timeout).
+pub const RF_TIMEOUT: Duration = Duration::from_millis(100);
+
 /// An emulated PN532.
 pub struct Pn532Emulator {
     field: PiccField,
     burst: PiccBurst,
     rx: Vec<u8>,
-    awake: bool,
+    power: PowerState,
     sam_configured: bool,
     /// MaxRetries for passive activation (`FF` = forever).
     passive_retries: u8,
@@ -70,6 +98,10 @@ pub struct Pn532Emulator {
     /// An InListPassiveTarget waiting for a card (MaxRetries `FF`).
     waiting: bool,
     firmware: [u8; 4],
+    chunk: usize,
+    /// The rest of a card answer sent with MI.
+    more: Vec<u8>,
+    rf_timeout: Duration,
 }
 
 impl Pn532Emulator {
@@ -79,14 +111,34 @@ impl Pn532Emulator {
             field,
             burst: PiccBurst::new(),
             rx: Vec::new(),
-            awake: false,
+            power: PowerState::LowVbat,
             sam_configured: false,
             passive_retries: 0xFF,
             listed: None,
             last_reply: None,
             waiting: false,
             firmware: [0x32, 0x01, 0x06, 0x07],
+            chunk: EXCHANGE_CHUNK,
+            more: Vec::new(),
+            rf_timeout: RF_TIMEOUT,
         }
+    }
+
+    /// Sends InDataExchange answers in parts of `n` bytes (MI bit on all but the last).
+    pub fn with_exchange_chunk(mut self, n: usize) -> Self {
+        self.chunk = n.clamp(1, EXCHANGE_CHUNK);
+        self
+    }
+
+    /// How long the chip waits for a card's answer.
+    pub fn with_rf_timeout(mut self, timeout: Duration) -> Self {
+        self.rf_timeout = timeout;
+        self
+    }
+
+    /// The power state.
+    pub fn power_state(&self) -> PowerState {
+        self.power
     }
 
     /// Presents the cards queued in `burst`, one per InListPassiveTarget, while the
@@ -100,125 +152,6 @@ impl Pn532Emulator {
     pub fn is_configured(&self) -> bool {
         self.sam_configured
     }
-
-    fn reply(&mut self, code: u8, data: &[u8]) -> Vec<u8> {
-        let f = p::reply(code.wrapping_add(1), data);
-        self.last_reply = Some(f.clone());
-        f
-    }
-
-    fn error(&mut self) -> Vec<u8> {
-        let f = p::ERROR_FRAME.to_vec();
-        self.last_reply = Some(f.clone());
-        f
-    }
-
-    /// The InListPassiveTarget reply for what is in the field now, if anything.
-    fn list_target(&mut self) -> Option<Vec<u8>> {
-        if !self.field.is_occupied()
-            && let Some(card) = self.burst.pop()
-        {
-            // In the field for this one poll only.
-            self.field.place(card);
-            let r = self.list_target_in_field();
-            self.field.take();
-            return r;
-        }
-        self.list_target_in_field()
-    }
-
-    fn list_target_in_field(&mut self) -> Option<Vec<u8>> {
-        let target = self.field.with_occupant(|picc| {
-            picc.map(|c| {
-                // NbTg Tg SENS_RES(2) SEL_RES NFCIDLength NFCID1… (ATS…)
-                let mut d = vec![0x01, 0x01, c.atqa[0], c.atqa[1], c.sak, c.uid.len() as u8];
-                d.extend_from_slice(&c.uid);
-                if let Some(ats) = &c.ats {
-                    d.extend_from_slice(ats);
-                }
-                (c.uid.clone(), d)
-            })
-        });
-        let (uid, data) = target?;
-        self.listed = Some(uid);
-        Some(self.reply(cmd::IN_LIST_PASSIVE_TARGET, &data))
-    }
-
-    fn command(&mut self, data: &[u8]) -> Vec<u8> {
-        let Some((&code, params)) = data.split_first() else {
-            return self.error();
-        };
-        match (code, params) {
-            (cmd::GET_FIRMWARE_VERSION, []) => {
-                let fw = self.firmware;
-                self.reply(code, &fw)
-            }
-            // Mode 01..04, optional timeout and IRQ.
-            (cmd::SAM_CONFIGURATION, [mode, ..]) if (1..=4).contains(mode) && params.len() <= 3 => {
-                self.sam_configured = true;
-                self.reply(code, &[])
-            }
-            (cmd::RF_CONFIGURATION, [p::RF_ITEM_MAX_RETRIES, _atr, _psl, passive]) => {
-                self.passive_retries = *passive;
-                self.reply(code, &[])
-            }
-            (cmd::RF_CONFIGURATION, [0x01 | 0x02 | 0x04 | 0x0A | 0x0B | 0x0C | 0x0D, ..]) => {
-                self.reply(code, &[])
-            }
-            (cmd::IN_LIST_PASSIVE_TARGET, [max_tg, brty, ..]) if (1..=2).contains(max_tg) => {
-                self.listed = None;
-                if *brty != p::BRTY_106A {
-                    // Only 106 kbps type A cards are emulated: none answer other baud rates.
-                    return self.reply(code, &[0x00]);
-                }
-                if let Some(r) = self.list_target() {
-                    return r;
-                }
-                if self.passive_retries == 0xFF {
-                    self.waiting = true;
-                    Vec::new()
-                } else {
-                    self.reply(code, &[0x00])
-                }
-            }
-            (cmd::IN_DATA_EXCHANGE, [tg, payload @ ..]) => {
-                let status_and_data = self.exchange(*tg, payload);
-                self.reply(code, &status_and_data)
-            }
-            (cmd::IN_RELEASE, [tg]) => {
-                if *tg == 0 || *tg == 1 {
-                    self.listed = None;
-                }
-                self.reply(code, &[0x00])
-            }
-            _ => self.error(),
-        }
-    }
-
-    /// Status byte + card answer for InDataExchange.
-    fn exchange(&mut self, tg: u8, payload: &[u8]) -> Vec<u8> {
-        let Some(uid) = self.listed.clone() else {
-            return vec![0x27]; // command not acceptable: no target
-        };
-        if tg != 1 {
-            return vec![0x27];
-        }
-        let answer = self.field.with_occupant(|picc| match picc {
-            Some(c) if c.uid == uid && c.is_iso14443_4() => Some(c.handle(payload)),
-            _ => None,
-        });
-        match answer {
-            Some(mut a) => {
-                a.insert(0, 0x00);
-                a
-            }
-            None => {
-                // The card left (or does not speak APDUs): it never answers.
-                self.listed = None;
-                vec![0x01]
-            }
-        }
-    }
 }
 
 impl VirtualSerialDevice for Pn532Emulator {
@@ -227,10 +160,14 @@ impl VirtualSerialDevice for Pn532Emulator {
         for &b in bytes {
             // The wake-up preamble: 55 bytes outside a frame.
             if b == 0x55 && self.rx.iter().all(|x| *x == 0x00 || *x == 0x55) {
-                if !self.awake {
-                    self.awake = true;
-                    self.sam_configured = false;
-                }
+                self.power = match self.power {
+                    PowerState::LowVbat => {
+                        self.sam_configured = false;
+                        PowerState::LowVbatAwake
+                    }
+                    PowerState::PowerDown => PowerState::Normal,
+                    other => other,
+                };
                 self.rx.clear();
                 continue;
             }
@@ -244,8 +181,8 @@ impl VirtualSerialDevice for Pn532Emulator {
                 }
                 Decoded::Frame { consumed, frame } => {
                     self.rx.drain(..consumed.min(self.rx.len()));
-                    if !self.awake {
-                        continue; // LowVbat: the UART is not listening yet.
+                    if !self.hears(&frame) {
+                        continue; // asleep, or LowVbat before SAMConfiguration
                     }
                     match frame {
                         Ok(Frame::Ack) => {
@@ -297,6 +234,9 @@ impl VirtualSerialDevice for Pn532Emulator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::devices::pn532::protocol::cmd;
+    use crate::emulator::ApduHandler;
+    use crate::emulator::picc::Picc;
     use crate::transport::trace::parse_hex;
 
     fn hex(s: &str) -> Vec<u8> {
@@ -311,7 +251,14 @@ mod tests {
             e.receive(&hex("00 00 FF 02 FE D4 02 2A 00"), now)
                 .is_empty()
         );
+        // woken from LowVbat: only SAMConfiguration is heard
         let out = e.receive(&hex("55 55 00 00 00 00 00 FF 02 FE D4 02 2A 00"), now);
+        assert!(out.is_empty());
+        assert_eq!(e.power_state(), PowerState::LowVbatAwake);
+        let sam = e.receive(&p::command(cmd::SAM_CONFIGURATION, &[1, 0x14, 1]), now);
+        assert_eq!(sam[1], hex("00 00 FF 02 FE D5 15 16 00"));
+        assert_eq!(e.power_state(), PowerState::Normal);
+        let out = e.receive(&hex("00 00 FF 02 FE D4 02 2A 00"), now);
         assert_eq!(
             out,
             vec![
@@ -332,6 +279,7 @@ mod tests {
         let mut e = Pn532Emulator::new(field.clone());
         let now = Instant::now();
         e.receive(&p::WAKE_UP, now);
+        e.receive(&p::command(cmd::SAM_CONFIGURATION, &[1]), now);
         let out = e.receive(&p::command(cmd::IN_LIST_PASSIVE_TARGET, &[1, 0]), now);
         assert_eq!(out, vec![p::ACK.to_vec()]);
         assert!(e.poll(now).is_empty());
@@ -347,5 +295,58 @@ mod tests {
         e.receive(&p::ACK, now);
         field.place(Picc::storage(&[1, 2, 3, 4]));
         assert!(e.poll(now).is_empty(), "aborted command must not answer");
+    }
+
+    #[test]
+    fn power_down_sleeps_until_a_wake_up_without_sam() {
+        let mut e = Pn532Emulator::new(Field::empty());
+        let now = Instant::now();
+        e.receive(&p::WAKE_UP, now);
+        e.receive(&p::command(cmd::SAM_CONFIGURATION, &[1]), now);
+        let out = e.receive(&p::command(cmd::POWER_DOWN, &[0xF0]), now);
+        assert_eq!(out[1], p::reply(0x17, &[0x00]));
+        assert_eq!(e.power_state(), PowerState::PowerDown);
+        assert!(
+            e.receive(&p::command(cmd::GET_FIRMWARE_VERSION, &[]), now)
+                .is_empty()
+        );
+        e.receive(&[0x55, 0x55, 0, 0, 0], now);
+        assert_eq!(e.power_state(), PowerState::Normal);
+        assert_eq!(
+            e.receive(&p::command(cmd::GET_FIRMWARE_VERSION, &[]), now)
+                .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn long_answers_go_out_in_parts_with_the_mi_bit() {
+        struct Long;
+        impl ApduHandler for Long {
+            fn handle(&mut self, _: &[u8]) -> Vec<u8> {
+                let mut a: Vec<u8> = (0..10).collect();
+                a.extend_from_slice(&[0x90, 0x00]);
+                a
+            }
+        }
+        let field = Field::with(Picc::iso14443_4(
+            &[1, 2, 3, 4],
+            &[5, 0x75, 0x77, 0x81, 2],
+            Box::new(Long),
+        ));
+        let mut e = Pn532Emulator::new(field).with_exchange_chunk(5);
+        let now = Instant::now();
+        e.receive(&p::WAKE_UP, now);
+        e.receive(&p::command(cmd::SAM_CONFIGURATION, &[1]), now);
+        e.receive(&p::command(cmd::IN_LIST_PASSIVE_TARGET, &[1, 0]), now);
+        let part = |e: &mut Pn532Emulator, params: &[u8]| {
+            e.receive(&p::command(cmd::IN_DATA_EXCHANGE, params), now)[1].clone()
+        };
+        assert_eq!(
+            part(&mut e, &[1, 0, 1, 0, 0]),
+            p::reply(0x41, &[0x40, 0, 1, 2, 3, 4])
+        );
+        assert_eq!(part(&mut e, &[1]), p::reply(0x41, &[0x40, 5, 6, 7, 8, 9]));
+        assert_eq!(part(&mut e, &[1]), p::reply(0x41, &[0x00, 0x90, 0x00]));
     }
 }

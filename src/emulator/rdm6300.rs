@@ -63,6 +63,8 @@ pub struct Rdm6300Emulator {
     burst: TagBurst,
     burst_gap: Duration,
     next_burst: Option<Instant>,
+    noise: VecDeque<Vec<u8>>,
+    cut_next: Option<usize>,
 }
 
 impl Rdm6300Emulator {
@@ -76,7 +78,22 @@ impl Rdm6300Emulator {
             burst: TagBurst::new(),
             burst_gap: Duration::from_millis(3),
             next_burst: None,
+            noise: VecDeque::new(),
+            cut_next: None,
         }
+    }
+
+    /// Line noise: `bytes` go out at the next poll, before anything else (the UART
+    /// garbage of a module powering up; reader-protocols.md §3: hosts resynchronise by
+    /// dropping bytes until `02`).
+    pub fn line_noise(&mut self, bytes: &[u8]) {
+        self.noise.push_back(bytes.to_vec());
+    }
+
+    /// The next frame stops after `n` bytes (a tag leaving the field mid-frame); the
+    /// one after it is whole again.
+    pub fn cut_next_frame(&mut self, n: usize) {
+        self.cut_next = Some(n);
     }
 
     /// Presents the taps queued in `burst` (one every `gap`), besides the field.
@@ -100,6 +117,9 @@ impl VirtualSerialDevice for Rdm6300Emulator {
     }
 
     fn poll(&mut self, now: Instant) -> Vec<Vec<u8>> {
+        if let Some(noise) = self.noise.pop_front() {
+            return vec![noise];
+        }
         if self.next_burst.is_none_or(|t| t <= now)
             && let Some(tag) = self.burst.pop()
         {
@@ -119,15 +139,23 @@ impl VirtualSerialDevice for Rdm6300Emulator {
         };
         match self.next {
             Some(due) if due <= now => {
-                self.next = Some(now + self.repeat);
-                vec![protocol::encode(&tag).to_vec()]
+                let mut frame = protocol::encode(&tag).to_vec();
+                match self.cut_next.take() {
+                    // cut short: the whole frame follows at once, not a repeat later
+                    Some(n) => {
+                        frame.truncate(n);
+                        self.next = Some(now);
+                    }
+                    None => self.next = Some(now + self.repeat),
+                }
+                vec![frame]
             }
             _ => Vec::new(),
         }
     }
 
     fn next_wakeup(&self, now: Instant) -> Option<Instant> {
-        if !self.burst.is_empty() {
+        if !self.burst.is_empty() || !self.noise.is_empty() {
             return Some(self.next_burst.unwrap_or(now));
         }
         self.next

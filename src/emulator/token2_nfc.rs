@@ -6,10 +6,16 @@
 //! - get challenge (`80 4B 08 ..`, any framing) draws 8 random bytes and drops any
 //!   earlier authentication; answer challenge (`80 CE`, 16 bytes) authenticates, or
 //!   answers `69 83` and forgets the challenge; `6A 80` without a pending challenge;
-//! - write config / write seed (`84 D4` / `84 C5`) need authentication and a good MAC
-//!   (else `69 83`), exact lengths (else `67 00`), a valid TLV / padding (else `6A 80`);
-//!   a config write sets the clock and, on restricted models, wipes the seed;
-//! - unknown INS `6D 00`, unknown CLA `6E 00`; power-off drops authentication.
+//! - write config / write seed (`84 D4` / `84 C5`) need a good MAC and authentication
+//!   (else `69 83`), an Lc that holds the MAC (else `67 00`), and a body of the right
+//!   length with a valid TLV / padding (else `6A 80`, as openT2OTP `token2.c` answers
+//!   bad lengths); a config write sets the clock and, on restricted models, wipes the
+//!   seed;
+//! - SELECT of `B0 00 00 00 00 23` answers `90 00` (burn-totp, written against real
+//!   hardware, requires it); other SELECTs `6A 82`; other CLA `00` commands `6E 00`;
+//!   unknown INS `6D 00`; power-off drops authentication;
+//! - writes can be slow ([`Token2NfcCard::with_write_time`]): a reader with a shorter
+//!   timeout loses the answer although the token wrote.
 //!
 //! The token shows real TOTP codes from its seed and its own drifting
 //! [`DeviceClock`]; [`Token2NfcHandle::display_code`] reads the display.
@@ -25,6 +31,10 @@ use crate::devices::token2_nfc::crypto::{self, CLA_PLAIN, CLA_SECURE, Sm4Key};
 use crate::devices::token2_nfc::protocol::{self as p, Config, DisplayTimeout, Hmac, Model, Step};
 use crate::otp::{Algorithm, Digits, Kind, OtpParams, Secret, totp::totp};
 use crate::transport::{Apdu, StatusWord};
+
+/// The application id burn-totp SELECTs (token-protocols.md §2.2: `00 A4 04 00 06
+/// B0 00 00 00 00 23`, answered `90 00` by a real OTPC-P2-i).
+pub const SELECT_AID: [u8; 6] = [0xB0, 0x00, 0x00, 0x00, 0x00, 0x23];
 
 /// Historical bytes of the emulated ATS (the real tokens' ATS is not in the facts).
 pub const HISTORICAL: &[u8] = b"T2OTP";
@@ -46,6 +56,7 @@ struct State {
     fixed_challenge: Option<[u8; 8]>,
     seed_writes: u32,
     config_writes: u32,
+    write_time: std::time::Duration,
 }
 
 impl State {
@@ -101,6 +112,7 @@ impl Token2NfcCard {
                 fixed_challenge: None,
                 seed_writes: 0,
                 config_writes: 0,
+                write_time: std::time::Duration::ZERO,
             })),
         }
     }
@@ -114,6 +126,12 @@ impl Token2NfcCard {
     /// Freezes host time at `host_ms` (the device clock still applies offset and drift).
     pub fn with_frozen_host_time(self, host_ms: i64) -> Self {
         lock(&self.state).frozen_host_ms = Some(host_ms);
+        self
+    }
+
+    /// Writes (config, seed) take `time` before the answer (flash programming).
+    pub fn with_write_time(self, time: std::time::Duration) -> Self {
+        lock(&self.state).write_time = time;
         self
     }
 
@@ -232,8 +250,10 @@ impl State {
     }
 
     fn answer(&mut self, apdu: &Apdu) -> Vec<u8> {
+        // openT2OTP `cmd_auth_finish`: no pending challenge or not 16 bytes → 6A80,
+        // the challenge kept; a wrong answer consumes it
         if apdu.data.len() != 16 {
-            return sw(StatusWord::LengthError);
+            return sw(StatusWord::WrongData);
         }
         let Some(challenge) = self.challenge.take() else {
             return sw(StatusWord::WrongData);
@@ -254,14 +274,22 @@ impl State {
         sw(StatusWord::Success)
     }
 
+    /// The body of a secure command, checked as openT2OTP `token2_process_apdu` does:
+    /// an Lc that cannot hold the MAC `67 00`, a bad MAC or no authentication `69 83`,
+    /// a body of the wrong length `6A 80`.
     fn secure<'a>(&self, apdu: &'a Apdu, len_ok: bool) -> Result<&'a [u8], Vec<u8>> {
+        if apdu.data.len() < crypto::MAC_LEN {
+            return Err(sw(StatusWord::LengthError));
+        }
+        let body = crypto::verify_secure(&Sm4Key::device(), apdu)
+            .ok_or_else(|| sw(StatusWord::AuthBlocked))?;
         if !self.authenticated {
             return Err(sw(StatusWord::AuthBlocked));
         }
         if !len_ok {
-            return Err(sw(StatusWord::LengthError));
+            return Err(sw(StatusWord::WrongData));
         }
-        crypto::verify_secure(&Sm4Key::device(), apdu).ok_or_else(|| sw(StatusWord::AuthBlocked))
+        Ok(body)
     }
 
     fn write_config(&mut self, apdu: &Apdu) -> Vec<u8> {
@@ -326,7 +354,19 @@ impl ApduHandler for Token2NfcCard {
             // Secure commands without secure messaging.
             (CLA_PLAIN, p::INS_WRITE_CONFIG | p::INS_WRITE_SEED) => sw(StatusWord::AuthBlocked),
             (CLA_PLAIN | CLA_SECURE, _) => sw(StatusWord::InsNotSupported),
+            // SELECT by name of the token's application (burn-totp)
+            (0x00, 0xA4) if apdu.p1 == 0x04 && apdu.data == SELECT_AID => sw(StatusWord::Success),
+            (0x00, 0xA4) => sw(StatusWord::NotFound),
             _ => sw(StatusWord::ClaNotSupported),
+        }
+    }
+
+    fn processing_time(&self, capdu: &[u8]) -> std::time::Duration {
+        match capdu {
+            [CLA_SECURE, p::INS_WRITE_CONFIG | p::INS_WRITE_SEED, ..] => {
+                lock(&self.state).write_time
+            }
+            _ => std::time::Duration::ZERO,
         }
     }
 }
@@ -352,130 +392,5 @@ impl VirtualCard for Token2NfcCard {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::transport::trace::parse_hex;
-
-    fn h(s: &str) -> Vec<u8> {
-        parse_hex(s).unwrap()
-    }
-
-    const T0: i64 = 1_700_000_000_000;
-
-    fn card() -> Token2NfcCard {
-        Token2NfcCard::with_serial("86596220000001", DeviceClock::synced(T0))
-            .with_fixed_challenge([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88])
-            .with_frozen_host_time(T0)
-    }
-
-    #[test]
-    fn accepts_the_2_11_vectors_and_shows_the_rfc_6238_code() {
-        let mut c = card();
-        let hk = c.hook();
-        assert_eq!(
-            c.handle(&h("80 4B 08 00 01 00")),
-            h("1122334455667788 9000")
-        );
-        assert_eq!(
-            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D")),
-            h("9000")
-        );
-        assert_eq!(
-            c.handle(&h(
-                "84D4000017 81111F01010F046553F10086060A01010D011E 4FFDC288"
-            )),
-            h("9000")
-        );
-        assert_eq!(
-            c.handle(&h("84C5010024 5E5856092FD3228D4D33EEE3DAAC4B55 CE37D18D332B7AC6A40E8661FA23042A F47B0153")),
-            h("9000")
-        );
-        assert!(hk.has_seed());
-        // RFC 6238: T = 59 → 287082 (SHA-1, 6 digits).
-        hk.set_clock(DeviceClock::with_offset(T0, 59_000 - T0, 0.0));
-        assert_eq!(hk.display_code_at(T0).as_deref(), Some("287082"));
-    }
-
-    #[test]
-    fn refusals() {
-        let mut c = card();
-        // No challenge pending.
-        assert_eq!(
-            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D")),
-            h("6A80")
-        );
-        // Write without auth.
-        assert_eq!(
-            c.handle(&h(
-                "84D4000017 81111F01010F046553F10086060A01010D011E 4FFDC288"
-            )),
-            h("6983")
-        );
-        c.handle(&h("80 4B 08 00 00"));
-        assert_eq!(
-            c.handle(&h("80CE000010 00000000000000000000000000000000")),
-            h("6983")
-        );
-        // The failed answer consumed the challenge.
-        assert_eq!(
-            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D")),
-            h("6A80")
-        );
-        c.handle(&h("80 4B 08 00"));
-        assert_eq!(
-            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D")),
-            h("9000")
-        );
-        // Bad MAC, wrong length, bad TLV, unknown INS / CLA.
-        assert_eq!(
-            c.handle(&h(
-                "84D4000017 81111F01010F046553F10086060A01010D011E 4FFDC289"
-            )),
-            h("6983")
-        );
-        assert_eq!(c.handle(&h("84D4000003 010203")), h("6700"));
-        assert_eq!(c.handle(&h("80 99 00 00")), h("6D00"));
-        assert_eq!(c.handle(&h("00 A4 04 00")), h("6E00"));
-        assert_eq!(c.handle(&h("80")), h("6700"));
-        assert_eq!(c.handle(&h("80 4B 07 00")), h("6A86"));
-    }
-
-    #[test]
-    fn restricted_models_wipe_the_seed_on_a_config_write() {
-        for (serial, wipes) in [("86596100000001", true), ("86596320000001", false)] {
-            let mut c = Token2NfcCard::with_serial(serial, DeviceClock::synced(T0))
-                .with_fixed_challenge([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
-            let hk = c.hook();
-            c.handle(&h("80 4B 08 00 01 00"));
-            c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D"));
-            c.handle(&h("84C5010024 5E5856092FD3228D4D33EEE3DAAC4B55 CE37D18D332B7AC6A40E8661FA23042A F47B0153"));
-            assert!(hk.has_seed());
-            c.handle(&h(
-                "84D4000017 81111F01010F046553F10086060A01010D011E 4FFDC288",
-            ));
-            assert_eq!(hk.has_seed(), !wipes, "{serial}");
-        }
-    }
-
-    #[test]
-    fn aligned_seed_without_the_extra_block_is_rejected() {
-        let key = Sm4Key::device();
-        let seed = [7u8; 32];
-        let ct = crypto::ecb_encrypt(&key, &seed).unwrap();
-        let cmd = crypto::secure_command(&key, p::INS_WRITE_SEED, 1, 0, &ct);
-        let mut c = card();
-        c.handle(&h("80 4B 08 00 01 00"));
-        c.handle(&h("80CE000010 8B7450F22721BC29985C2C460B65045D"));
-        assert_eq!(c.handle(&cmd.encode().unwrap()), h("6A80"));
-        assert!(!c.hook().has_seed());
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn never_panics(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..90)) {
-            let mut c = card();
-            let r = c.handle(&bytes);
-            proptest::prop_assert!(r.len() >= 2);
-        }
-    }
-}
+#[path = "token2_nfc_tests.rs"]
+mod tests;

@@ -13,6 +13,7 @@
 //! [`OathCard`] is cheap to clone and clones share one applet, so a test or
 //! `tokenstation emulate` keeps a handle on a card that is inside a reader.
 
+mod access;
 mod commands;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -53,7 +54,8 @@ pub struct OathApplet {
     pub(crate) creds: Vec<Credential>,
     pub(crate) pending: Vec<u8>,
     pub(crate) page_size: usize,
-    pub(crate) capacity: usize,
+    /// A capacity set by a test; otherwise [`OathApplet::capacity`] by firmware.
+    pub(crate) capacity: Option<usize>,
     pub(crate) touch: bool,
     rng: Rng,
 }
@@ -83,10 +85,7 @@ impl OathApplet {
             creds: Vec::new(),
             pending: Vec::new(),
             page_size: 256,
-            capacity: match flavour {
-                Flavour::YubiKey => 32,
-                Flavour::Nitrokey3 => 50,
-            },
+            capacity: None,
             touch: true,
             rng: Rng::Os,
         };
@@ -122,7 +121,19 @@ impl OathApplet {
         out
     }
 
-    /// Names of the stored credentials, in order.
+    /// How many credentials fit: a YubiKey holds 64 from firmware 5.7.0 and 32 before
+    /// (Yubico's YubiKey 5 technical manual, OATH); the Nitrokey 3 stores credentials as
+    /// files and states no limit (emulator choice: 50).
+    pub fn capacity(&self) -> usize {
+        self.capacity.unwrap_or(match self.flavour {
+            Flavour::YubiKey if self.version >= [5, 7, 0] => 64,
+            Flavour::YubiKey => 32,
+            Flavour::Nitrokey3 => 50,
+        })
+    }
+
+    /// Names of the stored credentials, in the order LIST gives them (Nitrokey 3: by
+    /// file name, the hex of SHA-256(label)[..8]).
     pub fn names(&self) -> Vec<String> {
         self.creds
             .iter()

@@ -8,6 +8,7 @@
 
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
+pub mod requests;
 pub mod transcripts;
 
 use std::path::PathBuf;

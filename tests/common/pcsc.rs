@@ -54,3 +54,49 @@ pub fn stack(reader: &str) -> Option<(Slots, PcscContext)> {
     );
     None
 }
+
+/// How long a card takes to appear in or leave a vpcd reader at most.
+pub const WAIT: Option<std::time::Duration> = Some(std::time::Duration::from_secs(10));
+
+/// Serves `card` on the vpcd `port` and waits until pcscd sees it; the faults queue
+/// shapes the card's answers.
+pub fn insert_card(
+    ctx: &PcscContext,
+    port: u16,
+    card: impl tokenstation::emulator::VirtualCard + 'static,
+) -> (
+    tokenstation::emulator::vpcd::CardField,
+    tokenstation::emulator::fault::Faults,
+    tokenstation::emulator::vpcd::VpcdBridge,
+) {
+    use tokenstation::emulator::VirtualCard;
+    use tokenstation::transport::pcsc::CardWait;
+    let field = tokenstation::emulator::field::Field::with(Box::new(card) as Box<dyn VirtualCard>);
+    let faults = tokenstation::emulator::fault::Faults::new();
+    let bridge =
+        tokenstation::emulator::vpcd::VpcdBridge::spawn(port, field.clone(), faults.clone());
+    let reader = bridge.reader_name();
+    match ctx.wait_for(&reader, true, WAIT) {
+        Ok(CardWait::Present(_)) => {}
+        other => panic!(
+            "card did not appear in {reader}: {other:?}, bridge error {:?}",
+            bridge.last_error()
+        ),
+    }
+    (field, faults, bridge)
+}
+
+/// Takes the card out and waits until pcscd sees the reader empty.
+pub fn remove_card(
+    ctx: &PcscContext,
+    field: &tokenstation::emulator::vpcd::CardField,
+    bridge: tokenstation::emulator::vpcd::VpcdBridge,
+) {
+    let reader = bridge.reader_name();
+    field.take();
+    assert_eq!(
+        ctx.wait_for(&reader, false, WAIT).unwrap(),
+        tokenstation::transport::pcsc::CardWait::Empty
+    );
+    bridge.stop();
+}

@@ -18,8 +18,3 @@ pub fn load(family: &str) -> Vec<Transcript> {
     assert!(!paths.is_empty(), "no transcripts in {}", dir.display());
     paths.iter().map(|p| Transcript::load(p).unwrap()).collect()
 }
-
-/// Whether a transcript says `! <side> skip` (`driver` or `emulator`).
-pub fn skip(t: &Transcript, side: &str) -> bool {
-    t.setup(side) == Some("skip")
-}

@@ -9,13 +9,13 @@
 //! device: [`Confirmation::PressButton`].
 
 use super::protocol::{self as p, Molto2Digits, ProfileConfig, ProfileData};
+use crate::devices::DeviceError;
 use crate::devices::token2_nfc::crypto::Sm4Key;
 use crate::devices::token2_nfc::protocol::{DisplayTimeout, Hmac, Info, Step};
-use crate::devices::{
-    Capabilities, DeviceError, DeviceInfo, OtpToken, ProgramRequest, SlotInfo, TokenClock,
-};
-use crate::otp::{Algorithm, Digits, Kind, OtpParams, Secret};
+use crate::otp::{Algorithm, Kind, OtpParams, Secret};
 use crate::transport::{Apdu, ApduLink, Response, StatusWord};
+
+pub use super::token::profile_params;
 
 /// Family name.
 pub const FAMILY: &str = "molto2";
@@ -40,9 +40,9 @@ fn system_clock() -> i64 {
 pub struct Molto2<L: ApduLink> {
     link: L,
     key: Sm4Key,
-    host_clock: Box<dyn FnMut() -> i64 + Send>,
-    display_timeout: DisplayTimeout,
-    profiles: u16,
+    pub(super) host_clock: Box<dyn FnMut() -> i64 + Send>,
+    pub(super) display_timeout: DisplayTimeout,
+    pub(super) profiles: u16,
 }
 
 impl<L: ApduLink> Molto2<L> {
@@ -87,11 +87,11 @@ impl<L: ApduLink> Molto2<L> {
         self.link
     }
 
-    fn device(&self) -> String {
+    pub(super) fn device(&self) -> String {
         self.link.reader().to_string()
     }
 
-    fn unsupported(&self, what: impl Into<String>) -> DeviceError {
+    pub(super) fn unsupported(&self, what: impl Into<String>) -> DeviceError {
         DeviceError::Unsupported {
             device: self.device(),
             what: what.into(),
@@ -113,7 +113,7 @@ impl<L: ApduLink> Molto2<L> {
         })
     }
 
-    fn profile(&self, slot: u16) -> Result<u8, DeviceError> {
+    pub(super) fn profile(&self, slot: u16) -> Result<u8, DeviceError> {
         if slot < self.profiles {
             Ok(slot as u8)
         } else {
@@ -173,7 +173,7 @@ impl<L: ApduLink> Molto2<L> {
         }
     }
 
-    fn now_u32(&mut self, unix: i64) -> Result<u32, DeviceError> {
+    pub(super) fn now_u32(&mut self, unix: i64) -> Result<u32, DeviceError> {
         u32::try_from(unix)
             .map_err(|_| self.unsupported(format!("clock value {unix} does not fit in u32")))
     }
@@ -275,7 +275,10 @@ impl<L: ApduLink> Molto2<L> {
         Ok(c)
     }
 
-    fn wire_params(&self, params: &OtpParams) -> Result<(Hmac, Molto2Digits, Step), DeviceError> {
+    pub(super) fn wire_params(
+        &self,
+        params: &OtpParams,
+    ) -> Result<(Hmac, Molto2Digits, Step), DeviceError> {
         if params.kind != Kind::Totp {
             return Err(self.unsupported("HOTP: the Molto2 only does TOTP"));
         }
@@ -299,145 +302,5 @@ impl<L: ApduLink> Molto2<L> {
             s => return Err(self.unsupported(format!("a {s} s period (30 or 60 s only)"))),
         };
         Ok((hmac, digits, step))
-    }
-}
-
-/// The OTP parameters a profile reports, where they fit [`OtpParams`]: 4-digit
-/// profiles (the Molto2 has them, [`Digits`] does not) give an error naming the slot.
-pub fn profile_params(data: &ProfileData) -> Result<OtpParams, String> {
-    let algorithm = match Hmac::from_code(data.hmac) {
-        Some(Hmac::Sha1) => Algorithm::Sha1,
-        Some(Hmac::Sha256) => Algorithm::Sha256,
-        None => return Err(format!("unknown HMAC code {:#04x}", data.hmac)),
-    };
-    let digits = match Molto2Digits::from_code(data.digits) {
-        Some(Molto2Digits::Four) => {
-            return Err("4-digit codes cannot be represented (6 to 10 digits only)".into());
-        }
-        Some(d) => Digits::new(d as u8).map_err(|e| e.to_string())?,
-        None => return Err(format!("unknown digits code {:#04x}", data.digits)),
-    };
-    let period = Step::from_code(data.step)
-        .map(Step::seconds)
-        .ok_or_else(|| format!("unknown step {:#04x}", data.step))?;
-    Ok(OtpParams {
-        kind: Kind::Totp,
-        algorithm,
-        digits,
-        period,
-        t0: 0,
-    })
-}
-
-impl<L: ApduLink> OtpToken for Molto2<L> {
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            program: true,
-            read_code: false,
-            read_clock: true,
-            set_clock: true,
-            list_slots: true,
-            erase: true,
-            slots: Some(self.profiles),
-            // No source says a Molto2 time sync clears seeds (token-protocols.md §12.5).
-            clock_write_wipes_seed: false,
-        }
-    }
-
-    fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
-        let info = self.read_info()?;
-        Ok(DeviceInfo {
-            family: FAMILY.into(),
-            model: Some(
-                if self.profiles == 50 {
-                    "Molto2"
-                } else {
-                    "Molto2v2"
-                }
-                .into(),
-            ),
-            serial: Some(info.serial),
-            firmware: None,
-            clock: Some(i64::from(info.time)),
-        })
-    }
-
-    fn program(&mut self, req: &ProgramRequest<'_>) -> Result<(), DeviceError> {
-        let Some(slot) = req.slot else {
-            return Err(self.unsupported("a Molto2 burn needs a profile number (slot)"));
-        };
-        self.profile(slot)?;
-        let (hmac, digits, step) = self.wire_params(&req.params)?;
-        if !req.name.is_empty() && req.name.len() > p::MAX_TITLE {
-            return Err(self.unsupported(format!(
-                "title {:?} is {} bytes (at most {} UTF-8 bytes)",
-                req.name,
-                req.name.len(),
-                p::MAX_TITLE
-            )));
-        }
-        if self.read_profile(slot)?.seed_present && !req.overwrite {
-            return Err(DeviceError::Occupied {
-                device: self.device(),
-                slot: slot.to_string(),
-            });
-        }
-        let utc = (self.host_clock)();
-        let config = ProfileConfig {
-            display_timeout: self.display_timeout,
-            utc: self.now_u32(utc)?,
-            hmac,
-            digits,
-            step,
-        };
-        self.write_config(slot, &config)?;
-        self.write_seed(slot, req.secret)?;
-        if !req.name.is_empty() {
-            self.write_title(slot, req.name)?;
-        }
-        Ok(())
-    }
-
-    fn list_slots(&mut self) -> Result<Vec<SlotInfo>, DeviceError> {
-        (0..self.profiles)
-            .map(|slot| {
-                let d = self.read_profile(slot)?;
-                Ok(SlotInfo {
-                    slot,
-                    name: d.title_text(),
-                    occupied: d.seed_present,
-                    params: profile_params(&d).ok(),
-                })
-            })
-            .collect()
-    }
-
-    /// One profile's seed, or everything (factory reset) with `None`, which returns
-    /// [`DeviceError::ButtonPress`] while the device waits for ▲.
-    fn erase(&mut self, slot: Option<u16>) -> Result<(), DeviceError> {
-        match slot {
-            Some(s) => self.delete_seed(s).map(drop),
-            None => match self.factory_reset()? {
-                Confirmation::Done => Ok(()),
-                Confirmation::PressButton => Err(DeviceError::ButtonPress {
-                    device: self.device(),
-                }),
-            },
-        }
-    }
-
-    fn read_code(&mut self, _slot: Option<u16>, _at: i64) -> Result<Option<String>, DeviceError> {
-        Ok(None)
-    }
-}
-
-impl<L: ApduLink> TokenClock for Molto2<L> {
-    fn read_clock(&mut self) -> Result<i64, DeviceError> {
-        Ok(i64::from(self.read_info()?.time))
-    }
-
-    /// Time sync of every profile.
-    fn set_clock(&mut self, unix: i64) -> Result<(), DeviceError> {
-        self.sync_time(None, unix)
     }
 }

@@ -1,82 +1,213 @@
 //! Nitrokey Pro / Storage / Librem Key OTP over any [`HidLink`] (token-protocols.md
 //! §6.1–§6.5): one feature report out, then poll the answer while the device is busy.
+//! The commands are in [`super::commands`]; this file is the model, the timing and the
+//! exchange of one report.
 //!
-//! Writing a slot (≥ v0.8): FIRST_AUTHENTICATE with the admin PIN and a fresh random
-//! temporary password, SEND_OTP_DATA (name), SEND_OTP_DATA (secret in 30-byte chunks),
-//! WRITE_TO_SLOT. Every frame carrying the PIN, the temporary password or the secret
-//! (and the device's echo of the staged secret) is traced redacted.
+//! The exchange follows libnitrokey (`device_proto.h` `Transaction::run`, `device.cc`):
+//! per-model timing (Pro and Librem Key 100 ms × 15, Storage 40 ms × 55), the first 10
+//! busy answers in a row do not count against the reads, every 11th doubles the pause
+//! up to 300 ms; an answer whose CRC does not match is accepted with a
+//! [`Warning`] (the Storage patches its answer after computing the CRC, Storage
+//! `report_protocol.c` `StartStick20Command`), as long as it answers the command sent.
+//! Pauses go through an injectable sleeper, so tests need no real sleeps.
 
 use std::time::Duration;
 
 use zeroize::Zeroizing;
 
 use super::protocol::{self as p, PW_LEN, REPORT_LEN, Response, cmd, status};
+use super::storage::{StatusBlock, stick20};
 use crate::devices::DeviceError;
+use crate::devices::random::RandomSource;
 use crate::transport::{HidLink, Sensitivity};
 
-/// How long to wait for answers (libnitrokey: Pro 100 ms × 15, Storage 40 ms × 55).
+/// Which Nitrokey (by USB product id: Pro 4108, Storage 4109, Librem Key 316d:4c4b).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Model {
+    /// Nitrokey Pro.
+    #[default]
+    Pro,
+    /// Nitrokey Storage: other timing, GET_DEVICE_STATUS, TOTP slot 14 stores nothing.
+    Storage,
+    /// Purism Librem Key (the Pro's protocol and timing).
+    LibremKey,
+}
+
+impl Model {
+    /// The model behind a USB id (libnitrokey `device.cc`: Pro 20a0:4108, Storage
+    /// 20a0:4109, Librem Key 316d:4c4b), so an opener can pick the timing.
+    pub fn from_usb(vid: u16, pid: u16) -> Option<Model> {
+        match (vid, pid) {
+            (0x20a0, 0x4108) => Some(Model::Pro),
+            (0x20a0, 0x4109) => Some(Model::Storage),
+            (0x316d, 0x4c4b) => Some(Model::LibremKey),
+            _ => None,
+        }
+    }
+
+    /// libnitrokey's timing for this model (`device.cc` constructors).
+    pub fn timing(self) -> Timing {
+        match self {
+            Model::Pro | Model::LibremKey => Timing::PRO,
+            Model::Storage => Timing::STORAGE,
+        }
+    }
+
+    /// TOTP slots a write can use: 15, but 14 on a Storage, whose firmware answers a
+    /// write to TOTP slot 14 with OK and stores nothing (storage firmware issue #91).
+    pub fn totp_slots(self) -> u8 {
+        match self {
+            Model::Storage => 14,
+            Model::Pro | Model::LibremKey => 15,
+        }
+    }
+
+    /// The model's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Pro => "Nitrokey Pro",
+            Model::Storage => "Nitrokey Storage",
+            Model::LibremKey => "Librem Key",
+        }
+    }
+}
+
+/// How long to wait for answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timing {
     /// Pause between sending a report and the first read.
     pub first: Duration,
-    /// Pause between reads while the device is busy.
+    /// Pause between reads while the device is not ready (doubles while busy).
     pub retry: Duration,
-    /// Reads before giving up.
+    /// Reads that count before giving up.
     pub retries: u32,
+    /// Busy answers in a row that do not count (libnitrokey: 10).
+    pub free_busy: u32,
+    /// Longest pause the doubling reaches (libnitrokey: 300 ms).
+    pub max_retry: Duration,
 }
 
 impl Timing {
-    /// Nitrokey Pro and Librem Key.
+    /// Nitrokey Pro and Librem Key: 100 ms, 15 reads 100 ms apart.
     pub const PRO: Timing = Timing {
         first: Duration::from_millis(100),
         retry: Duration::from_millis(100),
         retries: 15,
+        free_busy: 10,
+        max_retry: Duration::from_millis(300),
+    };
+    /// Nitrokey Storage: 40 ms, 55 reads 40 ms apart.
+    pub const STORAGE: Timing = Timing {
+        first: Duration::from_millis(40),
+        retry: Duration::from_millis(40),
+        retries: 55,
+        free_busy: 10,
+        max_retry: Duration::from_millis(300),
     };
     /// No pauses (in-process emulators).
     pub const IMMEDIATE: Timing = Timing {
         first: Duration::ZERO,
         retry: Duration::ZERO,
         retries: 3,
+        free_busy: 10,
+        max_retry: Duration::ZERO,
     };
 }
 
-/// A Nitrokey Pro / Storage / Librem Key.
-pub struct Nitrokey<L: HidLink> {
-    link: L,
-    timing: Timing,
-    admin_pin: Option<Zeroizing<String>>,
-    temp: Option<Zeroizing<[u8; PW_LEN]>>,
+/// Something the driver accepted that a strict host would not, as libnitrokey does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// The answer's own CRC does not match its bytes (the Storage patches its status
+    /// block after computing it).
+    AnswerCrc {
+        /// The command answered.
+        command: &'static str,
+    },
+    /// The device echoed another CRC of the request than the one sent.
+    RequestCrcEcho {
+        /// The command answered.
+        command: &'static str,
+    },
 }
 
-fn name_of(command: u8) -> &'static str {
+/// Pauses between reads.
+pub type Sleeper = Box<dyn FnMut(Duration) + Send>;
+
+/// A Nitrokey Pro / Storage / Librem Key.
+pub struct Nitrokey<L: HidLink> {
+    pub(super) link: L,
+    pub(super) model: Model,
+    pub(super) timing: Timing,
+    pub(super) sleeper: Sleeper,
+    pub(super) random: RandomSource,
+    pub(super) admin_pin: Option<Zeroizing<String>>,
+    pub(super) user_pin: Option<Zeroizing<String>>,
+    pub(super) temp: Option<Zeroizing<[u8; PW_LEN]>>,
+    pub(super) user_temp: Option<Zeroizing<[u8; PW_LEN]>>,
+    pub(super) warnings: Vec<Warning>,
+}
+
+pub(super) fn name_of(command: u8) -> &'static str {
     match command {
         cmd::GET_STATUS => "GET_STATUS",
         cmd::WRITE_TO_SLOT => "WRITE_TO_SLOT",
         cmd::READ_SLOT_NAME => "READ_SLOT_NAME",
+        cmd::READ_SLOT => "READ_SLOT",
         cmd::GET_CODE => "GET_CODE",
+        cmd::WRITE_CONFIG => "WRITE_CONFIG",
         cmd::ERASE_SLOT => "ERASE_SLOT",
         cmd::FIRST_AUTHENTICATE => "FIRST_AUTHENTICATE",
         cmd::GET_PASSWORD_RETRY_COUNT => "GET_PASSWORD_RETRY_COUNT",
         cmd::SET_TIME => "SET_TIME",
+        cmd::USER_AUTHENTICATE => "USER_AUTHENTICATE",
+        cmd::GET_USER_PASSWORD_RETRY_COUNT => "GET_USER_PASSWORD_RETRY_COUNT",
+        cmd::FACTORY_RESET => "FACTORY_RESET",
         cmd::SEND_OTP_DATA => "SEND_OTP_DATA",
+        cmd::GET_DEVICE_STATUS => "GET_DEVICE_STATUS",
         _ => "command",
     }
 }
 
 impl<L: HidLink> Nitrokey<L> {
-    /// Wraps an opened link with the Pro's timing.
+    /// Wraps an opened link to a Nitrokey Pro, with the OS's random bytes and real
+    /// pauses.
     pub fn new(link: L) -> Self {
         Nitrokey {
             link,
+            model: Model::Pro,
             timing: Timing::PRO,
+            sleeper: Box::new(std::thread::sleep),
+            random: RandomSource::os(),
             admin_pin: None,
+            user_pin: None,
             temp: None,
+            user_temp: None,
+            warnings: Vec::new(),
         }
+    }
+
+    /// The model, with its timing.
+    pub fn with_model(mut self, model: Model) -> Self {
+        self.model = model;
+        self.timing = model.timing();
+        self
     }
 
     /// Changes the answer timing.
     pub fn with_timing(mut self, timing: Timing) -> Self {
         self.timing = timing;
+        self
+    }
+
+    /// Where pauses go (tests record them instead of sleeping).
+    pub fn with_sleeper(mut self, sleeper: impl FnMut(Duration) + Send + 'static) -> Self {
+        self.sleeper = Box::new(sleeper);
+        self
+    }
+
+    /// Where temporary passwords come from (the OS unless a test replays a transcript).
+    pub fn with_random(mut self, random: RandomSource) -> Self {
+        self.random = random;
         self
     }
 
@@ -86,9 +217,48 @@ impl<L: HidLink> Nitrokey<L> {
         self
     }
 
+    /// The user PIN, for tokens with "user password for OTP" on.
+    pub fn with_user_pin(mut self, pin: &str) -> Self {
+        self.user_pin = Some(Zeroizing::new(pin.to_string()));
+        self
+    }
+
+    /// The model.
+    pub fn model(&self) -> Model {
+        self.model
+    }
+
     /// The device name.
     pub fn device(&self) -> String {
         self.link.device().to_string()
+    }
+
+    /// What was accepted with a warning so far.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    pub(super) fn frame_error(&self, reason: String) -> DeviceError {
+        DeviceError::Frame {
+            device: self.device(),
+            reason,
+        }
+    }
+
+    /// Whether `r` is busy and its command status; Storage-only commands carry both in
+    /// the Stick 2.0 status block (libnitrokey translates it the same way).
+    fn readiness(&self, command: u8, r: &Response) -> (bool, u8) {
+        let storage_command = (cmd::STORAGE_FIRST..cmd::STORAGE_END).contains(&command);
+        if self.model == Model::Storage && storage_command {
+            let block = StatusBlock::parse(&r.payload).unwrap_or_default();
+            return match block.status {
+                stick20::BUSY | stick20::BUSY_PROGRESSBAR => (true, status::OK),
+                stick20::WRONG_PASSWORD => (false, status::WRONG_PASSWORD),
+                stick20::NO_USER_PASSWORD_UNLOCK => (false, 10),
+                _ => (false, r.status),
+            };
+        }
+        (r.device_status == p::device_status::BUSY, r.status)
     }
 
     /// Sends one report and reads its answer; a command status other than OK becomes a
@@ -100,192 +270,98 @@ impl<L: HidLink> Nitrokey<L> {
     ) -> Result<Response, DeviceError> {
         let command = report[0];
         let what = name_of(command);
+        let sent_crc = p::crc(&report[..p::CRC_SPAN]);
         let mut out = Vec::with_capacity(REPORT_LEN + 1);
         out.push(0); // report id
         out.extend_from_slice(report);
         self.link.send_feature_report(&out, s)?;
-        std::thread::sleep(self.timing.first);
-        for _ in 0..self.timing.retries.max(1) {
+        (self.sleeper)(self.timing.first);
+        let (mut left, mut busy_run, mut pause, mut reads) =
+            (self.timing.retries.max(1), 0u32, self.timing.retry, 0u32);
+        while left > 0 {
+            left -= 1;
+            reads += 1;
             let raw = self.link.get_feature_report(0, REPORT_LEN + 1, s)?;
             let body = raw.get(1..).unwrap_or_default();
-            let r = p::parse_response(body).map_err(|reason| DeviceError::Frame {
-                device: self.device(),
-                reason: format!("{what}: {reason}"),
-            })?;
-            let answered =
-                r.device_status != p::device_status::BUSY && r.last_command == command && r.crc_ok;
-            if !answered {
-                std::thread::sleep(self.timing.retry);
-                continue;
+            let r = p::parse_response(body)
+                .map_err(|reason| self.frame_error(format!("{what}: {reason}")))?;
+            let (busy, code) = self.readiness(command, &r);
+            let empty = body.iter().all(|b| *b == 0);
+            if !busy
+                && !empty
+                && r.device_status == p::device_status::OK
+                && r.last_command == command
+            {
+                self.accept_with_warnings(what, &r, sent_crc);
+                return self.status_result(what, r, code);
             }
-            return match r.status {
-                status::OK => Ok(r),
-                status::WRONG_PASSWORD => Err(DeviceError::AuthFailed {
-                    device: self.device(),
-                    tries_left: self.retry_count().ok(),
-                }),
-                code => Err(DeviceError::CommandStatus {
-                    device: self.device(),
-                    command: what,
-                    code,
-                    meaning: p::status_meaning(code),
-                }),
-            };
+            if busy {
+                busy_run += 1;
+                if busy_run <= self.timing.free_busy {
+                    left += 1;
+                } else {
+                    pause = (pause * 2).min(self.timing.max_retry);
+                    busy_run = 0;
+                }
+            }
+            (self.sleeper)(pause);
         }
-        Err(DeviceError::Frame {
-            device: self.device(),
-            reason: format!(
-                "{what}: no valid answer after {} reads (busy, other command or bad CRC)",
-                self.timing.retries
-            ),
-        })
+        Err(self.frame_error(format!(
+            "{what}: no answer after {reads} reads (the device stayed busy or answered \
+             another command)"
+        )))
     }
 
-    /// GET_STATUS: firmware version and card serial.
-    pub fn status(&mut self) -> Result<p::Status, DeviceError> {
-        let r = self.transact(&p::request(cmd::GET_STATUS, &[]), Sensitivity::Normal)?;
-        p::parse_status(&r.payload).map_err(|reason| DeviceError::Frame {
-            device: self.device(),
-            reason,
-        })
-    }
-
-    /// Admin PIN tries left.
-    pub fn retry_count(&mut self) -> Result<u8, DeviceError> {
-        let r = self.transact(
-            &p::request(cmd::GET_PASSWORD_RETRY_COUNT, &[]),
-            Sensitivity::Normal,
-        )?;
-        Ok(r.payload.first().copied().unwrap_or(0))
-    }
-
-    /// FIRST_AUTHENTICATE with the admin PIN and a fresh random temporary password.
-    pub fn authenticate_admin(&mut self, pin: &str) -> Result<(), DeviceError> {
-        let mut temp = Zeroizing::new([0u8; PW_LEN]);
-        let mut raw = [0u8; PW_LEN - 1];
-        getrandom::fill(&mut raw).map_err(|e| DeviceError::Unexpected {
-            device: self.device(),
-            command: "FIRST_AUTHENTICATE",
-            reason: format!("no random temporary password: {e}"),
-        })?;
-        // printable, NUL-terminated: as libnitrokey's C strings look on the wire
-        for (t, r) in temp.iter_mut().zip(raw) {
-            *t = b'A' + r % 26;
+    fn accept_with_warnings(&mut self, what: &'static str, r: &Response, sent_crc: u32) {
+        if !r.crc_ok {
+            tracing::warn!(
+                "{}: {what} answer accepted although its CRC does not match (as libnitrokey does)",
+                self.device()
+            );
+            self.warnings.push(Warning::AnswerCrc { command: what });
         }
-        self.temp = None;
-        self.transact(&p::first_authenticate(pin, &temp), Sensitivity::Sensitive)?;
-        self.temp = Some(temp);
-        Ok(())
-    }
-
-    fn temp(&mut self) -> Result<Zeroizing<[u8; PW_LEN]>, DeviceError> {
-        if self.temp.is_none() {
-            let pin = self
-                .admin_pin
-                .clone()
-                .ok_or_else(|| DeviceError::AuthRequired {
-                    device: self.device(),
-                    what: "writing a slot",
-                    hint: "give the admin PIN (TOKENSTATION_ADMIN_PIN)".into(),
-                })?;
-            self.authenticate_admin(&pin)?;
+        if r.request_crc != sent_crc {
+            tracing::warn!(
+                "{}: {what} answer echoes another request CRC ({:#010x}, sent {sent_crc:#010x})",
+                self.device(),
+                r.request_crc
+            );
+            self.warnings
+                .push(Warning::RequestCrcEcho { command: what });
         }
-        self.temp.clone().ok_or_else(|| DeviceError::AuthRequired {
-            device: self.device(),
-            what: "writing a slot",
-            hint: "authenticate as admin first".into(),
-        })
     }
 
-    /// Writes `wire_slot` (0x10+n HOTP, 0x20+n TOTP): name, secret (≤ 40 bytes),
-    /// TOTP interval or HOTP counter, config (bit 0: 8 digits).
-    pub fn write_slot(
+    fn status_result(
         &mut self,
-        wire_slot: u8,
-        name: &str,
-        secret: &[u8],
-        interval_or_counter: u64,
-        eight_digits: bool,
-    ) -> Result<(), DeviceError> {
-        if secret.len() > p::SECRET_LEN {
-            return Err(DeviceError::Unsupported {
-                device: self.device(),
-                what: format!("a {}-byte secret (at most 40)", secret.len()),
-            });
-        }
-        if secret.iter().all(|b| *b == 0) {
-            // the firmware keeps the old secret when the staged one is all zero (§6.4)
-            return Err(DeviceError::Unsupported {
-                device: self.device(),
-                what: "an all-zero secret (the firmware would keep the slot's old secret)".into(),
-            });
-        }
-        let temp = self.temp()?;
-        let name = p::field(name.as_bytes(), p::NAME_LEN, false);
-        self.transact(
-            &p::send_otp_data(&temp, b'N', 0, &name),
-            Sensitivity::Sensitive,
-        )?;
-        for (id, chunk) in secret.chunks(30).enumerate() {
-            self.transact(
-                &p::send_otp_data(&temp, b'S', id as u8, chunk),
-                Sensitivity::Sensitive,
-            )?;
-        }
-        self.transact(
-            &p::write_to_slot(
-                &temp,
-                wire_slot,
-                interval_or_counter,
-                u8::from(eight_digits),
-                b"",
-            ),
-            Sensitivity::Sensitive,
-        )?;
-        Ok(())
-    }
-
-    /// GET_CODE: the device's code for `wire_slot` (HOTP advances its counter).
-    pub fn get_code(&mut self, wire_slot: u8) -> Result<String, DeviceError> {
-        let r = self.transact(&p::get_code(wire_slot), Sensitivity::Normal)?;
-        let (code, config) = p::parse_code(&r.payload).map_err(|reason| DeviceError::Frame {
-            device: self.device(),
-            reason,
-        })?;
-        let digits = if config & 1 != 0 { 8 } else { 6 };
-        Ok(format!("{code:0digits$}"))
-    }
-
-    /// ERASE_SLOT (needs the admin temporary password).
-    pub fn erase_slot(&mut self, wire_slot: u8) -> Result<(), DeviceError> {
-        let temp = self.temp()?;
-        self.transact(&p::erase_slot(wire_slot, &temp), Sensitivity::Sensitive)?;
-        Ok(())
-    }
-
-    /// READ_SLOT_NAME: `Ok(None)` for an empty slot.
-    pub fn slot_name(&mut self, wire_slot: u8) -> Result<Option<String>, DeviceError> {
-        match self.transact(
-            &p::request(cmd::READ_SLOT_NAME, &[wire_slot]),
-            Sensitivity::Normal,
-        ) {
-            Ok(r) => {
-                let n = r.payload.get(..p::NAME_LEN).unwrap_or_default();
-                let end = n.iter().position(|b| *b == 0).unwrap_or(n.len());
-                Ok(Some(String::from_utf8_lossy(&n[..end]).into_owned()))
+        what: &'static str,
+        r: Response,
+        code: u8,
+    ) -> Result<Response, DeviceError> {
+        match code {
+            status::OK => Ok(r),
+            status::WRONG_PASSWORD => {
+                let counter = match r.last_command {
+                    cmd::USER_AUTHENTICATE => cmd::GET_USER_PASSWORD_RETRY_COUNT,
+                    _ => cmd::GET_PASSWORD_RETRY_COUNT,
+                };
+                Err(DeviceError::AuthFailed {
+                    device: self.device(),
+                    tries_left: self.tries_left(counter).ok(),
+                })
             }
-            Err(DeviceError::CommandStatus {
-                code: status::SLOT_NOT_PROGRAMMED,
-                ..
-            }) => Ok(None),
-            Err(e) => Err(e),
+            code => Err(DeviceError::CommandStatus {
+                device: self.device(),
+                command: what,
+                code,
+                meaning: p::status_meaning(code),
+            }),
         }
     }
 
-    /// SET_TIME: `force` always sets; check mode refuses a zero or later stored time
-    /// (status 6).
-    pub fn set_time(&mut self, unix: u64, force: bool) -> Result<(), DeviceError> {
-        self.transact(&p::set_time(force, unix), Sensitivity::Normal)?;
-        Ok(())
+    /// PIN tries left: `GET_PASSWORD_RETRY_COUNT` (admin) or
+    /// `GET_USER_PASSWORD_RETRY_COUNT` (user).
+    pub(super) fn tries_left(&mut self, counter: u8) -> Result<u8, DeviceError> {
+        let r = self.transact(&p::request(counter, &[]), Sensitivity::Normal)?;
+        Ok(r.payload.first().copied().unwrap_or(0))
     }
 }

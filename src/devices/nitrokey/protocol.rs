@@ -39,10 +39,26 @@ pub mod cmd {
     pub const AUTHORIZE: u8 = 0x08;
     /// GET_PASSWORD_RETRY_COUNT (admin).
     pub const GET_PASSWORD_RETRY_COUNT: u8 = 0x09;
+    /// READ_SLOT (name, config, token id, counter or interval).
+    pub const READ_SLOT: u8 = 0x03;
+    /// WRITE_CONFIG (general config: lock-key HOTP slots, user password for OTP).
+    pub const WRITE_CONFIG: u8 = 0x05;
     /// SET_TIME.
     pub const SET_TIME: u8 = 0x0B;
+    /// USER_AUTHENTICATE (user PIN + user temporary password).
+    pub const USER_AUTHENTICATE: u8 = 0x0E;
+    /// GET_USER_PASSWORD_RETRY_COUNT.
+    pub const GET_USER_PASSWORD_RETRY_COUNT: u8 = 0x0F;
+    /// FACTORY_RESET (admin PIN): OTP slots and the OpenPGP card.
+    pub const FACTORY_RESET: u8 = 0x13;
     /// SEND_OTP_DATA (name or secret chunk).
     pub const SEND_OTP_DATA: u8 = 0x17;
+    /// GET_DEVICE_STATUS (Nitrokey Storage only): firmware, card serial, retry counters.
+    pub const GET_DEVICE_STATUS: u8 = 0x2E;
+    /// First Storage-only command id (libnitrokey `stick20::CMD_START_VALUE`).
+    pub const STORAGE_FIRST: u8 = 0x20;
+    /// Past the last Storage-only command id (`CMD_END_VALUE`).
+    pub const STORAGE_END: u8 = 0x60;
 }
 
 /// Device status byte `[0]` of a response.
@@ -147,13 +163,46 @@ pub fn field(s: &[u8], len: usize, nul: bool) -> Vec<u8> {
     f
 }
 
+/// A PIN longer than the firmware reads (25 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a PIN of {0} bytes: the firmware reads at most 25")]
+pub struct PinTooLong(pub usize);
+
+/// The 25-byte PIN field: the PIN's bytes, NUL-padded. The firmware copies all 25
+/// bytes and terminates them itself (`report_protocol.c` `cmd_first_authenticate`),
+/// so a 25-byte PIN fills the field; a longer one is refused, never cut (cutting
+/// sends a wrong PIN and burns one of the three tries).
+pub fn pin_field(pin: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, PinTooLong> {
+    let b = pin.as_bytes();
+    if b.len() > PW_LEN {
+        return Err(PinTooLong(b.len()));
+    }
+    Ok(zeroize::Zeroizing::new(field(b, PW_LEN, false)))
+}
+
 /// FIRST_AUTHENTICATE payload: admin PIN `[1..26)`, temporary password `[26..51)`.
-pub fn first_authenticate(pin: &str, temp: &[u8; PW_LEN]) -> [u8; REPORT_LEN] {
-    let mut p = field(pin.as_bytes(), PW_LEN, true);
+pub fn first_authenticate(pin: &str, temp: &[u8; PW_LEN]) -> Result<[u8; REPORT_LEN], PinTooLong> {
+    authenticate(cmd::FIRST_AUTHENTICATE, pin, temp)
+}
+
+/// USER_AUTHENTICATE payload: user PIN `[1..26)`, user temporary password `[26..51)`.
+pub fn user_authenticate(pin: &str, temp: &[u8; PW_LEN]) -> Result<[u8; REPORT_LEN], PinTooLong> {
+    authenticate(cmd::USER_AUTHENTICATE, pin, temp)
+}
+
+fn authenticate(
+    command: u8,
+    pin: &str,
+    temp: &[u8; PW_LEN],
+) -> Result<[u8; REPORT_LEN], PinTooLong> {
+    let mut p = pin_field(pin)?;
     p.extend_from_slice(temp);
-    let r = request(cmd::FIRST_AUTHENTICATE, &p);
-    zeroize::Zeroize::zeroize(&mut p);
-    r
+    Ok(request(command, &p))
+}
+
+/// FACTORY_RESET: admin PIN `[1..26)`.
+pub fn factory_reset(pin: &str) -> Result<[u8; REPORT_LEN], PinTooLong> {
+    Ok(request(cmd::FACTORY_RESET, &pin_field(pin)?))
 }
 
 /// SEND_OTP_DATA: temp pw `[1..26)`, kind `[26]` (`'N'` name / `'S'` secret), chunk id
@@ -185,9 +234,31 @@ pub fn write_to_slot(
     request(cmd::WRITE_TO_SLOT, &p)
 }
 
-/// GET_CODE for `slot`: `[1]` slot; challenge, last time, interval and user temp pw zero.
-pub fn get_code(slot: u8) -> [u8; REPORT_LEN] {
-    request(cmd::GET_CODE, &[slot])
+/// GET_CODE for `slot`: `[1]` slot, `[2..19)` challenge, last time and interval (zero:
+/// v0.8+ firmware ignores them), `[19..44)` the user temporary password (zero unless
+/// "user password for OTP" is on).
+pub fn get_code(slot: u8, user_temp: Option<&[u8; PW_LEN]>) -> [u8; REPORT_LEN] {
+    let mut p = vec![0u8; 1 + 8 + 8 + 1];
+    p[0] = slot;
+    if let Some(t) = user_temp {
+        p.extend_from_slice(t);
+    }
+    let r = request(cmd::GET_CODE, &p);
+    zeroize::Zeroize::zeroize(&mut p);
+    r
+}
+
+/// READ_SLOT for `slot`: `[1]` slot.
+pub fn read_slot(slot: u8) -> [u8; REPORT_LEN] {
+    request(cmd::READ_SLOT, &[slot])
+}
+
+/// WRITE_CONFIG: `[1..6)` general config (numlock, capslock, scrolllock HOTP slot,
+/// user password for OTP, delete user password), `[6..31)` admin temporary password.
+pub fn write_config(config: &GeneralConfig, temp: &[u8; PW_LEN]) -> [u8; REPORT_LEN] {
+    let mut p = config.encode().to_vec();
+    p.extend_from_slice(temp);
+    request(cmd::WRITE_CONFIG, &p)
 }
 
 /// ERASE_SLOT: `[1]` slot, `[2..27)` admin temp pw.
@@ -260,79 +331,9 @@ pub fn response(command: u8, request_crc: u32, status: u8, payload: &[u8]) -> [u
     r
 }
 
-/// GET_STATUS payload: firmware (minor, major), card serial u32 LE.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Status {
-    /// Firmware major.
-    pub major: u8,
-    /// Firmware minor.
-    pub minor: u8,
-    /// Smart card serial.
-    pub serial: u32,
-}
-
-/// Parses a GET_STATUS payload.
-pub fn parse_status(payload: &[u8]) -> Result<Status, String> {
-    match payload {
-        [minor, major, s0, s1, s2, s3, ..] => Ok(Status {
-            major: *major,
-            minor: *minor,
-            serial: u32::from_le_bytes([*s0, *s1, *s2, *s3]),
-        }),
-        _ => Err("GET_STATUS payload too short".into()),
-    }
-}
-
-/// A GET_CODE answer: the code (already reduced), config byte.
-pub fn parse_code(payload: &[u8]) -> Result<(u32, u8), String> {
-    match payload {
-        [a, b, c, d, config, ..] => Ok((u32::from_le_bytes([*a, *b, *c, *d]), *config)),
-        _ => Err("GET_CODE payload too short".into()),
-    }
-}
+mod answers;
+pub use answers::{GeneralConfig, SlotRecord, Status, parse_code, parse_slot, parse_status};
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    #[test]
-    fn crc_vectors_of_section_6_1() {
-        let get_status = request(cmd::GET_STATUS, &[]);
-        assert_eq!(crc(&get_status[..60]), 0xEF6E_B7DF);
-        assert_eq!(&get_status[60..], &[0xDF, 0xB7, 0x6E, 0xEF]);
-        assert_eq!(crc(&request(0x09, &[])[..60]), 0xBC3A_C292);
-    }
-
-    #[test]
-    fn frame_layouts() {
-        let temp = [b'T'; PW_LEN];
-        let a = first_authenticate("12345678", &temp);
-        assert_eq!(a[0], 0x07);
-        assert_eq!(&a[1..9], b"12345678");
-        assert_eq!(a[9], 0);
-        assert_eq!(&a[26..51], &temp);
-        let w = write_to_slot(&temp, totp_slot(3), 30, 0x01, b"");
-        assert_eq!((w[26], w[27], w[35]), (0x23, 30, 0x01));
-        let d = send_otp_data(&temp, b'S', 1, &[7; 10]);
-        assert_eq!((d[26], d[27], d[28], d[38]), (b'S', 1, 7, 0));
-        let t = set_time(true, 0x0102_0304);
-        assert_eq!(&t[1..6], &[1, 4, 3, 2, 1]);
-        let r = response(0x04, 0xAABBCCDD, 0, &[0x39, 0x30, 0, 0, 1]);
-        let p = parse_response(&r).unwrap();
-        assert!(p.crc_ok);
-        assert_eq!(p.request_crc, 0xAABBCCDD);
-        assert_eq!(parse_code(&p.payload).unwrap(), (12345, 1));
-        assert!(status_meaning(4).contains("PIN"));
-    }
-
-    proptest! {
-        #[test]
-        fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
-            let _ = parse_response(&bytes);
-            let _ = parse_status(&bytes);
-            let _ = parse_code(&bytes);
-            let _ = crc(&bytes);
-        }
-    }
-}
+#[path = "protocol_tests.rs"]
+mod tests;

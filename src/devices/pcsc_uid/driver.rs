@@ -2,7 +2,7 @@
 //! (firmware-protocols/pcsc-uid.md).
 
 use super::protocol::{self, ContactlessAtr};
-use crate::devices::{DeviceError, Uid};
+use crate::devices::{DeviceError, Feedback, Uid};
 use crate::transport::{ApduLink, StatusWord};
 
 /// A contactless card behind a PC/SC reader (or any link that answers GET DATA).
@@ -63,5 +63,17 @@ impl<L: ApduLink> PcscUidReader<L> {
                 sw,
             }),
         }
+    }
+
+    /// Shows a kiosk decision on the reader's LED and buzzer (ACR122 pseudo-APDU
+    /// `FF 00 40`, [`protocol::LedBuzzer`]). `Ok(false)` when the reader refuses the
+    /// command (readers without LED control answer `6A 81` / `6D 00`).
+    pub fn feedback(&mut self, outcome: Feedback) -> Result<bool, DeviceError> {
+        let cmd = match outcome {
+            Feedback::Accepted => protocol::LedBuzzer::ACCEPTED,
+            Feedback::Refused => protocol::LedBuzzer::REFUSED,
+        };
+        let r = self.link.transmit(&cmd.apdu())?;
+        Ok(r.sw.code() >> 8 == 0x90)
     }
 }

@@ -2,8 +2,11 @@
 //!
 //! Each command: flush stale input, send the frame, read the ACK, read the reply
 //! (TFI `D5`, code + 1). A reply with a bad checksum is asked for again once with a NACK.
-//! [`Pn532::begin`] wakes the chip (`55 55 00 00 00`), leaves LowVbat with
-//! SAMConfiguration and sets a finite MaxRetries so InListPassiveTarget polls.
+//! The chip powers up in LowVbat; as libnfc does (`pn532_uart.c` `pn532_uart_send`),
+//! the first command (and the first after PowerDown) wakes it with `55 55` and 14 × `00`
+//! and sends SAMConfiguration, which leaves LowVbat. [`Pn532::begin`] then reads the
+//! firmware and sets a finite MaxRetries so InListPassiveTarget polls. An
+//! InDataExchange answer with the MI bit continues: the driver asks for the rest.
 
 use std::time::{Duration, Instant};
 
@@ -44,6 +47,9 @@ pub struct Pn532<L: SerialLink> {
     link: L,
     timeout: Duration,
     rx: Vec<u8>,
+    /// The chip is (or may be) in a low-power state: wake it and send
+    /// SAMConfiguration before the next command.
+    low_power: bool,
 }
 
 /// MaxRetries for passive activation set by [`Pn532::begin`]: a finite count, so
@@ -57,6 +63,7 @@ impl<L: SerialLink> Pn532<L> {
             link,
             timeout: Duration::from_millis(1000),
             rx: Vec::new(),
+            low_power: true,
         }
     }
 
@@ -82,16 +89,48 @@ impl<L: SerialLink> Pn532<L> {
     /// Wakes the chip, leaves LowVbat (SAMConfiguration) and sets finite MaxRetries.
     pub fn begin(&mut self) -> Result<Firmware, DeviceError> {
         self.wake_up()?;
-        self.sam_configuration()?;
         let fw = self.get_firmware_version()?;
         self.set_max_retries(DEFAULT_PASSIVE_RETRIES)?;
         Ok(fw)
     }
 
-    /// Sends the HSU wake-up preamble `55 55 00 00 00`.
+    /// Sends the HSU wake-up preamble (`55 55` and 14 × `00`) and, when the chip was in
+    /// a low-power state, SAMConfiguration, which takes it out of LowVbat (libnfc, after
+    /// the PN532 application note). Commands call this themselves when needed.
     pub fn wake_up(&mut self) -> Result<(), DeviceError> {
         self.link.write(&protocol::WAKE_UP, Sensitivity::Normal)?;
+        if self.low_power {
+            self.low_power = false;
+            if let Err(e) = self.sam_configuration() {
+                self.low_power = true;
+                return Err(e);
+            }
+        }
         Ok(())
+    }
+
+    /// Whether the next command first wakes the chip.
+    pub fn is_low_power(&self) -> bool {
+        self.low_power
+    }
+
+    /// PowerDown (wake-up on HSU and the other interfaces, `D4 16 F0`): the chip sleeps
+    /// until the next command wakes it. libnfc treats the chip as in LowVbat afterwards,
+    /// and so does this driver (wake-up, then SAMConfiguration).
+    pub fn power_down(&mut self) -> Result<(), DeviceError> {
+        let r = self.command(cmd::POWER_DOWN, &[0xF0], "PowerDown")?;
+        match r.first() {
+            Some(0) | None => {
+                self.low_power = true;
+                Ok(())
+            }
+            Some(status) => Err(DeviceError::ChipStatus {
+                device: self.device(),
+                command: "PowerDown",
+                code: status & 0x3F,
+                name: protocol::status_name(*status),
+            }),
+        }
     }
 
     /// GetFirmwareVersion: `D4 02` → `D5 03 IC Ver Rev Support`.
@@ -166,7 +205,9 @@ impl<L: SerialLink> Pn532<L> {
     }
 
     /// InDataExchange with target `tg`: sends `data` to the card, returns its answer.
-    /// A status byte other than `00` is [`DeviceError::ChipStatus`].
+    /// A status byte other than `00` is [`DeviceError::ChipStatus`]; with the MI bit
+    /// (`40`) the answer continues and InDataExchange with only `tg` fetches the rest
+    /// (libnfc `pn53x_transceive`).
     pub fn in_data_exchange(
         &mut self,
         tg: u8,
@@ -176,17 +217,29 @@ impl<L: SerialLink> Pn532<L> {
         const WHAT: &str = "InDataExchange";
         let mut params = vec![tg];
         params.extend_from_slice(data);
-        let r = self.command_with(cmd::IN_DATA_EXCHANGE, &params, WHAT, s)?;
-        match r.split_first() {
-            Some((status, answer)) if status & 0x3F == 0 => Ok(answer.to_vec()),
-            Some((status, _)) => Err(DeviceError::ChipStatus {
-                device: self.device(),
-                command: WHAT,
-                code: status & 0x3F,
-                name: protocol::status_name(*status),
-            }),
-            None => Err(self.unexpected(WHAT, "no status byte".into())),
+        let mut answer = Vec::new();
+        for _ in 0..crate::transport::MAX_RESPONSE_ROUNDS {
+            let r = self.command_with(cmd::IN_DATA_EXCHANGE, &params, WHAT, s)?;
+            match r.split_first() {
+                Some((status, part)) if status & 0x3F == 0 => {
+                    answer.extend_from_slice(part);
+                    if status & protocol::STATUS_MI == 0 {
+                        return Ok(answer);
+                    }
+                    params = vec![tg];
+                }
+                Some((status, _)) => {
+                    return Err(DeviceError::ChipStatus {
+                        device: self.device(),
+                        command: WHAT,
+                        code: status & 0x3F,
+                        name: protocol::status_name(*status),
+                    });
+                }
+                None => return Err(self.unexpected(WHAT, "no status byte".into())),
+            }
         }
+        Err(self.unexpected(WHAT, "the MI bit never cleared".into()))
     }
 
     /// InRelease of target `tg` (`0` = all).
@@ -220,6 +273,9 @@ impl<L: SerialLink> Pn532<L> {
         what: &'static str,
         s: Sensitivity,
     ) -> Result<Vec<u8>, DeviceError> {
+        if self.low_power {
+            self.wake_up()?;
+        }
         self.link.clear_input()?;
         self.rx.clear();
         self.link.write(&protocol::command(code, params), s)?;

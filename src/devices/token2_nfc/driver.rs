@@ -6,9 +6,17 @@
 //! because on restricted models every config write wipes the seed (§2.8); for the same
 //! reason [`TokenClock::set_clock`] re-sends the seed on those models when this driver
 //! knows it (it burned it in this session), and refuses otherwise.
+//!
+//! Over a slow reader (a PN532) a write can outlast the reader's timeout although the
+//! token did it (totptokutil treats that timeout as success, §2.10). So a write whose
+//! answer is lost is not called failed at once: the driver reads the token back —
+//! get info answers and shows the clock just written (config), or at least answers
+//! (seed: only the code the token shows can confirm it) — and records which in
+//! [`WriteReport`].
 
 use super::crypto::Sm4Key;
 use super::protocol::{self, Config, DisplayTimeout, Hmac, Info, Model, Step};
+use super::readback::{WriteCheck, WriteReport, answer_lost};
 use crate::devices::{
     Capabilities, DeviceError, DeviceInfo, OtpToken, ProgramRequest, SlotInfo, TokenClock,
 };
@@ -32,13 +40,14 @@ fn system_clock() -> i64 {
 pub struct Token2Nfc<L: ApduLink> {
     link: L,
     key: Sm4Key,
-    host_clock: HostClock,
+    pub(super) host_clock: HostClock,
     display_timeout: DisplayTimeout,
     info: Option<Info>,
     /// HMAC and step the token carries (burned or declared in this session).
     params: Option<(Hmac, Step)>,
     /// The seed burned in this session, to re-send after a clock write on restricted models.
     seed: Option<Secret>,
+    report: WriteReport,
 }
 
 impl<L: ApduLink> Token2Nfc<L> {
@@ -52,7 +61,13 @@ impl<L: ApduLink> Token2Nfc<L> {
             info: None,
             params: None,
             seed: None,
+            report: WriteReport::default(),
         }
+    }
+
+    /// How this session's last config and seed writes ended.
+    pub fn write_report(&self) -> WriteReport {
+        self.report
     }
 
     /// Uses `clock` (Unix seconds) for the time written into the token.
@@ -91,7 +106,7 @@ impl<L: ApduLink> Token2Nfc<L> {
         Ok(())
     }
 
-    fn device(&self) -> String {
+    pub(super) fn device(&self) -> String {
         self.link.reader().to_string()
     }
 
@@ -181,6 +196,8 @@ impl<L: ApduLink> Token2Nfc<L> {
     /// restricted model this wipes the seed.
     pub fn write_config(&mut self, unix: i64, hmac: Hmac, step: Step) -> Result<(), DeviceError> {
         let utc = self.host_unix(unix)?;
+        // the clock as last read, to tell whether a read-back shows the new one
+        let before = self.info.as_ref().map(|i| i64::from(i.time));
         self.authenticate()?;
         let config = Config {
             display_timeout: self.display_timeout,
@@ -188,17 +205,41 @@ impl<L: ApduLink> Token2Nfc<L> {
             hmac,
             step,
         };
-        self.send(&protocol::write_config(&self.key, &config), "WRITE CONFIG")?;
+        let sent_at = (self.host_clock)();
+        let check = match self.send(&protocol::write_config(&self.key, &config), "WRITE CONFIG") {
+            Ok(_) => WriteCheck::Answered,
+            Err(e) if answer_lost(&e) => self.confirm_config(e, i64::from(utc), before, sent_at)?,
+            Err(e) => return Err(e),
+        };
+        self.report.config = Some(check);
         self.params = Some((hmac, step));
         Ok(())
     }
 
-    /// Authenticates and writes the seed (§2.7); the frames are redacted in traces.
+    /// Authenticates and writes the seed (§2.7); the frames are redacted in traces. A
+    /// lost answer is followed by get info: a token that answers may hold the seed (its
+    /// displayed code confirms it, [`WriteCheck::NeedsCode`]); one that does not has
+    /// failed the write.
     pub fn write_seed(&mut self, seed: &Secret) -> Result<(), DeviceError> {
         let cmd =
             protocol::write_seed(&self.key, seed.expose()).map_err(|e| self.unsupported(e))?;
         self.authenticate()?;
-        self.send(&cmd, "WRITE SEED")?;
+        let check = match self.send(&cmd, "WRITE SEED") {
+            Ok(_) => WriteCheck::Answered,
+            Err(lost) if answer_lost(&lost) => {
+                if self.read_info().is_err() {
+                    return Err(lost);
+                }
+                tracing::warn!(
+                    "{}: WRITE SEED answer lost ({lost}); the token answers get info: \
+                     its displayed code must confirm the seed",
+                    self.device()
+                );
+                WriteCheck::NeedsCode
+            }
+            Err(e) => return Err(e),
+        };
+        self.report.seed = Some(check);
         self.seed = Some(seed.clone());
         Ok(())
     }

@@ -7,6 +7,7 @@
 
 use super::protocol::{self as p, CalcResult, CodeValue, ListEntry, PutCredential, SelectInfo};
 use crate::devices::DeviceError;
+use crate::devices::random::RandomSource;
 use crate::transport::{
     Apdu, ApduLink, Direction, LinkError, MAX_RESPONSE_ROUNDS, Response, StatusWord, trace,
 };
@@ -33,8 +34,9 @@ impl Variant {
 /// A selected OATH applet.
 pub struct Oath<L: ApduLink> {
     link: L,
-    info: SelectInfo,
+    pub(super) info: SelectInfo,
     variant: Variant,
+    pub(super) random: RandomSource,
 }
 
 impl<L: ApduLink> Oath<L> {
@@ -44,9 +46,17 @@ impl<L: ApduLink> Oath<L> {
             link,
             info: SelectInfo::default(),
             variant: Variant::YubiKey,
+            random: RandomSource::os(),
         };
         o.reselect()?;
         Ok(o)
+    }
+
+    /// Where host challenges (VALIDATE, SET CODE) come from: the OS unless a test
+    /// replays a transcript.
+    pub fn with_random(mut self, random: RandomSource) -> Self {
+        self.random = random;
+        self
     }
 
     /// SELECTs again (a new challenge; the applet locks again when a code is set).
@@ -104,20 +114,19 @@ impl<L: ApduLink> Oath<L> {
         self.link
     }
 
-    fn frame(&self, reason: impl Into<String>) -> DeviceError {
+    pub(super) fn frame(&self, reason: impl Into<String>) -> DeviceError {
         DeviceError::Frame {
             device: self.device(),
             reason: reason.into(),
         }
     }
 
-    fn status(&self, command: &'static str, sw: StatusWord) -> DeviceError {
+    pub(super) fn status(&self, command: &'static str, sw: StatusWord) -> DeviceError {
         match sw {
             StatusWord::SecurityNotSatisfied if self.is_locked() => DeviceError::AuthRequired {
                 device: self.device(),
                 what: command,
-                hint: "an access code is set: give it (--oath-password) to unlock the applet"
-                    .into(),
+                hint: "an access code is set: the applet must be unlocked with it".into(),
             },
             StatusWord::InsNotSupported if self.variant == Variant::Nitrokey3 => {
                 DeviceError::Unsupported {
@@ -157,7 +166,11 @@ impl<L: ApduLink> Oath<L> {
         )))
     }
 
-    fn expect_ok(&mut self, cmd: &Apdu, what: &'static str) -> Result<Vec<u8>, DeviceError> {
+    pub(super) fn expect_ok(
+        &mut self,
+        cmd: &Apdu,
+        what: &'static str,
+    ) -> Result<Vec<u8>, DeviceError> {
         let r = self.send(cmd, what)?;
         if r.sw.is_success() {
             Ok(r.data)
@@ -166,9 +179,60 @@ impl<L: ApduLink> Oath<L> {
         }
     }
 
+    /// The firmware as SELECT reported it, for version guards.
+    fn version_at_least(&self, v: [u8; 3]) -> bool {
+        self.info.version >= v
+    }
+
+    /// How many credentials the applet holds at most, where known: a YubiKey holds 64
+    /// from firmware 5.7.0 and 32 before (Yubico's YubiKey 5 technical manual, OATH).
+    pub fn capacity(&self) -> Option<usize> {
+        match self.variant {
+            Variant::YubiKey if self.version_at_least([5, 7, 0]) => Some(64),
+            Variant::YubiKey => Some(32),
+            Variant::Nitrokey3 => None,
+        }
+    }
+
+    /// ykman's firmware guards for a PUT (`ykman/_cli/oath.py` `_add_cred`): touch
+    /// needs YubiKey firmware 4.2.6, SHA-512 needs 4.3.1.
+    pub fn check_put_allowed(
+        &self,
+        touch: bool,
+        algorithm: crate::otp::Algorithm,
+    ) -> Result<(), DeviceError> {
+        if self.variant != Variant::YubiKey {
+            return Ok(());
+        }
+        let refuse = |what: &str, needs: &str| DeviceError::Unsupported {
+            device: self.device(),
+            what: format!(
+                "{what}: needs YubiKey firmware {needs} or newer, this one has {}",
+                self.info.version_string()
+            ),
+        };
+        if touch && !self.version_at_least([4, 2, 6]) {
+            return Err(refuse("requiring touch", "4.2.6"));
+        }
+        if algorithm == crate::otp::Algorithm::Sha512 && !self.version_at_least([4, 3, 1]) {
+            return Err(refuse("SHA-512", "4.3.1"));
+        }
+        Ok(())
+    }
+
+    /// Whether this firmware mishandles a new name that is a prefix of an existing one
+    /// (YubiKey 4 firmware between 4.0.0 and 4.3.5, exclusive; ykman refuses the PUT).
+    pub fn has_prefix_overwrite_bug(&self) -> bool {
+        self.variant == Variant::YubiKey
+            && self.info.version > [4, 0, 0]
+            && self.info.version < [4, 3, 5]
+    }
+
     /// PUT a credential. YubiKey overwrites a credential of the same name; the Nitrokey 3
-    /// refuses with `6983` (mapped to [`DeviceError::Occupied`]).
+    /// refuses with `6983` (mapped to [`DeviceError::Occupied`]). What the firmware
+    /// cannot do (touch before 4.2.6, SHA-512 before 4.3.1) is refused before sending.
     pub fn put(&mut self, c: &PutCredential<'_>) -> Result<(), DeviceError> {
+        self.check_put_allowed(c.touch, c.algorithm)?;
         if c.name.is_empty() || c.name.len() > p::MAX_NAME_LEN {
             return Err(DeviceError::Unsupported {
                 device: self.device(),
@@ -195,6 +259,15 @@ impl<L: ApduLink> Oath<L> {
                     device: self.device(),
                 })
             }
+            StatusWord::NoSpace => Err(DeviceError::Unsupported {
+                device: self.device(),
+                what: format!(
+                    "another credential: the applet is full ({} credentials on firmware {})",
+                    self.capacity()
+                        .map_or_else(|| "all".to_string(), |n| n.to_string()),
+                    self.info.version_string()
+                ),
+            }),
             sw => Err(self.status("PUT", sw)),
         }
     }
@@ -255,78 +328,6 @@ impl<L: ApduLink> Oath<L> {
     ) -> Result<Vec<(String, CalcResult)>, DeviceError> {
         let data = self.expect_ok(&p::calculate_all(challenge), "CALCULATE ALL")?;
         p::parse_calculate_all(&data).map_err(|reason| self.frame(reason))
-    }
-
-    /// VALIDATE with the access key and a host challenge; checks the applet's answer.
-    pub fn validate(
-        &mut self,
-        key: &[u8; 16],
-        host_challenge: &[u8; 8],
-    ) -> Result<(), DeviceError> {
-        let Some(chal) = self.info.challenge.clone() else {
-            return Ok(());
-        };
-        let resp = p::hmac_sha1(key, &chal);
-        let r = self.send(&p::validate(&resp, host_challenge), "VALIDATE")?;
-        match r.sw {
-            StatusWord::Success => {}
-            StatusWord::WrongData => {
-                return Err(DeviceError::AuthFailed {
-                    device: self.device(),
-                    tries_left: None,
-                });
-            }
-            sw => return Err(self.status("VALIDATE", sw)),
-        }
-        let answer = p::parse_validate(&r.data).map_err(|e| self.frame(e))?;
-        if answer != p::hmac_sha1(key, host_challenge) {
-            return Err(DeviceError::Unexpected {
-                device: self.device(),
-                command: "VALIDATE",
-                reason: "the applet's answer does not prove it knows the key".into(),
-            });
-        }
-        self.info.challenge = None;
-        Ok(())
-    }
-
-    /// Unlocks with a password: key = PBKDF2(password, salt), random host challenge.
-    pub fn unlock(&mut self, password: &str) -> Result<(), DeviceError> {
-        if !self.is_locked() {
-            return Ok(());
-        }
-        let salt = self.info.salt.clone().unwrap_or_default();
-        let key = p::derive_key(password, &salt);
-        let chal = self.random_challenge()?;
-        self.validate(&key, &chal)
-    }
-
-    fn random_challenge(&self) -> Result<[u8; 8], DeviceError> {
-        let mut c = [0u8; 8];
-        getrandom::fill(&mut c).map_err(|e| DeviceError::Unexpected {
-            device: self.device(),
-            command: "VALIDATE",
-            reason: format!("no random challenge: {e}"),
-        })?;
-        Ok(c)
-    }
-
-    /// SET CODE with a derived access key (the applet must be unlocked if one is set).
-    pub fn set_code(&mut self, key: &[u8; 16]) -> Result<(), DeviceError> {
-        let chal = self.random_challenge()?;
-        self.expect_ok(&p::set_code(key, &chal), "SET CODE")
-            .map(|_| ())
-    }
-
-    /// Sets the access code from a password (PBKDF2 with this applet's salt).
-    pub fn set_password(&mut self, password: &str) -> Result<(), DeviceError> {
-        let salt = self.info.salt.clone().unwrap_or_default();
-        self.set_code(&p::derive_key(password, &salt))
-    }
-
-    /// Removes the access code (`73 00`).
-    pub fn unset_code(&mut self) -> Result<(), DeviceError> {
-        self.expect_ok(&p::unset_code(), "SET CODE").map(|_| ())
     }
 
     /// RESET: every credential and the access code go; a new salt. Re-SELECTs after.

@@ -380,42 +380,6 @@ pub fn rename(old: &str, new: &str) -> Apdu {
     Apdu::new(0x00, ins::RENAME, 0x00, 0x00).data(body)
 }
 
-/// `00 A1 00 00`.
-pub fn list() -> Apdu {
-    Apdu::new(0x00, ins::LIST, 0x00, 0x00)
-}
-
-/// One LIST entry: `72 L (type|alg) name`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListEntry {
-    /// Type/alg byte as sent.
-    pub type_alg: u8,
-    /// Credential id.
-    pub name: String,
-}
-
-impl ListEntry {
-    /// HOTP or TOTP (None for NK3-only kinds).
-    pub fn kind(&self) -> Option<Kind> {
-        kind_of(self.type_alg)
-    }
-}
-
-/// Parses a LIST answer (all pages concatenated).
-pub fn parse_list(data: &[u8]) -> Result<Vec<ListEntry>, String> {
-    parse_tlvs(data, false)?
-        .into_iter()
-        .filter(|(t, _)| *t == tag::NAME_LIST)
-        .map(|(_, v)| {
-            let (&type_alg, name) = v.split_first().ok_or("empty LIST entry")?;
-            Ok(ListEntry {
-                type_alg,
-                name: String::from_utf8_lossy(name).into_owned(),
-            })
-        })
-        .collect()
-}
-
 /// RESET `00 04 DE AD`.
 pub fn reset() -> Apdu {
     Apdu::new(0x00, ins::RESET, 0xDE, 0xAD)
@@ -428,10 +392,14 @@ pub fn send_remaining() -> Apdu {
 
 mod access;
 mod calculate;
+mod list;
 pub use access::{derive_key, hmac_sha1, parse_validate, set_code, unset_code, validate};
 pub use calculate::{
     CalcResult, CodeValue, calculate, calculate_all, parse_calculate, parse_calculate_all,
     totp_challenge,
+};
+pub use list::{
+    LIST_PROP_TOUCH, ListEntry, list, list_with_properties, parse_list, parse_list_with_properties,
 };
 
 #[cfg(test)]

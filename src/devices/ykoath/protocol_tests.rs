@@ -187,6 +187,21 @@ fn long_tlv_lengths() {
     );
 }
 
+#[test]
+fn list_version_1_carries_a_properties_byte() {
+    assert_eq!(
+        list_with_properties().encode().unwrap(),
+        [0, 0xA1, 0, 0, 1, 1]
+    );
+    let data = [
+        0x72, 0x04, 0x21, b'a', b'b', 0x01, 0x72, 0x03, 0x11, b'c', 0x00,
+    ];
+    let l = parse_list_with_properties(&data).unwrap();
+    assert_eq!((l[0].0.name.as_str(), l[0].1), ("ab", LIST_PROP_TOUCH));
+    assert_eq!((l[1].0.kind(), l[1].1), (Some(Kind::Hotp), 0));
+    assert!(parse_list_with_properties(&[0x72, 0x01, 0x21]).is_err());
+}
+
 proptest! {
     #[test]
     fn decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
@@ -194,6 +209,7 @@ proptest! {
         let _ = parse_tlvs(&bytes, false);
         let _ = parse_select(&bytes);
         let _ = parse_list(&bytes);
+        let _ = parse_list_with_properties(&bytes);
         let _ = parse_calculate(&bytes);
         let _ = parse_calculate_all(&bytes);
         let _ = parse_validate(&bytes);

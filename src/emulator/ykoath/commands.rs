@@ -10,7 +10,7 @@ use crate::devices::ykoath::protocol::{self as p, ins, tag};
 use crate::transport::{Apdu, StatusWord as S};
 
 /// HMAC with the credential's hash (`None` for an algorithm nibble out of 1..3).
-fn hmac(type_alg: u8, key: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn hmac(type_alg: u8, key: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
     macro_rules! mac {
         ($h:ty) => {{
             let mut m = <Hmac<$h> as KeyInit>::new_from_slice(key).ok()?;
@@ -24,6 +24,17 @@ fn hmac(type_alg: u8, key: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
         3 => mac!(Sha512),
         _ => return None,
     })
+}
+
+/// The Nitrokey 3's file name for a label: upper-case hex of the first 8 bytes of
+/// SHA-256(label) (TSA `filename_for_label`).
+fn file_name(label: &[u8]) -> String {
+    use sha2::Digest;
+    Sha256::digest(label)
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02X}"))
+        .collect()
 }
 
 /// Dynamic truncation with the top bit masked (YKNEO `calculateTruncated`).
@@ -74,7 +85,7 @@ impl OathApplet {
 
     /// Sends `data` in pages: `61 xx` while more remains (YubiKey: `00` while 256 or
     /// more remain, else the exact rest; Nitrokey 3: `FF`).
-    fn respond(&mut self, mut data: Vec<u8>, le: Option<u16>) -> Vec<u8> {
+    pub(super) fn respond(&mut self, mut data: Vec<u8>, le: Option<u16>) -> Vec<u8> {
         let page = usize::from(le.unwrap_or(256))
             .clamp(1, 256)
             .min(self.page_size);
@@ -181,11 +192,13 @@ impl OathApplet {
         } else {
             (p::HMAC_MINIMUM_KEY_SIZE..=64).contains(&secret.len())
         };
+        // the Nitrokey 3 does not check the digits (TSA `command.rs`)
+        let digits_ok = nk3 || (6..=8).contains(digits);
         if name.is_empty()
             || name.len() > p::MAX_NAME_LEN
             || !kind_ok
             || !(1..=3).contains(&(type_alg & 0x0F))
-            || !(6..=8).contains(digits)
+            || !digits_ok
             || !key_len_ok
             || (imf.is_some() && type_alg & 0xF0 != p::TYPE_HOTP)
         {
@@ -216,7 +229,15 @@ impl OathApplet {
                 self.creds[i] = cred;
                 sw(S::Success)
             }
-            None if self.creds.len() >= self.capacity => sw(S::NoSpace),
+            None if self.creds.len() >= self.capacity() => sw(S::NoSpace),
+            None if nk3 => {
+                // stored as a file named after the label's hash; LIST reads the
+                // directory in file-name order (TSA `filename_for_label`)
+                let file = file_name(&cred.name);
+                let at = self.creds.partition_point(|c| file_name(&c.name) < file);
+                self.creds.insert(at, cred);
+                sw(S::Success)
+            }
             None => {
                 self.creds.push(cred);
                 sw(S::Success)
@@ -232,15 +253,17 @@ impl OathApplet {
     }
 
     fn delete(&mut self, data: &[u8]) -> Vec<u8> {
+        // The Nitrokey 3 asks for the touch first, before it parses or looks up the
+        // name (TSA `authenticator.rs` `delete`: `user_present()?` comes first).
+        if self.flavour == Flavour::Nitrokey3 && !self.touch {
+            return sw(S::SecurityNotSatisfied);
+        }
         let Some(name) = Self::one_name(data) else {
             return sw(S::WrongData);
         };
         let Some(i) = self.find(&name) else {
             return self.no_such_object();
         };
-        if self.flavour == Flavour::Nitrokey3 && !self.touch {
-            return sw(S::SecurityNotSatisfied); // DELETE always needs a touch (§5.2)
-        }
         self.creds.remove(i);
         sw(S::Success)
     }
@@ -359,78 +382,6 @@ impl OathApplet {
             }
         }
         self.respond(out, apdu.le)
-    }
-
-    fn validate(&mut self, data: &[u8]) -> Vec<u8> {
-        let (Some(key), Some(chal)) = (self.access_key.clone(), self.challenge) else {
-            return sw(S::DataInvalid); // auth not enabled
-        };
-        let Ok(tlvs) = p::parse_tlvs(data, false) else {
-            return sw(S::WrongData);
-        };
-        let [(tag::RESPONSE, resp), (tag::CHALLENGE, host)] = tlvs.as_slice() else {
-            return sw(S::WrongData);
-        };
-        let expected = hmac(0x01, &key, &chal).unwrap_or_default();
-        let ok: bool = subtle::ConstantTimeEq::ct_eq(&resp[..], &expected[..]).into();
-        if host.len() != 8 || !ok {
-            return sw(S::WrongData); // neither unlocks nor locks (§4.3)
-        }
-        self.unlocked = true;
-        self.challenge = None;
-        let mut out = Vec::new();
-        p::push_tlv(
-            &mut out,
-            tag::RESPONSE,
-            &hmac(0x01, &key, host).unwrap_or_default(),
-        );
-        self.respond(out, None)
-    }
-
-    fn set_code(&mut self, data: &[u8]) -> Vec<u8> {
-        let Ok(tlvs) = p::parse_tlvs(data, false) else {
-            return sw(S::WrongData);
-        };
-        match tlvs.as_slice() {
-            [(tag::KEY, [])] => {
-                self.access_key = None;
-                self.unlocked = true;
-                sw(S::Success)
-            }
-            [
-                (tag::KEY, key),
-                (tag::CHALLENGE, chal),
-                (tag::RESPONSE, resp),
-            ] => {
-                let Some((_alg, k)) = key.split_first() else {
-                    return sw(S::WrongData);
-                };
-                if !(14..=64).contains(&k.len()) || chal.len() != 8 {
-                    return sw(S::WrongData);
-                }
-                if hmac(0x01, k, chal).as_deref() != Some(*resp) {
-                    return sw(S::DataInvalid);
-                }
-                self.access_key = Some(Zeroizing::new(k.to_vec()));
-                sw(S::Success)
-            }
-            _ => sw(S::WrongData),
-        }
-    }
-
-    fn reset(&mut self, apdu: &Apdu) -> Vec<u8> {
-        if (apdu.p1, apdu.p2) != (0xDE, 0xAD) {
-            return sw(S::WrongP1P2);
-        }
-        if self.flavour == Flavour::Nitrokey3 && !self.touch {
-            return sw(S::SecurityNotSatisfied);
-        }
-        self.creds.clear();
-        self.access_key = None;
-        self.challenge = None;
-        self.unlocked = true;
-        self.salt = self.random8();
-        sw(S::Success)
     }
 }
 

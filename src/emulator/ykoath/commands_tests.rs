@@ -61,7 +61,7 @@ fn yubikey_put_rules() {
     assert_eq!(a.handle(&put_body("x", "78 02")), [0x90, 0x00]);
     assert_eq!(a.names(), ["x"]);
     // full
-    a.capacity = 1;
+    a.capacity = Some(1);
     assert_eq!(a.handle(&put_body("w", "")), [0x6A, 0x84]);
 }
 
@@ -118,6 +118,44 @@ fn select_shows_serial_on_nk3_and_challenge_when_locked() {
     assert_eq!(y.handle(&hex("00 04 00 00")), [0x6B, 0x00]);
     assert_eq!(y.handle(&hex("00 04 DE AD")), [0x90, 0x00]);
     assert_eq!(y.handle(&hex("00 A1 00 00")), [0x90, 0x00]);
+}
+
+#[test]
+fn refusals_no_driver_sends() {
+    // (formerly replayed from ykoath/refusals and set-code transcripts, device side)
+    let mut y = selected(Flavour::YubiKey);
+    // SET CODE whose response does not match the key: 6984; an empty body: 6A80
+    let wrong = hex(
+        "00 03 00 00 33 73 11 21 78 0E 45 A0 06 52 CC B0 8C 4B DA CD DA CA 51 34 74 08 F1 03 \
+         DA 89 58 E4 40 85 75 14 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+    );
+    assert_eq!(y.handle(&wrong), [0x69, 0x84]);
+    assert_eq!(y.handle(&hex("00 03 00 00")), [0x6A, 0x80]);
+    // an unknown INS: 6D00; RESET with wrong P1P2: 6B00
+    assert_eq!(y.handle(&hex("00 77 00 00")), [0x6D, 0x00]);
+    assert_eq!(y.handle(&hex("00 04 00 00")), [0x6B, 0x00]);
+    // the Nitrokey 3: full answers, VALIDATE and SET CODE are gone (6D00)
+    let mut n = selected(Flavour::Nitrokey3);
+    assert_eq!(
+        n.handle(&hex(
+            "00 A2 00 00 14 71 08 41 43 4D 45 3A 54 2D 31 74 08 00 00 00 00 00 00 00 01"
+        )),
+        [0x6D, 0x00]
+    );
+    assert_eq!(n.handle(&hex("00 A3 00 00 02 75 00")), [0x6D, 0x00]);
+    // and it does not check the digits of a PUT
+    let mut nine = put_body("n", "");
+    nine[5 + 3 + 3] = 9;
+    assert_eq!(n.handle(&nine), [0x90, 0x00]);
+}
+
+#[test]
+fn capacity_by_firmware() {
+    let mut a = OathApplet::seeded(Flavour::YubiKey, [7; 8]);
+    a.set_version([5, 6, 9]);
+    assert_eq!(a.capacity(), 32);
+    a.set_version([5, 7, 0]);
+    assert_eq!(a.capacity(), 64);
 }
 
 #[test]
