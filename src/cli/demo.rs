@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::time::now;
-use crate::model::Product;
+use crate::model::{Family, Product};
 use crate::otp::OtpParams;
-use crate::station::tokens::SeedInput;
+use crate::station::seed_input::SeedInput;
 use crate::station::{KeySource, Station, default_key_file};
 
 /// `demo` options.
@@ -44,7 +44,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             name: "Demo TOTP".into(),
             vendor: Some("Token2".into()),
             model: Some("C302-i".into()),
-            family: "generic".into(),
+            family: Family::Generic,
             params: OtpParams::default(),
             programmable: false,
             drift_per_year: None,
@@ -81,7 +81,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     println!("7. the same code again: {}", v.status.as_str());
     let v = st.verify("DEMO-0001", "000000", Some("Lobby"), later + 2, true)?;
     println!("8. a wrong code: {}", v.status.as_str());
-    let audit = st.read().audit_list(&Default::default())?;
+    let audit = st.audit(&Default::default())?;
     println!(
         "9. audit log: {} entries, e.g. {} by {}",
         audit.len(),

@@ -8,10 +8,11 @@ use std::process::ExitCode;
 use crate::devices::nitrokey::{Nitrokey, NitrokeyToken, Timing};
 use crate::emulator::link::InProcess;
 use crate::emulator::nitrokey::NitrokeyPro;
-use crate::model::Product;
+use crate::model::{Family, Product};
 use crate::otp::{Kind, OtpParams};
+use crate::station::jobs::{Answer, AskWith};
 use crate::station::provision::{BurnRequest, BurnSeed, Proof};
-use crate::station::tokens::SeedInput;
+use crate::station::seed_input::SeedInput;
 use crate::station::{KeySource, Station, default_key_file};
 
 /// Runs the in-process Nitrokey Pro demo burn.
@@ -31,7 +32,7 @@ pub fn demo_burn() -> anyhow::Result<ExitCode> {
             name: "Nitrokey Pro TOTP".into(),
             vendor: Some("Nitrokey".into()),
             model: Some("Nitrokey Pro".into()),
-            family: "nitrokey".into(),
+            family: Family::Nitrokey,
             params: OtpParams {
                 kind: Kind::Totp,
                 ..OtpParams::default()
@@ -66,7 +67,7 @@ pub fn demo_burn() -> anyhow::Result<ExitCode> {
             reader: "/dev/hidraw-virtual (20a0:4108)".into(),
             now: &now,
         },
-        &mut |_| None,
+        &mut AskWith(|_| Answer::Unavailable),
     )?;
     println!(
         "  burned TOTP slot {} as \"{}\" on device {} (firmware {}), clock set, proven by {} code",

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use super::Ctx;
 use super::output::{self, opt, table};
 use super::time::{now, parse_time, rfc3339};
-use crate::store::attempts::AttemptFilter;
+use crate::station::views::AttemptFilter;
 
 /// `lookup` options.
 #[derive(Debug, Args)]
@@ -106,8 +106,7 @@ pub fn attempt(ctx: &Ctx, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
         to: to.as_deref().map(parse_time).transpose()?,
         limit: Some(limit),
     };
-    let st = ctx.open()?;
-    let list = st.read().attempt_list(&f)?;
+    let list = ctx.open()?.attempts(&f)?;
     if ctx.json {
         return output::json(&list);
     }

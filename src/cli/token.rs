@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Args, Subcommand};
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::output::{self, opt, table};
@@ -11,8 +10,9 @@ use super::time::{at_or_now, now, rfc3339};
 use super::{Ctx, EXIT_REJECTED};
 use crate::model::{Token, TokenStatus};
 use crate::otp::{KeyUri, Secret};
-use crate::station::tokens::SeedInput;
-use crate::store::tokens::TokenFilter;
+use crate::station::Station;
+use crate::station::seed_input::{MIN_SEED_BYTES, SeedInput, SeedWarning};
+use crate::station::views::{TokenDetail, TokenFilter};
 
 /// Selects a token by serial, and by product when serials repeat across products.
 #[derive(Debug, Args)]
@@ -152,55 +152,46 @@ pub enum TokenCommand {
     },
 }
 
-#[derive(Serialize)]
-struct TokenOut<'a> {
-    #[serde(flatten)]
-    token: &'a Token,
-    locations: Vec<String>,
-    backup_codes_left: u32,
-    failures: u32,
-    locked_until_ms: Option<i64>,
+/// Prints a seed warning on stderr.
+pub fn print_warning(w: &SeedWarning) {
+    match w {
+        SeedWarning::ShortSeed { bytes } => eprintln!(
+            "warning: the seed has {bytes} bytes; RFC 4226 asks for at least {MIN_SEED_BYTES} (20 recommended)"
+        ),
+    }
 }
 
-fn show(ctx: &Ctx, st: &crate::station::Station, t: &Token) -> anyhow::Result<ExitCode> {
-    let locations = if t.all_locations {
-        vec!["*".to_string()]
-    } else {
-        st.read().token_location_names(t.id)?
-    };
-    let c = st.read();
-    let backup_codes_left = c.backup_codes_left(t.id)?;
-    let fails = c.fail_counter(crate::store::limits::Scope::Token(t.id))?;
+fn show(ctx: &Ctx, st: &Station, t: Token) -> anyhow::Result<ExitCode> {
+    let d = st.token_detail_of(t)?;
     if ctx.json {
-        return output::json(&TokenOut {
-            token: t,
-            locations,
-            backup_codes_left,
-            failures: fails.failures,
-            locked_until_ms: fails.locked_until_ms,
-        });
+        return output::json(&d);
     }
+    print_detail(&d);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_detail(d: &TokenDetail) {
+    let t = &d.token;
     println!("serial      {}", t.serial);
     println!("product     {}", t.product);
     println!("status      {}", t.status);
     println!("holder      {}", opt(&t.holder));
     println!(
         "locations   {}",
-        if locations.is_empty() {
+        if d.locations.is_empty() {
             "-".into()
         } else {
-            locations.join(", ")
+            d.locations.join(", ")
         }
     );
     println!("drift       {} steps", t.drift_steps);
     println!("last step   {}", opt(&t.last_step));
     println!("counter     {}", t.counter);
-    println!("backup      {backup_codes_left} unused codes");
+    println!("backup      {} unused codes", d.backup_codes_left);
     println!(
         "failures    {}{}",
-        fails.failures,
-        fails
-            .locked_until_ms
+        d.failures,
+        d.locked_until_ms
             .map(|ms| format!(", cooling down until {}", rfc3339(ms / 1000)))
             .unwrap_or_default()
     );
@@ -209,7 +200,22 @@ fn show(ctx: &Ctx, st: &crate::station::Station, t: &Token) -> anyhow::Result<Ex
         "activated   {}",
         t.activated_at.map(rfc3339).unwrap_or_else(|| "-".into())
     );
-    Ok(ExitCode::SUCCESS)
+}
+
+fn seed(secret: Option<String>, uri: Option<String>) -> anyhow::Result<SeedInput> {
+    Ok(match (secret, uri) {
+        (Some(s), _) => SeedInput::Secret(Secret::parse(&Zeroizing::new(s))?),
+        (_, Some(u)) => SeedInput::Uri(Box::new(KeyUri::parse(&u)?)),
+        _ => SeedInput::Generate,
+    })
+}
+
+fn rejected_unless(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_REJECTED)
+    }
 }
 
 /// Runs a `token` subcommand.
@@ -220,34 +226,20 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             product,
             secret,
             uri,
-            generate,
+            generate: _,
         } => {
-            let seed = match (secret, uri, generate) {
-                (Some(s), _, _) => {
-                    let s = Zeroizing::new(s);
-                    SeedInput::Secret(Secret::parse(&s)?)
-                }
-                (_, Some(u), _) => SeedInput::Uri(Box::new(KeyUri::parse(&u)?)),
-                _ => SeedInput::Generate,
-            };
-            if let SeedInput::Secret(s) = &seed
-                && s.len() < 16
-            {
-                eprintln!(
-                    "warning: the seed has {} bytes; RFC 4226 asks for at least 16 (20 recommended)",
-                    s.len()
-                );
-            }
+            let seed = seed(secret, uri)?;
             let mut st = ctx.open_unlocked()?;
-            let t = st.token_add(&serial, &product, seed, now())?;
+            let r = st.token_add(&serial, &product, seed, now())?;
+            r.warnings.iter().for_each(print_warning);
             if !ctx.json {
                 println!(
                     "registered token {} under {} (unverified; activate it with its first code: tokenstation token activate {} CODE)",
-                    t.serial, t.product, t.serial
+                    r.token.serial, r.token.product, r.token.serial
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            show(ctx, &st, &t)
+            show(ctx, &st, r.token)
         }
         TokenCommand::List {
             product,
@@ -257,7 +249,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         } => {
             let st = ctx.open()?;
             let status = status.map(|s| s.parse::<TokenStatus>()).transpose()?;
-            let list = st.read().token_list(&TokenFilter {
+            let list = st.tokens(&TokenFilter {
                 product,
                 status,
                 holder,
@@ -284,7 +276,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Show(w) => {
             let st = ctx.open()?;
             let t = st.token(&w.serial, w.product.as_deref())?;
-            show(ctx, &st, &t)
+            show(ctx, &st, t)
         }
         TokenCommand::Code { which, at } => {
             let at = at_or_now(at.as_deref())?;
@@ -304,11 +296,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             let mut st = ctx.open_unlocked()?;
             let v = st.token_activate(&which.serial, which.product.as_deref(), &code, at)?;
             super::verify::print_verdict(ctx, &v)?;
-            Ok(if v.status == crate::station::Status::Ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_REJECTED)
-            })
+            Ok(rejected_unless(v.is_ok()))
         }
         TokenCommand::Resync {
             which,
@@ -320,11 +308,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             let mut st = ctx.open_unlocked()?;
             let v = st.token_resync(&which.serial, which.product.as_deref(), &code1, &code2, at)?;
             super::verify::print_verdict(ctx, &v)?;
-            Ok(if v.is_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_REJECTED)
-            })
+            Ok(rejected_unless(v.is_ok()))
         }
         TokenCommand::Unlock(w) => {
             let mut st = ctx.open()?;
@@ -332,15 +316,12 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 return output::json(&serde_json::json!({"serial": w.serial, "cleared": cleared}));
             }
-            println!(
-                "token {}: {}",
-                w.serial,
-                if cleared {
-                    "failure count and cooldown cleared"
-                } else {
-                    "was not limited"
-                }
-            );
+            let what = if cleared {
+                "failure count and cooldown cleared"
+            } else {
+                "was not limited"
+            };
+            println!("token {}: {what}", w.serial);
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::BackupCodes(w) => {
@@ -369,22 +350,21 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Assign {
             which,
             location,
-            all_locations,
+            all_locations: _,
             holder,
         } => {
             let mut st = ctx.open()?;
             let (w, p) = (&which.serial, which.product.as_deref());
-            let t = match (holder, location, all_locations) {
-                (Some(h), _, _) => st.token_assign_holder(w, p, &h, now())?,
-                (_, Some(l), _) => st.token_assign_location(w, p, Some(&l), now())?,
-                _ => st.token_assign_location(w, p, None, now())?,
+            let t = match (holder, location) {
+                (Some(h), _) => st.token_assign_holder(w, p, &h, now())?,
+                (_, l) => st.token_assign_location(w, p, l.as_deref(), now())?,
             };
-            show(ctx, &st, &t)
+            show(ctx, &st, t)
         }
         TokenCommand::Rename { which, new_serial } => {
             let mut st = ctx.open()?;
             let t = st.token_rename(&which.serial, which.product.as_deref(), &new_serial, now())?;
-            show(ctx, &st, &t)
+            show(ctx, &st, t)
         }
         TokenCommand::Rm { which, force } => {
             let mut st = ctx.open()?;
@@ -402,7 +382,7 @@ fn status(ctx: &Ctx, w: Which, to: TokenStatus) -> anyhow::Result<ExitCode> {
     let mut st = ctx.open()?;
     let t = st.token_set_status(&w.serial, w.product.as_deref(), to, now())?;
     if ctx.json {
-        return show(ctx, &st, &t);
+        return show(ctx, &st, t);
     }
     println!("token {} is now {}", t.serial, t.status);
     Ok(ExitCode::SUCCESS)

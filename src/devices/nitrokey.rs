@@ -87,7 +87,7 @@ impl<L: HidLink> OtpToken for NitrokeyToken<L> {
     fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
         let s = self.with(|nk| nk.status())?;
         Ok(DeviceInfo {
-            family: "nitrokey".into(),
+            family: crate::model::Family::Nitrokey,
             model: Some("Nitrokey Pro / Storage / Librem Key".into()),
             serial: Some(format!("{:08X}", s.serial)),
             firmware: Some(format!("{}.{}", s.major, s.minor)),

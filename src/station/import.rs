@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use super::hint::Hint;
 use super::{Result, Station, StationError};
 use crate::model::{Product, TokenStatus};
 use crate::otp::{Kind, OtpParams};
@@ -49,6 +50,86 @@ pub enum Outcome {
     Error,
 }
 
+/// Why a record was not imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowProblem {
+    /// The parser refused it (its message names the key package or line).
+    Parse(String),
+    /// Nothing to name the token by.
+    NoSerial,
+    /// Its parameters differ from the product everything goes under.
+    ParamsDiffer {
+        /// The record's parameters.
+        record: String,
+        /// The product.
+        product: String,
+        /// The product's parameters.
+        wanted: String,
+    },
+    /// A product of its name exists with other parameters.
+    ProductClash(String),
+    /// The serial is already in the product, or twice in the file.
+    Duplicate {
+        /// The serial.
+        serial: String,
+        /// The product.
+        product: String,
+        /// Twice in the file (rather than already in the store).
+        in_file: bool,
+    },
+}
+
+impl RowProblem {
+    /// What a person can do about it.
+    pub fn hint(&self) -> Option<Hint> {
+        match self {
+            RowProblem::ProductClash(_) => Some(Hint::NameProduct),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowProblem::Parse(m) => f.write_str(m),
+            RowProblem::NoSerial => {
+                f.write_str("no serial, key id or account name to name the token by")
+            }
+            RowProblem::ParamsDiffer {
+                record,
+                product,
+                wanted,
+            } => write!(
+                f,
+                "the record is {record} but product '{product}' is {wanted}"
+            ),
+            RowProblem::ProductClash(name) => {
+                write!(f, "product '{name}' exists with other parameters")
+            }
+            RowProblem::Duplicate {
+                serial,
+                product,
+                in_file,
+            } => write!(
+                f,
+                "serial {serial} {} in product '{product}'",
+                if *in_file {
+                    "appears twice in the file"
+                } else {
+                    "already exists"
+                }
+            ),
+        }
+    }
+}
+
+impl Serialize for RowProblem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// One line of the per-token report.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportRow {
@@ -64,7 +145,7 @@ pub struct ImportRow {
     pub outcome: Outcome,
     /// Why, for anything but `imported`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+    pub reason: Option<RowProblem>,
     /// Warnings the parser raised (MAC mismatch under `warn`, guessed hash, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -93,12 +174,26 @@ pub struct ImportReport {
     pub rows: Vec<ImportRow>,
 }
 
-/// Progress and interruption hooks for long imports.
+/// Progress and cancellation hooks for long imports and exports.
 pub struct Hooks<'a> {
     /// Called with (done, total) as tokens are sealed and written.
     pub progress: &'a mut dyn FnMut(u64, u64),
-    /// Returns true when the user asked to stop (Ctrl-C).
+    /// Returns true when the work is to stop (its job was cancelled).
     pub cancelled: &'a dyn Fn() -> bool,
+}
+
+impl Hooks<'static> {
+    /// No progress report, never cancelled.
+    pub fn none() -> Hooks<'static> {
+        fn never() -> bool {
+            false
+        }
+        // A closure that captures nothing is zero-sized: leaking it allocates nothing.
+        Hooks {
+            progress: Box::leak(Box::new(|_, _| {})),
+            cancelled: &never,
+        }
+    }
 }
 
 fn same_codes(a: &OtpParams, b: &OtpParams) -> bool {
@@ -117,15 +212,9 @@ fn describe(p: &OtpParams) -> String {
 
 fn new_product(name: String, r: &SeedRecord) -> Product {
     Product {
-        id: 0,
-        name,
         vendor: r.manufacturer.clone(),
         model: r.model.clone(),
-        family: "generic".into(),
-        params: r.params,
-        programmable: false,
-        drift_per_year: None,
-        skew: if r.params.kind == Kind::Hotp { 10 } else { 1 },
+        ..super::catalog::new_product(&name, r.params)
     }
 }
 
@@ -171,7 +260,7 @@ impl Station {
                         } else {
                             Outcome::Error
                         },
-                        reason: Some(e.to_string()),
+                        reason: Some(RowProblem::Parse(e.to_string())),
                         warnings: Vec::new(),
                     });
                     continue;
@@ -192,7 +281,7 @@ impl Station {
             };
             let Some(serial) = row.serial.clone().filter(|s| !s.trim().is_empty()) else {
                 row.outcome = Outcome::Error;
-                row.reason = Some("no serial, key id or account name to name the token by".into());
+                row.reason = Some(RowProblem::NoSerial);
                 rows.push(row);
                 continue;
             };
@@ -200,12 +289,11 @@ impl Station {
             let product = match &forced {
                 Some(p) if !same_codes(&p.params, &rec.params) => {
                     row.outcome = Outcome::Error;
-                    row.reason = Some(format!(
-                        "the record is {} but product '{}' is {}",
-                        describe(&rec.params),
-                        p.name,
-                        describe(&p.params)
-                    ));
+                    row.reason = Some(RowProblem::ParamsDiffer {
+                        record: describe(&rec.params),
+                        product: p.name.clone(),
+                        wanted: describe(&p.params),
+                    });
                     rows.push(row);
                     continue;
                 }
@@ -232,9 +320,7 @@ impl Station {
                         }
                         Some(false) => {
                             row.outcome = Outcome::Error;
-                            row.reason = Some(format!(
-                                "product '{name}' exists with other parameters: pass --product"
-                            ));
+                            row.reason = Some(RowProblem::ProductClash(name));
                             rows.push(row);
                             continue;
                         }
@@ -257,14 +343,11 @@ impl Station {
                     OnDuplicate::Skip => Outcome::Duplicate,
                     OnDuplicate::Fail => Outcome::Error,
                 };
-                row.reason = Some(format!(
-                    "serial {serial} {} in product '{product}'",
-                    if exists {
-                        "already exists"
-                    } else {
-                        "appears twice in the file"
-                    }
-                ));
+                row.reason = Some(RowProblem::Duplicate {
+                    serial: serial.clone(),
+                    product: product.clone(),
+                    in_file: !exists,
+                });
                 rows.push(row);
                 continue;
             }
@@ -310,11 +393,11 @@ impl Station {
             ));
         }
         let done = accepted.len() as u64;
-        self.write(|c, audit| {
+        self.write(|c| {
             for name in &created {
-                let p = products.get(name).ok_or_else(|| StationError::Input(format!("product {name} vanished")))?;
+                let p = products.get(name).ok_or_else(|| StationError::Internal(format!("product {name} vanished")))?;
                 let added = c.product_add(p, now)?;
-                audit.log(c, now, "product.add", &format!("product {name}"), None::<&()>, Some(&added))?;
+                c.audit(now, "product.add", &format!("product {name}"), None::<&()>, Some(&added))?;
                 products.insert(name.clone(), added);
             }
             for (i, (row, uid, blob, counter, drift, product)) in sealed.iter().enumerate() {
@@ -336,10 +419,9 @@ impl Station {
                     drift_steps: *drift,
                     now,
                 })?;
-                audit.log(c, now, "token.import", &format!("token {serial}"), None::<&()>, Some(&t))?;
+                c.audit(now, "token.import", &format!("token {serial}"), None::<&()>, Some(&t))?;
             }
-            audit.log(
-                c,
+            c.audit(
                 now,
                 "seeds.import",
                 &format!("file {source}"),

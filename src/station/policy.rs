@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
+use super::error::PolicyProblem;
 use super::{Result, StationError};
-use crate::store::Conn;
+use crate::store::Reader;
 
 /// The policy in force.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,13 +93,18 @@ fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
     lo: T,
     hi: T,
 ) -> Result<T> {
-    let n: T = v
-        .parse()
-        .map_err(|_| StationError::Input(format!("policy {key}: '{v}' is not a number")))?;
+    let n: T = v.parse().map_err(|_| StationError::Policy {
+        key: key.to_string(),
+        problem: PolicyProblem::NotANumber(v.to_string()),
+    })?;
     if n < lo || n > hi {
-        return Err(StationError::Input(format!(
-            "policy {key}: {v} is outside {lo}..={hi}"
-        )));
+        return Err(StationError::Policy {
+            key: key.to_string(),
+            problem: PolicyProblem::OutOfRange {
+                value: v.to_string(),
+                range: format!("{lo}..={hi}"),
+            },
+        });
     }
     Ok(n)
 }
@@ -119,18 +125,16 @@ impl Policy {
             "resync.hotp_window" => self.resync_hotp_window = parse(key, v, 1, 1_000_000)?,
             "lookup.max_codes" => self.lookup_max_codes = parse(key, v, 1000, 100_000_000_000)?,
             _ => {
-                let names: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
-                return Err(StationError::Input(format!(
-                    "unknown policy key '{key}': use one of {}",
-                    names.join(", ")
-                )));
+                return Err(StationError::UnknownPolicyKey {
+                    key: key.to_string(),
+                });
             }
         }
         Ok(())
     }
 
     /// The policy stored in the store, over the defaults.
-    pub fn load(c: &Conn<'_>) -> Result<Policy> {
+    pub fn load(c: &Reader<'_>) -> Result<Policy> {
         let mut p = Policy::default();
         for (k, v) in c.setting_list()? {
             p.apply(&k, &v)?;
@@ -157,10 +161,9 @@ impl super::Station {
         let mut p = self.policy()?;
         let before = p.clone();
         p.apply(key, value)?;
-        self.write(|c, audit| {
-            c.setting_set(key, value.trim())?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            tx.setting_set(key, value.trim())?;
+            tx.audit(
                 now,
                 "policy.set",
                 &format!("policy {key}"),

@@ -14,11 +14,12 @@ use crate::devices::token2_nfc::protocol::{DisplayTimeout, Hmac, Info, Step};
 use crate::devices::{
     Capabilities, DeviceError, DeviceInfo, OtpToken, ProgramRequest, SlotInfo, TokenClock,
 };
+use crate::model::Family;
 use crate::otp::{Algorithm, Digits, Kind, OtpParams, Secret};
 use crate::transport::{Apdu, ApduLink, Response, StatusWord};
 
 /// Family name.
-pub const FAMILY: &str = "molto2";
+pub const FAMILY: Family = Family::Molto2;
 
 /// How a command that may need the device's button ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -347,7 +348,7 @@ impl<L: ApduLink> OtpToken for Molto2<L> {
     fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
         let info = self.read_info()?;
         Ok(DeviceInfo {
-            family: FAMILY.into(),
+            family: FAMILY,
             model: Some(
                 if self.profiles == 50 {
                     "Molto2"

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use super::protocol::{self as p, PW_LEN, REPORT_LEN, Response, cmd, status};
 use crate::devices::DeviceError;
+use crate::devices::error::Credential;
 use crate::transport::{HidLink, Sensitivity};
 
 /// How long to wait for answers (libnitrokey: Pro 100 ms × 15, Storage 40 ms × 55).
@@ -186,14 +187,14 @@ impl<L: HidLink> Nitrokey<L> {
                 .ok_or_else(|| DeviceError::AuthRequired {
                     device: self.device(),
                     what: "writing a slot",
-                    hint: "give the admin PIN (TOKENSTATION_ADMIN_PIN)".into(),
+                    needs: Credential::AdminPin,
                 })?;
             self.authenticate_admin(&pin)?;
         }
         self.temp.clone().ok_or_else(|| DeviceError::AuthRequired {
             device: self.device(),
             what: "writing a slot",
-            hint: "authenticate as admin first".into(),
+            needs: Credential::AdminSession,
         })
     }
 
