@@ -24,6 +24,8 @@ pub mod progress;
 pub mod seeds;
 pub mod time;
 pub mod token;
+pub mod token_args;
+pub mod token_show;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -143,10 +145,18 @@ pub struct Ctx {
     pub json: bool,
 }
 
+/// Who the audit log records: `TOKENSTATION_ACTOR`, else the operating-system user.
+pub fn actor() -> String {
+    std::env::var("TOKENSTATION_ACTOR")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(crate::station::os_user)
+}
+
 impl Ctx {
     /// Opens the store without unlocking the key (listings).
     pub fn open(&self) -> anyhow::Result<Station> {
-        Ok(Station::open(&self.db)?)
+        Ok(Station::open_as(&self.db, &actor())?)
     }
 
     /// Opens the store and unlocks the master key.

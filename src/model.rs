@@ -280,7 +280,7 @@ pub struct AuditEntry {
     pub id: i64,
     /// Unix seconds.
     pub at: i64,
-    /// Who did it (OS user or `TOKENSTATION_ACTOR`).
+    /// Who did it (the operating-system user, or whom the face names).
     pub actor: String,
     /// What was done, e.g. `token.add`.
     pub action: String,

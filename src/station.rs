@@ -54,8 +54,14 @@ pub struct Station {
 const VAULT_META: &str = "vault";
 
 impl Station {
-    /// Opens the store at `path` (the key is unlocked later, only when a seed is needed).
+    /// Opens the store at `path` (the key is unlocked later, only when a seed is needed);
+    /// the audit log records the operating-system user.
     pub fn open(path: &Path) -> Result<Station> {
+        Station::open_as(path, &os_user())
+    }
+
+    /// Opens the store at `path`, recording `actor` in the audit log.
+    pub fn open_as(path: &Path, actor: &str) -> Result<Station> {
         let store = Store::open(path)?;
         if store.read().meta_get(VAULT_META)?.is_none() {
             return Err(StationError::NoVaultHeader(path.to_path_buf()));
@@ -63,18 +69,24 @@ impl Station {
         Ok(Station {
             store,
             key: None,
-            actor: actor(),
+            actor: actor.to_string(),
         })
     }
 
-    /// Creates a new store with a new master key. Returns the station unlocked.
+    /// Creates a new store with a new master key. Returns the station unlocked; the
+    /// audit log records the operating-system user.
     pub fn init(path: &Path, source: &KeySource, now: i64) -> Result<Station> {
+        Station::init_as(path, source, now, &os_user())
+    }
+
+    /// Creates a new store with a new master key, recording `actor` in the audit log.
+    pub fn init_as(path: &Path, source: &KeySource, now: i64, actor: &str) -> Result<Station> {
         if path.exists() {
             return Err(StoreError::Exists(path.display().to_string()).into());
         }
         let (key, header) = keys::create(source)?;
         let mut store = Store::create(path)?;
-        let actor = actor();
+        let actor = actor.to_string();
         store.write(|w| -> Result<()> {
             w.meta_set(VAULT_META, &header.encode())?;
             w.meta_set("created_at", &now.to_string())?;
@@ -165,9 +177,9 @@ impl Station {
     }
 }
 
-/// The person recorded in the audit log: `TOKENSTATION_ACTOR`, else the OS user.
-fn actor() -> String {
-    ["TOKENSTATION_ACTOR", "USER", "LOGNAME"]
+/// The operating-system user, as the login environment names it.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
         .unwrap_or_else(|| "unknown".into())

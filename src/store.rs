@@ -397,3 +397,53 @@ pub(crate) fn to_u64(v: i64) -> u64 {
 pub(crate) fn from_u64(v: u64) -> i64 {
     v as i64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Family, Product};
+    use crate::otp::OtpParams;
+
+    fn product(name: &str) -> Product {
+        Product {
+            id: 0,
+            name: name.into(),
+            vendor: None,
+            model: None,
+            family: Family::Generic,
+            params: OtpParams::default(),
+            programmable: false,
+            drift_per_year: None,
+            skew: 1,
+        }
+    }
+
+    #[test]
+    fn a_change_without_a_journal_line_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("s.db")).unwrap();
+        let e = store
+            .write(|w| w.product_add(&product("P"), 0).map(|_| ()))
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Unjournaled { .. }), "{e}");
+        assert!(store.read().product_find("P").unwrap().is_none());
+        // with its audit line it commits
+        store
+            .write(|w| {
+                w.product_add(&product("P"), 0)?;
+                w.audit_append(&audit::NewAudit {
+                    at: 0,
+                    actor: "t",
+                    action: "product.add",
+                    subject: "product P",
+                    before: None,
+                    after: None,
+                })
+                .map(|_| ())
+            })
+            .unwrap();
+        assert!(store.read().product_find("P").unwrap().is_some());
+        // a transaction that changes nothing needs no line
+        store.write(|w| w.product_get("P").map(|_| ())).unwrap();
+    }
+}

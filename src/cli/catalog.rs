@@ -29,7 +29,7 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> anyhow::Result<ExitCode> {
     } else {
         KeySource::File(ctx.key_file.clone())
     };
-    let st = Station::init(&ctx.db, &source, now())?;
+    let st = Station::init_as(&ctx.db, &source, now(), &super::actor())?;
     #[derive(Serialize)]
     struct Out {
         db: String,

@@ -25,7 +25,12 @@ pub fn demo_burn() -> anyhow::Result<ExitCode> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("demo.db");
     let now = super::time::now;
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), now())?;
+    let mut st = Station::init_as(
+        &db,
+        &KeySource::File(default_key_file(&db)),
+        now(),
+        &super::actor(),
+    )?;
     st.product_add(
         &Product {
             id: 0,

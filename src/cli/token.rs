@@ -2,205 +2,20 @@
 
 use std::process::ExitCode;
 
-use clap::{ArgGroup, Args, Subcommand};
 use zeroize::Zeroizing;
 
 use super::output::{self, opt, table};
-use super::time::{at_or_now, now, rfc3339};
+use super::time::{at_or_now, now};
+use super::token_show::{show, status};
 use super::{Ctx, EXIT_REJECTED};
-use crate::model::{Token, TokenStatus};
+use crate::model::TokenStatus;
 use crate::otp::{KeyUri, Secret};
-use crate::station::Station;
-use crate::station::seed_input::{MIN_SEED_BYTES, SeedInput, SeedWarning};
-use crate::station::views::{TokenDetail, TokenFilter};
+use crate::station::seed_input::SeedInput;
+use crate::station::views::TokenFilter;
 
-/// Selects a token by serial, and by product when serials repeat across products.
-#[derive(Debug, Args)]
-pub struct Which {
-    /// Serial number.
-    pub serial: String,
-    /// Product, when the serial exists in several.
-    #[arg(long)]
-    pub product: Option<String>,
-}
+pub use super::token_show::print_warning;
 
-/// `token` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Register a token under a product with its seed (sealed at rest).
-    #[command(group(ArgGroup::new("seed").required(true).args(["secret", "uri", "generate"])))]
-    Add {
-        /// Serial number, unique within the product.
-        serial: String,
-        /// Product name.
-        #[arg(long)]
-        product: String,
-        /// Seed in base32, or hex prefixed with `hex:`. Prefer TOKENSTATION_SECRET
-        /// over the command line, which other users can see.
-        #[arg(long, env = "TOKENSTATION_SECRET", hide_env_values = true)]
-        secret: Option<String>,
-        /// An otpauth:// Key URI; its parameters must match the product.
-        #[arg(long)]
-        uri: Option<String>,
-        /// Draw a fresh seed from the OS (20/32/64 bytes for SHA1/256/512).
-        #[arg(long)]
-        generate: bool,
-    },
-    /// List tokens.
-    List {
-        /// Only this product.
-        #[arg(long)]
-        product: Option<String>,
-        /// Only this status (unverified, active, disabled, lost, retired).
-        #[arg(long)]
-        status: Option<String>,
-        /// Only this holder.
-        #[arg(long)]
-        holder: Option<String>,
-        /// Only tokens usable at this location.
-        #[arg(long)]
-        location: Option<String>,
-    },
-    /// Show one token.
-    Show(Which),
-    /// Print the code a token shows now, or at another time (for technicians).
-    Code {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// Unix seconds or RFC 3339 [default: now].
-        #[arg(long)]
-        at: Option<String>,
-    },
-    /// Activate an unverified token with its first valid code.
-    Activate {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// The code the token shows.
-        code: String,
-        /// Unix seconds or RFC 3339 [default: now].
-        #[arg(long)]
-        at: Option<String>,
-    },
-    /// Resynchronise a drifted token with two consecutive codes it shows.
-    Resync {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// A code the token shows.
-        code1: String,
-        /// The next code it shows (press again, or wait one period).
-        code2: String,
-        /// Unix seconds or RFC 3339 [default: now].
-        #[arg(long)]
-        at: Option<String>,
-    },
-    /// Clear a token's failure count and cooldown after LIMIT_REACHED.
-    Unlock(Which),
-    /// Make 10 one-time backup codes (XXXX-XXXX), shown once; replaces any old set.
-    BackupCodes(Which),
-    /// Show the token's otpauth:// URI as a QR code (terminal or PNG); audited.
-    Qr {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// Write a PNG here instead of drawing in the terminal.
-        #[arg(long)]
-        png: Option<std::path::PathBuf>,
-    },
-    /// Refuse a token until it is enabled again.
-    Disable(Which),
-    /// Accept a disabled or lost token again.
-    Enable(Which),
-    /// Mark a token lost (refused).
-    Lost(Which),
-    /// Take a token out of service for good.
-    Retire(Which),
-    /// Assign a token to a location (or all locations) or to a holder.
-    #[command(group(ArgGroup::new("to").required(true).args(["location", "all_locations", "holder"])))]
-    Assign {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// Location name.
-        #[arg(long)]
-        location: Option<String>,
-        /// Let the token verify at every location.
-        #[arg(long)]
-        all_locations: bool,
-        /// Holder id.
-        #[arg(long)]
-        holder: Option<String>,
-    },
-    /// Change a token's serial.
-    Rename {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// New serial.
-        new_serial: String,
-    },
-    /// Delete a token and its sealed seed (active tokens need --force).
-    Rm {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// Delete even an active token.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
-/// Prints a seed warning on stderr.
-pub fn print_warning(w: &SeedWarning) {
-    match w {
-        SeedWarning::ShortSeed { bytes } => eprintln!(
-            "warning: the seed has {bytes} bytes; RFC 4226 asks for at least {MIN_SEED_BYTES} (20 recommended)"
-        ),
-    }
-}
-
-fn show(ctx: &Ctx, st: &Station, t: Token) -> anyhow::Result<ExitCode> {
-    let d = st.token_detail_of(t)?;
-    if ctx.json {
-        return output::json(&d);
-    }
-    print_detail(&d);
-    Ok(ExitCode::SUCCESS)
-}
-
-fn print_detail(d: &TokenDetail) {
-    let t = &d.token;
-    println!("serial      {}", t.serial);
-    println!("product     {}", t.product);
-    println!("status      {}", t.status);
-    println!("holder      {}", opt(&t.holder));
-    println!(
-        "locations   {}",
-        if d.locations.is_empty() {
-            "-".into()
-        } else {
-            d.locations.join(", ")
-        }
-    );
-    println!("drift       {} steps", t.drift_steps);
-    println!("last step   {}", opt(&t.last_step));
-    println!("counter     {}", t.counter);
-    println!("backup      {} unused codes", d.backup_codes_left);
-    println!(
-        "failures    {}{}",
-        d.failures,
-        d.locked_until_ms
-            .map(|ms| format!(", cooling down until {}", rfc3339(ms / 1000)))
-            .unwrap_or_default()
-    );
-    println!("created     {}", rfc3339(t.created_at));
-    println!(
-        "activated   {}",
-        t.activated_at.map(rfc3339).unwrap_or_else(|| "-".into())
-    );
-}
+pub use super::token_args::{TokenCommand, Which};
 
 fn seed(secret: Option<String>, uri: Option<String>) -> anyhow::Result<SeedInput> {
     Ok(match (secret, uri) {
@@ -376,14 +191,4 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn status(ctx: &Ctx, w: Which, to: TokenStatus) -> anyhow::Result<ExitCode> {
-    let mut st = ctx.open()?;
-    let t = st.token_set_status(&w.serial, w.product.as_deref(), to, now())?;
-    if ctx.json {
-        return show(ctx, &st, t);
-    }
-    println!("token {} is now {}", t.serial, t.status);
-    Ok(ExitCode::SUCCESS)
 }

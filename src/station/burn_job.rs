@@ -247,6 +247,7 @@ pub fn burn(
 ) -> Result<Job<BurnEvent, (Station, Result<BurnOutcome>)>> {
     Job::spawn("burn", move |ctx: &JobCtx<BurnEvent>| {
         let out = (|| {
+            st.check_burn_seed(order.product.as_deref(), &order.seed)?;
             let opts = token_options(ctx, &order.reader, &order.device)?;
             let mut s = open(ctx, &order.reader, &opts)?;
             ctx.check()?;

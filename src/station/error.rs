@@ -4,10 +4,8 @@
 //! field), and [`StationError::class`] sorts it for exit codes and batch triage. No
 //! message here names a CLI flag, command or environment variable.
 
-use std::fmt;
 use std::path::PathBuf;
 
-use super::hint::Hint;
 use crate::devices::DeviceError;
 use crate::devices::session::SpecError;
 use crate::model::{Family, TokenStatus};
@@ -16,100 +14,11 @@ use crate::seeds::ImportError;
 use crate::store::StoreError;
 use crate::vault::VaultError;
 
-/// An input field, named in messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    /// A product's name.
-    ProductName,
-    /// A holder's external id.
-    HolderId,
-    /// A location's name.
-    LocationName,
-    /// The new serial of a rename.
-    NewSerial,
-    /// The Molto2 customer key.
-    Molto2Key,
-    /// The pre-shared key of a PSKC file.
-    PskcKey,
-    /// A presence direction (`in`, `out`).
-    Direction,
-    /// A kiosk mode.
-    Mode,
-    /// A CSV column mapping.
-    ColumnMap,
-}
+mod about;
+mod class;
 
-impl fmt::Display for Field {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Field::ProductName => "product name",
-            Field::HolderId => "holder id",
-            Field::LocationName => "location name",
-            Field::NewSerial => "the new serial",
-            Field::Molto2Key => "the Molto2 customer key",
-            Field::PskcKey => "the pre-shared key",
-            Field::Direction => "direction",
-            Field::Mode => "mode",
-            Field::ColumnMap => "the column map",
-        })
-    }
-}
-
-/// A parameter of a Key URI compared with its product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UriParam {
-    /// `totp` / `hotp`.
-    Kind,
-    /// The hash.
-    Algorithm,
-    /// The code length.
-    Digits,
-    /// The TOTP step.
-    Period,
-}
-
-impl fmt::Display for UriParam {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            UriParam::Kind => "type",
-            UriParam::Algorithm => "algorithm",
-            UriParam::Digits => "digits",
-            UriParam::Period => "period",
-        })
-    }
-}
-
-/// How a burn proof failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProofFailure {
-    /// The technician typed no code.
-    NoCode,
-    /// The code (read back or typed) does not match the seed written.
-    Mismatch(super::provision::ProofMethod),
-}
-
-/// What is wrong with a policy value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyProblem {
-    /// Not a number.
-    NotANumber(String),
-    /// Outside the allowed range.
-    OutOfRange {
-        /// The value given.
-        value: String,
-        /// The range, `lo..=hi`.
-        range: String,
-    },
-}
-
-impl fmt::Display for PolicyProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PolicyProblem::NotANumber(v) => write!(f, "'{v}' is not a number"),
-            PolicyProblem::OutOfRange { value, range } => write!(f, "{value} is outside {range}"),
-        }
-    }
-}
+pub use about::{Field, PolicyProblem, ProofFailure, UriParam};
+pub use class::{ErrorClass, ErrorReport};
 
 /// Errors of the station layer.
 #[derive(Debug, thiserror::Error)]
@@ -537,87 +446,6 @@ fn status_why(from: TokenStatus, to: TokenStatus) -> String {
         (TokenStatus::Unverified, TokenStatus::Active) => "activate it with a code".into(),
         (from, to) if from == to => format!("it is already {to}"),
         (from, to) => format!("{from} → {to} is not a valid change"),
-    }
-}
-
-/// What kind of failure an error is: for exit codes and for deciding whether a batch
-/// goes on after it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// The caller's input breaks a rule: the same input fails again.
-    Input,
-    /// The store or the key failed.
-    Store,
-    /// A token or reader failed.
-    Hardware,
-    /// A code or proof was rejected.
-    Rejected,
-    /// The work was cancelled.
-    Interrupted,
-}
-
-/// An error as a face shows it later: its message, hint and class (errors themselves
-/// are not `Clone`; reports travel in events and summaries).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorReport {
-    /// The message (without the hint).
-    pub message: String,
-    /// What to do next.
-    pub hint: Option<Hint>,
-    /// What kind of failure.
-    pub class: ErrorClass,
-}
-
-impl fmt::Display for ErrorReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl StationError {
-    /// The message, hint and class, to keep or send.
-    pub fn report(&self) -> ErrorReport {
-        ErrorReport {
-            message: self.to_string(),
-            hint: self.hint(),
-            class: self.class(),
-        }
-    }
-
-    /// What kind of failure this is.
-    pub fn class(&self) -> ErrorClass {
-        use StationError as E;
-        match self {
-            E::Store(e) => match e {
-                StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::InUse { .. } => {
-                    ErrorClass::Input
-                }
-                _ => ErrorClass::Store,
-            },
-            E::Vault(_)
-            | E::Locked
-            | E::NeedsPassphrase
-            | E::NeedsKeyFile
-            | E::WrongKeyFile(_)
-            | E::WrongPassphrase
-            | E::KeyFileUnreadable { .. }
-            | E::KeyFileInvalid { .. }
-            | E::KeyFileCreate { .. }
-            | E::NoVaultHeader(_)
-            | E::ReadFile { .. }
-            | E::WriteFile { .. }
-            | E::Internal(_) => ErrorClass::Store,
-            E::Device(_) => ErrorClass::Hardware,
-            E::ProofFailed { .. } => ErrorClass::Rejected,
-            E::Interrupted => ErrorClass::Interrupted,
-            E::AtLine { source, .. } => source.class(),
-            _ => ErrorClass::Input,
-        }
-    }
-
-    /// What a person can do next, for each face to word.
-    pub fn hint(&self) -> Option<Hint> {
-        super::hint::of(self)
     }
 }
 

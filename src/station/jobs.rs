@@ -308,6 +308,13 @@ impl<E, R> Job<E, R> {
     }
 }
 
+/// A station moves to a job's worker thread: it must stay `Send`.
+#[allow(dead_code)]
+fn station_is_send() {
+    fn send<T: Send>() {}
+    send::<super::Station>();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ pub mod admin;
 pub mod feed;
 pub mod grammar;
 pub mod kiosk;
+pub mod kiosk_job;
 pub mod record;
 pub mod report;
 pub mod tokens;

@@ -18,15 +18,15 @@ use serde::Serialize;
 
 use super::error::ProofFailure;
 use super::jobs::{Ask, Asker};
-use super::seed_input::{self, SeedInput, SeedWarning};
-use super::tokens::{check_serial, find_token, new_uid, open_secret};
+use super::seed_input::{SeedInput, SeedWarning};
+use super::tokens::check_serial;
 use super::{Result, Station, StationError};
 use crate::devices::session::slot_name;
 use crate::devices::{OtpToken, ProgramRequest, TokenClock};
-use crate::model::{Family, Product, Token, TokenStatus};
-use crate::otp::{Code, Kind, OtpKey, Secret, totp};
-use crate::store::tokens::{NewToken, VerifyState};
-use crate::vault;
+use crate::model::{Family, TokenStatus};
+use crate::otp::Kind;
+use crate::store::tokens::VerifyState;
+use prepare::check_code;
 
 /// Where the seed of a burn comes from.
 pub enum BurnSeed {
@@ -121,44 +121,6 @@ type Failed = (&'static str, StationError);
 
 fn at(step: &'static str) -> impl Fn(StationError) -> Failed {
     move |e| (step, e)
-}
-
-/// Checks `code` against the seed around `at` (TOTP, ±1 step) or at `counter` and the
-/// next one (HOTP). Returns (offset, matched step or counter).
-fn check_code(
-    p: &Product,
-    secret: &Secret,
-    code: &str,
-    at: i64,
-    counter: u64,
-) -> Option<(i64, u64)> {
-    let code = Code::parse(code)?;
-    if !code.fits(p.params.digits) {
-        return None;
-    }
-    let key = OtpKey::new(p.params.algorithm, secret);
-    match p.params.kind {
-        Kind::Totp => {
-            let step = totp::time_step(at, p.params.period, p.params.t0)?;
-            [0i64, -1, 1].into_iter().find_map(|d| {
-                let s = step.checked_add_signed(d)?;
-                bool::from(code.ct_matches(&key, s, p.params.digits)).then_some((d, s))
-            })
-        }
-        Kind::Hotp => [0u64, 1].into_iter().find_map(|d| {
-            let c = counter.checked_add(d)?;
-            bool::from(code.ct_matches(&key, c, p.params.digits)).then_some((d as i64, c))
-        }),
-    }
-}
-
-/// The product, the store row (if any), the seed, the initial counter and warnings.
-struct Prepared {
-    product: Product,
-    row: Option<Token>,
-    secret: Secret,
-    counter: u64,
-    warnings: Vec<SeedWarning>,
 }
 
 impl Station {
@@ -393,110 +355,9 @@ impl Station {
         .map_err(at("activate"))?;
         Ok(outcome)
     }
-
-    fn burn_prepare(&self, req: &BurnRequest<'_>, serial: &str) -> Result<Prepared> {
-        let c = self.read();
-        match &req.seed {
-            BurnSeed::FromStore => {
-                let t = find_token(&c, serial, req.product.as_deref())?;
-                if t.status == TokenStatus::Active && !req.force {
-                    return Err(StationError::AlreadyActive(serial.to_string()));
-                }
-                if matches!(t.status, TokenStatus::Lost | TokenStatus::Retired) {
-                    return Err(StationError::NotReburnable {
-                        serial: serial.to_string(),
-                        status: t.status,
-                    });
-                }
-                let product = c.product_by_id(t.product_id)?;
-                let secret = open_secret(&c, self.key()?, &t)?;
-                let counter = t.counter;
-                Ok(Prepared {
-                    product,
-                    row: Some(t),
-                    secret,
-                    counter,
-                    warnings: Vec::new(),
-                })
-            }
-            BurnSeed::New(input) => {
-                let product = req.product.as_deref().ok_or(StationError::ProductNeeded)?;
-                let p = c.product_get(product)?;
-                let existing = c
-                    .tokens_by_serial(serial)?
-                    .into_iter()
-                    .find(|t| t.product_id == p.id);
-                if let Some(t) = &existing
-                    && t.status != TokenStatus::Unverified
-                    && !req.force
-                {
-                    return Err(StationError::TokenExists {
-                        serial: serial.to_string(),
-                        product: p.name.clone(),
-                        status: t.status,
-                    });
-                }
-                let seed = seed_input::resolve(input.clone(), &p, serial)?;
-                Ok(Prepared {
-                    product: p,
-                    row: existing,
-                    secret: seed.secret,
-                    counter: seed.counter,
-                    warnings: seed.warnings,
-                })
-            }
-        }
-    }
-
-    /// Stores the seed sealed, as an unverified token (new row, or the row of an earlier
-    /// failed burn). Returns the row and whether it existed before.
-    fn burn_register(
-        &mut self,
-        p: &Product,
-        row: Option<Token>,
-        serial: &str,
-        secret: &Secret,
-        counter: u64,
-        now: i64,
-    ) -> Result<(Token, bool)> {
-        let key = self.key()?;
-        let (uid, existed) = match &row {
-            Some(t) => (t.uid.clone(), true),
-            None => (new_uid()?, false),
-        };
-        let sealed = vault::seal(key, uid.as_bytes(), secret)?;
-        self.write(|tx| {
-            let t = match &row {
-                Some(t) => {
-                    tx.token_replace_seed(t.id, &sealed, counter, now)?;
-                    if t.status == TokenStatus::Active {
-                        // a forced re-burn: active again only after the proof
-                        tx.token_set_status(t.id, TokenStatus::Unverified, now)?;
-                    }
-                    tx.token_by_id(t.id)?
-                }
-                None => tx.token_add(&NewToken {
-                    uid: &uid,
-                    product_id: p.id,
-                    serial,
-                    status: TokenStatus::Unverified,
-                    sealed_seed: &sealed,
-                    counter,
-                    drift_steps: 0,
-                    now,
-                })?,
-            };
-            tx.audit(
-                now,
-                "token.burn.start",
-                &format!("token {serial}"),
-                None::<&()>,
-                Some(&t),
-            )?;
-            Ok((t, existed))
-        })
-    }
 }
+
+mod prepare;
 
 #[cfg(test)]
 #[path = "provision_tests.rs"]

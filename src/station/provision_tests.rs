@@ -1,6 +1,7 @@
 //! Unit tests of the burn proof window and slot names.
 use super::*;
-use crate::otp::{Algorithm, Digits, OtpParams};
+use crate::model::Product;
+use crate::otp::{Algorithm, Digits, OtpParams, Secret};
 
 fn product(kind: Kind) -> Product {
     Product {

@@ -1,5 +1,5 @@
 //! Token sessions: a programmable token opened from a reader spec, by family. PC/SC
-//! readers wait for a card and connect (the family from `--family`-style options, else
+//! readers wait for a card and connect (the family as named in the options, else
 //! the ATR and the OATH SELECT answer: [`crate::devices::families`]); a PN532 selects
 //! the card in its field and carries APDUs; a hidraw node is a Nitrokey Pro / Storage
 //! / Librem Key, opened with its admin PIN, whose clock is set as part of a burn.
