@@ -59,7 +59,6 @@ pub fn words(h: &Hint) -> String {
         H::LocateKeyFile => " (pass --key-file or set TOKENSTATION_KEY_FILE)".into(),
         H::Give(c) => format!(" ({})", secret_option(*c)),
         H::PskcSecret(k) => format!(" with {}", pskc_option(*k)),
-        H::NameFamily => ": pass --family".into(),
     }
 }
 

@@ -92,8 +92,6 @@ pub enum Hint {
     Give(Credential),
     /// Give (or check) the secret that opens a PSKC file.
     PskcSecret(PskcSecret),
-    /// Name the family: the card does not say.
-    NameFamily,
 }
 
 /// The hint of a store error.

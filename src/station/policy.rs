@@ -47,6 +47,17 @@ impl Default for Policy {
     }
 }
 
+/// One settable key of the policy, with its value in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyEntry {
+    /// The key (`limit.max_failures`…).
+    pub key: &'static str,
+    /// Its value in force.
+    pub value: String,
+    /// What it means, with its range.
+    pub meaning: &'static str,
+}
+
 /// One year in seconds: the widest TOTP resync search allowed.
 const YEAR_S: u64 = 365 * 86_400;
 
@@ -142,6 +153,27 @@ impl Policy {
         Ok(p)
     }
 
+    /// Every settable key with its value in force and its meaning, in [`KEYS`] order.
+    pub fn entries(&self) -> Vec<PolicyEntry> {
+        KEYS.iter()
+            .map(|&(key, meaning)| PolicyEntry {
+                key,
+                value: match key {
+                    "limit.max_failures" => self.max_failures.to_string(),
+                    "limit.location_max_failures" => self.location_max_failures.to_string(),
+                    "limit.cooldown_s" => self.cooldown_s.to_string(),
+                    "limit.cooldown_growth" => self.cooldown_growth.to_string(),
+                    "limit.cooldown_max_s" => self.cooldown_max_s.to_string(),
+                    "drift.max_learned_steps" => self.max_drift_steps.to_string(),
+                    "resync.totp_window_s" => self.resync_totp_window_s.to_string(),
+                    "resync.hotp_window" => self.resync_hotp_window.to_string(),
+                    _ => self.lookup_max_codes.to_string(),
+                },
+                meaning,
+            })
+            .collect()
+    }
+
     /// Cooldown in milliseconds after `lockouts` earlier lockouts.
     pub fn cooldown_ms(&self, lockouts: u32) -> i64 {
         let grown = self.cooldown_s as f64 * self.cooldown_growth.powi(lockouts.min(64) as i32);
@@ -193,6 +225,27 @@ mod tests {
                 .to_string()
                 .contains("limit.max_failures")
         );
+    }
+
+    #[test]
+    fn every_key_has_its_value() {
+        let mut p = Policy::default();
+        for (key, value) in [
+            ("limit.max_failures", "7"),
+            ("limit.location_max_failures", "70"),
+            ("limit.cooldown_s", "77"),
+            ("limit.cooldown_growth", "2.5"),
+            ("limit.cooldown_max_s", "777"),
+            ("drift.max_learned_steps", "17"),
+            ("resync.totp_window_s", "7777"),
+            ("resync.hotp_window", "27"),
+            ("lookup.max_codes", "77777"),
+        ] {
+            p.apply(key, value).unwrap();
+            let e = p.entries().into_iter().find(|e| e.key == key).unwrap();
+            assert_eq!(e.value, value, "{key}");
+        }
+        assert_eq!(p.entries().len(), KEYS.len());
     }
 
     #[test]
