@@ -17,7 +17,7 @@ use tokenstation::model::Family;
 use tokenstation::model::{Product, TokenStatus};
 use tokenstation::otp::{Algorithm, Digits, Kind, OtpKey, OtpParams, Secret, totp};
 use tokenstation::station::jobs::{Answer, Ask, AskWith};
-use tokenstation::station::provision::{BurnRequest, BurnSeed, Proof, ProofMethod};
+use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof, ProofMethod};
 use tokenstation::station::seed_input::SeedInput;
 use tokenstation::station::{ErrorClass, KeySource, Station, StationError, default_key_file};
 use tokenstation::store::audit::AuditFilter;
@@ -61,11 +61,11 @@ fn req<'a>(
         product: Some("Burnable".into()),
         serial: Some(serial.into()),
         seed,
-        issuer: Some("ACME".into()),
-        slot: None,
-        touch: false,
-        force: false,
-        proof,
+        options: BurnOptions {
+            issuer: Some("ACME".into()),
+            proof,
+            ..BurnOptions::default()
+        },
         reader: "Virtual PCD 00 00".into(),
         now,
     }

@@ -26,7 +26,7 @@ use tokenstation::station::import_job::{self, ImportEvent, PskcSecrets, SeedFile
 use tokenstation::station::jobs::{Answer, Ask, JobMsg};
 use tokenstation::station::presence::kiosk::{self, KioskInput, LineKind};
 use tokenstation::station::presence::{EventStatus, Mode};
-use tokenstation::station::provision::{BurnSeed, Proof, ProofMethod};
+use tokenstation::station::provision::{BurnOptions, BurnSeed, Proof, ProofMethod};
 use tokenstation::station::seed_input::SeedInput;
 use tokenstation::station::views::AuditFilter;
 use tokenstation::station::{KeySource, Station, StationError, default_key_file};
@@ -76,6 +76,13 @@ fn device() -> DeviceOptions {
     }
 }
 
+fn typed() -> BurnOptions {
+    BurnOptions {
+        proof: Proof::Typed,
+        ..BurnOptions::default()
+    }
+}
+
 fn order(reader: ReaderSpec, serial: &str) -> BurnOrder {
     BurnOrder {
         reader,
@@ -83,11 +90,7 @@ fn order(reader: ReaderSpec, serial: &str) -> BurnOrder {
         product: Some("T2".into()),
         serial: Some(serial.into()),
         seed: BurnSeed::New(SeedInput::Generate),
-        issuer: None,
-        slot: None,
-        touch: false,
-        force: false,
-        proof: Proof::Typed,
+        options: typed(),
     }
 }
 
@@ -180,11 +183,7 @@ fn batch_job_numbers_serials_and_stops_at_a_rule_that_would_repeat() {
                 serial_prefix: Some("B-".into()),
                 start: 7,
                 count: Some(2),
-                issuer: None,
-                slot: None,
-                touch: false,
-                force: false,
-                proof: Proof::Typed,
+                options: typed(),
             },
         )
         .unwrap()

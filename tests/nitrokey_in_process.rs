@@ -15,7 +15,7 @@ use tokenstation::emulator::nitrokey::NitrokeyPro;
 use tokenstation::model::{Product, TokenStatus};
 use tokenstation::otp::{Algorithm, Digits, Kind, OtpParams, Secret};
 use tokenstation::station::jobs::AskWith;
-use tokenstation::station::provision::{BurnRequest, BurnSeed, Proof, ProofMethod};
+use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof, ProofMethod};
 use tokenstation::station::tokens::SeedInput;
 use tokenstation::station::{KeySource, Station, default_key_file};
 use tokenstation::transport::{HidLink, Sensitivity};
@@ -313,11 +313,11 @@ fn burn_a_nitrokey_sets_its_clock_and_reads_back() {
                 product: Some("Nitrokey Pro TOTP".into()),
                 serial: None,
                 seed: BurnSeed::New(SeedInput::Generate),
-                issuer: None,
-                slot: Some(4),
-                touch: false,
-                force: false,
-                proof: Proof::Auto,
+                options: BurnOptions {
+                    slot: Some(4),
+                    proof: Proof::Auto,
+                    ..BurnOptions::default()
+                },
                 reader: NAME.into(),
                 now: &now,
             },

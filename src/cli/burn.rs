@@ -19,7 +19,7 @@ use crate::station::burn_job::{
     self, BatchOrder, BatchSummary, BurnEvent, BurnOrder, DeviceOptions,
 };
 use crate::station::catalog::parse_family;
-use crate::station::provision::{BurnOutcome, BurnSeed, Proof};
+use crate::station::provision::{BurnOptions, BurnOutcome, BurnSeed, Proof};
 use crate::station::seed_input::SeedInput;
 
 /// Options of `tokenstation burn`.
@@ -141,10 +141,16 @@ fn device_options(args: &BurnArgs) -> anyhow::Result<DeviceOptions> {
     })
 }
 
-fn proof(p: ProveArg) -> Proof {
-    match p {
-        ProveArg::Auto => Proof::Auto,
-        ProveArg::Typed => Proof::Typed,
+fn options(args: &BurnArgs) -> BurnOptions {
+    BurnOptions {
+        issuer: args.issuer.clone(),
+        slot: args.slot,
+        touch: args.touch,
+        force: args.force,
+        proof: match args.prove {
+            ProveArg::Auto => Proof::Auto,
+            ProveArg::Typed => Proof::Typed,
+        },
     }
 }
 
@@ -171,11 +177,7 @@ pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
         product: args.product.clone(),
         serial: args.from_store.clone().or_else(|| args.serial.clone()),
         seed: seed_of(&args)?,
-        issuer: args.issuer.clone(),
-        slot: args.slot,
-        touch: args.touch,
-        force: args.force,
-        proof: proof(args.prove),
+        options: options(&args),
     };
     let (_st, out) = drive(burn_job::burn(st, order)?, Asking::Stdin, |_| {})?;
     report(ctx, &out?);
@@ -226,11 +228,7 @@ fn batch(
         serial_prefix: args.serial_prefix.clone(),
         start: args.start,
         count: args.count,
-        issuer: args.issuer.clone(),
-        slot: args.slot,
-        touch: args.touch,
-        force: args.force,
-        proof: proof(args.prove),
+        options: options(args),
     };
     let (_st, summary) = drive(
         burn_job::batch(st, order)?,

@@ -11,7 +11,7 @@ use crate::emulator::nitrokey::NitrokeyPro;
 use crate::model::{Family, Product};
 use crate::otp::{Kind, OtpParams};
 use crate::station::jobs::{Answer, AskWith};
-use crate::station::provision::{BurnRequest, BurnSeed, Proof};
+use crate::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof};
 use crate::station::seed_input::SeedInput;
 use crate::station::{KeySource, Station, default_key_file};
 
@@ -64,11 +64,11 @@ pub fn demo_burn() -> anyhow::Result<ExitCode> {
             product: Some("Nitrokey Pro TOTP".into()),
             serial: None,
             seed: BurnSeed::New(SeedInput::Generate),
-            issuer: None,
-            slot: Some(0),
-            touch: false,
-            force: false,
-            proof: Proof::Auto,
+            options: BurnOptions {
+                slot: Some(0),
+                proof: Proof::Auto,
+                ..BurnOptions::default()
+            },
             reader: "/dev/hidraw-virtual (20a0:4108)".into(),
             now: &now,
         },

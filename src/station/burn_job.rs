@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::error::{ErrorClass, ErrorReport, Field};
 use super::jobs::{Ask, Job, JobCtx};
-use super::provision::{BurnOutcome, BurnRequest, BurnSeed, Proof};
+use super::provision::{BurnOptions, BurnOutcome, BurnRequest, BurnSeed};
 use super::seed_input::SeedInput;
 use super::{Result, Station, StationError};
 use crate::devices::session::{self, ReaderSpec, TokenOptions, TokenSession};
@@ -47,16 +47,8 @@ pub struct BurnOrder {
     pub serial: Option<String>,
     /// The seed.
     pub seed: BurnSeed,
-    /// Issuer of OATH credential names.
-    pub issuer: Option<String>,
-    /// Slot or profile.
-    pub slot: Option<u16>,
-    /// Require touch (OATH).
-    pub touch: bool,
-    /// Overwrite an occupied slot; re-burn an active token.
-    pub force: bool,
-    /// How to prove it.
-    pub proof: Proof,
+    /// Slot, issuer, touch, force, proof.
+    pub options: BurnOptions,
 }
 
 /// Token after token, each with a fresh seed.
@@ -73,16 +65,8 @@ pub struct BatchOrder {
     pub start: u64,
     /// Stop after this many burned tokens; `None`: until cancelled.
     pub count: Option<u64>,
-    /// Issuer of OATH credential names.
-    pub issuer: Option<String>,
-    /// Slot or profile.
-    pub slot: Option<u16>,
-    /// Require touch (OATH).
-    pub touch: bool,
-    /// Overwrite an occupied slot.
-    pub force: bool,
-    /// How to prove each.
-    pub proof: Proof,
+    /// Slot, issuer, touch, force, proof (the same for each token).
+    pub options: BurnOptions,
 }
 
 /// What a burn job reports along the way.
@@ -255,11 +239,7 @@ pub fn burn(
                 product: order.product.clone(),
                 serial: order.serial.clone(),
                 seed: order.seed,
-                issuer: order.issuer.clone(),
-                slot: order.slot,
-                touch: order.touch,
-                force: order.force,
-                proof: order.proof,
+                options: order.options.clone(),
                 reader: order.reader.name().to_string(),
                 now: &now,
             };
@@ -322,11 +302,7 @@ fn run_batch(
                     product: Some(order.product.clone()),
                     serial: serial.clone(),
                     seed: BurnSeed::New(SeedInput::Generate),
-                    issuer: order.issuer.clone(),
-                    slot: order.slot,
-                    touch: order.touch,
-                    force: order.force,
-                    proof: order.proof,
+                    options: order.options.clone(),
                     reader: reader.clone(),
                     now: &now,
                 };

@@ -66,14 +66,9 @@ impl std::fmt::Display for ProofMethod {
     }
 }
 
-/// What to burn.
-pub struct BurnRequest<'a> {
-    /// Product name (required for a new seed; checked against the token's for `FromStore`).
-    pub product: Option<String>,
-    /// Serial; `None`: the device's own serial.
-    pub serial: Option<String>,
-    /// The seed.
-    pub seed: BurnSeed,
+/// How to burn, whatever the seed: where it goes on the device and how it is proven.
+#[derive(Debug, Clone, Default)]
+pub struct BurnOptions {
     /// Issuer of OATH credential names (default: the product name).
     pub issuer: Option<String>,
     /// Slot or profile (default: the family's first).
@@ -84,6 +79,18 @@ pub struct BurnRequest<'a> {
     pub force: bool,
     /// How to prove the burn.
     pub proof: Proof,
+}
+
+/// What to burn.
+pub struct BurnRequest<'a> {
+    /// Product name (required for a new seed; checked against the token's for `FromStore`).
+    pub product: Option<String>,
+    /// Serial; `None`: the device's own serial.
+    pub serial: Option<String>,
+    /// The seed.
+    pub seed: BurnSeed,
+    /// Slot, issuer, touch, force, proof.
+    pub options: BurnOptions,
     /// The reader, for messages and the audit log.
     pub reader: String,
     /// The host clock, Unix seconds (read at each step that needs the time).
@@ -237,18 +244,18 @@ impl Station {
             c.set_clock((req.now)()).map_err(|e| ("clock", e.into()))?;
             clock_set = true;
         }
-        let issuer = req.issuer.as_deref().unwrap_or(&p.name);
+        let issuer = req.options.issuer.as_deref().unwrap_or(&p.name);
         let name = slot_name(info.family, &p.params, issuer, &serial);
-        let slot = req.slot.unwrap_or(0);
+        let slot = req.options.slot.unwrap_or(0);
         token
             .program(&ProgramRequest {
-                slot: req.slot,
+                slot: req.options.slot,
                 name: &name,
                 secret: &prep.secret,
                 params: p.params,
                 counter: prep.counter,
-                touch: req.touch,
-                overwrite: req.force || existed,
+                touch: req.options.touch,
+                overwrite: req.options.force || existed,
             })
             .map_err(|e| ("write", e.into()))?;
         // Families that set their clock but were given no separate clock handle (Token2
@@ -258,7 +265,7 @@ impl Station {
         }
 
         // prove
-        let read_back = caps.read_code && req.proof == Proof::Auto;
+        let read_back = caps.read_code && req.options.proof == Proof::Auto;
         // the token's time: host time, or its own clock where it has one we did not set
         let token_time = || match info.clock {
             Some(dev) if !clock_set => dev + ((req.now)() - info_at),
@@ -267,7 +274,7 @@ impl Station {
         let mut at_time = token_time();
         let read = match read_back {
             true => token
-                .read_code(req.slot, at_time)
+                .read_code(req.options.slot, at_time)
                 .map_err(|e| ("prove", e.into()))?,
             false => None,
         };

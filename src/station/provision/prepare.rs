@@ -70,7 +70,7 @@ impl Station {
         match &req.seed {
             BurnSeed::FromStore => {
                 let t = find_token(&c, serial, req.product.as_deref())?;
-                if t.status == TokenStatus::Active && !req.force {
+                if t.status == TokenStatus::Active && !req.options.force {
                     return Err(StationError::AlreadyActive(serial.to_string()));
                 }
                 if matches!(t.status, TokenStatus::Lost | TokenStatus::Retired) {
@@ -99,7 +99,7 @@ impl Station {
                     .find(|t| t.product_id == p.id);
                 if let Some(t) = &existing
                     && t.status != TokenStatus::Unverified
-                    && !req.force
+                    && !req.options.force
                 {
                     return Err(StationError::TokenExists {
                         serial: serial.to_string(),
