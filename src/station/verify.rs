@@ -142,7 +142,10 @@ fn prepare(
 ) -> Result<Option<Prepared>> {
     let token = match find_token(c, serial, product) {
         Ok(t) => t,
-        Err(StationError::UnknownToken { .. }) => return Ok(None),
+        // An unknown (or ambiguous) serial is a verdict, not an error.
+        Err(StationError::UnknownToken { .. } | StationError::AmbiguousSerial { .. }) => {
+            return Ok(None);
+        }
         Err(e) => return Err(e),
     };
     let product = c.product_by_id(token.product_id)?;
