@@ -72,15 +72,17 @@ lint: deps
 check-layers:
 	.ci/check-layers
 
-# Every test target but the PC/SC ones in parallel, then the real-pcscd tests one at a
-# time (one virtual card per vpcd slot: tests/pcsc_*.rs and the burn CLI tests), then the
-# build without hardware backends. Under CI=true the PC/SC tests fail, not skip, when
+# Every test target but the PC/SC ones in parallel, the doc tests (among them the
+# compile-fail proofs that a read handle cannot write), then the real-pcscd tests one at
+# a time (one virtual card per vpcd slot: tests/pcsc_*.rs and the burn CLI tests), then
+# the build without hardware backends. Under CI=true the PC/SC tests fail, not skip, when
 # pcscd or vpcd is missing.
 PCSC_TESTS = $(wildcard tests/pcsc_*.rs) tests/cli_burn.rs tests/presence_pcsc.rs
 TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out $(PCSC_TESTS),$(wildcard tests/*.rs)))
 
 unit: deps pcscd
 	$(CARGO) test --lib --bins $(TEST_TARGETS)
+	$(CARGO) test --doc
 	@set -e; for t in $(patsubst tests/%.rs,%,$(PCSC_TESTS)); do $(CARGO) test --test $$t -- --test-threads=1; done
 	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)
 

@@ -42,7 +42,7 @@ pub fn store(n: u64) -> PathBuf {
             name: "Bench".into(),
             vendor: None,
             model: None,
-            family: "generic".into(),
+            family: tokenstation::model::Family::Generic,
             params: OtpParams::default(),
             programmable: false,
             drift_per_year: None,

@@ -14,7 +14,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,9 +32,10 @@ use tokenstation::emulator::link::InProcess;
 use tokenstation::emulator::picc::Picc;
 use tokenstation::emulator::pn532::Pn532Emulator;
 use tokenstation::emulator::serial::spawn_in_process;
+use tokenstation::station::jobs::CancelToken;
 use tokenstation::station::presence::CredentialKey;
 use tokenstation::station::presence::admin::SettingsChange;
-use tokenstation::station::presence::kiosk::{Kiosk, KioskInput, spawn_reader};
+use tokenstation::station::presence::kiosk::{Kiosk, KioskInput, LineKind, spawn_reader};
 use tokenstation::station::{KeySource, Station, default_key_file};
 use tokenstation::transport::{LinkError, SerialLink};
 
@@ -143,12 +143,12 @@ type Opener = Box<dyn FnMut() -> Result<BoxedReader, DeviceError> + Send>;
 fn kiosk(dir: std::path::PathBuf, open: Opener) -> (Receiver<Instant>, impl FnOnce()) {
     let (ev_tx, ev_rx) = mpsc::channel();
     let (tx, rx) = mpsc::channel::<KioskInput>();
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = CancelToken::new();
     let reader = spawn_reader(
         "bench".into(),
         open,
         tx.clone(),
-        Arc::clone(&stop),
+        stop.clone(),
         Duration::from_millis(10),
     )
     .unwrap();
@@ -159,7 +159,7 @@ fn kiosk(dir: std::path::PathBuf, open: Opener) -> (Receiver<Instant>, impl FnOn
         *r2.lock().unwrap() = true;
         let mut k = Kiosk::new(&mut st, "Lobby").unwrap();
         k.run(&rx, |l| {
-            if l.kind == "event" {
+            if l.kind == LineKind::Event {
                 let _ = ev_tx.send(Instant::now());
             }
         });
@@ -169,7 +169,7 @@ fn kiosk(dir: std::path::PathBuf, open: Opener) -> (Receiver<Instant>, impl FnOn
     }
     std::thread::sleep(Duration::from_millis(200));
     let stopper = move || {
-        stop.store(true, Ordering::SeqCst);
+        stop.cancel();
         let _ = tx.send(KioskInput::Stop);
         let _ = loop_thread.join();
         let _ = reader.join();

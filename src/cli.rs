@@ -2,17 +2,21 @@
 //! stderr (and a JSON object with `--json`) and a documented exit code:
 //! 0 ok, 1 rejected code, 2 usage or input error, 3 store or key error, 4 hardware.
 
+pub mod ask;
 pub mod audit;
 pub mod burn;
-pub mod burn_hid;
 pub mod catalog;
 pub mod demo;
 pub mod emulate;
 pub mod emulate_nitrokey;
 pub mod engine;
+pub mod errors;
 pub mod export;
+pub mod holder;
 pub mod hw;
+pub mod interrupt;
 pub mod kiosk;
+pub mod location;
 pub mod output;
 pub mod presence;
 pub mod presence_admin;
@@ -20,6 +24,8 @@ pub mod progress;
 pub mod seeds;
 pub mod time;
 pub mod token;
+pub mod token_args;
+pub mod token_show;
 pub mod verify;
 
 use std::path::PathBuf;
@@ -31,6 +37,8 @@ use zeroize::Zeroizing;
 
 use crate::station::{KeySource, Station, StationError, default_key_file};
 use crate::vault::KeyKind;
+
+pub use errors::exit_code_for;
 
 /// Exit code: a code was rejected.
 pub const EXIT_REJECTED: u8 = 1;
@@ -88,10 +96,10 @@ pub enum Command {
     Token(token::TokenCommand),
     /// Sites, rooms and kiosks.
     #[command(subcommand)]
-    Location(catalog::LocationCommand),
+    Location(location::LocationCommand),
     /// People or things that hold tokens and cards.
     #[command(subcommand)]
-    Holder(catalog::HolderCommand),
+    Holder(holder::HolderCommand),
     /// Import seeds: PSKC (RFC 6030), CSV, otpauth URI lists. One transaction.
     #[command(subcommand)]
     Import(seeds::ImportCommand),
@@ -137,10 +145,18 @@ pub struct Ctx {
     pub json: bool,
 }
 
+/// Who the audit log records: `TOKENSTATION_ACTOR`, else the operating-system user.
+pub fn actor() -> String {
+    std::env::var("TOKENSTATION_ACTOR")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(crate::station::os_user)
+}
+
 impl Ctx {
     /// Opens the store without unlocking the key (listings).
     pub fn open(&self) -> anyhow::Result<Station> {
-        Ok(Station::open(&self.db)?)
+        Ok(Station::open_as(&self.db, &actor())?)
     }
 
     /// Opens the store and unlocks the master key.
@@ -161,17 +177,13 @@ pub fn read_passphrase(confirm: bool) -> anyhow::Result<Zeroizing<String>> {
         return Ok(Zeroizing::new(p));
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        return Err(StationError::Key(
-            "this store needs its passphrase: set TOKENSTATION_PASSPHRASE (no terminal to ask on)"
-                .into(),
-        )
-        .into());
+        return Err(StationError::NeedsPassphrase.into());
     }
     let first = Zeroizing::new(rpassword::prompt_password("Station passphrase: ")?);
     if confirm {
         let again = Zeroizing::new(rpassword::prompt_password("Repeat passphrase: ")?);
         if *first != *again {
-            return Err(StationError::Input("the two passphrases differ".into()).into());
+            return Err(StationError::PassphrasesDiffer.into());
         }
     }
     Ok(first)
@@ -190,7 +202,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             let code = exit_code_for(&e);
-            let line = format!("{e:#}");
+            let line = errors::message(&e);
             if json {
                 println!("{}", serde_json::json!({"error": line, "exit_code": code}));
             }
@@ -221,8 +233,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init(a) => catalog::init(&ctx, a),
         Command::Product(c) => catalog::product(&ctx, c),
         Command::Token(c) => token::run(&ctx, c),
-        Command::Location(c) => catalog::location(&ctx, c),
-        Command::Holder(c) => catalog::holder(&ctx, c),
+        Command::Location(c) => location::run(&ctx, c),
+        Command::Holder(c) => holder::run(&ctx, c),
         Command::Import(c) => seeds::import(&ctx, c),
         Command::Export(c) => export::export(&ctx, c),
         Command::Verify(a) => verify::run(&ctx, a),
@@ -242,45 +254,4 @@ fn unreachable_face() -> anyhow::Result<ExitCode> {
     Err(anyhow::anyhow!(
         "internal: hardware command reached the store dispatcher"
     ))
-}
-
-/// Maps an error to the documented exit codes.
-pub fn exit_code_for(e: &anyhow::Error) -> u8 {
-    for cause in e.chain() {
-        match cause.downcast_ref::<StationError>() {
-            Some(StationError::Interrupted) => return EXIT_INTERRUPTED,
-            Some(StationError::Device(_)) => return EXIT_HARDWARE,
-            Some(StationError::ProofFailed(_)) => return EXIT_REJECTED,
-            _ => {}
-        }
-        if cause
-            .downcast_ref::<crate::transport::LinkError>()
-            .is_some()
-            || cause
-                .downcast_ref::<crate::devices::DeviceError>()
-                .is_some()
-        {
-            return EXIT_HARDWARE;
-        }
-        if cause.downcast_ref::<seeds::InputError>().is_some()
-            || cause.downcast_ref::<crate::seeds::ImportError>().is_some()
-            || cause.downcast_ref::<crate::seeds::ExportError>().is_some()
-        {
-            return EXIT_INPUT;
-        }
-        if let Some(s) = cause.downcast_ref::<StationError>() {
-            return if s.is_input() { EXIT_INPUT } else { EXIT_STORE };
-        }
-        if cause.downcast_ref::<crate::store::StoreError>().is_some()
-            || cause.downcast_ref::<crate::vault::VaultError>().is_some()
-        {
-            return EXIT_STORE;
-        }
-        if cause.downcast_ref::<crate::otp::OtpError>().is_some()
-            || cause.downcast_ref::<time::TimeError>().is_some()
-        {
-            return EXIT_INPUT;
-        }
-    }
-    EXIT_STORE
 }

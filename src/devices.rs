@@ -1,6 +1,7 @@
 //! Device families: per family a pure frame codec (`protocol.rs`) and a driver generic
 //! over a link trait (`driver.rs`), plus the [`registry`] that recognises hardware by
-//! USB VID:PID, ATR and reader name (design.md §3, token-protocols.md §8).
+//! USB VID:PID, ATR and reader name (design.md §3, token-protocols.md §8), and the
+//! [`session`] API that opens tokens and readers from a spec for the station.
 
 pub mod capability;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod presence;
 pub mod random;
 pub mod rdm6300;
 pub mod registry;
+pub mod session;
 pub mod token2_nfc;
 pub mod ykoath;
 

@@ -32,6 +32,7 @@ pub mod pn532;
 #[cfg(feature = "serial")]
 pub mod pty;
 pub mod rdm6300;
+pub mod scene;
 pub mod serial;
 pub mod token2_nfc;
 pub mod vpcd;

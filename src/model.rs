@@ -1,7 +1,7 @@
-//! Plain domain records shared by the store, the station and the faces: products,
-//! tokens, holders, locations and audit entries (words of `design.md` §2). No logic
-//! beyond parsing names, no I/O. [`name`] holds the one validation every name goes
-//! through.
+//! Plain domain records shared by the store, the devices, the station and the faces:
+//! families, products, tokens, holders, locations and audit entries (words of
+//! `design.md` §2). No logic beyond parsing names, no I/O. [`name`] holds the one
+//! validation every name goes through.
 
 pub mod name;
 
@@ -10,9 +10,133 @@ pub use name::{NameError, NameKind, display_safe, validate_name};
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::otp::{OtpError, OtpParams};
+
+/// A hardware protocol (design.md §2), or what a product is bound to when it is not
+/// burned into hardware (`generic`, `software`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// Token2 single-profile NFC tokens (C301-i, C302-i, OTPC, miniOTP).
+    Token2Nfc,
+    /// Token2 Molto2 (100 profiles, USB CCID).
+    Molto2,
+    /// YubiKey OATH application.
+    Ykoath,
+    /// Nitrokey 3 Secrets App (the OATH protocol over CCID).
+    Nitrokey3,
+    /// Nitrokey Pro / Storage / Librem Key (HID feature reports).
+    Nitrokey,
+    /// PN532 NFC module on a serial port.
+    Pn532,
+    /// RDM6300 125 kHz reader on a serial port.
+    Rdm6300,
+    /// Any contactless card whose UID a PC/SC reader can read.
+    PcscUid,
+    /// Keyboard-wedge reader (HID).
+    HidWedge,
+    /// A product not bound to a hardware family.
+    Generic,
+    /// A software authenticator (an app holds the seed).
+    Software,
+}
+
+impl Family {
+    /// Every family, in the order of their names in messages.
+    pub const ALL: [Family; 11] = [
+        Family::Generic,
+        Family::Software,
+        Family::Token2Nfc,
+        Family::Molto2,
+        Family::Ykoath,
+        Family::Nitrokey3,
+        Family::Nitrokey,
+        Family::Pn532,
+        Family::Rdm6300,
+        Family::PcscUid,
+        Family::HidWedge,
+    ];
+
+    /// The families a product can name: the programmable token families and the two
+    /// without hardware.
+    pub const PRODUCT: [Family; 7] = [
+        Family::Generic,
+        Family::Software,
+        Family::Token2Nfc,
+        Family::Molto2,
+        Family::Ykoath,
+        Family::Nitrokey3,
+        Family::Nitrokey,
+    ];
+
+    /// The stable name (`token2-nfc`, `pcsc-uid`…), also the stored and JSON form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Token2Nfc => "token2-nfc",
+            Family::Molto2 => "molto2",
+            Family::Ykoath => "ykoath",
+            Family::Nitrokey3 => "nitrokey3",
+            Family::Nitrokey => "nitrokey",
+            Family::Pn532 => "pn532",
+            Family::Rdm6300 => "rdm6300",
+            Family::PcscUid => "pcsc-uid",
+            Family::HidWedge => "hid-wedge",
+            Family::Generic => "generic",
+            Family::Software => "software",
+        }
+    }
+
+    /// Whether a product may name this family.
+    pub fn is_product_family(self) -> bool {
+        Family::PRODUCT.contains(&self)
+    }
+
+    /// Whether the family is bound to no hardware: its products accept any token.
+    pub fn is_unbound(self) -> bool {
+        matches!(self, Family::Generic | Family::Software)
+    }
+
+    /// Whether tokens of this family speak the OATH application protocol.
+    pub fn is_oath(self) -> bool {
+        matches!(self, Family::Ykoath | Family::Nitrokey3)
+    }
+}
+
+impl Default for Family {
+    /// `generic`: bound to no hardware.
+    fn default() -> Self {
+        Family::Generic
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Family {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A family name that is not one of [`Family::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown family '{0}'")]
+pub struct UnknownFamily(pub String);
+
+impl FromStr for Family {
+    type Err = UnknownFamily;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        Family::ALL
+            .into_iter()
+            .find(|f| f.as_str() == t)
+            .ok_or_else(|| UnknownFamily(s.to_string()))
+    }
+}
 
 /// A token's life: `unverified` → `active` → `disabled` / `lost` / `retired`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -75,9 +199,9 @@ pub struct Product {
     pub vendor: Option<String>,
     /// Model designation.
     pub model: Option<String>,
-    /// Hardware family (`token2-nfc`, `molto2`, `ykoath`, `nitrokey`) or `software` /
-    /// `generic`.
-    pub family: String,
+    /// Hardware family (`token2-nfc`, `molto2`, `ykoath`, `nitrokey3`, `nitrokey`) or
+    /// `software` / `generic`.
+    pub family: Family,
     /// OTP parameters every token of the product shares.
     #[serde(flatten)]
     pub params: OtpParams,
@@ -164,7 +288,7 @@ pub struct AuditEntry {
     pub id: i64,
     /// Unix seconds.
     pub at: i64,
-    /// Who did it (OS user or `TOKENSTATION_ACTOR`).
+    /// Who did it (the operating-system user, or whom the face names).
     pub actor: String,
     /// What was done, e.g. `token.add`.
     pub action: String,
@@ -174,4 +298,21 @@ pub struct AuditEntry {
     pub before: Option<String>,
     /// State after, as JSON text.
     pub after: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_names_round_trip() {
+        for f in Family::ALL {
+            assert_eq!(f.as_str().parse::<Family>().unwrap(), f);
+            assert_eq!(serde_json::to_value(f).unwrap(), f.as_str());
+        }
+        assert_eq!(" YKOATH ".parse::<Family>().unwrap(), Family::Ykoath);
+        assert!("display".parse::<Family>().is_err());
+        assert!(Family::Generic.is_product_family());
+        assert!(!Family::PcscUid.is_product_family());
+    }
 }

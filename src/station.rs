@@ -1,12 +1,23 @@
 //! Use cases of the station: open and unlock a store, manage products, holders,
-//! locations and tokens, compute and verify codes. Everything a face (CLI, TUI) does
-//! goes through here; this layer owns the rules, the store owns the SQL.
+//! locations and tokens, compute and verify codes, burn tokens, import and export
+//! seeds, run kiosks. Everything a face (CLI, TUI, API) does goes through here: this
+//! layer owns the rules, the store owns the SQL, the devices own the protocols.
+//!
+//! What a face uses: the use cases (methods of [`Station`]), the read models of
+//! [`views`], long work as [`jobs`] with typed events, and [`StationError`] with its
+//! typed [`Hint`] to word. Every state change is one write transaction with
+//! its audit line; a face never holds a store handle that can write.
 
 pub mod backup;
+pub mod burn_job;
 pub mod catalog;
+pub mod error;
 pub mod export;
+pub mod hint;
 pub mod import;
+pub mod import_job;
 pub mod input_file;
+pub mod jobs;
 pub mod keys;
 pub mod limits;
 pub mod lookup;
@@ -14,71 +25,26 @@ pub mod policy;
 pub mod presence;
 pub mod provision;
 pub mod resync;
+pub mod seed_input;
+pub mod time;
 pub mod tokens;
+pub(crate) mod tx;
 pub mod verdict;
 pub mod verify;
+pub mod views;
 
 use std::path::{Path, PathBuf};
 
-use crate::otp::OtpError;
-use crate::store::{Conn, Store, StoreError, audit::NewAudit};
-use crate::vault::{MasterKey, VaultError, VaultHeader};
+use crate::store::{Reader, Store, StoreError, audit::NewAudit};
+use crate::vault::{MasterKey, VaultHeader};
 
+pub use error::{ErrorClass, Result, StationError};
+pub use hint::Hint;
 pub use keys::KeySource;
 pub use verdict::{Method, Status, Verdict};
 
-/// Errors of the station layer.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum StationError {
-    /// The store failed or refused.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The key or a sealed value failed.
-    #[error(transparent)]
-    Vault(#[from] VaultError),
-    /// Malformed input (seed, URI, parameter).
-    #[error(transparent)]
-    Otp(#[from] OtpError),
-    /// Input that breaks a rule of the station, with what to do.
-    #[error("{0}")]
-    Input(String),
-    /// A key file or passphrase problem, with what to do.
-    #[error("{0}")]
-    Key(String),
-    /// The user interrupted a long operation; nothing was written.
-    #[error("interrupted: nothing was written")]
-    Interrupted,
-    /// A token or reader failed (burn): the hardware's error, naming the device.
-    #[error(transparent)]
-    Device(#[from] crate::devices::DeviceError),
-    /// A burned token did not prove its seed: the code read back or typed is wrong.
-    #[error("{0}")]
-    ProofFailed(String),
-}
-
-impl StationError {
-    /// Whether this is the caller's input (exit code 2) rather than the store or key
-    /// (exit code 3).
-    pub fn is_input(&self) -> bool {
-        match self {
-            StationError::Input(_) | StationError::Otp(_) | StationError::Interrupted => true,
-            StationError::Store(e) => matches!(
-                e,
-                StoreError::NotFound(_) | StoreError::Duplicate(_) | StoreError::InUse(_)
-            ),
-            StationError::Vault(_)
-            | StationError::Key(_)
-            | StationError::Device(_)
-            | StationError::ProofFailed(_) => false,
-        }
-    }
-}
-
-/// Shorthand for station results.
-pub type Result<T, E = StationError> = std::result::Result<T, E>;
-
-/// An open station: its store, and its master key once unlocked.
+/// An open station: its store, and its master key once unlocked. A station can move
+/// to a worker thread (jobs run there), but is used by one thread at a time.
 pub struct Station {
     store: Store,
     key: Option<MasterKey>,
@@ -89,35 +55,43 @@ pub struct Station {
 const VAULT_META: &str = "vault";
 
 impl Station {
-    /// Opens the store at `path` (the key is unlocked later, only when a seed is needed).
+    /// Opens the store at `path` (the key is unlocked later, only when a seed is needed);
+    /// the audit log records the operating-system user.
     pub fn open(path: &Path) -> Result<Station> {
+        Station::open_as(path, &os_user())
+    }
+
+    /// Opens the store at `path`, recording `actor` in the audit log.
+    pub fn open_as(path: &Path, actor: &str) -> Result<Station> {
         let store = Store::open(path)?;
         if store.read().meta_get(VAULT_META)?.is_none() {
-            return Err(StoreError::Corrupt {
-                path: path.display().to_string(),
-                why: "it has no vault header (was `init` interrupted?); move it away and run `tokenstation init` again".into(),
-            }
-            .into());
+            return Err(StationError::NoVaultHeader(path.to_path_buf()));
         }
         Ok(Station {
             store,
             key: None,
-            actor: actor(),
+            actor: actor.to_string(),
         })
     }
 
-    /// Creates a new store with a new master key. Returns the station unlocked.
+    /// Creates a new store with a new master key. Returns the station unlocked; the
+    /// audit log records the operating-system user.
     pub fn init(path: &Path, source: &KeySource, now: i64) -> Result<Station> {
+        Station::init_as(path, source, now, &os_user())
+    }
+
+    /// Creates a new store with a new master key, recording `actor` in the audit log.
+    pub fn init_as(path: &Path, source: &KeySource, now: i64, actor: &str) -> Result<Station> {
         if path.exists() {
             return Err(StoreError::Exists(path.display().to_string()).into());
         }
         let (key, header) = keys::create(source)?;
         let mut store = Store::create(path)?;
-        let actor = actor();
-        store.write(|c| -> Result<()> {
-            c.meta_set(VAULT_META, &header.encode())?;
-            c.meta_set("created_at", &now.to_string())?;
-            c.audit_append(&NewAudit {
+        let actor = actor.to_string();
+        store.write(|w| -> Result<()> {
+            w.meta_set(VAULT_META, &header.encode())?;
+            w.meta_set("created_at", &now.to_string())?;
+            w.audit_append(&NewAudit {
                 at: now,
                 actor: &actor,
                 action: "station.init",
@@ -153,8 +127,34 @@ impl Station {
         self.store.path()
     }
 
-    /// Read access for listings.
-    pub fn read(&self) -> Conn<'_> {
+    /// A read-only handle on the store, for tools and tests. It has no method that
+    /// changes a row (see [`crate::store::Reader`]); faces use [`views`] instead.
+    ///
+    /// Reading compiles:
+    ///
+    /// ```no_run
+    /// # fn f(st: &tokenstation::station::Station) -> Result<(), tokenstation::store::StoreError> {
+    /// let t = st.read().token_by_id(1)?;
+    /// # let _ = t; Ok(())
+    /// # }
+    /// ```
+    ///
+    /// changing state through the handle does not:
+    ///
+    /// ```compile_fail,E0599
+    /// # fn f(st: &tokenstation::station::Station) {
+    /// st.read().token_set_status(1, tokenstation::model::TokenStatus::Active, 0);
+    /// # }
+    /// ```
+    ///
+    /// and neither does opening a write transaction outside the station:
+    ///
+    /// ```compile_fail,E0624
+    /// # fn f(st: &mut tokenstation::station::Station) {
+    /// let _ = st.write(|_| Ok(()));
+    /// # }
+    /// ```
+    pub fn read(&self) -> Reader<'_> {
         self.store.read()
     }
 
@@ -163,71 +163,24 @@ impl Station {
         &self.actor
     }
 
+    /// Whether the master key is unlocked.
+    pub fn is_unlocked(&self) -> bool {
+        self.key.is_some()
+    }
+
     pub(crate) fn key(&self) -> Result<&MasterKey> {
-        self.key.as_ref().ok_or_else(|| {
-            StationError::Key("the store is locked: give its key file or passphrase".into())
-        })
+        self.key.as_ref().ok_or(StationError::Locked)
     }
 
-    /// Runs `f` in one write transaction with an audit helper.
-    pub(crate) fn write<T>(
-        &mut self,
-        f: impl FnOnce(&Conn<'_>, &Audit<'_>) -> Result<T>,
-    ) -> Result<T> {
-        let actor = &self.actor;
-        self.store.write(|c| f(c, &Audit { actor }))
-    }
-
-    /// Like [`Station::write`], with the unlocked master key at hand, so that reads,
-    /// unsealing and writes share one transaction (one lock, one snapshot).
-    pub(crate) fn write_keyed<T>(
-        &mut self,
-        f: impl FnOnce(&Conn<'_>, &Audit<'_>, &MasterKey) -> Result<T>,
-    ) -> Result<T> {
-        let key = self.key.as_ref().ok_or_else(|| {
-            StationError::Key("the store is locked: give its key file or passphrase".into())
-        })?;
-        let actor = &self.actor;
-        self.store.write(|c| f(c, &Audit { actor }, key))
+    /// Makes every commit of this station durable across power loss (kiosks).
+    pub fn durable(&mut self) -> Result<()> {
+        Ok(self.store.set_durable()?)
     }
 }
 
-/// Writes audit lines inside a transaction.
-pub(crate) struct Audit<'a> {
-    actor: &'a str,
-}
-
-impl Audit<'_> {
-    /// Appends one line; `before` and `after` are serialised to JSON.
-    pub(crate) fn log<B: serde::Serialize, A: serde::Serialize>(
-        &self,
-        c: &Conn<'_>,
-        now: i64,
-        action: &str,
-        subject: &str,
-        before: Option<&B>,
-        after: Option<&A>,
-    ) -> Result<()> {
-        c.audit_append(&NewAudit {
-            at: now,
-            actor: self.actor,
-            action,
-            subject,
-            before: before.map(to_json),
-            after: after.map(to_json),
-        })?;
-        Ok(())
-    }
-}
-
-/// JSON text of an audit payload (records hold no seeds).
-fn to_json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|e| format!("\"unserialisable: {e}\""))
-}
-
-/// The person recorded in the audit log: `TOKENSTATION_ACTOR`, else the OS user.
-fn actor() -> String {
-    ["TOKENSTATION_ACTOR", "USER", "LOGNAME"]
+/// The operating-system user, as the login environment names it.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
         .unwrap_or_else(|| "unknown".into())

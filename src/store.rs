@@ -1,6 +1,35 @@
 //! The station's store: one SQLite file (bundled SQLite, WAL, foreign keys on) with
 //! versioned migrations. Every SQL statement of the program lives under this module;
-//! the rest of the program sees [`Store`], [`Conn`] and the records of [`crate::model`].
+//! the rest of the program sees [`Store`], its handles and the records of
+//! [`crate::model`].
+//!
+//! Two handles, two powers: a [`Reader`] only reads, and a [`Writer`] (reads and
+//! writes) exists only inside [`Store::write`], one IMMEDIATE transaction. A write
+//! transaction that changes rows commits only if it also wrote a journal line (the
+//! audit log, the attempt log or a presence event): no change goes unrecorded. The
+//! station is the only caller of [`Store::write`] (design.md §3).
+//!
+//! A read handle cannot change state; this does not compile:
+//!
+//! ```compile_fail,E0599
+//! # fn f(store: &tokenstation::store::Store) {
+//! let r = store.read();
+//! r.token_set_status(1, tokenstation::model::TokenStatus::Active, 0);
+//! # }
+//! ```
+//!
+//! while the same call inside a write transaction does (with its audit line):
+//!
+//! ```no_run
+//! # fn f(store: &mut tokenstation::store::Store) -> Result<(), tokenstation::store::StoreError> {
+//! use tokenstation::store::audit::NewAudit;
+//! store.write(|w| {
+//!     w.token_set_status(1, tokenstation::model::TokenStatus::Active, 0)?;
+//!     w.audit_append(&NewAudit { at: 0, actor: "doc", action: "token.enable", subject: "token 1", before: None, after: None })?;
+//!     Ok::<_, tokenstation::store::StoreError>(())
+//! })
+//! # }
+//! ```
 
 pub mod attempts;
 pub mod audit;
@@ -33,13 +62,18 @@ pub enum StoreError {
     },
     /// A row that was asked for does not exist.
     #[error("{0} not found")]
-    NotFound(String),
+    NotFound(Thing),
     /// A uniqueness rule was broken.
     #[error("{0} already exists")]
-    Duplicate(String),
-    /// A row is still referenced.
-    #[error("{0} is still in use")]
-    InUse(String),
+    Duplicate(Thing),
+    /// A product still has tokens.
+    #[error("{what} is still in use ({tokens} tokens; remove or move them first)")]
+    InUse {
+        /// The row.
+        what: Thing,
+        /// How many tokens still reference it.
+        tokens: i64,
+    },
     /// The file was written by a newer tokenstation.
     #[error(
         "store {path} has schema version {found}, newer than this tokenstation knows ({known}): upgrade tokenstation or use the matching version"
@@ -53,11 +87,18 @@ pub enum StoreError {
         known: i64,
     },
     /// No store at the path.
-    #[error("no store at {0}: run `tokenstation init` first (or pass --db)")]
+    #[error("no store at {0}")]
     Missing(String),
     /// A store already exists where one should be created.
     #[error("a store already exists at {0}")]
     Exists(String),
+    /// A write transaction changed rows without writing a journal line (audit,
+    /// attempt or presence event); it was rolled back. A defect of the caller.
+    #[error("store {path}: a change without its audit line was refused and rolled back")]
+    Unjournaled {
+        /// The database file.
+        path: String,
+    },
     /// The file is not a tokenstation store or is damaged.
     #[error("store {path} is not usable: {why}")]
     Corrupt {
@@ -76,16 +117,82 @@ pub enum StoreError {
     },
 }
 
+/// The row a [`StoreError`] is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Thing {
+    /// A product, by name.
+    Product(String),
+    /// A product, by row id.
+    ProductId(i64),
+    /// A holder, by external id.
+    Holder(String),
+    /// A location, by name.
+    Location(String),
+    /// A token, by row id.
+    TokenId(i64),
+    /// A token serial within its product.
+    TokenSerial(String),
+    /// A credential, by kind and value.
+    Credential {
+        /// `card`, `tag` or `token`.
+        kind: String,
+        /// Its canonical value.
+        value: String,
+    },
+    /// A token bound as a presence token.
+    PresenceToken,
+    /// A presence event, by row id or idempotency key.
+    PresenceEvent(String),
+}
+
+impl std::fmt::Display for Thing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Thing::Product(n) => write!(f, "product '{n}'"),
+            Thing::ProductId(id) => write!(f, "product #{id}"),
+            Thing::Holder(h) => write!(f, "holder '{h}'"),
+            Thing::Location(l) => write!(f, "location '{l}'"),
+            Thing::TokenId(id) => write!(f, "token #{id}"),
+            Thing::TokenSerial(s) => write!(f, "token serial '{s}' in this product"),
+            Thing::Credential { kind, value } => write!(f, "{kind} credential '{value}'"),
+            Thing::PresenceToken => f.write_str("this presence token"),
+            Thing::PresenceEvent(e) => write!(f, "presence event {e}"),
+        }
+    }
+}
+
 /// An open store.
 pub struct Store {
     conn: Connection,
     path: PathBuf,
 }
 
-/// A connection or transaction to run queries on. Methods live in the submodules.
-pub struct Conn<'a> {
+/// A read-only handle: every query, no statement that changes a row. Methods live in
+/// the submodules.
+pub struct Reader<'a> {
     conn: Sql<'a>,
     path: &'a Path,
+}
+
+/// A handle inside one write transaction: the reads of [`Reader`] (through `Deref`)
+/// and the statements that change rows. Only [`Store::write`] makes one.
+pub struct Writer<'a> {
+    read: Reader<'a>,
+    journal: std::cell::Cell<u32>,
+}
+
+impl<'a> std::ops::Deref for Writer<'a> {
+    type Target = Reader<'a>;
+    fn deref(&self) -> &Reader<'a> {
+        &self.read
+    }
+}
+
+impl Writer<'_> {
+    /// Notes that a journal line (audit, attempt, presence event) was written.
+    fn journaled(&self) {
+        self.journal.set(self.journal.get().saturating_add(1));
+    }
 }
 
 /// The connection as the query modules use it: every statement is prepared once per
@@ -192,9 +299,10 @@ impl Store {
             })
     }
 
-    /// Reads outside a transaction (each statement sees a consistent snapshot).
-    pub fn read(&self) -> Conn<'_> {
-        Conn {
+    /// Reads outside a transaction (each statement sees a consistent snapshot). The
+    /// handle has no method that changes a row.
+    pub fn read(&self) -> Reader<'_> {
+        Reader {
             conn: Sql(&self.conn),
             path: &self.path,
         }
@@ -202,32 +310,42 @@ impl Store {
 
     /// Runs `f` in one IMMEDIATE transaction: it holds the write lock from the start,
     /// so a check-and-update inside is atomic across threads and processes. Commits
-    /// when `f` returns `Ok`, rolls back otherwise.
-    pub fn write<T, E>(&mut self, f: impl FnOnce(&Conn<'_>) -> Result<T, E>) -> Result<T, E>
+    /// when `f` returns `Ok` and every change came with a journal line, rolls back
+    /// otherwise ([`StoreError::Unjournaled`]).
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
         let path = self.path.clone();
+        let sqlite = |source| StoreError::Sqlite {
+            path: path.display().to_string(),
+            source,
+        };
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|source| StoreError::Sqlite {
+            .map_err(sqlite)?;
+        let before = tx.total_changes();
+        let w = Writer {
+            read: Reader {
+                conn: Sql(&tx),
+                path: &path,
+            },
+            journal: std::cell::Cell::new(0),
+        };
+        let out = f(&w)?;
+        if tx.total_changes() != before && w.journal.get() == 0 {
+            return Err(StoreError::Unjournaled {
                 path: path.display().to_string(),
-                source,
-            })?;
-        let out = f(&Conn {
-            conn: Sql(&tx),
-            path: &path,
-        })?;
-        tx.commit().map_err(|source| StoreError::Sqlite {
-            path: path.display().to_string(),
-            source,
-        })?;
+            }
+            .into());
+        }
+        tx.commit().map_err(sqlite)?;
         Ok(out)
     }
 }
 
-impl Conn<'_> {
+impl Reader<'_> {
     /// Wraps a SQLite error with the store's path.
     pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
@@ -240,7 +358,7 @@ impl Conn<'_> {
     pub(crate) fn unique(
         &self,
         source: rusqlite::Error,
-        what: impl FnOnce() -> String,
+        what: impl FnOnce() -> Thing,
     ) -> StoreError {
         match source.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ConstraintViolation)
@@ -278,4 +396,54 @@ pub(crate) fn to_u64(v: i64) -> u64 {
 /// Stores a `u64` in an SQLite INTEGER.
 pub(crate) fn from_u64(v: u64) -> i64 {
     v as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Family, Product};
+    use crate::otp::OtpParams;
+
+    fn product(name: &str) -> Product {
+        Product {
+            id: 0,
+            name: name.into(),
+            vendor: None,
+            model: None,
+            family: Family::Generic,
+            params: OtpParams::default(),
+            programmable: false,
+            drift_per_year: None,
+            skew: 1,
+        }
+    }
+
+    #[test]
+    fn a_change_without_a_journal_line_is_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(&dir.path().join("s.db")).unwrap();
+        let e = store
+            .write(|w| w.product_add(&product("P"), 0).map(|_| ()))
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Unjournaled { .. }), "{e}");
+        assert!(store.read().product_find("P").unwrap().is_none());
+        // with its audit line it commits
+        store
+            .write(|w| {
+                w.product_add(&product("P"), 0)?;
+                w.audit_append(&audit::NewAudit {
+                    at: 0,
+                    actor: "t",
+                    action: "product.add",
+                    subject: "product P",
+                    before: None,
+                    after: None,
+                })
+                .map(|_| ())
+            })
+            .unwrap();
+        assert!(store.read().product_find("P").unwrap().is_some());
+        // a transaction that changes nothing needs no line
+        store.write(|w| w.product_get("P").map(|_| ())).unwrap();
+    }
 }

@@ -13,16 +13,18 @@ use tokenstation::devices::{
 use tokenstation::emulator::fault::Fault;
 use tokenstation::emulator::link::InProcess;
 use tokenstation::emulator::ykoath::OathCard;
+use tokenstation::model::Family;
 use tokenstation::model::{Product, TokenStatus};
 use tokenstation::otp::{Algorithm, Digits, Kind, OtpKey, OtpParams, Secret, totp};
-use tokenstation::station::provision::{BurnRequest, BurnSeed, Proof};
-use tokenstation::station::tokens::SeedInput;
-use tokenstation::station::{KeySource, Station, StationError, default_key_file};
+use tokenstation::station::jobs::{Answer, Ask, AskWith};
+use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof, ProofMethod};
+use tokenstation::station::seed_input::SeedInput;
+use tokenstation::station::{ErrorClass, KeySource, Station, StationError, default_key_file};
 use tokenstation::store::audit::AuditFilter;
 
 const T: i64 = 1_700_000_000;
 
-fn station(dir: &tempfile::TempDir, family: &str, kind: Kind) -> Station {
+fn station(dir: &tempfile::TempDir, family: Family, kind: Kind) -> Station {
     let db = dir.path().join("s.db");
     let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
     st.product_add(
@@ -31,7 +33,7 @@ fn station(dir: &tempfile::TempDir, family: &str, kind: Kind) -> Station {
             name: "Burnable".into(),
             vendor: None,
             model: None,
-            family: family.into(),
+            family,
             params: OtpParams {
                 kind,
                 algorithm: Algorithm::Sha1,
@@ -59,18 +61,29 @@ fn req<'a>(
         product: Some("Burnable".into()),
         serial: Some(serial.into()),
         seed,
-        issuer: Some("ACME".into()),
-        slot: None,
-        touch: false,
-        force: false,
-        proof,
+        options: BurnOptions {
+            issuer: Some("ACME".into()),
+            proof,
+            ..BurnOptions::default()
+        },
         reader: "Virtual PCD 00 00".into(),
         now,
     }
 }
 
-fn no_prompt(_: &str) -> Option<String> {
-    panic!("read-back families are not prompted")
+fn no_prompt() -> AskWith<impl FnMut(Ask) -> Answer> {
+    AskWith(|_| panic!("read-back families are not prompted"))
+}
+
+/// An asker that types `code` (or nothing) when asked for a token's code.
+fn typing(code: Option<&str>) -> AskWith<impl FnMut(Ask) -> Answer + '_> {
+    AskWith(move |ask| {
+        assert!(matches!(ask, Ask::Code { .. }), "{ask:?}");
+        match code {
+            Some(c) => Answer::Text(zeroize::Zeroizing::new(c.to_string())),
+            None => Answer::Unavailable,
+        }
+    })
 }
 
 fn status(st: &Station, serial: &str) -> TokenStatus {
@@ -92,7 +105,7 @@ fn audit(st: &Station, action: &str) -> Vec<String> {
 #[test]
 fn burn_yubikey_with_read_back_proof() {
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, "ykoath", Kind::Totp);
+    let mut st = station(&dir, Family::Ykoath, Kind::Totp);
     let card = OathCard::yubikey();
     let mut tok =
         OathToken::open(InProcess::card("Virtual PCD 00 00", card.clone()), None).unwrap();
@@ -107,12 +120,12 @@ fn burn_yubikey_with_read_back_proof() {
                 Proof::Auto,
                 &now,
             ),
-            &mut no_prompt,
+            &mut no_prompt(),
         )
         .unwrap();
     assert_eq!(
         (out.proof, out.offset, out.name.as_str()),
-        ("read-back", 0, "ACME:YK-0001")
+        (ProofMethod::ReadBack, 0, "ACME:YK-0001")
     );
     assert_eq!(status(&st, "YK-0001"), TokenStatus::Active);
     assert_eq!(card.applet().names(), ["ACME:YK-0001"]);
@@ -136,16 +149,16 @@ fn burn_yubikey_with_read_back_proof() {
                 Proof::Auto,
                 &now,
             ),
-            &mut no_prompt,
+            &mut no_prompt(),
         )
         .unwrap_err();
-    assert!(err.is_input(), "{err}");
+    assert_eq!(err.class(), ErrorClass::Input, "{err}");
 }
 
 #[test]
 fn card_pulled_mid_burn_then_rerun_succeeds() {
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, "ykoath", Kind::Totp);
+    let mut st = station(&dir, Family::Ykoath, Kind::Totp);
     let card = OathCard::yubikey();
     let mut link = InProcess::card("Virtual PCD 00 00", card.clone());
     let faults = link.faults();
@@ -164,7 +177,7 @@ fn card_pulled_mid_burn_then_rerun_succeeds() {
                     Proof::Auto,
                     &now,
                 ),
-                &mut no_prompt,
+                &mut no_prompt(),
             )
             .unwrap_err();
         assert!(
@@ -192,7 +205,7 @@ fn card_pulled_mid_burn_then_rerun_succeeds() {
                 Proof::Auto,
                 &now,
             ),
-            &mut no_prompt,
+            &mut no_prompt(),
         )
         .unwrap();
     assert_eq!(out.serial, "YK-2");
@@ -217,7 +230,7 @@ impl OtpToken for DisplayToken {
     }
     fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
         Ok(DeviceInfo {
-            family: "display".into(),
+            family: Family::Token2Nfc,
             serial: Some("D-77".into()),
             clock: Some(self.clock),
             ..DeviceInfo::default()
@@ -250,7 +263,7 @@ impl DisplayToken {
 #[test]
 fn typed_code_proves_a_display_token_and_a_wrong_one_leaves_it_unverified() {
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, "generic", Kind::Totp);
+    let mut st = station(&dir, Family::Generic, Kind::Totp);
     let now = || T;
     let display = |clock| DisplayToken {
         secret: None,
@@ -265,9 +278,9 @@ fn typed_code_proves_a_display_token_and_a_wrong_one_leaves_it_unverified() {
         Proof::Auto,
         &now,
     );
-    let err = st.burn(&mut tok, None, r, &mut |_| Some("000000".into()));
+    let err = st.burn(&mut tok, None, r, &mut typing(Some("000000")));
     if tok.shown() != "000000" {
-        assert!(matches!(err.unwrap_err(), StationError::ProofFailed(_)));
+        assert!(matches!(err.unwrap_err(), StationError::ProofFailed { .. }));
         assert_eq!(status(&st, "D-77"), TokenStatus::Unverified);
         let failed = audit(&st, "token.burn.failed");
         assert!(failed[0].contains("\"step\":\"prove\""), "{failed:?}");
@@ -280,8 +293,8 @@ fn typed_code_proves_a_display_token_and_a_wrong_one_leaves_it_unverified() {
         Proof::Typed,
         &now,
     );
-    let err = st.burn(&mut tok, None, r, &mut |_| None).unwrap_err();
-    assert!(matches!(err, StationError::ProofFailed(_)), "{err}");
+    let err = st.burn(&mut tok, None, r, &mut typing(None)).unwrap_err();
+    assert!(matches!(err, StationError::ProofFailed { .. }), "{err}");
     assert_eq!(status(&st, "D-77"), TokenStatus::Unverified);
     // the code the display shows, compared at the token's own clock (30 s behind the
     // host); the device reports its serial, so none is given
@@ -294,7 +307,7 @@ fn typed_code_proves_a_display_token_and_a_wrong_one_leaves_it_unverified() {
     );
     r.serial = None;
     let out = burn_typing_shown(&mut st, &mut tok, r);
-    assert_eq!((out.proof, out.offset), ("typed", 0));
+    assert_eq!((out.proof, out.offset), (ProofMethod::Typed, 0));
     assert_eq!(status(&st, "D-77"), TokenStatus::Active);
     assert_eq!(
         st.read().token_count().unwrap(),
@@ -342,14 +355,22 @@ fn burn_typing_shown(
         inner: tok,
         cell: Arc::clone(&cell),
     };
-    st.burn(&mut showing, None, r, &mut |_| cell.lock().unwrap().clone())
-        .unwrap()
+    st.burn(
+        &mut showing,
+        None,
+        r,
+        &mut AskWith(|_| match cell.lock().unwrap().clone() {
+            Some(c) => Answer::Text(zeroize::Zeroizing::new(c)),
+            None => Answer::Unavailable,
+        }),
+    )
+    .unwrap()
 }
 
 #[test]
 fn from_store_burns_an_imported_seed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, "ykoath", Kind::Totp);
+    let mut st = station(&dir, Family::Ykoath, Kind::Totp);
     let seed = Secret::from_slice(b"12345678901234567890");
     st.token_add("IMP-1", "Burnable", SeedInput::Secret(seed), 0)
         .unwrap();
@@ -362,7 +383,7 @@ fn from_store_burns_an_imported_seed() {
             &mut tok,
             None,
             req("IMP-1", BurnSeed::FromStore, Proof::Auto, &now),
-            &mut no_prompt,
+            &mut no_prompt(),
         )
         .unwrap_err();
     assert!(err.to_string().contains("family ykoath"), "{err}");
@@ -370,7 +391,7 @@ fn from_store_burns_an_imported_seed() {
     let mut tok = OathToken::open(InProcess::card("r", card.clone()), None).unwrap();
     let mut r = req("IMP-1", BurnSeed::FromStore, Proof::Auto, &now);
     r.product = None;
-    st.burn(&mut tok, None, r, &mut no_prompt).unwrap();
+    st.burn(&mut tok, None, r, &mut no_prompt()).unwrap();
     assert_eq!(status(&st, "IMP-1"), TokenStatus::Active);
     assert_eq!(card.applet().key("ACME:IMP-1").unwrap(), {
         let mut k = b"12345678901234567890".to_vec();
@@ -406,7 +427,7 @@ fn a_burn_at_trace_level_never_logs_the_seed() {
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, "ykoath", Kind::Totp);
+    let mut st = station(&dir, Family::Ykoath, Kind::Totp);
     let seed = b"\x3a\x91\xc4\x07\xee\x52\x19\x88\x6d\x01\xf3\x2b\x47\x90\xaa\x5c\x0e\x71\xd8\x36";
     let secret = Secret::from_slice(seed);
     let card = OathCard::yubikey();
@@ -422,7 +443,7 @@ fn a_burn_at_trace_level_never_logs_the_seed() {
                 Proof::Auto,
                 &now,
             ),
-            &mut no_prompt,
+            &mut no_prompt(),
         )
         .unwrap();
     }

@@ -554,3 +554,71 @@ fn demo_runs() {
 fn hex(b: &[u8]) -> String {
     data_encoding::HEXLOWER.encode(b)
 }
+
+/// `burn --uri` goes through the same seed rule as `token add --uri` (issue 10): a URI
+/// whose parameters differ from the product is refused before any hardware is touched,
+/// and nothing is written.
+#[test]
+fn burn_uri_must_match_the_product() {
+    let s = Station::new();
+    s.ok(&[
+        "product",
+        "add",
+        "YK",
+        "--family",
+        "ykoath",
+        "--programmable",
+        "true",
+    ]);
+    let burn = |uri: &str| {
+        s.cmd(&[
+            "burn",
+            "--reader",
+            "No Such Reader 00 00",
+            "--wait",
+            "1",
+            "--product",
+            "YK",
+            "--serial",
+            "YK-1",
+            "--uri",
+            uri,
+        ])
+        .output()
+        .unwrap()
+    };
+    for (uri, why) in [
+        (
+            "otpauth://totp/A:YK-1?secret=JBSWY3DPEHPK3PXP&algorithm=SHA256",
+            "algorithm is sha256 but product 'YK' has sha1",
+        ),
+        (
+            "otpauth://totp/A:YK-1?secret=JBSWY3DPEHPK3PXP&digits=8",
+            "digits is 8 but product 'YK' has 6",
+        ),
+        (
+            "otpauth://totp/A:YK-1?secret=JBSWY3DPEHPK3PXP&period=60",
+            "period is 60 but product 'YK' has 30",
+        ),
+        (
+            "otpauth://hotp/A:YK-1?secret=JBSWY3DPEHPK3PXP&counter=0",
+            "type is hotp but product 'YK' has totp",
+        ),
+    ] {
+        let out = burn(uri);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{uri}: {err}");
+        assert!(err.contains(why), "{uri}: {err}");
+    }
+    // A matching URI passes the seed check and gets as far as the (missing) reader.
+    let out = burn("otpauth://totp/A:YK-1?secret=JBSWY3DPEHPK3PXP");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(s.json(&["token", "list"]).as_array().unwrap().len(), 0);
+    let audit = s.json(&["audit", "list", "--action", "token.burn"]);
+    assert!(audit.as_array().unwrap().is_empty(), "{audit}");
+}

@@ -32,7 +32,7 @@ fn fixture(kind: Kind) -> Fixture {
             name: "P".into(),
             vendor: None,
             model: None,
-            family: "generic".into(),
+            family: tokenstation::model::Family::Generic,
             params: OtpParams {
                 kind,
                 ..OtpParams::default()

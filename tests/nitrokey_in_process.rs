@@ -14,7 +14,8 @@ use tokenstation::emulator::link::InProcess;
 use tokenstation::emulator::nitrokey::NitrokeyPro;
 use tokenstation::model::{Product, TokenStatus};
 use tokenstation::otp::{Algorithm, Digits, Kind, OtpParams, Secret};
-use tokenstation::station::provision::{BurnRequest, BurnSeed, Proof};
+use tokenstation::station::jobs::AskWith;
+use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof, ProofMethod};
 use tokenstation::station::tokens::SeedInput;
 use tokenstation::station::{KeySource, Station, default_key_file};
 use tokenstation::transport::{HidLink, Sensitivity};
@@ -297,7 +298,7 @@ fn burn_a_nitrokey_sets_its_clock_and_reads_back() {
             name: "Nitrokey Pro TOTP".into(),
             vendor: Some("Nitrokey".into()),
             model: None,
-            family: "nitrokey".into(),
+            family: tokenstation::model::Family::Nitrokey,
             params: OtpParams {
                 kind: Kind::Totp,
                 ..OtpParams::default()
@@ -320,21 +321,21 @@ fn burn_a_nitrokey_sets_its_clock_and_reads_back() {
                 product: Some("Nitrokey Pro TOTP".into()),
                 serial: None,
                 seed: BurnSeed::New(SeedInput::Generate),
-                issuer: None,
-                slot: Some(4),
-                touch: false,
-                force: false,
-                proof: Proof::Auto,
+                options: BurnOptions {
+                    slot: Some(4),
+                    proof: Proof::Auto,
+                    ..BurnOptions::default()
+                },
                 reader: NAME.into(),
                 now: &now,
             },
-            &mut |_| panic!("no prompt: the Nitrokey reads back"),
+            &mut AskWith(|_| panic!("no prompt: the Nitrokey reads back")),
         )
         .unwrap();
     assert!(out.clock_set);
     assert_eq!(
         (out.serial.as_str(), out.proof, out.slot),
-        ("00001C0F", "read-back", 4)
+        ("00001C0F", ProofMethod::ReadBack, 4)
     );
     assert_eq!(
         st.token("00001C0F", None).unwrap().status,

@@ -54,7 +54,7 @@ fn oath_credentials_are_listed_renamed_and_deleted_by_name_through_pcscd() {
         let (field, _faults, bridge) = insert_card(&ctx, VPCD_PORT_0, card.clone());
         let link = ctx.connect(&bridge.reader_name()).unwrap();
         let mut t = OathToken::open(link, None).unwrap();
-        let yubikey = t.device_info().unwrap().family == "ykoath";
+        let yubikey = t.device_info().unwrap().family == tokenstation::model::Family::Ykoath;
         for n in ["ACME:a", "ACME:b", "ACME:c"] {
             t.program(&request(None, n, &s, 8)).unwrap();
         }

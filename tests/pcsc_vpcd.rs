@@ -56,7 +56,7 @@ fn insert_read_uid_and_remove_through_pcscd() {
     );
     assert_eq!(
         registry::recognise_atr(&expected_atr).family,
-        Some("pcsc-uid")
+        Some(registry::Family::PcscUid)
     );
 
     let link = ctx.connect("Virtual PCD 00 00").unwrap();

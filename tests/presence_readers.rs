@@ -1,5 +1,5 @@
 //! Presence readers × emulators: RDM6300 and PN532 through real pseudo-terminals
-//! (opened by `devices::presence::open_reader` from their spec strings), the
+//! (opened by `devices::session::open_reader` from their spec strings), the
 //! keyboard wedge in-process through `HidLink`. Taps on demand, held cards and tags
 //! folded, bursts, garbage, damaged frames, NACK and error frames, disconnects.
 #![cfg(feature = "serial")]
@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use tokenstation::devices::hid_wedge::WedgeReader;
 use tokenstation::devices::pn532::protocol::ERROR_FRAME;
-use tokenstation::devices::presence::{ReaderSpec, open_reader};
+use tokenstation::devices::presence::ReaderSpec;
 use tokenstation::devices::rdm6300::Tag;
+use tokenstation::devices::session::open_reader;
 use tokenstation::devices::{DeviceError, PresenceReader, Tap, TapKind, Uid};
 use tokenstation::emulator::fault::{Fault, Faults};
 use tokenstation::emulator::field::Field;

@@ -19,13 +19,17 @@ use tokenstation::emulator::rdm6300::{Rdm6300Emulator, TagBurst};
 use tokenstation::emulator::serial::spawn_in_process;
 use tokenstation::model::Product;
 use tokenstation::otp::{Algorithm, Digits, Kind, OtpKey, OtpParams, Secret};
+use tokenstation::station::jobs::CancelToken;
 use tokenstation::station::presence::admin::SettingsChange;
-use tokenstation::station::presence::kiosk::{Kiosk, KioskInput, spawn_reader};
+use tokenstation::station::presence::kiosk::{Kiosk, KioskInput, LineKind, spawn_reader};
 use tokenstation::station::presence::tokens::Submission;
+use tokenstation::station::presence::tokens::SubmitStatus;
 use tokenstation::station::presence::{
     CredentialKey, Direction, Mode, Outcome, Presentation, TypedCode,
 };
+use tokenstation::station::presence::{EventStatus, Reason};
 use tokenstation::station::tokens::SeedInput;
+use tokenstation::station::verdict::Status;
 use tokenstation::station::{KeySource, Station, default_key_file};
 
 const SEED: &[u8] = b"12345678901234567890";
@@ -52,7 +56,7 @@ fn fixture() -> Fx {
             name: "P".into(),
             vendor: None,
             model: None,
-            family: "generic".into(),
+            family: tokenstation::model::Family::Generic,
             params: OtpParams {
                 kind: Kind::Totp,
                 ..OtpParams::default()
@@ -328,26 +332,32 @@ fn presence_tokens_prove_visits_and_expose_edited_times() {
     let i = st
         .presence_submit(&sub(Some("h1"), code(T + 5), T + 5, Some(Direction::In)))
         .unwrap();
-    assert_eq!(i.status, "OK");
+    assert_eq!(i.status, SubmitStatus::Ok);
     assert_eq!((i.bound_from, i.bound_to), (Some(T), Some(T + 30)));
     // Bob was there too: same code, different holder.
     assert_eq!(
         st.presence_submit(&sub(Some("h2"), code(T + 5), T + 5, None))
             .unwrap()
             .status,
-        "OK"
+        SubmitStatus::Ok
     );
     // Ada again with the same code: replay.
     let r = st
         .presence_submit(&sub(Some("h1"), code(T + 5), T + 5, None))
         .unwrap();
-    assert_eq!((r.status, r.reason), ("REFUSED", Some("REPLAYED")));
+    assert_eq!(
+        (r.status, r.reason),
+        (SubmitStatus::Refused, Some(Reason::Code(Status::Replayed)))
+    );
     // A code read at 11:00 but claimed for 12:00: refused, nearest time 11:00.
     let real = T + 7200;
     let e = st
         .presence_submit(&sub(Some("h1"), code(real), real + 3600, None))
         .unwrap();
-    assert_eq!((e.status, e.reason), ("REFUSED", Some("TIME_MISMATCH")));
+    assert_eq!(
+        (e.status, e.reason),
+        (SubmitStatus::Refused, Some(Reason::TimeMismatch))
+    );
     assert_eq!(e.nearest, Some(real));
     // Check-out two hours later: a verified visit.
     let o = st
@@ -366,8 +376,14 @@ fn presence_tokens_prove_visits_and_expose_edited_times() {
         idem: Some("row-1".into()),
         ..sub(Some("h2"), code(T + 600), T + 600, Some(Direction::In))
     }];
-    assert_eq!(st.presence_import(&rows).unwrap()[0].status, "OK");
-    assert_eq!(st.presence_import(&rows).unwrap()[0].status, "DUPLICATE");
+    assert_eq!(
+        st.presence_import(&rows).unwrap()[0].status,
+        SubmitStatus::Ok
+    );
+    assert_eq!(
+        st.presence_import(&rows).unwrap()[0].status,
+        SubmitStatus::Duplicate
+    );
 }
 
 /// The kiosk loop with an RDM6300 in-process: 1,000 distinct tags tapped back to back
@@ -394,7 +410,7 @@ fn burst_of_1000_taps_loses_none() {
     let (link, dev) = spawn_in_process("rdm6300:burst", emu, Faults::new());
     let mut link = Some(link);
     let (tx, rx) = mpsc::channel();
-    let stop = Arc::new(AtomicBool::new(false));
+    let stop = CancelToken::new();
     let reader = spawn_reader(
         "rdm6300:burst".into(),
         move || {
@@ -406,7 +422,7 @@ fn burst_of_1000_taps_loses_none() {
             Ok(Box::new(Rdm6300Presence::new(l, "rdm6300:burst")?) as BoxedReader)
         },
         tx.clone(),
-        Arc::clone(&stop),
+        stop.clone(),
         Duration::from_millis(50),
     )
     .unwrap();
@@ -438,14 +454,14 @@ fn burst_of_1000_taps_loses_none() {
     drop(tx);
     let mut kiosk = Kiosk::new(st, "Lobby").unwrap();
     kiosk.run(&rx, |l| {
-        if l.kind == "reader" {
+        if l.kind == LineKind::Reader {
             up.store(true, std::sync::atomic::Ordering::SeqCst);
         }
-        if l.kind == "event" && l.status.as_deref() == Some("ok") {
+        if l.kind == LineKind::Event && l.status == Some(EventStatus::Ok) {
             acks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
     });
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    stop.cancel();
     watcher.join().unwrap();
     reader.join().unwrap();
     dev.stop();

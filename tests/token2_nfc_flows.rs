@@ -67,7 +67,7 @@ fn burn_sets_the_clock_and_the_display_shows_the_right_code() {
         let (link, hook) = token(model);
         let mut t = driver(link);
         let info = t.info().unwrap();
-        assert_eq!(info.family, "token2-nfc");
+        assert_eq!(info.family.as_str(), "token2-nfc");
         assert_eq!(info.model.as_deref(), Some(model.name()));
         assert_eq!(
             info.serial.as_deref(),

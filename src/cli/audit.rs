@@ -7,7 +7,7 @@ use clap::Subcommand;
 use super::Ctx;
 use super::output::{self, opt, table};
 use super::time::rfc3339;
-use crate::store::audit::AuditFilter;
+use crate::station::views::AuditFilter;
 
 /// `audit` subcommands.
 #[derive(Debug, Subcommand)]
@@ -33,8 +33,7 @@ pub fn run(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
         action,
         limit,
     } = cmd;
-    let st = ctx.open()?;
-    let list = st.read().audit_list(&AuditFilter {
+    let list = ctx.open()?.audit(&AuditFilter {
         subject,
         action,
         limit: Some(limit),

@@ -1,19 +1,26 @@
 //! `tokenstation burn`: write a seed into a hardware token, prove it, register it as
 //! active (issue 6). One token, or `--batch`: token after token until `--count` or
-//! Ctrl-C, with a summary. The station does the work ([`Station::burn`]); this face
-//! opens the reader, picks the family and asks the technician.
+//! Ctrl-C, with a summary. The station does the work as a job
+//! ([`crate::station::burn_job`]); this face parses the options, answers the job's
+//! questions on the terminal and prints its events.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::ArgGroup;
 use zeroize::Zeroizing;
 
-use super::{Ctx, EXIT_INPUT, exit_code_for, time::now};
+use super::Ctx;
+use super::ask::{Asking, drive};
+use super::errors::{InputError, exit_code_of};
+use crate::devices::presence::ReaderSpec;
 use crate::otp::{KeyUri, Secret};
-use crate::station::provision::{BurnOutcome, BurnRequest, BurnSeed, Proof};
-use crate::station::tokens::SeedInput;
-use crate::station::{Station, StationError};
+use crate::station::StationError;
+use crate::station::burn_job::{
+    self, BatchOrder, BatchSummary, BurnEvent, BurnOrder, DeviceOptions,
+};
+use crate::station::catalog::parse_family;
+use crate::station::provision::{BurnOptions, BurnOutcome, BurnSeed, Proof};
+use crate::station::seed_input::SeedInput;
 
 /// Options of `tokenstation burn`.
 #[derive(Debug, clap::Args)]
@@ -25,11 +32,13 @@ use crate::station::{Station, StationError};
   tokenstation burn --reader hid:/dev/hidraw3 --product \"Nitrokey Pro TOTP\" --serial NK-1 --generate\n\n\
   Exit codes: 0 burned and proven, 1 the proof failed, 2 input, 3 store or key, 4 hardware.")]
 pub struct BurnArgs {
-    /// The reader: a PC/SC reader name (`pcsc:NAME` or just NAME) or `hid:/dev/hidrawN`
-    /// (Nitrokey Pro / Storage / Librem Key).
+    /// The reader: a PC/SC reader name (`pcsc:NAME` or just NAME), `pn532:/dev/PATH`
+    /// (Token2 NFC tokens on a PN532) or `hid:/dev/hidrawN` (Nitrokey Pro / Storage /
+    /// Librem Key).
     #[arg(long)]
     pub reader: String,
-    /// Token family (ykoath, nitrokey3, nitrokey); default: detected from the card.
+    /// Token family (ykoath, nitrokey3, token2-nfc, molto2, nitrokey); default: detected
+    /// from the card (Token2 tokens must be named).
     #[arg(long)]
     pub family: Option<String>,
     /// Slot or profile number (Nitrokey slot; default: the first).
@@ -101,33 +110,6 @@ pub enum ProveArg {
     Typed,
 }
 
-/// A reader argument, parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReaderArg {
-    /// A PC/SC reader name.
-    Pcsc(String),
-    /// A hidraw node.
-    Hid(String),
-}
-
-impl ReaderArg {
-    /// `pcsc:NAME`, `hid:/dev/hidrawN`, or a plain PC/SC reader name.
-    pub fn parse(s: &str) -> ReaderArg {
-        if let Some(p) = s.strip_prefix("hid:") {
-            ReaderArg::Hid(p.to_string())
-        } else {
-            ReaderArg::Pcsc(s.strip_prefix("pcsc:").unwrap_or(s).to_string())
-        }
-    }
-
-    /// The name for messages and the audit log.
-    pub fn name(&self) -> &str {
-        match self {
-            ReaderArg::Pcsc(n) | ReaderArg::Hid(n) => n,
-        }
-    }
-}
-
 fn seed_of(args: &BurnArgs) -> anyhow::Result<BurnSeed> {
     Ok(
         match (&args.from_store, &args.secret, &args.uri, args.generate) {
@@ -139,7 +121,7 @@ fn seed_of(args: &BurnArgs) -> anyhow::Result<BurnSeed> {
             (_, _, Some(u), _) => BurnSeed::New(SeedInput::Uri(Box::new(KeyUri::parse(u)?))),
             (_, _, _, true) => BurnSeed::New(SeedInput::Generate),
             _ => {
-                return Err(StationError::Input(
+                return Err(InputError(
                     "give the seed: --generate, --secret, --uri or --from-store SERIAL".into(),
                 )
                 .into());
@@ -148,44 +130,72 @@ fn seed_of(args: &BurnArgs) -> anyhow::Result<BurnSeed> {
     )
 }
 
-/// Asks on stderr, reads a line from stdin; `None` at end of input.
-fn ask(question: &str) -> Option<String> {
-    eprint!("{question}");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => Some(line.trim().to_string()),
+fn device_options(args: &BurnArgs) -> anyhow::Result<DeviceOptions> {
+    let secret = |s: &Option<String>| s.clone().map(Zeroizing::new);
+    Ok(DeviceOptions {
+        family: args.family.as_deref().map(parse_family).transpose()?,
+        oath_access_code: secret(&args.oath_password),
+        molto2_key_hex: secret(&args.molto2_key),
+        admin_pin: secret(&args.admin_pin),
+        wait: std::time::Duration::from_secs_f64(args.wait.max(0.0)),
+    })
+}
+
+fn options(args: &BurnArgs) -> BurnOptions {
+    BurnOptions {
+        issuer: args.issuer.clone(),
+        slot: args.slot,
+        touch: args.touch,
+        force: args.force,
+        proof: match args.prove {
+            ProveArg::Auto => Proof::Auto,
+            ProveArg::Typed => Proof::Typed,
+        },
     }
 }
 
 /// Runs `tokenstation burn`.
 pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
     if args.batch && (args.secret.is_some() || args.uri.is_some()) {
-        return Err(StationError::Input(
+        return Err(InputError(
             "--batch burns a fresh seed into each token: use --generate".into(),
         )
         .into());
     }
     if args.from_store.is_none() && args.product.is_none() {
-        return Err(StationError::Input("give --product (or --from-store SERIAL)".into()).into());
+        return Err(StationError::ProductNeeded.into());
     }
-    let mut st = ctx.open_unlocked()?;
-    let reader = ReaderArg::parse(&args.reader);
+    let reader: ReaderSpec = args.reader.parse().map_err(StationError::from)?;
+    let device = device_options(&args)?;
+    let st = ctx.open_unlocked()?;
     if args.batch {
-        return batch(ctx, &mut st, &args, &reader);
+        return batch(ctx, st, &args, reader, device);
     }
-    let serial = args.from_store.clone().or_else(|| args.serial.clone());
-    let out = burn_one(&mut st, &args, &reader, serial, &mut ask)?;
-    report(ctx, &out);
+    let order = BurnOrder {
+        reader,
+        device,
+        product: args.product.clone(),
+        serial: args.from_store.clone().or_else(|| args.serial.clone()),
+        seed: seed_of(&args)?,
+        options: options(&args),
+    };
+    let (_st, out) = drive(burn_job::burn(st, order)?, Asking::Stdin, |_| {})?;
+    report(ctx, &out?);
     Ok(ExitCode::SUCCESS)
 }
 
+fn warn(out: &BurnOutcome) {
+    for w in &out.warnings {
+        super::token::print_warning(w);
+    }
+}
+
 fn report(ctx: &Ctx, out: &BurnOutcome) {
+    warn(out);
     if ctx.json {
         println!("{}", serde_json::to_string(out).unwrap_or_default());
     } else {
-        let mut details = vec![out.family.clone()];
+        let mut details = vec![out.family.to_string()];
         if let Some(f) = &out.firmware {
             details.push(format!("firmware {f}"));
         }
@@ -203,205 +213,83 @@ fn report(ctx: &Ctx, out: &BurnOutcome) {
     }
 }
 
-/// Waits for a token, opens it with its family's driver and burns it.
-fn burn_one(
-    st: &mut Station,
-    args: &BurnArgs,
-    reader: &ReaderArg,
-    serial: Option<String>,
-    prompt: &mut dyn FnMut(&str) -> Option<String>,
-) -> anyhow::Result<BurnOutcome> {
-    let request = BurnRequest {
-        product: args.product.clone(),
-        serial,
-        seed: seed_of(args)?,
-        issuer: args.issuer.clone(),
-        slot: args.slot,
-        touch: args.touch,
-        force: args.force,
-        proof: match args.prove {
-            ProveArg::Auto => Proof::Auto,
-            ProveArg::Typed => Proof::Typed,
-        },
-        reader: reader.name().to_string(),
-        now: &now,
-    };
-    match reader {
-        ReaderArg::Pcsc(name) => burn_pcsc(st, args, name, request, prompt),
-        ReaderArg::Hid(path) => super::burn_hid::burn_hid(st, args, path, request, prompt),
-    }
-}
-
-#[cfg(feature = "pcsc")]
-fn burn_pcsc(
-    st: &mut Station,
-    args: &BurnArgs,
-    name: &str,
-    request: BurnRequest<'_>,
-    prompt: &mut dyn FnMut(&str) -> Option<String>,
-) -> anyhow::Result<BurnOutcome> {
-    use crate::devices::families::{OpenOptions, open_apdu_token};
-    use crate::transport::LinkError;
-    use crate::transport::pcsc::{CardWait, PcscContext};
-    let ctx = PcscContext::establish()?;
-    let wait = std::time::Duration::from_secs_f64(args.wait.max(0.0));
-    match ctx.wait_for(name, true, Some(wait))? {
-        CardWait::Present(_) => {}
-        _ => {
-            return Err(LinkError::NoCard {
-                reader: name.to_string(),
-            }
-            .into());
-        }
-    }
-    let link = ctx.connect(name)?;
-    let molto2_key = args
-        .molto2_key
-        .as_deref()
-        .map(|k| {
-            data_encoding::HEXLOWER_PERMISSIVE
-                .decode(k.as_bytes())
-                .map_err(|_| super::seeds::InputError("--molto2-key is not hex".into()))
-        })
-        .transpose()?;
-    let opts = OpenOptions {
-        oath_password: args.oath_password.as_deref(),
-        molto2_key: molto2_key.as_deref(),
-    };
-    let mut token = open_apdu_token(args.family.as_deref(), link, &opts)?;
-    Ok(st.burn(token.as_mut(), None, request, prompt)?)
-}
-
-#[cfg(not(feature = "pcsc"))]
-fn burn_pcsc(
-    _: &mut Station,
-    _: &BurnArgs,
-    name: &str,
-    _: BurnRequest<'_>,
-    _: &mut dyn FnMut(&str) -> Option<String>,
-) -> anyhow::Result<BurnOutcome> {
-    Err(crate::transport::LinkError::Unsupported {
-        reader: name.to_string(),
-        what: "PC/SC (built without the `pcsc` feature)".into(),
-    }
-    .into())
-}
-
-/// One line of the batch summary.
-#[derive(Debug, serde::Serialize)]
-struct Failure {
-    serial: Option<String>,
-    reason: String,
-}
-
 fn batch(
     ctx: &Ctx,
-    st: &mut Station,
+    st: crate::station::Station,
     args: &BurnArgs,
-    reader: &ReaderArg,
+    reader: ReaderSpec,
+    device: DeviceOptions,
 ) -> anyhow::Result<ExitCode> {
-    super::progress::catch_interrupt();
-    let mut number = args.start;
-    let mut burned: Vec<BurnOutcome> = Vec::new();
-    let mut failed: Vec<Failure> = Vec::new();
-    let mut exit = 0u8;
-    let interactive = std::io::stdin().is_terminal();
-    while args.count.is_none_or(|c| (burned.len() as u64) < c) && !super::progress::interrupted() {
-        let serial = args
-            .serial_prefix
-            .as_ref()
-            .map(|p| format!("{p}{number:04}"));
-        eprintln!(
-            "[{}] present token {} to {} (Ctrl-C to stop)",
-            burned.len() + 1,
-            serial.as_deref().unwrap_or("(device serial)"),
-            reader.name()
-        );
-        if !wait_presence(reader, true)? {
-            break;
-        }
-        let mut prompt = |q: &str| if interactive { ask(q) } else { None };
-        match burn_one(st, args, reader, serial.clone(), &mut prompt) {
-            Ok(out) => {
-                eprintln!(
-                    "[{}] burned {} ({} proof)",
-                    burned.len() + 1,
-                    out.serial,
-                    out.proof
-                );
-                burned.push(out);
-                number += 1;
+    let product = args.product.clone().ok_or(StationError::ProductNeeded)?;
+    let order = BatchOrder {
+        reader,
+        device,
+        product,
+        serial_prefix: args.serial_prefix.clone(),
+        start: args.start,
+        count: args.count,
+        options: options(args),
+    };
+    let (_st, summary) = drive(
+        burn_job::batch(st, order)?,
+        Asking::TerminalOnly,
+        |e| match e {
+            BurnEvent::Present { n, serial, reader } => eprintln!(
+                "[{n}] present token {} to {reader} (Ctrl-C to stop)",
+                serial.as_deref().unwrap_or("(device serial)")
+            ),
+            BurnEvent::Burned { n, outcome } => {
+                warn(&outcome);
+                eprintln!("[{n}] burned {} ({} proof)", outcome.serial, outcome.proof)
             }
-            Err(e) => {
-                let code = exit_code_for(&e);
-                if code == EXIT_INPUT || code == super::EXIT_STORE {
-                    return Err(e); // the same mistake would repeat on every token
-                }
-                exit = code;
-                eprintln!(
-                    "[{}] FAILED {}: {e:#}",
-                    burned.len() + 1,
-                    serial.as_deref().unwrap_or("")
-                );
-                failed.push(Failure {
-                    serial,
-                    reason: format!("{e:#}"),
-                });
-            }
-        }
-        eprintln!("remove the token");
-        if !wait_presence(reader, false)? {
-            break;
-        }
-    }
-    if ctx.json {
-        println!(
-            "{}",
-            serde_json::json!({"burned": burned, "failed": failed, "exit_code": exit})
-        );
-    } else {
-        println!("batch: {} burned, {} failed", burned.len(), failed.len());
-        for b in &burned {
-            println!("  ok      {}  {}", b.serial, b.name);
-        }
-        for f in &failed {
-            println!(
-                "  failed  {}  {}",
-                f.serial.as_deref().unwrap_or("-"),
-                f.reason
-            );
-        }
-    }
+            BurnEvent::Failed { n, serial, error } => eprintln!(
+                "[{n}] FAILED {}: {}",
+                serial.as_deref().unwrap_or(""),
+                reason(&error)
+            ),
+            BurnEvent::Remove { .. } => eprintln!("remove the token"),
+        },
+    )?;
+    let summary = summary?;
+    let exit = summary.failure_class().map(exit_code_of).unwrap_or(0);
+    print_summary(ctx, &summary, exit);
     Ok(ExitCode::from(exit))
 }
 
-/// Waits until a card is present (or gone); `false` on Ctrl-C. HID tokens count as
-/// present at once (unplugging is not watched).
-fn wait_presence(reader: &ReaderArg, present: bool) -> anyhow::Result<bool> {
-    let ReaderArg::Pcsc(name) = reader else {
-        return Ok(!super::progress::interrupted());
-    };
-    #[cfg(feature = "pcsc")]
-    {
-        use crate::transport::pcsc::{CardWait, PcscContext};
-        let ctx = PcscContext::establish()?;
-        loop {
-            if super::progress::interrupted() {
-                return Ok(false);
-            }
-            match ctx.wait_for(name, present, Some(std::time::Duration::from_millis(500)))? {
-                CardWait::NotYet => {}
-                _ => return Ok(true),
-            }
-        }
+fn reason(e: &crate::station::error::ErrorReport) -> String {
+    let mut s = e.message.clone();
+    if let Some(h) = &e.hint {
+        s.push_str(&super::errors::words(h));
     }
-    #[cfg(not(feature = "pcsc"))]
-    {
-        let _ = present;
-        Err(crate::transport::LinkError::Unsupported {
-            reader: name.clone(),
-            what: "PC/SC (built without the `pcsc` feature)".into(),
-        }
-        .into())
+    s
+}
+
+fn print_summary(ctx: &Ctx, s: &BatchSummary, exit: u8) {
+    if ctx.json {
+        let failed: Vec<serde_json::Value> = s
+            .failed
+            .iter()
+            .map(|f| serde_json::json!({"serial": f.serial, "reason": reason(&f.error)}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"burned": s.burned, "failed": failed, "exit_code": exit})
+        );
+        return;
+    }
+    println!(
+        "batch: {} burned, {} failed",
+        s.burned.len(),
+        s.failed.len()
+    );
+    for b in &s.burned {
+        println!("  ok      {}  {}", b.serial, b.name);
+    }
+    for f in &s.failed {
+        println!(
+            "  failed  {}  {}",
+            f.serial.as_deref().unwrap_or("-"),
+            reason(&f.error)
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! `init`, `product`, `location` and `holder` commands.
+//! `init` and `product` commands.
 
 use std::process::ExitCode;
 
@@ -6,10 +6,11 @@ use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::output::{self, opt, table};
-use super::time::{now, rfc3339};
+use super::time::now;
 use super::{Ctx, read_passphrase};
-use crate::model::Product;
-use crate::otp::{Algorithm, Digits, Kind, OtpParams};
+use crate::otp::{Algorithm, Digits, Kind};
+use crate::station::catalog::{ProductChange, parse_family};
+use crate::station::views::ProductRow;
 use crate::station::{KeySource, Station};
 
 /// `init` options.
@@ -28,7 +29,7 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> anyhow::Result<ExitCode> {
     } else {
         KeySource::File(ctx.key_file.clone())
     };
-    let st = Station::init(&ctx.db, &source, now())?;
+    let st = Station::init_as(&ctx.db, &source, now(), &super::actor())?;
     #[derive(Serialize)]
     struct Out {
         db: String,
@@ -102,40 +103,21 @@ fn parse_digits(s: &str) -> Result<Digits, String> {
 }
 
 impl ParamArgs {
-    fn apply(self, p: &mut Product) {
-        if let Some(k) = self.kind {
-            p.params.kind = k;
-        }
-        if let Some(v) = self.algorithm {
-            p.params.algorithm = v;
-        }
-        if let Some(v) = self.digits {
-            p.params.digits = v;
-        }
-        if let Some(v) = self.period {
-            p.params.period = v;
-        }
-        if let Some(v) = self.t0 {
-            p.params.t0 = v;
-        }
-        if let Some(v) = self.family {
-            p.family = v;
-        }
-        if self.vendor.is_some() {
-            p.vendor = self.vendor;
-        }
-        if self.model.is_some() {
-            p.model = self.model;
-        }
-        if let Some(v) = self.programmable {
-            p.programmable = v;
-        }
-        if self.drift_per_year.is_some() {
-            p.drift_per_year = self.drift_per_year;
-        }
-        if let Some(v) = self.skew {
-            p.skew = v;
-        }
+    fn change(self, rename: Option<String>) -> anyhow::Result<ProductChange> {
+        Ok(ProductChange {
+            rename,
+            kind: self.kind,
+            algorithm: self.algorithm,
+            digits: self.digits,
+            period: self.period,
+            t0: self.t0,
+            family: self.family.as_deref().map(parse_family).transpose()?,
+            vendor: self.vendor,
+            model: self.model,
+            programmable: self.programmable,
+            drift_per_year: self.drift_per_year,
+            skew: self.skew,
+        })
     }
 }
 
@@ -175,14 +157,8 @@ pub enum ProductCommand {
     },
 }
 
-#[derive(Serialize)]
-struct ProductOut<'a> {
-    #[serde(flatten)]
-    product: &'a Product,
-    tokens: i64,
-}
-
-fn product_row(p: &Product, n: i64) -> Vec<String> {
+fn product_row(r: &ProductRow) -> Vec<String> {
+    let (p, n) = (&r.product, r.tokens);
     vec![
         p.name.clone(),
         p.params.kind.to_string(),
@@ -193,7 +169,7 @@ fn product_row(p: &Product, n: i64) -> Vec<String> {
         } else {
             "-".into()
         },
-        p.family.clone(),
+        p.family.to_string(),
         p.skew.to_string(),
         n.to_string(),
     ]
@@ -208,67 +184,29 @@ pub fn product(ctx: &Ctx, cmd: ProductCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ProductCommand::Add { name, params } => {
             let mut st = ctx.open()?;
-            let mut p = Product {
-                id: 0,
-                name,
-                vendor: None,
-                model: None,
-                family: "generic".into(),
-                params: OtpParams::default(),
-                programmable: false,
-                drift_per_year: None,
-                skew: 1,
-            };
-            let explicit_skew = params.skew.is_some();
-            params.apply(&mut p);
-            if !explicit_skew && p.params.kind == Kind::Hotp {
-                p.skew = 10; // RFC 4226 §7.4 look-ahead, privacyIDEA's count window
-            }
+            let p = params.change(None)?.new_product(&name);
             let added = st.product_add(&p, now())?;
-            show_product(ctx, &st, &added)
+            show_product(ctx, &st, &added.name)
         }
         ProductCommand::List => {
             let st = ctx.open()?;
-            let c = st.read();
-            let list = c.product_list()?;
-            let counts = list
-                .iter()
-                .map(|p| c.product_token_count(p.id))
-                .collect::<Result<Vec<_>, _>>()?;
+            let list = st.product_rows()?;
             if ctx.json {
-                let out: Vec<ProductOut<'_>> = list
-                    .iter()
-                    .zip(&counts)
-                    .map(|(product, &tokens)| ProductOut { product, tokens })
-                    .collect();
-                return output::json(&out);
+                return output::json(&list);
             }
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .zip(&counts)
-                .map(|(p, &n)| product_row(p, n))
-                .collect();
+            let rows: Vec<Vec<String>> = list.iter().map(product_row).collect();
             table(PRODUCT_HEADER, &rows);
             Ok(ExitCode::SUCCESS)
         }
-        ProductCommand::Show { name } => {
-            let st = ctx.open()?;
-            let p = st.read().product_get(&name)?;
-            show_product(ctx, &st, &p)
-        }
+        ProductCommand::Show { name } => show_product(ctx, &ctx.open()?, &name),
         ProductCommand::Edit {
             name,
             rename,
             params,
         } => {
             let mut st = ctx.open()?;
-            let p = st.product_edit(&name, now(), |p| {
-                if let Some(r) = rename {
-                    p.name = r;
-                }
-                params.apply(p);
-            })?;
-            show_product(ctx, &st, &p)
+            let p = st.product_edit(&name, &params.change(rename)?, now())?;
+            show_product(ctx, &st, &p.name)
         }
         ProductCommand::Rm { name } => {
             let mut st = ctx.open()?;
@@ -282,11 +220,12 @@ pub fn product(ctx: &Ctx, cmd: ProductCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn show_product(ctx: &Ctx, st: &Station, p: &Product) -> anyhow::Result<ExitCode> {
-    let tokens = st.read().product_token_count(p.id)?;
+fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode> {
+    let row = st.product_row(name)?;
     if ctx.json {
-        return output::json(&ProductOut { product: p, tokens });
+        return output::json(&row);
     }
+    let p = &row.product;
     println!("product       {}", p.name);
     println!("vendor/model  {} / {}", opt(&p.vendor), opt(&p.model));
     println!(
@@ -323,231 +262,6 @@ fn show_product(ctx: &Ctx, st: &Station, p: &Product) -> anyhow::Result<ExitCode
             .map(|d| format!("{d} s"))
             .unwrap_or_else(|| "-".into())
     );
-    println!("tokens        {tokens}");
+    println!("tokens        {}", row.tokens);
     Ok(ExitCode::SUCCESS)
-}
-
-/// `location` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum LocationCommand {
-    /// Add a location.
-    Add {
-        /// Unique name.
-        name: String,
-        /// IANA time zone, e.g. Europe/Paris.
-        #[arg(long, default_value = "UTC")]
-        tz: String,
-    },
-    /// List locations.
-    List,
-    /// Show one location.
-    Show {
-        /// Location name.
-        name: String,
-    },
-    /// Let only some products verify at a location (`--clear` for all again).
-    #[command(group(clap::ArgGroup::new("which").required(true).args(["product", "clear"])))]
-    Restrict {
-        /// Location name.
-        name: String,
-        /// An allowed product (repeat for more).
-        #[arg(long)]
-        product: Vec<String>,
-        /// Allow every product again.
-        #[arg(long)]
-        clear: bool,
-    },
-    /// Clear a location's failure count and cooldown after LIMIT_REACHED.
-    Unlock {
-        /// Location name.
-        name: String,
-    },
-    /// Presence: readers, mode, hours, presence tokens.
-    #[command(flatten)]
-    Presence(super::presence_admin::LocationPresenceCommand),
-}
-
-/// Runs a `location` subcommand.
-pub fn location(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
-    match cmd {
-        LocationCommand::Presence(c) => super::presence_admin::location(ctx, c),
-        LocationCommand::Add { name, tz } => {
-            let mut st = ctx.open()?;
-            let l = st.location_add(&name, &tz, now())?;
-            if ctx.json {
-                return output::json(&l);
-            }
-            println!("added location {} ({})", l.name, l.tz);
-            Ok(ExitCode::SUCCESS)
-        }
-        LocationCommand::List => {
-            let st = ctx.open()?;
-            let c = st.read();
-            let list = c.location_list()?;
-            if ctx.json {
-                return output::json(&list);
-            }
-            let rows = list
-                .iter()
-                .map(|l| {
-                    Ok(vec![
-                        l.name.clone(),
-                        l.tz.clone(),
-                        c.location_token_count(l.id)?.to_string(),
-                    ])
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            table(&["NAME", "TZ", "TOKENS"], &rows);
-            Ok(ExitCode::SUCCESS)
-        }
-        LocationCommand::Show { name } => {
-            let st = ctx.open()?;
-            let c = st.read();
-            let l = c.location_get(&name)?;
-            let tokens = c.token_list(&crate::store::tokens::TokenFilter {
-                location: Some(name.clone()),
-                ..Default::default()
-            })?;
-            let products = c.location_product_names(l.id)?;
-            if ctx.json {
-                let serials: Vec<&str> = tokens.iter().map(|t| t.serial.as_str()).collect();
-                return output::json(
-                    &serde_json::json!({"name": l.name, "tz": l.tz, "created_at": l.created_at, "tokens": serials, "products": products}),
-                );
-            }
-            println!("location  {}", l.name);
-            println!("tz        {}", l.tz);
-            println!(
-                "products  {}",
-                if products.is_empty() {
-                    "all".to_string()
-                } else {
-                    products.join(", ")
-                }
-            );
-            println!("created   {}", rfc3339(l.created_at));
-            println!(
-                "tokens    {}",
-                tokens
-                    .iter()
-                    .map(|t| t.serial.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        LocationCommand::Restrict {
-            name,
-            product,
-            clear,
-        } => {
-            let mut st = ctx.open()?;
-            let products = if clear { Vec::new() } else { product };
-            let now_allowed = st.location_restrict(&name, &products, now())?;
-            if ctx.json {
-                return output::json(&serde_json::json!({"name": name, "products": now_allowed}));
-            }
-            if now_allowed.is_empty() {
-                println!("location {name}: every product verifies here");
-            } else {
-                println!(
-                    "location {name}: only {} verify here",
-                    now_allowed.join(", ")
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        LocationCommand::Unlock { name } => {
-            let mut st = ctx.open()?;
-            let cleared = st.location_unlock(&name, now())?;
-            if ctx.json {
-                return output::json(&serde_json::json!({"name": name, "cleared": cleared}));
-            }
-            let what = if cleared {
-                "failure count and cooldown cleared"
-            } else {
-                "was not limited"
-            };
-            println!("location {name}: {what}");
-            Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// `holder` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum HolderCommand {
-    /// Add a holder.
-    Add {
-        /// Opaque external id (badge number, employee id…).
-        id: String,
-        /// Display label.
-        #[arg(long)]
-        label: Option<String>,
-    },
-    /// List holders.
-    List,
-    /// Show one holder and their tokens.
-    Show {
-        /// Holder id.
-        id: String,
-    },
-    /// Kiosk credentials.
-    #[command(flatten)]
-    Presence(super::presence_admin::HolderPresenceCommand),
-}
-
-/// Runs a `holder` subcommand.
-pub fn holder(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
-    match cmd {
-        HolderCommand::Presence(c) => super::presence_admin::holder(ctx, c),
-        HolderCommand::Add { id, label } => {
-            let mut st = ctx.open()?;
-            let h = st.holder_add(&id, label.as_deref(), now())?;
-            if ctx.json {
-                return output::json(&h);
-            }
-            println!("added holder {}", h.ext_id);
-            Ok(ExitCode::SUCCESS)
-        }
-        HolderCommand::List => {
-            let st = ctx.open()?;
-            let list = st.read().holder_list()?;
-            if ctx.json {
-                return output::json(&list);
-            }
-            let rows: Vec<Vec<String>> = list
-                .iter()
-                .map(|h| vec![h.ext_id.clone(), opt(&h.label)])
-                .collect();
-            table(&["ID", "LABEL"], &rows);
-            Ok(ExitCode::SUCCESS)
-        }
-        HolderCommand::Show { id } => {
-            let st = ctx.open()?;
-            let c = st.read();
-            let h = c.holder_get(&id)?;
-            let tokens = c.token_list(&crate::store::tokens::TokenFilter {
-                holder: Some(id.clone()),
-                ..Default::default()
-            })?;
-            if ctx.json {
-                let serials: Vec<&str> = tokens.iter().map(|t| t.serial.as_str()).collect();
-                return output::json(
-                    &serde_json::json!({"id": h.ext_id, "label": h.label, "created_at": h.created_at, "tokens": serials}),
-                );
-            }
-            println!("holder   {}", h.ext_id);
-            println!("label    {}", opt(&h.label));
-            println!(
-                "tokens   {}",
-                tokens
-                    .iter()
-                    .map(|t| t.serial.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-    }
 }

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use clap::Args;
 
 use super::time::now;
-use crate::model::Product;
+use crate::model::{Family, Product};
 use crate::otp::OtpParams;
-use crate::station::tokens::SeedInput;
+use crate::station::seed_input::SeedInput;
 use crate::station::{KeySource, Station, default_key_file};
 
 /// `demo` options.
@@ -33,7 +33,12 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let db = dir.join("station.db");
     let t = now();
     println!("== tokenstation demo (store {})", db.display());
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), t)?;
+    let mut st = Station::init_as(
+        &db,
+        &KeySource::File(default_key_file(&db)),
+        t,
+        &super::actor(),
+    )?;
     println!(
         "1. init: store and master key created (key file {}.key, mode 0600)",
         db.display()
@@ -44,7 +49,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
             name: "Demo TOTP".into(),
             vendor: Some("Token2".into()),
             model: Some("C302-i".into()),
-            family: "generic".into(),
+            family: Family::Generic,
             params: OtpParams::default(),
             programmable: false,
             drift_per_year: None,
@@ -81,7 +86,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     println!("7. the same code again: {}", v.status.as_str());
     let v = st.verify("DEMO-0001", "000000", Some("Lobby"), later + 2, true)?;
     println!("8. a wrong code: {}", v.status.as_str());
-    let audit = st.read().audit_list(&Default::default())?;
+    let audit = st.audit(&Default::default())?;
     println!(
         "9. audit log: {} entries, e.g. {} by {}",
         audit.len(),

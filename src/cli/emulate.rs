@@ -1,6 +1,7 @@
 //! `tokenstation emulate`: virtual hardware for demos and manual tests. Cards go into
 //! the real pcscd through vsmartcard-vpcd; PN532 and RDM6300 modules appear as
-//! pseudo-terminals. Runs until Ctrl-C (or `--for`), then removes everything cleanly.
+//! pseudo-terminals. The scene and its tap scheduler are [`crate::emulator::scene`];
+//! this face parses the options, prints what happens and stops on Ctrl-C (or `--for`).
 
 use std::process::ExitCode;
 use std::sync::mpsc;
@@ -8,64 +9,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
-use crate::devices::rdm6300::Tag;
+use crate::devices::rdm6300::protocol::Tag;
 use crate::devices::token2_nfc::protocol::Model;
-use crate::emulator::VirtualCard;
-use crate::emulator::clock::{DeviceClock, now_ms};
-use crate::emulator::fault::Faults;
-use crate::emulator::field::Field;
-use crate::emulator::molto2::Molto2Card;
-use crate::emulator::pcsc_uid::ContactlessCard;
-use crate::emulator::picc::{DemoApplet, Picc};
-use crate::emulator::token2_nfc::Token2NfcCard;
-use crate::emulator::vpcd::{VPCD_PORT_0, VpcdBridge};
-use crate::emulator::ykoath::{Flavour, OathCard};
+use crate::emulator::scene::{Scene, SceneError, SceneEvent, SceneSpec, TokenKind};
 use crate::transport::trace::parse_hex;
-
-/// A token family's emulated card; clones share one device.
-enum TokenCard {
-    Oath(OathCard),
-    Token2(Token2NfcCard),
-    Molto2(Molto2Card),
-}
-
-impl TokenCard {
-    fn boxed(&self) -> Box<dyn VirtualCard> {
-        match self {
-            TokenCard::Oath(c) => Box::new(c.clone()),
-            TokenCard::Token2(c) => Box::new(c.clone()),
-            TokenCard::Molto2(c) => Box::new(c.clone()),
-        }
-    }
-
-    fn describe(&self) -> &'static str {
-        match self {
-            TokenCard::Oath(c) => match c.applet().flavour() {
-                Flavour::Nitrokey3 => "emulated Nitrokey 3",
-                Flavour::YubiKey => "emulated YubiKey",
-            },
-            TokenCard::Token2(_) => "emulated Token2 NFC token",
-            TokenCard::Molto2(_) => "emulated Token2 Molto2",
-        }
-    }
-
-    fn family_flag(&self) -> &'static str {
-        match self {
-            TokenCard::Oath(_) => "",
-            TokenCard::Token2(_) => " --family token2-nfc --prove typed",
-            TokenCard::Molto2(_) => " --family molto2 --slot 0 --prove typed",
-        }
-    }
-
-    /// The code the token's display shows now, for tokens with a display.
-    fn display(&self) -> Option<String> {
-        match self {
-            TokenCard::Oath(_) => None,
-            TokenCard::Token2(c) => c.hook().display_code(),
-            TokenCard::Molto2(c) => c.hook().display_code(0),
-        }
-    }
-}
 
 /// Options of `tokenstation emulate`.
 #[derive(Debug, clap::Args)]
@@ -156,260 +103,115 @@ fn usage(msg: String) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(super::EXIT_INPUT))
 }
 
-/// Runs `tokenstation emulate`.
-pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
-    let card_uid = match args.card.as_deref().map(|c| hex_arg("card", c)).transpose() {
-        Ok(u) => u,
-        Err(e) => return usage(e),
-    };
+/// The scene the options describe, or what is wrong with them.
+fn spec(args: &EmulateArgs) -> Result<SceneSpec, String> {
+    let hex = |name: &str, v: &Option<String>| v.as_deref().map(|x| hex_arg(name, x)).transpose();
+    let card_uid = hex("card", &args.card)?;
     if let Some(u) = &card_uid
         && !matches!(u.len(), 4 | 7 | 10)
     {
-        return usage(format!(
+        return Err(format!(
             "--card: a UID has 4, 7 or 10 bytes, not {}",
             u.len()
         ));
     }
-    let ats = match args.ats.as_deref().map(|a| hex_arg("ats", a)).transpose() {
-        Ok(a) => a,
-        Err(e) => return usage(e),
+    let rdm6300 = match hex("rdm6300", &args.rdm6300)? {
+        Some(b) => Some(Tag::from_bytes(<[u8; 5]>::try_from(b.as_slice()).map_err(
+            |_| "--rdm6300: a tag is 5 bytes (10 hex digits)".to_string(),
+        )?)),
+        None => None,
     };
-    let pn532_uid = match args
-        .pn532_card
-        .as_deref()
-        .map(|c| hex_arg("pn532-card", c))
-        .transpose()
-    {
-        Ok(u) => u,
-        Err(e) => return usage(e),
+    let token = if args.yubikey {
+        Some(TokenKind::YubiKey)
+    } else if args.nitrokey3 {
+        Some(TokenKind::Nitrokey3)
+    } else if args.token2_nfc {
+        let model = Model::from_name(&args.model)
+            .ok_or_else(|| format!("--model: unknown Token2 NFC model '{}'", args.model))?;
+        Some(TokenKind::Token2Nfc(model))
+    } else if args.molto2 {
+        Some(TokenKind::Molto2)
+    } else {
+        None
     };
-    let tag = match args
-        .rdm6300
-        .as_deref()
-        .map(|t| hex_arg("rdm6300", t))
-        .transpose()
-    {
-        Ok(Some(b)) => match <[u8; 5]>::try_from(b.as_slice()) {
-            Ok(five) => Some(Tag::from_bytes(five)),
-            Err(_) => return usage("--rdm6300: a tag is 5 bytes (10 hex digits)".into()),
-        },
-        Ok(None) => None,
+    Ok(SceneSpec {
+        card_uid,
+        ats: hex("ats", &args.ats)?,
+        vpcd_slot: args.slot,
+        token,
+        pn532: args.pn532,
+        pn532_uid: hex("pn532-card", &args.pn532_card)?,
+        rdm6300,
+        burst: args.burst,
+        burst_after: Duration::from_secs_f64(args.burst_after.max(0.0)),
+        tap_every: args.tap_every.map(|s| Duration::from_secs_f64(s.max(0.05))),
+    })
+}
+
+/// The `burn` options a token needs besides its reader.
+fn burn_flags(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::YubiKey | TokenKind::Nitrokey3 => "",
+        TokenKind::Token2Nfc(_) => " --family token2-nfc --prove typed",
+        TokenKind::Molto2 => " --family molto2 --slot 0 --prove typed",
+    }
+}
+
+fn show(e: SceneEvent) {
+    match e {
+        SceneEvent::Token { reader, kind } => println!(
+            "{} in PC/SC reader \"{reader}\" (state kept until Ctrl-C)\n  burn it: tokenstation burn --reader \"{reader}\"{} --product PRODUCT --serial SERIAL --generate",
+            kind.describe(),
+            burn_flags(kind)
+        ),
+        SceneEvent::Card { reader, uid } => println!(
+            "card {} in PC/SC reader \"{reader}\"",
+            crate::transport::discovery::hex_compact(&uid)
+        ),
+        SceneEvent::Pn532(p) => println!("PN532 on {} (115200 baud 8N1)", p.display()),
+        SceneEvent::Rdm6300 { path, tag } => {
+            println!("RDM6300 on {} (9600 baud 8N1), tag {tag}", path.display())
+        }
+        SceneEvent::Burst(n) => println!("burst: {n} taps"),
+        SceneEvent::Display(code) => println!("display: {code}"),
+        SceneEvent::Tap(true) => println!("tap: present"),
+        SceneEvent::Tap(false) => println!("tap: removed"),
+    }
+}
+
+/// Runs `tokenstation emulate`.
+pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
+    let spec = match spec(&args) {
+        Ok(s) => s,
         Err(e) => return usage(e),
     };
     if args.nitrokey {
         return super::emulate_nitrokey::demo_burn();
     }
-    let token_card = if args.yubikey {
-        Some(TokenCard::Oath(OathCard::yubikey()))
-    } else if args.nitrokey3 {
-        Some(TokenCard::Oath(OathCard::nitrokey3()))
-    } else if args.token2_nfc {
-        let Some(model) = Model::from_name(&args.model) else {
-            return usage(format!(
-                "--model: unknown Token2 NFC model '{}'",
-                args.model
-            ));
-        };
-        Some(TokenCard::Token2(Token2NfcCard::new(
-            model,
-            1234,
-            DeviceClock::synced(now_ms()),
-        )))
-    } else if args.molto2 {
-        Some(TokenCard::Molto2(Molto2Card::new(
-            "M2-0001234",
-            DeviceClock::synced(now_ms()),
-        )))
-    } else {
-        None
-    };
-    if card_uid.is_none() && token_card.is_none() && !args.pn532 && tag.is_none() {
-        return usage(
-            "nothing to emulate: give --card, --yubikey, --nitrokey3, --nitrokey, --pn532 and/or --rdm6300"
-                .into(),
-        );
-    }
-
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
     ctrlc::set_handler(move || {
         let _ = stop_tx.send(());
     })
     .context("installing the Ctrl-C handler")?;
-
-    let make_card = |uid: &[u8]| -> Box<dyn VirtualCard> {
-        if let Some(t) = &token_card {
-            return t.boxed(); // clones share the token's state
-        }
-        match &ats {
-            Some(a) => Box::new(ContactlessCard::new(Picc::iso14443_4(
-                uid,
-                a,
-                Box::new(DemoApplet),
-            ))),
-            None => Box::new(ContactlessCard::with_uid(uid)),
-        }
-    };
-
-    // PC/SC card through vpcd.
-    let card_field = Field::empty();
-    let mut bridge = None;
-    let card_uid = card_uid.or_else(|| token_card.as_ref().map(|_| Vec::new()));
-    if let Some(uid) = &card_uid {
-        card_field.place(make_card(uid));
-        let b = VpcdBridge::spawn(VPCD_PORT_0 + args.slot, card_field.clone(), Faults::new());
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while !b.is_connected() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if !b.is_connected() {
-            eprintln!(
-                "error: the card could not reach vpcd: {}",
-                b.last_error().unwrap_or_else(|| "no answer".into())
+    let mut scene = match Scene::start(spec, show) {
+        Ok(s) => s,
+        Err(SceneError::Empty) => {
+            return usage(
+                "nothing to emulate: give --card, --yubikey, --nitrokey3, --nitrokey, --pn532 and/or --rdm6300"
+                    .into(),
             );
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
             return Ok(ExitCode::from(super::EXIT_HARDWARE));
         }
-        match &token_card {
-            Some(t) => println!(
-                "{} in PC/SC reader \"{}\" (state kept until Ctrl-C)\n  burn it: tokenstation burn --reader \"{}\"{} --product PRODUCT --serial SERIAL --generate",
-                t.describe(),
-                b.reader_name(),
-                b.reader_name(),
-                t.family_flag()
-            ),
-            None => println!(
-                "card {} in PC/SC reader \"{}\"",
-                crate::transport::discovery::hex_compact(uid),
-                b.reader_name()
-            ),
-        }
-        bridge = Some(b);
-    }
-
-    let pn532_field = Field::empty();
-    let tag_field = Field::empty();
-    let card_burst = crate::emulator::pn532::PiccBurst::new();
-    let tag_burst = crate::emulator::rdm6300::TagBurst::new();
-    let mut burst_at = args
-        .burst
-        .map(|_| Instant::now() + Duration::from_secs_f64(args.burst_after.max(0.0)));
-    #[cfg(feature = "serial")]
-    let _ptys = {
-        use crate::emulator::pn532::Pn532Emulator;
-        use crate::emulator::pty::PtyBridge;
-        use crate::emulator::rdm6300::Rdm6300Emulator;
-        let mut ptys = Vec::new();
-        if args.pn532 {
-            if let Some(uid) = &pn532_uid {
-                pn532_field.place(match &ats {
-                    Some(a) => Picc::iso14443_4(uid, a, Box::new(DemoApplet)),
-                    None => Picc::storage(uid),
-                });
-            }
-            let emu = Pn532Emulator::new(pn532_field.clone()).with_burst(card_burst.clone());
-            let p = PtyBridge::spawn(emu, Faults::new())?;
-            println!("PN532 on {} (115200 baud 8N1)", p.path().display());
-            ptys.push(p);
-        }
-        if let Some(t) = tag {
-            tag_field.place(t);
-            let emu = Rdm6300Emulator::new(tag_field.clone())
-                .with_burst(tag_burst.clone(), Duration::from_millis(5));
-            let p = PtyBridge::spawn(emu, Faults::new())?;
-            println!("RDM6300 on {} (9600 baud 8N1), tag {t}", p.path().display());
-            ptys.push(p);
-        }
-        ptys
     };
-    #[cfg(not(feature = "serial"))]
-    if args.pn532 || tag.is_some() {
-        eprintln!("error: built without the `serial` feature: no PN532/RDM6300 emulation");
-        return Ok(ExitCode::from(super::EXIT_HARDWARE));
-    }
     println!("running; press Ctrl-C to stop");
-
     let end = args
         .run_for
         .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
-    let tap = args.tap_every.map(|s| Duration::from_secs_f64(s.max(0.05)));
-    let mut present = true;
-    let mut shown: Option<String> = None;
-    let mut next_tap = tap.map(|t| Instant::now() + t);
-    loop {
-        let now = Instant::now();
-        if let (Some(at), Some(n)) = (burst_at, args.burst)
-            && now >= at
-        {
-            burst_at = None;
-            if args.pn532 {
-                card_burst
-                    .push_all((0..n).map(|k| Picc::storage(&(0x0800_0000 + k).to_be_bytes())));
-            }
-            if let Some(t) = tag {
-                tag_burst.push_all((1..=n).map(|k| Tag {
-                    version: t.version,
-                    id: t.id.wrapping_add(k),
-                }));
-            }
-            println!("burst: {n} taps");
-        }
-        // Tokens with a display are looked at every second, as a technician would.
-        let looks = token_card
-            .as_ref()
-            .is_some_and(|t| !matches!(t, TokenCard::Oath(_)));
-        let mut wait = if looks {
-            Duration::from_secs(1)
-        } else {
-            Duration::from_secs(3600)
-        };
-        if let Some(t) = next_tap {
-            wait = wait.min(t.saturating_duration_since(now));
-        }
-        if let Some(at) = burst_at {
-            wait = wait.min(at.saturating_duration_since(now));
-        }
-        if let Some(e) = end {
-            wait = wait.min(e.saturating_duration_since(now));
-        }
-        match stop_rx.recv_timeout(wait) {
-            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-        }
-        if end.is_some_and(|e| Instant::now() >= e) {
-            break;
-        }
-        let code = token_card.as_ref().and_then(TokenCard::display);
-        if code.is_some() && code != shown {
-            println!("display: {}", code.as_deref().unwrap_or_default());
-            shown = code;
-        }
-        if let (Some(t), Some(due)) = (tap, next_tap)
-            && Instant::now() >= due
-        {
-            next_tap = Some(Instant::now() + t);
-            present = !present;
-            if present {
-                if let Some(uid) = &card_uid {
-                    card_field.place(make_card(uid));
-                }
-                if let Some(uid) = &pn532_uid {
-                    pn532_field.place(Picc::storage(uid));
-                }
-                if let Some(t) = tag {
-                    tag_field.place(t);
-                }
-                println!("tap: present");
-            } else {
-                card_field.take();
-                pn532_field.take();
-                tag_field.take();
-                println!("tap: removed");
-            }
-        }
-    }
+    scene.run(&stop_rx, end, show);
     println!("stopping");
-    card_field.take();
-    if let Some(b) = bridge {
-        b.stop();
-    }
+    scene.stop();
     Ok(ExitCode::SUCCESS)
 }

@@ -8,10 +8,11 @@ use std::process::ExitCode;
 use crate::devices::nitrokey::{Nitrokey, NitrokeyToken, Timing};
 use crate::emulator::link::InProcess;
 use crate::emulator::nitrokey::NitrokeyPro;
-use crate::model::Product;
+use crate::model::{Family, Product};
 use crate::otp::{Kind, OtpParams};
-use crate::station::provision::{BurnRequest, BurnSeed, Proof};
-use crate::station::tokens::SeedInput;
+use crate::station::jobs::{Answer, AskWith};
+use crate::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof};
+use crate::station::seed_input::SeedInput;
 use crate::station::{KeySource, Station, default_key_file};
 
 /// Runs the in-process Nitrokey Pro demo burn.
@@ -24,14 +25,19 @@ pub fn demo_burn() -> anyhow::Result<ExitCode> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("demo.db");
     let now = super::time::now;
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), now())?;
+    let mut st = Station::init_as(
+        &db,
+        &KeySource::File(default_key_file(&db)),
+        now(),
+        &super::actor(),
+    )?;
     st.product_add(
         &Product {
             id: 0,
             name: "Nitrokey Pro TOTP".into(),
             vendor: Some("Nitrokey".into()),
             model: Some("Nitrokey Pro".into()),
-            family: "nitrokey".into(),
+            family: Family::Nitrokey,
             params: OtpParams {
                 kind: Kind::Totp,
                 ..OtpParams::default()
@@ -58,15 +64,15 @@ pub fn demo_burn() -> anyhow::Result<ExitCode> {
             product: Some("Nitrokey Pro TOTP".into()),
             serial: None,
             seed: BurnSeed::New(SeedInput::Generate),
-            issuer: None,
-            slot: Some(0),
-            touch: false,
-            force: false,
-            proof: Proof::Auto,
+            options: BurnOptions {
+                slot: Some(0),
+                proof: Proof::Auto,
+                ..BurnOptions::default()
+            },
             reader: "/dev/hidraw-virtual (20a0:4108)".into(),
             now: &now,
         },
-        &mut |_| None,
+        &mut AskWith(|_| Answer::Unavailable),
     )?;
     println!(
         "  burned TOTP slot {} as \"{}\" on device {} (firmware {}), clock set, proven by {} code",

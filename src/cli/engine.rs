@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use super::Ctx;
 use super::output::{self, opt, table};
 use super::time::{now, parse_time, rfc3339};
-use crate::store::attempts::AttemptFilter;
+use crate::station::views::AttemptFilter;
 
 /// `lookup` options.
 #[derive(Debug, Args)]
@@ -106,8 +106,7 @@ pub fn attempt(ctx: &Ctx, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
         to: to.as_deref().map(parse_time).transpose()?,
         limit: Some(limit),
     };
-    let st = ctx.open()?;
-    let list = st.read().attempt_list(&f)?;
+    let list = ctx.open()?.attempts(&f)?;
     if ctx.json {
         return output::json(&list);
     }
@@ -154,23 +153,10 @@ pub fn policy(ctx: &Ctx, cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     if ctx.json {
         return output::json(&p);
     }
-    let v = serde_json::to_value(&p)?;
-    let field = |k: &str| -> &'static str {
-        match k {
-            "limit.max_failures" => "max_failures",
-            "limit.location_max_failures" => "location_max_failures",
-            "limit.cooldown_s" => "cooldown_s",
-            "limit.cooldown_growth" => "cooldown_growth",
-            "limit.cooldown_max_s" => "cooldown_max_s",
-            "drift.max_learned_steps" => "max_drift_steps",
-            "resync.totp_window_s" => "resync_totp_window_s",
-            "resync.hotp_window" => "resync_hotp_window",
-            _ => "lookup_max_codes",
-        }
-    };
-    let rows: Vec<Vec<String>> = crate::station::policy::KEYS
-        .iter()
-        .map(|(k, help)| vec![k.to_string(), v[field(k)].to_string(), help.to_string()])
+    let rows: Vec<Vec<String>> = p
+        .entries()
+        .into_iter()
+        .map(|e| vec![e.key.to_string(), e.value, e.meaning.to_string()])
         .collect();
     table(&["KEY", "VALUE", "MEANING"], &rows);
     Ok(ExitCode::SUCCESS)

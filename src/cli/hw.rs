@@ -7,8 +7,6 @@ pub mod watch;
 use std::process::ExitCode;
 use std::time::Duration;
 
-pub use list::{HwList, collect};
-
 /// `hw` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum HwCommand {
@@ -27,8 +25,8 @@ pub enum HwCommand {
         /// Also list USB devices the registry does not know.
         #[arg(long)]
         all_usb: bool,
-        /// A serial reader configured by path, `PATH[=FAMILY]` (pseudo-terminals and
-        /// some adapters are never enumerated). Repeatable.
+        /// A serial reader configured by path: `PATH[=FAMILY]` or `FAMILY:PATH`
+        /// (pseudo-terminals and some adapters are never enumerated). Repeatable.
         #[arg(long = "serial", value_name = "PATH[=FAMILY]")]
         serial: Vec<String>,
     },

@@ -4,18 +4,17 @@
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
-use anyhow::Context as _;
+use serde::Serialize;
 
 use super::Ctx;
-use crate::devices::presence::{ReaderSpec, open_reader};
-use crate::station::StationError;
-use crate::station::presence::Mode;
-use crate::station::presence::kiosk::{Kiosk, KioskInput, now_ms, spawn_reader};
+use crate::station::jobs::JobMsg;
+use crate::station::presence::kiosk::{
+    self, CODE_TIMEOUT_S, KioskInput, KioskLine, KioskProblem, LineKind, now_ms,
+};
+use crate::station::presence::{EventStatus, Reason};
+use crate::station::verdict::Status;
 
 /// Options of `tokenstation kiosk`.
 #[derive(Debug, clap::Args)]
@@ -56,55 +55,15 @@ pub struct KioskArgs {
 /// Runs `tokenstation kiosk`.
 pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
     let mut st = ctx.open()?;
-    let (configured, settings) = st.location_presence(&a.location)?;
-    let mode: Mode = settings.mode.parse()?;
-    if mode != Mode::Card {
+    let plan = st.kiosk_plan(&a.location, &a.readers, !a.no_stdin)?;
+    if plan.needs_key {
         st = ctx.open_unlocked()?;
     }
-    st.durable()?;
-    let specs = if a.readers.is_empty() {
-        configured
-    } else {
-        a.readers.clone()
-    };
-    let specs = specs
-        .iter()
-        .map(|s| s.parse::<ReaderSpec>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| StationError::Input(e.to_string()))?;
-    if specs.is_empty() && a.no_stdin {
-        return Err(StationError::Input(format!(
-            "nothing to listen to: give --reader SPEC, configure `location readers {} --add SPEC`, or drop --no-stdin",
-            a.location
-        ))
-        .into());
-    }
-
-    let (tx, rx) = mpsc::channel::<KioskInput>();
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let tx = tx.clone();
-        let stop = Arc::clone(&stop);
-        ctrlc::set_handler(move || {
-            stop.store(true, Ordering::SeqCst);
-            let _ = tx.send(KioskInput::Stop);
-        })
-        .context("installing the Ctrl-C handler")?;
-    }
-    let mut threads = Vec::new();
-    for spec in &specs {
-        let s = spec.clone();
-        threads.push(spawn_reader(
-            spec.to_string(),
-            move || open_reader(&s),
-            tx.clone(),
-            Arc::clone(&stop),
-            Duration::from_secs(2),
-        )?);
-    }
+    let run = kiosk::start(st, &plan)?;
+    super::interrupt::cancel_on_ctrl_c(&run.job.cancel_token());
     if !a.no_stdin {
-        let tx = tx.clone();
-        let alone = specs.is_empty();
+        let tx = run.input.clone();
+        let alone = plan.readers.is_empty();
         std::thread::Builder::new()
             .name("stdin".into())
             .spawn(move || {
@@ -125,25 +84,25 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
             })?;
     }
     if let Some(secs) = a.run_for {
-        let tx = tx.clone();
+        let cancel = run.job.cancel_token();
         let d = Duration::from_secs_f64(secs.max(0.0));
         std::thread::Builder::new()
             .name("timer".into())
             .spawn(move || {
                 std::thread::sleep(d);
-                let _ = tx.send(KioskInput::Stop);
+                cancel.cancel();
             })?;
     }
-    drop(tx);
+    drop(run.input);
 
     eprintln!(
         "kiosk {}: mode {}; readers: {}; type SERIAL CODE (or CODE after a tap) and Enter; Ctrl-C to stop",
-        a.location,
-        mode.as_str(),
-        if specs.is_empty() {
+        plan.location,
+        plan.mode.as_str(),
+        if plan.readers.is_empty() {
             "none".to_string()
         } else {
-            specs
+            plan.readers
                 .iter()
                 .map(|s| s.to_string())
                 .collect::<Vec<_>>()
@@ -151,22 +110,119 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
         }
     );
     let json = ctx.json;
-    let mut kiosk = Kiosk::new(&mut st, &a.location)?;
     let stdout = std::io::stdout();
-    kiosk.run(&rx, |line| {
-        let mut out = stdout.lock();
+    let st = run.job.run(|m| {
+        let JobMsg::Event(line) = m else { return };
+        let message = message(&line);
+        if message.is_empty() {
+            return;
+        }
         let text = if json {
-            serde_json::to_string(line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+            serde_json::to_string(&Out {
+                line: &line,
+                message: &message,
+            })
+            .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
         } else {
-            line.message.clone()
+            message
         };
         // The event is committed already; a closed stdout must not stop the kiosk.
+        let mut out = stdout.lock();
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
-    });
-    stop.store(true, Ordering::SeqCst);
-    for t in threads {
-        let _ = t.join();
-    }
+    })?;
+    st?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A kiosk line as printed with `--json`: its fields and the line for people.
+#[derive(Serialize)]
+struct Out<'a> {
+    #[serde(flatten)]
+    line: &'a KioskLine,
+    message: &'a str,
+}
+
+fn who(l: &KioskLine) -> String {
+    match (&l.label, &l.holder) {
+        (Some(label), Some(h)) => format!("{label} ({h})"),
+        (None, Some(h)) => h.clone(),
+        _ => l.credential.clone().unwrap_or_else(|| "unknown".into()),
+    }
+}
+
+/// A refusal reason in words.
+pub fn explain(reason: Reason) -> String {
+    match reason {
+        Reason::UnknownCredential => {
+            "unknown card, tag or token: enrol it with `tokenstation holder enrol`".into()
+        }
+        Reason::CardRequired => "this location needs a card or tag: tap it first".into(),
+        Reason::CredentialMismatch => "the card and the token belong to different holders".into(),
+        Reason::NoToken => "no token enrolled for this holder".into(),
+        Reason::AlreadyIn => "already checked in: check out first".into(),
+        Reason::NotIn => "not checked in".into(),
+        Reason::TooSoon => "too soon after the last event: wait and try again".into(),
+        Reason::Code(Status::InvalidCode) => "wrong code".into(),
+        Reason::Code(Status::Replayed) => "code already used: wait for the next one".into(),
+        Reason::Code(Status::LimitReached) => "too many failures: try again later".into(),
+        other => other.as_str().to_string(),
+    }
+}
+
+/// The line people see for a kiosk line (empty: nothing to show).
+pub fn message(l: &KioskLine) -> String {
+    let clock = l.clock.clone().unwrap_or_default();
+    let dir = l.direction.map(|d| d.as_str());
+    match l.kind {
+        LineKind::Folded => format!(
+            "= {} already {} since {clock}",
+            who(l),
+            dir.unwrap_or("recorded")
+        ),
+        LineKind::Duplicate => format!("= event #{} was already recorded", l.id.unwrap_or(0)),
+        LineKind::Event if l.status == Some(EventStatus::Ok) => format!(
+            "OK #{} {:<3} {} at {} {clock}",
+            l.id.unwrap_or(0),
+            dir.unwrap_or("-").to_uppercase(),
+            who(l),
+            l.location
+        ),
+        LineKind::Event => format!(
+            "NO #{} refused: {} ({}) at {} {clock}",
+            l.id.unwrap_or(0),
+            l.reason.map(explain).unwrap_or_else(|| "REFUSED".into()),
+            who(l),
+            l.location
+        ),
+        LineKind::NeedCode => format!(
+            "? {}: type the code of your token and Enter (within {CODE_TIMEOUT_S} s)",
+            l.label
+                .clone()
+                .or_else(|| l.holder.clone())
+                .unwrap_or_default()
+        ),
+        LineKind::Expired => format!(
+            "-- no code came for {}: tap again",
+            l.credential.as_deref().unwrap_or("the tap")
+        ),
+        LineKind::Reader => match &l.problem {
+            Some(KioskProblem::ReaderDown(e)) => format!(
+                "!! reader {} down: {e}; retrying",
+                l.reader.as_deref().unwrap_or("?")
+            ),
+            _ => format!("-- reader {} ready", l.reader.as_deref().unwrap_or("?")),
+        },
+        LineKind::Error => match &l.problem {
+            Some(KioskProblem::NotUnderstood(e)) => format!("!! {e}"),
+            Some(KioskProblem::TagLength) => format!(
+                "!! {}: tag of unexpected length",
+                l.reader.as_deref().unwrap_or("?")
+            ),
+            Some(KioskProblem::NotRecorded(e)) => format!("!! not recorded: {e}"),
+            Some(KioskProblem::AutoCheckout(e)) => format!("!! automatic check-out failed: {e}"),
+            Some(KioskProblem::ReaderDown(e)) => format!("!! {e}"),
+            None => String::new(),
+        },
+    }
 }

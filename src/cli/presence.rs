@@ -4,17 +4,17 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use chrono::NaiveDate;
 use clap::Subcommand;
 
 use super::output::{self, opt, table};
 use super::time::parse_time;
 use super::{Ctx, EXIT_REJECTED};
-use crate::station::StationError;
-use crate::station::presence::Direction;
-use crate::station::presence::report::{day_start, local};
-use crate::station::presence::tokens::{Submission, SubmitOutcome};
+use crate::station::presence::report::local;
+use crate::station::presence::tokens::{Submission, SubmitOutcome, SubmitStatus};
+use crate::station::presence::{Direction, Reason};
+use crate::station::verdict::Status;
+use crate::station::views::PeriodEdge;
 
 /// `presence` subcommands.
 #[derive(Debug, Subcommand)]
@@ -119,21 +119,27 @@ pub fn run(ctx: &Ctx, cmd: PresenceCommand) -> anyhow::Result<ExitCode> {
                 idem: None,
             };
             let mut st = ctx.open_unlocked()?;
-            let tz = st.read().location_get(&location)?.tz;
             let o = st.presence_submit(&s)?;
+            let tz = st.location_detail(&location)?.tz;
             if ctx.json {
                 output::json(&o)?;
             } else {
-                println!("{}", describe(&tz, &s, &o));
+                let sub = Submitted {
+                    location: &s.location,
+                    holder: s.holder.as_deref(),
+                    direction: s.direction,
+                    at: s.at,
+                };
+                println!("{}", describe(&tz, &sub, &o));
             }
-            Ok(exit_for(&[o]))
+            Ok(exit_for([&o].into_iter()))
         }
         PresenceCommand::Import { file } => import(ctx, &file),
     }
 }
 
-fn exit_for(outcomes: &[SubmitOutcome]) -> ExitCode {
-    if outcomes.iter().any(|o| o.status == "REFUSED") {
+fn exit_for<'a>(mut outcomes: impl Iterator<Item = &'a SubmitOutcome>) -> ExitCode {
+    if outcomes.any(|o| o.status == SubmitStatus::Refused) {
         ExitCode::from(EXIT_REJECTED)
     } else {
         ExitCode::SUCCESS
@@ -145,18 +151,25 @@ fn span(secs: i64) -> String {
     format!("{}h{:02}m{:02}s", s / 3600, (s % 3600) / 60, s % 60)
 }
 
-fn describe(tz: &str, s: &Submission, o: &SubmitOutcome) -> String {
-    let who = s.holder.clone().unwrap_or_else(|| "anonymous".into());
+/// What was submitted, for the line that describes its outcome.
+struct Submitted<'a> {
+    location: &'a str,
+    holder: Option<&'a str>,
+    direction: Option<Direction>,
+    at: i64,
+}
+
+fn describe(tz: &str, s: &Submitted<'_>, o: &SubmitOutcome) -> String {
+    let who = s.holder.unwrap_or("anonymous");
     let dir = s.direction.map(|d| format!(" {d}")).unwrap_or_default();
     match o.status {
-        "DUPLICATE" => format!(
+        SubmitStatus::Duplicate => format!(
             "DUPLICATE {who}{dir} at {}: already imported as event #{}",
             s.location, o.event_id
         ),
-        "OK" => {
+        SubmitStatus::Ok => {
             let mut line = format!(
-                "{} {who}{dir} at {}: present between {} and {} (token {}, event #{})",
-                o.status,
+                "OK {who}{dir} at {}: present between {} and {} (token {}, event #{})",
                 s.location,
                 o.bound_from.map(|t| local(tz, t)).unwrap_or_default(),
                 o.bound_to.map(|t| local(tz, t)).unwrap_or_default(),
@@ -174,16 +187,18 @@ fn describe(tz: &str, s: &Submission, o: &SubmitOutcome) -> String {
             }
             line
         }
-        _ => {
+        SubmitStatus::Refused => {
             let why = match (o.reason, o.nearest) {
-                (Some("TIME_MISMATCH"), Some(n)) => format!(
+                (Some(Reason::TimeMismatch), Some(n)) => format!(
                     "the code does not match {}; it matches {} ({} {} the stated time): was the time edited?",
                     local(tz, s.at),
                     local(tz, n),
                     span(n - s.at),
                     if n > s.at { "after" } else { "before" }
                 ),
-                (Some("REPLAYED"), _) => format!("{who} already used this code"),
+                (Some(Reason::Code(Status::Replayed)), _) => {
+                    format!("{who} already used this code")
+                }
                 (Some(r), _) => format!(
                     "{r}: the code matches no presence token of {} within a day",
                     s.location
@@ -198,16 +213,12 @@ fn describe(tz: &str, s: &Submission, o: &SubmitOutcome) -> String {
     }
 }
 
-fn bound(tz: &str, text: &str, end: bool) -> anyhow::Result<i64> {
+/// A report edge: a local day (`YYYY-MM-DD`) or a time.
+fn edge(text: &str) -> anyhow::Result<PeriodEdge> {
     if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        let d = if end {
-            d.succ_opt().context("date out of range")?
-        } else {
-            d
-        };
-        return day_start(tz, d).context("date out of range");
+        return Ok(PeriodEdge::Day(d));
     }
-    Ok(parse_time(text)?)
+    Ok(PeriodEdge::At(parse_time(text)?))
 }
 
 fn report(
@@ -218,16 +229,14 @@ fn report(
     csv: bool,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let st = ctx.open()?;
-    let tz = st.read().location_get(location)?.tz;
-    let (f, t) = (bound(&tz, from, false)?, bound(&tz, to, true)?);
-    let (tz, rows) = st.presence_report(location, f, t)?;
+    let r = ctx
+        .open()?
+        .presence_report_over(location, edge(from)?, edge(to)?)?;
     if json {
-        return output::json(&serde_json::json!({
-            "location": location, "tz": tz, "from": local(&tz, f), "to": local(&tz, t), "holders": rows
-        }));
+        return output::json(&r);
     }
-    let cells: Vec<Vec<String>> = rows
+    let cells: Vec<Vec<String>> = r
+        .holders
         .iter()
         .map(|r| {
             vec![
@@ -253,97 +262,39 @@ fn report(
         }
         w.flush()?;
     } else {
-        println!("{location} ({tz}), {} to {}", local(&tz, f), local(&tz, t));
+        println!("{location} ({}), {} to {}", r.tz, r.from, r.to);
         table(&header, &cells);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn import(ctx: &Ctx, file: &PathBuf) -> anyhow::Result<ExitCode> {
+fn import(ctx: &Ctx, file: &std::path::Path) -> anyhow::Result<ExitCode> {
     let name = file.display().to_string();
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(true)
-        .from_path(file)
-        .with_context(|| format!("opening {name}"))?;
-    let headers: Vec<String> = rdr
-        .headers()
-        .with_context(|| format!("{name}: no header row"))?
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
-    let col = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let (Some(ch), Some(cl), Some(cc), Some(ct)) = (
-        col(&["holder"]),
-        col(&["location"]),
-        col(&["code"]),
-        col(&["time", "seen", "time_seen", "at"]),
-    ) else {
-        return Err(StationError::Input(format!(
-            "{name}: the header must name holder, location, code and time (and optionally direction)"
-        ))
-        .into());
-    };
-    let cd = col(&["direction", "in_out", "inout"]);
     let mut st = ctx.open_unlocked()?;
-    let mut rows = Vec::new();
-    let mut lines = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.with_context(|| format!("{name} line {line}"))?;
-        let get = |c: usize| rec.get(c).unwrap_or("").to_string();
-        let bad = |what: String| StationError::Input(format!("{name} line {line}: {what}"));
-        let holder = get(ch);
-        let location = get(cl);
-        st.read()
-            .holder_get(&holder)
-            .map_err(|e| bad(e.to_string()))?;
-        st.read()
-            .location_get(&location)
-            .map_err(|e| bad(e.to_string()))?;
-        let at = parse_time(&get(ct)).map_err(|e| bad(e.to_string()))?;
-        let dir_text = cd.map(get).unwrap_or_default();
-        let direction = if dir_text.is_empty() {
-            None
-        } else {
-            Some(
-                dir_text
-                    .parse::<Direction>()
-                    .map_err(|e| bad(e.to_string()))?,
-            )
-        };
-        let code = get(cc);
-        rows.push(Submission {
-            idem: Some(format!("import|{holder}|{location}|{code}|{at}|{dir_text}")),
-            location,
-            code,
-            at,
-            holder: Some(holder),
-            direction,
-        });
-        lines.push(line);
-    }
-    let outcomes = st.presence_import(&rows)?;
+    let visits = st.presence_import_csv(file)?;
     if ctx.json {
-        let out: Vec<serde_json::Value> = rows
-            .iter()
-            .zip(&outcomes)
-            .zip(&lines)
-            .map(|((s, o), l)| serde_json::json!({"line": l, "holder": s.holder, "location": s.location, "at": s.at, "result": o}))
-            .collect();
-        output::json(&out)?;
+        output::json(&visits)?;
     } else {
-        for ((s, o), l) in rows.iter().zip(&outcomes).zip(&lines) {
-            let tz = st.read().location_get(&s.location)?.tz;
-            println!("{name} line {l}: {}", describe(&tz, s, o));
+        for v in &visits {
+            let sub = Submitted {
+                location: &v.location,
+                holder: v.holder.as_deref(),
+                direction: v.direction,
+                at: v.at,
+            };
+            println!(
+                "{name} line {}: {}",
+                v.line,
+                describe(&v.tz, &sub, &v.result)
+            );
         }
-        let refused = outcomes.iter().filter(|o| o.status == "REFUSED").count();
-        let dup = outcomes.iter().filter(|o| o.status == "DUPLICATE").count();
+        let count = |s| visits.iter().filter(|v| v.result.status == s).count();
+        let (refused, dup) = (count(SubmitStatus::Refused), count(SubmitStatus::Duplicate));
         println!(
             "{} rows: {} confirmed, {dup} already imported, {refused} refused",
-            outcomes.len(),
-            outcomes.len() - refused - dup
+            visits.len(),
+            visits.len() - refused - dup
         );
     }
-    Ok(exit_for(&outcomes))
+    Ok(exit_for(visits.iter().map(|v| &v.result)))
 }

@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::Ctx;
+use super::errors::InputError;
 use super::output::{self, opt};
 use super::time::now;
-use crate::devices::presence::ReaderSpec;
-use crate::station::StationError;
 use crate::station::presence::admin::SettingsChange;
 use crate::station::presence::report::parse_hhmm;
 use crate::station::presence::{CredKind, CredentialKey, Mode};
+use crate::station::views::KioskSettings;
 
 /// Presence subcommands of `location`.
 #[derive(Debug, Subcommand)]
@@ -100,19 +100,23 @@ pub enum HolderPresenceCommand {
     },
 }
 
-fn check_specs(specs: &[String]) -> anyhow::Result<()> {
-    for s in specs {
-        s.parse::<ReaderSpec>()
-            .map_err(|e| StationError::Input(e.to_string()))?;
-    }
-    Ok(())
+/// A location's kiosk settings in words.
+pub fn describe_settings(s: &KioskSettings) -> String {
+    format!(
+        "mode {}, minimum interval {} s, repeated taps folded within {} s, closing {}",
+        s.mode.as_str(),
+        s.min_interval,
+        s.fold,
+        opt(&s
+            .close_minute
+            .map(|m| format!("{:02}:{:02}", m / 60, m % 60)))
+    )
 }
 
 /// Runs a presence subcommand of `location`.
 pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LocationPresenceCommand::Readers { name, add, remove } => {
-            check_specs(&add)?;
             let mut st = ctx.open()?;
             let now_readers = st.location_readers_set(&name, &add, &remove, now())?;
             if ctx.json {
@@ -137,7 +141,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
             let mode = mode.map(|m| m.parse::<Mode>()).transpose()?;
             let mut st = ctx.open()?;
             let s = if mode.is_none() && min_interval.is_none() && fold.is_none() {
-                st.location_presence(&name)?.1
+                st.location_presence(&name)?.settings
             } else {
                 let change = SettingsChange {
                     mode,
@@ -150,15 +154,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "settings": s}));
             }
-            println!(
-                "location {name}: mode {}, minimum interval {} s, repeated taps folded within {} s, closing {}",
-                s.mode,
-                s.min_interval,
-                s.fold,
-                opt(&s
-                    .close_minute
-                    .map(|m| format!("{:02}:{:02}", m / 60, m % 60)))
-            );
+            println!("location {name}: {}", describe_settings(&s));
             Ok(ExitCode::SUCCESS)
         }
         LocationPresenceCommand::Hours { name, close, clear } => {
@@ -214,7 +210,7 @@ pub fn holder(ctx: &Ctx, cmd: HolderPresenceCommand) -> anyhow::Result<ExitCode>
             kind: CredKind::Token,
             value: s,
         },
-        _ => return Err(StationError::Input("give --card, --tag or --token".into()).into()),
+        _ => return Err(InputError("give --card, --tag or --token".into()).into()),
     };
     let mut st = ctx.open()?;
     let c = st.holder_enrol(&id, &cred, now())?;

@@ -1,26 +1,8 @@
-//! Progress bars for long work (shown only after a second, only on a terminal) and a
-//! Ctrl-C flag that long operations poll so they can stop cleanly.
+//! Progress bars for long work: shown only after a second, only on a terminal.
 
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static HANDLER: OnceLock<bool> = OnceLock::new();
-
-/// Installs the Ctrl-C handler (once); afterwards Ctrl-C sets a flag instead of killing
-/// the process, and [`interrupted`] reports it.
-pub fn catch_interrupt() {
-    HANDLER
-        .get_or_init(|| ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst)).is_ok());
-}
-
-/// Whether Ctrl-C was pressed.
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
-}
 
 /// A bar that stays hidden for its first second, then draws on stderr.
 pub struct Progress {

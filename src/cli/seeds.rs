@@ -1,22 +1,19 @@
 //! `import` commands: seeds into the station (PSKC, CSV, URI lists).
 
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use zeroize::Zeroizing;
 
+use super::ask::{Asking, drive};
+use super::errors::{InputError, words};
 use super::output::{self, table};
-use super::progress::{Progress, catch_interrupt, interrupted};
-use super::time::now;
+use super::progress::Progress;
 use super::{Ctx, EXIT_INPUT};
-use crate::seeds::{
-    self, CsvFormat, HeaderMap, ImportError, KeySource, MacCheck, Parsed, PskcKeys,
-};
-use crate::station::StationError;
-use crate::station::import::{Hooks, ImportOptions, ImportReport, OnDuplicate, Outcome};
-use crate::station::input_file;
+use crate::seeds::{CsvFormat, HeaderMap, MacCheck};
+use crate::station::import::{ImportOptions, ImportReport, OnDuplicate, Outcome};
+use crate::station::import_job::{self, ImportEvent, PskcSecrets, SeedFile};
 
 /// Options every import shares.
 #[derive(Debug, Args)]
@@ -116,27 +113,9 @@ pub enum ImportCommand {
     },
 }
 
-fn read_text(path: &Path) -> anyhow::Result<Zeroizing<String>> {
-    Ok(input_file::read_text(path, seeds::MAX_INPUT_BYTES).map_err(StationError::from)?)
-}
-
-fn hex_key(text: &str, what: &str) -> anyhow::Result<Zeroizing<Vec<u8>>> {
-    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    data_encoding::HEXLOWER_PERMISSIVE
-        .decode(clean.as_bytes())
-        .map(Zeroizing::new)
-        .map_err(|_| anyhow::Error::new(InputError(format!("{what} is not hex"))))
-}
-
-/// An input problem found in the CLI itself (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InputError(pub String);
-
 /// Runs an `import` subcommand.
 pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
-    catch_interrupt();
-    let (file, common, parsed) = match cmd {
+    let (file, common) = match cmd {
         ImportCommand::Pskc {
             file,
             key,
@@ -144,50 +123,27 @@ pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
             password,
             mac_check,
             common,
-        } => {
-            let xml = read_text(&file)?;
-            let mut keys = PskcKeys::default();
-            if let Some(k) = key {
-                keys.psk = Some(hex_key(&k, "--key")?);
-            }
-            if let Some(f) = key_file {
-                let raw = input_file::read_bytes(&f, 4096).map_err(StationError::from)?;
-                keys.psk = Some(match std::str::from_utf8(&raw) {
-                    Ok(t) if t.trim().len() >= 32 => {
-                        hex_key(t, &format!("key file {}", f.display()))?
-                    }
-                    _ => Zeroizing::new(raw.to_vec()),
-                });
-            }
-            keys.password = password.map(Zeroizing::new);
-            let mac = match mac_check {
-                MacArg::Strict => MacCheck::Strict,
-                MacArg::Warn => MacCheck::Warn,
-            };
-            let parsed = match seeds::parse_pskc(&xml, &keys, mac) {
-                Err(ImportError::KeyNeeded {
-                    key: KeySource::Password,
-                    ..
-                }) if std::io::stdin().is_terminal() => {
-                    let pw = Zeroizing::new(rpassword::prompt_password(format!(
-                        "Password of {}: ",
-                        file.display()
-                    ))?);
-                    keys.password = Some(pw);
-                    seeds::parse_pskc(&xml, &keys, mac)
-                }
-                other => other,
-            }
-            .map_err(|e| anyhow::Error::new(InputError(format!("{}: {e}", file.display()))))?;
-            (file, common, parsed)
-        }
+        } => (
+            SeedFile::Pskc {
+                path: file,
+                secrets: PskcSecrets {
+                    key_hex: key.map(Zeroizing::new),
+                    key_file,
+                    password: password.map(Zeroizing::new),
+                },
+                mac: match mac_check {
+                    MacArg::Strict => MacCheck::Strict,
+                    MacArg::Warn => MacCheck::Warn,
+                },
+            },
+            common,
+        ),
         ImportCommand::Csv {
             file,
             format,
             map,
             common,
         } => {
-            let text = read_text(&file)?;
             let format = match (format, map) {
                 (CsvArg::Token2, _) => CsvFormat::Token2,
                 (CsvArg::Oath, _) => CsvFormat::Oath,
@@ -200,29 +156,10 @@ pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                     );
                 }
             };
-            let parsed = seeds::parse_csv(&text, &format)
-                .map_err(|e| InputError(format!("{}: {e}", file.display())))?;
-            (file, common, parsed)
+            (SeedFile::Csv { path: file, format }, common)
         }
-        ImportCommand::Uri { file, common } => {
-            let text = read_text(&file)?;
-            let parsed = seeds::parse_uri_list(&text)
-                .map_err(|e| InputError(format!("{}: {e}", file.display())))?;
-            (file, common, parsed)
-        }
+        ImportCommand::Uri { file, common } => (SeedFile::Uri { path: file }, common),
     };
-    if interrupted() {
-        return Err(crate::station::StationError::Interrupted.into());
-    }
-    run_import(ctx, &file, common, parsed)
-}
-
-fn run_import(
-    ctx: &Ctx,
-    file: &Path,
-    common: CommonImport,
-    parsed: Parsed,
-) -> anyhow::Result<ExitCode> {
     let opts = ImportOptions {
         product: common.product,
         on_duplicate: match common.on_duplicate {
@@ -231,19 +168,16 @@ fn run_import(
         },
         dry_run: common.dry_run,
     };
-    let mut st = ctx.open_unlocked()?;
-    let mut bar = Progress::new(&format!("importing {}", file.display()));
-    let report = st.import_seeds(
-        &file.display().to_string(),
-        parsed,
-        &opts,
-        now(),
-        Hooks {
-            progress: &mut |d, t| bar.update(d, t),
-            cancelled: &interrupted,
-        },
-    );
+    let st = ctx.open_unlocked()?;
+    let mut bar = Progress::new(&format!("importing {}", file.path().display()));
+    let job = import_job::import(st, file, opts)?;
+    let done = drive(job, Asking::TerminalOnly, |e| {
+        if let ImportEvent::Progress { done, total } = e {
+            bar.update(done, total);
+        }
+    });
     bar.finish();
+    let (_st, report) = done?;
     let report = report?;
     print_report(ctx, &report)?;
     Ok(if report.errors > 0 {
@@ -265,6 +199,13 @@ fn print_report(ctx: &Ctx, r: &ImportReport) -> anyhow::Result<()> {
             row.outcome != Outcome::Imported || !row.warnings.is_empty() || r.rows.len() <= 20
         })
         .map(|row| {
+            let reason = row.reason.as_ref().map(|p| {
+                let mut s = p.to_string();
+                if let Some(h) = p.hint() {
+                    s.push_str(&words(&h));
+                }
+                s
+            });
             vec![
                 row.line
                     .map(|l| l.to_string())
@@ -272,8 +213,7 @@ fn print_report(ctx: &Ctx, r: &ImportReport) -> anyhow::Result<()> {
                 row.serial.clone().unwrap_or_else(|| "-".into()),
                 row.product.clone().unwrap_or_else(|| "-".into()),
                 format!("{:?}", row.outcome).to_lowercase(),
-                row.reason
-                    .clone()
+                reason
                     .or_else(|| (!row.warnings.is_empty()).then(|| row.warnings.join("; ")))
                     .unwrap_or_default(),
             ]

@@ -2,214 +2,35 @@
 
 use std::process::ExitCode;
 
-use clap::{ArgGroup, Args, Subcommand};
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::output::{self, opt, table};
-use super::time::{at_or_now, now, rfc3339};
+use super::time::{at_or_now, now};
+use super::token_show::{show, status};
 use super::{Ctx, EXIT_REJECTED};
-use crate::model::{Token, TokenStatus};
+use crate::model::TokenStatus;
 use crate::otp::{KeyUri, Secret};
-use crate::station::tokens::SeedInput;
-use crate::store::tokens::TokenFilter;
+use crate::station::seed_input::SeedInput;
+use crate::station::views::TokenFilter;
 
-/// Selects a token by serial, and by product when serials repeat across products.
-#[derive(Debug, Args)]
-pub struct Which {
-    /// Serial number.
-    pub serial: String,
-    /// Product, when the serial exists in several.
-    #[arg(long)]
-    pub product: Option<String>,
+pub use super::token_show::print_warning;
+
+pub use super::token_args::{TokenCommand, Which};
+
+fn seed(secret: Option<String>, uri: Option<String>) -> anyhow::Result<SeedInput> {
+    Ok(match (secret, uri) {
+        (Some(s), _) => SeedInput::Secret(Secret::parse(&Zeroizing::new(s))?),
+        (_, Some(u)) => SeedInput::Uri(Box::new(KeyUri::parse(&u)?)),
+        _ => SeedInput::Generate,
+    })
 }
 
-/// `token` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum TokenCommand {
-    /// Register a token under a product with its seed (sealed at rest).
-    #[command(group(ArgGroup::new("seed").required(true).args(["secret", "uri", "generate"])))]
-    Add {
-        /// Serial number, unique within the product.
-        serial: String,
-        /// Product name.
-        #[arg(long)]
-        product: String,
-        /// Seed in base32, or hex prefixed with `hex:`. Prefer TOKENSTATION_SECRET
-        /// over the command line, which other users can see.
-        #[arg(long, env = "TOKENSTATION_SECRET", hide_env_values = true)]
-        secret: Option<String>,
-        /// An otpauth:// Key URI; its parameters must match the product.
-        #[arg(long)]
-        uri: Option<String>,
-        /// Draw a fresh seed from the OS (20/32/64 bytes for SHA1/256/512).
-        #[arg(long)]
-        generate: bool,
-    },
-    /// List tokens.
-    List {
-        /// Only this product.
-        #[arg(long)]
-        product: Option<String>,
-        /// Only this status (unverified, active, disabled, lost, retired).
-        #[arg(long)]
-        status: Option<String>,
-        /// Only this holder.
-        #[arg(long)]
-        holder: Option<String>,
-        /// Only tokens usable at this location.
-        #[arg(long)]
-        location: Option<String>,
-    },
-    /// Show one token.
-    Show(Which),
-    /// Print the code a token shows now, or at another time (for technicians).
-    Code {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// Unix seconds or RFC 3339 [default: now].
-        #[arg(long)]
-        at: Option<String>,
-    },
-    /// Activate an unverified token with its first valid code.
-    Activate {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// The code the token shows.
-        code: String,
-        /// Unix seconds or RFC 3339 [default: now].
-        #[arg(long)]
-        at: Option<String>,
-    },
-    /// Resynchronise a drifted token with two consecutive codes it shows.
-    Resync {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// A code the token shows.
-        code1: String,
-        /// The next code it shows (press again, or wait one period).
-        code2: String,
-        /// Unix seconds or RFC 3339 [default: now].
-        #[arg(long)]
-        at: Option<String>,
-    },
-    /// Clear a token's failure count and cooldown after LIMIT_REACHED.
-    Unlock(Which),
-    /// Make 10 one-time backup codes (XXXX-XXXX), shown once; replaces any old set.
-    BackupCodes(Which),
-    /// Show the token's otpauth:// URI as a QR code (terminal or PNG); audited.
-    Qr {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// Write a PNG here instead of drawing in the terminal.
-        #[arg(long)]
-        png: Option<std::path::PathBuf>,
-    },
-    /// Refuse a token until it is enabled again.
-    Disable(Which),
-    /// Accept a disabled or lost token again.
-    Enable(Which),
-    /// Mark a token lost (refused).
-    Lost(Which),
-    /// Take a token out of service for good.
-    Retire(Which),
-    /// Assign a token to a location (or all locations) or to a holder.
-    #[command(group(ArgGroup::new("to").required(true).args(["location", "all_locations", "holder"])))]
-    Assign {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// Location name.
-        #[arg(long)]
-        location: Option<String>,
-        /// Let the token verify at every location.
-        #[arg(long)]
-        all_locations: bool,
-        /// Holder id.
-        #[arg(long)]
-        holder: Option<String>,
-    },
-    /// Change a token's serial.
-    Rename {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// New serial.
-        new_serial: String,
-    },
-    /// Delete a token and its sealed seed (active tokens need --force).
-    Rm {
-        /// Token.
-        #[command(flatten)]
-        which: Which,
-        /// Delete even an active token.
-        #[arg(long)]
-        force: bool,
-    },
-}
-
-#[derive(Serialize)]
-struct TokenOut<'a> {
-    #[serde(flatten)]
-    token: &'a Token,
-    locations: Vec<String>,
-    backup_codes_left: u32,
-    failures: u32,
-    locked_until_ms: Option<i64>,
-}
-
-fn show(ctx: &Ctx, st: &crate::station::Station, t: &Token) -> anyhow::Result<ExitCode> {
-    let locations = if t.all_locations {
-        vec!["*".to_string()]
+fn rejected_unless(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
     } else {
-        st.read().token_location_names(t.id)?
-    };
-    let c = st.read();
-    let backup_codes_left = c.backup_codes_left(t.id)?;
-    let fails = c.fail_counter(crate::store::limits::Scope::Token(t.id))?;
-    if ctx.json {
-        return output::json(&TokenOut {
-            token: t,
-            locations,
-            backup_codes_left,
-            failures: fails.failures,
-            locked_until_ms: fails.locked_until_ms,
-        });
+        ExitCode::from(EXIT_REJECTED)
     }
-    println!("serial      {}", t.serial);
-    println!("product     {}", t.product);
-    println!("status      {}", t.status);
-    println!("holder      {}", opt(&t.holder));
-    println!(
-        "locations   {}",
-        if locations.is_empty() {
-            "-".into()
-        } else {
-            locations.join(", ")
-        }
-    );
-    println!("drift       {} steps", t.drift_steps);
-    println!("last step   {}", opt(&t.last_step));
-    println!("counter     {}", t.counter);
-    println!("backup      {backup_codes_left} unused codes");
-    println!(
-        "failures    {}{}",
-        fails.failures,
-        fails
-            .locked_until_ms
-            .map(|ms| format!(", cooling down until {}", rfc3339(ms / 1000)))
-            .unwrap_or_default()
-    );
-    println!("created     {}", rfc3339(t.created_at));
-    println!(
-        "activated   {}",
-        t.activated_at.map(rfc3339).unwrap_or_else(|| "-".into())
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs a `token` subcommand.
@@ -220,34 +41,20 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             product,
             secret,
             uri,
-            generate,
+            generate: _,
         } => {
-            let seed = match (secret, uri, generate) {
-                (Some(s), _, _) => {
-                    let s = Zeroizing::new(s);
-                    SeedInput::Secret(Secret::parse(&s)?)
-                }
-                (_, Some(u), _) => SeedInput::Uri(Box::new(KeyUri::parse(&u)?)),
-                _ => SeedInput::Generate,
-            };
-            if let SeedInput::Secret(s) = &seed
-                && s.len() < 16
-            {
-                eprintln!(
-                    "warning: the seed has {} bytes; RFC 4226 asks for at least 16 (20 recommended)",
-                    s.len()
-                );
-            }
+            let seed = seed(secret, uri)?;
             let mut st = ctx.open_unlocked()?;
-            let t = st.token_add(&serial, &product, seed, now())?;
+            let r = st.token_add(&serial, &product, seed, now())?;
+            r.warnings.iter().for_each(print_warning);
             if !ctx.json {
                 println!(
                     "registered token {} under {} (unverified; activate it with its first code: tokenstation token activate {} CODE)",
-                    t.serial, t.product, t.serial
+                    r.token.serial, r.token.product, r.token.serial
                 );
                 return Ok(ExitCode::SUCCESS);
             }
-            show(ctx, &st, &t)
+            show(ctx, &st, r.token)
         }
         TokenCommand::List {
             product,
@@ -257,7 +64,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         } => {
             let st = ctx.open()?;
             let status = status.map(|s| s.parse::<TokenStatus>()).transpose()?;
-            let list = st.read().token_list(&TokenFilter {
+            let list = st.tokens(&TokenFilter {
                 product,
                 status,
                 holder,
@@ -284,7 +91,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Show(w) => {
             let st = ctx.open()?;
             let t = st.token(&w.serial, w.product.as_deref())?;
-            show(ctx, &st, &t)
+            show(ctx, &st, t)
         }
         TokenCommand::Code { which, at } => {
             let at = at_or_now(at.as_deref())?;
@@ -304,11 +111,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             let mut st = ctx.open_unlocked()?;
             let v = st.token_activate(&which.serial, which.product.as_deref(), &code, at)?;
             super::verify::print_verdict(ctx, &v)?;
-            Ok(if v.status == crate::station::Status::Ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_REJECTED)
-            })
+            Ok(rejected_unless(v.is_ok()))
         }
         TokenCommand::Resync {
             which,
@@ -320,11 +123,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             let mut st = ctx.open_unlocked()?;
             let v = st.token_resync(&which.serial, which.product.as_deref(), &code1, &code2, at)?;
             super::verify::print_verdict(ctx, &v)?;
-            Ok(if v.is_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(EXIT_REJECTED)
-            })
+            Ok(rejected_unless(v.is_ok()))
         }
         TokenCommand::Unlock(w) => {
             let mut st = ctx.open()?;
@@ -332,15 +131,12 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 return output::json(&serde_json::json!({"serial": w.serial, "cleared": cleared}));
             }
-            println!(
-                "token {}: {}",
-                w.serial,
-                if cleared {
-                    "failure count and cooldown cleared"
-                } else {
-                    "was not limited"
-                }
-            );
+            let what = if cleared {
+                "failure count and cooldown cleared"
+            } else {
+                "was not limited"
+            };
+            println!("token {}: {what}", w.serial);
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::BackupCodes(w) => {
@@ -369,22 +165,21 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Assign {
             which,
             location,
-            all_locations,
+            all_locations: _,
             holder,
         } => {
             let mut st = ctx.open()?;
             let (w, p) = (&which.serial, which.product.as_deref());
-            let t = match (holder, location, all_locations) {
-                (Some(h), _, _) => st.token_assign_holder(w, p, &h, now())?,
-                (_, Some(l), _) => st.token_assign_location(w, p, Some(&l), now())?,
-                _ => st.token_assign_location(w, p, None, now())?,
+            let t = match (holder, location) {
+                (Some(h), _) => st.token_assign_holder(w, p, &h, now())?,
+                (_, l) => st.token_assign_location(w, p, l.as_deref(), now())?,
             };
-            show(ctx, &st, &t)
+            show(ctx, &st, t)
         }
         TokenCommand::Rename { which, new_serial } => {
             let mut st = ctx.open()?;
             let t = st.token_rename(&which.serial, which.product.as_deref(), &new_serial, now())?;
-            show(ctx, &st, &t)
+            show(ctx, &st, t)
         }
         TokenCommand::Rm { which, force } => {
             let mut st = ctx.open()?;
@@ -396,14 +191,4 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn status(ctx: &Ctx, w: Which, to: TokenStatus) -> anyhow::Result<ExitCode> {
-    let mut st = ctx.open()?;
-    let t = st.token_set_status(&w.serial, w.product.as_deref(), to, now())?;
-    if ctx.json {
-        return show(ctx, &st, &t);
-    }
-    println!("token {} is now {}", t.serial, t.status);
-    Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use super::{DeviceError, Uid};
+use crate::model::Family;
 use crate::otp::{OtpParams, Secret};
 
 /// What a family can do.
@@ -32,8 +33,8 @@ pub struct Capabilities {
 /// What a device says about itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceInfo {
-    /// Family name (`token2-nfc`, `molto2`, `ykoath`, `nitrokey3`, `nitrokey`).
-    pub family: String,
+    /// Family (`token2-nfc`, `molto2`, `ykoath`, `nitrokey3`, `nitrokey`).
+    pub family: Family,
     /// Model, as reported or derived (serial prefix, product id).
     pub model: Option<String>,
     /// Device serial number.

@@ -1,6 +1,43 @@
 //! `DeviceError`: what can go wrong in a device protocol, above the link (design.md §4).
+//! Where a person can do something about it, [`DeviceError::hint`] says what, as a
+//! typed [`DeviceHint`] that each face words (a CLI option, a TUI key, an API field).
+
+use std::fmt;
 
 use crate::transport::{LinkError, StatusWord};
+
+/// A secret a device asks for before a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// The admin PIN (Nitrokey Pro / Storage / Librem Key).
+    AdminPin,
+    /// The OATH access code (YubiKey).
+    OathAccessCode,
+    /// The user PIN (a Nitrokey with "user password for OTP" on).
+    UserPin,
+    /// An earlier admin authentication in this session.
+    AdminSession,
+}
+
+impl fmt::Display for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Credential::AdminPin => "the admin PIN",
+            Credential::OathAccessCode => "the OATH access code",
+            Credential::UserPin => "the user PIN",
+            Credential::AdminSession => "an admin authentication",
+        })
+    }
+}
+
+/// What a person can do about a device error, for each face to word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceHint {
+    /// Ask again, allowing the occupied slot to be overwritten.
+    Overwrite,
+    /// Give this secret.
+    Give(Credential),
+}
 
 /// An error of a device driver. Each variant names the device (reader name or port).
 #[derive(Debug, thiserror::Error)]
@@ -80,19 +117,17 @@ pub enum DeviceError {
         tries_left: Option<u8>,
     },
     /// The device needs authentication before this command (an access code, a PIN).
-    #[error("{device}: {what} needs authentication first: {hint}")]
+    #[error("{device}: {what} needs authentication first: give {needs}")]
     AuthRequired {
         /// Reader or device name.
         device: String,
         /// The command.
         what: &'static str,
-        /// What to do.
-        hint: String,
+        /// The secret it needs.
+        needs: Credential,
     },
     /// A slot already holds a seed and the request did not ask to overwrite it.
-    #[error(
-        "{device}: slot {slot} already holds a seed: delete it first, or pass --force to overwrite it"
-    )]
+    #[error("{device}: slot {slot} already holds a seed: delete it first")]
     Occupied {
         /// Reader or device name.
         device: String,
@@ -141,6 +176,17 @@ pub enum DeviceError {
         /// What it means and what to do.
         meaning: &'static str,
     },
+}
+
+impl DeviceError {
+    /// What a person can do about this error, if anything beyond the message.
+    pub fn hint(&self) -> Option<DeviceHint> {
+        match self {
+            DeviceError::Occupied { .. } => Some(DeviceHint::Overwrite),
+            DeviceError::AuthRequired { needs, .. } => Some(DeviceHint::Give(*needs)),
+            _ => None,
+        }
+    }
 }
 
 fn tries_message(tries: Option<u8>) -> String {

@@ -1,7 +1,7 @@
-//! Family dispatch for burning: one place that turns a link into the family's
-//! [`OtpToken`], by the `--family` the technician gave or by what the card says (ATR
+//! Family dispatch for burning: one place that turns an APDU link into the family's
+//! [`OtpToken`], by the family the technician named or by what the card says (ATR
 //! historical bytes, then a SELECT of the OATH application). Token2 NFC and Molto2
-//! tokens carry no recognisable ATR: name them with `--family`.
+//! tokens carry no recognisable ATR: their family must be named.
 
 use super::molto2::Molto2;
 use super::molto2::protocol::DEFAULT_CUSTOMER_KEY;
@@ -9,10 +9,16 @@ use super::registry;
 use super::token2_nfc::Token2Nfc;
 use super::ykoath::{OathToken, Variant};
 use super::{DeviceError, OtpToken};
+use crate::model::Family;
 use crate::transport::ApduLink;
 
 /// Families reached over APDUs that [`open_apdu_token`] knows.
-pub const APDU_FAMILIES: &[&str] = &["ykoath", "nitrokey3", "token2-nfc", "molto2"];
+pub const APDU_FAMILIES: &[Family] = &[
+    Family::Ykoath,
+    Family::Nitrokey3,
+    Family::Token2Nfc,
+    Family::Molto2,
+];
 
 /// Options some families need to open.
 #[derive(Default)]
@@ -25,7 +31,7 @@ pub struct OpenOptions<'a> {
 
 /// Opens the token on `link` as `family`, or detects the family when `None`.
 pub fn open_apdu_token<'l, L: ApduLink + 'l>(
-    family: Option<&str>,
+    family: Option<Family>,
     link: L,
     opts: &OpenOptions<'_>,
 ) -> Result<Box<dyn OtpToken + 'l>, DeviceError> {
@@ -33,28 +39,36 @@ pub fn open_apdu_token<'l, L: ApduLink + 'l>(
     let family = family.or_else(|| registry::recognise_token_atr(link.atr()));
     match family {
         // No hint: try the OATH application (YubiKey or Nitrokey 3 answer it).
-        None | Some("ykoath") | Some("nitrokey3") => {
+        None | Some(Family::Ykoath) | Some(Family::Nitrokey3) => {
             let t = OathToken::open(link, opts.oath_password)?;
             let got = t.oath_variant();
             match family {
-                Some("nitrokey3") if got != Variant::Nitrokey3 => Err(DeviceError::Unexpected {
-                    device: reader,
-                    command: "SELECT",
-                    reason: "--family nitrokey3, but the OATH applet answers as a YubiKey".into(),
-                }),
+                Some(Family::Nitrokey3) if got != Variant::Nitrokey3 => {
+                    Err(DeviceError::Unexpected {
+                        device: reader,
+                        command: "SELECT",
+                        reason:
+                            "family nitrokey3 was named, but the OATH applet answers as a YubiKey"
+                                .into(),
+                    })
+                }
                 _ => Ok(Box::new(t)),
             }
         }
-        Some("token2-nfc") => Ok(Box::new(Token2Nfc::new(link))),
-        Some("molto2") => Ok(Box::new(Molto2::new(
+        Some(Family::Token2Nfc) => Ok(Box::new(Token2Nfc::new(link))),
+        Some(Family::Molto2) => Ok(Box::new(Molto2::new(
             link,
             opts.molto2_key.unwrap_or(DEFAULT_CUSTOMER_KEY),
         ))),
         Some(other) => Err(DeviceError::Unsupported {
             device: reader,
             what: format!(
-                "burning family '{other}' over PC/SC (known here: {})",
-                APDU_FAMILIES.join(", ")
+                "burning family '{other}' over APDUs (known here: {})",
+                APDU_FAMILIES
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }),
     }

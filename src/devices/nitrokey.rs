@@ -122,7 +122,7 @@ impl<L: HidLink> OtpToken for NitrokeyToken<L> {
             }
         })?;
         Ok(DeviceInfo {
-            family: "nitrokey".into(),
+            family: crate::model::Family::Nitrokey,
             model: Some(model.name().into()),
             serial: Some(format!("{serial:08X}")),
             firmware: Some(firmware),

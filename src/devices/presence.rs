@@ -1,32 +1,45 @@
-//! Presence readers by spec string, for kiosks: `pcsc:READER-NAME`, `pn532:/dev/PATH`,
-//! `rdm6300:/dev/PATH`, `hid:/dev/hidrawN` (reader-protocols.md §2–§5). [`ReaderSpec`]
-//! is the parsed form (pure); [`open_reader`] opens one with the backend its feature
-//! provides and returns it as a [`PresenceReader`].
+//! Reader specs: one grammar for every place a reader is named (a burn's token reader,
+//! a kiosk's readers, a serial port listed by the hardware inventory), pure:
+//!
+//! ```text
+//! spec   = "pcsc:" NAME            a PC/SC reader, by its pcscd name
+//!        | "pn532:" PATH           a PN532 module on a serial port (115200 baud)
+//!        | "rdm6300:" PATH         an RDM6300 on a serial port (9600 baud)
+//!        | "hid:" PATH             a hidraw node (Nitrokey token, keyboard wedge)
+//!        | PATH ["=" FAMILY]       a serial port, with its family (pn532, rdm6300)
+//!        | NAME                    any other text: a PC/SC reader name
+//! PATH   = "/" ...                 an absolute device path
+//! ```
+//!
+//! `WORD:REST` with an unknown one-word prefix is refused rather than taken for a
+//! PC/SC name, so a mistyped kind is reported (reader-protocols.md §2–§5). Opening a
+//! reader is [`crate::devices::session`]'s job.
 
 use std::fmt;
 use std::str::FromStr;
 
-use super::{DeviceError, PresenceReader};
-#[allow(unused_imports)]
-use crate::transport::LinkError;
+use super::PresenceReader;
+use crate::model::Family;
 
-/// A reader a kiosk listens to.
+/// A reader, by kind and name or path.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ReaderSpec {
-    /// A PC/SC contactless reader, by its pcscd name.
+    /// A PC/SC reader, by its pcscd name.
     Pcsc(String),
     /// A PN532 module on a serial port (115200 baud).
     Pn532(String),
     /// An RDM6300 on a serial port (9600 baud).
     Rdm6300(String),
-    /// A keyboard-wedge reader's hidraw node.
+    /// A hidraw node: a Nitrokey token or a keyboard-wedge reader.
     Hid(String),
+    /// A serial port whose family was not given.
+    Serial(String),
 }
 
-/// A spec string that is not one of the four forms.
+/// A spec string that is none of the forms.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "invalid reader '{0}': give pcsc:READER-NAME, pn532:/dev/PATH, rdm6300:/dev/PATH or hid:/dev/hidrawN"
+    "invalid reader '{0}': give pcsc:READER-NAME (or the name alone), pn532:/dev/PATH, rdm6300:/dev/PATH, hid:/dev/hidrawN or /dev/PATH=FAMILY"
 )]
 pub struct SpecError(pub String);
 
@@ -34,8 +47,7 @@ impl FromStr for ReaderSpec {
     type Err = SpecError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || SpecError(s.to_string());
-        let (kind, rest) = s.split_once(':').ok_or_else(bad)?;
-        if rest.trim().is_empty() || rest.chars().any(char::is_control) {
+        if s.trim().is_empty() || s.chars().any(char::is_control) {
             return Err(bad());
         }
         let path = |r: &str| {
@@ -45,11 +57,31 @@ impl FromStr for ReaderSpec {
                 Err(bad())
             }
         };
+        if s.starts_with('/') {
+            return match s.split_once('=') {
+                None => Ok(ReaderSpec::Serial(s.to_string())),
+                Some((p, f)) => match f.parse::<Family>().map_err(|_| bad())? {
+                    Family::Pn532 => Ok(ReaderSpec::Pn532(p.to_string())),
+                    Family::Rdm6300 => Ok(ReaderSpec::Rdm6300(p.to_string())),
+                    _ => Err(bad()),
+                },
+            };
+        }
+        let Some((kind, rest)) = s
+            .split_once(':')
+            .filter(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric()))
+        else {
+            return Ok(ReaderSpec::Pcsc(s.to_string()));
+        };
+        if rest.trim().is_empty() {
+            return Err(bad());
+        }
         match kind.to_ascii_lowercase().as_str() {
             "pcsc" => Ok(ReaderSpec::Pcsc(rest.to_string())),
             "pn532" => path(rest).map(ReaderSpec::Pn532),
             "rdm6300" => path(rest).map(ReaderSpec::Rdm6300),
             "hid" => path(rest).map(ReaderSpec::Hid),
+            "serial" => path(rest).map(ReaderSpec::Serial),
             _ => Err(bad()),
         }
     }
@@ -62,6 +94,29 @@ impl fmt::Display for ReaderSpec {
             ReaderSpec::Pn532(p) => write!(f, "pn532:{p}"),
             ReaderSpec::Rdm6300(p) => write!(f, "rdm6300:{p}"),
             ReaderSpec::Hid(p) => write!(f, "hid:{p}"),
+            ReaderSpec::Serial(p) => write!(f, "serial:{p}"),
+        }
+    }
+}
+
+impl ReaderSpec {
+    /// The reader's name or path, for messages and the audit log.
+    pub fn name(&self) -> &str {
+        match self {
+            ReaderSpec::Pcsc(n)
+            | ReaderSpec::Pn532(n)
+            | ReaderSpec::Rdm6300(n)
+            | ReaderSpec::Hid(n)
+            | ReaderSpec::Serial(n) => n,
+        }
+    }
+
+    /// The family the spec names for its reader (serial readers), if any.
+    pub fn family(&self) -> Option<Family> {
+        match self {
+            ReaderSpec::Pn532(_) => Some(Family::Pn532),
+            ReaderSpec::Rdm6300(_) => Some(Family::Rdm6300),
+            _ => None,
         }
     }
 }
@@ -69,75 +124,41 @@ impl fmt::Display for ReaderSpec {
 /// A presence reader that can move to its own thread.
 pub type BoxedReader = Box<dyn PresenceReader + Send>;
 
-#[allow(dead_code)]
-fn missing(spec: &ReaderSpec, feature: &str) -> DeviceError {
-    LinkError::Unsupported {
-        reader: spec.to_string(),
-        what: format!("this reader: tokenstation was built without the `{feature}` feature"),
-    }
-    .into()
-}
-
-/// Opens the reader `spec` names.
-pub fn open_reader(spec: &ReaderSpec) -> Result<BoxedReader, DeviceError> {
-    match spec {
-        #[cfg(feature = "pcsc")]
-        ReaderSpec::Pcsc(name) => {
-            let ctx = crate::transport::pcsc::PcscContext::establish()?;
-            Ok(Box::new(super::pcsc_uid::presence::PcscPresence::new(
-                ctx, name,
-            )?))
-        }
-        #[cfg(feature = "serial")]
-        ReaderSpec::Pn532(path) => {
-            let link = crate::transport::serial::SerialPortLink::open(path, 115_200)?;
-            Ok(Box::new(super::pn532::presence::Pn532Presence::new(
-                link,
-                &spec.to_string(),
-            )))
-        }
-        #[cfg(feature = "serial")]
-        ReaderSpec::Rdm6300(path) => {
-            let link = crate::transport::serial::SerialPortLink::open(path, 9_600)?;
-            Ok(Box::new(super::rdm6300::presence::Rdm6300Presence::new(
-                link,
-                &spec.to_string(),
-            )?))
-        }
-        #[cfg(feature = "hidapi")]
-        ReaderSpec::Hid(path) => {
-            let link = crate::transport::hid::HidapiLink::open(path)?;
-            Ok(Box::new(super::hid_wedge::WedgeReader::new(link)))
-        }
-        #[allow(unreachable_patterns)]
-        ReaderSpec::Pcsc(_) => Err(missing(spec, "pcsc")),
-        #[allow(unreachable_patterns)]
-        ReaderSpec::Pn532(_) | ReaderSpec::Rdm6300(_) => Err(missing(spec, "serial")),
-        #[allow(unreachable_patterns)]
-        ReaderSpec::Hid(_) => Err(missing(spec, "hidapi")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
     #[test]
-    fn parses_the_four_forms() {
+    fn parses_every_form() {
         for s in [
             "pcsc:ACS ACR122U PICC Interface 00 00",
             "pn532:/dev/ttyUSB0",
             "rdm6300:/dev/pts/4",
             "hid:/dev/hidraw2",
+            "serial:/dev/ttyS0",
         ] {
             let spec: ReaderSpec = s.parse().unwrap();
             assert_eq!(spec.to_string(), s);
         }
+        // bare names are PC/SC readers (as burn has always taken them)
+        assert_eq!(
+            "Virtual PCD 00 00".parse::<ReaderSpec>().unwrap(),
+            ReaderSpec::Pcsc("Virtual PCD 00 00".into())
+        );
+        assert_eq!(
+            "/dev/ttyUSB0=rdm6300".parse::<ReaderSpec>().unwrap(),
+            ReaderSpec::Rdm6300("/dev/ttyUSB0".into())
+        );
+        assert_eq!(
+            "/dev/ttyUSB0".parse::<ReaderSpec>().unwrap(),
+            ReaderSpec::Serial("/dev/ttyUSB0".into())
+        );
         assert!("pn532:ttyUSB0".parse::<ReaderSpec>().is_err());
         assert!("usb:/dev/x".parse::<ReaderSpec>().is_err());
         assert!("pcsc:".parse::<ReaderSpec>().is_err());
-        assert!("nothing".parse::<ReaderSpec>().is_err());
+        assert!("/dev/x=ykoath".parse::<ReaderSpec>().is_err());
+        assert!("".parse::<ReaderSpec>().is_err());
     }
 
     proptest! {

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::pcsc_uid::ContactlessAtr;
+pub use crate::model::Family;
 
 /// How a known USB device is talked to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -36,7 +37,7 @@ pub struct KnownUsb {
     /// Model name.
     pub model: &'static str,
     /// The family (design.md §2) whose driver handles it, `None` when there is none yet.
-    pub family: Option<&'static str>,
+    pub family: Option<Family>,
     /// How it is reached.
     pub interface: Interface,
 }
@@ -46,7 +47,7 @@ const fn usb(
     pid: u16,
     vendor: &'static str,
     model: &'static str,
-    family: Option<&'static str>,
+    family: Option<Family>,
     interface: Interface,
 ) -> KnownUsb {
     KnownUsb {
@@ -71,7 +72,7 @@ pub const USB_DEVICES: &[KnownUsb] = &[
         0x4108,
         "Nitrokey",
         "Nitrokey Pro",
-        Some("nitrokey"),
+        Some(Family::Nitrokey),
         Hid,
     ),
     usb(
@@ -79,7 +80,7 @@ pub const USB_DEVICES: &[KnownUsb] = &[
         0x4109,
         "Nitrokey",
         "Nitrokey Storage",
-        Some("nitrokey"),
+        Some(Family::Nitrokey),
         Hid,
     ),
     usb(
@@ -136,11 +137,18 @@ pub const USB_DEVICES: &[KnownUsb] = &[
         0x4c4b,
         "Purism",
         "Librem Key",
-        Some("nitrokey"),
+        Some(Family::Nitrokey),
         Hid,
     ),
     // Token2 (token-protocols.md §3, §7.4, §8)
-    usb(0x349e, 0x0300, "Token2", "Molto2", Some("molto2"), Ccid),
+    usb(
+        0x349e,
+        0x0300,
+        "Token2",
+        "Molto2",
+        Some(Family::Molto2),
+        Ccid,
+    ),
     usb(0x349e, 0x0013, "Token2", "Token2 FIDO key", None, CcidHid),
     usb(0x349e, 0x0014, "Token2", "Token2 FIDO key", None, CcidHid),
     usb(0x349e, 0x0015, "Token2", "Token2 FIDO key", None, CcidHid),
@@ -160,7 +168,7 @@ pub const USB_DEVICES: &[KnownUsb] = &[
         0x2533,
         "Token2",
         "StickID Writer (PN533 NFC reader)",
-        Some("token2-nfc"),
+        Some(Family::Token2Nfc),
         Ccid,
     ),
     // SoloKeys
@@ -244,7 +252,7 @@ pub const USB_DEVICES: &[KnownUsb] = &[
         pid: None,
         vendor: "Yubico",
         model: "YubiKey",
-        family: Some("ykoath"),
+        family: Some(Family::Ykoath),
         interface: CcidHid,
     },
 ];
@@ -264,7 +272,7 @@ pub struct KnownReader {
     /// What it is.
     pub description: &'static str,
     /// Family of the token that *is* the reader (a USB token's own CCID interface).
-    pub family: Option<&'static str>,
+    pub family: Option<Family>,
 }
 
 /// Reader names recognised (substring, case-sensitive as pcscd reports them).
@@ -282,17 +290,17 @@ pub const READERS: &[KnownReader] = &[
     KnownReader {
         pattern: "YubiKey",
         description: "YubiKey CCID interface",
-        family: Some("ykoath"),
+        family: Some(Family::Ykoath),
     },
     KnownReader {
         pattern: "Nitrokey 3",
         description: "Nitrokey 3 CCID interface",
-        family: Some("nitrokey3"),
+        family: Some(Family::Nitrokey3),
     },
     KnownReader {
         pattern: "Molto2",
         description: "Token2 Molto2 CCID interface",
-        family: Some("molto2"),
+        family: Some(Family::Molto2),
     },
 ];
 
@@ -305,7 +313,7 @@ pub fn recognise_reader(name: &str) -> Option<&'static KnownReader> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CardKind {
     /// Family (`pcsc-uid` for any contactless card whose UID can be read).
-    pub family: Option<&'static str>,
+    pub family: Option<Family>,
     /// Description (`MIFARE Classic 1K`, `ISO 14443-4 card`, `contact card`).
     pub description: &'static str,
 }
@@ -314,7 +322,7 @@ pub struct CardKind {
 pub fn recognise_atr(atr: &[u8]) -> CardKind {
     match ContactlessAtr::parse(atr) {
         Some(c) => CardKind {
-            family: Some("pcsc-uid"),
+            family: Some(Family::PcscUid),
             description: c.card_name(),
         },
         None => CardKind {
@@ -326,12 +334,12 @@ pub fn recognise_atr(atr: &[u8]) -> CardKind {
 
 /// The token family an ATR's historical bytes name, if any: `YubiKey` → `ykoath`,
 /// `Nitrokey` → `nitrokey3`. A hint only: the OATH SELECT answer decides.
-pub fn recognise_token_atr(atr: &[u8]) -> Option<&'static str> {
+pub fn recognise_token_atr(atr: &[u8]) -> Option<Family> {
     let has = |needle: &[u8]| atr.windows(needle.len()).any(|w| w == needle);
     if has(b"YubiKey") || has(b"Yubikey") {
-        Some("ykoath")
+        Some(Family::Ykoath)
     } else if has(b"Nitrokey") {
-        Some("nitrokey3")
+        Some(Family::Nitrokey3)
     } else {
         None
     }
@@ -345,13 +353,13 @@ mod tests {
     fn known_ids_from_the_issue() {
         assert_eq!(
             recognise_usb(0x20a0, 0x4108).unwrap().family,
-            Some("nitrokey")
+            Some(Family::Nitrokey)
         );
         assert_eq!(recognise_usb(0x316d, 0x4c4b).unwrap().model, "Librem Key");
         assert_eq!(recognise_usb(0x1050, 0x0407).unwrap().vendor, "Yubico");
         assert_eq!(
             recognise_usb(0x349e, 0x0300).unwrap().family,
-            Some("molto2")
+            Some(Family::Molto2)
         );
         assert_eq!(recognise_usb(0x1d50, 0x60fc).unwrap().model, "OnlyKey");
         assert!(recognise_usb(0x1234, 0x5678).is_none());
@@ -374,17 +382,17 @@ mod tests {
     fn token2_families() {
         assert_eq!(
             recognise_usb(0x349e, 0x0300).unwrap().family,
-            Some("molto2")
+            Some(Family::Molto2)
         );
         // Same vendor, FIDO keys: not a Molto2.
         assert_eq!(recognise_usb(0x349e, 0x0016).unwrap().family, None);
         assert_eq!(
             recognise_usb(0x04cc, 0x2533).unwrap().family,
-            Some("token2-nfc")
+            Some(Family::Token2Nfc)
         );
         assert_eq!(
             recognise_reader("TOKEN2 Molto2 [CCID Interface] 00 00").and_then(|r| r.family),
-            Some("molto2")
+            Some(Family::Molto2)
         );
         assert_eq!(recognise_reader("TOKEN2 FIDO2 Security Key 00 00"), None);
     }
@@ -397,12 +405,15 @@ mod tests {
             0x3B, 0x8F, 0x80, 0x01, 0x80, 0x4F, 0x0C, 0xA0, 0x00, 0x00, 0x03, 0x06, 0x03, 0x00,
             0x01, 0x00, 0x00, 0x00, 0x00, 0x6A,
         ];
-        assert_eq!(recognise_atr(&atr).family, Some("pcsc-uid"));
+        assert_eq!(recognise_atr(&atr).family, Some(Family::PcscUid));
         assert_eq!(recognise_atr(&[0x3B, 0x00]).family, None);
-        assert_eq!(recognise_token_atr(b"\x3B\xFD..YubiKey@"), Some("ykoath"));
+        assert_eq!(
+            recognise_token_atr(b"\x3B\xFD..YubiKey@"),
+            Some(Family::Ykoath)
+        );
         assert_eq!(
             recognise_token_atr(b"\x3B\x8F.Nitrokey\x00"),
-            Some("nitrokey3")
+            Some(Family::Nitrokey3)
         );
         assert_eq!(recognise_token_atr(&atr), None);
     }

@@ -174,7 +174,7 @@ impl<L: ApduLink> OtpToken for OathToken<L> {
         let i = self.oath.info();
         let variant = self.oath.variant();
         Ok(DeviceInfo {
-            family: variant.family().to_string(),
+            family: variant.family(),
             model: Some(match variant {
                 Variant::YubiKey => format!(
                     "YubiKey OATH (device id {})",

@@ -149,9 +149,9 @@ impl fmt::Display for Place {
 /// Which secret the caller gave to open an encrypted PSKC file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeySource {
-    /// A pre-shared AES key (`--key HEX` / `--key-file`).
+    /// A pre-shared AES key.
     PreSharedKey,
-    /// A password run through PBKDF2 (`--password`).
+    /// A password run through PBKDF2.
     Password,
 }
 
@@ -160,12 +160,6 @@ impl KeySource {
         match self {
             KeySource::PreSharedKey => "pre-shared key",
             KeySource::Password => "password",
-        }
-    }
-    fn option(self) -> &'static str {
-        match self {
-            KeySource::PreSharedKey => "--key HEX or --key-file",
-            KeySource::Password => "--password",
         }
     }
 }
@@ -204,7 +198,7 @@ pub enum ImportError {
     #[error("not a PSKC file: {0}")]
     NotPskc(String),
     /// The file is encrypted and the caller gave no key of the needed kind.
-    #[error("the file is encrypted with a {key}{hint}: give it with {opt}", opt = key.option())]
+    #[error("the file is encrypted with a {key}{hint}: give it")]
     KeyNeeded {
         /// What the file needs.
         key: KeySource,
@@ -212,7 +206,7 @@ pub enum ImportError {
         hint: String,
     },
     /// The given key or password does not open the file.
-    #[error("the {key} does not decrypt {place} ({why}): check {opt}", opt = key.option())]
+    #[error("the {key} does not decrypt {place} ({why}): check it")]
     WrongKey {
         /// Which secret was wrong.
         key: KeySource,
@@ -374,7 +368,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "the pre-shared key does not decrypt key package 12345678 (line 37) (MAC mismatch): check --key HEX or --key-file"
+            "the pre-shared key does not decrypt key package 12345678 (line 37) (MAC mismatch): check it"
         );
         let e = ImportError::KeyNeeded {
             key: KeySource::Password,
@@ -382,7 +376,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "the file is encrypted with a password: give it with --password"
+            "the file is encrypted with a password: give it"
         );
         let l = Place::Line {
             line: 4,

@@ -72,10 +72,10 @@ impl Station {
     ) -> Result<Vec<Zeroizing<String>>> {
         let t = find_token(&self.read(), serial, product)?;
         if matches!(t.status, TokenStatus::Retired | TokenStatus::Lost) {
-            return Err(StationError::Input(format!(
-                "token {serial} is {}: no backup codes for it",
-                t.status
-            )));
+            return Err(StationError::NoBackupCodes {
+                serial: serial.to_string(),
+                status: t.status,
+            });
         }
         let mut codes: Vec<Zeroizing<String>> = Vec::with_capacity(SET_SIZE);
         while codes.len() < SET_SIZE {
@@ -86,11 +86,10 @@ impl Station {
         }
         let key = self.key()?;
         let hashes: Vec<[u8; 32]> = codes.iter().map(|c| hash(key, &t.uid, c)).collect();
-        self.write(|c, audit| {
-            let old = c.backup_codes_left(t.id)?;
-            c.backup_codes_replace(t.id, &hashes)?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            let old = tx.backup_codes_left(t.id)?;
+            tx.backup_codes_replace(t.id, &hashes)?;
+            tx.audit(
                 now,
                 "token.backup_codes",
                 &format!("token {serial}"),

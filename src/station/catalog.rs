@@ -1,55 +1,156 @@
 //! Products, holders and locations: the catalogue tokens hang from. Every change is
-//! one transaction with its audit line.
+//! one transaction with its audit line. A new product gets its defaults here, in one
+//! place for every face and for imports: TOTP, SHA-1, 6 digits, 30 s, bound to no
+//! hardware, and a window of 1 step (TOTP) or a look-ahead of 10 counters (HOTP, RFC
+//! 4226 §7.4, privacyIDEA's count window).
 
+use super::error::Field;
 use super::{Result, Station, StationError};
-use crate::model::{Holder, Location, Product};
+use crate::model::{Family, Holder, Location, Product};
+use crate::otp::{Algorithm, Digits, Kind, OtpParams};
+
+/// The default window of a product of `kind`: ±1 TOTP step, or 10 HOTP counters ahead.
+pub fn default_skew(kind: Kind) -> u32 {
+    match kind {
+        Kind::Totp => 1,
+        Kind::Hotp => 10,
+    }
+}
+
+/// A product's fields to set; `None` keeps the default (new product) or the stored
+/// value (edit).
+#[derive(Debug, Clone, Default)]
+pub struct ProductChange {
+    /// New name (edit only).
+    pub rename: Option<String>,
+    /// totp or hotp.
+    pub kind: Option<Kind>,
+    /// The hash.
+    pub algorithm: Option<Algorithm>,
+    /// Code length.
+    pub digits: Option<Digits>,
+    /// TOTP step, seconds.
+    pub period: Option<u32>,
+    /// TOTP T0, Unix seconds.
+    pub t0: Option<i64>,
+    /// Hardware family.
+    pub family: Option<Family>,
+    /// Maker.
+    pub vendor: Option<String>,
+    /// Model designation.
+    pub model: Option<String>,
+    /// Seeds can be burned into it.
+    pub programmable: Option<bool>,
+    /// Vendor's expected drift, seconds per year.
+    pub drift_per_year: Option<f64>,
+    /// Window (TOTP steps each side) or look-ahead (HOTP counters).
+    pub skew: Option<u32>,
+}
+
+impl ProductChange {
+    /// Applies the fields that are set.
+    pub fn apply(&self, p: &mut Product) {
+        if let Some(v) = &self.rename {
+            p.name = v.clone();
+        }
+        if let Some(k) = self.kind {
+            p.params.kind = k;
+        }
+        if let Some(v) = self.algorithm {
+            p.params.algorithm = v;
+        }
+        if let Some(v) = self.digits {
+            p.params.digits = v;
+        }
+        if let Some(v) = self.period {
+            p.params.period = v;
+        }
+        if let Some(v) = self.t0 {
+            p.params.t0 = v;
+        }
+        if let Some(v) = self.family {
+            p.family = v;
+        }
+        if self.vendor.is_some() {
+            p.vendor = self.vendor.clone();
+        }
+        if self.model.is_some() {
+            p.model = self.model.clone();
+        }
+        if let Some(v) = self.programmable {
+            p.programmable = v;
+        }
+        if self.drift_per_year.is_some() {
+            p.drift_per_year = self.drift_per_year;
+        }
+        if let Some(v) = self.skew {
+            p.skew = v;
+        }
+    }
+
+    /// A new product named `name`: the defaults, then these fields. Without an
+    /// explicit window an HOTP product looks 10 counters ahead.
+    pub fn new_product(&self, name: &str) -> Product {
+        let mut p = new_product(name, OtpParams::default());
+        self.apply(&mut p);
+        if self.skew.is_none() {
+            p.skew = default_skew(p.params.kind);
+        }
+        p
+    }
+}
+
+/// A product with the station's defaults for these parameters.
+pub fn new_product(name: &str, params: OtpParams) -> Product {
+    Product {
+        id: 0,
+        name: name.to_string(),
+        vendor: None,
+        model: None,
+        family: Family::Generic,
+        params,
+        programmable: false,
+        drift_per_year: None,
+        skew: default_skew(params.kind),
+    }
+}
 
 /// Checks an IANA time zone name.
 pub fn check_tz(tz: &str) -> Result<()> {
-    tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
-        StationError::Input(format!(
-            "unknown time zone '{tz}': use an IANA name such as Europe/Paris or UTC"
-        ))
-    })
+    tz.parse::<chrono_tz::Tz>()
+        .map(|_| ())
+        .map_err(|_| StationError::UnknownTimeZone(tz.to_string()))
 }
 
 /// Checks a product before it is stored.
 fn check_product(p: &Product) -> Result<()> {
     if p.name.trim().is_empty() {
-        return Err(StationError::Input("product name is empty".into()));
+        return Err(StationError::Empty(Field::ProductName));
     }
-    const FAMILIES: &[&str] = &[
-        "generic",
-        "software",
-        "token2-nfc",
-        "molto2",
-        "ykoath",
-        "nitrokey3",
-        "nitrokey",
-    ];
-    if !FAMILIES.contains(&p.family.as_str()) {
-        return Err(StationError::Input(format!(
-            "unknown family '{}': use one of {}",
-            p.family,
-            FAMILIES.join(", ")
-        )));
+    if !p.family.is_product_family() {
+        return Err(StationError::UnknownFamily(p.family.to_string()));
     }
     if p.params.period == 0 {
-        return Err(StationError::Input(
-            "period must be at least 1 second".into(),
-        ));
+        return Err(StationError::ZeroPeriod);
     }
     Ok(())
+}
+
+/// Parses a product family name (`ykoath`, `generic`…).
+pub fn parse_family(name: &str) -> Result<Family> {
+    name.parse::<Family>()
+        .ok()
+        .filter(|f| f.is_product_family())
+        .ok_or_else(|| StationError::UnknownFamily(name.to_string()))
 }
 
 impl Station {
     /// Adds a product.
     pub fn product_add(&mut self, p: &Product, now: i64) -> Result<Product> {
         check_product(p)?;
-        self.write(|c, audit| {
-            let added = c.product_add(p, now)?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            let added = tx.product_add(p, now)?;
+            tx.audit(
                 now,
                 "product.add",
                 &format!("product {}", p.name),
@@ -60,36 +161,39 @@ impl Station {
         })
     }
 
-    /// Changes a product: `edit` receives the stored product and changes it.
+    /// Changes a product.
     pub fn product_edit(
         &mut self,
         name: &str,
+        change: &ProductChange,
         now: i64,
-        edit: impl FnOnce(&mut Product),
     ) -> Result<Product> {
-        self.write(|c, audit| {
-            let before = c.product_get(name)?;
+        self.write(|tx| {
+            let before = tx.product_get(name)?;
             let mut after = before.clone();
-            edit(&mut after);
+            change.apply(&mut after);
             check_product(&after)?;
-            if after.params != before.params && c.product_token_count(before.id)? > 0 {
-                return Err(StationError::Input(format!(
-                    "product '{name}' has tokens: its OTP parameters (kind, algorithm, digits, period, t0) cannot change; make a new product"
-                )));
+            if after.params != before.params && tx.product_token_count(before.id)? > 0 {
+                return Err(StationError::ParamsLocked(name.to_string()));
             }
-            c.product_update(&after, now)?;
-            audit.log(c, now, "product.edit", &format!("product {name}"), Some(&before), Some(&after))?;
+            tx.product_update(&after, now)?;
+            tx.audit(
+                now,
+                "product.edit",
+                &format!("product {name}"),
+                Some(&before),
+                Some(&after),
+            )?;
             Ok(after)
         })
     }
 
     /// Removes a product without tokens.
     pub fn product_remove(&mut self, name: &str, now: i64) -> Result<()> {
-        self.write(|c, audit| {
-            let p = c.product_get(name)?;
-            c.product_delete(&p)?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            let p = tx.product_get(name)?;
+            tx.product_delete(&p)?;
+            tx.audit(
                 now,
                 "product.rm",
                 &format!("product {name}"),
@@ -102,12 +206,11 @@ impl Station {
     /// Adds a holder.
     pub fn holder_add(&mut self, ext_id: &str, label: Option<&str>, now: i64) -> Result<Holder> {
         if ext_id.trim().is_empty() {
-            return Err(StationError::Input("holder id is empty".into()));
+            return Err(StationError::Empty(Field::HolderId));
         }
-        self.write(|c, audit| {
-            let h = c.holder_add(ext_id, label, now)?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            let h = tx.holder_add(ext_id, label, now)?;
+            tx.audit(
                 now,
                 "holder.add",
                 &format!("holder {ext_id}"),
@@ -121,13 +224,12 @@ impl Station {
     /// Adds a location.
     pub fn location_add(&mut self, name: &str, tz: &str, now: i64) -> Result<Location> {
         if name.trim().is_empty() {
-            return Err(StationError::Input("location name is empty".into()));
+            return Err(StationError::Empty(Field::LocationName));
         }
         check_tz(tz)?;
-        self.write(|c, audit| {
-            let l = c.location_add(name, tz, now)?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            let l = tx.location_add(name, tz, now)?;
+            tx.audit(
                 now,
                 "location.add",
                 &format!("location {name}"),
@@ -137,9 +239,7 @@ impl Station {
             Ok(l)
         })
     }
-}
 
-impl Station {
     /// Restricts a location to some products (empty: every product again). Audited.
     pub fn location_restrict(
         &mut self,
@@ -147,17 +247,16 @@ impl Station {
         products: &[String],
         now: i64,
     ) -> Result<Vec<String>> {
-        self.write(|c, audit| {
-            let l = c.location_get(name)?;
-            let before = c.location_product_names(l.id)?;
+        self.write(|tx| {
+            let l = tx.location_get(name)?;
+            let before = tx.location_product_names(l.id)?;
             let ids = products
                 .iter()
-                .map(|p| c.product_get(p).map(|p| p.id))
+                .map(|p| tx.product_get(p).map(|p| p.id))
                 .collect::<Result<Vec<_>, _>>()?;
-            c.location_set_products(l.id, &ids)?;
-            let after = c.location_product_names(l.id)?;
-            audit.log(
-                c,
+            tx.location_set_products(l.id, &ids)?;
+            let after = tx.location_product_names(l.id)?;
+            tx.audit(
                 now,
                 "location.restrict",
                 &format!("location {name}"),
@@ -166,5 +265,34 @@ impl Station {
             )?;
             Ok(after)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_in_one_place() {
+        let p = ProductChange::default().new_product("T");
+        assert_eq!(
+            (p.params, p.skew, p.family),
+            (OtpParams::default(), 1, Family::Generic)
+        );
+        let h = ProductChange {
+            kind: Some(Kind::Hotp),
+            ..ProductChange::default()
+        }
+        .new_product("H");
+        assert_eq!(h.skew, 10);
+        let explicit = ProductChange {
+            kind: Some(Kind::Hotp),
+            skew: Some(3),
+            ..ProductChange::default()
+        }
+        .new_product("H");
+        assert_eq!(explicit.skew, 3);
+        assert!(parse_family("pcsc-uid").is_err());
+        assert_eq!(parse_family("ykoath").unwrap(), Family::Ykoath);
     }
 }

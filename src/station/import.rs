@@ -24,6 +24,10 @@ pub enum OnDuplicate {
     Fail,
 }
 
+mod report;
+
+pub use report::{ImportReport, ImportRow, Outcome, RowProblem};
+
 /// Import settings.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -35,73 +39,26 @@ pub struct ImportOptions {
     pub dry_run: bool,
 }
 
-/// What happened to one record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// Became a token (or would, in a dry run).
-    Imported,
-    /// Not an OTP key; left out.
-    Skipped,
-    /// Serial already present; left out.
-    Duplicate,
-    /// Could not be imported; the import writes nothing.
-    Error,
-}
-
-/// One line of the per-token report.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportRow {
-    /// Line of the key package or row in the source.
-    pub line: Option<usize>,
-    /// PSKC key id or row id.
-    pub key_id: Option<String>,
-    /// Serial the token gets.
-    pub serial: Option<String>,
-    /// Product it goes under.
-    pub product: Option<String>,
-    /// Outcome.
-    pub outcome: Outcome,
-    /// Why, for anything but `imported`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Warnings the parser raised (MAC mismatch under `warn`, guessed hash, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub warnings: Vec<String>,
-}
-
-/// The report of an import.
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportReport {
-    /// The file.
-    pub source: String,
-    /// Whether the store was changed.
-    pub written: bool,
-    /// Whether this was a dry run.
-    pub dry_run: bool,
-    /// Records imported (or importable, in a dry run).
-    pub imported: usize,
-    /// Records left out as duplicates.
-    pub duplicates: usize,
-    /// Records left out as not OTP keys.
-    pub skipped: usize,
-    /// Records in error.
-    pub errors: usize,
-    /// Products the import created (or would create).
-    pub new_products: Vec<String>,
-    /// Remarks about the file as a whole (columns that were not read, …).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    /// One row per record, in source order.
-    pub rows: Vec<ImportRow>,
-}
-
-/// Progress and interruption hooks for long imports.
+/// Progress and cancellation hooks for long imports and exports.
 pub struct Hooks<'a> {
     /// Called with (done, total) as tokens are sealed and written.
     pub progress: &'a mut dyn FnMut(u64, u64),
-    /// Returns true when the user asked to stop (Ctrl-C).
+    /// Returns true when the work is to stop (its job was cancelled).
     pub cancelled: &'a dyn Fn() -> bool,
+}
+
+impl Hooks<'static> {
+    /// No progress report, never cancelled.
+    pub fn none() -> Hooks<'static> {
+        fn never() -> bool {
+            false
+        }
+        // A closure that captures nothing is zero-sized: leaking it allocates nothing.
+        Hooks {
+            progress: Box::leak(Box::new(|_, _| {})),
+            cancelled: &never,
+        }
+    }
 }
 
 fn same_codes(a: &OtpParams, b: &OtpParams) -> bool {
@@ -120,15 +77,9 @@ fn describe(p: &OtpParams) -> String {
 
 fn new_product(name: String, r: &SeedRecord) -> Product {
     Product {
-        id: 0,
-        name,
         vendor: r.manufacturer.clone(),
         model: r.model.clone(),
-        family: "generic".into(),
-        params: r.params,
-        programmable: false,
-        drift_per_year: None,
-        skew: if r.params.kind == Kind::Hotp { 10 } else { 1 },
+        ..super::catalog::new_product(&name, r.params)
     }
 }
 
@@ -175,7 +126,7 @@ impl Station {
                         } else {
                             Outcome::Error
                         },
-                        reason: Some(e.to_string()),
+                        reason: Some(RowProblem::Parse(e.to_string())),
                         warnings: Vec::new(),
                     });
                     continue;
@@ -196,7 +147,7 @@ impl Station {
             };
             let Some(serial) = row.serial.clone().filter(|s| !s.trim().is_empty()) else {
                 row.outcome = Outcome::Error;
-                row.reason = Some("no serial, key id or account name to name the token by".into());
+                row.reason = Some(RowProblem::NoSerial);
                 rows.push(row);
                 continue;
             };
@@ -204,12 +155,11 @@ impl Station {
             let product = match &forced {
                 Some(p) if !same_codes(&p.params, &rec.params) => {
                     row.outcome = Outcome::Error;
-                    row.reason = Some(format!(
-                        "the record is {} but product '{}' is {}",
-                        describe(&rec.params),
-                        p.name,
-                        describe(&p.params)
-                    ));
+                    row.reason = Some(RowProblem::ParamsDiffer {
+                        record: describe(&rec.params),
+                        product: p.name.clone(),
+                        wanted: describe(&p.params),
+                    });
                     rows.push(row);
                     continue;
                 }
@@ -236,9 +186,7 @@ impl Station {
                         }
                         Some(false) => {
                             row.outcome = Outcome::Error;
-                            row.reason = Some(format!(
-                                "product '{name}' exists with other parameters: pass --product"
-                            ));
+                            row.reason = Some(RowProblem::ProductClash(name));
                             rows.push(row);
                             continue;
                         }
@@ -261,14 +209,11 @@ impl Station {
                     OnDuplicate::Skip => Outcome::Duplicate,
                     OnDuplicate::Fail => Outcome::Error,
                 };
-                row.reason = Some(format!(
-                    "serial {serial} {} in product '{product}'",
-                    if exists {
-                        "already exists"
-                    } else {
-                        "appears twice in the file"
-                    }
-                ));
+                row.reason = Some(RowProblem::Duplicate {
+                    serial: serial.clone(),
+                    product: product.clone(),
+                    in_file: !exists,
+                });
                 rows.push(row);
                 continue;
             }
@@ -314,11 +259,11 @@ impl Station {
             ));
         }
         let done = accepted.len() as u64;
-        self.write(|c, audit| {
+        self.write(|c| {
             for name in &created {
-                let p = products.get(name).ok_or_else(|| StationError::Input(format!("product {name} vanished")))?;
+                let p = products.get(name).ok_or_else(|| StationError::Internal(format!("product {name} vanished")))?;
                 let added = c.product_add(p, now)?;
-                audit.log(c, now, "product.add", &format!("product {name}"), None::<&()>, Some(&added))?;
+                c.audit(now, "product.add", &format!("product {name}"), None::<&()>, Some(&added))?;
                 products.insert(name.clone(), added);
             }
             for (i, (row, uid, blob, (counter, drift, issuer), product)) in sealed.iter().enumerate() {
@@ -341,10 +286,9 @@ impl Station {
                     issuer: *issuer,
                     now,
                 })?;
-                audit.log(c, now, "token.import", &format!("token {serial}"), None::<&()>, Some(&t))?;
+                c.audit(now, "token.import", &format!("token {serial}"), None::<&()>, Some(&t))?;
             }
-            audit.log(
-                c,
+            c.audit(
                 now,
                 "seeds.import",
                 &format!("file {source}"),

@@ -10,8 +10,6 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::StationError;
-
 /// Why an input file was not read. Each message names the file and what to do.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -56,12 +54,6 @@ pub enum InputFileError {
         /// The OS error.
         source: std::io::Error,
     },
-}
-
-impl From<InputFileError> for StationError {
-    fn from(e: InputFileError) -> Self {
-        StationError::Input(e.to_string())
-    }
 }
 
 /// What a non-regular file is, for messages.
@@ -202,7 +194,8 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().contains("latin1.csv"));
-        assert!(matches!(StationError::from(e), StationError::Input(_)));
+        let e = crate::station::StationError::from(e);
+        assert_eq!(e.class(), crate::station::ErrorClass::Input);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use super::{Result, StationError};
-use crate::vault::{KeyKind, MasterKey, VaultHeader, header::Argon2Params};
+use crate::vault::{KeyKind, MasterKey, VaultError, VaultHeader, header::Argon2Params};
 
 /// How to obtain the master key.
 pub enum KeySource {
@@ -29,9 +29,7 @@ pub fn create(source: &KeySource) -> Result<(MasterKey, VaultHeader)> {
         }
         KeySource::Passphrase(pw) => {
             if pw.chars().count() < 8 {
-                return Err(StationError::Input(
-                    "the passphrase is shorter than 8 characters: choose a longer one".into(),
-                ));
+                return Err(StationError::ShortPassphrase);
             }
             let params = Argon2Params::recommended()?;
             let key = MasterKey::from_passphrase(pw.as_bytes(), &params)?;
@@ -47,45 +45,37 @@ pub fn unlock(source: &KeySource, header: &VaultHeader) -> Result<MasterKey> {
         (KeySource::File(path), KeyKind::KeyFile) => read_key_file(path)?,
         (KeySource::Passphrase(pw), KeyKind::Passphrase) => {
             let params = header.argon2.as_ref().ok_or_else(|| {
-                StationError::Key("the store's passphrase header has no Argon2 parameters".into())
+                VaultError::BadHeader("the passphrase header has no Argon2 parameters".into())
             })?;
             MasterKey::from_passphrase(pw.as_bytes(), params)?
         }
-        (KeySource::File(_), KeyKind::Passphrase) => {
-            return Err(StationError::Key(
-                "this store is protected by a passphrase: set TOKENSTATION_PASSPHRASE or run in a terminal to be asked".into(),
-            ));
-        }
-        (KeySource::Passphrase(_), KeyKind::KeyFile) => {
-            return Err(StationError::Key(
-                "this store uses a key file, not a passphrase: pass --key-file or unset TOKENSTATION_PASSPHRASE".into(),
-            ));
-        }
+        (KeySource::File(_), KeyKind::Passphrase) => return Err(StationError::NeedsPassphrase),
+        (KeySource::Passphrase(_), KeyKind::KeyFile) => return Err(StationError::NeedsKeyFile),
     };
     header.verify(&key).map_err(|_| match source {
-        KeySource::File(p) => StationError::Key(format!(
-            "key file {} does not match this store: use the key file created with it (--key-file)",
-            p.display()
-        )),
-        KeySource::Passphrase(_) => StationError::Key("wrong passphrase for this store".into()),
+        KeySource::File(p) => StationError::WrongKeyFile(p.clone()),
+        KeySource::Passphrase(_) => StationError::WrongPassphrase,
     })?;
     Ok(key)
 }
 
 fn read_key_file(path: &PathBuf) -> Result<MasterKey> {
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-        StationError::Key(format!(
-            "cannot read key file {}: {e} (pass --key-file or set TOKENSTATION_KEY_FILE)",
-            path.display()
-        ))
+    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+        StationError::KeyFileUnreadable {
+            path: path.clone(),
+            source,
+        }
     })?);
-    MasterKey::from_key_file(&text)
-        .map_err(|e| StationError::Key(format!("{}: {e}", path.display())))
+    MasterKey::from_key_file(&text).map_err(|source| StationError::KeyFileInvalid {
+        path: path.clone(),
+        source,
+    })
 }
 
 fn write_key_file(path: &PathBuf, key: &MasterKey) -> Result<()> {
-    let fail = |e: std::io::Error| {
-        StationError::Key(format!("cannot create key file {}: {e}", path.display()))
+    let fail = |source: std::io::Error| StationError::KeyFileCreate {
+        path: path.clone(),
+        source,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(fail)?;

@@ -3,12 +3,13 @@
 //! (RFC 4226 §7.3 throttling; SuperTokens' cooldown model). A success resets it.
 
 use super::policy::Policy;
+use super::tx::Tx;
 use super::{Result, Station};
-use crate::store::Conn;
+use crate::store::Reader;
 use crate::store::limits::{FailCounter, Scope};
 
 /// Milliseconds until `scope` accepts attempts again, if it is cooling down.
-pub(crate) fn retry_after(c: &Conn<'_>, scope: Scope, now_ms: i64) -> Result<Option<u64>> {
+pub(crate) fn retry_after(c: &Reader<'_>, scope: Scope, now_ms: i64) -> Result<Option<u64>> {
     let f = c.fail_counter(scope)?;
     Ok(f.locked_until_ms
         .filter(|&until| until > now_ms)
@@ -16,7 +17,7 @@ pub(crate) fn retry_after(c: &Conn<'_>, scope: Scope, now_ms: i64) -> Result<Opt
 }
 
 /// Counts a failure; starts a cooldown when the count reaches the limit.
-pub(crate) fn fail(c: &Conn<'_>, scope: Scope, p: &Policy, now_ms: i64) -> Result<()> {
+pub(crate) fn fail(c: &Tx<'_>, scope: Scope, p: &Policy, now_ms: i64) -> Result<()> {
     let max = match scope {
         Scope::Token(_) => p.max_failures,
         Scope::Location(_) => p.location_max_failures,
@@ -33,7 +34,7 @@ pub(crate) fn fail(c: &Conn<'_>, scope: Scope, p: &Policy, now_ms: i64) -> Resul
 }
 
 /// A success: the count and the growth start over.
-pub(crate) fn succeed(c: &Conn<'_>, scope: Scope) -> Result<()> {
+pub(crate) fn succeed(c: &Tx<'_>, scope: Scope) -> Result<()> {
     if c.fail_counter(scope)? != FailCounter::default() {
         c.fail_counter_clear(scope)?;
     }
@@ -43,12 +44,11 @@ pub(crate) fn succeed(c: &Conn<'_>, scope: Scope) -> Result<()> {
 impl Station {
     /// Clears a token's failure count and cooldown (audited). True if there was any.
     pub fn token_unlock(&mut self, serial: &str, product: Option<&str>, now: i64) -> Result<bool> {
-        self.write(|c, audit| {
-            let t = super::tokens::find_token(c, serial, product)?;
-            let before = c.fail_counter(Scope::Token(t.id))?;
-            let cleared = c.fail_counter_clear(Scope::Token(t.id))?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            let t = super::tokens::find_token(tx, serial, product)?;
+            let before = tx.fail_counter(Scope::Token(t.id))?;
+            let cleared = tx.fail_counter_clear(Scope::Token(t.id))?;
+            tx.audit(
                 now,
                 "token.unlock",
                 &format!("token {serial}"),
@@ -61,11 +61,10 @@ impl Station {
 
     /// Clears a location's failure count and cooldown (audited).
     pub fn location_unlock(&mut self, name: &str, now: i64) -> Result<bool> {
-        self.write(|c, audit| {
-            let l = c.location_get(name)?;
-            let cleared = c.fail_counter_clear(Scope::Location(l.id))?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            let l = tx.location_get(name)?;
+            let cleared = tx.fail_counter_clear(Scope::Location(l.id))?;
+            tx.audit(
                 now,
                 "location.unlock",
                 &format!("location {name}"),

@@ -47,14 +47,10 @@ impl Station {
         to: i64,
     ) -> Result<LookupReport> {
         if from > to {
-            return Err(StationError::Input(format!(
-                "--from ({from}) is after --to ({to})"
-            )));
+            return Err(StationError::EmptyPeriod { from, to });
         }
         let Some(code) = Code::parse(code) else {
-            return Err(StationError::Input(format!(
-                "'{code}' is not a numeric code"
-            )));
+            return Err(StationError::NotACode(code.to_string()));
         };
         if let Some(l) = location {
             self.read().location_get(l)?;
@@ -84,10 +80,7 @@ impl Station {
             };
             total = total.saturating_add(last - first + 1);
             if total > policy.lookup_max_codes {
-                return Err(StationError::Input(format!(
-                    "this look-up would compute more than {} codes (policy lookup.max_codes): narrow --from/--to or give --location",
-                    policy.lookup_max_codes
-                )));
+                return Err(StationError::LookupTooLarge(policy.lookup_max_codes));
             }
             let secret = vault::open(
                 key,

@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
+use super::error::PolicyProblem;
 use super::{Result, StationError};
-use crate::store::Conn;
+use crate::store::Reader;
 
 /// The policy in force.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +45,17 @@ impl Default for Policy {
             lookup_max_codes: 1_000_000_000,
         }
     }
+}
+
+/// One settable key of the policy, with its value in force.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyEntry {
+    /// The key (`limit.max_failures`…).
+    pub key: &'static str,
+    /// Its value in force.
+    pub value: String,
+    /// What it means, with its range.
+    pub meaning: &'static str,
 }
 
 /// One year in seconds: the widest TOTP resync search allowed.
@@ -92,13 +104,18 @@ fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
     lo: T,
     hi: T,
 ) -> Result<T> {
-    let n: T = v
-        .parse()
-        .map_err(|_| StationError::Input(format!("policy {key}: '{v}' is not a number")))?;
+    let n: T = v.parse().map_err(|_| StationError::Policy {
+        key: key.to_string(),
+        problem: PolicyProblem::NotANumber(v.to_string()),
+    })?;
     if n < lo || n > hi {
-        return Err(StationError::Input(format!(
-            "policy {key}: {v} is outside {lo}..={hi}"
-        )));
+        return Err(StationError::Policy {
+            key: key.to_string(),
+            problem: PolicyProblem::OutOfRange {
+                value: v.to_string(),
+                range: format!("{lo}..={hi}"),
+            },
+        });
     }
     Ok(n)
 }
@@ -119,23 +136,42 @@ impl Policy {
             "resync.hotp_window" => self.resync_hotp_window = parse(key, v, 1, 1_000_000)?,
             "lookup.max_codes" => self.lookup_max_codes = parse(key, v, 1000, 100_000_000_000)?,
             _ => {
-                let names: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
-                return Err(StationError::Input(format!(
-                    "unknown policy key '{key}': use one of {}",
-                    names.join(", ")
-                )));
+                return Err(StationError::UnknownPolicyKey {
+                    key: key.to_string(),
+                });
             }
         }
         Ok(())
     }
 
     /// The policy stored in the store, over the defaults.
-    pub fn load(c: &Conn<'_>) -> Result<Policy> {
+    pub fn load(c: &Reader<'_>) -> Result<Policy> {
         let mut p = Policy::default();
         for (k, v) in c.setting_list()? {
             p.apply(&k, &v)?;
         }
         Ok(p)
+    }
+
+    /// Every settable key with its value in force and its meaning, in [`KEYS`] order.
+    pub fn entries(&self) -> Vec<PolicyEntry> {
+        KEYS.iter()
+            .map(|&(key, meaning)| PolicyEntry {
+                key,
+                value: match key {
+                    "limit.max_failures" => self.max_failures.to_string(),
+                    "limit.location_max_failures" => self.location_max_failures.to_string(),
+                    "limit.cooldown_s" => self.cooldown_s.to_string(),
+                    "limit.cooldown_growth" => self.cooldown_growth.to_string(),
+                    "limit.cooldown_max_s" => self.cooldown_max_s.to_string(),
+                    "drift.max_learned_steps" => self.max_drift_steps.to_string(),
+                    "resync.totp_window_s" => self.resync_totp_window_s.to_string(),
+                    "resync.hotp_window" => self.resync_hotp_window.to_string(),
+                    _ => self.lookup_max_codes.to_string(),
+                },
+                meaning,
+            })
+            .collect()
     }
 
     /// Cooldown in milliseconds after `lockouts` earlier lockouts.
@@ -157,10 +193,9 @@ impl super::Station {
         let mut p = self.policy()?;
         let before = p.clone();
         p.apply(key, value)?;
-        self.write(|c, audit| {
-            c.setting_set(key, value.trim())?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            tx.setting_set(key, value.trim())?;
+            tx.audit(
                 now,
                 "policy.set",
                 &format!("policy {key}"),
@@ -190,6 +225,27 @@ mod tests {
                 .to_string()
                 .contains("limit.max_failures")
         );
+    }
+
+    #[test]
+    fn every_key_has_its_value() {
+        let mut p = Policy::default();
+        for (key, value) in [
+            ("limit.max_failures", "7"),
+            ("limit.location_max_failures", "70"),
+            ("limit.cooldown_s", "77"),
+            ("limit.cooldown_growth", "2.5"),
+            ("limit.cooldown_max_s", "777"),
+            ("drift.max_learned_steps", "17"),
+            ("resync.totp_window_s", "7777"),
+            ("resync.hotp_window", "27"),
+            ("lookup.max_codes", "77777"),
+        ] {
+            p.apply(key, value).unwrap();
+            let e = p.entries().into_iter().find(|e| e.key == key).unwrap();
+            assert_eq!(e.value, value, "{key}");
+        }
+        assert_eq!(p.entries().len(), KEYS.len());
     }
 
     #[test]

@@ -13,18 +13,23 @@ pub mod admin;
 pub mod feed;
 pub mod grammar;
 pub mod kiosk;
+pub mod kiosk_job;
 pub mod record;
 pub mod report;
 pub mod tokens;
+pub mod visits;
+pub mod vocab;
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::Serialize;
 
+use super::error::Field;
 use super::{Result, StationError};
 
 pub use record::{Outcome, Presentation, TypedCode};
+pub use vocab::{EventSource, EventStatus, Reason};
 
 /// Check-in or check-out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -66,9 +71,11 @@ impl FromStr for Direction {
         match s.trim().to_ascii_lowercase().as_str() {
             "in" | "i" | "check-in" => Ok(Direction::In),
             "out" | "o" | "check-out" => Ok(Direction::Out),
-            _ => Err(StationError::Input(format!(
-                "unknown direction '{s}': use in or out"
-            ))),
+            _ => Err(StationError::UnknownChoice {
+                what: Field::Direction,
+                value: s.to_string(),
+                choices: "in or out",
+            }),
         }
     }
 }
@@ -105,9 +112,11 @@ impl FromStr for Mode {
             "card" => Ok(Mode::Card),
             "code" => Ok(Mode::Code),
             "card+code" | "card-code" | "both" => Ok(Mode::CardAndCode),
-            _ => Err(StationError::Input(format!(
-                "unknown mode '{s}': use card, code or card+code"
-            ))),
+            _ => Err(StationError::UnknownChoice {
+                what: Field::Mode,
+                value: s.to_string(),
+                choices: "card, code or card+code",
+            }),
         }
     }
 }
@@ -183,16 +192,12 @@ impl CredentialKey {
             .collect();
         let bytes = data_encoding::HEXUPPER_PERMISSIVE
             .decode(hex.as_bytes())
-            .map_err(|_| {
-                StationError::Input(format!(
-                    "card UID '{text}' is not hex (e.g. 04A1B2C3D4E580)"
-                ))
-            })?;
+            .map_err(|_| StationError::CardUidNotHex(text.to_string()))?;
         if !matches!(bytes.len(), 4 | 7 | 10) {
-            return Err(StationError::Input(format!(
-                "card UID '{text}' has {} bytes: a UID has 4, 7 or 10",
-                bytes.len()
-            )));
+            return Err(StationError::CardUidLength {
+                text: text.to_string(),
+                len: bytes.len(),
+            });
         }
         Ok(CredentialKey::card(&bytes))
     }
@@ -202,11 +207,7 @@ impl CredentialKey {
     /// digits an RDM6300 sends (`0A00B1C2D3`, at least one letter or a `0x` prefix).
     pub fn parse_tag(text: &str) -> Result<CredentialKey> {
         let t = text.trim();
-        let bad = || {
-            StationError::Input(format!(
-                "tag '{text}': give 10 decimal digits (0011649747), W26 (177,49875) or 10 hex digits (0A00B1C2D3)"
-            ))
-        };
+        let bad = || StationError::BadTag(text.to_string());
         if let Some((fac, card)) = t.split_once(',') {
             let fac: u32 = fac.trim().parse().map_err(|_| bad())?;
             let card: u32 = card.trim().parse().map_err(|_| bad())?;

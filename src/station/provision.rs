@@ -1,6 +1,8 @@
 //! Burning tokens (issue 6): write a seed into a programmable token, prove it, and only
 //! then register the token as active. The station sees the device only through the
-//! capability traits ([`OtpToken`], [`TokenClock`]).
+//! capability traits ([`OtpToken`], [`TokenClock`]) and the session API; the seed comes
+//! from the one seed-input resolution ([`super::seed_input`]), so a Key URI whose
+//! parameters differ from the product is refused here as everywhere.
 //!
 //! Steps, each named in the `token.burn.failed` audit entry when it fails:
 //! `check` (product, serial, store row) → `detect` (device info) → `register` (the
@@ -9,18 +11,22 @@
 //! wipes the seed cannot undo the burn) → `write` → `prove` (read a code back, or ask
 //! the technician to type the displayed one; ±1 step) → `activate` (status active,
 //! counter, slot record and `token.burn` audit, one transaction). A failed burn leaves
-//! the unverified row; running the same command again reuses it.
+//! the unverified row; running the same command again reuses it. Long work (waiting
+//! for the token, batches) runs as a job: [`super::burn_job`].
 
 use serde::Serialize;
 
-use super::tokens::{SeedInput, find_token, new_uid, open_secret};
+use super::error::ProofFailure;
+use super::jobs::{Ask, Asker};
+use super::seed_input::{SeedInput, SeedWarning};
+use super::tokens::check_serial;
 use super::{Result, Station, StationError};
-use crate::devices::ykoath::protocol::credential_id;
+use crate::devices::session::slot_name;
 use crate::devices::{OtpToken, ProgramRequest, TokenClock};
-use crate::model::{Product, Token, TokenStatus};
-use crate::otp::{Code, Kind, OtpKey, Secret, totp};
-use crate::store::tokens::{NewToken, VerifyState};
-use crate::vault;
+use crate::model::{Family, TokenStatus};
+use crate::otp::Kind;
+use crate::store::tokens::VerifyState;
+use prepare::check_code;
 
 /// Where the seed of a burn comes from.
 pub enum BurnSeed {
@@ -30,7 +36,7 @@ pub enum BurnSeed {
     FromStore,
 }
 
-/// How the burn is proven.
+/// How the burn is to be proven.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Proof {
@@ -41,14 +47,28 @@ pub enum Proof {
     Typed,
 }
 
-/// What to burn.
-pub struct BurnRequest<'a> {
-    /// Product name (required for a new seed; checked against the token's for `FromStore`).
-    pub product: Option<String>,
-    /// Serial; `None`: the device's own serial.
-    pub serial: Option<String>,
-    /// The seed.
-    pub seed: BurnSeed,
+/// How the burn was proven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProofMethod {
+    /// A code read from the token over the wire.
+    ReadBack,
+    /// A code the technician typed from the token's display.
+    Typed,
+}
+
+impl std::fmt::Display for ProofMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ProofMethod::ReadBack => "read-back",
+            ProofMethod::Typed => "typed",
+        })
+    }
+}
+
+/// How to burn, whatever the seed: where it goes on the device and how it is proven.
+#[derive(Debug, Clone, Default)]
+pub struct BurnOptions {
     /// Issuer of OATH credential names (default: the product name).
     pub issuer: Option<String>,
     /// Slot or profile (default: the family's first).
@@ -59,7 +79,19 @@ pub struct BurnRequest<'a> {
     pub force: bool,
     /// How to prove the burn.
     pub proof: Proof,
-    /// The reader, for the audit log.
+}
+
+/// What to burn.
+pub struct BurnRequest<'a> {
+    /// Product name (required for a new seed; checked against the token's for `FromStore`).
+    pub product: Option<String>,
+    /// Serial; `None`: the device's own serial.
+    pub serial: Option<String>,
+    /// The seed.
+    pub seed: BurnSeed,
+    /// Slot, issuer, touch, force, proof.
+    pub options: BurnOptions,
+    /// The reader, for messages and the audit log.
     pub reader: String,
     /// The host clock, Unix seconds (read at each step that needs the time).
     pub now: &'a dyn Fn() -> i64,
@@ -73,19 +105,22 @@ pub struct BurnOutcome {
     /// Product name.
     pub product: String,
     /// Device family.
-    pub family: String,
+    pub family: Family,
     /// Slot or credential name written.
     pub name: String,
     /// Slot number recorded.
     pub slot: u16,
-    /// `read-back` or `typed`.
-    pub proof: &'static str,
+    /// How the burn was proven.
+    pub proof: ProofMethod,
     /// Steps (TOTP) or counters (HOTP) between the expected and the proven code.
     pub offset: i64,
     /// Firmware, as the device reports it.
     pub firmware: Option<String>,
     /// Whether the device clock was set.
     pub clock_set: bool,
+    /// What deserves a word about the seed (a short seed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<SeedWarning>,
 }
 
 /// A step of the burn, for the failure audit.
@@ -95,65 +130,23 @@ fn at(step: &'static str) -> impl Fn(StationError) -> Failed {
     move |e| (step, e)
 }
 
-/// Names a credential or slot after the serial: OATH `[period/]issuer:SERIAL`,
-/// elsewhere the serial itself (the family cuts it to its slot-name size).
-fn slot_name(family: &str, p: &Product, issuer: Option<&str>, serial: &str) -> String {
-    match family {
-        "ykoath" | "nitrokey3" => credential_id(
-            p.params.kind,
-            p.params.period,
-            Some(issuer.unwrap_or(&p.name)),
-            serial,
-        ),
-        _ => serial.to_string(),
-    }
-}
-
-/// Checks `code` against the seed around `at` (TOTP, ±1 step) or at `counter` and the
-/// next one (HOTP). Returns (offset, matched step or counter).
-fn check_code(
-    p: &Product,
-    secret: &Secret,
-    code: &str,
-    at: i64,
-    counter: u64,
-) -> Option<(i64, u64)> {
-    let code = Code::parse(code)?;
-    if !code.fits(p.params.digits) {
-        return None;
-    }
-    let key = OtpKey::new(p.params.algorithm, secret);
-    match p.params.kind {
-        Kind::Totp => {
-            let step = totp::time_step(at, p.params.period, p.params.t0)?;
-            [0i64, -1, 1].into_iter().find_map(|d| {
-                let s = step.checked_add_signed(d)?;
-                bool::from(code.ct_matches(&key, s, p.params.digits)).then_some((d, s))
-            })
-        }
-        Kind::Hotp => [0u64, 1].into_iter().find_map(|d| {
-            let c = counter.checked_add(d)?;
-            bool::from(code.ct_matches(&key, c, p.params.digits)).then_some((d as i64, c))
-        }),
-    }
-}
-
 impl Station {
-    /// Burns a seed into `token`, proves it and registers the token as active.
-    /// On failure an audit entry `token.burn.failed` names the step and the reason.
+    /// Burns a seed into `token`, proves it and registers the token as active; a typed
+    /// proof asks `asker` for the code. On failure an audit entry `token.burn.failed`
+    /// names the step and the reason.
     pub fn burn(
         &mut self,
         token: &mut dyn OtpToken,
         clock: Option<&mut dyn TokenClock>,
         req: BurnRequest<'_>,
-        prompt: &mut dyn FnMut(&str) -> Option<String>,
+        asker: &mut dyn Asker,
     ) -> Result<BurnOutcome> {
         let mut subject = req
             .serial
             .as_ref()
             .map(|s| format!("token {s}"))
             .unwrap_or_else(|| format!("reader {}", req.reader));
-        match self.burn_steps(token, clock, &req, prompt, &mut subject) {
+        match self.burn_steps(token, clock, &req, asker, &mut subject) {
             Ok(o) => Ok(o),
             Err((step, e)) => {
                 let now = (req.now)();
@@ -163,9 +156,8 @@ impl Station {
                     "reader": req.reader,
                     "product": req.product,
                 });
-                let logged = self.write(|c, audit| {
-                    audit.log(
-                        c,
+                let logged = self.write(|tx| {
+                    tx.audit(
                         now,
                         "token.burn.failed",
                         &subject,
@@ -186,15 +178,12 @@ impl Station {
         token: &mut dyn OtpToken,
         clock: Option<&mut dyn TokenClock>,
         req: &BurnRequest<'_>,
-        prompt: &mut dyn FnMut(&str) -> Option<String>,
+        asker: &mut dyn Asker,
         subject: &mut String,
     ) -> std::result::Result<BurnOutcome, Failed> {
         let caps = token.capabilities();
         if !caps.program {
-            return Err((
-                "detect",
-                StationError::Input(format!("the token in {} cannot be programmed", req.reader)),
-            ));
+            return Err(("detect", StationError::NotProgrammable(req.reader.clone())));
         }
         let info = token.info().map_err(|e| ("detect", e.into()))?;
         let info_at = (req.now)();
@@ -202,38 +191,49 @@ impl Station {
             .serial
             .clone()
             .or_else(|| info.serial.clone())
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
-            .ok_or_else(|| ("check", StationError::Input(format!(
-                "the {} token in {} reports no serial: give --serial (or --serial-prefix in batch mode)",
-                info.family, req.reader
-            ))))?;
+            .and_then(|s| check_serial(&s).ok())
+            .ok_or_else(|| {
+                (
+                    "check",
+                    StationError::NoDeviceSerial {
+                        family: info.family,
+                        reader: req.reader.clone(),
+                    },
+                )
+            })?;
         *subject = format!("token {serial}");
 
         // check: product, seed, store row
-        let (p, row, secret, counter) = self.burn_prepare(req, &serial).map_err(at("check"))?;
+        let prep = self.burn_prepare(req, &serial).map_err(at("check"))?;
+        let p = &prep.product;
         if !p.programmable {
             return Err((
                 "check",
-                StationError::Input(format!(
-                    "product '{}' is not programmable: `tokenstation product edit '{}' --programmable true`",
-                    p.name, p.name
-                )),
+                StationError::ProductNotProgrammable(p.name.clone()),
             ));
         }
-        if !matches!(p.family.as_str(), "generic" | "software") && p.family != info.family {
+        if !p.family.is_unbound() && p.family != info.family {
             return Err((
                 "check",
-                StationError::Input(format!(
-                    "product '{}' is for family {} but the token in {} is {}: pick the matching product",
-                    p.name, p.family, req.reader, info.family
-                )),
+                StationError::FamilyMismatch {
+                    product: p.name.clone(),
+                    wanted: p.family,
+                    reader: req.reader.clone(),
+                    found: info.family,
+                },
             ));
         }
 
         // register: the sealed seed is stored (unverified) before the token is written
-        let t = self
-            .burn_register(&p, row, &serial, &secret, counter, (req.now)())
+        let (t, existed) = self
+            .burn_register(
+                p,
+                prep.row.clone(),
+                &serial,
+                &prep.secret,
+                prep.counter,
+                (req.now)(),
+            )
             .map_err(at("register"))?;
 
         // clock, then seed
@@ -244,17 +244,18 @@ impl Station {
             c.set_clock((req.now)()).map_err(|e| ("clock", e.into()))?;
             clock_set = true;
         }
-        let name = slot_name(&info.family, &p, req.issuer.as_deref(), &serial);
-        let slot = req.slot.unwrap_or(0);
+        let issuer = req.options.issuer.as_deref().unwrap_or(&p.name);
+        let name = slot_name(info.family, &p.params, issuer, &serial);
+        let slot = req.options.slot.unwrap_or(0);
         token
             .program(&ProgramRequest {
-                slot: req.slot,
+                slot: req.options.slot,
                 name: &name,
-                secret: &secret,
+                secret: &prep.secret,
                 params: p.params,
-                counter,
-                touch: req.touch,
-                overwrite: req.force || t.1,
+                counter: prep.counter,
+                touch: req.options.touch,
+                overwrite: req.options.force || existed,
             })
             .map_err(|e| ("write", e.into()))?;
         // Families that set their clock but were given no separate clock handle (Token2
@@ -264,45 +265,49 @@ impl Station {
         }
 
         // prove
-        let read_back = caps.read_code && req.proof == Proof::Auto;
+        let read_back = caps.read_code && req.options.proof == Proof::Auto;
         // the token's time: host time, or its own clock where it has one we did not set
         let token_time = || match info.clock {
             Some(dev) if !clock_set => dev + ((req.now)() - info_at),
             _ => (req.now)(),
         };
         let mut at_time = token_time();
-        let (code, how) = match read_back {
-            true => match token
-                .read_code(req.slot, at_time)
-                .map_err(|e| ("prove", e.into()))?
-            {
-                Some(c) => (Some(c), "read-back"),
-                None => (None, "typed"),
-            },
-            false => (None, "typed"),
+        let read = match read_back {
+            true => token
+                .read_code(req.options.slot, at_time)
+                .map_err(|e| ("prove", e.into()))?,
+            false => None,
         };
-        let code = match code {
-            Some(c) => c,
+        let (code, how) = match read {
+            Some(c) => (c, ProofMethod::ReadBack),
             None => {
-                let c = prompt(&format!(
-                    "Type the code token {serial} shows now ({} digits): ",
-                    p.params.digits
-                ))
-                .ok_or_else(|| ("prove", StationError::ProofFailed(format!(
-                    "token {serial}: no code was typed; the token stays unverified (run the burn again)"
-                ))))?;
+                let answer = asker
+                    .ask(Ask::Code {
+                        serial: serial.clone(),
+                        digits: p.params.digits.get(),
+                    })
+                    .map_err(at("prove"))?;
+                let typed = answer.text().ok_or_else(|| {
+                    (
+                        "prove",
+                        StationError::ProofFailed {
+                            serial: serial.clone(),
+                            failure: ProofFailure::NoCode,
+                        },
+                    )
+                })?;
                 at_time = token_time();
-                c
+                (typed.to_string(), ProofMethod::Typed)
             }
         };
-        let (offset, matched) =
-            check_code(&p, &secret, code.trim(), at_time, counter).ok_or_else(|| {
+        let (offset, matched) = check_code(p, &prep.secret, code.trim(), at_time, prep.counter)
+            .ok_or_else(|| {
                 (
                     "prove",
-                    StationError::ProofFailed(format!(
-                        "token {serial}: the {how} code does not match the seed that was written; \
-                 the token stays unverified: check the token and run the burn again"
-                    )),
+                    StationError::ProofFailed {
+                        serial: serial.clone(),
+                        failure: ProofFailure::Mismatch(how),
+                    },
                 )
             })?;
 
@@ -322,22 +327,23 @@ impl Station {
         let outcome = BurnOutcome {
             serial: serial.clone(),
             product: p.name.clone(),
-            family: info.family.clone(),
+            family: info.family,
             name,
             slot,
             proof: how,
             offset,
             firmware: info.firmware.clone(),
             clock_set,
+            warnings: prep.warnings.clone(),
         };
         let now = (req.now)();
-        self.write(|c, audit| {
-            let before = c.token_by_id(t.0.id)?;
-            c.token_set_verify_state(t.0.id, state, now)?;
-            c.token_set_status(t.0.id, TokenStatus::Active, now)?;
-            c.slot_set(t.0.id, slot, Some(&outcome.name))?;
+        self.write(|tx| {
+            let before = tx.token_by_id(t.id)?;
+            tx.token_set_verify_state(t.id, state, now)?;
+            tx.token_set_status(t.id, TokenStatus::Active, now)?;
+            tx.slot_set(t.id, slot, Some(&outcome.name))?;
             let mut after =
-                serde_json::to_value(c.token_by_id(t.0.id)?).unwrap_or(serde_json::Value::Null);
+                serde_json::to_value(tx.token_by_id(t.id)?).unwrap_or(serde_json::Value::Null);
             if let Some(o) = after.as_object_mut() {
                 o.insert(
                     "burn".into(),
@@ -345,8 +351,7 @@ impl Station {
                 );
                 o.insert("reader".into(), req.reader.clone().into());
             }
-            audit.log(
-                c,
+            tx.audit(
                 now,
                 "token.burn",
                 &format!("token {serial}"),
@@ -357,122 +362,9 @@ impl Station {
         .map_err(at("activate"))?;
         Ok(outcome)
     }
-
-    /// The product, the existing row (if any), the seed and the initial counter.
-    fn burn_prepare(
-        &self,
-        req: &BurnRequest<'_>,
-        serial: &str,
-    ) -> Result<(Product, Option<Token>, Secret, u64)> {
-        let c = self.read();
-        match &req.seed {
-            BurnSeed::FromStore => {
-                let t = find_token(&c, serial, req.product.as_deref())?;
-                if t.status == TokenStatus::Active && !req.force {
-                    return Err(StationError::Input(format!(
-                        "token {serial} is already active: pass --force to burn its seed again"
-                    )));
-                }
-                if matches!(t.status, TokenStatus::Lost | TokenStatus::Retired) {
-                    return Err(StationError::Input(format!(
-                        "token {serial} is {}: its seed is not burned again",
-                        t.status
-                    )));
-                }
-                let p = c.product_by_id(t.product_id)?;
-                let secret = open_secret(&c, self.key()?, &t)?;
-                let counter = t.counter;
-                Ok((p, Some(t), secret, counter))
-            }
-            BurnSeed::New(input) => {
-                let product = req
-                    .product
-                    .as_deref()
-                    .ok_or_else(|| StationError::Input("give --product for a new seed".into()))?;
-                let p = c.product_get(product)?;
-                let existing = c
-                    .tokens_by_serial(serial)?
-                    .into_iter()
-                    .find(|t| t.product_id == p.id);
-                if let Some(t) = &existing
-                    && t.status != TokenStatus::Unverified
-                    && !req.force
-                {
-                    return Err(StationError::Input(format!(
-                        "token {serial} already exists in '{}' and is {}: pass --force to burn a new seed",
-                        p.name, t.status
-                    )));
-                }
-                let (secret, counter) = match input {
-                    SeedInput::Secret(s) => (s.clone(), 0),
-                    SeedInput::Uri(u) => (u.secret.clone(), u.counter),
-                    SeedInput::Generate => (
-                        crate::seeds::generate_secret(p.params.algorithm)
-                            .map_err(|e| StationError::Key(e.to_string()))?,
-                        0,
-                    ),
-                };
-                if secret.is_empty() {
-                    return Err(StationError::Input(format!(
-                        "token {serial}: the seed is empty"
-                    )));
-                }
-                Ok((p, existing, secret, counter))
-            }
-        }
-    }
-
-    /// Stores the seed sealed, as an unverified token (new row, or the row of an earlier
-    /// failed burn). Returns the row and whether it existed before.
-    fn burn_register(
-        &mut self,
-        p: &Product,
-        row: Option<Token>,
-        serial: &str,
-        secret: &Secret,
-        counter: u64,
-        now: i64,
-    ) -> Result<(Token, bool)> {
-        let key = self.key()?;
-        let (uid, existed) = match &row {
-            Some(t) => (t.uid.clone(), true),
-            None => (new_uid()?, false),
-        };
-        let sealed = vault::seal(key, uid.as_bytes(), secret)?;
-        self.write(|c, audit| {
-            let t = match &row {
-                Some(t) => {
-                    c.token_replace_seed(t.id, &sealed, counter, now)?;
-                    if t.status == TokenStatus::Active {
-                        // re-burn (--force): active again only after the proof
-                        c.token_set_status(t.id, TokenStatus::Unverified, now)?;
-                    }
-                    c.token_by_id(t.id)?
-                }
-                None => c.token_add(&NewToken {
-                    uid: &uid,
-                    product_id: p.id,
-                    serial,
-                    status: TokenStatus::Unverified,
-                    sealed_seed: &sealed,
-                    counter,
-                    drift_steps: 0,
-                    issuer: None,
-                    now,
-                })?,
-            };
-            audit.log(
-                c,
-                now,
-                "token.burn.start",
-                &format!("token {serial}"),
-                None::<&()>,
-                Some(&t),
-            )?;
-            Ok((t, existed))
-        })
-    }
 }
+
+mod prepare;
 
 #[cfg(test)]
 #[path = "provision_tests.rs"]

@@ -1,6 +1,7 @@
 //! Unit tests of the burn proof window and slot names.
 use super::*;
-use crate::otp::{Algorithm, Digits, OtpParams};
+use crate::model::Product;
+use crate::otp::{Algorithm, Digits, OtpParams, Secret};
 
 fn product(kind: Kind) -> Product {
     Product {
@@ -8,7 +9,7 @@ fn product(kind: Kind) -> Product {
         name: "P".into(),
         vendor: None,
         model: None,
-        family: "ykoath".into(),
+        family: Family::Ykoath,
         params: OtpParams {
             kind,
             algorithm: Algorithm::Sha1,
@@ -35,6 +36,12 @@ fn proof_window_is_one_step_or_one_counter() {
     assert_eq!(check_code(&h, &s, "84755224", 0, 0), Some((0, 0)));
     assert_eq!(check_code(&h, &s, "94287082", 0, 0), Some((1, 1)));
     assert_eq!(check_code(&h, &s, "37359152", 0, 0), None);
-    assert_eq!(slot_name("ykoath", &p, None, "T-1"), "P:T-1".to_string());
-    assert_eq!(slot_name("nitrokey", &p, None, "T-1"), "T-1");
+    assert_eq!(
+        slot_name(Family::Ykoath, &p.params, &p.name, "T-1"),
+        "P:T-1"
+    );
+    assert_eq!(
+        slot_name(Family::Nitrokey, &p.params, &p.name, "T-1"),
+        "T-1"
+    );
 }

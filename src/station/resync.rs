@@ -70,7 +70,7 @@ impl Station {
                 let d = i128::from(s + 1) - i128::from(reference);
                 (d.abs(), d > 0)
             });
-        self.write(|c, audit| {
+        self.write(|c| {
             let before = c.token_by_id(t.id)?;
             if let Some(s) = best {
                 let second = s + 1;
@@ -93,8 +93,7 @@ impl Station {
                 }
                 limits::succeed(c, Scope::Token(t.id))?;
                 let after = c.token_by_id(t.id)?;
-                audit.log(
-                    c,
+                c.audit(
                     at,
                     "token.resync",
                     &format!("token {serial}"),
@@ -109,8 +108,7 @@ impl Station {
                     ..v
                 };
             } else {
-                audit.log(
-                    c,
+                c.audit(
                     at,
                     "token.resync.failed",
                     &format!("token {serial}"),

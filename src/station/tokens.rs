@@ -3,21 +3,14 @@
 
 use serde::Serialize;
 
+use super::seed_input::{self, SeedWarning};
 use super::{Result, Station, StationError};
-use crate::model::{Product, Token, TokenStatus};
-use crate::otp::{KeyUri, Kind, OtpKey, Secret, totp};
-use crate::store::{Conn, tokens::NewToken};
+use crate::model::{Token, TokenStatus};
+use crate::otp::{Kind, OtpKey, Secret, totp};
+use crate::store::{Reader, tokens::NewToken};
 use crate::vault::{self, random_fill};
 
-/// Where a new token's seed comes from.
-pub enum SeedInput {
-    /// A seed the technician typed (base32 or `hex:`).
-    Secret(Secret),
-    /// A Key URI; its parameters must agree with the product.
-    Uri(Box<KeyUri>),
-    /// Fresh random bytes from the OS, as long as the hash output (20/32/64).
-    Generate,
-}
+pub use super::seed_input::SeedInput;
 
 /// One token of a batch.
 pub struct NewSeed {
@@ -42,6 +35,17 @@ pub struct CodeNow {
     pub valid_for: Option<i64>,
 }
 
+/// A token just registered, with what deserves a word about its seed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Registered {
+    /// The token.
+    #[serde(flatten)]
+    pub token: Token,
+    /// Warnings about its seed (a short seed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<SeedWarning>,
+}
+
 /// A fresh random row identity.
 pub(crate) fn new_uid() -> Result<String> {
     let mut b = [0u8; 16];
@@ -50,33 +54,27 @@ pub(crate) fn new_uid() -> Result<String> {
 }
 
 /// Finds a token by serial, optionally within one product.
-pub fn find_token(c: &Conn<'_>, serial: &str, product: Option<&str>) -> Result<Token> {
+pub fn find_token(c: &Reader<'_>, serial: &str, product: Option<&str>) -> Result<Token> {
     let mut found = c.tokens_by_serial(serial)?;
     if let Some(p) = product {
         found.retain(|t| t.product == p);
     }
     match found.len() {
-        0 => Err(StationError::Input(format!(
-            "unknown token serial '{serial}'{} (see `tokenstation token list`)",
-            product
-                .map(|p| format!(" in product '{p}'"))
-                .unwrap_or_default()
-        ))),
+        0 => Err(StationError::UnknownToken {
+            serial: serial.to_string(),
+            product: product.map(str::to_string),
+        }),
         1 => Ok(found.remove(0)),
-        _ => Err(StationError::Input(format!(
-            "serial '{serial}' exists in several products ({}): add --product",
-            found
-                .iter()
-                .map(|t| t.product.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+        _ => Err(StationError::AmbiguousSerial {
+            serial: serial.to_string(),
+            products: found.into_iter().map(|t| t.product).collect(),
+        }),
     }
 }
 
 /// Opens a token's sealed seed.
 pub(crate) fn open_secret(
-    c: &Conn<'_>,
+    c: &Reader<'_>,
     key: &crate::vault::MasterKey,
     t: &Token,
 ) -> Result<Secret> {
@@ -89,45 +87,6 @@ pub(crate) fn open_secret(
     )?)
 }
 
-/// Checks that a Key URI describes the product's codes.
-fn check_uri_matches(uri: &KeyUri, p: &Product) -> Result<()> {
-    let mismatch = |what: &str, uri_v: String, p_v: String| {
-        Err(StationError::Input(format!(
-            "the URI's {what} is {uri_v} but product '{}' has {p_v}: pick the matching product",
-            p.name
-        )))
-    };
-    if uri.params.kind != p.params.kind {
-        return mismatch(
-            "type",
-            uri.params.kind.to_string(),
-            p.params.kind.to_string(),
-        );
-    }
-    if uri.params.algorithm != p.params.algorithm {
-        return mismatch(
-            "algorithm",
-            uri.params.algorithm.to_string(),
-            p.params.algorithm.to_string(),
-        );
-    }
-    if uri.params.digits != p.params.digits {
-        return mismatch(
-            "digits",
-            uri.params.digits.to_string(),
-            p.params.digits.to_string(),
-        );
-    }
-    if p.params.kind == Kind::Totp && uri.params.period != p.params.period {
-        return mismatch(
-            "period",
-            uri.params.period.to_string(),
-            p.params.period.to_string(),
-        );
-    }
-    Ok(())
-}
-
 impl Station {
     /// Registers a token under a product with its seed sealed.
     pub fn token_add(
@@ -136,7 +95,7 @@ impl Station {
         product: &str,
         seed: SeedInput,
         now: i64,
-    ) -> Result<Token> {
+    ) -> Result<Registered> {
         let mut added = self.token_add_batch(
             product,
             vec![NewSeed {
@@ -148,7 +107,7 @@ impl Station {
         )?;
         added
             .pop()
-            .ok_or_else(|| StationError::Input("nothing was added".into()))
+            .ok_or_else(|| StationError::Internal("a batch of one added nothing".into()))
     }
 
     /// Registers many tokens of one product in one transaction: all or none.
@@ -157,43 +116,28 @@ impl Station {
         product: &str,
         items: Vec<NewSeed>,
         now: i64,
-    ) -> Result<Vec<Token>> {
+    ) -> Result<Vec<Registered>> {
         let key = self.key()?;
         let p = self.read().product_get(product)?;
         let mut prepared = Vec::with_capacity(items.len());
         for item in items {
-            let serial = item.serial.trim().to_string();
-            if serial.is_empty() || serial.chars().any(char::is_control) {
-                return Err(StationError::Input(format!(
-                    "serial '{}' is empty or has control characters",
-                    serial.escape_default()
-                )));
-            }
-            let (secret, counter) = match item.seed {
-                SeedInput::Secret(s) => (s, 0),
-                SeedInput::Uri(u) => {
-                    check_uri_matches(&u, &p)?;
-                    (u.secret.clone(), u.counter)
-                }
-                SeedInput::Generate => (
-                    crate::seeds::generate_secret(p.params.algorithm)
-                        .map_err(|e| StationError::Key(e.to_string()))?,
-                    0,
-                ),
-            };
-            if secret.is_empty() {
-                return Err(StationError::Input(format!(
-                    "token {serial}: the seed is empty"
-                )));
-            }
+            let serial = check_serial(&item.serial)?;
+            let seed = seed_input::resolve(item.seed, &p, &serial)?;
             let uid = new_uid()?;
-            let sealed = vault::seal(key, uid.as_bytes(), &secret)?;
-            prepared.push((serial, uid, sealed, counter, item.drift_steps));
+            let sealed = vault::seal(key, uid.as_bytes(), &seed.secret)?;
+            prepared.push((
+                serial,
+                uid,
+                sealed,
+                seed.counter,
+                item.drift_steps,
+                seed.warnings,
+            ));
         }
-        self.write(|c, audit| {
+        self.write(|tx| {
             let mut out = Vec::with_capacity(prepared.len());
-            for (serial, uid, sealed, counter, drift_steps) in &prepared {
-                let t = c.token_add(&NewToken {
+            for (serial, uid, sealed, counter, drift_steps, warnings) in &prepared {
+                let t = tx.token_add(&NewToken {
                     uid,
                     product_id: p.id,
                     serial,
@@ -204,15 +148,17 @@ impl Station {
                     issuer: None,
                     now,
                 })?;
-                audit.log(
-                    c,
+                tx.audit(
                     now,
                     "token.add",
                     &format!("token {serial}"),
                     None::<&()>,
                     Some(&t),
                 )?;
-                out.push(t);
+                out.push(Registered {
+                    token: t,
+                    warnings: warnings.clone(),
+                });
             }
             Ok(out)
         })
@@ -237,9 +183,12 @@ impl Station {
         let (step, valid_for) = match p.params.kind {
             Kind::Hotp => (t.counter, None),
             Kind::Totp => {
-                let step = totp::time_step(at, p.params.period, p.params.t0).ok_or_else(|| {
-                    StationError::Input(format!("time {at} is before the product's T0"))
-                })?;
+                let step = totp::time_step(at, p.params.period, p.params.t0).ok_or(
+                    StationError::BeforeT0 {
+                        at,
+                        t0: p.params.t0,
+                    },
+                )?;
                 let next = totp::step_start(step.saturating_add(1), p.params.period, p.params.t0);
                 (step, Some(next - at))
             }
@@ -260,8 +209,8 @@ impl Station {
         to: TokenStatus,
         now: i64,
     ) -> Result<Token> {
-        self.write(|c, audit| {
-            let before = find_token(c, serial, product)?;
+        self.write(|tx| {
+            let before = find_token(tx, serial, product)?;
             let allowed = match (before.status, to) {
                 (TokenStatus::Retired, _) => false,
                 (from, to) if from == to => false,
@@ -270,17 +219,11 @@ impl Station {
                 _ => true,
             };
             if !allowed {
-                let why = match (before.status, to) {
-                    (TokenStatus::Retired, _) => "a retired token stays retired".to_string(),
-                    (TokenStatus::Unverified, TokenStatus::Active) => {
-                        format!(
-                            "activate it with a code: tokenstation token activate {serial} CODE"
-                        )
-                    }
-                    (from, to) if from == to => format!("it is already {to}"),
-                    _ => format!("{} → {to} is not a valid change", before.status),
-                };
-                return Err(StationError::Input(format!("token {serial}: {why}")));
+                return Err(StationError::StatusChange {
+                    serial: serial.to_string(),
+                    from: before.status,
+                    to,
+                });
             }
             // Enabling a token that never proved a code returns it to unverified.
             let to = if to == TokenStatus::Active && before.activated_at.is_none() {
@@ -288,10 +231,9 @@ impl Station {
             } else {
                 to
             };
-            c.token_set_status(before.id, to, now)?;
-            let after = c.token_by_id(before.id)?;
-            audit.log(
-                c,
+            tx.token_set_status(before.id, to, now)?;
+            let after = tx.token_by_id(before.id)?;
+            tx.audit(
                 now,
                 &format!("token.{}", action_name(to)),
                 &format!("token {serial}"),
@@ -310,13 +252,12 @@ impl Station {
         holder: &str,
         now: i64,
     ) -> Result<Token> {
-        self.write(|c, audit| {
-            let before = find_token(c, serial, product)?;
-            let h = c.holder_get(holder)?;
-            c.token_set_holder(before.id, Some(h.id), now)?;
-            let after = c.token_by_id(before.id)?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            let before = find_token(tx, serial, product)?;
+            let h = tx.holder_get(holder)?;
+            tx.token_set_holder(before.id, Some(h.id), now)?;
+            let after = tx.token_by_id(before.id)?;
+            tx.audit(
                 now,
                 "token.assign.holder",
                 &format!("token {serial}"),
@@ -335,19 +276,18 @@ impl Station {
         location: Option<&str>,
         now: i64,
     ) -> Result<Token> {
-        self.write(|c, audit| {
-            let before = find_token(c, serial, product)?;
+        self.write(|tx| {
+            let before = find_token(tx, serial, product)?;
             match location {
                 Some(name) => {
-                    let l = c.location_get(name)?;
-                    c.location_assign(before.id, l.id)?;
+                    let l = tx.location_get(name)?;
+                    tx.location_assign(before.id, l.id)?;
                 }
-                None => c.token_set_all_locations(before.id, true, now)?,
+                None => tx.token_set_all_locations(before.id, true, now)?,
             }
-            let after = c.token_by_id(before.id)?;
+            let after = tx.token_by_id(before.id)?;
             let place = location.unwrap_or("*all*");
-            audit.log(
-                c,
+            tx.audit(
                 now,
                 "token.assign.location",
                 &format!("token {serial}"),
@@ -368,14 +308,13 @@ impl Station {
     ) -> Result<Token> {
         let new_serial = new_serial.trim();
         if new_serial.is_empty() {
-            return Err(StationError::Input("the new serial is empty".into()));
+            return Err(StationError::Empty(super::error::Field::NewSerial));
         }
-        self.write(|c, audit| {
-            let before = find_token(c, serial, product)?;
-            c.token_rename(before.id, new_serial, now)?;
-            let after = c.token_by_id(before.id)?;
-            audit.log(
-                c,
+        self.write(|tx| {
+            let before = find_token(tx, serial, product)?;
+            tx.token_rename(before.id, new_serial, now)?;
+            let after = tx.token_by_id(before.id)?;
+            tx.audit(
                 now,
                 "token.rename",
                 &format!("token {serial}"),
@@ -394,15 +333,19 @@ impl Station {
         force: bool,
         now: i64,
     ) -> Result<()> {
-        self.write(|c, audit| {
-            let t = find_token(c, serial, product)?;
+        self.write(|tx| {
+            let t = find_token(tx, serial, product)?;
             if t.status == TokenStatus::Active && !force {
-                return Err(StationError::Input(format!(
-                    "token {serial} is active: retire it (`token retire`) or pass --force to delete it"
-                )));
+                return Err(StationError::RemoveActive(serial.to_string()));
             }
-            c.token_delete(t.id)?;
-            audit.log(c, now, "token.rm", &format!("token {serial}"), Some(&t), None::<&()>)
+            tx.token_delete(t.id)?;
+            tx.audit(
+                now,
+                "token.rm",
+                &format!("token {serial}"),
+                Some(&t),
+                None::<&()>,
+            )
         })
     }
 }
@@ -414,4 +357,13 @@ fn action_name(s: TokenStatus) -> &'static str {
         TokenStatus::Lost => "lost",
         TokenStatus::Retired => "retire",
     }
+}
+
+/// A serial as stored: trimmed, not empty, no control characters.
+pub(crate) fn check_serial(serial: &str) -> Result<String> {
+    let serial = serial.trim();
+    if serial.is_empty() || serial.chars().any(char::is_control) {
+        return Err(StationError::BadSerial(serial.escape_default().to_string()));
+    }
+    Ok(serial.to_string())
 }

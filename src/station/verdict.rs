@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// Outcome vocabulary, also the `--json` `status` field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     /// The code is right and was accepted.
@@ -26,6 +26,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status.
+    pub const ALL: [Status; 8] = [
+        Status::Ok,
+        Status::InvalidCode,
+        Status::Replayed,
+        Status::LimitReached,
+        Status::UnknownToken,
+        Status::NotActivated,
+        Status::Disabled,
+        Status::WrongLocation,
+    ];
+
     /// Stable text form.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -9,10 +9,11 @@ use super::backup::{self, looks_like_backup_code};
 use super::limits;
 use super::policy::Policy;
 use super::tokens::{find_token, open_secret};
+use super::tx::Tx;
 use super::{Result, Station, StationError};
 use crate::model::{Location, Product, Token, TokenStatus};
 use crate::otp::{Code, Kind, OtpKey, Window, totp, window};
-use crate::store::Conn;
+use crate::store::Reader;
 use crate::store::attempts::Attempt;
 use crate::store::limits::Scope;
 use crate::store::tokens::VerifyState;
@@ -34,11 +35,9 @@ pub(crate) struct Found {
 
 /// The step the host clock shows at `at`.
 pub(crate) fn host_step(p: &Product, at: i64) -> Result<u64> {
-    totp::time_step(at, p.params.period, p.params.t0).ok_or_else(|| {
-        StationError::Input(format!(
-            "time {at} is before the product's T0 ({})",
-            p.params.t0
-        ))
+    totp::time_step(at, p.params.period, p.params.t0).ok_or(StationError::BeforeT0 {
+        at,
+        t0: p.params.t0,
     })
 }
 
@@ -136,14 +135,17 @@ struct Prepared {
 
 /// Reads the token, its product and its seed's key, inside the transaction.
 fn prepare(
-    c: &Conn<'_>,
+    c: &Reader<'_>,
     key: &MasterKey,
     serial: &str,
     product: Option<&str>,
 ) -> Result<Option<Prepared>> {
     let token = match find_token(c, serial, product) {
         Ok(t) => t,
-        Err(StationError::Input(_)) => return Ok(None),
+        // An unknown (or ambiguous) serial is a verdict, not an error.
+        Err(StationError::UnknownToken { .. } | StationError::AmbiguousSerial { .. }) => {
+            return Ok(None);
+        }
         Err(e) => return Err(e),
     };
     let product = c.product_by_id(token.product_id)?;
@@ -169,7 +171,7 @@ impl Station {
         at: i64,
         record: bool,
     ) -> Result<Verdict> {
-        self.write_keyed(|c, _, key| verify_in(c, key, serial, code, location, at, record))
+        self.write_keyed(|tx, key| verify_in(tx, key, serial, code, location, at, record))
     }
 
     /// Activates an unverified token with its first valid code (recorded like a
@@ -181,19 +183,20 @@ impl Station {
         code: &str,
         at: i64,
     ) -> Result<Verdict> {
-        self.write_keyed(|c, audit, key| {
-            let Some(prep) = prepare(c, key, serial, product)? else {
-                return Err(StationError::Input(format!(
-                    "unknown token serial '{serial}' (see `tokenstation token list`)"
-                )));
+        self.write_keyed(|tx, key| {
+            let Some(prep) = prepare(tx, key, serial, product)? else {
+                return Err(StationError::UnknownToken {
+                    serial: serial.to_string(),
+                    product: product.map(str::to_string),
+                });
             };
             if prep.token.status != TokenStatus::Unverified {
-                return Err(StationError::Input(format!(
-                    "token {serial} is {}, not unverified: nothing to activate",
-                    prep.token.status
-                )));
+                return Err(StationError::NotUnverified {
+                    serial: serial.to_string(),
+                    status: prep.token.status,
+                });
             }
-            let policy = Policy::load(c)?;
+            let policy = Policy::load(tx)?;
             let before = prep.token.clone();
             let found = match Code::parse(code) {
                 Some(code) => check_code(&prep.key, &before, &prep.product, &code, at)?,
@@ -202,11 +205,10 @@ impl Station {
             let mut v = Verdict::new(Status::InvalidCode, serial, Method::Activate);
             if let Some(f) = found.filter(|f| !f.replayed) {
                 let (state, capped) = next_state(&before, &prep.product, f, &policy);
-                c.token_set_verify_state(before.id, state, at)?;
-                c.token_set_status(before.id, TokenStatus::Active, at)?;
-                let after = c.token_by_id(before.id)?;
-                audit.log(
-                    c,
+                tx.token_set_verify_state(before.id, state, at)?;
+                tx.token_set_status(before.id, TokenStatus::Active, at)?;
+                let after = tx.token_by_id(before.id)?;
+                tx.audit(
                     at,
                     "token.activate",
                     &format!("token {serial}"),
@@ -222,7 +224,7 @@ impl Station {
                     ..v
                 };
             }
-            record_attempt(c, &v, at, Some(before.id), None)?;
+            record_attempt(tx, &v, at, Some(before.id), None)?;
             Ok(v)
         })
     }
@@ -231,7 +233,7 @@ impl Station {
 /// [`Station::verify`] inside a caller's write transaction (the kiosk verifies a code
 /// and records the presence event in one transaction).
 pub(crate) fn verify_in(
-    c: &Conn<'_>,
+    c: &Tx<'_>,
     key: &MasterKey,
     serial: &str,
     code: &str,
@@ -272,7 +274,7 @@ pub(crate) fn verify_in(
 /// The decision, inside the write transaction. Failures count only when `record`.
 #[allow(clippy::too_many_arguments)]
 fn decide(
-    c: &Conn<'_>,
+    c: &Tx<'_>,
     serial: &str,
     code: &str,
     loc: Option<&Location>,
@@ -372,7 +374,7 @@ fn decide(
 
 /// Appends a verdict to the attempt log (never the code).
 pub(crate) fn record_attempt(
-    c: &Conn<'_>,
+    c: &Tx<'_>,
     v: &Verdict,
     at: i64,
     token_id: Option<i64>,
@@ -392,7 +394,7 @@ pub(crate) fn record_attempt(
     Ok(())
 }
 
-fn succeed(c: &Conn<'_>, t: &Token, loc: Option<&Location>) -> Result<()> {
+fn succeed(c: &Tx<'_>, t: &Token, loc: Option<&Location>) -> Result<()> {
     limits::succeed(c, Scope::Token(t.id))?;
     if let Some(l) = loc {
         limits::succeed(c, Scope::Location(l.id))?;

@@ -1,7 +1,7 @@
 //! The attempt log: one row per verification (time, token, location, status, step
 //! offset), never the code.
 
-use super::{Conn, StoreError, from_u64, to_u64};
+use super::{Reader, StoreError, Writer, from_u64, to_u64};
 
 /// One attempt to record or read back.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -43,30 +43,7 @@ pub struct AttemptFilter {
     pub limit: Option<u32>,
 }
 
-impl Conn<'_> {
-    /// Records an attempt.
-    pub fn attempt_add(&self, a: &Attempt) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO attempts (at, token_id, serial, location_id, status, method, step, step_offset)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .and_then(|mut s| {
-                s.execute(rusqlite::params![
-                    a.at,
-                    a.token_id,
-                    a.serial,
-                    a.location_id,
-                    a.status,
-                    a.method,
-                    a.step.map(from_u64),
-                    a.step_offset
-                ])
-            })
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
+impl Reader<'_> {
     /// Reads attempts, newest first.
     pub fn attempt_list(&self, f: &AttemptFilter) -> Result<Vec<Attempt>, StoreError> {
         let mut stmt = self
@@ -99,5 +76,31 @@ impl Conn<'_> {
         )
         .and_then(|rows| rows.collect())
         .map_err(|e| self.err(e))
+    }
+}
+
+impl Writer<'_> {
+    /// Records an attempt.
+    pub fn attempt_add(&self, a: &Attempt) -> Result<(), StoreError> {
+        self.journaled();
+        self.conn
+            .prepare_cached(
+                "INSERT INTO attempts (at, token_id, serial, location_id, status, method, step, step_offset)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(rusqlite::params![
+                    a.at,
+                    a.token_id,
+                    a.serial,
+                    a.location_id,
+                    a.status,
+                    a.method,
+                    a.step.map(from_u64),
+                    a.step_offset
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 }

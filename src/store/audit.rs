@@ -1,6 +1,6 @@
 //! The append-only audit log (triggers refuse UPDATE and DELETE).
 
-use super::{Conn, StoreError};
+use super::{Reader, StoreError, Writer};
 use crate::model::AuditEntry;
 
 /// A new audit line.
@@ -31,19 +31,7 @@ pub struct AuditFilter {
     pub limit: Option<u32>,
 }
 
-impl Conn<'_> {
-    /// Appends an audit line.
-    pub fn audit_append(&self, a: &NewAudit<'_>) -> Result<i64, StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO audit (at, actor, action, subject, before, after)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                rusqlite::params![a.at, a.actor, a.action, a.subject, a.before, a.after],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
+impl Reader<'_> {
     /// Reads audit lines, newest first.
     pub fn audit_list(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
         let mut stmt = self
@@ -69,5 +57,20 @@ impl Conn<'_> {
         })
         .and_then(|rows| rows.collect())
         .map_err(|e| self.err(e))
+    }
+}
+
+impl Writer<'_> {
+    /// Appends an audit line.
+    pub fn audit_append(&self, a: &NewAudit<'_>) -> Result<i64, StoreError> {
+        self.journaled();
+        self.conn
+            .execute(
+                "INSERT INTO audit (at, actor, action, subject, before, after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                rusqlite::params![a.at, a.actor, a.action, a.subject, a.before, a.after],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
     }
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Conn, StoreError};
+use super::{Reader, StoreError, Thing, Writer};
 use crate::model::Holder;
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Holder> {
@@ -14,23 +14,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Holder> {
     })
 }
 
-impl Conn<'_> {
-    /// Adds a holder.
-    pub fn holder_add(
-        &self,
-        ext_id: &str,
-        label: Option<&str>,
-        now: i64,
-    ) -> Result<Holder, StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO holders (ext_id, label, created_at) VALUES (?1, ?2, ?3)",
-                rusqlite::params![ext_id, label, now],
-            )
-            .map_err(|e| self.unique(e, || format!("holder '{ext_id}'")))?;
-        self.holder_get(ext_id)
-    }
-
+impl Reader<'_> {
     /// Finds a holder by external id.
     pub fn holder_find(&self, ext_id: &str) -> Result<Option<Holder>, StoreError> {
         self.conn
@@ -45,11 +29,8 @@ impl Conn<'_> {
 
     /// Gets a holder by external id or fails with a message naming it.
     pub fn holder_get(&self, ext_id: &str) -> Result<Holder, StoreError> {
-        self.holder_find(ext_id)?.ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "holder '{ext_id}' (see `tokenstation holder list`)"
-            ))
-        })
+        self.holder_find(ext_id)?
+            .ok_or_else(|| StoreError::NotFound(Thing::Holder(ext_id.to_string())))
     }
 
     /// All holders by external id.
@@ -61,5 +42,23 @@ impl Conn<'_> {
         stmt.query_map([], row)
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
+    }
+}
+
+impl Writer<'_> {
+    /// Adds a holder.
+    pub fn holder_add(
+        &self,
+        ext_id: &str,
+        label: Option<&str>,
+        now: i64,
+    ) -> Result<Holder, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO holders (ext_id, label, created_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![ext_id, label, now],
+            )
+            .map_err(|e| self.unique(e, || Thing::Holder(ext_id.to_string())))?;
+        self.holder_get(ext_id)
     }
 }

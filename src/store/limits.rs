@@ -3,7 +3,7 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Conn, StoreError};
+use super::{Reader, StoreError, Writer};
 
 /// Which counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +34,7 @@ pub struct FailCounter {
     pub locked_until_ms: Option<i64>,
 }
 
-impl Conn<'_> {
+impl Reader<'_> {
     /// Reads a counter (zero when absent).
     pub fn fail_counter(&self, scope: Scope) -> Result<FailCounter, StoreError> {
         let (s, id) = scope.parts();
@@ -56,6 +56,81 @@ impl Conn<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether an unused backup code with this hash exists (changes nothing).
+    pub fn backup_code_unused(&self, token_id: i64, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT 1 FROM backup_codes WHERE token_id = ?1 AND hash = ?2 AND used_at IS NULL",
+            )
+            .and_then(|mut st| {
+                st.query_row(rusqlite::params![token_id, &hash[..]], |_| Ok(()))
+                    .optional()
+            })
+            .map(|o| o.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Unused backup codes of a token.
+    pub fn backup_codes_left(&self, token_id: i64) -> Result<u32, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM backup_codes WHERE token_id = ?1 AND used_at IS NULL",
+                [token_id],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Names of the products a location is restricted to (empty: unrestricted).
+    pub fn location_product_names(&self, location_id: i64) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.name FROM location_products lp JOIN products p ON p.id = lp.product_id
+                 WHERE lp.location_id = ?1 ORDER BY p.name",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([location_id], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether a product may verify at a location.
+    pub fn location_allows_product(
+        &self,
+        location_id: i64,
+        product_id: i64,
+    ) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT NOT EXISTS (SELECT 1 FROM location_products WHERE location_id = ?1)
+                     OR EXISTS (SELECT 1 FROM location_products WHERE location_id = ?1 AND product_id = ?2)",
+            )
+            .and_then(|mut st| st.query_row([location_id, product_id], |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Reads a policy setting.
+    pub fn setting_get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")
+            .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// All policy settings that were set.
+    pub fn setting_list(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, value FROM settings ORDER BY key")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl Writer<'_> {
     /// Writes a counter.
     pub fn fail_counter_set(&self, scope: Scope, c: FailCounter) -> Result<(), StoreError> {
         let (s, id) = scope.parts();
@@ -128,31 +203,6 @@ impl Conn<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Whether an unused backup code with this hash exists (changes nothing).
-    pub fn backup_code_unused(&self, token_id: i64, hash: &[u8; 32]) -> Result<bool, StoreError> {
-        self.conn
-            .prepare_cached(
-                "SELECT 1 FROM backup_codes WHERE token_id = ?1 AND hash = ?2 AND used_at IS NULL",
-            )
-            .and_then(|mut st| {
-                st.query_row(rusqlite::params![token_id, &hash[..]], |_| Ok(()))
-                    .optional()
-            })
-            .map(|o| o.is_some())
-            .map_err(|e| self.err(e))
-    }
-
-    /// Unused backup codes of a token.
-    pub fn backup_codes_left(&self, token_id: i64) -> Result<u32, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT count(*) FROM backup_codes WHERE token_id = ?1 AND used_at IS NULL",
-                [token_id],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))
-    }
-
     /// Sets the products allowed at a location (empty: all products).
     pub fn location_set_products(
         &self,
@@ -176,43 +226,6 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Names of the products a location is restricted to (empty: unrestricted).
-    pub fn location_product_names(&self, location_id: i64) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT p.name FROM location_products lp JOIN products p ON p.id = lp.product_id
-                 WHERE lp.location_id = ?1 ORDER BY p.name",
-            )
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([location_id], |r| r.get(0))
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
-    }
-
-    /// Whether a product may verify at a location.
-    pub fn location_allows_product(
-        &self,
-        location_id: i64,
-        product_id: i64,
-    ) -> Result<bool, StoreError> {
-        self.conn
-            .prepare_cached(
-                "SELECT NOT EXISTS (SELECT 1 FROM location_products WHERE location_id = ?1)
-                     OR EXISTS (SELECT 1 FROM location_products WHERE location_id = ?1 AND product_id = ?2)",
-            )
-            .and_then(|mut st| st.query_row([location_id, product_id], |r| r.get(0)))
-            .map_err(|e| self.err(e))
-    }
-
-    /// Reads a policy setting.
-    pub fn setting_get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .prepare_cached("SELECT value FROM settings WHERE key = ?1")
-            .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
-            .map_err(|e| self.err(e))
-    }
-
     /// Writes a policy setting.
     pub fn setting_set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.conn
@@ -222,17 +235,6 @@ impl Conn<'_> {
                 [key, value],
             )
             .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
-    /// All policy settings that were set.
-    pub fn setting_list(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key, value FROM settings ORDER BY key")
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
 }

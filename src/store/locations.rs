@@ -2,7 +2,7 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Conn, StoreError};
+use super::{Reader, StoreError, Thing, Writer};
 use crate::model::Location;
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Location> {
@@ -14,18 +14,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Location> {
     })
 }
 
-impl Conn<'_> {
-    /// Adds a location.
-    pub fn location_add(&self, name: &str, tz: &str, now: i64) -> Result<Location, StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO locations (name, tz, created_at) VALUES (?1, ?2, ?3)",
-                rusqlite::params![name, tz, now],
-            )
-            .map_err(|e| self.unique(e, || format!("location '{name}'")))?;
-        self.location_get(name)
-    }
-
+impl Reader<'_> {
     /// Finds a location by name.
     pub fn location_find(&self, name: &str) -> Result<Option<Location>, StoreError> {
         self.conn
@@ -40,11 +29,8 @@ impl Conn<'_> {
 
     /// Gets a location by name or fails naming it.
     pub fn location_get(&self, name: &str) -> Result<Location, StoreError> {
-        self.location_find(name)?.ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "location '{name}' (see `tokenstation location list`)"
-            ))
-        })
+        self.location_find(name)?
+            .ok_or_else(|| StoreError::NotFound(Thing::Location(name.to_string())))
     }
 
     /// All locations by name.
@@ -55,28 +41,6 @@ impl Conn<'_> {
             .map_err(|e| self.err(e))?;
         stmt.query_map([], row)
             .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
-    }
-
-    /// Assigns a token to a location (idempotent).
-    pub fn location_assign(&self, token_id: i64, location_id: i64) -> Result<bool, StoreError> {
-        self.conn
-            .execute(
-                "INSERT OR IGNORE INTO token_locations (token_id, location_id) VALUES (?1, ?2)",
-                [token_id, location_id],
-            )
-            .map(|n| n > 0)
-            .map_err(|e| self.err(e))
-    }
-
-    /// Removes a token from a location.
-    pub fn location_unassign(&self, token_id: i64, location_id: i64) -> Result<bool, StoreError> {
-        self.conn
-            .execute(
-                "DELETE FROM token_locations WHERE token_id = ?1 AND location_id = ?2",
-                [token_id, location_id],
-            )
-            .map(|n| n > 0)
             .map_err(|e| self.err(e))
     }
 
@@ -115,6 +79,41 @@ impl Conn<'_> {
                 [location_id],
                 |r| r.get(0),
             )
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl Writer<'_> {
+    /// Adds a location.
+    pub fn location_add(&self, name: &str, tz: &str, now: i64) -> Result<Location, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO locations (name, tz, created_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![name, tz, now],
+            )
+            .map_err(|e| self.unique(e, || Thing::Location(name.to_string())))?;
+        self.location_get(name)
+    }
+
+    /// Assigns a token to a location (idempotent).
+    pub fn location_assign(&self, token_id: i64, location_id: i64) -> Result<bool, StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO token_locations (token_id, location_id) VALUES (?1, ?2)",
+                [token_id, location_id],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Removes a token from a location.
+    pub fn location_unassign(&self, token_id: i64, location_id: i64) -> Result<bool, StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM token_locations WHERE token_id = ?1 AND location_id = ?2",
+                [token_id, location_id],
+            )
+            .map(|n| n > 0)
             .map_err(|e| self.err(e))
     }
 }

@@ -2,9 +2,9 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Conn, StoreError};
+use super::{Reader, StoreError, Writer};
 
-impl Conn<'_> {
+impl Reader<'_> {
     /// Reads a meta value.
     pub fn meta_get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn
@@ -12,7 +12,9 @@ impl Conn<'_> {
             .optional()
             .map_err(|e| self.err(e))
     }
+}
 
+impl Writer<'_> {
     /// Writes a meta value.
     pub fn meta_set(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.conn

@@ -3,7 +3,7 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Conn, StoreError};
+use super::{Reader, StoreError, Thing, Writer};
 
 /// A credential that identifies a holder at a kiosk.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -173,27 +173,7 @@ fn cred_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Credential> {
     })
 }
 
-impl Conn<'_> {
-    /// Enrols a credential; a credential already enrolled is a duplicate.
-    pub fn credential_add(
-        &self,
-        kind: &str,
-        value: &str,
-        holder_id: i64,
-        token_id: Option<i64>,
-        now: i64,
-    ) -> Result<Credential, StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO credentials (kind, value, holder_id, token_id, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![kind, value, holder_id, token_id, now],
-            )
-            .map_err(|e| self.unique(e, || format!("{kind} credential '{value}'")))?;
-        self.credential_find(kind, value)?
-            .ok_or_else(|| StoreError::NotFound(format!("{kind} credential '{value}'")))
-    }
-
+impl Reader<'_> {
     /// The credential of this kind and value, with its holder.
     pub fn credential_find(
         &self,
@@ -245,25 +225,6 @@ impl Conn<'_> {
             .unwrap_or_default())
     }
 
-    /// Stores a location's kiosk settings.
-    pub fn presence_settings_set(
-        &self,
-        location_id: i64,
-        s: &PresenceSettings,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO location_presence (location_id, mode, min_interval, fold, close_minute)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (location_id) DO UPDATE SET mode = excluded.mode,
-                   min_interval = excluded.min_interval, fold = excluded.fold,
-                   close_minute = excluded.close_minute",
-                rusqlite::params![location_id, s.mode, s.min_interval, s.fold, s.close_minute],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
     /// A location's configured reader specs.
     pub fn location_readers(&self, location_id: i64) -> Result<Vec<String>, StoreError> {
         let mut stmt = self
@@ -273,40 +234,6 @@ impl Conn<'_> {
         stmt.query_map([location_id], |r| r.get(0))
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
-    }
-
-    /// Adds (`add`) or removes a reader spec; returns whether anything changed.
-    pub fn location_reader_set(
-        &self,
-        location_id: i64,
-        spec: &str,
-        add: bool,
-    ) -> Result<bool, StoreError> {
-        let sql = if add {
-            "INSERT OR IGNORE INTO location_readers (location_id, spec) VALUES (?1, ?2)"
-        } else {
-            "DELETE FROM location_readers WHERE location_id = ?1 AND spec = ?2"
-        };
-        self.conn
-            .execute(sql, rusqlite::params![location_id, spec])
-            .map(|n| n > 0)
-            .map_err(|e| self.err(e))
-    }
-
-    /// Binds a token to a location as a presence token.
-    pub fn presence_token_add(
-        &self,
-        token_id: i64,
-        location_id: i64,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO presence_tokens (token_id, location_id, created_at) VALUES (?1, ?2, ?3)",
-                [token_id, location_id, now],
-            )
-            .map(|_| ())
-            .map_err(|e| self.unique(e, || "this presence token".to_string()))
     }
 
     /// Token row ids of a location's presence tokens.
@@ -322,36 +249,6 @@ impl Conn<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Inserts an event; a known idempotency key is [`StoreError::Duplicate`].
-    pub fn event_insert(&self, e: &NewEvent<'_>) -> Result<i64, StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO presence_events (location_id, holder_id, at, direction, status,
-                   reason, source, credential, reader, idem, presence_token_id, step,
-                   bound_from, bound_to, nearest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                rusqlite::params![
-                    e.location_id,
-                    e.holder_id,
-                    e.at,
-                    e.direction,
-                    e.status,
-                    e.reason,
-                    e.source,
-                    e.credential,
-                    e.reader,
-                    e.idem,
-                    e.presence_token_id,
-                    e.step.map(super::from_u64),
-                    e.bound_from,
-                    e.bound_to,
-                    e.nearest
-                ],
-            )
-            .map_err(|err| self.unique(err, || format!("presence event {:?}", e.idem)))?;
-        Ok(self.conn.last_insert_rowid())
-    }
-
     /// The event with this row id.
     pub fn event_by_id(&self, id: i64) -> Result<Event, StoreError> {
         self.conn
@@ -362,7 +259,7 @@ impl Conn<'_> {
             )
             .optional()
             .map_err(|e| self.err(e))?
-            .ok_or_else(|| StoreError::NotFound(format!("presence event {id}")))
+            .ok_or_else(|| StoreError::NotFound(Thing::PresenceEvent(id.to_string())))
     }
 
     /// The event recorded under an idempotency key.
@@ -486,5 +383,120 @@ impl Conn<'_> {
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))
+    }
+}
+
+impl Writer<'_> {
+    /// Enrols a credential; a credential already enrolled is a duplicate.
+    pub fn credential_add(
+        &self,
+        kind: &str,
+        value: &str,
+        holder_id: i64,
+        token_id: Option<i64>,
+        now: i64,
+    ) -> Result<Credential, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO credentials (kind, value, holder_id, token_id, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![kind, value, holder_id, token_id, now],
+            )
+            .map_err(|e| {
+                self.unique(e, || Thing::Credential {
+                    kind: kind.to_string(),
+                    value: value.to_string(),
+                })
+            })?;
+        self.credential_find(kind, value)?.ok_or_else(|| {
+            StoreError::NotFound(Thing::Credential {
+                kind: kind.to_string(),
+                value: value.to_string(),
+            })
+        })
+    }
+
+    /// Stores a location's kiosk settings.
+    pub fn presence_settings_set(
+        &self,
+        location_id: i64,
+        s: &PresenceSettings,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO location_presence (location_id, mode, min_interval, fold, close_minute)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (location_id) DO UPDATE SET mode = excluded.mode,
+                   min_interval = excluded.min_interval, fold = excluded.fold,
+                   close_minute = excluded.close_minute",
+                rusqlite::params![location_id, s.mode, s.min_interval, s.fold, s.close_minute],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Adds (`add`) or removes a reader spec; returns whether anything changed.
+    pub fn location_reader_set(
+        &self,
+        location_id: i64,
+        spec: &str,
+        add: bool,
+    ) -> Result<bool, StoreError> {
+        let sql = if add {
+            "INSERT OR IGNORE INTO location_readers (location_id, spec) VALUES (?1, ?2)"
+        } else {
+            "DELETE FROM location_readers WHERE location_id = ?1 AND spec = ?2"
+        };
+        self.conn
+            .execute(sql, rusqlite::params![location_id, spec])
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Binds a token to a location as a presence token.
+    pub fn presence_token_add(
+        &self,
+        token_id: i64,
+        location_id: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO presence_tokens (token_id, location_id, created_at) VALUES (?1, ?2, ?3)",
+                [token_id, location_id, now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.unique(e, || Thing::PresenceToken))
+    }
+
+    /// Inserts an event; a known idempotency key is [`StoreError::Duplicate`].
+    pub fn event_insert(&self, e: &NewEvent<'_>) -> Result<i64, StoreError> {
+        self.journaled();
+        self.conn
+            .execute(
+                "INSERT INTO presence_events (location_id, holder_id, at, direction, status,
+                   reason, source, credential, reader, idem, presence_token_id, step,
+                   bound_from, bound_to, nearest)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                rusqlite::params![
+                    e.location_id,
+                    e.holder_id,
+                    e.at,
+                    e.direction,
+                    e.status,
+                    e.reason,
+                    e.source,
+                    e.credential,
+                    e.reader,
+                    e.idem,
+                    e.presence_token_id,
+                    e.step.map(super::from_u64),
+                    e.bound_from,
+                    e.bound_to,
+                    e.nearest
+                ],
+            )
+            .map_err(|err| self.unique(err, || Thing::PresenceEvent(format!("{:?}", e.idem))))?;
+        Ok(self.conn.last_insert_rowid())
     }
 }

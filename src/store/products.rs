@@ -3,7 +3,7 @@
 use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 
-use super::{Conn, StoreError};
+use super::{Reader, StoreError, Thing, Writer};
 use crate::model::Product;
 use crate::otp::{Digits, OtpParams};
 
@@ -16,7 +16,7 @@ fn fields(p: &Product, now: i64) -> Vec<(&'static str, Value)> {
         (":name", p.name.clone().into()),
         (":vendor", p.vendor.clone().into()),
         (":model", p.model.clone().into()),
-        (":family", p.family.clone().into()),
+        (":family", p.family.as_str().to_string().into()),
         (":kind", p.params.kind.as_str().to_string().into()),
         (":algorithm", p.params.algorithm.as_str().to_string().into()),
         (":digits", p.params.digits.get().into()),
@@ -47,7 +47,9 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
         name: r.get(1)?,
         vendor: r.get(2)?,
         model: r.get(3)?,
-        family: r.get(4)?,
+        family: text(4)?.parse().map_err(|e: crate::model::UnknownFamily| {
+            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
+        })?,
         params: OtpParams {
             kind: text(5)?.parse().map_err(|e| bad(5, e))?,
             algorithm: text(6)?.parse().map_err(|e| bad(6, e))?,
@@ -61,38 +63,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
     })
 }
 
-impl Conn<'_> {
-    /// Adds a product; `p.id` is ignored.
-    pub fn product_add(&self, p: &Product, now: i64) -> Result<Product, StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO products (name, vendor, model, family, kind, algorithm, digits, period,
-                                       t0, programmable, drift_per_year, skew, created_at, updated_at)
-                 VALUES (:name, :vendor, :model, :family, :kind, :algorithm, :digits, :period,
-                         :t0, :programmable, :drift_per_year, :skew, :now, :now)",
-                named(&fields(p, now)).as_slice(),
-            )
-            .map_err(|e| self.unique(e, || format!("product '{}'", p.name)))?;
-        self.product_get(&p.name)
-    }
-
-    /// Rewrites a product's fields (by id).
-    pub fn product_update(&self, p: &Product, now: i64) -> Result<(), StoreError> {
-        let mut params = fields(p, now);
-        params.push((":id", p.id.into()));
-        self.conn
-            .execute(
-                "UPDATE products SET name = :name, vendor = :vendor, model = :model,
-                        family = :family, kind = :kind, algorithm = :algorithm, digits = :digits,
-                        period = :period, t0 = :t0, programmable = :programmable,
-                        drift_per_year = :drift_per_year, skew = :skew, updated_at = :now
-                 WHERE id = :id",
-                named(&params).as_slice(),
-            )
-            .map_err(|e| self.unique(e, || format!("product '{}'", p.name)))?;
-        Ok(())
-    }
-
+impl Reader<'_> {
     /// Finds a product by name.
     pub fn product_find(&self, name: &str) -> Result<Option<Product>, StoreError> {
         self.conn
@@ -107,11 +78,8 @@ impl Conn<'_> {
 
     /// Gets a product by name or fails naming it.
     pub fn product_get(&self, name: &str) -> Result<Product, StoreError> {
-        self.product_find(name)?.ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "product '{name}' (see `tokenstation product list`)"
-            ))
-        })
+        self.product_find(name)?
+            .ok_or_else(|| StoreError::NotFound(Thing::Product(name.to_string())))
     }
 
     /// Gets a product by id.
@@ -124,7 +92,7 @@ impl Conn<'_> {
             )
             .optional()
             .map_err(|e| self.err(e))?
-            .ok_or_else(|| StoreError::NotFound(format!("product #{id}")))
+            .ok_or_else(|| StoreError::NotFound(Thing::ProductId(id)))
     }
 
     /// All products by name.
@@ -148,15 +116,48 @@ impl Conn<'_> {
             )
             .map_err(|e| self.err(e))
     }
+}
+
+impl Writer<'_> {
+    /// Adds a product; `p.id` is ignored.
+    pub fn product_add(&self, p: &Product, now: i64) -> Result<Product, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO products (name, vendor, model, family, kind, algorithm, digits, period,
+                                       t0, programmable, drift_per_year, skew, created_at, updated_at)
+                 VALUES (:name, :vendor, :model, :family, :kind, :algorithm, :digits, :period,
+                         :t0, :programmable, :drift_per_year, :skew, :now, :now)",
+                named(&fields(p, now)).as_slice(),
+            )
+            .map_err(|e| self.unique(e, || Thing::Product(p.name.clone())))?;
+        self.product_get(&p.name)
+    }
+
+    /// Rewrites a product's fields (by id).
+    pub fn product_update(&self, p: &Product, now: i64) -> Result<(), StoreError> {
+        let mut params = fields(p, now);
+        params.push((":id", p.id.into()));
+        self.conn
+            .execute(
+                "UPDATE products SET name = :name, vendor = :vendor, model = :model,
+                        family = :family, kind = :kind, algorithm = :algorithm, digits = :digits,
+                        period = :period, t0 = :t0, programmable = :programmable,
+                        drift_per_year = :drift_per_year, skew = :skew, updated_at = :now
+                 WHERE id = :id",
+                named(&params).as_slice(),
+            )
+            .map_err(|e| self.unique(e, || Thing::Product(p.name.clone())))?;
+        Ok(())
+    }
 
     /// Deletes a product that has no tokens.
     pub fn product_delete(&self, p: &Product) -> Result<(), StoreError> {
         let n = self.product_token_count(p.id)?;
         if n > 0 {
-            return Err(StoreError::InUse(format!(
-                "product '{}' ({n} tokens; remove or move them first)",
-                p.name
-            )));
+            return Err(StoreError::InUse {
+                what: Thing::Product(p.name.clone()),
+                tokens: n,
+            });
         }
         self.conn
             .execute("DELETE FROM products WHERE id = ?1", [p.id])

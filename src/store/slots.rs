@@ -1,9 +1,22 @@
 //! Slots: where a token's seed sits inside a multi-seed device (OATH credential name,
 //! Nitrokey slot number), written by a burn.
 
-use super::{Conn, StoreError, from_u64};
+use super::{Reader, StoreError, Writer, from_u64};
 
-impl Conn<'_> {
+impl Reader<'_> {
+    /// The slots of a token, by number.
+    pub fn slots_of(&self, token_id: i64) -> Result<Vec<(u16, Option<String>)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT slot, name FROM slots WHERE token_id = ?1 ORDER BY slot")
+            .map_err(|e| self.err(e))?;
+        st.query_map([token_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+}
+
+impl Writer<'_> {
     /// Records (or replaces) the slot `slot` of token `token_id` with its name.
     pub fn slot_set(&self, token_id: i64, slot: u16, name: Option<&str>) -> Result<(), StoreError> {
         self.conn
@@ -13,17 +26,6 @@ impl Conn<'_> {
                 rusqlite::params![token_id, slot, name],
             )
             .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
-    /// The slots of a token, by number.
-    pub fn slots_of(&self, token_id: i64) -> Result<Vec<(u16, Option<String>)>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT slot, name FROM slots WHERE token_id = ?1 ORDER BY slot")
-            .map_err(|e| self.err(e))?;
-        st.query_map([token_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
 

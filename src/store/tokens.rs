@@ -2,7 +2,7 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Conn, StoreError, from_u64, to_u64};
+use super::{Reader, StoreError, Thing, Writer, from_u64, to_u64};
 use crate::model::{Token, TokenStatus};
 
 const SELECT: &str = "SELECT t.id, t.uid, t.serial, p.name, t.product_id, t.status, h.ext_id,
@@ -83,33 +83,7 @@ pub struct VerifyState {
     pub drift_steps: i64,
 }
 
-impl Conn<'_> {
-    /// Inserts a token.
-    pub fn token_add(&self, t: &NewToken<'_>) -> Result<Token, StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO tokens (uid, product_id, serial, status, sealed_seed, counter,
-                                     drift_steps, created_at, updated_at, activated_at, issuer)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,
-                         CASE WHEN ?4 = 'active' THEN ?8 END, ?9)",
-                rusqlite::params![
-                    t.uid,
-                    t.product_id,
-                    t.serial,
-                    t.status.as_str(),
-                    t.sealed_seed,
-                    from_u64(t.counter),
-                    t.drift_steps,
-                    t.now,
-                    t.issuer
-                ],
-            )
-            .map_err(|e| {
-                self.unique(e, || format!("token serial '{}' in this product", t.serial))
-            })?;
-        self.token_by_id(self.conn.last_insert_rowid())
-    }
-
+impl Reader<'_> {
     /// Gets a token by row id.
     pub fn token_by_id(&self, id: i64) -> Result<Token, StoreError> {
         self.conn
@@ -117,7 +91,7 @@ impl Conn<'_> {
             .and_then(|mut st| st.query_row([id], row))
             .optional()
             .map_err(|e| self.err(e))?
-            .ok_or_else(|| StoreError::NotFound(format!("token #{id}")))
+            .ok_or_else(|| StoreError::NotFound(Thing::TokenId(id)))
     }
 
     /// All tokens with this serial (one per product at most).
@@ -193,7 +167,33 @@ impl Conn<'_> {
             })
             .optional()
             .map_err(|e| self.err(e))?
-            .ok_or_else(|| StoreError::NotFound(format!("token #{id}")))
+            .ok_or_else(|| StoreError::NotFound(Thing::TokenId(id)))
+    }
+}
+
+impl Writer<'_> {
+    /// Inserts a token.
+    pub fn token_add(&self, t: &NewToken<'_>) -> Result<Token, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO tokens (uid, product_id, serial, status, sealed_seed, counter,
+                                     drift_steps, created_at, updated_at, activated_at, issuer)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,
+                         CASE WHEN ?4 = 'active' THEN ?8 END, ?9)",
+                rusqlite::params![
+                    t.uid,
+                    t.product_id,
+                    t.serial,
+                    t.status.as_str(),
+                    t.sealed_seed,
+                    from_u64(t.counter),
+                    t.drift_steps,
+                    t.now,
+                    t.issuer
+                ],
+            )
+            .map_err(|e| self.unique(e, || Thing::TokenSerial(t.serial.to_string())))?;
+        self.token_by_id(self.conn.last_insert_rowid())
     }
 
     /// Sets a token's status; activating stamps `activated_at` the first time.
@@ -250,7 +250,7 @@ impl Conn<'_> {
                 rusqlite::params![id, serial, now],
             )
             .map(|_| ())
-            .map_err(|e| self.unique(e, || format!("token serial '{serial}' in this product")))
+            .map_err(|e| self.unique(e, || Thing::TokenSerial(serial.to_string())))
     }
 
     /// Writes the verification state after a success or resync.

@@ -77,6 +77,14 @@ impl HidapiLink {
             name: path.to_string(),
         })
     }
+
+    /// The USB vendor and product id of the opened device, when hidraw tells them.
+    pub fn usb_ids(&self) -> Option<(u16, u16)> {
+        self.device
+            .get_device_info()
+            .ok()
+            .map(|d| (d.vendor_id(), d.product_id()))
+    }
 }
 
 impl HidLink for HidapiLink {

@@ -1,17 +1,11 @@
-//! `hw watch`: reader, card and USB hotplug events as they happen, until Ctrl-C.
+//! `hw watch`: prints the station's hardware watch, reader, card and USB hotplug
+//! events as they happen, until Ctrl-C, `--max-events` or `--timeout`.
 
 use std::process::ExitCode;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::transport::discovery::HwEvent;
-
-#[allow(dead_code)] // Event/Problem come only from backend features
-enum Msg {
-    Event(HwEvent),
-    Problem(String),
-    Stop,
-}
+use crate::station::jobs::{JobMsg, Polled};
+use crate::station::views::hardware::{self, WatchMsg};
 
 pub(super) fn watch(
     json: bool,
@@ -19,78 +13,19 @@ pub(super) fn watch(
     max_events: Option<usize>,
     timeout: Option<Duration>,
 ) -> anyhow::Result<ExitCode> {
-    let (tx, rx) = mpsc::channel::<Msg>();
-    #[allow(unused_mut)]
-    let mut sources = 0;
-
-    #[cfg(feature = "pcsc")]
-    let pcsc_cancel = match crate::transport::pcsc::PcscContext::establish() {
-        Ok(ctx) => {
-            sources += 1;
-            let cancel = ctx.canceller();
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let r = ctx.watch(initial, |e| tx.send(Msg::Event(e)).is_ok());
-                if let Err(e) = r {
-                    let _ = tx.send(Msg::Problem(format!("PC/SC watch ended: {e}")));
-                }
-            });
-            Some(cancel)
-        }
-        Err(e) => {
-            eprintln!("PC/SC: {e}");
-            None
-        }
-    };
-
-    #[cfg(feature = "usb")]
-    let _usb = {
-        let (etx, erx) = mpsc::channel::<HwEvent>();
-        let fwd = tx.clone();
-        std::thread::spawn(move || {
-            for e in erx {
-                if fwd.send(Msg::Event(e)).is_err() {
-                    break;
-                }
-            }
-        });
-        match crate::transport::usb::watch(etx) {
-            Ok(w) => {
-                sources += 1;
-                Some(w)
-            }
-            Err(e) => {
-                eprintln!("USB hotplug: {e}");
-                None
-            }
-        }
-    };
-
-    if sources == 0 {
-        eprintln!("nothing to watch: neither pcscd nor USB hotplug is available");
-        return Ok(ExitCode::from(crate::cli::EXIT_HARDWARE));
-    }
-    let stop = tx.clone();
-    ctrlc::set_handler(move || {
-        let _ = stop.send(Msg::Stop);
-    })?;
-    let _ = initial;
-
+    let job = hardware::watch(initial)?;
+    super::super::interrupt::cancel_on_ctrl_c(&job.cancel_token());
     let deadline = timeout.map(|t| Instant::now() + t);
     let mut seen = 0usize;
     loop {
-        let msg = match deadline {
-            Some(d) => match rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
-                Ok(m) => m,
-                Err(_) => break,
-            },
-            None => match rx.recv() {
-                Ok(m) => m,
-                Err(_) => break,
-            },
-        };
-        match msg {
-            Msg::Event(e) => {
+        let wait = deadline.map_or(Duration::from_millis(500), |d| {
+            d.saturating_duration_since(Instant::now())
+                .min(Duration::from_millis(500))
+        });
+        match job.next_timeout(wait) {
+            Polled::Ended => break,
+            Polled::Nothing => {}
+            Polled::Msg(JobMsg::Event(WatchMsg::Event(e))) => {
                 if json {
                     println!("{}", serde_json::to_string(&e)?);
                 } else {
@@ -101,13 +36,17 @@ pub(super) fn watch(
                     break;
                 }
             }
-            Msg::Problem(p) => eprintln!("{p}"),
-            Msg::Stop => break,
+            Polled::Msg(JobMsg::Event(WatchMsg::Problem(p))) => eprintln!("{p}"),
+            Polled::Msg(JobMsg::Ask { .. }) => {}
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
         }
     }
-    #[cfg(feature = "pcsc")]
-    if let Some(c) = pcsc_cancel {
-        c.cancel();
+    job.cancel();
+    if job.join()? == 0 {
+        eprintln!("nothing to watch: neither pcscd nor USB hotplug is available");
+        return Ok(ExitCode::from(crate::cli::EXIT_HARDWARE));
     }
     Ok(ExitCode::SUCCESS)
 }

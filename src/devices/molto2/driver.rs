@@ -12,13 +12,14 @@ use super::protocol::{self as p, Molto2Digits, ProfileConfig, ProfileData};
 use crate::devices::DeviceError;
 use crate::devices::token2_nfc::crypto::Sm4Key;
 use crate::devices::token2_nfc::protocol::{DisplayTimeout, Hmac, Info, Step};
+use crate::model::Family;
 use crate::otp::{Algorithm, Kind, OtpParams, Secret};
 use crate::transport::{Apdu, ApduLink, Response, StatusWord};
 
 pub use super::token::profile_params;
 
 /// Family name.
-pub const FAMILY: &str = "molto2";
+pub const FAMILY: Family = Family::Molto2;
 
 /// How a command that may need the device's button ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -59,7 +59,7 @@ impl<L: ApduLink> OtpToken for Molto2<L> {
     fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
         let info = self.read_info()?;
         Ok(DeviceInfo {
-            family: FAMILY.into(),
+            family: FAMILY,
             model: Some(
                 if self.profiles == 50 {
                     "Molto2"

@@ -13,6 +13,7 @@ use super::driver::{Model, Nitrokey};
 use super::protocol::{self as p, PW_LEN, cmd, status};
 use super::storage::DeviceStatus;
 use crate::devices::DeviceError;
+use crate::devices::error::Credential;
 use crate::transport::{HidLink, Sensitivity};
 
 impl<L: HidLink> Nitrokey<L> {
@@ -117,14 +118,14 @@ impl<L: HidLink> Nitrokey<L> {
                 .ok_or_else(|| DeviceError::AuthRequired {
                     device: self.device(),
                     what,
-                    hint: "the admin PIN is needed".into(),
+                    needs: Credential::AdminPin,
                 })?;
             self.authenticate_admin(&pin)?;
         }
         self.temp.clone().ok_or_else(|| DeviceError::AuthRequired {
             device: self.device(),
             what,
-            hint: "authenticate as admin first".into(),
+            needs: Credential::AdminSession,
         })
     }
 
@@ -207,9 +208,7 @@ impl<L: HidLink> Nitrokey<L> {
                     .ok_or_else(|| DeviceError::AuthRequired {
                         device: self.device(),
                         what: "GET_CODE",
-                        hint:
-                            "this Nitrokey has \"user password for OTP\" on: the user PIN is needed"
-                                .into(),
+                        needs: Credential::UserPin,
                     })?;
                 self.authenticate_user(&pin)?;
                 self.send_get_code(wire_slot)?

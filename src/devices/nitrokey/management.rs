@@ -5,6 +5,7 @@
 
 use super::{NitrokeyToken, listed_wire_slot, protocol as p};
 use crate::devices::capability::slot_named;
+use crate::devices::error::Credential;
 use crate::devices::{
     DeviceError, DeviceManagement, HeldCredential, ManagementCapabilities, ManagementOp,
     ManagementRefusal, ResetConfirmation, ResetOutcome, SlotRef,
@@ -98,7 +99,7 @@ impl<L: HidLink> DeviceManagement for NitrokeyToken<L> {
             let pin = nk.admin_pin().ok_or_else(|| DeviceError::AuthRequired {
                 device: nk.device(),
                 what: "FACTORY_RESET",
-                hint: "the admin PIN is needed".into(),
+                needs: Credential::AdminPin,
             })?;
             nk.factory_reset(&pin)
         })?;

@@ -20,11 +20,12 @@ use super::readback::{WriteCheck, WriteReport, answer_lost};
 use crate::devices::{
     Capabilities, DeviceError, DeviceInfo, OtpToken, ProgramRequest, SlotInfo, TokenClock,
 };
+use crate::model::Family;
 use crate::otp::{Algorithm, Kind, OtpParams, Secret};
 use crate::transport::{Apdu, ApduLink, StatusWord};
 
 /// Family name.
-pub const FAMILY: &str = "token2-nfc";
+pub const FAMILY: Family = Family::Token2Nfc;
 
 /// The host clock the driver writes into tokens, Unix seconds.
 pub type HostClock = Box<dyn FnMut() -> i64 + Send>;
@@ -305,7 +306,7 @@ impl<L: ApduLink> OtpToken for Token2Nfc<L> {
     fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
         let info = self.read_info()?;
         Ok(DeviceInfo {
-            family: FAMILY.into(),
+            family: FAMILY,
             model: Model::from_serial(&info.serial).map(|m| m.name().to_string()),
             serial: Some(info.serial),
             firmware: None,

@@ -7,7 +7,9 @@
 
 use super::protocol::{self as p, CalcResult, CodeValue, ListEntry, PutCredential, SelectInfo};
 use crate::devices::DeviceError;
+use crate::devices::error::Credential;
 use crate::devices::random::RandomSource;
+use crate::model::Family;
 use crate::transport::{
     Apdu, ApduLink, Direction, LinkError, MAX_RESPONSE_ROUNDS, Response, StatusWord, trace,
 };
@@ -23,10 +25,10 @@ pub enum Variant {
 
 impl Variant {
     /// The family name (design.md §2).
-    pub fn family(self) -> &'static str {
+    pub fn family(self) -> Family {
         match self {
-            Variant::YubiKey => "ykoath",
-            Variant::Nitrokey3 => "nitrokey3",
+            Variant::YubiKey => Family::Ykoath,
+            Variant::Nitrokey3 => Family::Nitrokey3,
         }
     }
 }
@@ -126,7 +128,7 @@ impl<L: ApduLink> Oath<L> {
             StatusWord::SecurityNotSatisfied if self.is_locked() => DeviceError::AuthRequired {
                 device: self.device(),
                 what: command,
-                hint: "an access code is set: the applet must be unlocked with it".into(),
+                needs: Credential::OathAccessCode,
             },
             StatusWord::InsNotSupported if self.variant == Variant::Nitrokey3 => {
                 DeviceError::Unsupported {

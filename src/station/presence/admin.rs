@@ -2,10 +2,12 @@
 //! and readers, and binding presence tokens. Each change is one audited transaction.
 
 use super::{CredKind, CredentialKey, Mode};
+use crate::devices::session::ReaderSpec;
 use crate::otp::Kind;
 use crate::station::tokens::find_token;
+use crate::station::views::KioskSettings;
 use crate::station::{Result, Station, StationError};
-use crate::store::presence::{Credential, PresenceSettings};
+use crate::store::presence::Credential;
 
 /// Changes to a location's kiosk settings (`None`: unchanged).
 #[derive(Debug, Clone, Default)]
@@ -30,28 +32,35 @@ impl Station {
         cred: &CredentialKey,
         now: i64,
     ) -> Result<Credential> {
-        self.write(|c, audit| {
-            let h = c.holder_get(holder)?;
-            if let Some(existing) = c.credential_find(cred.kind.as_str(), &cred.value)? {
-                return Err(StationError::Input(format!(
-                    "{cred} is already enrolled for holder '{}': a credential belongs to one holder",
-                    existing.holder
-                )));
+        self.write(|tx| {
+            let h = tx.holder_get(holder)?;
+            if let Some(existing) = tx.credential_find(cred.kind.as_str(), &cred.value)? {
+                return Err(StationError::CredentialTaken {
+                    credential: cred.to_string(),
+                    holder: existing.holder,
+                });
             }
             let token_id = if cred.kind == CredKind::Token {
-                let t = find_token(c, &cred.value, None)?;
+                let t = find_token(tx, &cred.value, None)?;
                 if let Some(other) = t.holder.as_deref().filter(|o| *o != holder) {
-                    return Err(StationError::Input(format!(
-                        "token {} is held by '{other}', not '{holder}' (see `tokenstation token assign`)",
-                        t.serial
-                    )));
+                    return Err(StationError::HeldByOther {
+                        serial: t.serial.clone(),
+                        other: other.to_string(),
+                        holder: holder.to_string(),
+                    });
                 }
                 Some(t.id)
             } else {
                 None
             };
-            let added = c.credential_add(cred.kind.as_str(), &cred.value, h.id, token_id, now)?;
-            audit.log(c, now, "holder.enrol", &format!("holder {holder}"), None::<&()>, Some(&added))?;
+            let added = tx.credential_add(cred.kind.as_str(), &cred.value, h.id, token_id, now)?;
+            tx.audit(
+                now,
+                "holder.enrol",
+                &format!("holder {holder}"),
+                None::<&()>,
+                Some(&added),
+            )?;
             Ok(added)
         })
     }
@@ -62,17 +71,15 @@ impl Station {
         location: &str,
         change: &SettingsChange,
         now: i64,
-    ) -> Result<PresenceSettings> {
+    ) -> Result<KioskSettings> {
         for v in [change.min_interval, change.fold].into_iter().flatten() {
             if !(0..=86_400 * 7).contains(&v) {
-                return Err(StationError::Input(format!(
-                    "interval {v} s is out of range (0 to 604800)"
-                )));
+                return Err(StationError::IntervalOutOfRange(v));
             }
         }
-        self.write(|c, audit| {
-            let l = c.location_get(location)?;
-            let before = c.presence_settings(l.id)?;
+        self.write(|tx| {
+            let l = tx.location_get(location)?;
+            let before = tx.presence_settings(l.id)?;
             let mut after = before.clone();
             if let Some(m) = change.mode {
                 after.mode = m.as_str().to_string();
@@ -86,16 +93,15 @@ impl Station {
             if let Some(v) = change.close_minute {
                 after.close_minute = v;
             }
-            c.presence_settings_set(l.id, &after)?;
-            audit.log(
-                c,
+            tx.presence_settings_set(l.id, &after)?;
+            tx.audit(
                 now,
                 "location.presence",
                 &format!("location {location}"),
                 Some(&before),
                 Some(&after),
             )?;
-            Ok(after)
+            KioskSettings::try_from(&after)
         })
     }
 
@@ -107,32 +113,38 @@ impl Station {
         remove: &[String],
         now: i64,
     ) -> Result<Vec<String>> {
-        self.write(|c, audit| {
-            let l = c.location_get(location)?;
-            let before = c.location_readers(l.id)?;
-            for s in add {
-                c.location_reader_set(l.id, s, true)?;
+        let add = add
+            .iter()
+            .map(|s| s.parse::<ReaderSpec>().map(|r| r.to_string()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        self.write(|tx| {
+            let l = tx.location_get(location)?;
+            let before = tx.location_readers(l.id)?;
+            for s in &add {
+                tx.location_reader_set(l.id, s, true)?;
             }
             for s in remove {
-                if !c.location_reader_set(l.id, s, false)? {
-                    return Err(StationError::Input(format!(
-                        "location '{location}' has no reader '{s}' (see `tokenstation location readers {location}`)"
-                    )));
+                let canonical = s.parse::<ReaderSpec>().map(|r| r.to_string());
+                let spec = canonical.as_deref().unwrap_or(s);
+                if !tx.location_reader_set(l.id, spec, false)? {
+                    return Err(StationError::NoSuchReader {
+                        location: location.to_string(),
+                        spec: s.clone(),
+                    });
                 }
             }
-            let after = c.location_readers(l.id)?;
+            let after = tx.location_readers(l.id)?;
             if after != before {
-                audit.log(c, now, "location.readers", &format!("location {location}"), Some(&before), Some(&after))?;
+                tx.audit(
+                    now,
+                    "location.readers",
+                    &format!("location {location}"),
+                    Some(&before),
+                    Some(&after),
+                )?;
             }
             Ok(after)
         })
-    }
-
-    /// A location's readers and kiosk settings.
-    pub fn location_presence(&self, location: &str) -> Result<(Vec<String>, PresenceSettings)> {
-        let c = self.read();
-        let l = c.location_get(location)?;
-        Ok((c.location_readers(l.id)?, c.presence_settings(l.id)?))
     }
 
     /// Binds TOTP token `serial` to `location` as a presence token.
@@ -143,17 +155,14 @@ impl Station {
         product: Option<&str>,
         now: i64,
     ) -> Result<()> {
-        self.write(|c, audit| {
-            let l = c.location_get(location)?;
-            let t = find_token(c, serial, product)?;
-            if c.product_by_id(t.product_id)?.params.kind != Kind::Totp {
-                return Err(StationError::Input(format!(
-                    "token {serial} is HOTP: a presence token must be TOTP (its codes tell the time)"
-                )));
+        self.write(|tx| {
+            let l = tx.location_get(location)?;
+            let t = find_token(tx, serial, product)?;
+            if tx.product_by_id(t.product_id)?.params.kind != Kind::Totp {
+                return Err(StationError::PresenceTokenHotp(serial.to_string()));
             }
-            c.presence_token_add(t.id, l.id, now)?;
-            audit.log(
-                c,
+            tx.presence_token_add(t.id, l.id, now)?;
+            tx.audit(
                 now,
                 "location.presence_token",
                 &format!("location {location}"),

@@ -2,14 +2,13 @@
 //! over a channel (threads, not async: design.md §3), passes the kiosk's decision back
 //! to readers with an LED or buzzer, and reopens a reader that went away.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::devices::presence::BoxedReader;
+use crate::devices::session::BoxedReader;
 use crate::devices::{DeviceError, Feedback, Tap};
+use crate::station::jobs::CancelToken;
 
 /// Something for the kiosk loop.
 #[derive(Debug)]
@@ -60,12 +59,12 @@ pub fn now_ms() -> i64 {
 
 /// Starts a thread that waits for taps on the reader `open` opens, sends them to the
 /// kiosk, passes the decision back to readers with LED/buzzer, and reopens the reader
-/// (every `retry`) after it fails, until `stop` is set or the kiosk is gone.
+/// (every `retry`) after it fails, until `stop` is cancelled or the kiosk is gone.
 pub fn spawn_reader<F>(
     name: String,
     mut open: F,
     tx: Sender<KioskInput>,
-    stop: Arc<AtomicBool>,
+    stop: CancelToken,
     retry: Duration,
 ) -> std::io::Result<JoinHandle<()>>
 where
@@ -77,7 +76,7 @@ where
             let mut seq = 0u64;
             let mut reader: Option<BoxedReader> = None;
             let mut reported_down = false;
-            while !stop.load(Ordering::SeqCst) {
+            while !stop.is_cancelled() {
                 let Some(r) = reader.as_mut() else {
                     match open() {
                         Ok(r) => {

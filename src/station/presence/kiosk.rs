@@ -3,17 +3,22 @@
 //! presentation in one transaction before it emits the line that shows it, so every
 //! acknowledgement is of a committed event. Reader threads wait for the decision when
 //! their reader has an LED or buzzer, and reopen a reader that went away.
+//!
+//! [`super::kiosk_job::start`] runs a kiosk as a job. Each line is typed (its
+//! [`LineKind`], event status, direction and reason); faces word it.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::CredentialKey;
 pub use super::feed::{KioskInput, now_ms, spawn_reader};
-use super::grammar;
+use super::grammar::{self, GrammarError};
+pub use super::kiosk_job::{KioskPlan, KioskRun, start};
 use super::record::{Outcome, Presentation, TypedCode};
-use super::report::local_rfc3339;
+use super::report::{local, local_rfc3339};
+use super::vocab::{EventStatus, Reason};
+use super::{CredentialKey, Direction};
 use crate::devices::{Feedback, Tap, TapKind};
 use crate::station::{Result, Station};
 use crate::store::presence::Event;
@@ -23,24 +28,58 @@ pub const CODE_TIMEOUT_S: i64 = 30;
 /// How often the loop checks closing time and expired prompts.
 pub const TICK: Duration = Duration::from_secs(1);
 
+/// What a kiosk line shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineKind {
+    /// A committed event: the acknowledgement.
+    Event,
+    /// A repeated tap folded into the holder's last event.
+    Folded,
+    /// A tap or line seen before (same idempotency key).
+    Duplicate,
+    /// The holder is known; the location wants a code next.
+    NeedCode,
+    /// No code came in time after a tap.
+    Expired,
+    /// Something was not recorded.
+    Error,
+    /// A reader came up or went down.
+    Reader,
+}
+
+/// What went wrong, on [`LineKind::Error`] and [`LineKind::Reader`] lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KioskProblem {
+    /// A typed line that is not understood.
+    NotUnderstood(GrammarError),
+    /// A tag of a length no tag has.
+    TagLength,
+    /// The presentation could not be recorded (the error's message).
+    NotRecorded(String),
+    /// The automatic check-out failed (the error's message).
+    AutoCheckout(String),
+    /// The reader failed; it is reopened.
+    ReaderDown(String),
+}
+
 /// One line a kiosk shows: an event, a prompt or a problem.
 #[derive(Debug, Clone, Serialize)]
 pub struct KioskLine {
-    /// `event` (a committed event: the acknowledgement), `folded`, `duplicate`,
-    /// `need_code`, `expired`, `error`, `reader`.
-    pub kind: &'static str,
+    /// What the line shows.
+    pub kind: LineKind,
     /// Event row id (`event`, `folded`, `duplicate`).
     pub id: Option<i64>,
-    /// `ok` or `refused`.
-    pub status: Option<String>,
-    /// `in` or `out`.
-    pub direction: Option<String>,
+    /// Accepted or refused.
+    pub status: Option<EventStatus>,
+    /// In or out.
+    pub direction: Option<Direction>,
     /// Holder's external id.
     pub holder: Option<String>,
     /// Holder's label.
     pub label: Option<String>,
     /// Why it was refused.
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
     /// Unix seconds.
     pub at: Option<i64>,
     /// Local time in the location's zone (RFC 3339).
@@ -51,8 +90,12 @@ pub struct KioskLine {
     pub reader: Option<String>,
     /// What was presented.
     pub credential: Option<String>,
-    /// The line for people.
-    pub message: String,
+    /// Local time for people (`2026-11-22 09:00:03 CET`).
+    #[serde(skip)]
+    pub clock: Option<String>,
+    /// What went wrong.
+    #[serde(skip)]
+    pub problem: Option<KioskProblem>,
 }
 
 struct Pending {
@@ -70,14 +113,6 @@ pub struct Kiosk<'s> {
     typed_lines: u64,
 }
 
-fn who(e: &Event) -> String {
-    match (&e.label, &e.holder) {
-        (Some(l), Some(h)) => format!("{l} ({h})"),
-        (None, Some(h)) => h.clone(),
-        _ => e.credential.clone().unwrap_or_else(|| "unknown".into()),
-    }
-}
-
 /// What a typed line from a wedge reader stands for, if it is a credential's form.
 fn typed_credential(line: &str) -> Option<CredentialKey> {
     let t = line.trim();
@@ -88,6 +123,17 @@ fn typed_credential(line: &str) -> Option<CredentialKey> {
         return CredentialKey::parse_card(t).ok();
     }
     None
+}
+
+/// The reader feedback a line calls for.
+fn feedback_of(l: &KioskLine) -> Option<Feedback> {
+    match (l.kind, l.status) {
+        (LineKind::Event, Some(EventStatus::Ok)) | (LineKind::Folded, _) => {
+            Some(Feedback::Accepted)
+        }
+        (LineKind::Event, _) | (LineKind::Error, _) => Some(Feedback::Refused),
+        _ => None,
+    }
 }
 
 impl<'s> Kiosk<'s> {
@@ -103,7 +149,7 @@ impl<'s> Kiosk<'s> {
         })
     }
 
-    fn line(&self, kind: &'static str, message: String) -> KioskLine {
+    fn line(&self, kind: LineKind) -> KioskLine {
         KioskLine {
             kind,
             id: None,
@@ -117,69 +163,42 @@ impl<'s> Kiosk<'s> {
             location: self.location.clone(),
             reader: None,
             credential: None,
-            message,
+            clock: None,
+            problem: None,
         }
     }
 
-    fn event_line(&self, kind: &'static str, e: &Event) -> KioskLine {
-        let time = local_rfc3339(&self.tz, e.at);
-        let clock = super::report::local(&self.tz, e.at);
-        let message = match (kind, e.status.as_str()) {
-            ("folded", _) => format!(
-                "= {} already {} since {clock}",
-                who(e),
-                e.direction.as_deref().unwrap_or("recorded")
-            ),
-            ("duplicate", _) => format!("= event #{} was already recorded", e.id),
-            (_, "ok") => format!(
-                "OK #{} {:<3} {} at {} {clock}",
-                e.id,
-                e.direction.as_deref().unwrap_or("-").to_uppercase(),
-                who(e),
-                self.location
-            ),
-            _ => format!(
-                "NO #{} refused: {} ({}) at {} {clock}",
-                e.id,
-                explain(e.reason.as_deref().unwrap_or("REFUSED")),
-                who(e),
-                self.location
-            ),
-        };
+    fn problem(&self, kind: LineKind, p: KioskProblem) -> KioskLine {
+        KioskLine {
+            problem: Some(p),
+            ..self.line(kind)
+        }
+    }
+
+    fn event_line(&self, kind: LineKind, e: &Event) -> KioskLine {
         KioskLine {
             kind,
             id: Some(e.id),
-            status: Some(e.status.clone()),
-            direction: e.direction.clone(),
+            status: Some(EventStatus::from_stored(&e.status)),
+            direction: e.direction.as_deref().and_then(|d| d.parse().ok()),
             holder: e.holder.clone(),
             label: e.label.clone(),
-            reason: e.reason.clone(),
+            reason: e.reason.as_deref().and_then(|r| r.parse().ok()),
             at: Some(e.at),
-            time: Some(time),
+            time: Some(local_rfc3339(&self.tz, e.at)),
             location: self.location.clone(),
             reader: e.reader.clone(),
             credential: e.credential.clone(),
-            message,
+            clock: Some(local(&self.tz, e.at)),
+            problem: None,
         }
     }
 
-    fn outcome(
-        &mut self,
-        o: Outcome,
-        cred: Option<CredentialKey>,
-        at: i64,
-    ) -> (KioskLine, Option<Feedback>) {
+    fn outcome(&mut self, o: Outcome, cred: Option<CredentialKey>, at: i64) -> KioskLine {
         match o {
-            Outcome::Recorded(e) => {
-                let f = if e.status == "ok" {
-                    Feedback::Accepted
-                } else {
-                    Feedback::Refused
-                };
-                (self.event_line("event", &e), Some(f))
-            }
-            Outcome::Duplicate(e) => (self.event_line("duplicate", &e), None),
-            Outcome::Folded(e) => (self.event_line("folded", &e), Some(Feedback::Accepted)),
+            Outcome::Recorded(e) => self.event_line(LineKind::Event, &e),
+            Outcome::Duplicate(e) => self.event_line(LineKind::Duplicate, &e),
+            Outcome::Folded(e) => self.event_line(LineKind::Folded, &e),
             Outcome::NeedCode {
                 holder,
                 label,
@@ -191,30 +210,20 @@ impl<'s> Kiosk<'s> {
                         until: at + CODE_TIMEOUT_S,
                     });
                 }
-                let name = label.clone().unwrap_or_else(|| holder.clone());
-                let mut l = self.line(
-                    "need_code",
-                    format!("? {name}: type the code of your token and Enter (within {CODE_TIMEOUT_S} s)"),
-                );
-                l.holder = Some(holder);
-                l.label = label;
-                l.credential = Some(credential);
-                (l, None)
+                KioskLine {
+                    holder: Some(holder),
+                    label,
+                    credential: Some(credential),
+                    ..self.line(LineKind::NeedCode)
+                }
             }
         }
     }
 
-    fn record(
-        &mut self,
-        p: &Presentation,
-        cred: Option<CredentialKey>,
-    ) -> (KioskLine, Option<Feedback>) {
+    fn record(&mut self, p: &Presentation, cred: Option<CredentialKey>) -> KioskLine {
         match self.st.presence_record(p) {
             Ok(o) => self.outcome(o, cred, p.at),
-            Err(e) => (
-                self.line("error", format!("!! not recorded: {e}")),
-                Some(Feedback::Refused),
-            ),
+            Err(e) => self.problem(LineKind::Error, KioskProblem::NotRecorded(e.to_string())),
         }
     }
 
@@ -227,11 +236,11 @@ impl<'s> Kiosk<'s> {
                 at_ms,
                 feedback,
             } => {
-                let (line, f) = self.tap(&tap, seq, at_ms);
-                if let (Some(tx), Some(f)) = (feedback, f) {
+                let line = self.tap(&tap, seq, at_ms);
+                if let (Some(tx), Some(f)) = (feedback, line.as_ref().and_then(feedback_of)) {
                     let _ = tx.send(f);
                 }
-                vec![line]
+                line.into_iter().collect()
             }
             KioskInput::Line {
                 text,
@@ -241,36 +250,28 @@ impl<'s> Kiosk<'s> {
                 .typed(&text, &source, at_ms, None)
                 .into_iter()
                 .collect(),
-            KioskInput::ReaderDown { reader, error } => {
-                let mut l = self.line(
-                    "reader",
-                    format!("!! reader {reader} down: {error}; retrying"),
-                );
-                l.reader = Some(reader);
-                vec![l]
-            }
-            KioskInput::ReaderUp { reader } => {
-                let mut l = self.line("reader", format!("-- reader {reader} ready"));
-                l.reader = Some(reader);
-                vec![l]
-            }
+            KioskInput::ReaderDown { reader, error } => vec![KioskLine {
+                reader: Some(reader),
+                ..self.problem(LineKind::Reader, KioskProblem::ReaderDown(error))
+            }],
+            KioskInput::ReaderUp { reader } => vec![KioskLine {
+                reader: Some(reader),
+                ..self.line(LineKind::Reader)
+            }],
             KioskInput::Stop => Vec::new(),
         }
     }
 
-    fn tap(&mut self, tap: &Tap, seq: u64, at_ms: i64) -> (KioskLine, Option<Feedback>) {
+    fn tap(&mut self, tap: &Tap, seq: u64, at_ms: i64) -> Option<KioskLine> {
         let cred = match &tap.kind {
             TapKind::Card(uid) => CredentialKey::card(uid.as_bytes()),
             TapKind::Tag(uid) => match CredentialKey::tag_bytes(uid.as_bytes()) {
                 Some(k) => k,
                 None => {
-                    return (
-                        self.line(
-                            "error",
-                            format!("!! {}: tag of unexpected length", tap.reader),
-                        ),
-                        Some(Feedback::Refused),
-                    );
+                    return Some(KioskLine {
+                        reader: Some(tap.reader.clone()),
+                        ..self.problem(LineKind::Error, KioskProblem::TagLength)
+                    });
                 }
             },
             TapKind::Typed(text) => {
@@ -278,20 +279,7 @@ impl<'s> Kiosk<'s> {
                     .filter(|k| matches!(self.st.presence_identify(k), Ok(Some(_))));
                 match known {
                     Some(k) => k,
-                    None => {
-                        let line = self.typed(text, &tap.reader, at_ms, Some(seq));
-                        let f = line.as_ref().map(|l| {
-                            if l.status.as_deref() == Some("ok") {
-                                Feedback::Accepted
-                            } else {
-                                Feedback::Refused
-                            }
-                        });
-                        return match line {
-                            Some(l) => (l, f),
-                            None => (self.line("error", String::new()), None),
-                        };
-                    }
+                    None => return self.typed(text, &tap.reader, at_ms, Some(seq)),
                 }
             }
         };
@@ -305,7 +293,7 @@ impl<'s> Kiosk<'s> {
             code: None,
         };
         self.pending = None;
-        self.record(&p, Some(cred))
+        Some(self.record(&p, Some(cred)))
     }
 
     fn typed(
@@ -318,7 +306,7 @@ impl<'s> Kiosk<'s> {
         let parsed = match grammar::parse(text) {
             Ok(Some(t)) => t,
             Ok(None) => return None,
-            Err(e) => return Some(self.line("error", format!("!! {e}"))),
+            Err(e) => return Some(self.problem(LineKind::Error, KioskProblem::NotUnderstood(e))),
         };
         let at = at_ms.div_euclid(1000);
         self.typed_lines += 1;
@@ -343,23 +331,24 @@ impl<'s> Kiosk<'s> {
                 code: parsed.code,
             }),
         };
-        Some(self.record(&p, None).0)
+        Some(self.record(&p, None))
     }
 
     /// Periodic work: drops an expired code prompt and checks everyone out after
     /// closing time.
     pub fn tick(&mut self, now: i64) -> Vec<KioskLine> {
         let mut out = Vec::new();
-        if let Some(p) = &self.pending
-            && p.until < now
-        {
-            let msg = format!("-- no code came for {}: tap again", p.cred);
-            self.pending = None;
-            out.push(self.line("expired", msg));
+        if let Some(p) = self.pending.take_if(|p| p.until < now) {
+            out.push(KioskLine {
+                credential: Some(p.cred.to_string()),
+                ..self.line(LineKind::Expired)
+            });
         }
         match self.st.presence_auto_checkout(&self.location, now) {
-            Ok(events) => out.extend(events.iter().map(|e| self.event_line("event", e))),
-            Err(e) => out.push(self.line("error", format!("!! automatic check-out failed: {e}"))),
+            Ok(events) => out.extend(events.iter().map(|e| self.event_line(LineKind::Event, e))),
+            Err(e) => {
+                out.push(self.problem(LineKind::Error, KioskProblem::AutoCheckout(e.to_string())))
+            }
         }
         out
     }
@@ -378,9 +367,7 @@ impl<'s> Kiosk<'s> {
                 Ok(KioskInput::Stop) | Err(RecvTimeoutError::Disconnected) => return,
                 Ok(input) => {
                     for l in self.handle(input) {
-                        if !l.message.is_empty() {
-                            emit(&l);
-                        }
+                        emit(&l);
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -392,25 +379,6 @@ impl<'s> Kiosk<'s> {
                 }
             }
         }
-    }
-}
-
-/// A reason code in words.
-pub fn explain(reason: &str) -> String {
-    match reason {
-        "UNKNOWN_CREDENTIAL" => {
-            "unknown card, tag or token: enrol it with `tokenstation holder enrol`".into()
-        }
-        "CARD_REQUIRED" => "this location needs a card or tag: tap it first".into(),
-        "CREDENTIAL_MISMATCH" => "the card and the token belong to different holders".into(),
-        "NO_TOKEN" => "no token enrolled for this holder".into(),
-        "ALREADY_IN" => "already checked in: check out first".into(),
-        "NOT_IN" => "not checked in".into(),
-        "TOO_SOON" => "too soon after the last event: wait and try again".into(),
-        "INVALID_CODE" => "wrong code".into(),
-        "REPLAYED" => "code already used: wait for the next one".into(),
-        "LIMIT_REACHED" => "too many failures: try again later".into(),
-        other => other.to_string(),
     }
 }
 

@@ -23,11 +23,13 @@
 
 use serde::Serialize;
 
+use super::vocab::{EventSource, EventStatus, Reason};
 use super::{CredKind, CredentialKey, Direction, Mode};
 use crate::station::tokens::find_token;
+use crate::station::tx::Tx;
 use crate::station::verify::{Status, verify_in};
 use crate::station::{Result, Station, StationError};
-use crate::store::Conn;
+use crate::store::Reader;
 use crate::store::presence::{Event, NewEvent};
 use crate::store::tokens::TokenFilter;
 use crate::vault::MasterKey;
@@ -81,25 +83,25 @@ pub enum Outcome {
     },
 }
 
-struct Refusal<'a> {
+struct Refusal {
     holder_id: Option<i64>,
-    reason: &'a str,
+    reason: Reason,
 }
 
 fn refuse(
-    c: &Conn<'_>,
+    c: &Tx<'_>,
     p: &Presentation,
     location_id: i64,
     credential: Option<&str>,
-    r: Refusal<'_>,
+    r: Refusal,
 ) -> Result<Outcome> {
     let id = c.event_insert(&NewEvent {
         location_id,
         holder_id: r.holder_id,
         at: p.at,
-        status: "refused",
-        reason: Some(r.reason),
-        source: "kiosk",
+        status: EventStatus::Refused.as_str(),
+        reason: Some(r.reason.as_str()),
+        source: EventSource::Kiosk.as_str(),
         credential,
         reader: p.reader.as_deref(),
         idem: p.idem.as_deref(),
@@ -109,7 +111,7 @@ fn refuse(
 }
 
 /// The holder a token serial stands for: its token credential, else its holder.
-fn token_holder(c: &Conn<'_>, serial: &str) -> Result<Option<i64>> {
+fn token_holder(c: &Reader<'_>, serial: &str) -> Result<Option<i64>> {
     if let Some(cr) = c.credential_find(CredKind::Token.as_str(), serial)? {
         return Ok(Some(cr.holder_id));
     }
@@ -118,13 +120,13 @@ fn token_holder(c: &Conn<'_>, serial: &str) -> Result<Option<i64>> {
             Some(h) => Ok(Some(c.holder_get(&h)?.id)),
             None => Ok(None),
         },
-        Err(StationError::Input(_)) => Ok(None),
+        Err(StationError::UnknownToken { .. } | StationError::AmbiguousSerial { .. }) => Ok(None),
         Err(e) => Err(e),
     }
 }
 
 /// Serials of the tokens a holder may type codes from.
-fn holder_serials(c: &Conn<'_>, holder_id: i64) -> Result<Vec<String>> {
+fn holder_serials(c: &Reader<'_>, holder_id: i64) -> Result<Vec<String>> {
     let mut serials: Vec<String> = c
         .credentials_of_holder(holder_id)?
         .into_iter()
@@ -150,11 +152,7 @@ fn holder_serials(c: &Conn<'_>, holder_id: i64) -> Result<Vec<String>> {
 }
 
 /// The decision inside the transaction.
-pub(crate) fn record_in(
-    c: &Conn<'_>,
-    key: Option<&MasterKey>,
-    p: &Presentation,
-) -> Result<Outcome> {
+pub(crate) fn record_in(c: &Tx<'_>, key: Option<&MasterKey>, p: &Presentation) -> Result<Outcome> {
     if let Some(idem) = &p.idem
         && let Some(e) = c.event_by_idem(idem)?
     {
@@ -178,14 +176,14 @@ pub(crate) fn record_in(
     let by_card = match &p.credential {
         Some(k) => match c.credential_find(k.kind.as_str(), &k.value)? {
             Some(cr) => Some(cr),
-            None => return refuse(c, p, loc.id, cred, no_holder("UNKNOWN_CREDENTIAL")),
+            None => return refuse(c, p, loc.id, cred, no_holder(Reason::UnknownCredential)),
         },
         None => None,
     };
     let by_token = match &serial {
         Some(s) => match token_holder(c, s)? {
             Some(h) => Some(h),
-            None => return refuse(c, p, loc.id, cred, no_holder("UNKNOWN_CREDENTIAL")),
+            None => return refuse(c, p, loc.id, cred, no_holder(Reason::UnknownCredential)),
         },
         None => None,
     };
@@ -193,13 +191,13 @@ pub(crate) fn record_in(
         (Some(cr), Some(h)) if cr.holder_id != h => {
             let r = Refusal {
                 holder_id: Some(cr.holder_id),
-                reason: "CREDENTIAL_MISMATCH",
+                reason: Reason::CredentialMismatch,
             };
             return refuse(c, p, loc.id, cred, r);
         }
         (Some(cr), _) => cr.holder_id,
         (None, Some(h)) => h,
-        (None, None) => return refuse(c, p, loc.id, cred, no_holder("CARD_REQUIRED")),
+        (None, None) => return refuse(c, p, loc.id, cred, no_holder(Reason::CardRequired)),
     };
     let refusal = |reason| Refusal {
         holder_id: Some(holder_id),
@@ -208,7 +206,7 @@ pub(crate) fn record_in(
 
     let needs_code = mode != Mode::Card;
     if mode != Mode::Code && by_card.is_none() {
-        return refuse(c, p, loc.id, cred, refusal("CARD_REQUIRED"));
+        return refuse(c, p, loc.id, cred, refusal(Reason::CardRequired));
     }
     if needs_code && p.code.is_none() {
         let cr = by_card.as_ref();
@@ -237,27 +235,25 @@ pub(crate) fn record_in(
         _ => Direction::In,
     });
     if p.direction == Some(Direction::In) && last_dir == Some(Direction::In) {
-        return refuse(c, p, loc.id, cred, refusal("ALREADY_IN"));
+        return refuse(c, p, loc.id, cred, refusal(Reason::AlreadyIn));
     }
     if p.direction == Some(Direction::Out) && last_dir != Some(Direction::In) {
-        return refuse(c, p, loc.id, cred, refusal("NOT_IN"));
+        return refuse(c, p, loc.id, cred, refusal(Reason::NotIn));
     }
     if let Some(l) = &last
         && p.at - l.at < settings.min_interval
     {
-        return refuse(c, p, loc.id, cred, refusal("TOO_SOON"));
+        return refuse(c, p, loc.id, cred, refusal(Reason::TooSoon));
     }
 
     if needs_code && let Some(tc) = &p.code {
-        let key = key.ok_or_else(|| {
-            StationError::Key("the store is locked: codes need its key file or passphrase".into())
-        })?;
+        let key = key.ok_or(StationError::Locked)?;
         let candidates = match &serial {
             Some(s) => vec![s.clone()],
             None => holder_serials(c, holder_id)?,
         };
         let Some(first) = candidates.first() else {
-            return refuse(c, p, loc.id, cred, refusal("NO_TOKEN"));
+            return refuse(c, p, loc.id, cred, refusal(Reason::NoToken));
         };
         let mut verdict = None;
         for s in &candidates {
@@ -272,7 +268,7 @@ pub(crate) fn record_in(
             None => verify_in(c, key, first, &tc.code, Some(&loc.name), p.at, true)?,
         };
         if v.status != Status::Ok {
-            return refuse(c, p, loc.id, cred, refusal(v.status.as_str()));
+            return refuse(c, p, loc.id, cred, refusal(Reason::Code(v.status)));
         }
     }
 
@@ -281,8 +277,8 @@ pub(crate) fn record_in(
         holder_id: Some(holder_id),
         at: p.at,
         direction: Some(direction.as_str()),
-        status: "ok",
-        source: "kiosk",
+        status: EventStatus::Ok.as_str(),
+        source: EventSource::Kiosk.as_str(),
         credential: cred,
         reader: p.reader.as_deref(),
         idem: p.idem.as_deref(),
@@ -295,11 +291,8 @@ impl Station {
     /// Decides and records one presentation at a kiosk (one write transaction). The
     /// returned event is committed.
     pub fn presence_record(&mut self, p: &Presentation) -> Result<Outcome> {
-        if p.code.is_some() && self.key.is_some() {
-            self.write_keyed(|c, _, key| record_in(c, Some(key), p))
-        } else {
-            self.write(|c, _| record_in(c, None, p))
-        }
+        let coded = p.code.is_some();
+        self.write(|tx| record_in(tx, tx.key_if_unlocked().filter(|_| coded), p))
     }
 
     /// Who a credential names, without recording anything.
@@ -308,11 +301,6 @@ impl Station {
         k: &CredentialKey,
     ) -> Result<Option<crate::store::presence::Credential>> {
         Ok(self.read().credential_find(k.kind.as_str(), &k.value)?)
-    }
-
-    /// Makes every commit of this station durable across power loss (kiosks).
-    pub fn durable(&mut self) -> Result<()> {
-        Ok(self.store.set_durable()?)
     }
 
     /// Checks out everyone still in at `location` after its closing time: each open
@@ -334,7 +322,7 @@ impl Station {
                 return Ok(Vec::new());
             }
         }
-        self.write(|c, _| {
+        self.write(|c| {
             let loc = c.location_get(location)?;
             let settings = c.presence_settings(loc.id)?;
             let Some(minute) = settings.close_minute else {
@@ -356,10 +344,10 @@ impl Station {
                     location_id: loc.id,
                     holder_id: open.holder_id,
                     at: close,
-                    direction: Some("out"),
-                    status: "ok",
-                    reason: Some("CLOSING_TIME"),
-                    source: "auto",
+                    direction: Some(Direction::Out.as_str()),
+                    status: EventStatus::Ok.as_str(),
+                    reason: Some(Reason::ClosingTime.as_str()),
+                    source: EventSource::Auto.as_str(),
                     idem: Some(&idem),
                     ..NewEvent::default()
                 })?;

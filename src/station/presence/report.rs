@@ -11,6 +11,8 @@ use chrono::{NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::Direction;
+use super::vocab::EventStatus;
 use crate::station::{Result, Station, StationError};
 use crate::store::presence::Event;
 
@@ -59,7 +61,7 @@ pub fn day_start(tz: &str, d: NaiveDate) -> Option<i64> {
 /// Parses `HH:MM` into minutes after midnight.
 pub fn parse_hhmm(s: &str) -> Result<i64> {
     let t = NaiveTime::parse_from_str(s.trim(), "%H:%M")
-        .map_err(|_| StationError::Input(format!("closing time '{s}': use HH:MM, e.g. 18:30")))?;
+        .map_err(|_| StationError::BadClosingTime(s.to_string()))?;
     Ok(i64::from(
         chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t),
     ))
@@ -155,9 +157,7 @@ impl Station {
         to: i64,
     ) -> Result<(String, Vec<HolderSummary>)> {
         if from >= to {
-            return Err(StationError::Input(format!(
-                "the period is empty: --from ({from}) is not before --to ({to})"
-            )));
+            return Err(StationError::EmptyPeriod { from, to });
         }
         let c = self.read();
         let loc = c.location_get(location)?;
@@ -181,12 +181,16 @@ pub fn summarise(tz: &str, events: &[Event]) -> Vec<HolderSummary> {
                 None,
             )
         });
-        if e.status != "ok" {
+        if EventStatus::from_stored(&e.status) != EventStatus::Ok {
             s.refused += 1;
             continue;
         }
-        match e.direction.as_deref() {
-            Some("in") => {
+        match e
+            .direction
+            .as_deref()
+            .and_then(|d| d.parse::<Direction>().ok())
+        {
+            Some(Direction::In) => {
                 if s.first_in.is_none() {
                     s.first_in = Some(local_rfc3339(tz, e.at));
                 }
@@ -195,7 +199,7 @@ pub fn summarise(tz: &str, events: &[Event]) -> Vec<HolderSummary> {
                 }
                 *open = Some(e.at);
             }
-            Some("out") => {
+            Some(Direction::Out) => {
                 s.last_out = Some(local_rfc3339(tz, e.at));
                 if let Some(start) = open.take() {
                     s.total_seconds += (e.at - start).max(0);

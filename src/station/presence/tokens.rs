@@ -10,11 +10,13 @@
 use serde::Serialize;
 
 use super::Direction;
+use super::vocab::{EventSource, EventStatus, Reason};
 use crate::otp::{Code, OtpKey, totp, window};
 use crate::station::tokens::open_secret;
-use crate::station::verify::{check_code, host_step};
+use crate::station::tx::Tx;
+use crate::station::verify::{Status, check_code, host_step};
 use crate::station::{Result, Station, StationError};
-use crate::store::Conn;
+use crate::store::Reader;
 use crate::store::presence::NewEvent;
 use crate::vault::MasterKey;
 
@@ -51,13 +53,25 @@ pub struct Visit {
     pub max_seconds: i64,
 }
 
+/// The verdict on a submitted presence code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SubmitStatus {
+    /// The code proves the presence; recorded.
+    Ok,
+    /// The code does not prove it; recorded as refused with a reason.
+    Refused,
+    /// The idempotency key was seen before: the event recorded then.
+    Duplicate,
+}
+
 /// What became of a submission.
 #[derive(Debug, Clone, Serialize)]
 pub struct SubmitOutcome {
     /// `OK`, `REFUSED` or `DUPLICATE`.
-    pub status: &'static str,
-    /// Why it was refused: `INVALID_CODE`, `TIME_MISMATCH`, `REPLAYED`, `NO_PRESENCE_TOKEN`.
-    pub reason: Option<&'static str>,
+    pub status: SubmitStatus,
+    /// Why it was refused: `INVALID_CODE`, `TIME_MISMATCH`, `REPLAYED`.
+    pub reason: Option<Reason>,
     /// The recorded event.
     pub event_id: i64,
     /// Presence token serial that matched.
@@ -82,7 +96,7 @@ struct Candidate {
     key: OtpKey,
 }
 
-fn candidates(c: &Conn<'_>, key: &MasterKey, location_id: i64) -> Result<Vec<Candidate>> {
+fn candidates(c: &Reader<'_>, key: &MasterKey, location_id: i64) -> Result<Vec<Candidate>> {
     let mut out = Vec::new();
     for id in c.presence_tokens_at(location_id)? {
         let mut token = c.token_by_id(id)?;
@@ -123,9 +137,9 @@ fn nearest(cands: &[Candidate], code: &Code, at: i64) -> Option<i64> {
     best
 }
 
-pub(crate) fn submit_in(c: &Conn<'_>, key: &MasterKey, s: &Submission) -> Result<SubmitOutcome> {
+pub(crate) fn submit_in(c: &Tx<'_>, key: &MasterKey, s: &Submission) -> Result<SubmitOutcome> {
     let mut out = SubmitOutcome {
-        status: "REFUSED",
+        status: SubmitStatus::Refused,
         reason: None,
         event_id: 0,
         token: None,
@@ -138,7 +152,7 @@ pub(crate) fn submit_in(c: &Conn<'_>, key: &MasterKey, s: &Submission) -> Result
     if let Some(idem) = &s.idem
         && let Some(e) = c.event_by_idem(idem)?
     {
-        out.status = "DUPLICATE";
+        out.status = SubmitStatus::Duplicate;
         out.event_id = e.id;
         out.step = e.step;
         out.bound_from = e.bound_from;
@@ -154,10 +168,7 @@ pub(crate) fn submit_in(c: &Conn<'_>, key: &MasterKey, s: &Submission) -> Result
         .map(|h| h.id);
     let cands = candidates(c, key, loc.id)?;
     if cands.is_empty() {
-        return Err(StationError::Input(format!(
-            "location '{}' has no presence token (see `tokenstation location add-presence-token`)",
-            s.location
-        )));
+        return Err(StationError::NoPresenceToken(s.location.clone()));
     }
     let code = Code::parse(&s.code);
     let mut found = None;
@@ -174,8 +185,8 @@ pub(crate) fn submit_in(c: &Conn<'_>, key: &MasterKey, s: &Submission) -> Result
         holder_id,
         at: s.at,
         direction: s.direction.map(Direction::as_str),
-        status: "refused",
-        source: "token",
+        status: EventStatus::Refused.as_str(),
+        source: EventSource::Token.as_str(),
         credential: None,
         idem: s.idem.as_deref(),
         ..NewEvent::default()
@@ -184,9 +195,9 @@ pub(crate) fn submit_in(c: &Conn<'_>, key: &MasterKey, s: &Submission) -> Result
         None => {
             out.nearest = code.as_ref().and_then(|code| nearest(&cands, code, s.at));
             out.reason = Some(if out.nearest.is_some() {
-                "TIME_MISMATCH"
+                Reason::TimeMismatch
             } else {
-                "INVALID_CODE"
+                Reason::Code(Status::InvalidCode)
             });
             ev.nearest = out.nearest;
         }
@@ -207,11 +218,11 @@ pub(crate) fn submit_in(c: &Conn<'_>, key: &MasterKey, s: &Submission) -> Result
             ev.bound_to = Some(to);
             ev.credential = Some(&cd.serial);
             if c.presence_code_used(cd.token_id, f.step, holder_id)? {
-                out.reason = Some("REPLAYED");
+                out.reason = Some(Reason::Code(Status::Replayed));
                 ev.presence_token_id = None; // refused rows stay out of the unique index
             } else {
-                out.status = "OK";
-                ev.status = "ok";
+                out.status = SubmitStatus::Ok;
+                ev.status = EventStatus::Ok.as_str();
                 if s.direction == Some(Direction::Out)
                     && let Some(i) = c.event_last_token_in(holder_id, loc.id, s.at)?
                     && let (Some(i_from), Some(i_to)) = (i.bound_from, i.bound_to)
@@ -226,7 +237,7 @@ pub(crate) fn submit_in(c: &Conn<'_>, key: &MasterKey, s: &Submission) -> Result
             }
         }
     }
-    ev.reason = out.reason;
+    ev.reason = out.reason.map(Reason::as_str);
     out.event_id = c.event_insert(&ev)?;
     Ok(out)
 }
@@ -235,12 +246,12 @@ impl Station {
     /// Checks one presence code at its stated time and records the result (one
     /// transaction).
     pub fn presence_submit(&mut self, s: &Submission) -> Result<SubmitOutcome> {
-        self.write_keyed(|c, _, key| submit_in(c, key, s))
+        self.write_keyed(|tx, key| submit_in(tx, key, s))
     }
 
     /// Checks and records many presence codes in one transaction, in order. A row
     /// whose idempotency key is known comes back `DUPLICATE` (re-imports are no-ops).
     pub fn presence_import(&mut self, rows: &[Submission]) -> Result<Vec<SubmitOutcome>> {
-        self.write_keyed(|c, _, key| rows.iter().map(|s| submit_in(c, key, s)).collect())
+        self.write_keyed(|tx, key| rows.iter().map(|s| submit_in(tx, key, s)).collect())
     }
 }

@@ -1,0 +1,91 @@
+//! Answering a job's questions on the terminal: codes are read as a line from standard
+//! input (so scripts can pipe them), secrets without echo on a terminal only. Reading
+//! happens on a helper thread so Ctrl-C still stops the job while a question waits.
+//! [`drive`] runs a job to its end with both.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::mpsc::Sender;
+
+use zeroize::Zeroizing;
+
+use crate::devices::error::Credential;
+use crate::station::jobs::{Answer, Ask};
+
+/// Who may be asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asking {
+    /// Read answers from standard input, a terminal or not.
+    Stdin,
+    /// Ask only when standard input is a terminal (batch work).
+    TerminalOnly,
+}
+
+fn line(question: &str) -> Answer {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut l = String::new();
+    match std::io::stdin().lock().read_line(&mut l) {
+        Ok(0) | Err(_) => Answer::Unavailable,
+        Ok(_) => Answer::Text(Zeroizing::new(l.trim().to_string())),
+    }
+}
+
+fn secret(question: &str) -> Answer {
+    if !std::io::stdin().is_terminal() {
+        return Answer::Unavailable;
+    }
+    match rpassword::prompt_password(question) {
+        Ok(p) => Answer::Text(Zeroizing::new(p)),
+        Err(_) => Answer::Unavailable,
+    }
+}
+
+/// The answer to `ask`, read from the person at the terminal.
+pub fn answer(ask: &Ask, asking: Asking) -> Answer {
+    if asking == Asking::TerminalOnly && !std::io::stdin().is_terminal() {
+        return Answer::Unavailable;
+    }
+    match ask {
+        Ask::Code { serial, digits } => line(&format!(
+            "Type the code token {serial} shows now ({digits} digits): "
+        )),
+        Ask::Secret { device, credential } => secret(&match credential {
+            Credential::AdminPin => "Nitrokey admin PIN: ".to_string(),
+            Credential::OathAccessCode => format!("OATH access code of {device}: "),
+            Credential::UserPin => "Nitrokey user PIN: ".to_string(),
+            Credential::AdminSession => format!("{device}: {credential}: "),
+        }),
+        Ask::FilePassword { file } => secret(&format!("Password of {file}: ")),
+        Ask::Confirm { action } => match line(&format!("{action}? [y/N] ")) {
+            Answer::Text(t) => Answer::Confirmed(matches!(t.as_str(), "y" | "Y" | "yes")),
+            other => other,
+        },
+    }
+}
+
+/// Answers `ask` on a helper thread, sending the answer to `reply`.
+pub fn answer_async(ask: Ask, reply: Sender<Answer>, asking: Asking) {
+    let spawned = std::thread::Builder::new()
+        .name("ask".into())
+        .spawn(move || {
+            let _ = reply.send(answer(&ask, asking));
+        });
+    if spawned.is_err() {
+        tracing::warn!("could not start a thread to read an answer");
+    }
+}
+
+/// Runs a job to its end on this terminal: Ctrl-C cancels it, its questions are
+/// answered as `asking` allows, and each event goes to `on`.
+pub fn drive<E, R>(
+    job: crate::station::jobs::Job<E, R>,
+    asking: Asking,
+    mut on: impl FnMut(E),
+) -> crate::station::Result<R> {
+    use crate::station::jobs::JobMsg;
+    super::interrupt::cancel_on_ctrl_c(&job.cancel_token());
+    job.run(|m| match m {
+        JobMsg::Event(e) => on(e),
+        JobMsg::Ask { ask, reply } => answer_async(ask, reply, asking),
+    })
+}

@@ -1,0 +1,341 @@
+//! Burns as jobs: open the token named by a reader spec (waiting for it, asking for a
+//! device secret nobody gave), burn it with [`Station::burn`], and report. A batch burns
+//! token after token: it waits for each token, numbers serials, goes on after a token
+//! that fails (reported) but stops at a mistake that would repeat on every token (the
+//! input, the store), and ends with a summary when the count is reached or the job is
+//! cancelled. Both run on a worker thread and own the station until they hand it back.
+
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
+
+use super::error::{ErrorClass, ErrorReport, Field};
+use super::jobs::{Ask, Job, JobCtx};
+use super::provision::{BurnOptions, BurnOutcome, BurnRequest, BurnSeed};
+use super::seed_input::SeedInput;
+use super::{Result, Station, StationError};
+use crate::devices::session::{self, ReaderSpec, TokenOptions, TokenSession};
+use crate::model::Family;
+
+/// How often a wait for a token checks for cancellation.
+const POLL: Duration = Duration::from_millis(500);
+
+/// How to open the token.
+#[derive(Default)]
+pub struct DeviceOptions {
+    /// The family; `None`: detect it from the card.
+    pub family: Option<Family>,
+    /// OATH access code of a locked YubiKey.
+    pub oath_access_code: Option<Zeroizing<String>>,
+    /// Molto2 customer key in hex (the factory key when `None`).
+    pub molto2_key_hex: Option<Zeroizing<String>>,
+    /// Nitrokey admin PIN (asked for when absent).
+    pub admin_pin: Option<Zeroizing<String>>,
+    /// How long to wait for a token in the reader.
+    pub wait: Duration,
+}
+
+/// One burn.
+pub struct BurnOrder {
+    /// The reader the token is in.
+    pub reader: ReaderSpec,
+    /// How to open it.
+    pub device: DeviceOptions,
+    /// Product (required for a new seed).
+    pub product: Option<String>,
+    /// Serial; `None`: the device's own (or, with [`BurnSeed::FromStore`], required).
+    pub serial: Option<String>,
+    /// The seed.
+    pub seed: BurnSeed,
+    /// Slot, issuer, touch, force, proof.
+    pub options: BurnOptions,
+}
+
+/// Token after token, each with a fresh seed.
+pub struct BatchOrder {
+    /// The reader tokens are presented to.
+    pub reader: ReaderSpec,
+    /// How to open them.
+    pub device: DeviceOptions,
+    /// Product.
+    pub product: String,
+    /// Serials: this prefix and a running number (4 digits); `None`: device serials.
+    pub serial_prefix: Option<String>,
+    /// First running number.
+    pub start: u64,
+    /// Stop after this many burned tokens; `None`: until cancelled.
+    pub count: Option<u64>,
+    /// Slot, issuer, touch, force, proof (the same for each token).
+    pub options: BurnOptions,
+}
+
+/// What a burn job reports along the way.
+#[derive(Debug)]
+pub enum BurnEvent {
+    /// Waiting for token `n` (batch) to be presented.
+    Present {
+        /// 1-based position in the batch.
+        n: usize,
+        /// Its serial, when numbered.
+        serial: Option<String>,
+        /// The reader.
+        reader: String,
+    },
+    /// A token was burned, proven and registered active.
+    Burned {
+        /// 1-based position in the batch (1 for a single burn).
+        n: usize,
+        /// What was done.
+        outcome: BurnOutcome,
+    },
+    /// A token of a batch failed; the batch goes on.
+    Failed {
+        /// 1-based position in the batch.
+        n: usize,
+        /// Its serial, when numbered.
+        serial: Option<String>,
+        /// Why.
+        error: ErrorReport,
+    },
+    /// Waiting for the token to be taken away.
+    Remove {
+        /// The reader.
+        reader: String,
+    },
+}
+
+/// A token of a batch that failed.
+#[derive(Debug, Clone)]
+pub struct BatchFailure {
+    /// Its serial, when numbered.
+    pub serial: Option<String>,
+    /// Why.
+    pub error: ErrorReport,
+}
+
+/// The end of a batch.
+#[derive(Debug, Default)]
+pub struct BatchSummary {
+    /// Tokens burned.
+    pub burned: Vec<BurnOutcome>,
+    /// Tokens that failed.
+    pub failed: Vec<BatchFailure>,
+}
+
+impl BatchSummary {
+    /// The class of the last failure (the batch's verdict), if any failed.
+    pub fn failure_class(&self) -> Option<ErrorClass> {
+        self.failed.last().map(|f| f.error.class)
+    }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The device secrets, asking for one the reader needs that nobody gave.
+fn token_options(
+    ctx: &JobCtx<BurnEvent>,
+    reader: &ReaderSpec,
+    d: &DeviceOptions,
+) -> Result<TokenOptions> {
+    if let Some(f) = d.family
+        && !session::family_fits(reader, f)
+    {
+        return Err(StationError::FamilyNotOnReader {
+            family: f,
+            reader: reader.to_string(),
+        });
+    }
+    let molto2_key = d
+        .molto2_key_hex
+        .as_ref()
+        .map(|k| {
+            data_encoding::HEXLOWER_PERMISSIVE
+                .decode(k.trim().as_bytes())
+                .map(Zeroizing::new)
+                .map_err(|_| StationError::NotHex(Field::Molto2Key))
+        })
+        .transpose()?;
+    let mut opts = TokenOptions {
+        family: d.family,
+        oath_access_code: d.oath_access_code.clone(),
+        molto2_key,
+        admin_pin: d.admin_pin.clone(),
+        wait: d.wait,
+    };
+    if let Some(credential) = session::missing_secret(reader, &opts) {
+        let device = reader.name().to_string();
+        let answer = ctx.ask(Ask::Secret {
+            device: device.clone(),
+            credential,
+        })?;
+        let secret = answer
+            .text()
+            .ok_or(StationError::CredentialNeeded { device, credential })?;
+        opts.admin_pin = Some(secret);
+    }
+    Ok(opts)
+}
+
+/// Waits until a token is in (or out of) `reader`, checking for cancellation;
+/// `Ok(false)` when cancelled, or (with a `limit`) when it did not come in time.
+fn wait_for_token(
+    ctx: &JobCtx<BurnEvent>,
+    reader: &ReaderSpec,
+    present: bool,
+    limit: Option<Duration>,
+) -> Result<bool> {
+    let deadline = limit.map(|l| Instant::now() + l);
+    loop {
+        if ctx.cancel_token().is_cancelled() {
+            return Ok(false);
+        }
+        let slice = deadline.map_or(POLL, |d| {
+            d.saturating_duration_since(Instant::now()).min(POLL)
+        });
+        if session::wait_token(reader, present, slice)? {
+            return Ok(true);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(false);
+        }
+    }
+}
+
+/// Opens the token, waiting for it at most the order's wait.
+fn open(ctx: &JobCtx<BurnEvent>, reader: &ReaderSpec, opts: &TokenOptions) -> Result<TokenSession> {
+    if !wait_for_token(ctx, reader, true, Some(opts.wait))? {
+        ctx.check()?;
+        return Err(session::no_token(reader).into());
+    }
+    Ok(session::open_token(reader, opts)?)
+}
+
+/// Burns the token in the session.
+fn burn_in(
+    st: &mut Station,
+    ctx: &JobCtx<BurnEvent>,
+    s: &mut TokenSession,
+    req: BurnRequest<'_>,
+) -> Result<BurnOutcome> {
+    let (token, clock) = s.parts();
+    let mut asker = ctx;
+    st.burn(token, clock, req, &mut asker)
+}
+
+/// Starts a single burn on a worker thread; the job hands the station back.
+pub fn burn(
+    mut st: Station,
+    order: BurnOrder,
+) -> Result<Job<BurnEvent, (Station, Result<BurnOutcome>)>> {
+    Job::spawn("burn", move |ctx: &JobCtx<BurnEvent>| {
+        let out = (|| {
+            st.check_burn_seed(order.product.as_deref(), &order.seed)?;
+            let opts = token_options(ctx, &order.reader, &order.device)?;
+            let mut s = open(ctx, &order.reader, &opts)?;
+            ctx.check()?;
+            let req = BurnRequest {
+                product: order.product.clone(),
+                serial: order.serial.clone(),
+                seed: order.seed,
+                options: order.options.clone(),
+                reader: order.reader.name().to_string(),
+                now: &now,
+            };
+            let outcome = burn_in(&mut st, ctx, &mut s, req)?;
+            ctx.emit(BurnEvent::Burned {
+                n: 1,
+                outcome: outcome.clone(),
+            });
+            Ok(outcome)
+        })();
+        (st, out)
+    })
+    .map_err(|e| StationError::Internal(format!("starting the burn: {e}")))
+}
+
+/// Starts a batch burn on a worker thread; the job hands the station back with the
+/// summary, or with the error that stopped the batch.
+pub fn batch(
+    mut st: Station,
+    order: BatchOrder,
+) -> Result<Job<BurnEvent, (Station, Result<BatchSummary>)>> {
+    Job::spawn("burn batch", move |ctx: &JobCtx<BurnEvent>| {
+        let out = run_batch(&mut st, ctx, &order);
+        (st, out)
+    })
+    .map_err(|e| StationError::Internal(format!("starting the batch: {e}")))
+}
+
+fn run_batch(
+    st: &mut Station,
+    ctx: &JobCtx<BurnEvent>,
+    order: &BatchOrder,
+) -> Result<BatchSummary> {
+    let opts = token_options(ctx, &order.reader, &order.device)?;
+    let reader = order.reader.name().to_string();
+    let mut summary = BatchSummary::default();
+    let mut number = order.start;
+    while order
+        .count
+        .is_none_or(|c| (summary.burned.len() as u64) < c)
+        && !ctx.cancel_token().is_cancelled()
+    {
+        let n = summary.burned.len() + 1;
+        let serial = order
+            .serial_prefix
+            .as_ref()
+            .map(|p| format!("{p}{number:04}"));
+        ctx.emit(BurnEvent::Present {
+            n,
+            serial: serial.clone(),
+            reader: reader.clone(),
+        });
+        if !wait_for_token(ctx, &order.reader, true, None)? {
+            break;
+        }
+        let one = session::open_token(&order.reader, &opts)
+            .map_err(StationError::from)
+            .and_then(|mut s| {
+                let req = BurnRequest {
+                    product: Some(order.product.clone()),
+                    serial: serial.clone(),
+                    seed: BurnSeed::New(SeedInput::Generate),
+                    options: order.options.clone(),
+                    reader: reader.clone(),
+                    now: &now,
+                };
+                burn_in(st, ctx, &mut s, req)
+            });
+        match one {
+            Ok(outcome) => {
+                ctx.emit(BurnEvent::Burned {
+                    n,
+                    outcome: outcome.clone(),
+                });
+                summary.burned.push(outcome);
+                number += 1;
+            }
+            // the same mistake would repeat on every token
+            Err(e) if matches!(e.class(), ErrorClass::Input | ErrorClass::Store) => return Err(e),
+            Err(StationError::Interrupted) => break,
+            Err(e) => {
+                let error = e.report();
+                ctx.emit(BurnEvent::Failed {
+                    n,
+                    serial: serial.clone(),
+                    error: error.clone(),
+                });
+                summary.failed.push(BatchFailure { serial, error });
+            }
+        }
+        ctx.emit(BurnEvent::Remove {
+            reader: reader.clone(),
+        });
+        if !wait_for_token(ctx, &order.reader, false, None)? {
+            break;
+        }
+    }
+    Ok(summary)
+}

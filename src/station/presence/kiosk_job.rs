@@ -1,0 +1,107 @@
+//! A kiosk as a job (see [`crate::station::jobs`]): the plan says which readers a
+//! location's kiosk listens to (those given, else the location's configured readers)
+//! and whether codes are checked; [`start`] runs the loop on a worker thread with one
+//! thread per reader. Its events are the [`KioskLine`]s, its cancellation token stops
+//! the loop and the readers, and the face feeds typed lines through
+//! [`KioskRun::input`].
+
+use std::sync::mpsc::{self, Sender};
+use std::time::Duration;
+
+use super::Mode;
+use super::feed::{KioskInput, spawn_reader};
+use super::kiosk::{Kiosk, KioskLine};
+use crate::devices::session::{ReaderSpec, open_reader};
+use crate::station::jobs::{CancelToken, Job, JobCtx};
+use crate::station::{Result, Station, StationError};
+
+/// How often a reader that went away is reopened.
+pub const REOPEN_EVERY: Duration = Duration::from_secs(2);
+
+/// What a kiosk at a location will listen to, decided before it starts.
+#[derive(Debug, Clone)]
+pub struct KioskPlan {
+    /// The location.
+    pub location: String,
+    /// What the location requires.
+    pub mode: Mode,
+    /// The readers: the ones given, else the location's configured readers.
+    pub readers: Vec<ReaderSpec>,
+    /// Whether codes are checked, so the station must be unlocked.
+    pub needs_key: bool,
+}
+
+impl Station {
+    /// Plans a kiosk at `location`: the readers `given` (spec strings), else the
+    /// location's configured ones. With no reader and no typed input there is nothing
+    /// to listen to.
+    pub fn kiosk_plan(&self, location: &str, given: &[String], typed: bool) -> Result<KioskPlan> {
+        let view = self.location_presence(location)?;
+        let specs: Vec<String> = if given.is_empty() {
+            view.readers
+        } else {
+            given.to_vec()
+        };
+        let readers = specs
+            .iter()
+            .map(|s| s.parse::<ReaderSpec>())
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        if readers.is_empty() && !typed {
+            return Err(StationError::NothingToListen(location.to_string()));
+        }
+        Ok(KioskPlan {
+            location: view.location,
+            mode: view.settings.mode,
+            readers,
+            needs_key: view.settings.mode != Mode::Card,
+        })
+    }
+}
+
+/// A running kiosk: the job (its events are the lines), and where typed lines go.
+pub struct KioskRun {
+    /// The kiosk job; its result hands the station back.
+    pub job: Job<KioskLine, Result<Station>>,
+    /// Typed lines (`KioskInput::Line`) for the kiosk.
+    pub input: Sender<KioskInput>,
+}
+
+/// Starts the kiosk of `plan` on a worker thread, with one thread per reader. Every
+/// commit is made durable first. Cancelling the job stops the loop and the readers.
+pub fn start(mut st: Station, plan: &KioskPlan) -> Result<KioskRun> {
+    st.durable()?;
+    let (tx, rx) = mpsc::channel::<KioskInput>();
+    let cancel = CancelToken::new();
+    {
+        let tx = tx.clone();
+        cancel.on_cancel(move || {
+            let _ = tx.send(KioskInput::Stop);
+        });
+    }
+    let mut readers = Vec::new();
+    for spec in &plan.readers {
+        let s = spec.clone();
+        readers.push(
+            spawn_reader(
+                spec.to_string(),
+                move || open_reader(&s),
+                tx.clone(),
+                cancel.clone(),
+                REOPEN_EVERY,
+            )
+            .map_err(|e| StationError::Internal(format!("starting a reader thread: {e}")))?,
+        );
+    }
+    let location = plan.location.clone();
+    let token = cancel.clone();
+    let job = Job::spawn_with("kiosk", cancel, move |ctx: &JobCtx<KioskLine>| {
+        let out = Kiosk::new(&mut st, &location).map(|mut k| k.run(&rx, |l| ctx.emit(l.clone())));
+        token.cancel(); // stops the reader threads
+        for r in readers {
+            let _ = r.join();
+        }
+        out.map(|()| st)
+    })
+    .map_err(|e| StationError::Internal(format!("starting the kiosk: {e}")))?;
+    Ok(KioskRun { job, input: tx })
+}

@@ -1,0 +1,19 @@
+//! The attempt log and the audit log, newest first.
+
+use crate::station::{Result, Station};
+
+pub use crate::model::AuditEntry;
+pub use crate::store::attempts::{Attempt, AttemptFilter};
+pub use crate::store::audit::AuditFilter;
+
+impl Station {
+    /// Verification attempts `f` selects, newest first (codes are never stored).
+    pub fn attempts(&self, f: &AttemptFilter) -> Result<Vec<Attempt>> {
+        Ok(self.read().attempt_list(f)?)
+    }
+
+    /// Audit lines `f` selects, newest first.
+    pub fn audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
+        Ok(self.read().audit_list(f)?)
+    }
+}
