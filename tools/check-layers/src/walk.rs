@@ -128,11 +128,8 @@ impl<'r, 't, 'a> Walker<'r, 't, 'a> {
                 }
                 TokenTree::Punct(p) if colons && ident_at(&tts, i + 2).is_some() => {
                     let line = p.span().start().line;
-                    let after_path = i > 0
-                        && matches!(&tts[i - 1], TokenTree::Ident(_) | TokenTree::Group(_))
-                        || matches!(&tts.get(i.wrapping_sub(1)), Some(TokenTree::Punct(q)) if q.as_char() == '>');
                     let (segs, next) = path_tail(&tts, i, Vec::new());
-                    if !after_path {
+                    if !continues_a_path(&tts, i) {
                         if let Some(after) = self.use_group(&tts, i, next) {
                             i = after;
                             continue;
@@ -141,6 +138,7 @@ impl<'r, 't, 'a> Walker<'r, 't, 'a> {
                     }
                     i = next;
                 }
+                TokenTree::Ident(id) if KEYWORDS.contains(&id.to_string().as_str()) => i += 1,
                 TokenTree::Ident(id) => {
                     let after_tick =
                         i > 0 && matches!(&tts[i - 1], TokenTree::Punct(q) if q.as_char() == '\'');
@@ -211,6 +209,32 @@ impl<'r, 't, 'a> Walker<'r, 't, 'a> {
                 self.record(lit.span().start().line, path.leading_colon.is_some(), &segs);
             }
         }
+    }
+}
+
+/// Keywords that cannot start a path (`use ::pcsc::X` is a `use` of `::pcsc::X`).
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "fn",
+    "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+    "return", "static", "struct", "trait", "type", "unsafe", "use", "where", "while",
+];
+
+/// Does the `::` at `i` go on from something before it (`Vec::<u8>::new`, `<T>::f`,
+/// `$x::f`) rather than start a path at an extern crate (`use ::pcsc`, `-> ::pcsc::X`)?
+fn continues_a_path(tts: &[TokenTree], i: usize) -> bool {
+    let punct =
+        |j: usize, c: char| matches!(tts.get(j), Some(TokenTree::Punct(p)) if p.as_char() == c);
+    let Some(prev) = i.checked_sub(1) else {
+        return false;
+    };
+    match &tts[prev] {
+        TokenTree::Punct(p) if p.as_char() == '>' => {
+            // `->` and `=>` end an arrow, not generics.
+            !(prev > 0 && (punct(prev - 1, '-') || punct(prev - 1, '=')))
+        }
+        TokenTree::Ident(_) => prev > 0 && punct(prev - 1, '$'),
+        TokenTree::Group(_) => true,
+        _ => false,
     }
 }
 
