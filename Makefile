@@ -68,9 +68,14 @@ lint: deps
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --all-targets --no-default-features -- -D warnings
+	$(CARGO) clippy -p check-layers --all-targets -- -D warnings
 
-check-layers:
-	.ci/check-layers
+# The layer rules of design.md §3, checked by parsing src/ (tools/check-layers, its rule
+# table in tools/check-layers/src/rules.rs): first the checker's own tests (one planted
+# violation of each kind), then the check of src/, one line per violation.
+check-layers: check-toolchain
+	$(CARGO) test -q -p check-layers
+	$(CARGO) run -q -p check-layers -- .
 
 # Every test target but the PC/SC ones in parallel, the doc tests (among them the
 # compile-fail proofs that a read handle cannot write), then the real-pcscd tests one at

@@ -84,7 +84,7 @@ fn input_files_are_regular_bounded_and_utf8_or_exit_2() {
                 "import",
                 "pskc",
                 "tests/fixtures/pskc/rfc6030-figure6.pskcxml",
-                "--key-file",
+                "--transport-key-file",
                 "/dev/zero",
             ],
             "/dev/zero: not a regular file",

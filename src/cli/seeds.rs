@@ -70,12 +70,13 @@ pub enum ImportCommand {
             long,
             env = "TOKENSTATION_PSKC_KEY",
             hide_env_values = true,
-            conflicts_with = "key_file"
+            conflicts_with = "transport_key_file"
         )]
         key: Option<String>,
-        /// File holding the pre-shared key (hex text or raw bytes).
-        #[arg(long)]
-        key_file: Option<PathBuf>,
+        /// File holding the file's pre-shared transport key (hex text or raw bytes);
+        /// not the store's master key (the global `--key-file`).
+        #[arg(long, value_name = "PATH")]
+        transport_key_file: Option<PathBuf>,
         /// Password of a PBKDF2-protected file (asked when needed and not given).
         #[arg(long, env = "TOKENSTATION_PSKC_PASSWORD", hide_env_values = true)]
         password: Option<String>,
@@ -119,7 +120,7 @@ pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
         ImportCommand::Pskc {
             file,
             key,
-            key_file,
+            transport_key_file,
             password,
             mac_check,
             common,
@@ -128,7 +129,7 @@ pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
                 path: file,
                 secrets: PskcSecrets {
                     key_hex: key.map(Zeroizing::new),
-                    key_file,
+                    key_file: transport_key_file,
                     password: password.map(Zeroizing::new),
                 },
                 mac: match mac_check {

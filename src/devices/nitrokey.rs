@@ -9,7 +9,6 @@
 pub mod commands;
 pub mod driver;
 pub mod protocol;
-pub mod storage;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -20,10 +20,10 @@ use std::sync::Arc;
 
 use super::clock::{DeviceClock, now_ms};
 use super::hid::VirtualHidDevice;
+use crate::devices::nitrokey::protocol::storage::{STATUS_BLOCK, StatusBlock, stick20};
 use crate::devices::nitrokey::protocol::{
     self as p, CRC_SPAN, GeneralConfig, NAME_LEN, PW_LEN, REPORT_LEN, SECRET_LEN, cmd, status,
 };
-use crate::devices::nitrokey::storage::{STATUS_BLOCK, StatusBlock, stick20};
 
 #[derive(Clone)]
 struct Slot {

@@ -396,14 +396,14 @@ pub enum StationError {
     /// The passphrase does not open this store.
     #[error("wrong passphrase for this store")]
     WrongPassphrase,
-    /// The key file cannot be read.
-    #[error("cannot read key file {}: {source}", path.display())]
+    /// The key file cannot be read (missing, not a regular file, too large).
+    #[error("cannot read key file {source}")]
     KeyFileUnreadable {
         /// The key file.
         path: PathBuf,
-        /// The OS error.
+        /// Why.
         #[source]
-        source: std::io::Error,
+        source: crate::station::input_file::InputFileError,
     },
     /// The key file's contents are not a key.
     #[error("{}: {source}", path.display())]

@@ -3,10 +3,11 @@
 //! writes the key file and checks the key against the store's header.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use super::input_file;
 use super::{Result, StationError};
 use crate::vault::{KeyKind, MasterKey, VaultError, VaultHeader, header::Argon2Params};
 
@@ -59,15 +60,18 @@ pub fn unlock(source: &KeySource, header: &VaultHeader) -> Result<MasterKey> {
     Ok(key)
 }
 
-fn read_key_file(path: &PathBuf) -> Result<MasterKey> {
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+/// The most a master key file may hold: one key line (a few dozen bytes) and comments.
+const KEY_FILE_MAX_BYTES: u64 = 4096;
+
+fn read_key_file(path: &Path) -> Result<MasterKey> {
+    let text = input_file::read_text(path, KEY_FILE_MAX_BYTES).map_err(|source| {
         StationError::KeyFileUnreadable {
-            path: path.clone(),
+            path: path.to_path_buf(),
             source,
         }
-    })?);
+    })?;
     MasterKey::from_key_file(&text).map_err(|source| StationError::KeyFileInvalid {
-        path: path.clone(),
+        path: path.to_path_buf(),
         source,
     })
 }

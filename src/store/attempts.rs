@@ -2,46 +2,7 @@
 //! offset), never the code.
 
 use super::{Reader, StoreError, Writer, from_u64, to_u64};
-
-/// One attempt to record or read back.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Attempt {
-    /// Unix seconds.
-    pub at: i64,
-    /// Token row, when the serial was known.
-    #[serde(skip)]
-    pub token_id: Option<i64>,
-    /// Serial as presented.
-    pub serial: String,
-    /// Location row, when given.
-    #[serde(skip)]
-    pub location_id: Option<i64>,
-    /// Location name (filled when reading).
-    pub location: Option<String>,
-    /// Verdict status (`OK`, `INVALID_CODE`, …).
-    pub status: String,
-    /// `otp`, `backup`, `resync` or `activate`.
-    pub method: String,
-    /// Matched step or counter.
-    pub step: Option<u64>,
-    /// Signed offset of the match from the expected step.
-    pub step_offset: Option<i64>,
-}
-
-/// Filter for reading attempts.
-#[derive(Debug, Clone, Default)]
-pub struct AttemptFilter {
-    /// Only this serial.
-    pub serial: Option<String>,
-    /// Only this location name.
-    pub location: Option<String>,
-    /// Only at or after this time.
-    pub from: Option<i64>,
-    /// Only before this time.
-    pub to: Option<i64>,
-    /// At most this many, newest first.
-    pub limit: Option<u32>,
-}
+pub use crate::model::filters::{Attempt, AttemptFilter};
 
 impl Reader<'_> {
     /// Reads attempts, newest first.

@@ -2,6 +2,7 @@
 
 use super::{Reader, StoreError, Writer};
 use crate::model::AuditEntry;
+pub use crate::model::filters::AuditFilter;
 
 /// A new audit line.
 #[derive(Debug, Clone)]
@@ -18,17 +19,6 @@ pub struct NewAudit<'a> {
     pub before: Option<String>,
     /// State after (JSON), never a seed.
     pub after: Option<String>,
-}
-
-/// Filter for reading the audit log.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    /// Only lines whose subject contains this text.
-    pub subject: Option<String>,
-    /// Only lines whose action starts with this text.
-    pub action: Option<String>,
-    /// At most this many, newest first.
-    pub limit: Option<u32>,
 }
 
 impl Reader<'_> {

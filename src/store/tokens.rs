@@ -3,6 +3,7 @@
 use rusqlite::OptionalExtension;
 
 use super::{Reader, StoreError, Thing, Writer, from_u64, to_u64};
+pub use crate::model::filters::TokenFilter;
 use crate::model::{Token, TokenStatus};
 
 const SELECT: &str = "SELECT t.id, t.uid, t.serial, p.name, t.product_id, t.status, h.ext_id,
@@ -57,19 +58,6 @@ pub struct NewToken<'a> {
     pub issuer: Option<&'a str>,
     /// Unix seconds.
     pub now: i64,
-}
-
-/// Filter for listing tokens.
-#[derive(Debug, Clone, Default)]
-pub struct TokenFilter {
-    /// Only this product (by name).
-    pub product: Option<String>,
-    /// Only this status.
-    pub status: Option<TokenStatus>,
-    /// Only this holder (external id).
-    pub holder: Option<String>,
-    /// Only tokens assigned to this location (by name), or to all locations.
-    pub location: Option<String>,
 }
 
 /// The verification state written after a successful check or a resync.

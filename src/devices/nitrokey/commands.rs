@@ -10,8 +10,8 @@
 use zeroize::Zeroizing;
 
 use super::driver::{Model, Nitrokey};
+use super::protocol::storage::DeviceStatus;
 use super::protocol::{self as p, PW_LEN, cmd, status};
-use super::storage::DeviceStatus;
 use crate::devices::DeviceError;
 use crate::devices::error::Credential;
 use crate::transport::{HidLink, Sensitivity};

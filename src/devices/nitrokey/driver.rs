@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
+use super::protocol::storage::{StatusBlock, stick20};
 use super::protocol::{self as p, PW_LEN, REPORT_LEN, Response, cmd, status};
-use super::storage::{StatusBlock, stick20};
 use crate::devices::DeviceError;
 use crate::devices::random::RandomSource;
 use crate::transport::{HidLink, Sensitivity};

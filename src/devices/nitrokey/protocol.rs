@@ -332,6 +332,7 @@ pub fn response(command: u8, request_crc: u32, status: u8, payload: &[u8]) -> [u
 }
 
 mod answers;
+pub mod storage;
 pub use answers::{GeneralConfig, SlotRecord, Status, parse_code, parse_slot, parse_status};
 
 #[cfg(test)]

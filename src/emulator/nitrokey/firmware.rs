@@ -2,10 +2,12 @@
 //! `parse_report` and its `cmd_*` functions; Storage `src/OTP/report_protocol.c`).
 
 use super::{NitrokeyPro, Slot, Staging};
+use crate::devices::nitrokey::protocol::storage::{
+    DeviceStatus, STATUS_BLOCK, StatusBlock, stick20,
+};
 use crate::devices::nitrokey::protocol::{
     self as p, FLASH_EPOCH, NAME_LEN, PW_LEN, REPORT_LEN, SECRET_LEN, cmd, status,
 };
-use crate::devices::nitrokey::storage::{DeviceStatus, STATUS_BLOCK, StatusBlock, stick20};
 use crate::otp::{Algorithm, Digits, OtpKey, Secret};
 
 /// The PIN field as the firmware reads it: all 25 bytes, cut at the first NUL

@@ -13,7 +13,7 @@ use crate::station::{Result, StationError};
 pub use crate::devices::session::inventory::{
     CardOut, HidOut, Inventory, ReaderOut, Section, SerialOut, UsbOut,
 };
-pub use crate::devices::session::watch::{HwEvent, WatchMsg};
+pub use crate::devices::session::watch::WatchMsg;
 
 /// Lists what is attached: PC/SC readers and cards, known USB devices (all of them
 /// with `all_usb`), HID interfaces of known tokens, serial ports and the `configured`

@@ -3,8 +3,8 @@
 use crate::station::{Result, Station};
 
 pub use crate::model::AuditEntry;
-pub use crate::store::attempts::{Attempt, AttemptFilter};
-pub use crate::store::audit::AuditFilter;
+pub use crate::model::filters::AuditFilter;
+pub use crate::model::filters::{Attempt, AttemptFilter};
 
 impl Station {
     /// Verification attempts `f` selects, newest first (codes are never stored).

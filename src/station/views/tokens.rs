@@ -7,7 +7,7 @@ use crate::model::Token;
 use crate::station::{Result, Station};
 use crate::store::limits::Scope;
 
-pub use crate::store::tokens::TokenFilter;
+pub use crate::model::filters::TokenFilter;
 
 /// One token in detail.
 #[derive(Debug, Clone, Serialize)]

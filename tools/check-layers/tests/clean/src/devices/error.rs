@@ -1,0 +1,2 @@
+//! Device errors.
+pub struct DeviceError(pub u16);

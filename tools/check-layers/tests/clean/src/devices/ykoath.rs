@@ -1,0 +1,3 @@
+//! YubiKey OATH.
+pub mod driver;
+pub mod protocol;

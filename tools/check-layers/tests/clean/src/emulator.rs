@@ -1,0 +1,3 @@
+//! The device side of each family.
+pub mod pty;
+pub mod ykoath;

@@ -1,0 +1,3 @@
+//! Read models.
+#[derive(Debug)]
+pub struct TokenRow;

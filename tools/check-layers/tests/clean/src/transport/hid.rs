@@ -1,0 +1,4 @@
+//! hidapi backend.
+pub fn open() {
+    let _ = hidapi::HidApi::new();
+}

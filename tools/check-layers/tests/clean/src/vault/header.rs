@@ -1,0 +1,2 @@
+//! The stored header.
+pub struct VaultHeader;
