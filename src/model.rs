@@ -241,6 +241,9 @@ pub struct Token {
     pub last_step: Option<u64>,
     /// Learned drift in steps.
     pub drift_steps: i64,
+    /// The drift an operator established last (resync, clock fix, burn, import), in
+    /// steps: automatic learning moves at most `drift.max_learned_steps` from it.
+    pub drift_base_steps: i64,
     /// Whether it verifies at every location.
     pub all_locations: bool,
     /// Unix seconds of registration.

@@ -317,11 +317,13 @@ impl Station {
                 counter: 0,
                 last_step: Some(matched),
                 drift_steps: 0,
+                drift_base_steps: 0,
             },
             Kind::Hotp => VerifyState {
                 counter: matched + 1,
                 last_step: None,
                 drift_steps: 0,
+                drift_base_steps: 0,
             },
         };
         let outcome = BurnOutcome {

@@ -1,7 +1,9 @@
 //! Resynchronisation with two consecutive codes (RFC 4226 §7.4, RFC 6238 §6): the pair
 //! is searched in a wide window (TOTP: a day each side by default, up to a year; HOTP:
 //! 1000 counters ahead). A match sets the drift or the counter past the pair (so the
-//! codes cannot be replayed), activates an unverified token, and is audited.
+//! codes cannot be replayed), makes that drift the token's baseline (learning moves
+//! from there, [`super::drift::baseline`]), activates an unverified token, and is
+//! audited.
 
 use super::limits;
 use super::policy::Policy;
@@ -80,11 +82,13 @@ impl Station {
                         counter: before.counter,
                         last_step: Some(second),
                         drift_steps: offset,
+                        drift_base_steps: offset,
                     },
                     Kind::Hotp => VerifyState {
                         counter: second + 1,
                         last_step: before.last_step,
                         drift_steps: 0,
+                        drift_base_steps: 0,
                     },
                 };
                 c.token_set_verify_state(t.id, state, at)?;

@@ -6,6 +6,7 @@
 //! one code, in threads or processes, accept it exactly once.
 
 use super::backup::{self, looks_like_backup_code};
+use super::drift::baseline;
 use super::limits;
 use super::policy::Policy;
 use super::tokens::{find_token, open_secret};
@@ -100,7 +101,8 @@ pub(crate) fn check_code(
     }
 }
 
-/// The token state after accepting a match, with the learned drift capped.
+/// The token state after accepting a match, with the learned drift capped relative to
+/// the token's baseline ([`baseline::learn`]).
 pub(crate) fn next_state(t: &Token, p: &Product, f: Found, policy: &Policy) -> (VerifyState, bool) {
     match p.params.kind {
         Kind::Hotp => (
@@ -108,19 +110,21 @@ pub(crate) fn next_state(t: &Token, p: &Product, f: Found, policy: &Policy) -> (
                 counter: f.step.saturating_add(1),
                 last_step: t.last_step,
                 drift_steps: 0,
+                drift_base_steps: 0,
             },
             false,
         ),
         Kind::Totp => {
-            let cap = i64::try_from(policy.max_drift_steps).unwrap_or(i64::MAX);
-            let drift = f.offset.clamp(-cap, cap);
+            let (drift, capped) =
+                baseline::learn(f.offset, t.drift_base_steps, policy.max_drift_steps);
             (
                 VerifyState {
                     counter: t.counter,
                     last_step: Some(f.step),
                     drift_steps: drift,
+                    drift_base_steps: t.drift_base_steps,
                 },
-                drift != f.offset || (cap > 0 && drift.abs() == cap),
+                capped,
             )
         }
     }

@@ -220,14 +220,33 @@ const V4: &str = r#"
 ALTER TABLE tokens ADD COLUMN issuer TEXT;
 "#;
 
+/// Drift (issue 14): the drift an operator established last (resync, clock fix, burn,
+/// import), from which automatic learning may move by at most `drift.max_learned_steps`,
+/// and a compact offset history for the drift report. Both live in the token row, which
+/// a successful verification rewrites anyway: keeping them costs no extra page write
+/// (the attempt log stays one append without indexes). Existing tokens take their
+/// current drift as their baseline: it was imported, resynchronised or learned within
+/// the old absolute cap, and accepted.
+const V5_DRIFT: &str = r#"
+ALTER TABLE tokens ADD COLUMN drift_base_steps INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tokens ADD COLUMN drift_history BLOB;
+UPDATE tokens SET drift_base_steps = drift_steps;
+"#;
+
 /// The migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(vec![
+        M::up(V1),
+        M::up(V2),
+        M::up(V3),
+        M::up(V4),
+        M::up(V5_DRIFT),
+    ])
 }
 
 /// Highest schema version this build knows.
 pub fn latest_version() -> i64 {
-    4
+    5
 }
 
 /// Brings the file to the latest version; refuses files from a newer build.

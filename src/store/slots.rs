@@ -41,7 +41,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "UPDATE tokens SET sealed_seed = ?2, counter = ?3, last_step = NULL,
-                        drift_steps = 0, updated_at = ?4
+                        drift_steps = 0, drift_base_steps = 0, updated_at = ?4
                  WHERE id = ?1",
                 rusqlite::params![id, sealed_seed, from_u64(counter), now],
             )

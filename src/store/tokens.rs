@@ -8,7 +8,8 @@ use crate::model::{Token, TokenStatus};
 
 const SELECT: &str = "SELECT t.id, t.uid, t.serial, p.name, t.product_id, t.status, h.ext_id,
                              t.counter, t.last_step, t.drift_steps, t.all_locations,
-                             t.created_at, t.updated_at, t.activated_at, t.issuer
+                             t.created_at, t.updated_at, t.activated_at, t.issuer,
+                             t.drift_base_steps
                       FROM tokens t
                       JOIN products p ON p.id = t.product_id
                       LEFT JOIN holders h ON h.id = t.holder_id";
@@ -33,6 +34,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
         updated_at: r.get(12)?,
         activated_at: r.get(13)?,
         issuer: r.get(14)?,
+        drift_base_steps: r.get(15)?,
     })
 }
 
@@ -69,6 +71,9 @@ pub struct VerifyState {
     pub last_step: Option<u64>,
     /// Learned drift in steps.
     pub drift_steps: i64,
+    /// The drift last established by an operator (resync, clock fix, burn, import):
+    /// learning moves at most `drift.max_learned_steps` away from it.
+    pub drift_base_steps: i64,
 }
 
 impl Reader<'_> {
@@ -165,8 +170,9 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "INSERT INTO tokens (uid, product_id, serial, status, sealed_seed, counter,
-                                     drift_steps, created_at, updated_at, activated_at, issuer)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8,
+                                     drift_steps, drift_base_steps, created_at, updated_at,
+                                     activated_at, issuer)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?8,
                          CASE WHEN ?4 = 'active' THEN ?8 END, ?9)",
                 rusqlite::params![
                     t.uid,
@@ -250,14 +256,16 @@ impl Writer<'_> {
     ) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "UPDATE tokens SET counter = ?2, last_step = ?3, drift_steps = ?4, updated_at = ?5
+                "UPDATE tokens SET counter = ?2, last_step = ?3, drift_steps = ?4, updated_at = ?5,
+                                   drift_base_steps = ?6
                  WHERE id = ?1",
                 rusqlite::params![
                     id,
                     from_u64(s.counter),
                     s.last_step.map(from_u64),
                     s.drift_steps,
-                    now
+                    now,
+                    s.drift_base_steps
                 ],
             )
             .map(|_| ())
