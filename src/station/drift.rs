@@ -5,3 +5,5 @@
 //! session, after the host clock is checked.
 
 pub(crate) mod baseline;
+pub mod fit;
+pub mod history;
