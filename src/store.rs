@@ -33,6 +33,7 @@
 
 pub mod attempts;
 pub mod audit;
+pub mod drift;
 pub mod holders;
 pub mod limits;
 pub mod locations;

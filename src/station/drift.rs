@@ -7,3 +7,41 @@
 pub(crate) mod baseline;
 pub mod fit;
 pub mod history;
+
+use super::Result;
+use super::tx::Tx;
+use crate::model::{Product, Token};
+use crate::otp::Kind;
+use history::{History, SampleKind, match_offset_ms};
+
+/// Adds an observation (`offset_ms`, token minus host, at host time `at`) to a token's
+/// history, in the caller's transaction.
+pub(crate) fn record(
+    tx: &Tx<'_>,
+    token_id: i64,
+    kind: SampleKind,
+    at: i64,
+    offset_ms: i64,
+) -> Result<()> {
+    let mut h = History::decode(tx.token_drift_history(token_id)?.as_deref());
+    h.push(kind, at, offset_ms);
+    tx.token_set_drift_history(token_id, &h.encode())?;
+    Ok(())
+}
+
+/// Adds the observation a TOTP code matched at `step` at host time `at` makes (HOTP
+/// tokens have no clock: nothing is recorded).
+pub(crate) fn record_match(
+    tx: &Tx<'_>,
+    t: &Token,
+    p: &Product,
+    kind: SampleKind,
+    step: u64,
+    at: i64,
+) -> Result<()> {
+    if p.params.kind != Kind::Totp {
+        return Ok(());
+    }
+    let offset = match_offset_ms(step, p.params.period, p.params.t0, at);
+    record(tx, t.id, kind, at, offset)
+}

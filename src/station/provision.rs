@@ -16,6 +16,7 @@
 
 use serde::Serialize;
 
+use super::drift::{self, history::SampleKind};
 use super::error::ProofFailure;
 use super::jobs::{Ask, Asker};
 use super::seed_input::{SeedInput, SeedWarning};
@@ -342,6 +343,11 @@ impl Station {
         self.write(|tx| {
             let before = tx.token_by_id(t.id)?;
             tx.token_set_verify_state(t.id, state, now)?;
+            if clock_set && p.params.kind == Kind::Totp {
+                drift::record(tx, t.id, SampleKind::ClockSet, now, 0)?;
+            } else {
+                drift::record_match(tx, &t, p, SampleKind::Verify, matched, at_time)?;
+            }
             tx.token_set_status(t.id, TokenStatus::Active, now)?;
             tx.slot_set(t.id, slot, Some(&outcome.name))?;
             let mut after =

@@ -5,6 +5,7 @@
 //! from there, [`super::drift::baseline`]), activates an unverified token, and is
 //! audited.
 
+use super::drift::{self, history::SampleKind};
 use super::limits;
 use super::policy::Policy;
 use super::tokens::find_token;
@@ -92,6 +93,7 @@ impl Station {
                     },
                 };
                 c.token_set_verify_state(t.id, state, at)?;
+                drift::record_match(c, &before, &p, SampleKind::Resync, second, at)?;
                 if before.status == TokenStatus::Unverified {
                     c.token_set_status(t.id, TokenStatus::Active, at)?;
                 }

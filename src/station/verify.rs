@@ -6,7 +6,8 @@
 //! one code, in threads or processes, accept it exactly once.
 
 use super::backup::{self, looks_like_backup_code};
-use super::drift::baseline;
+use super::drift::history::SampleKind;
+use super::drift::{self, baseline};
 use super::limits;
 use super::policy::Policy;
 use super::tokens::{find_token, open_secret};
@@ -210,6 +211,7 @@ impl Station {
             if let Some(f) = found.filter(|f| !f.replayed) {
                 let (state, capped) = next_state(&before, &prep.product, f, &policy);
                 tx.token_set_verify_state(before.id, state, at)?;
+                drift::record_match(tx, &before, &prep.product, SampleKind::Verify, f.step, at)?;
                 tx.token_set_status(before.id, TokenStatus::Active, at)?;
                 let after = tx.token_by_id(before.id)?;
                 tx.audit(
@@ -363,6 +365,7 @@ fn decide(
             let (state, capped) = next_state(t, &p.product, f, policy);
             if record {
                 c.token_set_verify_state(t.id, state, at)?;
+                drift::record_match(c, t, &p.product, SampleKind::Verify, f.step, at)?;
                 succeed(c, t, loc)?;
             }
             Ok(Verdict {

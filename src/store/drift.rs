@@ -1,0 +1,109 @@
+//! Drift: a token's compact offset history (in its row, so a verification that updates
+//! the row anyway writes no extra page), and the rows the drift report is computed
+//! from, in one pass over the TOTP tokens.
+
+use rusqlite::OptionalExtension;
+
+use super::{Reader, StoreError, Thing, Writer};
+use crate::model::{Family, TokenStatus};
+
+/// Which tokens a drift report covers.
+#[derive(Debug, Clone, Default)]
+pub struct DriftFilter {
+    /// Only this product (by name).
+    pub product: Option<String>,
+    /// Only tokens assigned to this location (by name), or to all locations.
+    pub location: Option<String>,
+    /// Only this serial.
+    pub serial: Option<String>,
+}
+
+/// What the drift report needs of one TOTP token.
+#[derive(Debug, Clone)]
+pub struct DriftInput {
+    /// Token row id.
+    pub token_id: i64,
+    /// Serial.
+    pub serial: String,
+    /// Status.
+    pub status: TokenStatus,
+    /// Product name.
+    pub product: String,
+    /// Product family.
+    pub family: Family,
+    /// TOTP period, seconds.
+    pub period: u32,
+    /// Product window, steps each side.
+    pub skew: u32,
+    /// Product's expected drift, seconds per year, when set.
+    pub drift_per_year: Option<f64>,
+    /// Learned drift, steps.
+    pub drift_steps: i64,
+    /// Baseline drift, steps.
+    pub drift_base_steps: i64,
+    /// The stored history bytes.
+    pub history: Option<Vec<u8>>,
+}
+
+impl Reader<'_> {
+    /// The stored drift history of a token.
+    pub fn token_drift_history(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT drift_history FROM tokens WHERE id = ?1")
+            .and_then(|mut st| st.query_row([id], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| StoreError::NotFound(Thing::TokenId(id)))
+    }
+
+    /// The TOTP tokens (not retired or lost) a drift report covers, by serial.
+    pub fn drift_inputs(&self, f: &DriftFilter) -> Result<Vec<DriftInput>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT t.id, t.serial, t.status, p.name, p.family, p.period, p.skew,
+                        p.drift_per_year, t.drift_steps, t.drift_base_steps, t.drift_history
+                 FROM tokens t JOIN products p ON p.id = t.product_id
+                 WHERE p.kind = 'totp' AND t.status IN ('active', 'unverified', 'disabled')
+                   AND (?1 IS NULL OR p.name = ?1)
+                   AND (?2 IS NULL OR t.all_locations = 1 OR EXISTS (
+                         SELECT 1 FROM token_locations tl JOIN locations l ON l.id = tl.location_id
+                         WHERE tl.token_id = t.id AND l.name = ?2))
+                   AND (?3 IS NULL OR t.serial = ?3)
+                 ORDER BY t.serial, p.name",
+            )
+            .map_err(|e| self.err(e))?;
+        let conv = |i: usize, e: Box<dyn std::error::Error + Send + Sync>| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e)
+        };
+        stmt.query_map(rusqlite::params![f.product, f.location, f.serial], |r| {
+            let status: String = r.get(2)?;
+            let family: String = r.get(4)?;
+            Ok(DriftInput {
+                token_id: r.get(0)?,
+                serial: r.get(1)?,
+                status: status.parse().map_err(|e| conv(2, Box::new(e)))?,
+                product: r.get(3)?,
+                family: family.parse().map_err(|e| conv(4, Box::new(e)))?,
+                period: r.get(5)?,
+                skew: r.get(6)?,
+                drift_per_year: r.get(7)?,
+                drift_steps: r.get(8)?,
+                drift_base_steps: r.get(9)?,
+                history: r.get(10)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+}
+
+impl Writer<'_> {
+    /// Stores a token's drift history.
+    pub fn token_set_drift_history(&self, id: i64, bytes: &[u8]) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE tokens SET drift_history = ?2 WHERE id = ?1")
+            .and_then(|mut st| st.execute(rusqlite::params![id, bytes]))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+}
