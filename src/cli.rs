@@ -7,6 +7,8 @@ pub mod audit;
 pub mod burn;
 pub mod catalog;
 pub mod demo;
+pub mod drift;
+pub mod drift_fix;
 pub mod emulate;
 pub mod emulate_nitrokey;
 pub mod engine;
@@ -124,6 +126,9 @@ pub enum Command {
     Hw(hw::HwCommand),
     /// Burn a seed into a hardware token, prove it, register it as active.
     Burn(burn::BurnArgs),
+    /// Clock drift: the report by urgency, one token's history, clock fixes.
+    #[command(subcommand)]
+    Drift(drift::DriftCommand),
     /// Run a location's presence kiosk: readers and typed codes to check-ins and check-outs.
     Kiosk(kiosk::KioskArgs),
     /// Presence: who is in, reports, presence-token codes.
@@ -246,6 +251,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Presence(c) => presence::run(&ctx, c),
         Command::Demo(a) => demo::run(a),
         Command::Burn(a) => burn::run(&ctx, a),
+        Command::Drift(c) => drift::run(&ctx, c),
     }
 }
 

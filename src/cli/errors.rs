@@ -35,6 +35,10 @@ pub fn words(h: &Hint) -> String {
         H::Force(ForceTo::OverwriteSlot) => ", or pass --force to overwrite it".into(),
         H::Force(ForceTo::Reburn) => ": pass --force to burn its seed again".into(),
         H::Force(ForceTo::NewSeed) => ": pass --force to burn a new seed".into(),
+        H::Force(ForceTo::UnsyncedHostClock) => {
+            ": synchronise it first (chrony, systemd-timesyncd, ntpd) or pass --force".into()
+        }
+        H::GiveTokenReader => ": give --reader".into(),
         H::RetireOrForce => ": retire it (`token retire`) or pass --force to delete it".into(),
         H::ActivateWithCode { serial } => format!(": tokenstation token activate {serial} CODE"),
         H::GiveSerial => ": give --serial (or --serial-prefix in batch mode)".into(),

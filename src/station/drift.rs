@@ -5,8 +5,10 @@
 //! session, after the host clock is checked.
 
 pub(crate) mod baseline;
+pub mod expected;
 pub mod fit;
 pub mod history;
+pub mod report;
 
 use super::Result;
 use super::tx::Tx;

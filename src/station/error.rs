@@ -427,6 +427,46 @@ pub enum StationError {
     #[error("store {} is not usable: it has no vault header (was init interrupted?)", .0.display())]
     NoVaultHeader(PathBuf),
 
+    /// A token without a clock drift to report (HOTP, retired or lost).
+    #[error("token {serial} has no clock drift: only TOTP tokens in use have one")]
+    NoDrift {
+        /// The serial.
+        serial: String,
+    },
+    /// The host clock is not synchronised: a token clock written from it would carry
+    /// its error.
+    #[error("the host clock is not synchronised ({why}); a token clock set from it would carry its error")]
+    HostClockUnsynced {
+        /// What the kernel says.
+        why: String,
+    },
+    /// The token in the reader is not the one named.
+    #[error("the token in {reader} is not {serial} (it reports {found})")]
+    WrongTokenInReader {
+        /// The serial named.
+        serial: String,
+        /// The reader.
+        reader: String,
+        /// What the token reports (serial, slot names).
+        found: String,
+    },
+    /// The token in the reader is in no store row.
+    #[error("the token in {reader} ({found}) is not in the store")]
+    UnknownTokenInReader {
+        /// The reader.
+        reader: String,
+        /// What the token reports (serial, slot names).
+        found: String,
+    },
+    /// A token whose clock is written needs the reader it is in.
+    #[error("token {serial} ({family}) has a clock to set: name the reader it is in")]
+    ReaderNeeded {
+        /// The serial.
+        serial: String,
+        /// Its family.
+        family: Family,
+    },
+
     /// The work was cancelled; nothing was written.
     #[error("interrupted: nothing was written")]
     Interrupted,

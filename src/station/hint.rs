@@ -30,6 +30,8 @@ pub enum ForceTo {
     Reburn,
     /// Burn a new seed under a serial already in use.
     NewSeed,
+    /// Write a token clock although the host clock is not synchronised.
+    UnsyncedHostClock,
 }
 
 /// What a person can do next.
@@ -90,6 +92,8 @@ pub enum Hint {
     LocateKeyFile,
     /// Give a secret the device needs.
     Give(Credential),
+    /// Name the reader the token is in.
+    GiveTokenReader,
     /// Give (or check) the secret that opens a PSKC file.
     PskcSecret(PskcSecret),
 }
@@ -159,6 +163,9 @@ pub(super) fn of(e: &StationError) -> Option<Hint> {
             location: location.clone(),
         },
         E::LookupTooLarge(_) => Hint::NarrowLookup,
+        E::HostClockUnsynced { .. } => Hint::Force(ForceTo::UnsyncedHostClock),
+        E::ReaderNeeded { .. } => Hint::GiveTokenReader,
+        E::UnknownTokenInReader { .. } => Hint::See(Listing::Tokens),
         E::Locked => Hint::Unlock,
         E::NeedsPassphrase => Hint::GivePassphrase,
         E::NeedsKeyFile => Hint::GiveKeyFile,
