@@ -29,7 +29,12 @@ pub fn serial(i: u64) -> String {
 
 /// A store with `n` active-able tokens of product "Bench" (assigned to all locations).
 pub fn store(n: u64) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-store-{n}"));
+    store_in(&format!("bench-store-{n}"), n)
+}
+
+/// The same store in its own directory under target/ (for benches that change it).
+pub fn store_in(name: &str, n: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let db = dir.join("station.db");
     if db.exists() {
         return db;
