@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod drift;
 pub mod error;
 pub mod export;
+pub mod host_clock;
 pub mod hint;
 pub mod import;
 pub mod import_job;

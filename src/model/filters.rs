@@ -67,3 +67,14 @@ pub struct TokenFilter {
     /// Only tokens assigned to this location (by name), or to all locations.
     pub location: Option<String>,
 }
+
+/// Which tokens a drift report covers.
+#[derive(Debug, Clone, Default)]
+pub struct DriftFilter {
+    /// Only this product (by name).
+    pub product: Option<String>,
+    /// Only tokens assigned to this location (by name), or to all locations.
+    pub location: Option<String>,
+    /// Only this serial.
+    pub serial: Option<String>,
+}

@@ -5,18 +5,9 @@
 use rusqlite::OptionalExtension;
 
 use super::{Reader, StoreError, Thing, Writer};
+pub use crate::model::filters::DriftFilter;
 use crate::model::{Family, TokenStatus};
 
-/// Which tokens a drift report covers.
-#[derive(Debug, Clone, Default)]
-pub struct DriftFilter {
-    /// Only this product (by name).
-    pub product: Option<String>,
-    /// Only tokens assigned to this location (by name), or to all locations.
-    pub location: Option<String>,
-    /// Only this serial.
-    pub serial: Option<String>,
-}
 
 /// What the drift report needs of one TOTP token.
 #[derive(Debug, Clone)]

@@ -8,7 +8,7 @@ use crate::model::{Family, TokenStatus};
 use crate::station::drift::fit::{Fit, Window};
 use crate::station::drift::history::Sample;
 
-pub use crate::store::drift::DriftFilter;
+pub use crate::model::filters::DriftFilter;
 
 /// How a token's drift is corrected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -268,6 +268,13 @@ pub const CONFINED: &[Confined] = &[
         rule: "serialport only in src/transport/serial.rs and src/emulator/pty.rs",
     },
     Confined {
+        // The kernel's clock status (adjtimex) before a token clock is written: one
+        // OS call, in the station's host-clock file, never in its pure drift analytics.
+        crates: &["rtime_clock"],
+        only_in: &["station::host_clock"], // src/station/host_clock.rs
+        rule: "rtime_clock only in src/station/host_clock.rs",
+    },
+    Confined {
         crates: &["anyhow"],
         only_in: &["main", "cli", "tui"],
         rule: "anyhow only at the edges (main, cli, tui); typed thiserror errors below (design.md §4)",
