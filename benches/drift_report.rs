@@ -24,7 +24,8 @@ fn open(db: &Path) -> Station {
 }
 
 fn code(i: u64, device_time: i64) -> String {
-    OtpKey::new(Algorithm::Sha1, &fixtures::seed(i)).code_string((device_time / 30) as u64, Digits::SIX)
+    OtpKey::new(Algorithm::Sha1, &fixtures::seed(i))
+        .code_string((device_time / 30) as u64, Digits::SIX)
 }
 
 /// Token `i`'s clock drift in ppm.

@@ -22,9 +22,9 @@ pub mod ykoath;
 use std::fmt;
 
 pub use capability::{
-    Capabilities, DeviceInfo, DeviceManagement, Feedback, HeldCredential, ManagementCapabilities,
-    ManagementOp, ManagementRefusal, OtpToken, PresenceReader, ProgramRequest, ResetConfirmation,
-    ResetOutcome, SlotInfo, SlotRef, Tap, TapKind, TokenClock,
+    Capabilities, CarriedSeed, DeviceInfo, DeviceManagement, Feedback, HeldCredential,
+    ManagementCapabilities, ManagementOp, ManagementRefusal, OtpToken, PresenceReader,
+    ProgramRequest, ResetConfirmation, ResetOutcome, SlotInfo, SlotRef, Tap, TapKind, TokenClock,
 };
 pub use error::DeviceError;
 

@@ -148,7 +148,15 @@ fn report(ctx: &Ctx, a: ReportArgs) -> anyhow::Result<ExitCode> {
         .collect();
     table(
         &[
-            "SERIAL", "PRODUCT", "STEPS", "OFFSET", "TREND", "LAST SEEN", "EXIT", "FIX", "HISTORY",
+            "SERIAL",
+            "PRODUCT",
+            "STEPS",
+            "OFFSET",
+            "TREND",
+            "LAST SEEN",
+            "EXIT",
+            "FIX",
+            "HISTORY",
         ],
         &rows,
     );
@@ -161,7 +169,12 @@ fn report(ctx: &Ctx, a: ReportArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn show(ctx: &Ctx, serial: &str, product: Option<&str>, at: Option<&str>) -> anyhow::Result<ExitCode> {
+fn show(
+    ctx: &Ctx,
+    serial: &str,
+    product: Option<&str>,
+    at: Option<&str>,
+) -> anyhow::Result<ExitCode> {
     let now = at_or_now(at)?;
     let st = ctx.open()?;
     let d = st.drift_show(serial, product, now)?;
@@ -199,11 +212,17 @@ fn show(ctx: &Ctx, serial: &str, product: Option<&str>, at: Option<&str>) -> any
     println!(
         "fix           {}",
         match r.fix {
-            crate::station::views::FixMethod::Clock => "write the clock: tokenstation drift fix SERIAL --reader R",
-            crate::station::views::FixMethod::Resync => "resync with two codes: tokenstation drift fix SERIAL",
+            crate::station::views::FixMethod::Clock =>
+                "write the clock: tokenstation drift fix SERIAL --reader R",
+            crate::station::views::FixMethod::Resync =>
+                "resync with two codes: tokenstation drift fix SERIAL",
         }
     );
-    let hist: Vec<f64> = d.samples.iter().map(|s| s.offset_ms as f64 / 1000.0).collect();
+    let hist: Vec<f64> = d
+        .samples
+        .iter()
+        .map(|s| s.offset_ms as f64 / 1000.0)
+        .collect();
     println!("history       {}", sparkline(&hist));
     let rows: Vec<Vec<String>> = d
         .samples

@@ -1,6 +1,6 @@
 //! `tokenstation drift fix`: placeholder, filled below.
-use std::process::ExitCode;
 use super::Ctx;
+use std::process::ExitCode;
 /// `drift fix` options.
 #[derive(Debug, clap::Args)]
 pub struct FixArgs {

@@ -93,6 +93,24 @@ pub trait OtpToken {
     /// The code the device computes for `slot` at `at` (Unix seconds), where the family
     /// can return one; `Ok(None)` where the technician must read the display.
     fn read_code(&mut self, slot: Option<u16>, at: i64) -> Result<Option<String>, DeviceError>;
+    /// The token's own clock, for families whose clock is written through the token
+    /// itself (Token2 NFC, Molto2); `None` elsewhere (a session may hold a separate
+    /// clock handle, as for a Nitrokey).
+    fn as_clock(&mut self) -> Option<&mut dyn TokenClock> {
+        None
+    }
+}
+
+/// The seed a token carries, for clock writes that must repeat its parameters (Token2
+/// NFC: the algorithm and step travel with every clock write) or re-send the seed
+/// (models whose clock write wipes it).
+pub struct CarriedSeed<'a> {
+    /// Slot or profile.
+    pub slot: Option<u16>,
+    /// The seed, as the store holds it.
+    pub secret: &'a Secret,
+    /// Its parameters.
+    pub params: OtpParams,
 }
 
 /// A token whose clock can be read or written.
@@ -101,6 +119,13 @@ pub trait TokenClock {
     fn read_clock(&mut self) -> Result<i64, DeviceError>;
     /// Sets the device clock to `unix` seconds.
     fn set_clock(&mut self, unix: i64) -> Result<(), DeviceError>;
+    /// Tells the driver which seed and parameters the token carries, before
+    /// [`TokenClock::set_clock`] on a token this session did not burn: families whose
+    /// clock write repeats the parameters or wipes the seed need it (the seed is
+    /// re-sent right after the clock); others ignore it.
+    fn declare_seed(&mut self, _carried: &CarriedSeed<'_>) -> Result<(), DeviceError> {
+        Ok(())
+    }
 }
 
 /// What a presence reader saw.

@@ -435,7 +435,9 @@ pub enum StationError {
     },
     /// The host clock is not synchronised: a token clock written from it would carry
     /// its error.
-    #[error("the host clock is not synchronised ({why}); a token clock set from it would carry its error")]
+    #[error(
+        "the host clock is not synchronised ({why}); a token clock set from it would carry its error"
+    )]
     HostClockUnsynced {
         /// What the kernel says.
         why: String,

@@ -17,8 +17,7 @@
 use serde::Serialize;
 
 use super::drift::{self, history::SampleKind};
-use super::error::ProofFailure;
-use super::jobs::{Ask, Asker};
+use super::jobs::Asker;
 use super::seed_input::{SeedInput, SeedWarning};
 use super::tokens::check_serial;
 use super::{Result, Station, StationError};
@@ -27,7 +26,7 @@ use crate::devices::{OtpToken, ProgramRequest, TokenClock};
 use crate::model::{Family, TokenStatus};
 use crate::otp::Kind;
 use crate::store::tokens::VerifyState;
-use prepare::check_code;
+use proof::ProofOf;
 
 /// Where the seed of a burn comes from.
 pub enum BurnSeed {
@@ -266,51 +265,27 @@ impl Station {
         }
 
         // prove
-        let read_back = caps.read_code && req.options.proof == Proof::Auto;
         // the token's time: host time, or its own clock where it has one we did not set
         let token_time = || match info.clock {
             Some(dev) if !clock_set => dev + ((req.now)() - info_at),
             _ => (req.now)(),
         };
-        let mut at_time = token_time();
-        let read = match read_back {
-            true => token
-                .read_code(req.options.slot, at_time)
-                .map_err(|e| ("prove", e.into()))?,
-            false => None,
-        };
-        let (code, how) = match read {
-            Some(c) => (c, ProofMethod::ReadBack),
-            None => {
-                let answer = asker
-                    .ask(Ask::Code {
-                        serial: serial.clone(),
-                        digits: p.params.digits.get(),
-                    })
-                    .map_err(at("prove"))?;
-                let typed = answer.text().ok_or_else(|| {
-                    (
-                        "prove",
-                        StationError::ProofFailed {
-                            serial: serial.clone(),
-                            failure: ProofFailure::NoCode,
-                        },
-                    )
-                })?;
-                at_time = token_time();
-                (typed.to_string(), ProofMethod::Typed)
-            }
-        };
-        let (offset, matched) = check_code(p, &prep.secret, code.trim(), at_time, prep.counter)
-            .ok_or_else(|| {
-                (
-                    "prove",
-                    StationError::ProofFailed {
-                        serial: serial.clone(),
-                        failure: ProofFailure::Mismatch(how),
-                    },
-                )
-            })?;
+        let proven = proof::prove(
+            token,
+            asker,
+            &ProofOf {
+                serial: &serial,
+                product: p,
+                secret: &prep.secret,
+                slot: req.options.slot,
+                counter: prep.counter,
+                proof: req.options.proof,
+            },
+            &token_time,
+        )
+        .map_err(at("prove"))?;
+        let (offset, matched, how, at_time) =
+            (proven.offset, proven.matched, proven.how, proven.at);
 
         // activate
         let state = match p.params.kind {
@@ -373,6 +348,7 @@ impl Station {
 }
 
 mod prepare;
+pub(crate) mod proof;
 
 #[cfg(test)]
 #[path = "provision_tests.rs"]

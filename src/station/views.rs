@@ -11,7 +11,9 @@ pub mod presence;
 pub mod tokens;
 
 pub use catalog::{HolderDetail, LocationDetail, LocationRow, ProductRow};
-pub use drift::{DriftDetail, DriftFilter, DriftPoint, DriftReport, DriftRow, FixMethod, TrendSource};
+pub use drift::{
+    DriftDetail, DriftFilter, DriftPoint, DriftReport, DriftRow, FixMethod, TrendSource,
+};
 pub use logs::{Attempt, AttemptFilter, AuditEntry, AuditFilter};
 pub use presence::{Credential, KioskSettings, LocationPresence, PeriodEdge, PresenceReport};
 pub use tokens::{TokenDetail, TokenFilter};

@@ -8,7 +8,6 @@ use super::{Reader, StoreError, Thing, Writer};
 pub use crate::model::filters::DriftFilter;
 use crate::model::{Family, TokenStatus};
 
-
 /// What the drift report needs of one TOTP token.
 #[derive(Debug, Clone)]
 pub struct DriftInput {

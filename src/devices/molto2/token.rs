@@ -145,6 +145,10 @@ impl<L: ApduLink> OtpToken for Molto2<L> {
     fn read_code(&mut self, _slot: Option<u16>, _at: i64) -> Result<Option<String>, DeviceError> {
         Ok(None)
     }
+
+    fn as_clock(&mut self) -> Option<&mut dyn TokenClock> {
+        Some(self)
+    }
 }
 
 impl<L: ApduLink> TokenClock for Molto2<L> {

@@ -59,6 +59,20 @@ impl TokenSession {
         &self.reader
     }
 
+    /// The token's clock: the separate handle where the family has one, else the
+    /// token's own ([`OtpToken::as_clock`]); `None` for tokens without a clock to set.
+    pub fn clock(&mut self) -> Option<&mut dyn TokenClock> {
+        match &mut self.clock {
+            Some(c) => Some(c.as_mut()),
+            None => self.token.as_clock(),
+        }
+    }
+
+    /// The token, for the steps that do not touch its clock.
+    pub fn token(&mut self) -> &mut dyn OtpToken {
+        self.token.as_mut()
+    }
+
     /// The token and, where the family has one apart, its clock.
     pub fn parts(&mut self) -> (&mut dyn OtpToken, Option<&mut dyn TokenClock>) {
         let clock: Option<&mut dyn TokenClock> = match &mut self.clock {

@@ -18,7 +18,8 @@ use super::crypto::Sm4Key;
 use super::protocol::{self, Config, DisplayTimeout, Hmac, Info, Model, Step};
 use super::readback::{WriteCheck, WriteReport, answer_lost};
 use crate::devices::{
-    Capabilities, DeviceError, DeviceInfo, OtpToken, ProgramRequest, SlotInfo, TokenClock,
+    Capabilities, CarriedSeed, DeviceError, DeviceInfo, OtpToken, ProgramRequest, SlotInfo,
+    TokenClock,
 };
 use crate::model::Family;
 use crate::otp::{Algorithm, Kind, OtpParams, Secret};
@@ -346,9 +347,24 @@ impl<L: ApduLink> OtpToken for Token2Nfc<L> {
     fn read_code(&mut self, _slot: Option<u16>, _at: i64) -> Result<Option<String>, DeviceError> {
         Ok(None)
     }
+
+    fn as_clock(&mut self) -> Option<&mut dyn TokenClock> {
+        Some(self)
+    }
 }
 
 impl<L: ApduLink> TokenClock for Token2Nfc<L> {
+    /// Records the algorithm and step (every clock write repeats them) and the seed to
+    /// re-send after a clock write on models that wipe it.
+    fn declare_seed(&mut self, carried: &CarriedSeed<'_>) -> Result<(), DeviceError> {
+        if carried.slot.is_some_and(|s| s != 0) {
+            return Err(self.unsupported("slots: a single-profile token has only slot 0"));
+        }
+        self.set_params(&carried.params)?;
+        self.seed = Some(carried.secret.clone());
+        Ok(())
+    }
+
     fn read_clock(&mut self) -> Result<i64, DeviceError> {
         Ok(i64::from(self.read_info()?.time))
     }

@@ -33,5 +33,8 @@ pub fn fix_method(family: Family) -> FixMethod {
 
 /// Whether the station can write the family's clock.
 pub fn clock_writable(family: Family) -> bool {
-    matches!(family, Family::Token2Nfc | Family::Molto2 | Family::Nitrokey)
+    matches!(
+        family,
+        Family::Token2Nfc | Family::Molto2 | Family::Nitrokey
+    )
 }

@@ -121,7 +121,12 @@ pub fn exit_time(w: &Window, offset_s: f64, slope_s_per_day: f64, now: i64) -> O
 
 /// When a clock at `offset_s` drifting `rate_s_per_year` in an unknown direction (a
 /// product's expected drift) would leave `w` first: the nearer edge.
-pub fn exit_time_either_way(w: &Window, offset_s: f64, rate_s_per_year: f64, now: i64) -> Option<i64> {
+pub fn exit_time_either_way(
+    w: &Window,
+    offset_s: f64,
+    rate_s_per_year: f64,
+    now: i64,
+) -> Option<i64> {
     let per_day = rate_s_per_year.abs() / 365.25;
     let up = exit_time(w, offset_s, per_day, now);
     let down = exit_time(w, offset_s, -per_day, now);
@@ -143,7 +148,9 @@ mod tests {
     fn theil_sen_finds_the_rate_through_noise_outliers_and_a_fix() {
         // 4.32 s/day (50 ppm), ±15 s of step noise, one wild point, a fix on day 40
         let mut h = History::default();
-        let noise = [-14_000, 9_000, 3_000, -7_000, 12_000, -2_000, 14_500, -11_000];
+        let noise = [
+            -14_000, 9_000, 3_000, -7_000, 12_000, -2_000, 14_500, -11_000,
+        ];
         for day in 0..60i64 {
             let at = T + day * D + 3_600;
             let base = if day < 40 { 20_000 } else { 0 };
