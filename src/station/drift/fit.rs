@@ -48,12 +48,17 @@ fn median(v: &mut [f64]) -> Option<f64> {
 /// history (fewer than [`MIN_SAMPLES`], shorter than [`MIN_SPAN_DAYS`], or no pair of
 /// one segment half a day apart).
 pub fn theil_sen(samples: &[Sample], now: i64) -> Option<Fit> {
+    theil_sen_in(samples, now, &mut Vec::new())
+}
+
+/// [`theil_sen`] with a caller's scratch buffer (a report fits many tokens).
+pub fn theil_sen_in(samples: &[Sample], now: i64, slopes: &mut Vec<f64>) -> Option<Fit> {
     let (first, last) = (samples.first()?, samples.last()?);
     let span_days = (last.at - first.at) as f64 / DAY;
     if samples.len() < MIN_SAMPLES || span_days < MIN_SPAN_DAYS {
         return None;
     }
-    let mut slopes = Vec::with_capacity(samples.len() * (samples.len() - 1) / 2);
+    slopes.clear();
     for (i, a) in samples.iter().enumerate() {
         for b in &samples[i + 1..] {
             let gap = b.at - a.at;
@@ -62,14 +67,16 @@ pub fn theil_sen(samples: &[Sample], now: i64) -> Option<Fit> {
             }
         }
     }
-    let slope = median(&mut slopes)?;
+    let slope = median(slopes)?;
     let segment = last.segment;
-    let mut intercepts: Vec<f64> = samples
-        .iter()
-        .filter(|s| s.segment == segment)
-        .map(|s| s.offset_ms as f64 / 1000.0 + slope * (now - s.at) as f64)
-        .collect();
-    let offset_now_s = median(&mut intercepts)?;
+    slopes.clear();
+    slopes.extend(
+        samples
+            .iter()
+            .filter(|s| s.segment == segment)
+            .map(|s| s.offset_ms as f64 / 1000.0 + slope * (now - s.at) as f64),
+    );
+    let offset_now_s = median(slopes)?;
     Some(Fit {
         slope_s_per_day: slope * DAY,
         offset_now_s,

@@ -25,10 +25,15 @@ pub struct DriftQuery {
     pub at_risk_days: Option<f64>,
 }
 
-/// One token's row, with its history and fit.
-pub(crate) fn row(i: &DriftInput, cap: u64, now: i64) -> (DriftRow, History, Option<Fit>) {
+/// One token's row, with its history and fit; `scratch` is reused between tokens.
+pub(crate) fn row(
+    i: &DriftInput,
+    cap: u64,
+    now: i64,
+    scratch: &mut Vec<f64>,
+) -> (DriftRow, History, Option<Fit>) {
     let h = History::decode(i.history.as_deref());
-    let fit = fit::theil_sen(&h.samples, now);
+    let fit = fit::theil_sen_in(&h.samples, now, scratch);
     let window = Window::new(i.drift_base_steps, cap, i.skew, i.period);
     let expected = expected_drift_per_year(i.family, i.drift_per_year);
     let (offset_s, trend, source, exit_at) = match fit {
@@ -109,12 +114,27 @@ impl Station {
         let horizon = q
             .at_risk_days
             .map(|d| now.saturating_add((d * DAY).clamp(0.0, 1e15) as i64));
-        let mut rows: Vec<DriftRow> = inputs
-            .iter()
-            .map(|i| row(i, cap, now).0)
-            .filter(|r| horizon.is_none_or(|h| r.exit_at.is_some_and(|e| e <= h)))
-            .collect();
-        rows.sort_by(urgency);
+        let keep = |r: &DriftRow| horizon.is_none_or(|h| r.exit_at.is_some_and(|e| e <= h));
+        let rows_of = |part: &[DriftInput]| -> Vec<DriftRow> {
+            let mut scratch = Vec::new();
+            part.iter()
+                .map(|i| row(i, cap, now, &mut scratch).0)
+                .filter(keep)
+                .collect()
+        };
+        // Fits are independent: one share of the tokens per core.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = inputs.len().div_ceil(cores).max(4096);
+        let parts: Vec<Vec<DriftRow>> = std::thread::scope(|s| {
+            let parts: Vec<_> = inputs
+                .chunks(share)
+                .map(|part| s.spawn(move || rows_of(part)))
+                .collect();
+            parts.into_iter().map(|h| h.join()).collect::<Result<_, _>>()
+        })
+        .map_err(|_| StationError::Internal("a drift report worker panicked".into()))?;
+        let mut rows: Vec<DriftRow> = parts.into_iter().flatten().collect();
+        rows.sort_unstable_by(urgency);
         Ok(DriftReport {
             at: now,
             tokens,
@@ -138,7 +158,7 @@ impl Station {
             .ok_or_else(|| StationError::NoDrift {
                 serial: t.serial.clone(),
             })?;
-        let (row, h, fit) = row(&input, cap, now);
+        let (row, h, fit) = row(&input, cap, now, &mut Vec::new());
         Ok(DriftDetail {
             expected_drift_per_year: expected_drift_per_year(input.family, input.drift_per_year),
             row,
