@@ -49,6 +49,9 @@ pub fn answer(ask: &Ask, asking: Asking) -> Answer {
         Ask::Code { serial, digits } => line(&format!(
             "Type the code token {serial} shows now ({digits} digits): "
         )),
+        Ask::NextCode { serial, digits } => line(&format!(
+            "Wait for token {serial} to show its next code, and type it ({digits} digits): "
+        )),
         Ask::Secret { device, credential } => secret(&match credential {
             Credential::AdminPin => "Nitrokey admin PIN: ".to_string(),
             Credential::OathAccessCode => format!("OATH access code of {device}: "),

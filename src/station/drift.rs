@@ -7,6 +7,7 @@
 pub(crate) mod baseline;
 pub mod expected;
 pub mod fit;
+pub mod fix;
 pub mod history;
 pub mod report;
 

@@ -460,6 +460,14 @@ pub enum StationError {
         /// What the token reports (serial, slot names).
         found: String,
     },
+    /// A clock write the token does not show when read back.
+    #[error("the clock of the token in {reader} reads {off_by:+} s from the host after it was set; present it again and retry")]
+    ClockNotSet {
+        /// The reader.
+        reader: String,
+        /// Token minus host, seconds, after the write.
+        off_by: i64,
+    },
     /// A token whose clock is written needs the reader it is in.
     #[error("token {serial} ({family}) has a clock to set: name the reader it is in")]
     ReaderNeeded {

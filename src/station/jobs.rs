@@ -96,6 +96,14 @@ pub enum Ask {
         /// Expected length.
         digits: u8,
     },
+    /// The code after the one just typed (a resync's second code): wait for the token
+    /// to show the next one.
+    NextCode {
+        /// The token.
+        serial: String,
+        /// Expected length.
+        digits: u8,
+    },
     /// A secret a device needs (admin PIN, access code).
     Secret {
         /// The device.

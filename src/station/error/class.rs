@@ -75,7 +75,7 @@ impl StationError {
             | E::WriteFile { .. }
             | E::Internal(_) => ErrorClass::Store,
             E::InputFile(_) => ErrorClass::Input,
-            E::Device(_) => ErrorClass::Hardware,
+            E::Device(_) | E::ClockNotSet { .. } => ErrorClass::Hardware,
             E::ProofFailed { .. } => ErrorClass::Rejected,
             E::Interrupted => ErrorClass::Interrupted,
             E::AtLine { source, .. } => source.class(),
