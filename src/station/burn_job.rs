@@ -134,8 +134,8 @@ fn now() -> i64 {
 }
 
 /// The device secrets, asking for one the reader needs that nobody gave.
-fn token_options(
-    ctx: &JobCtx<BurnEvent>,
+pub(crate) fn token_options<E>(
+    ctx: &JobCtx<E>,
     reader: &ReaderSpec,
     d: &DeviceOptions,
 ) -> Result<TokenOptions> {
@@ -180,8 +180,8 @@ fn token_options(
 
 /// Waits until a token is in (or out of) `reader`, checking for cancellation;
 /// `Ok(false)` when cancelled, or (with a `limit`) when it did not come in time.
-fn wait_for_token(
-    ctx: &JobCtx<BurnEvent>,
+pub(crate) fn wait_for_token<E>(
+    ctx: &JobCtx<E>,
     reader: &ReaderSpec,
     present: bool,
     limit: Option<Duration>,
@@ -204,7 +204,11 @@ fn wait_for_token(
 }
 
 /// Opens the token, waiting for it at most the order's wait.
-fn open(ctx: &JobCtx<BurnEvent>, reader: &ReaderSpec, opts: &TokenOptions) -> Result<TokenSession> {
+pub(crate) fn open<E>(
+    ctx: &JobCtx<E>,
+    reader: &ReaderSpec,
+    opts: &TokenOptions,
+) -> Result<TokenSession> {
     if !wait_for_token(ctx, reader, true, Some(opts.wait))? {
         ctx.check()?;
         return Err(session::no_token(reader).into());

@@ -8,6 +8,7 @@ pub(crate) mod baseline;
 pub mod expected;
 pub mod fit;
 pub mod fix;
+pub mod fix_job;
 pub mod history;
 pub mod report;
 

@@ -461,7 +461,9 @@ pub enum StationError {
         found: String,
     },
     /// A clock write the token does not show when read back.
-    #[error("the clock of the token in {reader} reads {off_by:+} s from the host after it was set; present it again and retry")]
+    #[error(
+        "the clock of the token in {reader} reads {off_by:+} s from the host after it was set; present it again and retry"
+    )]
     ClockNotSet {
         /// The reader.
         reader: String,

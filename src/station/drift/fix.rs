@@ -124,10 +124,10 @@ impl Station {
         req: &FixRequest<'_>,
         asker: &mut dyn Asker,
     ) -> Result<FixResult> {
-        let mut subject = req
-            .serial
-            .as_ref()
-            .map_or_else(|| format!("reader {}", req.reader), |s| format!("token {s}"));
+        let mut subject = req.serial.as_ref().map_or_else(
+            || format!("reader {}", req.reader),
+            |s| format!("token {s}"),
+        );
         match self.fix_steps(s, req, asker, &mut subject) {
             Ok(r) => Ok(r),
             Err((step, e)) => {
@@ -155,7 +155,9 @@ impl Station {
         // detect: which store tokens the device carries
         let caps = s.token().capabilities();
         let info = s.token().info().map_err(dev("detect"))?;
-        let mut targets = self.recognise(s.token(), &info, req).map_err(at("detect"))?;
+        let mut targets = self
+            .recognise(s.token(), &info, req)
+            .map_err(at("detect"))?;
         let serials = |t: &[Target]| t.iter().map(|t| t.token.serial.clone()).collect::<Vec<_>>();
         *subject = format!("token {}", serials(&targets).join(", "));
         if let Some(only) = req.only {
@@ -169,7 +171,10 @@ impl Station {
             }
         }
         let first = targets.first().ok_or_else(|| {
-            ("detect", StationError::Internal("no token recognised".into()))
+            (
+                "detect",
+                StationError::Internal("no token recognised".into()),
+            )
         })?;
         let (first_token, first_product, first_slot) =
             (first.token.clone(), first.product.clone(), first.slot);
@@ -203,10 +208,17 @@ impl Station {
         if let Some(off) = offset_before {
             let now = req.clock.now();
             let ids: Vec<i64> = targets.iter().map(|t| t.token.id).collect();
-            let after = serde_json::json!({"clock": clock_before, "offset_s": off, "reader": req.reader});
+            let after =
+                serde_json::json!({"clock": clock_before, "offset_s": off, "reader": req.reader});
             self.write(|tx| {
                 for id in &ids {
-                    super::record(tx, *id, SampleKind::ClockRead, now, off.saturating_mul(1000))?;
+                    super::record(
+                        tx,
+                        *id,
+                        SampleKind::ClockRead,
+                        now,
+                        off.saturating_mul(1000),
+                    )?;
                 }
                 tx.audit(now, "drift.fix.read", subject, None::<&()>, Some(&after))
             })

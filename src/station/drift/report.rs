@@ -130,7 +130,10 @@ impl Station {
                 .chunks(share)
                 .map(|part| s.spawn(move || rows_of(part)))
                 .collect();
-            parts.into_iter().map(|h| h.join()).collect::<Result<_, _>>()
+            parts
+                .into_iter()
+                .map(|h| h.join())
+                .collect::<Result<_, _>>()
         })
         .map_err(|_| StationError::Internal("a drift report worker panicked".into()))?;
         let mut rows: Vec<DriftRow> = parts.into_iter().flatten().collect();
