@@ -38,7 +38,7 @@ pub fn words(h: &Hint) -> String {
         H::Force(ForceTo::UnsyncedHostClock) => {
             ": synchronise it first (chrony, systemd-timesyncd, ntpd) or pass --force".into()
         }
-        H::GiveTokenReader => ": give --reader".into(),
+        H::GiveTokenReader => ": give --reader with the reader the token is in".into(),
         H::RetireOrForce => ": retire it (`token retire`) or pass --force to delete it".into(),
         H::ActivateWithCode { serial } => format!(": tokenstation token activate {serial} CODE"),
         H::GiveSerial => ": give --serial (or --serial-prefix in batch mode)".into(),

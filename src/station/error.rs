@@ -471,7 +471,7 @@ pub enum StationError {
         off_by: i64,
     },
     /// A token whose clock is written needs the reader it is in.
-    #[error("token {serial} ({family}) has a clock to set: name the reader it is in")]
+    #[error("token {serial} ({family}) has a clock to set, and no reader was named")]
     ReaderNeeded {
         /// The serial.
         serial: String,
