@@ -84,6 +84,9 @@ struct State {
     profiles: Vec<Profile>,
     clock: DeviceClock,
     frozen_host_ms: Option<i64>,
+    /// Added to the system clock when host time is not frozen (a simulated clock that
+    /// runs at real speed, days or months ahead).
+    host_shift_ms: i64,
     challenge: Option<[u8; 8]>,
     fixed_challenge: Option<[u8; 8]>,
     authenticated: bool,
@@ -96,7 +99,8 @@ struct State {
 
 impl State {
     fn host_ms(&self) -> i64 {
-        self.frozen_host_ms.unwrap_or_else(now_ms)
+        self.frozen_host_ms
+            .unwrap_or_else(|| now_ms().saturating_add(self.host_shift_ms))
     }
     fn now(&self) -> u32 {
         u32::try_from(self.clock.unix_seconds_at(self.host_ms()).max(0)).unwrap_or(u32::MAX)
@@ -139,6 +143,7 @@ impl Molto2Card {
                 profiles: vec![Profile::factory(); usize::from(p::PROFILES)],
                 clock,
                 frozen_host_ms: None,
+                host_shift_ms: 0,
                 challenge: None,
                 fixed_challenge: None,
                 authenticated: false,
@@ -271,6 +276,20 @@ impl Molto2Handle {
     /// The device clock.
     pub fn clock(&self) -> DeviceClock {
         lock(&self.state).clock
+    }
+
+    /// Lets host time run again, `shift_ms` ahead of the system clock: a simulated
+    /// clock at real speed (drivers that time their own work stay consistent with it).
+    pub fn shift_host_time(&self, shift_ms: i64) {
+        let mut s = lock(&self.state);
+        s.frozen_host_ms = None;
+        s.host_shift_ms = shift_ms;
+    }
+
+    /// Moves frozen host time (see [`Molto2Card::with_frozen_host_time`]): a simulated
+    /// clock for drift scenarios.
+    pub fn freeze_host_time(&self, host_ms: i64) {
+        lock(&self.state).frozen_host_ms = Some(host_ms);
     }
 
     /// Replaces the device clock.

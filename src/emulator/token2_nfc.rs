@@ -44,6 +44,9 @@ struct State {
     restricted: bool,
     clock: DeviceClock,
     frozen_host_ms: Option<i64>,
+    /// Added to the system clock when host time is not frozen (a simulated clock that
+    /// runs at real speed, days or months ahead).
+    host_shift_ms: i64,
     seed: Option<Zeroizing<Vec<u8>>>,
     hmac: Hmac,
     step: Step,
@@ -61,7 +64,8 @@ struct State {
 
 impl State {
     fn host_ms(&self) -> i64 {
-        self.frozen_host_ms.unwrap_or_else(now_ms)
+        self.frozen_host_ms
+            .unwrap_or_else(|| now_ms().saturating_add(self.host_shift_ms))
     }
 }
 
@@ -100,6 +104,7 @@ impl Token2NfcCard {
                 restricted,
                 clock,
                 frozen_host_ms: None,
+                host_shift_ms: 0,
                 seed: None,
                 hmac: Hmac::Sha1,
                 step: Step::S30,
@@ -198,6 +203,14 @@ impl Token2NfcHandle {
     /// Replaces the device clock (offset, drift).
     pub fn set_clock(&self, clock: DeviceClock) {
         lock(&self.state).clock = clock;
+    }
+
+    /// Lets host time run again, `shift_ms` ahead of the system clock: a simulated
+    /// clock at real speed (drivers that time their own work stay consistent with it).
+    pub fn shift_host_time(&self, shift_ms: i64) {
+        let mut s = lock(&self.state);
+        s.frozen_host_ms = None;
+        s.host_shift_ms = shift_ms;
     }
 
     /// Moves frozen host time (see [`Token2NfcCard::with_frozen_host_time`]).

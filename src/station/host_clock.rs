@@ -133,24 +133,32 @@ fn kernel_status() -> HostSync {
     }
 }
 
-/// A clock for tests and emulated scenes: a time that moves only when told, and a
-/// synchronisation status of the caller's choice. Clones share the time.
+/// A clock for tests and emulated scenes: the system clock shifted by an amount the
+/// caller sets (days or months ahead), running at real speed so drivers that time
+/// their own work stay consistent with it, and a synchronisation status of the
+/// caller's choice. Clones share the shift.
 #[derive(Debug, Clone)]
 pub struct SimulatedClock {
-    now: Arc<AtomicI64>,
+    shift_ms: Arc<AtomicI64>,
     sync: HostSync,
 }
 
+fn system_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 impl SimulatedClock {
-    /// A synchronised clock at `now`.
+    /// A synchronised clock showing `now` (Unix seconds) at this moment.
     pub fn synchronised(now: i64) -> SimulatedClock {
-        SimulatedClock {
-            now: Arc::new(AtomicI64::new(now)),
+        let c = SimulatedClock {
+            shift_ms: Arc::new(AtomicI64::new(0)),
             sync: HostSync::Synchronised {
                 max_error_us: 1_000,
                 est_error_us: 100,
             },
-        }
+        };
+        c.set(now);
+        c
     }
 
     /// The same clock, reporting `sync`.
@@ -159,20 +167,37 @@ impl SimulatedClock {
         self
     }
 
-    /// Sets the time.
+    /// Shows `now` (Unix seconds) at this moment, and runs on from there.
     pub fn set(&self, now: i64) {
-        self.now.store(now, Ordering::SeqCst);
+        self.set_ms(now.saturating_mul(1000));
+    }
+
+    /// Shows `now_ms` (Unix milliseconds) at this moment.
+    pub fn set_ms(&self, now_ms: i64) {
+        self.shift_ms
+            .store(now_ms.saturating_sub(system_ms()), Ordering::SeqCst);
     }
 
     /// Moves the time on by `s` seconds.
     pub fn advance(&self, s: i64) {
-        self.now.fetch_add(s, Ordering::SeqCst);
+        self.shift_ms
+            .fetch_add(s.saturating_mul(1000), Ordering::SeqCst);
+    }
+
+    /// How far ahead of the system clock it is, ms (for emulated devices' host time).
+    pub fn shift_ms(&self) -> i64 {
+        self.shift_ms.load(Ordering::SeqCst)
+    }
+
+    /// Now, Unix milliseconds.
+    pub fn now_ms(&self) -> i64 {
+        system_ms().saturating_add(self.shift_ms())
     }
 }
 
 impl HostClock for SimulatedClock {
     fn now(&self) -> i64 {
-        self.now.load(Ordering::SeqCst)
+        self.now_ms().div_euclid(1000)
     }
 
     fn sync(&self) -> HostSync {
@@ -207,7 +232,9 @@ mod tests {
         let c = SimulatedClock::synchronised(100);
         let d = c.clone();
         c.advance(5);
-        assert_eq!(d.now(), 105);
+        assert!((105..=106).contains(&d.now()), "{}", d.now());
+        c.set(1_000_000);
+        assert!((1_000_000..=1_000_001).contains(&d.now()));
         let u = c.with_sync(HostSync::Unsynchronised { why: "x".into() });
         assert!(!u.sync().is_synchronised());
     }
