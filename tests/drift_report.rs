@@ -37,13 +37,19 @@ fn product(st: &mut Station, name: &str, family: Family, kind: Kind, per_year: O
 }
 
 fn code(t: i64) -> String {
-    OtpKey::new(Algorithm::Sha1, &Secret::from_slice(SEED)).code_string((t / 30) as u64, Digits::SIX)
+    OtpKey::new(Algorithm::Sha1, &Secret::from_slice(SEED))
+        .code_string((t / 30) as u64, Digits::SIX)
 }
 
 /// A token verified daily for `days`, its clock gaining `s_per_day`.
 fn drifting(st: &mut Station, serial: &str, product: &str, s_per_day: f64, days: i64) {
-    st.token_add(serial, product, SeedInput::Secret(Secret::from_slice(SEED)), 0)
-        .unwrap();
+    st.token_add(
+        serial,
+        product,
+        SeedInput::Secret(Secret::from_slice(SEED)),
+        0,
+    )
+    .unwrap();
     st.token_activate(serial, None, &code(T0), T0).unwrap();
     for d in 1..=days {
         let at = T0 + d * DAY + (d % 6) * 1_000;
@@ -67,7 +73,8 @@ fn setup(dir: &tempfile::TempDir) -> Station {
         st.token_add(serial, p, SeedInput::Secret(Secret::from_slice(SEED)), 0)
             .unwrap();
     }
-    st.token_assign_location("SLOW", None, Some("Lobby"), 0).unwrap();
+    st.token_assign_location("SLOW", None, Some("Lobby"), 0)
+        .unwrap();
     st
 }
 
@@ -84,7 +91,10 @@ fn rows_by_urgency_with_fits_and_product_expectations() {
     assert_eq!(order, ["FAST", "SLOW", "NEW", "APP"]);
     let fast = &r.rows[0];
     assert_eq!(fast.trend_source, TrendSource::Fit);
-    assert!((fast.trend_s_per_day.unwrap() - 12.0).abs() < 1.0, "{fast:?}");
+    assert!(
+        (fast.trend_s_per_day.unwrap() - 12.0).abs() < 1.0,
+        "{fast:?}"
+    );
     assert!((fast.offset_s - 372.0).abs() < 20.0, "{fast:?}");
     assert!((15.0..28.0).contains(&fast.days_left.unwrap()), "{fast:?}");
     // 31 days, kept in at most 24 samples (the oldest merged)
@@ -92,10 +102,19 @@ fn rows_by_urgency_with_fits_and_product_expectations() {
     assert!(fast.offset_steps >= 11 && fast.history.len() == 24);
     assert_eq!(fast.last_seen, Some(T0 + 30 * DAY));
     let slow = &r.rows[1];
-    assert!((slow.trend_s_per_day.unwrap() + 3.0).abs() < 1.0, "{slow:?}");
+    assert!(
+        (slow.trend_s_per_day.unwrap() + 3.0).abs() < 1.0,
+        "{slow:?}"
+    );
     let new = &r.rows[2];
-    assert_eq!((new.trend_source, new.fix), (TrendSource::Product, FixMethod::Resync));
-    assert!((new.days_left.unwrap() / 365.25 - 7.0).abs() < 0.1, "{new:?}");
+    assert_eq!(
+        (new.trend_source, new.fix),
+        (TrendSource::Product, FixMethod::Resync)
+    );
+    assert!(
+        (new.days_left.unwrap() / 365.25 - 7.0).abs() < 0.1,
+        "{new:?}"
+    );
     let app = &r.rows[3];
     assert_eq!((app.trend_source, app.exit_at), (TrendSource::None, None));
 }
@@ -118,7 +137,10 @@ fn filters_at_risk_product_and_location() {
             .collect()
     };
     assert_eq!(serials(q(DriftFilter::default(), Some(30.0))), ["FAST"]);
-    assert_eq!(serials(q(DriftFilter::default(), Some(365.0))), ["FAST", "SLOW"]);
+    assert_eq!(
+        serials(q(DriftFilter::default(), Some(365.0))),
+        ["FAST", "SLOW"]
+    );
     let token2 = DriftFilter {
         product: Some("Token2".into()),
         ..DriftFilter::default()
@@ -130,7 +152,9 @@ fn filters_at_risk_product_and_location() {
     };
     assert_eq!(serials(q(lobby, None)), ["SLOW"]);
     // far ahead FAST has left its window: first, out of the window, days negative
-    let later = st.drift_report(&DriftQuery::default(), now + 60 * DAY).unwrap();
+    let later = st
+        .drift_report(&DriftQuery::default(), now + 60 * DAY)
+        .unwrap();
     assert!(later.rows[0].out_of_window && later.rows[0].days_left.unwrap() < 0.0);
 }
 
@@ -140,14 +164,34 @@ fn one_token_in_detail_and_the_json_fields() {
     let st = setup(&dir);
     let d = st.drift_show("FAST", None, T0 + 31 * DAY).unwrap();
     assert!(d.fit.is_some() && d.samples.len() == 24);
-    assert_eq!(d.expected_drift_per_year, Some(120.0), "Token2's family default");
+    assert_eq!(
+        d.expected_drift_per_year,
+        Some(120.0),
+        "Token2's family default"
+    );
     let e = st.drift_show("H1", None, T0).unwrap_err();
     assert!(matches!(e, StationError::NoDrift { .. }), "{e}");
     let v = serde_json::to_value(&d).unwrap();
     for key in [
-        "serial", "product", "family", "status", "offset_steps", "baseline_steps", "offset_s",
-        "trend_s_per_day", "trend_source", "samples", "last_seen", "window", "exit_at",
-        "days_left", "out_of_window", "fix", "history", "fit", "expected_drift_per_year",
+        "serial",
+        "product",
+        "family",
+        "status",
+        "offset_steps",
+        "baseline_steps",
+        "offset_s",
+        "trend_s_per_day",
+        "trend_source",
+        "samples",
+        "last_seen",
+        "window",
+        "exit_at",
+        "days_left",
+        "out_of_window",
+        "fix",
+        "history",
+        "fit",
+        "expected_drift_per_year",
     ] {
         assert!(v.get(key).is_some(), "{key} missing in {v}");
     }
