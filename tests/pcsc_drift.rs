@@ -85,6 +85,7 @@ fn typed(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn burn(
     st: &mut Station,
     reader: &str,

@@ -114,11 +114,13 @@ fn kernel_status() -> HostSync {
     // modes 0: a read-only query, allowed without CAP_SYS_TIME
     let mut tx = Timex::new();
     match adjtimex(&mut tx) {
+        // c_long: 64 bits here, 32 on 32-bit targets
+        #[allow(clippy::unnecessary_cast)]
         Ok(state) => HostSync::from_kernel(
             state,
             tx.0.status,
-            i64::from(tx.0.maxerror),
-            i64::from(tx.0.esterror),
+            tx.0.maxerror as i64,
+            tx.0.esterror as i64,
         ),
         Err(e) => HostSync::Unknown {
             why: format!("adjtimex failed: {e}"),

@@ -1,4 +1,5 @@
 //! Unit tests of the burn proof window and slot names.
+use super::prepare::check_code;
 use super::*;
 use crate::model::Product;
 use crate::otp::{Algorithm, Digits, OtpParams, Secret};

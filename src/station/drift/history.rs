@@ -102,7 +102,7 @@ impl History {
         let Some(b) = bytes else {
             return History::default();
         };
-        if b.len() < HEADER || b[0] != VERSION || (b.len() - HEADER) % RECORD != 0 {
+        if b.len() < HEADER || b[0] != VERSION || !(b.len() - HEADER).is_multiple_of(RECORD) {
             return History::default();
         }
         let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
