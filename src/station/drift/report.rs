@@ -94,14 +94,19 @@ fn point(s: &Sample) -> DriftPoint {
     }
 }
 
-/// Most urgent first: out of the window, then the nearest exit; no prediction last.
-fn urgency(a: &DriftRow, b: &DriftRow) -> std::cmp::Ordering {
-    (a.exit_at.is_none(), a.exit_at, &a.serial, &a.product).cmp(&(
-        b.exit_at.is_none(),
-        b.exit_at,
-        &b.serial,
-        &b.product,
-    ))
+/// Most urgent first: out of the window, then the nearest exit; no prediction last;
+/// ties by serial and product. Sorts positions, then moves each row once.
+fn by_urgency(rows: Vec<DriftRow>) -> Vec<DriftRow> {
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    let key = |r: &DriftRow| (r.exit_at.is_none(), r.exit_at.unwrap_or(i64::MAX));
+    order.sort_unstable_by(|&a, &b| {
+        let (ra, rb) = (&rows[a], &rows[b]);
+        key(ra)
+            .cmp(&key(rb))
+            .then_with(|| (&ra.serial, &ra.product).cmp(&(&rb.serial, &rb.product)))
+    });
+    let mut slots: Vec<Option<DriftRow>> = rows.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 impl Station {
@@ -136,8 +141,7 @@ impl Station {
                 .collect::<Result<_, _>>()
         })
         .map_err(|_| StationError::Internal("a drift report worker panicked".into()))?;
-        let mut rows: Vec<DriftRow> = parts.into_iter().flatten().collect();
-        rows.sort_unstable_by(urgency);
+        let rows = by_urgency(parts.into_iter().flatten().collect());
         Ok(DriftReport {
             at: now,
             tokens,
