@@ -7,6 +7,7 @@ pub mod audit;
 pub mod burn;
 pub mod catalog;
 pub mod demo;
+pub mod device_args;
 pub mod drift;
 pub mod drift_fix;
 pub mod emulate;

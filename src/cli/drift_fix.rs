@@ -7,16 +7,13 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use zeroize::Zeroizing;
-
 use super::Ctx;
 use super::ask::{Asking, drive};
 use super::burn::ProveArg;
+use super::device_args::DeviceArgs;
 use super::errors::{InputError, exit_code_of};
 use crate::devices::presence::ReaderSpec;
 use crate::station::StationError;
-use crate::station::burn_job::DeviceOptions;
-use crate::station::catalog::parse_family;
 use crate::station::drift::fix::{FixOptions, FixOutcome, FixResult};
 use crate::station::drift::fix_job::{self, FixBatchOrder, FixEvent, FixOrder, FixSummary};
 use crate::station::host_clock::SystemClock;
@@ -43,9 +40,6 @@ pub struct FixArgs {
     /// or `hid:/dev/hidrawN`.
     #[arg(long)]
     pub reader: Option<String>,
-    /// Token family (token2-nfc, molto2, nitrokey) [default: the product's].
-    #[arg(long)]
-    pub family: Option<String>,
     /// A tray: fix each token presented, one after another, until Ctrl-C or --count.
     #[arg(long, requires = "reader")]
     pub batch: bool,
@@ -62,26 +56,9 @@ pub struct FixArgs {
     /// have the code typed (typed). A re-sent seed is always proven.
     #[arg(long, value_enum, default_value = "auto")]
     pub prove: ProveArg,
-    /// Molto2 customer key in hex (prefer TOKENSTATION_MOLTO2_KEY) [default: the factory key].
-    #[arg(long, env = "TOKENSTATION_MOLTO2_KEY", hide_env_values = true)]
-    pub molto2_key: Option<String>,
-    /// Nitrokey admin PIN (prefer TOKENSTATION_ADMIN_PIN; asked when absent).
-    #[arg(long, env = "TOKENSTATION_ADMIN_PIN", hide_env_values = true)]
-    pub admin_pin: Option<String>,
-    /// Seconds to wait for a token in the reader.
-    #[arg(long, default_value_t = 30.0)]
-    pub wait: f64,
-}
-
-fn device(a: &FixArgs) -> anyhow::Result<DeviceOptions> {
-    let secret = |s: &Option<String>| s.clone().map(Zeroizing::new);
-    Ok(DeviceOptions {
-        family: a.family.as_deref().map(parse_family).transpose()?,
-        oath_access_code: None,
-        molto2_key_hex: secret(&a.molto2_key),
-        admin_pin: secret(&a.admin_pin),
-        wait: std::time::Duration::from_secs_f64(a.wait.max(0.0)),
-    })
+    /// How to open the token.
+    #[command(flatten)]
+    pub device: DeviceArgs,
 }
 
 fn options(a: &FixArgs) -> FixOptions {
@@ -107,7 +84,7 @@ pub fn run(ctx: &Ctx, a: FixArgs) -> anyhow::Result<ExitCode> {
         let reader = reader.ok_or_else(|| InputError("--batch needs --reader".into()))?;
         let order = FixBatchOrder {
             reader,
-            device: device(&a)?,
+            device: a.device.options()?,
             at_risk_days: a.at_risk,
             count: a.count,
             options: options(&a),
@@ -129,7 +106,7 @@ pub fn run(ctx: &Ctx, a: FixArgs) -> anyhow::Result<ExitCode> {
         serial,
         product: a.product.clone(),
         reader,
-        device: device(&a)?,
+        device: a.device.options()?,
         options: options(&a),
         clock,
     };

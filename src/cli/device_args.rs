@@ -1,0 +1,43 @@
+//! The options that open a token in a reader, shared by `burn` and `drift fix`: the
+//! family and the secrets some families need (taken from the environment rather than
+//! the command line), and how long to wait for the token.
+
+use zeroize::Zeroizing;
+
+use crate::station::burn_job::DeviceOptions;
+use crate::station::catalog::parse_family;
+
+/// How to open the token in the reader.
+#[derive(Debug, clap::Args)]
+pub struct DeviceArgs {
+    /// Token family (ykoath, nitrokey3, token2-nfc, molto2, nitrokey); default: detected
+    /// from the card, or the product's (Token2 tokens must be named to burn).
+    #[arg(long)]
+    pub family: Option<String>,
+    /// OATH access code of a locked YubiKey (prefer TOKENSTATION_OATH_PASSWORD).
+    #[arg(long, env = "TOKENSTATION_OATH_PASSWORD", hide_env_values = true)]
+    pub oath_password: Option<String>,
+    /// Molto2 customer key in hex (prefer TOKENSTATION_MOLTO2_KEY) [default: the factory key].
+    #[arg(long, env = "TOKENSTATION_MOLTO2_KEY", hide_env_values = true)]
+    pub molto2_key: Option<String>,
+    /// Nitrokey admin PIN (prefer TOKENSTATION_ADMIN_PIN; asked when absent).
+    #[arg(long, env = "TOKENSTATION_ADMIN_PIN", hide_env_values = true)]
+    pub admin_pin: Option<String>,
+    /// Seconds to wait for a token in the reader.
+    #[arg(long, default_value_t = 30.0)]
+    pub wait: f64,
+}
+
+impl DeviceArgs {
+    /// The station's device options (a family name that is not one is refused).
+    pub fn options(&self) -> anyhow::Result<DeviceOptions> {
+        let secret = |s: &Option<String>| s.clone().map(Zeroizing::new);
+        Ok(DeviceOptions {
+            family: self.family.as_deref().map(parse_family).transpose()?,
+            oath_access_code: secret(&self.oath_password),
+            molto2_key_hex: secret(&self.molto2_key),
+            admin_pin: secret(&self.admin_pin),
+            wait: std::time::Duration::from_secs_f64(self.wait.max(0.0)),
+        })
+    }
+}
