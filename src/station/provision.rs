@@ -284,8 +284,7 @@ impl Station {
             &token_time,
         )
         .map_err(at("prove"))?;
-        let (offset, matched, how, at_time) =
-            (proven.offset, proven.matched, proven.how, proven.at);
+        let (offset, matched, how) = (proven.offset, proven.matched, proven.how);
 
         // activate
         let state = match p.params.kind {
@@ -321,7 +320,7 @@ impl Station {
             if clock_set && p.params.kind == Kind::Totp {
                 drift::record(tx, t.id, SampleKind::ClockSet, now, 0)?;
             } else {
-                drift::record_match(tx, &t, p, SampleKind::Verify, matched, at_time)?;
+                drift::record_match(tx, &t, p, SampleKind::Verify, matched, now)?;
             }
             tx.token_set_status(t.id, TokenStatus::Active, now)?;
             tx.slot_set(t.id, slot, Some(&outcome.name))?;

@@ -101,7 +101,8 @@ pub struct FixRequest<'a> {
     pub clock: &'a dyn HostClock,
     /// Force and proof.
     pub options: FixOptions,
-    /// Which recognised tokens to fix (a batch's at-risk filter); `None`: all.
+    /// Whether a recognised token is wanted (a batch's at-risk filter): a device is
+    /// fixed, with every store token on it, when any of them is; `None`: always.
     pub only: Option<&'a dyn Fn(&Token) -> bool>,
 }
 
@@ -155,20 +156,19 @@ impl Station {
         // detect: which store tokens the device carries
         let caps = s.token().capabilities();
         let info = s.token().info().map_err(dev("detect"))?;
-        let mut targets = self
+        let targets = self
             .recognise(s.token(), &info, req)
             .map_err(at("detect"))?;
         let serials = |t: &[Target]| t.iter().map(|t| t.token.serial.clone()).collect::<Vec<_>>();
         *subject = format!("token {}", serials(&targets).join(", "));
-        if let Some(only) = req.only {
-            let all = serials(&targets);
-            targets.retain(|t| only(&t.token));
-            if targets.is_empty() {
-                return Ok(FixResult::Skipped {
-                    serials: all,
-                    why: "not at risk".into(),
-                });
-            }
+        // one clock for the whole device: fixed when any of its tokens is wanted
+        if let Some(only) = req.only
+            && !targets.iter().any(|t| only(&t.token))
+        {
+            return Ok(FixResult::Skipped {
+                serials: serials(&targets),
+                why: "not at risk".into(),
+            });
         }
         let first = targets.first().ok_or_else(|| {
             (

@@ -36,8 +36,6 @@ pub(crate) struct Proven {
     pub matched: u64,
     /// How it was proven.
     pub how: ProofMethod,
-    /// The token time it was checked at.
-    pub at: i64,
 }
 
 /// Proves `of` on `token`; `token_time` gives the token's time when asked.
@@ -79,6 +77,5 @@ pub(crate) fn prove(
         offset,
         matched,
         how,
-        at,
     })
 }
