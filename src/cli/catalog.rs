@@ -256,11 +256,14 @@ fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode>
             format!("{} counters ahead", p.skew)
         }
     );
+    let expected = crate::station::drift::expected::expected_drift_per_year(p.family, None);
     println!(
         "drift/year    {}",
-        p.drift_per_year
-            .map(|d| format!("{d} s"))
-            .unwrap_or_else(|| "-".into())
+        match (p.drift_per_year, expected) {
+            (Some(d), _) => format!("{d} s"),
+            (None, Some(d)) => format!("{d} s (the family's default)"),
+            (None, None) => "-".into(),
+        }
     );
     println!("tokens        {}", row.tokens);
     Ok(ExitCode::SUCCESS)
