@@ -34,7 +34,9 @@ use tokenstation::station::jobs::{Answer, AskWith, JobMsg};
 use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof};
 use tokenstation::station::seed_input::SeedInput;
 use tokenstation::station::views::DriftRow;
-use tokenstation::station::{KeySource, Station, StationError, Status, default_key_file};
+use tokenstation::station::{
+    ErrorClass, KeySource, Station, StationError, Status, default_key_file,
+};
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -316,6 +318,7 @@ fn molto2_profiles_drift_and_a_tray_fixes_their_one_clock() {
     // A Molto2 running 30 ppm slow: 2.6 s a day behind.
     let card = Molto2Card::new("M2DRIFT1", DeviceClock::with_offset(t0, 0, -30.0));
     let hook = card.hook();
+    let again = card.clone();
     let (field, _faults, bridge) = insert_card(&ctx, VPCD_PORT_1, card);
     let reader = bridge.reader_name();
     for (slot, serial) in [(0u16, "M2-A"), (1, "M2-B")] {
@@ -376,14 +379,34 @@ fn molto2_profiles_drift_and_a_tray_fixes_their_one_clock() {
         },
     )
     .unwrap();
+    // The operator's side of the tray: take each token away when told; one that failed
+    // (pcscd on a loaded machine may report a reset card in the middle of the 200
+    // APDUs of a Molto2 fix) is presented again, as the failure line says; after the
+    // fix, Ctrl-C.
     let mut events = Vec::new();
-    let (mut field, mut bridge) = (Some(field), Some(bridge));
+    let (mut field, mut bridge) = (field, Some(bridge));
+    let (mut fixed, mut failures) = (false, 0);
     while let Some(m) = job.next() {
         match m {
             JobMsg::Event(FixEvent::Remove { .. }) => {
                 events.push("remove".to_string());
-                remove_card(&ctx, field.as_ref().unwrap(), bridge.take().unwrap());
-                job.cancel();
+                remove_card(&ctx, &field, bridge.take().unwrap());
+                if fixed {
+                    job.cancel();
+                } else {
+                    let (f, _, b) = insert_card(&ctx, VPCD_PORT_1, again.clone());
+                    (field, bridge) = (f, Some(b));
+                }
+            }
+            JobMsg::Event(FixEvent::Done { result, n }) => {
+                fixed = true;
+                events.push(format!("{n}: {result:?}"));
+            }
+            JobMsg::Event(FixEvent::Failed { error, n }) => {
+                failures += 1;
+                assert!(failures < 3, "{error:?} {events:?}");
+                assert_eq!(error.class, ErrorClass::Hardware, "{error:?}");
+                events.push(format!("{n}: {error:?}"));
             }
             JobMsg::Event(e) => events.push(format!("{e:?}")),
             JobMsg::Ask { .. } => panic!("a Molto2 clock fix asks nothing"),
@@ -392,7 +415,7 @@ fn molto2_profiles_drift_and_a_tray_fixes_their_one_clock() {
     let (st, summary) = job.join().unwrap();
     let summary = summary.unwrap();
     assert!(
-        summary.cancelled && summary.failed.is_empty(),
+        summary.cancelled && summary.failed.len() == failures && summary.done.len() == 1,
         "{summary:?} {events:?}"
     );
     let FixResult::Fixed(out) = &summary.done[0] else {
@@ -400,9 +423,11 @@ fn molto2_profiles_drift_and_a_tray_fixes_their_one_clock() {
     };
     assert_eq!(out.serials, ["M2-A", "M2-B"]);
     assert!(!out.reseeded && out.proof.is_none(), "{out:?}");
+    // read before the write (after a failed attempt, the clock may already be set)
+    let before = out.offset_before_s.unwrap() as f64;
     assert!(
-        (out.offset_before_s.unwrap() as f64 - true_offset).abs() <= 2.0,
-        "{out:?}"
+        (before - true_offset).abs() <= 2.0 || (failures > 0 && before.abs() <= 2.0),
+        "{out:?} {events:?}"
     );
     assert!(out.offset_after_s.unwrap().abs() <= 1);
     assert!(hook.clock().offset_ms(sim.now_ms()).abs() <= 1_500);
@@ -427,5 +452,4 @@ fn molto2_profiles_drift_and_a_tray_fixes_their_one_clock() {
             .unwrap();
         assert_eq!((v.status, v.offset), (Status::Ok, Some(0)), "{serial}");
     }
-    drop(field.take());
 }

@@ -21,7 +21,8 @@ pub struct Policy {
     pub cooldown_growth: f64,
     /// Longest cooldown in seconds, however often it grew.
     pub cooldown_max_s: u64,
-    /// Largest drift in steps learned automatically; beyond it, resync.
+    /// Largest drift in steps learned automatically past the token's baseline (the
+    /// drift an operator established); beyond it, resync or fix the clock.
     pub max_drift_steps: u64,
     /// TOTP resync search, seconds each side of now.
     pub resync_totp_window_s: u64,
@@ -82,7 +83,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "drift.max_learned_steps",
-        "largest drift learned automatically, in steps (0-100000)",
+        "largest drift learned automatically past the operator's baseline (resync, clock fix, burn), in steps (0-100000)",
     ),
     (
         "resync.totp_window_s",
