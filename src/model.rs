@@ -244,6 +244,10 @@ pub struct Token {
     /// The drift an operator established last (resync, clock fix, burn, import), in
     /// steps: automatic learning moves at most `drift.max_learned_steps` from it.
     pub drift_base_steps: i64,
+    /// UTC day (Unix seconds ÷ 86,400) of the last verification sample of its drift
+    /// history: the day's first accepted code is sampled.
+    #[serde(skip)]
+    pub drift_sample_day: Option<i64>,
     /// Whether it verifies at every location.
     pub all_locations: bool,
     /// Unix seconds of registration.

@@ -200,3 +200,32 @@ fn one_token_in_detail_and_the_json_fields() {
     assert!(v["window"]["high_s"].as_f64().unwrap() == 630.0);
     assert!(v["history"][0]["at"].is_i64() && v["history"][0]["offset_s"].is_f64());
 }
+
+#[test]
+fn a_day_is_sampled_by_its_first_accepted_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = setup(&dir);
+    let samples = |st: &Station| st.drift_show("FAST", None, T0 + 40 * DAY).unwrap().samples;
+    let before = samples(&st);
+    let day = T0 + 31 * DAY;
+    for k in 0..3 {
+        let at = day + 3_600 + k * 600;
+        let v = st.verify("FAST", &code(at + 372), None, at, true).unwrap();
+        assert!(v.is_ok(), "{v:?}");
+    }
+    let after = samples(&st);
+    // one more day sampled (and the oldest merged to stay within 24), at the first code
+    assert_eq!(after.len(), before.len());
+    let last = after.last().unwrap();
+    assert_eq!(last.at, day + 3_600);
+    assert_eq!(last.weight, 1);
+    // the report still sees the last code
+    let r = st
+        .drift_report(&DriftQuery::default(), T0 + 40 * DAY)
+        .unwrap();
+    let fast = r.rows.iter().find(|r| r.serial == "FAST").unwrap();
+    assert!(
+        (fast.last_seen.unwrap() - (day + 3_600 + 1_200)).abs() <= 30,
+        "{fast:?}"
+    );
+}

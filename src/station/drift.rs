@@ -29,12 +29,17 @@ pub(crate) fn record(
 ) -> Result<()> {
     let mut h = History::decode(tx.token_drift_history(token_id)?.as_deref());
     h.push(kind, at, offset_ms);
-    tx.token_set_drift_history(token_id, &h.encode())?;
+    let sample_day = (kind == SampleKind::Verify).then(|| at.div_euclid(DAY));
+    tx.token_set_drift_history(token_id, &h.encode(), sample_day)?;
     Ok(())
 }
 
-/// Adds the observation a TOTP code matched at `step` at host time `at` makes (HOTP
-/// tokens have no clock: nothing is recorded).
+const DAY: i64 = 86_400;
+
+/// Adds the observation a TOTP code matched at `step` at host time `at` makes: every
+/// resync, but of verifications only the first of each UTC day (the others cost a
+/// verification nothing; the day's sample is within ±P/2 of the truth, and the fit
+/// over many days narrows it). HOTP tokens have no clock: nothing is recorded.
 pub(crate) fn record_match(
     tx: &Tx<'_>,
     t: &Token,
@@ -43,7 +48,9 @@ pub(crate) fn record_match(
     step: u64,
     at: i64,
 ) -> Result<()> {
-    if p.params.kind != Kind::Totp {
+    if p.params.kind != Kind::Totp
+        || (kind == SampleKind::Verify && t.drift_sample_day == Some(at.div_euclid(DAY)))
+    {
         return Ok(());
     }
     let offset = match_offset_ms(step, p.params.period, p.params.t0, at);

@@ -4,7 +4,7 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Reader, StoreError, Thing, Writer};
+use super::{Reader, StoreError, Thing, Writer, to_u64};
 pub use crate::model::filters::DriftFilter;
 use crate::model::{Family, TokenStatus};
 
@@ -31,6 +31,10 @@ pub struct DriftInput {
     pub drift_steps: i64,
     /// Baseline drift, steps.
     pub drift_base_steps: i64,
+    /// Last accepted TOTP step.
+    pub last_step: Option<u64>,
+    /// TOTP origin, Unix seconds.
+    pub t0: i64,
     /// The stored history bytes.
     pub history: Option<Vec<u8>>,
 }
@@ -51,7 +55,8 @@ impl Reader<'_> {
             .conn
             .prepare(
                 "SELECT t.id, t.serial, t.status, p.name, p.family, p.period, p.skew,
-                        p.drift_per_year, t.drift_steps, t.drift_base_steps, t.drift_history
+                        p.drift_per_year, t.drift_steps, t.drift_base_steps, t.drift_history,
+                        t.last_step, p.t0
                  FROM tokens t JOIN products p ON p.id = t.product_id
                  WHERE p.kind = 'totp' AND t.status IN ('active', 'unverified', 'disabled')
                    AND (?1 IS NULL OR p.name = ?1)
@@ -80,6 +85,8 @@ impl Reader<'_> {
                 drift_steps: r.get(8)?,
                 drift_base_steps: r.get(9)?,
                 history: r.get(10)?,
+                last_step: r.get::<_, Option<i64>>(11)?.map(to_u64),
+                t0: r.get(12)?,
             })
         })
         .and_then(|rows| rows.collect())
@@ -88,11 +95,21 @@ impl Reader<'_> {
 }
 
 impl Writer<'_> {
-    /// Stores a token's drift history.
-    pub fn token_set_drift_history(&self, id: i64, bytes: &[u8]) -> Result<(), StoreError> {
+    /// Stores a token's drift history, and the UTC day of its last verification sample
+    /// when `sample_day` says (`None` keeps the stored one).
+    pub fn token_set_drift_history(
+        &self,
+        id: i64,
+        bytes: &[u8],
+        sample_day: Option<i64>,
+    ) -> Result<(), StoreError> {
         self.conn
-            .prepare_cached("UPDATE tokens SET drift_history = ?2 WHERE id = ?1")
-            .and_then(|mut st| st.execute(rusqlite::params![id, bytes]))
+            .prepare_cached(
+                "UPDATE tokens SET drift_history = ?2,
+                                   drift_sample_day = coalesce(?3, drift_sample_day)
+                 WHERE id = ?1",
+            )
+            .and_then(|mut st| st.execute(rusqlite::params![id, bytes, sample_day]))
             .map(|_| ())
             .map_err(|e| self.err(e))
     }

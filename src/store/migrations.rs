@@ -222,14 +222,16 @@ ALTER TABLE tokens ADD COLUMN issuer TEXT;
 
 /// Drift (issue 14): the drift an operator established last (resync, clock fix, burn,
 /// import), from which automatic learning may move by at most `drift.max_learned_steps`,
-/// and a compact offset history for the drift report. Both live in the token row, which
-/// a successful verification rewrites anyway: keeping them costs no extra page write
-/// (the attempt log stays one append without indexes). Existing tokens take their
-/// current drift as their baseline: it was imported, resynchronised or learned within
-/// the old absolute cap, and accepted.
+/// a compact offset history for the drift report, and the UTC day of its last
+/// verification sample (a day's first accepted code is sampled, the others cost
+/// nothing). All live in the token row, which a successful verification rewrites
+/// anyway: no extra page write (the attempt log stays one append without indexes).
+/// Existing tokens take their current drift as their baseline: it was imported,
+/// resynchronised or learned within the old absolute cap, and accepted.
 const V5_DRIFT: &str = r#"
 ALTER TABLE tokens ADD COLUMN drift_base_steps INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tokens ADD COLUMN drift_history BLOB;
+ALTER TABLE tokens ADD COLUMN drift_sample_day INTEGER;
 UPDATE tokens SET drift_base_steps = drift_steps;
 "#;
 

@@ -9,7 +9,7 @@ use crate::model::{Token, TokenStatus};
 const SELECT: &str = "SELECT t.id, t.uid, t.serial, p.name, t.product_id, t.status, h.ext_id,
                              t.counter, t.last_step, t.drift_steps, t.all_locations,
                              t.created_at, t.updated_at, t.activated_at, t.issuer,
-                             t.drift_base_steps
+                             t.drift_base_steps, t.drift_sample_day
                       FROM tokens t
                       JOIN products p ON p.id = t.product_id
                       LEFT JOIN holders h ON h.id = t.holder_id";
@@ -35,6 +35,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
         activated_at: r.get(13)?,
         issuer: r.get(14)?,
         drift_base_steps: r.get(15)?,
+        drift_sample_day: r.get(16)?,
     })
 }
 

@@ -76,7 +76,7 @@ pub(crate) fn row(
         trend_s_per_day: trend,
         trend_source: source,
         samples: h.samples.len(),
-        last_seen: h.last_seen,
+        last_seen: last_seen(i, &h, now),
         window,
         exit_at,
         days_left: exit_at.map(|e| (e - now) as f64 / DAY),
@@ -85,6 +85,24 @@ pub(crate) fn row(
         history: h.samples.iter().map(point).collect(),
     };
     (row, h, fit)
+}
+
+/// The last accepted code, host time: its step (the replay guard keeps it) less the
+/// drift it was learned at, never after `now`; or the last resync or sample the
+/// history saw.
+fn last_seen(i: &DriftInput, h: &History, now: i64) -> Option<i64> {
+    let step = i.last_step.and_then(|s| {
+        i64::try_from(s)
+            .ok()?
+            .checked_sub(i.drift_steps)?
+            .checked_mul(i64::from(i.period))?
+            .checked_add(i.t0)
+            .map(|t| t.min(now))
+    });
+    match (step, h.last_seen) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 fn point(s: &Sample) -> DriftPoint {

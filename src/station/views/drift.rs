@@ -67,7 +67,7 @@ pub struct DriftRow {
     pub trend_source: TrendSource,
     /// History samples.
     pub samples: usize,
-    /// Last accepted code or resync, Unix seconds.
+    /// Last accepted code or resync, Unix seconds (to the step).
     pub last_seen: Option<i64>,
     /// Offsets (seconds) between which codes verify without an operator.
     pub window: Window,
