@@ -16,6 +16,7 @@ use super::Result;
 use super::tx::Tx;
 use crate::model::{Product, Token};
 use crate::otp::Kind;
+use crate::store::tokens::VerifyState;
 use history::{History, SampleKind, match_offset_ms};
 
 /// Adds an observation (`offset_ms`, token minus host, at host time `at`) to a token's
@@ -35,6 +36,29 @@ pub(crate) fn record(
 }
 
 const DAY: i64 = 86_400;
+
+/// Writes a successful verification's state (a TOTP code matched at `step` at host
+/// time `at`) and, for the day's first accepted code, its history sample, in one row
+/// update ([`record_match`] says which codes are sampled).
+pub(crate) fn set_verified(
+    tx: &Tx<'_>,
+    t: &Token,
+    p: &Product,
+    state: VerifyState,
+    step: u64,
+    at: i64,
+) -> Result<()> {
+    let day = at.div_euclid(DAY);
+    if p.params.kind != Kind::Totp || t.drift_sample_day == Some(day) {
+        tx.token_set_verify_state(t.id, state, at)?;
+        return Ok(());
+    }
+    let mut h = History::decode(tx.token_drift_history(t.id)?.as_deref());
+    let offset = match_offset_ms(step, p.params.period, p.params.t0, at);
+    h.push(SampleKind::Verify, at, offset);
+    tx.token_set_verify_state_and_history(t.id, state, &h.encode(), day, at)?;
+    Ok(())
+}
 
 /// Adds the observation a TOTP code matched at `step` at host time `at` makes: every
 /// resync, but of verifications only the first of each UTC day (the others cost a

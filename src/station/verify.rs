@@ -364,8 +364,7 @@ fn decide(
         Some(f) => {
             let (state, capped) = next_state(t, &p.product, f, policy);
             if record {
-                c.token_set_verify_state(t.id, state, at)?;
-                drift::record_match(c, t, &p.product, SampleKind::Verify, f.step, at)?;
+                drift::set_verified(c, t, &p.product, state, f.step, at)?;
                 succeed(c, t, loc)?;
             }
             Ok(Verdict {

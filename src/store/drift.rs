@@ -4,7 +4,8 @@
 
 use rusqlite::OptionalExtension;
 
-use super::{Reader, StoreError, Thing, Writer, to_u64};
+use super::tokens::VerifyState;
+use super::{Reader, StoreError, Thing, Writer, from_u64, to_u64};
 pub use crate::model::filters::DriftFilter;
 use crate::model::{Family, TokenStatus};
 
@@ -95,6 +96,39 @@ impl Reader<'_> {
 }
 
 impl Writer<'_> {
+    /// Writes the verification state after a success together with a new history and
+    /// its sample day: one row rewrite for both.
+    pub fn token_set_verify_state_and_history(
+        &self,
+        id: i64,
+        s: VerifyState,
+        bytes: &[u8],
+        sample_day: i64,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE tokens SET counter = ?2, last_step = ?3, drift_steps = ?4, updated_at = ?5,
+                                   drift_base_steps = ?6, drift_history = ?7,
+                                   drift_sample_day = ?8
+                 WHERE id = ?1",
+            )
+            .and_then(|mut st| {
+                st.execute(rusqlite::params![
+                    id,
+                    from_u64(s.counter),
+                    s.last_step.map(from_u64),
+                    s.drift_steps,
+                    now,
+                    s.drift_base_steps,
+                    bytes,
+                    sample_day
+                ])
+            })
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// Stores a token's drift history, and the UTC day of its last verification sample
     /// when `sample_day` says (`None` keeps the stored one).
     pub fn token_set_drift_history(
