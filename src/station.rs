@@ -11,6 +11,7 @@
 pub mod backup;
 pub mod burn_job;
 pub mod catalog;
+pub mod device;
 pub mod error;
 pub mod export;
 pub mod hint;

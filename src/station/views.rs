@@ -4,6 +4,7 @@
 //! and records they use are re-exported here, so a face needs nothing from the store.
 
 pub mod catalog;
+pub mod device;
 pub mod hardware;
 pub mod logs;
 pub mod presence;

@@ -1,0 +1,434 @@
+//! Changing what a token holds: delete one credential or slot, rename it, factory-reset
+//! the device. Each looks first at what the device holds (where the family can list) to
+//! refuse an unknown or empty target and to find the registered tokens it holds; asks
+//! before it retires one (and always before a reset); shows the touch or ▲ the device
+//! waits for; then writes one transaction: the `device.<op>` audit line, and the
+//! tokens retired or their slot renamed. A failure is audited as `device.<op>.failed`.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::held::{Registry, describe};
+use super::{DeviceEvent, Operator, RegisteredToken, asking_secrets, confirm, refusal};
+use crate::devices::session::TokenSession;
+use crate::devices::{
+    DeviceInfo, HeldCredential, ManagementCapabilities, ManagementOp, ManagementRefusal,
+    ResetConfirmation, ResetOutcome, ResetScope, SlotRef,
+};
+use crate::model::{Family, TokenStatus};
+use crate::station::tx::Tx;
+use crate::station::{Result, Station, StationError};
+
+/// How often a pending reset is looked at while ▲ is awaited.
+const BUTTON_POLL: Duration = Duration::from_millis(300);
+
+/// Options of a change.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ChangeOptions {
+    /// Confirmed beforehand: ask nothing (scripts).
+    pub yes: bool,
+    /// How long to wait for ▲ on a device that wants it.
+    pub wait: Duration,
+}
+
+/// What `device delete` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Deleted {
+    /// The reader.
+    pub reader: String,
+    /// The token's family.
+    pub family: Family,
+    /// The device serial, where it reports one.
+    pub device_serial: Option<String>,
+    /// The slot deleted, where the family numbers them.
+    pub slot: Option<u16>,
+    /// The name of what was deleted, where it had one.
+    pub name: Option<String>,
+    /// The registered tokens it held, now retired.
+    pub retired: Vec<RegisteredToken>,
+}
+
+/// What `device rename` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Renamed {
+    /// The reader.
+    pub reader: String,
+    /// The token's family.
+    pub family: Family,
+    /// The device serial, where it reports one.
+    pub device_serial: Option<String>,
+    /// The slot renamed, where the family numbers them.
+    pub slot: Option<u16>,
+    /// The old name.
+    pub from: Option<String>,
+    /// The name the device stores now.
+    pub to: String,
+    /// The registered tokens it holds, whose recorded slot name follows.
+    pub tokens: Vec<RegisteredToken>,
+}
+
+/// What `device reset` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResetDone {
+    /// The reader.
+    pub reader: String,
+    /// The token's family.
+    pub family: Family,
+    /// The device serial, where it reports one.
+    pub device_serial: Option<String>,
+    /// Done, or accepted and waiting for ▲ (nothing was held to watch the reset by).
+    pub outcome: ResetOutcome,
+    /// What the reset wipes.
+    pub wipes: Option<ResetScope>,
+    /// The registered tokens the device held, now retired.
+    pub retired: Vec<RegisteredToken>,
+}
+
+/// The token as a change starts: what it says and can do, and who to audit it as.
+struct Opened {
+    reader: String,
+    info: DeviceInfo,
+    caps: ManagementCapabilities,
+}
+
+impl Opened {
+    fn read(s: &mut TokenSession, op: &mut dyn Operator) -> Result<Opened> {
+        let info = asking_secrets(s.manage(), op, |t| t.device_info())?;
+        Ok(Opened {
+            reader: s.reader().to_string(),
+            caps: s.manage().management(),
+            info,
+        })
+    }
+
+    fn subject(&self) -> String {
+        match &self.info.serial {
+            Some(serial) => format!("device {} {serial}", self.info.family),
+            None => format!("reader {}", self.reader),
+        }
+    }
+
+    fn what(&self) -> String {
+        let serial = self.info.serial.as_deref().map(|s| format!(" {s}"));
+        format!(
+            "the {}{} token in {}",
+            self.info.family,
+            serial.unwrap_or_default(),
+            self.reader
+        )
+    }
+}
+
+/// What `which` names on the device: `Ok(None)` where the device itself must answer
+/// (it cannot list, or cannot address that way: its refusal says why), else the one
+/// occupied entry, or the refusal (not found, several by that name).
+fn target(
+    s: &mut TokenSession,
+    op: &mut dyn Operator,
+    o: &Opened,
+    which: &SlotRef,
+    operation: ManagementOp,
+) -> Result<Option<HeldCredential>> {
+    let addressable = match which {
+        SlotRef::Name(_) => o.caps.delete_by_name,
+        SlotRef::Slot(_) => o.caps.delete_by_slot,
+    };
+    if !o.caps.list || !addressable {
+        return Ok(None);
+    }
+    let held = asking_secrets(s.manage(), op, |t| t.inventory())?;
+    let mut hits = held.into_iter().filter(|c| match which {
+        SlotRef::Name(n) => c.name.as_deref() == Some(n.as_str()),
+        SlotRef::Slot(n) => c.slot == Some(*n),
+    });
+    match (hits.next(), hits.next()) {
+        (Some(_), Some(_)) => Err(refusal(s, operation, ManagementRefusal::AmbiguousName)),
+        (Some(c), None) if c.occupied => Ok(Some(c)),
+        _ => Err(refusal(s, operation, ManagementRefusal::NotFound)),
+    }
+}
+
+/// Retires `tokens` (each audited as `token.retire` with its cause).
+fn retire(tx: &Tx<'_>, tokens: &[RegisteredToken], now: i64, cause: &str) -> Result<()> {
+    for t in tokens {
+        let before = tx.token_by_id(t.token_id)?;
+        if before.status == TokenStatus::Retired {
+            continue;
+        }
+        tx.token_set_status(t.token_id, TokenStatus::Retired, now)?;
+        let mut after =
+            serde_json::to_value(tx.token_by_id(t.token_id)?).unwrap_or(serde_json::Value::Null);
+        if let Some(o) = after.as_object_mut() {
+            o.insert("cause".into(), cause.into());
+        }
+        tx.audit(
+            now,
+            "token.retire",
+            &format!("token {}", t.serial),
+            Some(&before),
+            Some(&after),
+        )?;
+    }
+    Ok(())
+}
+
+impl Station {
+    /// Audits a change that failed after the token was opened.
+    fn change_failed(&mut self, action: &str, subject: &str, e: &StationError, now: i64) {
+        let after = serde_json::json!({ "reason": e.to_string() });
+        let logged = self.write(|tx| tx.audit(now, action, subject, None::<&()>, Some(&after)));
+        if let Err(le) = logged {
+            tracing::warn!("could not write the {action} audit entry: {le}");
+        }
+    }
+
+    /// Deletes the credential or slot `which` names. A registered token it holds is
+    /// retired after the operator confirmed it (or `yes`), in the transaction that
+    /// audits the delete.
+    pub fn device_delete(
+        &mut self,
+        s: &mut TokenSession,
+        which: &SlotRef,
+        opts: ChangeOptions,
+        op: &mut dyn Operator,
+        now: &dyn Fn() -> i64,
+    ) -> Result<Deleted> {
+        let o = Opened::read(s, op)?;
+        let r = self.delete_steps(s, &o, which, opts, op, now);
+        if let Err(e) = &r {
+            self.change_failed("device.delete.failed", &o.subject(), e, now());
+        }
+        r
+    }
+
+    fn delete_steps(
+        &mut self,
+        s: &mut TokenSession,
+        o: &Opened,
+        which: &SlotRef,
+        opts: ChangeOptions,
+        op: &mut dyn Operator,
+        now: &dyn Fn() -> i64,
+    ) -> Result<Deleted> {
+        let found = target(s, op, o, which, ManagementOp::Delete)?;
+        let registry = Registry::load(&self.read(), o.info.family)?;
+        let retired = found
+            .as_ref()
+            .map(|c| registry.held_in(c))
+            .unwrap_or_default();
+        let what = match &found {
+            Some(HeldCredential { name: Some(n), .. }) => format!("\"{n}\""),
+            _ => match which {
+                SlotRef::Name(n) => format!("\"{n}\""),
+                SlotRef::Slot(n) => format!("slot {n}"),
+            },
+        };
+        if !retired.is_empty() {
+            confirm(
+                op,
+                opts.yes,
+                format!(
+                    "delete {what} from {} and retire token {} whose seed it holds",
+                    o.what(),
+                    describe(&retired)
+                ),
+            )?;
+        }
+        if o.caps.touch_to_delete {
+            op.show(DeviceEvent::Touch {
+                reader: o.reader.clone(),
+                operation: ManagementOp::Delete,
+            });
+        }
+        asking_secrets(s.manage(), op, |t| t.delete(which))?;
+        let out = Deleted {
+            reader: o.reader.clone(),
+            family: o.info.family,
+            device_serial: o.info.serial.clone(),
+            slot: found.as_ref().and_then(|c| c.slot).or(match which {
+                SlotRef::Slot(n) => Some(*n),
+                SlotRef::Name(_) => None,
+            }),
+            name: found.as_ref().and_then(|c| c.name.clone()).or(match which {
+                SlotRef::Name(n) => Some(n.clone()),
+                SlotRef::Slot(_) => None,
+            }),
+            retired,
+        };
+        let at = now();
+        self.write(|tx| {
+            tx.audit(at, "device.delete", &o.subject(), None::<&()>, Some(&out))?;
+            retire(tx, &out.retired, at, "device.delete")
+        })?;
+        Ok(out)
+    }
+
+    /// Renames the credential or slot `which` names to `new_name`; the slot a burn
+    /// recorded for a registered token it holds takes the name the device now stores.
+    pub fn device_rename(
+        &mut self,
+        s: &mut TokenSession,
+        which: &SlotRef,
+        new_name: &str,
+        op: &mut dyn Operator,
+        now: &dyn Fn() -> i64,
+    ) -> Result<Renamed> {
+        let o = Opened::read(s, op)?;
+        let r = self.rename_steps(s, &o, which, new_name, op, now);
+        if let Err(e) = &r {
+            self.change_failed("device.rename.failed", &o.subject(), e, now());
+        }
+        r
+    }
+
+    fn rename_steps(
+        &mut self,
+        s: &mut TokenSession,
+        o: &Opened,
+        which: &SlotRef,
+        new_name: &str,
+        op: &mut dyn Operator,
+        now: &dyn Fn() -> i64,
+    ) -> Result<Renamed> {
+        let found = if o.caps.rename {
+            target(s, op, o, which, ManagementOp::Rename)?
+        } else {
+            None
+        };
+        let registry = Registry::load(&self.read(), o.info.family)?;
+        let tokens = found
+            .as_ref()
+            .map(|c| registry.held_in(c))
+            .unwrap_or_default();
+        let stored = asking_secrets(s.manage(), op, |t| t.rename(which, new_name))?;
+        let out = Renamed {
+            reader: o.reader.clone(),
+            family: o.info.family,
+            device_serial: o.info.serial.clone(),
+            slot: found.as_ref().and_then(|c| c.slot),
+            from: found.as_ref().and_then(|c| c.name.clone()),
+            to: stored,
+            tokens,
+        };
+        let at = now();
+        self.write(|tx| {
+            tx.audit(at, "device.rename", &o.subject(), None::<&()>, Some(&out))?;
+            for t in &out.tokens {
+                tx.slot_set(t.token_id, t.burned_slot, Some(&out.to))?;
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Factory-resets the token, after the operator confirmed it (or `yes`): shows the
+    /// touch or ▲ the device waits for, watches a pending reset until ▲ was pressed
+    /// (at most `opts.wait`), and retires the registered tokens it held, in the
+    /// transaction that audits the reset.
+    pub fn device_reset(
+        &mut self,
+        s: &mut TokenSession,
+        opts: ChangeOptions,
+        op: &mut dyn Operator,
+        now: &dyn Fn() -> i64,
+    ) -> Result<ResetDone> {
+        let o = Opened::read(s, op)?;
+        let r = self.reset_steps(s, &o, opts, op, now);
+        if let Err(e) = &r {
+            self.change_failed("device.reset.failed", &o.subject(), e, now());
+        }
+        r
+    }
+
+    fn reset_steps(
+        &mut self,
+        s: &mut TokenSession,
+        o: &Opened,
+        opts: ChangeOptions,
+        op: &mut dyn Operator,
+        now: &dyn Fn() -> i64,
+    ) -> Result<ResetDone> {
+        let Some(confirmation) = o.caps.factory_reset else {
+            // the family's own refusal, with its reason
+            s.manage().factory_reset()?;
+            return Err(refusal(
+                s,
+                ManagementOp::FactoryReset,
+                ManagementRefusal::NoEraseCommand,
+            ));
+        };
+        let held = match o.caps.list {
+            true => asking_secrets(s.manage(), op, |t| t.inventory())?,
+            false => Vec::new(),
+        };
+        let retired = Registry::load(&self.read(), o.info.family)?.held_in_all(&held);
+        let mut question = format!("factory reset {}", o.what());
+        if let Some(w) = o.caps.reset_wipes {
+            question.push_str(&format!(": {w}"));
+        }
+        if !retired.is_empty() {
+            question.push_str(&format!("; retire token {}", describe(&retired)));
+        }
+        confirm(op, opts.yes, question)?;
+        if confirmation == ResetConfirmation::Touch {
+            op.show(DeviceEvent::Touch {
+                reader: o.reader.clone(),
+                operation: ManagementOp::FactoryReset,
+            });
+        }
+        let mut outcome = asking_secrets(s.manage(), op, |t| t.factory_reset())?;
+        if outcome == ResetOutcome::PressButton {
+            op.show(DeviceEvent::PressButton {
+                reader: o.reader.clone(),
+                operation: ManagementOp::FactoryReset,
+            });
+            if held.iter().any(|c| c.occupied) {
+                wait_for_button(s, op, o, opts.wait)?;
+                outcome = ResetOutcome::Done;
+            }
+        }
+        let out = ResetDone {
+            reader: o.reader.clone(),
+            family: o.info.family,
+            device_serial: o.info.serial.clone(),
+            outcome,
+            wipes: o.caps.reset_wipes,
+            retired,
+        };
+        let at = now();
+        self.write(|tx| {
+            tx.audit(at, "device.reset", &o.subject(), None::<&()>, Some(&out))?;
+            retire(tx, &out.retired, at, "device.reset")
+        })?;
+        Ok(out)
+    }
+}
+
+/// Waits until the device holds nothing any more (▲ was pressed and the reset ran), at
+/// most `wait`; a device that does not answer meanwhile is asked again.
+fn wait_for_button(
+    s: &mut TokenSession,
+    op: &mut dyn Operator,
+    o: &Opened,
+    wait: Duration,
+) -> Result<()> {
+    let deadline = Instant::now() + wait;
+    loop {
+        if op.cancelled() {
+            return Err(StationError::Interrupted);
+        }
+        if let Ok(held) = s.manage().inventory()
+            && !held.iter().any(|c| c.occupied)
+        {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(StationError::ButtonNotPressed {
+                device: o.what(),
+                operation: ManagementOp::FactoryReset,
+            });
+        }
+        std::thread::sleep(BUTTON_POLL);
+    }
+}
