@@ -428,13 +428,13 @@ pub enum StationError {
     NoVaultHeader(PathBuf),
 
     /// A change that needs a yes nobody could give (no one to ask).
-    #[error("not done: {action} needs a confirmation")]
+    #[error("not done without a confirmation: {action}")]
     NotConfirmed {
         /// What would have been done.
         action: String,
     },
     /// A change the person declined.
-    #[error("not done: {action} was declined")]
+    #[error("declined, nothing done: {action}")]
     Declined {
         /// What would have been done.
         action: String,
