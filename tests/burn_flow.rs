@@ -469,3 +469,62 @@ fn a_burn_at_trace_level_never_logs_the_seed() {
     let raw = buf.0.lock().unwrap().clone();
     assert!(!raw.windows(seed.len()).any(|w| w == seed));
 }
+
+/// A token that reads codes back, but whose last write no read-back confirmed (what a
+/// Token2 over a slow reader reports): only the code on its display proves the burn.
+struct Unconfirmed<T>(T);
+
+impl<T: OtpToken> OtpToken for Unconfirmed<T> {
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+    fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
+        self.0.info()
+    }
+    fn program(&mut self, req: &ProgramRequest<'_>) -> Result<(), DeviceError> {
+        self.0.program(req)
+    }
+    fn list_slots(&mut self) -> Result<Vec<SlotInfo>, DeviceError> {
+        self.0.list_slots()
+    }
+    fn erase(&mut self, slot: Option<u16>) -> Result<(), DeviceError> {
+        self.0.erase(slot)
+    }
+    fn read_code(&mut self, slot: Option<u16>, at: i64) -> Result<Option<String>, DeviceError> {
+        self.0.read_code(slot, at)
+    }
+    fn write_unconfirmed(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn an_unconfirmed_write_is_proven_by_a_typed_code_even_where_codes_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = station(&dir, Family::Ykoath, Kind::Totp);
+    let card = OathCard::yubikey();
+    let tok = OathToken::open(InProcess::card("Virtual PCD 00 00", card), None).unwrap();
+    let mut tok = Unconfirmed(tok);
+    let secret = Secret::from_slice(b"12345678901234567890");
+    let params = OtpParams {
+        digits: Digits::new(6).unwrap(),
+        ..OtpParams::default()
+    };
+    let code = totp::totp(&secret, &params, T).unwrap();
+    let now = || T;
+    let out = st
+        .burn(
+            &mut tok,
+            None,
+            req(
+                "YK-9",
+                BurnSeed::New(SeedInput::Secret(secret)),
+                Proof::Auto,
+                &now,
+            ),
+            &mut typing(Some(&code)),
+        )
+        .unwrap();
+    assert_eq!(out.proof, ProofMethod::Typed);
+    assert_eq!(status(&st, "YK-9"), TokenStatus::Active);
+}
