@@ -5,6 +5,8 @@
 //! with "user password for OTP" whose burn asks for the user PIN to read its code back.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use tokenstation::devices::nitrokey::{Nitrokey, NitrokeyToken, Timing};
@@ -13,13 +15,13 @@ use tokenstation::devices::{DeviceError, ResetOutcome, SlotRef};
 use tokenstation::emulator::hid::VirtualHidDevice;
 use tokenstation::emulator::link::InProcess;
 use tokenstation::emulator::nitrokey::{DEFAULT_ADMIN_PIN, DEFAULT_USER_PIN, NitrokeyPro};
-use tokenstation::model::{Family, Product, TokenStatus};
-use tokenstation::otp::{Algorithm, Digits, Kind, OtpParams};
+use tokenstation::model::{Family, TokenStatus};
+use tokenstation::otp::Kind;
 use tokenstation::station::device::{ChangeOptions, DeviceEvent, Scripted};
 use tokenstation::station::jobs::{Answer, Ask, AskWith};
 use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof, ProofMethod};
 use tokenstation::station::seed_input::SeedInput;
-use tokenstation::station::{KeySource, Station, StationError, default_key_file};
+use tokenstation::station::{Station, StationError};
 use tokenstation::store::audit::AuditFilter;
 
 const HOST: i64 = 1_750_000_000;
@@ -65,30 +67,7 @@ fn session(d: &Shared, admin: Option<&str>, user: Option<&str>) -> TokenSession 
 }
 
 fn station(dir: &tempfile::TempDir) -> Station {
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
-    st.product_add(
-        &Product {
-            id: 0,
-            name: "NK TOTP".into(),
-            vendor: None,
-            model: None,
-            family: Family::Nitrokey,
-            params: OtpParams {
-                kind: Kind::Totp,
-                algorithm: Algorithm::Sha1,
-                digits: Digits::new(6).unwrap(),
-                period: 30,
-                t0: 0,
-            },
-            programmable: true,
-            drift_per_year: None,
-            skew: 1,
-        },
-        0,
-    )
-    .unwrap();
-    st
+    common::bench::station_with_product(dir, "NK TOTP", Family::Nitrokey)
 }
 
 fn burn(
@@ -119,6 +98,11 @@ fn burn(
     )
     .unwrap()
     .proof
+}
+
+/// Burns `serial` into TOTP slot `slot`, asking nothing.
+fn burn_quiet(st: &mut Station, s: &mut TokenSession, serial: &str, slot: u16) -> ProofMethod {
+    burn(st, s, serial, slot, &mut AskWith(|a| panic!("{a:?}")))
 }
 
 fn status(st: &Station, serial: &str) -> TokenStatus {
@@ -173,21 +157,9 @@ fn slots_are_listed_without_a_pin_and_the_pin_is_asked_when_a_delete_needs_it() 
     let mut st = station(&dir);
     let d = device();
     let mut s = session(&d, Some(DEFAULT_ADMIN_PIN), None);
-    let how = burn(
-        &mut st,
-        &mut s,
-        "NK-0001",
-        2,
-        &mut AskWith(|a| panic!("{a:?}")),
-    );
+    let how = burn_quiet(&mut st, &mut s, "NK-0001", 2);
     assert_eq!(how, ProofMethod::ReadBack);
-    burn(
-        &mut st,
-        &mut s,
-        "NK-0002",
-        4,
-        &mut AskWith(|a| panic!("{a:?}")),
-    );
+    burn_quiet(&mut st, &mut s, "NK-0002", 4);
     drop(s);
 
     // a new session, no PIN given: listing needs none
@@ -263,20 +235,8 @@ fn a_factory_reset_names_the_openpgp_card_and_retires_every_token_it_held() {
     let mut st = station(&dir);
     let d = device();
     let mut s = session(&d, Some(DEFAULT_ADMIN_PIN), None);
-    burn(
-        &mut st,
-        &mut s,
-        "NK-0001",
-        0,
-        &mut AskWith(|a| panic!("{a:?}")),
-    );
-    burn(
-        &mut st,
-        &mut s,
-        "NK-0002",
-        1,
-        &mut AskWith(|a| panic!("{a:?}")),
-    );
+    burn_quiet(&mut st, &mut s, "NK-0001", 0);
+    burn_quiet(&mut st, &mut s, "NK-0002", 1);
     drop(s);
     let asked = Arc::new(Mutex::new(Vec::new()));
     let mut s = session(&d, None, None);
@@ -348,12 +308,6 @@ fn a_burn_asks_for_the_user_pin_when_the_token_wants_it_for_codes() {
 
     // given up front (the session's user PIN), nothing is asked
     let mut s = session(&d, Some(DEFAULT_ADMIN_PIN), Some(DEFAULT_USER_PIN));
-    let how = burn(
-        &mut st,
-        &mut s,
-        "NK-0004",
-        1,
-        &mut AskWith(|a| panic!("{a:?}")),
-    );
+    let how = burn_quiet(&mut st, &mut s, "NK-0004", 1);
     assert_eq!(how, ProofMethod::ReadBack);
 }

@@ -6,6 +6,11 @@
 //! the delete; a rename follows; a family that cannot refuses with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::bench::audit;
+use common::requests::program_request;
+
 use std::sync::{Arc, Mutex};
 
 use tokenstation::devices::molto2::{DEFAULT_CUSTOMER_KEY, Molto2};
@@ -15,48 +20,24 @@ use tokenstation::devices::ykoath::OathToken;
 use tokenstation::devices::{DeviceError, ManagementOp, ManagementRefusal, ResetOutcome, SlotRef};
 use tokenstation::emulator::clock::{DeviceClock, now_ms};
 use tokenstation::emulator::link::InProcess;
-use tokenstation::emulator::molto2::Molto2Card;
+use tokenstation::emulator::molto2::{Molto2Card, Molto2Handle};
 use tokenstation::emulator::token2_nfc::Token2NfcCard;
 use tokenstation::emulator::ykoath::OathCard;
-use tokenstation::model::{Family, Product, TokenStatus};
-use tokenstation::otp::{Algorithm, Digits, Kind, OtpParams};
+use tokenstation::model::{Family, TokenStatus};
+use tokenstation::otp::{OtpParams, Secret};
 use tokenstation::station::device::{ChangeOptions, DeviceEvent, Scripted};
 use tokenstation::station::hint::Hint;
 use tokenstation::station::jobs::{Answer, Ask};
 use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof};
 use tokenstation::station::seed_input::SeedInput;
-use tokenstation::station::{ErrorClass, KeySource, Station, StationError, default_key_file};
-use tokenstation::store::audit::AuditFilter;
+use tokenstation::station::{ErrorClass, Station, StationError};
 
 const HOST_MS: i64 = 1_750_000_000_000;
 const HOST: i64 = HOST_MS / 1000;
 const READER: &str = "Virtual PCD 00 00";
 
 fn station(dir: &tempfile::TempDir, family: Family) -> Station {
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
-    st.product_add(
-        &Product {
-            id: 0,
-            name: "P".into(),
-            vendor: None,
-            model: None,
-            family,
-            params: OtpParams {
-                kind: Kind::Totp,
-                algorithm: Algorithm::Sha1,
-                digits: Digits::new(6).unwrap(),
-                period: 30,
-                t0: 0,
-            },
-            programmable: true,
-            drift_per_year: None,
-            skew: 1,
-        },
-        0,
-    )
-    .unwrap();
-    st
+    common::bench::station_with_product(dir, "P", family)
 }
 
 /// Burns `serial` into `s` (slot `slot`), answering a typed proof with `code`.
@@ -108,19 +89,6 @@ fn status(st: &Station, serial: &str) -> TokenStatus {
     st.token(serial, None).unwrap().status
 }
 
-fn audit(st: &Station, action: &str) -> Vec<String> {
-    st.read()
-        .audit_list(&AuditFilter {
-            action: Some(action.into()),
-            ..AuditFilter::default()
-        })
-        .unwrap()
-        .into_iter()
-        .filter(|a| a.action == action)
-        .map(|a| format!("{} {}", a.subject, a.after.unwrap_or_default()))
-        .collect()
-}
-
 /// An operator answering every confirmation with `confirm` and recording events.
 fn operator(
     confirm: Answer,
@@ -170,8 +138,10 @@ fn deleting_a_registered_credential_asks_then_retires_the_token_with_the_audit()
     let now = || HOST + 5;
 
     // what it holds, with the registered token of each credential
+    let seed = Secret::from_slice(b"12345678901234567890");
+    let other = program_request(None, "other:x", &seed, OtpParams::default());
     s.manage()
-        .program(&common_request("other:x"))
+        .program(&other)
         .expect("a credential nobody registered");
     let list = st.device_list(&mut s, &mut quiet()).unwrap();
     assert_eq!(list.family, Family::Ykoath);
@@ -255,7 +225,7 @@ fn deleting_a_registered_credential_asks_then_retires_the_token_with_the_audit()
     let retires = audit(&st, "token.retire");
     assert_eq!(retires.len(), 1);
     assert!(
-        retires[0].starts_with("token YK-0001 ")
+        retires[0].starts_with("token.retire token YK-0001 ")
             && retires[0].contains("\"cause\":\"device.delete\"")
     );
     assert!(
@@ -272,19 +242,6 @@ fn deleting_a_registered_credential_asks_then_retires_the_token_with_the_audit()
         .device_delete(&mut s, &which, opts(true), &mut quiet(), &now)
         .unwrap_err();
     refused(&e, ManagementRefusal::NotFound);
-}
-
-fn common_request(name: &str) -> tokenstation::devices::ProgramRequest<'_> {
-    static SEED: std::sync::OnceLock<tokenstation::otp::Secret> = std::sync::OnceLock::new();
-    tokenstation::devices::ProgramRequest {
-        slot: None,
-        name,
-        secret: SEED.get_or_init(|| tokenstation::otp::Secret::from_slice(b"12345678901234567890")),
-        params: OtpParams::default(),
-        counter: 0,
-        touch: false,
-        overwrite: false,
-    }
 }
 
 #[test]
@@ -405,19 +362,35 @@ fn molto2_session(card: &Molto2Card) -> TokenSession {
     TokenSession::from_parts(READER, Box::new(m), None)
 }
 
+/// A Molto2 whose clock and host time stand still at `HOST`.
+fn molto2_card() -> (Molto2Card, Molto2Handle) {
+    let card =
+        Molto2Card::new("M2V2000123", DeviceClock::synced(HOST_MS)).with_frozen_host_time(HOST_MS);
+    let hook = card.hook();
+    (card, hook)
+}
+
+/// Burns `serial` into profile `slot`, typing the code the display shows.
+fn burn_molto2(
+    st: &mut Station,
+    s: &mut TokenSession,
+    hook: &Molto2Handle,
+    serial: &str,
+    slot: u16,
+) {
+    burn_typed(st, s, serial, Some(slot), &mut |a| match a {
+        Ask::Code { .. } => Answer::Text(hook.display_code(slot).unwrap().into()),
+        other => panic!("{other:?}"),
+    });
+}
+
 #[test]
 fn a_molto2_reset_waits_for_the_button_before_it_retires_anything() {
     let dir = tempfile::tempdir().unwrap();
     let mut st = station(&dir, Family::Molto2);
-    let card =
-        Molto2Card::new("M2V2000123", DeviceClock::synced(HOST_MS)).with_frozen_host_time(HOST_MS);
-    let hook = card.hook();
+    let (card, hook) = molto2_card();
     let mut s = molto2_session(&card);
-    let h = hook.clone();
-    burn_typed(&mut st, &mut s, "M2-0009", Some(9), &mut |a| match a {
-        Ask::Code { .. } => Answer::Text(h.display_code(9).unwrap().into()),
-        other => panic!("{other:?}"),
-    });
+    burn_molto2(&mut st, &mut s, &hook, "M2-0009", 9);
     let list = st.device_list(&mut s, &mut quiet()).unwrap();
     assert_eq!(list.entries.len(), 100);
     assert_eq!(list.entries[9].held.name.as_deref(), Some("M2-0009"));
@@ -443,14 +416,10 @@ fn a_molto2_reset_waits_for_the_button_before_it_retires_anything() {
     assert_eq!(audit(&st, "device.reset.failed").len(), 1);
     assert!(hook.button_pending());
     hook.press_button(); // the earlier reset runs now: burn again for the next case
-    let h = hook.clone();
     let mut s = molto2_session(&card);
     st.token_set_status("M2-0009", None, TokenStatus::Retired, HOST)
         .unwrap();
-    burn_typed(&mut st, &mut s, "M2-0010", Some(10), &mut |a| match a {
-        Ask::Code { .. } => Answer::Text(h.display_code(10).unwrap().into()),
-        other => panic!("{other:?}"),
-    });
+    burn_molto2(&mut st, &mut s, &hook, "M2-0010", 10);
 
     // ▲ pressed when the device asks for it: done, the token retired with the reset
     let h = hook.clone();
@@ -472,15 +441,9 @@ fn a_molto2_reset_waits_for_the_button_before_it_retires_anything() {
 fn molto2_profiles_are_deleted_by_number_or_title() {
     let dir = tempfile::tempdir().unwrap();
     let mut st = station(&dir, Family::Molto2);
-    let card =
-        Molto2Card::new("M2V2000123", DeviceClock::synced(HOST_MS)).with_frozen_host_time(HOST_MS);
-    let hook = card.hook();
+    let (card, hook) = molto2_card();
     let mut s = molto2_session(&card);
-    let h = hook.clone();
-    burn_typed(&mut st, &mut s, "M2-0003", Some(3), &mut |a| match a {
-        Ask::Code { .. } => Answer::Text(h.display_code(3).unwrap().into()),
-        other => panic!("{other:?}"),
-    });
+    burn_molto2(&mut st, &mut s, &hook, "M2-0003", 3);
     let now = || HOST;
     // an empty profile: not found, refused before any question
     let e = st

@@ -66,6 +66,17 @@ fn status(s: &Station, serial: &str) -> String {
         .to_string()
 }
 
+/// Runs `args`, which must succeed; returns (stdout, stderr).
+fn run(s: &Station, args: &[&str]) -> (String, String) {
+    let out = s.cmd(args).output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    (stdout, stderr)
+}
+
 fn audit_count(s: &Station, action: &str) -> usize {
     s.json(&["audit", "list", "--action", action])
         .as_array()
@@ -188,23 +199,18 @@ fn nitrokey3_delete_and_reset_say_touch_and_rename_is_refused() {
     assert!(err.contains("cannot rename"), "{err}");
     assert_eq!(audit_count(&s, "device.rename.failed"), 1);
 
-    let out = s
-        .cmd(&[
+    let (_, err) = run(
+        &s,
+        &[
             "device",
             "delete",
             "--reader",
             READER,
             "ACME:NK3-1",
             "--yes",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("touch the token"));
+    assert!(err.contains("touch the token"), "{err}");
     assert_eq!(status(&s, "NK3-1"), "retired");
 
     // a reset asks even when nothing registered would be retired... here NK3-2 is
@@ -213,16 +219,12 @@ fn nitrokey3_delete_and_reset_say_touch_and_rename_is_refused() {
         err.contains("every OATH credential") && err.contains("NK3-2"),
         "{err}"
     );
-    let out = s
-        .cmd(&["--json", "device", "reset", "--reader", READER, "--yes"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (out, err) = run(
+        &s,
+        &["--json", "device", "reset", "--reader", READER, "--yes"],
     );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(err.contains("touch the token"), "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         (&r["outcome"], &r["wipes"]),
         (&"done".into(), &"oath-application".into())
@@ -296,20 +298,15 @@ fn molto2_list_delete_by_slot_and_reset_with_the_button() {
         }
         false
     });
-    let out = s
-        .cmd(&[
+    let (out, err) = run(
+        &s,
+        &[
             "device", "reset", "--reader", READER, "--family", "molto2", "--yes", "--wait", "20",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     assert!(presser.join().unwrap(), "the button was never asked for");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("press the button (▲)"));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("retired token M2-0008"));
+    assert!(err.contains("press the button (▲)"), "{err}");
+    assert!(out.contains("retired token M2-0008"), "{out}");
     assert_eq!(status(&s, "M2-0008"), "retired");
     assert_eq!(audit_count(&s, "device.reset"), 1);
     remove_card(&ctx, &field, bridge);

@@ -47,15 +47,9 @@ pub enum DeviceCommand {
         tokenstation device delete --reader \"Virtual PCD 00 00\" \"ACME:YK-0001\"\n  \
         tokenstation device delete --reader \"Virtual PCD 00 00\" --family molto2 --slot 9 --yes")]
     Delete {
-        /// The token.
+        /// The token and what on it.
         #[command(flatten)]
-        token: ReaderArgs,
-        /// The credential, profile title or slot name.
-        #[arg(required_unless_present = "slot", conflicts_with = "slot")]
-        name: Option<String>,
-        /// The profile or slot number.
-        #[arg(long)]
-        slot: Option<u16>,
+        target: Target,
         /// Confirm beforehand (scripts): retire the registered token it holds without
         /// asking.
         #[arg(long)]
@@ -66,15 +60,9 @@ pub enum DeviceCommand {
     #[command(after_help = "Example:\n  \
         tokenstation device rename --reader \"Virtual PCD 00 00\" \"ACME:YK-0001\" --to \"ACME:desk-1\"")]
     Rename {
-        /// The token.
+        /// The token and what on it.
         #[command(flatten)]
-        token: ReaderArgs,
-        /// The credential, profile title or slot name.
-        #[arg(required_unless_present = "slot", conflicts_with = "slot")]
-        name: Option<String>,
-        /// The profile or slot number.
-        #[arg(long)]
-        slot: Option<u16>,
+        target: Target,
         /// The new name.
         #[arg(long, value_name = "NEW")]
         to: String,
@@ -94,19 +82,35 @@ pub enum DeviceCommand {
     },
 }
 
+/// A token, and one credential, profile or slot on it.
+#[derive(Debug, clap::Args)]
+pub struct Target {
+    /// The token.
+    #[command(flatten)]
+    token: ReaderArgs,
+    /// The credential, profile title or slot name.
+    #[arg(required_unless_present = "slot", conflicts_with = "slot")]
+    name: Option<String>,
+    /// The profile or slot number.
+    #[arg(long)]
+    slot: Option<u16>,
+}
+
+impl Target {
+    fn which(&self) -> anyhow::Result<SlotRef> {
+        match (&self.name, self.slot) {
+            (_, Some(n)) => Ok(SlotRef::Slot(n)),
+            (Some(n), None) => Ok(SlotRef::Name(n.clone())),
+            (None, None) => Err(InputError("give the NAME or --slot N".into()).into()),
+        }
+    }
+}
+
 fn order(token: &ReaderArgs) -> anyhow::Result<DeviceOrder> {
     Ok(DeviceOrder {
         reader: token.spec()?,
         device: token.device_options()?,
     })
-}
-
-fn which(name: Option<String>, slot: Option<u16>) -> anyhow::Result<SlotRef> {
-    match (name, slot) {
-        (_, Some(n)) => Ok(SlotRef::Slot(n)),
-        (Some(n), None) => Ok(SlotRef::Name(n)),
-        (None, None) => Err(InputError("give the NAME or --slot N".into()).into()),
-    }
 }
 
 /// Runs a job on this terminal, saying when the device waits for a touch or ▲.
@@ -133,28 +137,18 @@ pub fn run(ctx: &Ctx, cmd: DeviceCommand) -> anyhow::Result<ExitCode> {
             let view = run_job(job::list(ctx.open()?, order(&token)?)?)?;
             show::list(ctx, &view, all)
         }
-        DeviceCommand::Delete {
-            token,
-            name,
-            slot,
-            yes,
-        } => {
+        DeviceCommand::Delete { target, yes } => {
             let opts = ChangeOptions {
                 yes,
-                wait: token.wait(),
+                wait: target.token.wait(),
             };
-            let (st, order) = (ctx.open_unlocked()?, order(&token)?);
-            let done = run_job(job::delete(st, order, which(name, slot)?, opts)?)?;
+            let (which, order) = (target.which()?, order(&target.token)?);
+            let done = run_job(job::delete(ctx.open_unlocked()?, order, which, opts)?)?;
             show::deleted(ctx, &done)
         }
-        DeviceCommand::Rename {
-            token,
-            name,
-            slot,
-            to,
-        } => {
-            let (st, order) = (ctx.open_unlocked()?, order(&token)?);
-            let done = run_job(job::rename(st, order, which(name, slot)?, to)?)?;
+        DeviceCommand::Rename { target, to } => {
+            let (which, order) = (target.which()?, order(&target.token)?);
+            let done = run_job(job::rename(ctx.open_unlocked()?, order, which, to)?)?;
             show::renamed(ctx, &done)
         }
         DeviceCommand::Reset { token, yes } => {
@@ -162,8 +156,8 @@ pub fn run(ctx: &Ctx, cmd: DeviceCommand) -> anyhow::Result<ExitCode> {
                 yes,
                 wait: token.wait(),
             };
-            let (st, order) = (ctx.open_unlocked()?, order(&token)?);
-            let done = run_job(job::reset(st, order, opts)?)?;
+            let order = order(&token)?;
+            let done = run_job(job::reset(ctx.open_unlocked()?, order, opts)?)?;
             show::reset(ctx, &done)
         }
     }

@@ -6,6 +6,7 @@
     clippy::mod_module_files
 )]
 
+pub mod bench;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod requests;

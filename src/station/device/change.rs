@@ -174,13 +174,28 @@ fn retire(tx: &Tx<'_>, tokens: &[RegisteredToken], now: i64, cause: &str) -> Res
 }
 
 impl Station {
-    /// Audits a change that failed after the token was opened.
-    fn change_failed(&mut self, action: &str, subject: &str, e: &StationError, now: i64) {
-        let after = serde_json::json!({ "reason": e.to_string() });
-        let logged = self.write(|tx| tx.audit(now, action, subject, None::<&()>, Some(&after)));
-        if let Err(le) = logged {
-            tracing::warn!("could not write the {action} audit entry: {le}");
+    /// Runs `steps` on the token in `s` once it said what it is; a failure is audited
+    /// as `failed` with the reason.
+    fn audited<T>(
+        &mut self,
+        s: &mut TokenSession,
+        op: &mut dyn Operator,
+        failed: &str,
+        now: &dyn Fn() -> i64,
+        steps: impl FnOnce(&mut Station, &mut TokenSession, &Opened, &mut dyn Operator) -> Result<T>,
+    ) -> Result<T> {
+        let o = Opened::read(s, op)?;
+        let r = steps(self, s, &o, op);
+        if let Err(e) = &r {
+            let after = serde_json::json!({ "reason": e.to_string() });
+            let subject = o.subject();
+            let logged =
+                self.write(|tx| tx.audit(now(), failed, &subject, None::<&()>, Some(&after)));
+            if let Err(le) = logged {
+                tracing::warn!("could not write the {failed} audit entry: {le}");
+            }
         }
+        r
     }
 
     /// Deletes the credential or slot `which` names. A registered token it holds is
@@ -194,12 +209,9 @@ impl Station {
         op: &mut dyn Operator,
         now: &dyn Fn() -> i64,
     ) -> Result<Deleted> {
-        let o = Opened::read(s, op)?;
-        let r = self.delete_steps(s, &o, which, opts, op, now);
-        if let Err(e) = &r {
-            self.change_failed("device.delete.failed", &o.subject(), e, now());
-        }
-        r
+        self.audited(s, op, "device.delete.failed", now, |st, s, o, op| {
+            st.delete_steps(s, o, which, opts, op, now)
+        })
     }
 
     fn delete_steps(
@@ -274,12 +286,9 @@ impl Station {
         op: &mut dyn Operator,
         now: &dyn Fn() -> i64,
     ) -> Result<Renamed> {
-        let o = Opened::read(s, op)?;
-        let r = self.rename_steps(s, &o, which, new_name, op, now);
-        if let Err(e) = &r {
-            self.change_failed("device.rename.failed", &o.subject(), e, now());
-        }
-        r
+        self.audited(s, op, "device.rename.failed", now, |st, s, o, op| {
+            st.rename_steps(s, o, which, new_name, op, now)
+        })
     }
 
     fn rename_steps(
@@ -333,12 +342,9 @@ impl Station {
         op: &mut dyn Operator,
         now: &dyn Fn() -> i64,
     ) -> Result<ResetDone> {
-        let o = Opened::read(s, op)?;
-        let r = self.reset_steps(s, &o, opts, op, now);
-        if let Err(e) = &r {
-            self.change_failed("device.reset.failed", &o.subject(), e, now());
-        }
-        r
+        self.audited(s, op, "device.reset.failed", now, |st, s, o, op| {
+            st.reset_steps(s, o, opts, op, now)
+        })
     }
 
     fn reset_steps(
