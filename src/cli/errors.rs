@@ -68,7 +68,7 @@ pub fn secret_option(c: Credential) -> &'static str {
     match c {
         Credential::AdminPin => "--admin-pin or TOKENSTATION_ADMIN_PIN",
         Credential::OathAccessCode => "--oath-password or TOKENSTATION_OATH_PASSWORD",
-        Credential::UserPin => "--user-pin or TOKENSTATION_USER_PIN",
+        Credential::UserPin => "TOKENSTATION_USER_PIN, or type it when asked",
         Credential::AdminSession => "authenticate as admin first",
     }
 }

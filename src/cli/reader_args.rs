@@ -1,6 +1,7 @@
 //! The options that name a token and open it, shared by `burn` and `device`: the
-//! reader spec, the family, the device secrets (from the environment, or asked) and how
-//! long to wait for the token.
+//! reader spec, the family, the device secrets (from the environment, or asked; the
+//! Nitrokey user PIN only from `TOKENSTATION_USER_PIN` or asked) and how long to wait
+//! for the token.
 
 use zeroize::Zeroizing;
 
@@ -8,6 +9,9 @@ use crate::devices::presence::ReaderSpec;
 use crate::station::StationError;
 use crate::station::burn_job::DeviceOptions;
 use crate::station::catalog::parse_family;
+
+/// Where the Nitrokey user PIN ("user password for OTP") comes from; else it is asked.
+const USER_PIN_ENV: &str = "TOKENSTATION_USER_PIN";
 
 /// Where the token is and how to open it.
 #[derive(Debug, clap::Args)]
@@ -30,10 +34,6 @@ pub struct ReaderArgs {
     /// Nitrokey admin PIN (prefer TOKENSTATION_ADMIN_PIN; asked when needed).
     #[arg(long, env = "TOKENSTATION_ADMIN_PIN", hide_env_values = true)]
     pub admin_pin: Option<String>,
-    /// Nitrokey user PIN, for tokens with "user password for OTP" on (prefer
-    /// TOKENSTATION_USER_PIN; asked when needed).
-    #[arg(long, env = "TOKENSTATION_USER_PIN", hide_env_values = true)]
-    pub user_pin: Option<String>,
     /// Seconds to wait for a token in the reader.
     #[arg(long, default_value_t = 30.0)]
     pub wait: f64,
@@ -53,7 +53,8 @@ impl ReaderArgs {
             oath_access_code: secret(&self.oath_password),
             molto2_key_hex: secret(&self.molto2_key),
             admin_pin: secret(&self.admin_pin),
-            user_pin: secret(&self.user_pin),
+            // no option: a secret new to the command line stays out of argv
+            user_pin: std::env::var(USER_PIN_ENV).ok().map(Zeroizing::new),
             wait: self.wait(),
         })
     }
