@@ -11,6 +11,7 @@ pub mod presence;
 pub mod tokens;
 
 pub use catalog::{HolderDetail, LocationDetail, LocationRow, ProductRow};
+pub use device::{DeviceInfoView, HeldEntry, HeldList};
 pub use logs::{Attempt, AttemptFilter, AuditEntry, AuditFilter};
 pub use presence::{Credential, KioskSettings, LocationPresence, PeriodEdge, PresenceReport};
 pub use tokens::{TokenDetail, TokenFilter};
