@@ -1,7 +1,8 @@
-//! Family dispatch for burning: one place that turns an APDU link into the family's
-//! token ([`DeviceManagement`], which is also an [`OtpToken`](super::OtpToken)), by the family the technician named or by what the card says (ATR
-//! historical bytes, then a SELECT of the OATH application). Token2 NFC and Molto2
-//! tokens carry no recognisable ATR: their family must be named.
+//! Family dispatch for burning and managing: one place that turns an APDU link into
+//! the family's token ([`DeviceManagement`], which is also an
+//! [`OtpToken`](super::OtpToken)), by the family the technician named or by what the
+//! card says (ATR historical bytes, then a SELECT of the OATH application). Token2 NFC
+//! and Molto2 tokens carry no recognisable ATR: their family must be named.
 
 use super::molto2::Molto2;
 use super::molto2::protocol::DEFAULT_CUSTOMER_KEY;

@@ -39,13 +39,10 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Every token not retired whose burn recorded a slot, with the slot, among the
-    /// products of the families `families` (at most three are looked at).
-    pub fn slot_holders(&self, families: &[Family]) -> Result<Vec<SlotHolder>, StoreError> {
-        let Some(first) = families.first() else {
-            return Ok(Vec::new());
-        };
-        let f = |i: usize| families.get(i).unwrap_or(first).as_str();
+    /// Every token not retired whose burn recorded a slot, with the slot, under the
+    /// products of `family` and the products bound to no family (`generic`,
+    /// `software`: a burn accepts those for any token).
+    pub fn slot_holders(&self, family: Family) -> Result<Vec<SlotHolder>, StoreError> {
         let mut st = self
             .conn
             .prepare_cached(
@@ -60,7 +57,8 @@ impl Reader<'_> {
         let bad = |i: usize, e: String| {
             rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
         };
-        st.query_map([f(0), f(1), f(2)], |r| {
+        let families = [family, Family::Generic, Family::Software].map(Family::as_str);
+        st.query_map(families, |r| {
             let status: String = r.get(3)?;
             let family: String = r.get(4)?;
             let kind: String = r.get(5)?;

@@ -54,7 +54,7 @@ impl Registry {
     pub(crate) fn load(r: &Reader<'_>, family: Family) -> Result<Registry> {
         Ok(Registry {
             family,
-            holders: r.slot_holders(&[family, Family::Generic, Family::Software])?,
+            holders: r.slot_holders(family)?,
         })
     }
 
