@@ -10,7 +10,7 @@
 //! burn recorded. Each change is audited, and a change that fails is audited as
 //! `device.<op>.failed` with the reason.
 //!
-//! The use cases are methods of [`Station`] over an open session: the read models in
+//! The use cases are methods of [`Station`](super::Station) over an open session: the read models in
 //! [`super::views::device`] (info, list) and the changes in [`change`]. Long work —
 //! waiting for the token, asking for a PIN, a confirmation, a touch or ▲ — runs as a
 //! job: [`job`].
