@@ -7,6 +7,9 @@
 
 mod common;
 
+use common::bench::audit;
+use common::device::status;
+
 use std::sync::{Arc, Mutex};
 
 use tokenstation::devices::nitrokey::{Nitrokey, NitrokeyToken, Timing};
@@ -22,7 +25,6 @@ use tokenstation::station::jobs::{Answer, Ask, AskWith};
 use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof, ProofMethod};
 use tokenstation::station::seed_input::SeedInput;
 use tokenstation::station::{Station, StationError};
-use tokenstation::store::audit::AuditFilter;
 
 const HOST: i64 = 1_750_000_000;
 const NAME: &str = "/dev/hidraw-virtual (20a0:4108)";
@@ -105,22 +107,6 @@ fn burn_quiet(st: &mut Station, s: &mut TokenSession, serial: &str, slot: u16) -
     burn(st, s, serial, slot, &mut AskWith(|a| panic!("{a:?}")))
 }
 
-fn status(st: &Station, serial: &str) -> TokenStatus {
-    st.token(serial, None).unwrap().status
-}
-
-fn actions(st: &Station, prefix: &str) -> Vec<String> {
-    st.read()
-        .audit_list(&AuditFilter {
-            action: Some(prefix.into()),
-            ..AuditFilter::default()
-        })
-        .unwrap()
-        .into_iter()
-        .map(|a| a.action)
-        .collect()
-}
-
 /// An operator giving `pin` when asked for the admin PIN and `yes` to confirmations,
 /// recording the questions.
 fn operator(
@@ -201,7 +187,7 @@ fn slots_are_listed_without_a_pin_and_the_pin_is_asked_when_a_delete_needs_it() 
         "{e}"
     );
     assert_eq!(status(&st, "NK-0001"), TokenStatus::Active);
-    assert_eq!(actions(&st, "device.delete.failed").len(), 1);
+    assert_eq!(audit(&st, "device.delete.failed").len(), 1);
 
     // the right PIN, asked when ERASE_SLOT needs it
     asked.lock().unwrap().clear();
@@ -272,7 +258,7 @@ fn a_factory_reset_names_the_openpgp_card_and_retires_every_token_it_held() {
     assert!(d.0.lock().unwrap().totp_name(0).is_none());
     assert_eq!(status(&st, "NK-0002"), TokenStatus::Retired);
     assert_eq!(
-        actions(&st, "token.retire").len(),
+        audit(&st, "token.retire").len(),
         2,
         "each token retired with the reset"
     );

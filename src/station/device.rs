@@ -11,13 +11,15 @@
 //! `device.<op>.failed` with the reason.
 //!
 //! The use cases are methods of [`Station`](super::Station) over an open session: the read models in
-//! [`super::views::device`] (info, list) and the changes in [`change`]. Long work —
+//! [`super::views::device`] (info, list) and the changes in [`change`] and [`reset`].
+//! Long work —
 //! waiting for the token, asking for a PIN, a confirmation, a touch or ▲ — runs as a
 //! job: [`job`].
 
 pub mod change;
 pub mod held;
 pub mod job;
+pub mod reset;
 
 use serde::Serialize;
 
@@ -26,8 +28,9 @@ use super::{Result, StationError};
 use crate::devices::session::{Credential, TokenSession};
 use crate::devices::{DeviceError, ManagementOp, OtpToken};
 
-pub use change::{ChangeOptions, Deleted, Renamed, ResetDone};
+pub use change::{ChangeOptions, Deleted, Renamed};
 pub use held::RegisteredToken;
+pub use reset::ResetDone;
 
 /// What the device waits for while an operation runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

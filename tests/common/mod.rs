@@ -7,6 +7,7 @@
 )]
 
 pub mod bench;
+pub mod device;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod requests;

@@ -1,11 +1,11 @@
-//! Changing what a token holds: delete one credential or slot, rename it, factory-reset
-//! the device. Each looks first at what the device holds (where the family can list) to
+//! Changing what a token holds: delete one credential or slot, rename it (the factory
+//! reset is [`super::reset`]). Each looks first at what the device holds (where the family can list) to
 //! refuse an unknown or empty target and to find the registered tokens it holds; asks
-//! before it retires one (and always before a reset); shows the touch or ▲ the device
-//! waits for; then writes one transaction: the `device.<op>` audit line, and the
-//! tokens retired or their slot renamed. A failure is audited as `device.<op>.failed`.
+//! before it retires one; shows the touch the device waits for; then writes one
+//! transaction: the `device.<op>` audit line, and the tokens retired or their slot
+//! renamed. A failure is audited as `device.<op>.failed`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -13,15 +13,11 @@ use super::held::{Registry, describe};
 use super::{DeviceEvent, Operator, RegisteredToken, asking_secrets, confirm, refusal};
 use crate::devices::session::TokenSession;
 use crate::devices::{
-    DeviceInfo, HeldCredential, ManagementCapabilities, ManagementOp, ManagementRefusal,
-    ResetConfirmation, ResetOutcome, ResetScope, SlotRef,
+    DeviceInfo, HeldCredential, ManagementCapabilities, ManagementOp, ManagementRefusal, SlotRef,
 };
 use crate::model::{Family, TokenStatus};
 use crate::station::tx::Tx;
-use crate::station::{Result, Station, StationError};
-
-/// How often a pending reset is looked at while ▲ is awaited.
-const BUTTON_POLL: Duration = Duration::from_millis(300);
+use crate::station::{Result, Station};
 
 /// Options of a change.
 #[derive(Debug, Clone, Copy, Default)]
@@ -68,28 +64,11 @@ pub struct Renamed {
     pub tokens: Vec<RegisteredToken>,
 }
 
-/// What `device reset` did.
-#[derive(Debug, Clone, Serialize)]
-pub struct ResetDone {
-    /// The reader.
-    pub reader: String,
-    /// The token's family.
-    pub family: Family,
-    /// The device serial, where it reports one.
-    pub device_serial: Option<String>,
-    /// Done, or accepted and waiting for ▲ (nothing was held to watch the reset by).
-    pub outcome: ResetOutcome,
-    /// What the reset wipes.
-    pub wipes: Option<ResetScope>,
-    /// The registered tokens the device held, now retired.
-    pub retired: Vec<RegisteredToken>,
-}
-
 /// The token as a change starts: what it says and can do, and who to audit it as.
-struct Opened {
-    reader: String,
-    info: DeviceInfo,
-    caps: ManagementCapabilities,
+pub(super) struct Opened {
+    pub(super) reader: String,
+    pub(super) info: DeviceInfo,
+    pub(super) caps: ManagementCapabilities,
 }
 
 impl Opened {
@@ -102,14 +81,14 @@ impl Opened {
         })
     }
 
-    fn subject(&self) -> String {
+    pub(super) fn subject(&self) -> String {
         match &self.info.serial {
             Some(serial) => format!("device {} {serial}", self.info.family),
             None => format!("reader {}", self.reader),
         }
     }
 
-    fn what(&self) -> String {
+    pub(super) fn what(&self) -> String {
         let serial = self.info.serial.as_deref().map(|s| format!(" {s}"));
         format!(
             "the {}{} token in {}",
@@ -150,7 +129,7 @@ fn target(
 }
 
 /// Retires `tokens` (each audited as `token.retire` with its cause).
-fn retire(tx: &Tx<'_>, tokens: &[RegisteredToken], now: i64, cause: &str) -> Result<()> {
+pub(super) fn retire(tx: &Tx<'_>, tokens: &[RegisteredToken], now: i64, cause: &str) -> Result<()> {
     for t in tokens {
         let before = tx.token_by_id(t.token_id)?;
         if before.status == TokenStatus::Retired {
@@ -176,7 +155,7 @@ fn retire(tx: &Tx<'_>, tokens: &[RegisteredToken], now: i64, cause: &str) -> Res
 impl Station {
     /// Runs `steps` on the token in `s` once it said what it is; a failure is audited
     /// as `failed` with the reason.
-    fn audited<T>(
+    pub(super) fn audited<T>(
         &mut self,
         s: &mut TokenSession,
         op: &mut dyn Operator,
@@ -329,112 +308,5 @@ impl Station {
             Ok(())
         })?;
         Ok(out)
-    }
-
-    /// Factory-resets the token, after the operator confirmed it (or `yes`): shows the
-    /// touch or ▲ the device waits for, watches a pending reset until ▲ was pressed
-    /// (at most `opts.wait`), and retires the registered tokens it held, in the
-    /// transaction that audits the reset.
-    pub fn device_reset(
-        &mut self,
-        s: &mut TokenSession,
-        opts: ChangeOptions,
-        op: &mut dyn Operator,
-        now: &dyn Fn() -> i64,
-    ) -> Result<ResetDone> {
-        self.audited(s, op, "device.reset.failed", now, |st, s, o, op| {
-            st.reset_steps(s, o, opts, op, now)
-        })
-    }
-
-    fn reset_steps(
-        &mut self,
-        s: &mut TokenSession,
-        o: &Opened,
-        opts: ChangeOptions,
-        op: &mut dyn Operator,
-        now: &dyn Fn() -> i64,
-    ) -> Result<ResetDone> {
-        let Some(confirmation) = o.caps.factory_reset else {
-            // the family's own refusal, with its reason
-            s.manage().factory_reset()?;
-            return Err(refusal(
-                s,
-                ManagementOp::FactoryReset,
-                ManagementRefusal::NoEraseCommand,
-            ));
-        };
-        let held = match o.caps.list {
-            true => asking_secrets(s.manage(), op, |t| t.inventory())?,
-            false => Vec::new(),
-        };
-        let retired = Registry::load(&self.read(), o.info.family)?.held_in_all(&held);
-        let mut question = format!("factory reset {}", o.what());
-        if let Some(w) = o.caps.reset_wipes {
-            question.push_str(&format!(": {w}"));
-        }
-        if !retired.is_empty() {
-            question.push_str(&format!("; retire token {}", describe(&retired)));
-        }
-        confirm(op, opts.yes, question)?;
-        if confirmation == ResetConfirmation::Touch {
-            op.show(DeviceEvent::Touch {
-                reader: o.reader.clone(),
-                operation: ManagementOp::FactoryReset,
-            });
-        }
-        let mut outcome = asking_secrets(s.manage(), op, |t| t.factory_reset())?;
-        if outcome == ResetOutcome::PressButton {
-            op.show(DeviceEvent::PressButton {
-                reader: o.reader.clone(),
-                operation: ManagementOp::FactoryReset,
-            });
-            if held.iter().any(|c| c.occupied) {
-                wait_for_button(s, op, o, opts.wait)?;
-                outcome = ResetOutcome::Done;
-            }
-        }
-        let out = ResetDone {
-            reader: o.reader.clone(),
-            family: o.info.family,
-            device_serial: o.info.serial.clone(),
-            outcome,
-            wipes: o.caps.reset_wipes,
-            retired,
-        };
-        let at = now();
-        self.write(|tx| {
-            tx.audit(at, "device.reset", &o.subject(), None::<&()>, Some(&out))?;
-            retire(tx, &out.retired, at, "device.reset")
-        })?;
-        Ok(out)
-    }
-}
-
-/// Waits until the device holds nothing any more (▲ was pressed and the reset ran), at
-/// most `wait`; a device that does not answer meanwhile is asked again.
-fn wait_for_button(
-    s: &mut TokenSession,
-    op: &mut dyn Operator,
-    o: &Opened,
-    wait: Duration,
-) -> Result<()> {
-    let deadline = Instant::now() + wait;
-    loop {
-        if op.cancelled() {
-            return Err(StationError::Interrupted);
-        }
-        if let Ok(held) = s.manage().inventory()
-            && !held.iter().any(|c| c.occupied)
-        {
-            return Ok(());
-        }
-        if Instant::now() >= deadline {
-            return Err(StationError::ButtonNotPressed {
-                device: o.what(),
-                operation: ManagementOp::FactoryReset,
-            });
-        }
-        std::thread::sleep(BUTTON_POLL);
     }
 }
