@@ -322,25 +322,19 @@ fn token2_nfc_info_tells_the_clock_offset_and_the_rest_is_refused() {
         DeviceClock::with_offset(now_ms(), 125_000, 0.0),
     );
     let (field, _faults, bridge) = insert_card(&ctx, VPCD_PORT_0, card);
-    let info = s.json(&[
+    let info_args = [
         "device",
         "info",
         "--reader",
         READER,
         "--family",
         "token2-nfc",
-    ]);
+    ];
+    let info = s.json(&info_args);
     assert_eq!(info["model"], "C302-i");
     let off = info["clock_offset"].as_i64().unwrap();
     assert!((123..=127).contains(&off), "offset {off}");
-    let text = s.ok(&[
-        "device",
-        "info",
-        "--reader",
-        READER,
-        "--family",
-        "token2-nfc",
-    ]);
+    let text = s.ok(&info_args);
     assert!(
         text.contains("s from this host") && text.contains("nothing"),
         "{text}"
