@@ -1,9 +1,9 @@
 //! Changing what a token holds: delete one credential or slot, rename it (the factory
-//! reset is [`super::reset`]). Each looks first at what the device holds (where the family can list) to
-//! refuse an unknown or empty target and to find the registered tokens it holds; asks
-//! before it retires one; shows the touch the device waits for; then writes one
-//! transaction: the `device.<op>` audit line, and the tokens retired or their slot
-//! renamed. A failure is audited as `device.<op>.failed`.
+//! reset is [`super::reset`]). Each looks first at what the device holds (where the
+//! family can list) to refuse an unknown or empty target and to find the registered
+//! tokens it holds; asks before it retires one; shows the touch the device waits for;
+//! then writes one transaction: the `device.<op>` audit line, and the tokens retired or
+//! their slot renamed. A failure is audited as `device.<op>.failed`.
 
 use std::time::Duration;
 
