@@ -427,6 +427,27 @@ pub enum StationError {
     #[error("store {} is not usable: it has no vault header (was init interrupted?)", .0.display())]
     NoVaultHeader(PathBuf),
 
+    /// Shared access refused a key, a request or a key's settings.
+    #[error(transparent)]
+    Access(#[from] crate::station::access::AccessError),
+    /// A user name (compatibility routes) that names a holder with several tokens.
+    #[error("holder '{holder}' has {count} active tokens: give the token's serial")]
+    HolderTokens {
+        /// The holder.
+        holder: String,
+        /// How many active tokens they hold.
+        count: usize,
+    },
+
+    /// A page outside the allowed range.
+    #[error("page {page} of size {page_size}: pages start at 1 and hold 1 to 1000 items")]
+    PageOutOfRange {
+        /// The page asked for.
+        page: u32,
+        /// The page size asked for.
+        page_size: u32,
+    },
+
     /// The work was cancelled; nothing was written.
     #[error("interrupted: nothing was written")]
     Interrupted,
