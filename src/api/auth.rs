@@ -52,13 +52,14 @@ fn header_key(parts: &Parts) -> Option<Zeroizing<String>> {
 impl<S: Send + Sync> FromRequestParts<S> for Creds {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Creds, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Creds, Self::Rejection> {
+        let client = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .ok()
+            .map(|c| c.0.ip().to_canonical());
         Ok(Creds {
             key: header_key(parts),
-            client: parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_canonical()),
+            client,
         })
     }
 }

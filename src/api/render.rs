@@ -79,20 +79,27 @@ fn status_word(status: StatusCode, v: &Value) -> String {
         })
 }
 
-/// Writes `value` with `status` in `format`.
+/// Writes `value` with `status` in `format` (JSON with the fields in the order the
+/// CLI's `--json` prints them).
 pub fn respond<T: Serialize>(format: Format, status: StatusCode, value: &T) -> Response {
-    let v = match serde_json::to_value(value) {
-        Ok(v) => v,
-        Err(e) => return error(format, &ApiError::internal(format!("rendering: {e}"))),
+    let text = match format {
+        Format::Json => serde_json::to_string(value),
+        Format::Xml | Format::Text => serde_json::to_value(value).map(|v| match format {
+            Format::Xml => to_xml("response", &v),
+            _ => status_word(status, &v) + "\n",
+        }),
     };
-    body(format, status, &v)
+    match text {
+        Ok(text) => body(format, status, text),
+        Err(e) => error(format, &ApiError::internal(format!("rendering: {e}"))),
+    }
 }
 
-fn body(format: Format, status: StatusCode, v: &Value) -> Response {
-    let (ctype, text) = match format {
-        Format::Json => ("application/json", v.to_string()),
-        Format::Xml => ("application/xml; charset=utf-8", to_xml("response", v)),
-        Format::Text => ("text/plain; charset=utf-8", status_word(status, v) + "\n"),
+fn body(format: Format, status: StatusCode, text: String) -> Response {
+    let ctype = match format {
+        Format::Json => "application/json",
+        Format::Xml => "application/xml; charset=utf-8",
+        Format::Text => "text/plain; charset=utf-8",
     };
     let mut r = (status, text).into_response();
     r.headers_mut()
@@ -104,7 +111,7 @@ fn body(format: Format, status: StatusCode, v: &Value) -> Response {
 /// on a 429.
 pub fn error(format: Format, e: &ApiError) -> Response {
     let v = serde_json::json!({"error": e.code, "message": e.message});
-    with_retry_after(body(format, e.status, &v), e)
+    with_retry_after(respond(format, e.status, &v), e)
 }
 
 /// Adds `Retry-After` when the error has one.

@@ -28,6 +28,15 @@ pub struct IssuedToken {
     pub otpauth_uri: Zeroizing<String>,
 }
 
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("registered", &self.registered)
+            .field("secret", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
 fn expose<S: serde::Serializer>(v: &Zeroizing<String>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(v.as_str())
 }

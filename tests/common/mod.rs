@@ -8,6 +8,7 @@
 
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
+pub mod api;
 pub mod requests;
 pub mod transcripts;
 

@@ -38,6 +38,15 @@ pub struct IssuedKey {
     pub record: ApiKey,
 }
 
+impl std::fmt::Debug for IssuedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedKey")
+            .field("key", &"[REDACTED]")
+            .field("record", &self.record)
+            .finish()
+    }
+}
+
 fn expose<S: serde::Serializer>(v: &Zeroizing<String>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(v.as_str())
 }
