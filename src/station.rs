@@ -40,7 +40,7 @@ use std::path::{Path, PathBuf};
 use crate::store::{Reader, Store, StoreError, audit::NewAudit};
 use crate::vault::{MasterKey, VaultHeader};
 
-pub use error::{ErrorClass, Result, StationError};
+pub use error::{ErrorClass, Refusal, Result, StationError};
 pub use hint::Hint;
 pub use keys::KeySource;
 pub use verdict::{Method, Status, Verdict};

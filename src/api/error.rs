@@ -7,8 +7,7 @@ use axum::http::StatusCode;
 
 use crate::station::access::AccessError;
 use crate::station::hint::{Hint, Listing};
-use crate::station::{ErrorClass, StationError};
-use crate::store::StoreError;
+use crate::station::{ErrorClass, Refusal, StationError};
 
 /// A refusal or failure, before it is rendered in a route family's shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,33 +97,26 @@ impl From<StationError> for ApiError {
 
 /// The status and code of a station error.
 fn status_of(e: &StationError) -> (StatusCode, &'static str) {
-    use StationError as E;
-    const CONFLICT: (StatusCode, &str) = (StatusCode::CONFLICT, "conflict");
-    match e {
-        E::Access(a) => match a {
-            AccessError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+    if let StationError::Access(a) = e {
+        match a {
+            AccessError::Unauthenticated(_) => return (StatusCode::UNAUTHORIZED, "unauthorized"),
             AccessError::Forbidden { .. }
             | AccessError::OutOfScope { .. }
-            | AccessError::NeedsUnscoped { .. } => (StatusCode::FORBIDDEN, "forbidden"),
-            AccessError::StatusChange { .. } => CONFLICT,
-            _ => (StatusCode::BAD_REQUEST, "invalid_request"),
-        },
-        E::Store(StoreError::NotFound(_)) | E::UnknownToken { .. } => {
-            (StatusCode::NOT_FOUND, "not_found")
+            | AccessError::NeedsUnscoped { .. } => return (StatusCode::FORBIDDEN, "forbidden"),
+            _ => {}
         }
-        E::Store(StoreError::Duplicate(_)) => (StatusCode::CONFLICT, "already_exists"),
-        E::Store(StoreError::InUse { .. })
-        | E::StatusChange { .. }
-        | E::NotUnverified { .. }
-        | E::NoBackupCodes { .. }
-        | E::RemoveActive(_)
-        | E::ParamsLocked(_)
-        | E::TokenExists { .. }
-        | E::AlreadyActive(_)
-        | E::CredentialTaken { .. }
-        | E::HeldByOther { .. } => CONFLICT,
-        E::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
-        _ if e.class() == ErrorClass::Input => (StatusCode::BAD_REQUEST, "invalid_request"),
+    }
+    match e.refusal() {
+        Some(Refusal::NotFound) => return (StatusCode::NOT_FOUND, "not_found"),
+        Some(Refusal::Exists) => return (StatusCode::CONFLICT, "already_exists"),
+        Some(Refusal::Conflict) => return (StatusCode::CONFLICT, "conflict"),
+        None => {}
+    }
+    match e.class() {
+        _ if matches!(e, StationError::Internal(_)) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+        }
+        ErrorClass::Input | ErrorClass::Rejected => (StatusCode::BAD_REQUEST, "invalid_request"),
         _ => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
     }
 }
@@ -179,8 +171,11 @@ mod tests {
         let e = ApiError::from_station(&unknown);
         assert_eq!((e.status, e.code), (StatusCode::NOT_FOUND, "not_found"));
         assert!(e.message.ends_with("(see GET /api/v1/tokens)"), "{}", e.message);
-        let dup = StationError::Store(StoreError::Duplicate(crate::store::Thing::Holder("h".into())));
-        assert_eq!(ApiError::from_station(&dup).code, "already_exists");
+        let gone = StationError::NotUnverified {
+            serial: "S".into(),
+            status: crate::model::TokenStatus::Active,
+        };
+        assert_eq!(ApiError::from_station(&gone).code, "conflict");
         assert_eq!(
             ApiError::from_station(&StationError::ZeroPeriod).status,
             StatusCode::BAD_REQUEST

@@ -102,28 +102,29 @@ impl Server {
     }
 }
 
-/// Resolves on SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// SIGTERM or Ctrl-C, listened for from now on (installed before the address is
+/// printed, so a supervisor that signals at once is heard).
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
+        }
+    })
+}
+
+/// Ctrl-C, listened for from now on.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    })
 }
 
 /// Serves until SIGTERM or Ctrl-C; prints `listening on http://ADDR` once bound.
@@ -153,6 +154,7 @@ pub fn serve(st: Station, cfg: &Config) -> Result<(), ServeError> {
             addr: cfg.listen,
             source,
         })?;
+        let signal = shutdown_signal().map_err(|e| ServeError::Start(e.to_string()))?;
         println!("listening on http://{bound}");
         let _ = std::io::stdout().flush();
         tracing::info!(%bound, "API listening");
@@ -164,7 +166,7 @@ pub fn serve(st: Station, cfg: &Config) -> Result<(), ServeError> {
             }
         });
         let out = axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(signal)
             .await
             .map_err(|e| ServeError::Start(e.to_string()));
         tidy.abort();

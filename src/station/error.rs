@@ -18,7 +18,7 @@ mod about;
 mod class;
 
 pub use about::{Field, PolicyProblem, ProofFailure, UriParam};
-pub use class::{ErrorClass, ErrorReport};
+pub use class::{ErrorClass, ErrorReport, Refusal};
 
 /// Errors of the station layer.
 #[derive(Debug, thiserror::Error)]

@@ -10,6 +10,7 @@
 pub mod pcsc;
 pub mod api;
 pub mod requests;
+pub mod served;
 pub mod transcripts;
 
 use std::path::PathBuf;
