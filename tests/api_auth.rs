@@ -53,12 +53,33 @@ async fn one_answer_for_every_authentication_failure() {
     wrong.push(if last == 'a' { 'b' } else { 'a' });
     let unknown = format!("tks_aaaaaaaaaaaaa_{}", &api.keys.operator[18..]);
     let mut answers = Vec::new();
-    answers.push(api.send(Request::get("/api/v1/tokens").body(Body::empty()).unwrap()).await);
-    for key in ["", "hello", unknown.as_str(), &wrong, &suspended, &revoked, &expired, &elsewhere] {
+    answers.push(
+        api.send(Request::get("/api/v1/tokens").body(Body::empty()).unwrap())
+            .await,
+    );
+    for key in [
+        "",
+        "hello",
+        unknown.as_str(),
+        &wrong,
+        &suspended,
+        &revoked,
+        &expired,
+        &elsewhere,
+    ] {
         answers.push(api.send(with_header("x-api-key", key)).await);
-        answers.push(api.send(with_header("authorization", &format!("Bearer {key}"))).await);
+        answers.push(
+            api.send(with_header("authorization", &format!("Bearer {key}")))
+                .await,
+        );
     }
-    answers.push(api.send(with_header("authorization", &format!("Basic {}", api.keys.operator))).await);
+    answers.push(
+        api.send(with_header(
+            "authorization",
+            &format!("Basic {}", api.keys.operator),
+        ))
+        .await,
+    );
     for a in &answers {
         assert_eq!(a.status, 401);
         assert_eq!(a.text, answers[0].text);
@@ -92,7 +113,9 @@ async fn rate_limits_per_key_and_per_address() {
     let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=10).contains(&wait), "{wait}");
     // Verifications count too, and a 429 is an error, not a verdict.
-    let r = api.post("/api/v1/verify", &ops, json!({"serial": "T1", "code": "1"})).await;
+    let r = api
+        .post("/api/v1/verify", &ops, json!({"serial": "T1", "code": "1"}))
+        .await;
     assert_eq!(r.status, 429);
     // Another key is not affected.
     assert_eq!(api.get("/api/v1/tokens", &api.keys.admin).await.status, 200);
@@ -103,9 +126,19 @@ async fn rate_limits_per_key_and_per_address() {
     assert_eq!(r.status, 429);
     assert!(r.headers.contains_key("retry-after"));
     // A valid key from that address still works.
-    assert_eq!(api.get("/api/v1/tokens", &api.keys.technician).await.status, 200);
+    assert_eq!(
+        api.get("/api/v1/tokens", &api.keys.technician).await.status,
+        200
+    );
     // privacyIDEA's route answers its own shape with the same 429.
-    let r = api.call("GET", "/validate/check?serial=T1&pass=1", Some("nope"), None).await;
+    let r = api
+        .call(
+            "GET",
+            "/validate/check?serial=T1&pass=1",
+            Some("nope"),
+            None,
+        )
+        .await;
     assert_eq!(r.status, 429);
     assert_eq!(r.json()["result"]["status"], false);
     assert!(r.headers.contains_key("retry-after"));
@@ -149,7 +182,10 @@ async fn health_and_openapi() {
         "/validate/check",
         "/validate/radiuscheck",
     ] {
-        assert!(paths.contains_key(p), "{p} missing from the OpenAPI document");
+        assert!(
+            paths.contains_key(p),
+            "{p} missing from the OpenAPI document"
+        );
     }
     assert_eq!(paths.len(), 25, "{:?}", paths.keys().collect::<Vec<_>>());
     // Every documented native route answers the documented 401 without a key.
@@ -177,7 +213,13 @@ async fn health_and_openapi() {
             tokenstation::station::Method::Otp,
         )
     };
-    let mut fields: Vec<String> = serde_json::to_value(full).unwrap().as_object().unwrap().keys().cloned().collect();
+    let mut fields: Vec<String> = serde_json::to_value(full)
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
     let mut props_sorted = props.clone();
     props_sorted.sort();
     fields.sort();

@@ -196,14 +196,27 @@ fn freeradius_rlm_rest_against_radiuscheck() {
     let raddb = dir.path().join("raddb");
     std::fs::create_dir(&raddb).unwrap();
     let port = free_udp_port();
-    std::fs::write(raddb.join("radiusd.conf"), config(&raddb, &served.base, &keys.operator, port)).unwrap();
+    std::fs::write(
+        raddb.join("radiusd.conf"),
+        config(&raddb, &served.base, &keys.operator, port),
+    )
+    .unwrap();
     let _radius = start_radius(&raddb);
 
     let t = now();
-    assert!(radtest("T1", &code_at(t), port), "the current code is accepted");
+    assert!(
+        radtest("T1", &code_at(t), port),
+        "the current code is accepted"
+    );
     assert!(!radtest("T1", &code_at(t), port), "its replay is rejected");
-    assert!(!radtest("Q1", &wrong_code(t, 3), port), "a wrong code is rejected");
-    assert!(!radtest("nobody", "123456", port), "an unknown user is rejected");
+    assert!(
+        !radtest("Q1", &wrong_code(t, 3), port),
+        "a wrong code is rejected"
+    );
+    assert!(
+        !radtest("nobody", "123456", port),
+        "an unknown user is rejected"
+    );
     // A holder's name stands for their only active token (T1).
     assert!(radtest("alice", &code_at(t + 30), port));
     // Every answer went through the station: two OK verifications recorded.

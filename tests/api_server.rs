@@ -37,10 +37,24 @@ fn serves_over_loopback_and_stops_gracefully() {
     assert!(s.base.starts_with("http://127.0.0.1:"), "{}", s.base);
     assert!(!s.base.ends_with(":0"));
     let (status, body) = s.get("/health", None);
-    assert_eq!((status, serde_json::from_str::<Value>(&body).unwrap()["status"].clone()), (200, json!("ok")));
-    let (status, body) = s.post("/api/v1/verify", &keys.operator, &json!({"serial": "T1", "code": code_at(now())}));
+    assert_eq!(
+        (
+            status,
+            serde_json::from_str::<Value>(&body).unwrap()["status"].clone()
+        ),
+        (200, json!("ok"))
+    );
+    let (status, body) = s.post(
+        "/api/v1/verify",
+        &keys.operator,
+        &json!({"serial": "T1", "code": code_at(now())}),
+    );
     assert_eq!(status, 200);
-    assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["status"], "OK", "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["status"],
+        "OK",
+        "{body}"
+    );
     assert_eq!(s.get("/api/v1/tokens", None).0, 401);
 
     // A request in flight: headers and half its body sent, then SIGTERM, then the rest.
@@ -59,10 +73,14 @@ fn serves_over_loopback_and_stops_gracefully() {
     std::thread::sleep(Duration::from_millis(200));
     s.terminate();
     std::thread::sleep(Duration::from_millis(300));
-    assert!(s.child.try_wait().unwrap().is_none(), "it waits for the request in flight");
+    assert!(
+        s.child.try_wait().unwrap().is_none(),
+        "it waits for the request in flight"
+    );
     conn.write_all(tail.as_bytes()).unwrap();
     let mut answer = String::new();
-    conn.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     conn.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"status\":\"INVALID_CODE\""), "{answer}");
@@ -77,7 +95,10 @@ fn serves_over_loopback_and_stops_gracefully() {
             ..AttemptFilter::default()
         })
         .unwrap();
-    let invalid = attempts.iter().filter(|a| a.status == "INVALID_CODE").count();
+    let invalid = attempts
+        .iter()
+        .filter(|a| a.status == "INVALID_CODE")
+        .count();
     assert_eq!(invalid, 1, "{attempts:?}");
     assert!(TcpStream::connect(&addr).is_err(), "no longer listening");
 }
@@ -97,7 +118,10 @@ fn loopback_unless_allowed() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not a loopback address") && err.contains("--allow-remote"), "{err}");
+    assert!(
+        err.contains("not a loopback address") && err.contains("--allow-remote"),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
     let mut s = Served::start(&db, "0.0.0.0:0", &["--allow-remote"]);
     assert!(s.base.starts_with("http://0.0.0.0:"), "{}", s.base);
@@ -154,13 +178,23 @@ fn concurrent_verifications_over_http_are_exact() {
 
     // 100 copies of one valid code: exactly one OK.
     let code = code_at(t + 30);
-    let statuses = burst(&s, &keys.operator, 100, json!({"serial": "T1", "code": code}));
+    let statuses = burst(
+        &s,
+        &keys.operator,
+        100,
+        json!({"serial": "T1", "code": code}),
+    );
     assert_eq!(count(&statuses, "OK"), 1, "{statuses:?}");
     assert_eq!(count(&statuses, "REPLAYED"), 99, "{statuses:?}");
 
     // 100 wrong codes: 100 failures counted, 100 attempts.
     let wrong = wrong_code(t, 5);
-    let statuses = burst(&s, &keys.operator, 100, json!({"serial": "Q1", "code": wrong}));
+    let statuses = burst(
+        &s,
+        &keys.operator,
+        100,
+        json!({"serial": "Q1", "code": wrong}),
+    );
     assert_eq!(count(&statuses, "INVALID_CODE"), 100, "{statuses:?}");
     let st = open(&db);
     assert_eq!(st.token_detail("Q1", None).unwrap().failures, 100);
@@ -169,7 +203,13 @@ fn concurrent_verifications_over_http_are_exact() {
         ..AttemptFilter::default()
     };
     let attempts = st.attempts(&q1).unwrap();
-    assert_eq!(attempts.iter().filter(|a| a.status == "INVALID_CODE").count(), 100);
+    assert_eq!(
+        attempts
+            .iter()
+            .filter(|a| a.status == "INVALID_CODE")
+            .count(),
+        100
+    );
     drop(st);
 
     // With a limit of 5: exactly 5 failures, then LIMIT_REACHED for the other 95.
@@ -177,7 +217,12 @@ fn concurrent_verifications_over_http_are_exact() {
     st.policy_set("limit.max_failures", "5", now()).unwrap();
     st.token_unlock("Q1", None, now()).unwrap();
     drop(st);
-    let statuses = burst(&s, &keys.operator, 100, json!({"serial": "Q1", "code": wrong}));
+    let statuses = burst(
+        &s,
+        &keys.operator,
+        100,
+        json!({"serial": "Q1", "code": wrong}),
+    );
     assert_eq!(count(&statuses, "INVALID_CODE"), 5, "{statuses:?}");
     assert_eq!(count(&statuses, "LIMIT_REACHED"), 95, "{statuses:?}");
     // The fifth failure started the cooldown (and the count over).
@@ -185,6 +230,18 @@ fn concurrent_verifications_over_http_are_exact() {
     assert_eq!(d.failures, 0);
     assert!(d.locked_until_ms.unwrap() > now() * 1000);
     let attempts = open(&db).attempts(&q1).unwrap();
-    assert_eq!(attempts.iter().filter(|a| a.status == "INVALID_CODE").count(), 105);
-    assert_eq!(attempts.iter().filter(|a| a.status == "LIMIT_REACHED").count(), 95);
+    assert_eq!(
+        attempts
+            .iter()
+            .filter(|a| a.status == "INVALID_CODE")
+            .count(),
+        105
+    );
+    assert_eq!(
+        attempts
+            .iter()
+            .filter(|a| a.status == "LIMIT_REACHED")
+            .count(),
+        95
+    );
 }

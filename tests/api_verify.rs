@@ -16,32 +16,82 @@ async fn every_verdict_is_200() {
     let api = Api::new();
     let ops = api.keys.operator.clone();
     let t = now();
-    let r = api.post("/api/v1/verify", &ops, json!({"serial": "T1", "code": code_at(t)})).await;
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "T1", "code": code_at(t)}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["status"], "OK");
     assert_eq!(r.headers["content-type"], "application/json");
-    let r = api.post("/api/v1/verify", &ops, json!({"serial": "T1", "code": code_at(t)})).await;
-    assert_eq!((r.status, r.json()["status"].clone()), (200, json!("REPLAYED")));
-    let r = api.post("/api/v1/verify", &ops, json!({"serial": "T2", "code": code_at(t)})).await;
-    assert_eq!(r.json()["status"], "NOT_ACTIVATED");
-    let r = api.post("/api/v1/verify", &ops, json!({"serial": "NOPE", "code": "123456"})).await;
-    assert_eq!((r.status, r.json()["status"].clone()), (200, json!("UNKNOWN_TOKEN")));
     let r = api
-        .post("/api/v1/verify", &ops, json!({"serial": "Q1", "code": code_at(t), "location": "Lobby"}))
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "T1", "code": code_at(t)}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, json!("REPLAYED"))
+    );
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "T2", "code": code_at(t)}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "NOT_ACTIVATED");
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "NOPE", "code": "123456"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["status"].clone()),
+        (200, json!("UNKNOWN_TOKEN"))
+    );
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "Q1", "code": code_at(t), "location": "Lobby"}),
+        )
         .await;
     assert_eq!(r.json()["status"], "WRONG_LOCATION");
     let wrong = wrong_code(t, 3);
     for _ in 0..5 {
-        let r = api.post("/api/v1/verify", &ops, json!({"serial": "Q1", "code": wrong})).await;
+        let r = api
+            .post(
+                "/api/v1/verify",
+                &ops,
+                json!({"serial": "Q1", "code": wrong}),
+            )
+            .await;
         assert_eq!(r.json()["status"], "INVALID_CODE");
     }
-    let r = api.post("/api/v1/verify", &ops, json!({"serial": "Q1", "code": code_at(t)})).await;
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "Q1", "code": code_at(t)}),
+        )
+        .await;
     assert_eq!(r.status, 200);
     let v = r.json();
     assert_eq!(v["status"], "LIMIT_REACHED");
     assert!(v["retry_after_ms"].as_u64().unwrap() > 800_000, "{v}");
     let r = api
-        .post("/api/v1/verify", &ops, json!({"serial": "T1", "code": code_at(t), "product": "Q"}))
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "T1", "code": code_at(t), "product": "Q"}),
+        )
         .await;
     assert_eq!(r.json()["status"], "UNKNOWN_TOKEN");
     api.finish();
@@ -49,7 +99,13 @@ async fn every_verdict_is_200() {
 
 /// The CLI's verdict on a copy of the store, for the same serial, code and time: its
 /// JSON text with the layout's whitespace removed.
-fn cli_verdict(db: &std::path::Path, serial: &str, code: &str, at: i64, location: Option<&str>) -> String {
+fn cli_verdict(
+    db: &std::path::Path,
+    serial: &str,
+    code: &str,
+    at: i64,
+    location: Option<&str>,
+) -> String {
     let mut c = assert_cmd::Command::cargo_bin("tokenstation").unwrap();
     c.env_remove("TOKENSTATION_DB")
         .env_remove("TOKENSTATION_KEY_FILE")
@@ -112,19 +168,29 @@ async fn formats() {
             .header("authorization", format!("Bearer {ops}"))
             .header("content-type", "application/json")
             .header("accept", accept)
-            .body(Body::from(json!({"serial": "NOPE", "code": "123456"}).to_string()))
+            .body(Body::from(
+                json!({"serial": "NOPE", "code": "123456"}).to_string(),
+            ))
             .unwrap()
     };
     let r = api.send(req("application/xml", "/api/v1/verify")).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.headers["content-type"], "application/xml; charset=utf-8");
-    assert!(r.text.contains("<status>UNKNOWN_TOKEN</status>"), "{}", r.text);
+    assert!(
+        r.text.contains("<status>UNKNOWN_TOKEN</status>"),
+        "{}",
+        r.text
+    );
     assert!(r.text.starts_with("<?xml version=\"1.0\""));
     let r = api.send(req("text/plain", "/api/v1/verify")).await;
     assert_eq!((r.status, r.text.as_str()), (200, "UNKNOWN_TOKEN\n"));
-    let r = api.send(req("application/json", "/api/v1/verify?format=xml")).await;
+    let r = api
+        .send(req("application/json", "/api/v1/verify?format=xml"))
+        .await;
     assert!(r.text.contains("<serial>NOPE</serial>"));
-    let r = api.send(req("text/plain", "/api/v1/verify?format=text")).await;
+    let r = api
+        .send(req("text/plain", "/api/v1/verify?format=text"))
+        .await;
     assert_eq!(r.text, "UNKNOWN_TOKEN\n");
     // Errors in each format.
     let bad = |accept: &str| {
@@ -165,30 +231,63 @@ async fn roles_and_scopes() {
     let k = &api.keys;
     let t = now();
     // A kiosk with one location verifies there without naming it.
-    let r = api.post("/api/v1/verify", &k.kiosk, json!({"serial": "T1", "code": code_at(t)})).await;
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &k.kiosk,
+            json!({"serial": "T1", "code": code_at(t)}),
+        )
+        .await;
     assert_eq!(r.json()["status"], "OK", "{}", r.text);
     let attempts = api.station().attempts(&Default::default()).unwrap();
     assert_eq!(attempts[0].location.as_deref(), Some("Lobby"));
     // Q1 verifies at Lab only: the kiosk at Lobby gets the verdict, not an error.
-    let r = api.post("/api/v1/verify", &k.kiosk, json!({"serial": "Q1", "code": code_at(t)})).await;
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &k.kiosk,
+            json!({"serial": "Q1", "code": code_at(t)}),
+        )
+        .await;
     assert_eq!(r.json()["status"], "WRONG_LOCATION");
     // Outside its scope: 403.
     let r = api
-        .post("/api/v1/verify", &k.kiosk, json!({"serial": "Q1", "code": code_at(t), "location": "Lab"}))
+        .post(
+            "/api/v1/verify",
+            &k.kiosk,
+            json!({"serial": "Q1", "code": code_at(t), "location": "Lab"}),
+        )
         .await;
     assert_eq!((r.status, r.error()), (403, "forbidden".into()));
-    assert!(r.json()["message"].as_str().unwrap().contains("limited to locations"));
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("limited to locations")
+    );
     // Several locations: name one.
-    let r = api.post("/api/v1/verify", &k.kiosk2, json!({"serial": "Q1", "code": code_at(t)})).await;
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &k.kiosk2,
+            json!({"serial": "Q1", "code": code_at(t)}),
+        )
+        .await;
     assert_eq!((r.status, r.error()), (400, "invalid_request".into()));
     let r = api
-        .post("/api/v1/verify", &k.kiosk2, json!({"serial": "Q1", "code": code_at(t), "location": "Lab"}))
+        .post(
+            "/api/v1/verify",
+            &k.kiosk2,
+            json!({"serial": "Q1", "code": code_at(t), "location": "Lab"}),
+        )
         .await;
     assert_eq!(r.json()["status"], "OK", "{}", r.text);
     // Choosing the time or skipping the record: admin only.
     for extra in [json!({"at": t}), json!({"record": false})] {
         let mut body = json!({"serial": "T1", "code": code_at(t)});
-        body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         let r = api.post("/api/v1/verify", &k.operator, body.clone()).await;
         assert_eq!(r.status, 403, "{body}");
         let r = api.post("/api/v1/verify", &k.admin, body.clone()).await;
@@ -197,22 +296,48 @@ async fn roles_and_scopes() {
     // A dry run counts no failure.
     let wrong = wrong_code(t, 3);
     let r = api
-        .post("/api/v1/verify", &k.admin, json!({"serial": "T1", "code": wrong, "record": false}))
+        .post(
+            "/api/v1/verify",
+            &k.admin,
+            json!({"serial": "T1", "code": wrong, "record": false}),
+        )
         .await;
     assert_eq!(r.json()["status"], "INVALID_CODE");
     assert_eq!(api.station().token_detail("T1", None).unwrap().failures, 0);
     // Technicians do not verify.
-    let r = api.post("/api/v1/verify", &k.technician, json!({"serial": "T1", "code": "1"})).await;
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &k.technician,
+            json!({"serial": "T1", "code": "1"}),
+        )
+        .await;
     assert_eq!(r.status, 403);
     // A key limited to a product verifies only its tokens.
     let r = api
-        .post("/api/v1/keys", &k.admin, json!({"name": "ops-q", "role": "operator", "products": ["Q"]}))
+        .post(
+            "/api/v1/keys",
+            &k.admin,
+            json!({"name": "ops-q", "role": "operator", "products": ["Q"]}),
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let ops_q = r.json()["key"].as_str().unwrap().to_string();
-    let r = api.post("/api/v1/verify", &ops_q, json!({"serial": "T1", "code": "123456"})).await;
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops_q,
+            json!({"serial": "T1", "code": "123456"}),
+        )
+        .await;
     assert_eq!(r.status, 403);
-    let r = api.post("/api/v1/verify", &ops_q, json!({"serial": "Q1", "code": wrong})).await;
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops_q,
+            json!({"serial": "Q1", "code": wrong}),
+        )
+        .await;
     assert_eq!(r.json()["status"], "INVALID_CODE");
     api.finish();
 }
@@ -223,18 +348,38 @@ async fn request_errors() {
     let ops = api.keys.operator.clone();
     let r = api.call("POST", "/api/v1/verify", Some(&ops), None).await;
     assert_eq!((r.status, r.error()), (400, "invalid_request".into()));
-    let r = api.post("/api/v1/verify", &ops, json!({"serial": "T1"})).await;
+    let r = api
+        .post("/api/v1/verify", &ops, json!({"serial": "T1"}))
+        .await;
     assert_eq!(r.status, 400);
-    assert!(r.json()["message"].as_str().unwrap().contains("code"), "{}", r.text);
-    let r = api.post("/api/v1/verify", &ops, json!({"serial": "T1", "code": "1", "bogus": 1})).await;
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("code"),
+        "{}",
+        r.text
+    );
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "T1", "code": "1", "bogus": 1}),
+        )
+        .await;
     assert_eq!(r.status, 400);
     let r = api
-        .post("/api/v1/verify", &api.keys.admin, json!({"serial": "T1", "code": "1", "at": "yesterday"}))
+        .post(
+            "/api/v1/verify",
+            &api.keys.admin,
+            json!({"serial": "T1", "code": "1", "at": "yesterday"}),
+        )
         .await;
     assert_eq!(r.status, 400);
     assert!(r.json()["message"].as_str().unwrap().contains("RFC 3339"));
     let r = api
-        .post("/api/v1/verify", &ops, json!({"serial": "T1", "code": "1", "location": "Mars"}))
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "T1", "code": "1", "location": "Mars"}),
+        )
         .await;
     assert_eq!((r.status, r.error()), (404, "not_found".into()));
     let r = api.call("GET", "/api/v1/verify", Some(&ops), None).await;

@@ -67,7 +67,11 @@ impl ApiError {
 
     /// 503 `store_unavailable`.
     pub fn unavailable(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", message)
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            message,
+        )
     }
 
     /// 500 `internal_error` (a defect).
@@ -157,20 +161,30 @@ mod tests {
         let unauth = StationError::from(AccessError::Unauthenticated(AuthFailure::WrongSecret));
         assert_eq!(ApiError::from_station(&unauth), ApiError::unauthorized());
         let other = StationError::from(AccessError::Unauthenticated(AuthFailure::UnknownKey));
-        assert_eq!(ApiError::from_station(&other), ApiError::from_station(&unauth));
+        assert_eq!(
+            ApiError::from_station(&other),
+            ApiError::from_station(&unauth)
+        );
         let forbidden = StationError::from(AccessError::Forbidden {
             key_id: "k".into(),
             role: Role::Kiosk,
             action: Action::TokenRead,
         });
-        assert_eq!(ApiError::from_station(&forbidden).status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            ApiError::from_station(&forbidden).status,
+            StatusCode::FORBIDDEN
+        );
         let unknown = StationError::UnknownToken {
             serial: "X".into(),
             product: None,
         };
         let e = ApiError::from_station(&unknown);
         assert_eq!((e.status, e.code), (StatusCode::NOT_FOUND, "not_found"));
-        assert!(e.message.ends_with("(see GET /api/v1/tokens)"), "{}", e.message);
+        assert!(
+            e.message.ends_with("(see GET /api/v1/tokens)"),
+            "{}",
+            e.message
+        );
         let gone = StationError::NotUnverified {
             serial: "S".into(),
             status: crate::model::TokenStatus::Active,
@@ -184,6 +198,9 @@ mod tests {
             ApiError::from_station(&StationError::Locked).status,
             StatusCode::SERVICE_UNAVAILABLE
         );
-        assert_eq!(ApiError::rate_limited("for this key", 0).retry_after, Some(1));
+        assert_eq!(
+            ApiError::rate_limited("for this key", 0).retry_after,
+            Some(1)
+        );
     }
 }

@@ -57,10 +57,12 @@ impl Limits {
 
     /// Counts one request of `key_id`; 429 when its quota is spent.
     pub fn check_key(&self, key_id: &str) -> Result<(), ApiError> {
-        self.per_key.check_key(&key_id.to_string()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(self.clock.now());
-            ApiError::rate_limited("for this API key", wait.as_secs_f64().ceil() as u64)
-        })
+        self.per_key
+            .check_key(&key_id.to_string())
+            .map_err(|not_until| {
+                let wait = not_until.wait_time_from(self.clock.now());
+                ApiError::rate_limited("for this API key", wait.as_secs_f64().ceil() as u64)
+            })
     }
 
     /// Counts one failed authentication from `client`: 401, or 429 once the address

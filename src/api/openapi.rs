@@ -119,9 +119,15 @@ pub fn finish(doc: &mut OpenApi) {
     ]);
     let common = [
         ("400", "The request is malformed or breaks a rule"),
-        ("401", "No valid API key (one answer for every authentication failure)"),
+        (
+            "401",
+            "No valid API key (one answer for every authentication failure)",
+        ),
         ("403", "The key's role or scope does not allow this"),
-        ("429", "Too many requests for this key or address; see Retry-After"),
+        (
+            "429",
+            "Too many requests for this key or address; see Retry-After",
+        ),
         ("503", "The store is unavailable"),
     ];
     for (path, item) in doc.paths.paths.iter_mut() {

@@ -40,12 +40,16 @@ impl Format {
         let xml = first("application/xml").or_else(|| first("text/xml"));
         let text = first("text/plain");
         // The type named first wins; JSON when none is named.
-        [(json, Format::Json), (xml, Format::Xml), (text, Format::Text)]
-            .into_iter()
-            .filter_map(|(at, f)| at.map(|i| (i, f)))
-            .min_by_key(|(i, _)| *i)
-            .map(|(_, f)| f)
-            .unwrap_or(Format::Json)
+        [
+            (json, Format::Json),
+            (xml, Format::Xml),
+            (text, Format::Text),
+        ]
+        .into_iter()
+        .filter_map(|(at, f)| at.map(|i| (i, f)))
+        .min_by_key(|(i, _)| *i)
+        .map(|(_, f)| f)
+        .unwrap_or(Format::Json)
     }
 }
 
@@ -149,7 +153,10 @@ mod tests {
             Format::negotiate(None, Some("application/json, application/xml")),
             Json
         );
-        assert_eq!(Format::negotiate(Some("xml"), Some("application/json")), Xml);
+        assert_eq!(
+            Format::negotiate(Some("xml"), Some("application/json")),
+            Xml
+        );
         assert_eq!(Format::negotiate(Some("TEXT"), None), Text);
         assert_eq!(
             status_word(StatusCode::OK, &serde_json::json!({"status": "REPLAYED"})),
@@ -160,7 +167,10 @@ mod tests {
             "CREATED"
         );
         assert_eq!(
-            status_word(StatusCode::NOT_FOUND, &serde_json::json!({"error": "not_found"})),
+            status_word(
+                StatusCode::NOT_FOUND,
+                &serde_json::json!({"error": "not_found"})
+            ),
             "not_found"
         );
     }

@@ -155,7 +155,9 @@ pub fn serve(st: Station, cfg: &Config) -> Result<(), ServeError> {
             source,
         })?;
         let signal = shutdown_signal().map_err(|e| ServeError::Start(e.to_string()))?;
-        println!("listening on http://{bound}");
+        // Standard output may be closed by now (a supervisor that read the address):
+        // nothing printed here is worth failing for.
+        let _ = writeln!(std::io::stdout(), "listening on http://{bound}");
         let _ = std::io::stdout().flush();
         tracing::info!(%bound, "API listening");
         let tidy = tokio::spawn(async move {
@@ -175,6 +177,6 @@ pub fn serve(st: Station, cfg: &Config) -> Result<(), ServeError> {
     // Requests in flight have been answered; the runtime's tasks end here.
     drop(runtime);
     server.finish();
-    println!("stopped");
+    let _ = writeln!(std::io::stdout(), "stopped");
     served
 }

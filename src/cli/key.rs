@@ -155,9 +155,16 @@ fn row(k: &ApiKey) -> Vec<String> {
 }
 
 fn describe(k: &ApiKey) {
-    let [key_id, name, role, status, locations, products, cidrs, expires] = match row(k)
-        .try_into()
-    {
+    let [
+        key_id,
+        name,
+        role,
+        status,
+        locations,
+        products,
+        cidrs,
+        expires,
+    ] = match row(k).try_into() {
         Ok(cells) => cells,
         Err(_) => return,
     };
@@ -173,7 +180,9 @@ fn print_issued(ctx: &Ctx, issued: &IssuedKey, what: &str) -> anyhow::Result<Exi
         return output::json(issued);
     }
     describe(&issued.record);
-    println!("{what}; the key is shown only now, send it as `Authorization: Bearer KEY` or `X-API-Key: KEY`:");
+    println!(
+        "{what}; the key is shown only now, send it as `Authorization: Bearer KEY` or `X-API-Key: KEY`:"
+    );
     println!("{}", issued.key.as_str());
     Ok(ExitCode::SUCCESS)
 }

@@ -268,7 +268,11 @@ pub(crate) fn verify_in(
 /// One verification ([`Check`]) inside a caller's write transaction.
 pub(crate) fn check_in(c: &Tx<'_>, key: &MasterKey, r: &Check) -> Result<Verdict> {
     let (serial, code, at, record) = (r.serial.as_str(), r.code.as_str(), r.at, r.record);
-    let loc = r.location.as_deref().map(|n| c.location_get(n)).transpose()?;
+    let loc = r
+        .location
+        .as_deref()
+        .map(|n| c.location_get(n))
+        .transpose()?;
     let policy = Policy::load(c)?;
     let prepared = prepare(c, key, serial, r.product.as_deref())?;
     let backup_hash = match (&prepared, looks_like_backup_code(code)) {

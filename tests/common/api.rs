@@ -31,7 +31,8 @@ pub fn now() -> i64 {
 
 /// The TOTP code of the fixture seed at `t`.
 pub fn code_at(t: i64) -> String {
-    OtpKey::new(Algorithm::Sha1, &Secret::from_slice(SEED)).code_string((t / 30) as u64, Digits::SIX)
+    OtpKey::new(Algorithm::Sha1, &Secret::from_slice(SEED))
+        .code_string((t / 30) as u64, Digits::SIX)
 }
 
 /// A six-digit code valid in no step within ±`steps` of `t`.
@@ -125,23 +126,34 @@ pub fn store(dir: &tempfile::TempDir) -> (Station, Keys) {
     let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
     let t = now();
     for p in ["P", "Q"] {
-        st.product_add(&ProductChange::default().new_product(p), t).unwrap();
+        st.product_add(&ProductChange::default().new_product(p), t)
+            .unwrap();
     }
     for l in ["Lobby", "Lab"] {
         st.location_add(l, "UTC", t).unwrap();
     }
     st.holder_add("alice", Some("Alice"), t).unwrap();
     for (serial, product) in [("T1", "P"), ("T2", "P"), ("Q1", "Q")] {
-        st.token_add(serial, product, SeedInput::Secret(Secret::from_slice(SEED)), t)
-            .unwrap();
+        st.token_add(
+            serial,
+            product,
+            SeedInput::Secret(Secret::from_slice(SEED)),
+            t,
+        )
+        .unwrap();
     }
     // Activated a minute ago, so that the current code is still unused.
     let before = t - 60;
     for serial in ["T1", "Q1"] {
-        assert!(st.token_activate(serial, None, &code_at(before), before).unwrap().is_ok());
+        assert!(
+            st.token_activate(serial, None, &code_at(before), before)
+                .unwrap()
+                .is_ok()
+        );
     }
     st.token_assign_location("T1", None, None, t).unwrap();
-    st.token_assign_location("Q1", None, Some("Lab"), t).unwrap();
+    st.token_assign_location("Q1", None, Some("Lab"), t)
+        .unwrap();
     st.token_assign_holder("T1", None, "alice", t).unwrap();
     let keys = Keys {
         admin: key(&mut st, "admin", Role::Admin, &[], &[]),
@@ -186,7 +198,8 @@ impl Api {
     /// A station on the same store (to look at what the API did).
     pub fn station(&self) -> Station {
         let mut st = Station::open(&self.db).unwrap();
-        st.unlock(&KeySource::File(default_key_file(&self.db))).unwrap();
+        st.unlock(&KeySource::File(default_key_file(&self.db)))
+            .unwrap();
         st
     }
 

@@ -6,9 +6,9 @@
     clippy::mod_module_files
 )]
 
+pub mod api;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
-pub mod api;
 pub mod requests;
 pub mod served;
 pub mod transcripts;

@@ -174,7 +174,9 @@ fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn query_params(q: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>) -> Result<CheckParams, ApiError> {
+fn query_params(
+    q: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<CheckParams, ApiError> {
     q.map(|Query(p)| p)
         .map_err(|e| ApiError::bad_request(format!("query: {}", e.body_text())))
 }
@@ -255,7 +257,10 @@ mod tests {
             ]
         );
         let p = form_or_query(CheckParams::default(), b"serial=S1&pass=000000").unwrap();
-        assert_eq!((p.serial.as_deref(), p.pass.as_deref()), (Some("S1"), Some("000000")));
+        assert_eq!(
+            (p.serial.as_deref(), p.pass.as_deref()),
+            (Some("S1"), Some("000000"))
+        );
         assert!(request(CheckParams::default()).is_err());
         let r = request(CheckParams {
             user: Some("alice".into()),

@@ -27,7 +27,7 @@ use crate::station::issue::fresh_serial;
 use crate::station::seed_input::SeedInput;
 use crate::station::time::{now, rfc3339};
 use crate::station::views::TokenFilter;
-use crate::station::{Status, StationError, Verdict};
+use crate::station::{StationError, Status, Verdict};
 
 /// Token2's answer formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,10 @@ fn t2(format: T2Format, status: StatusCode, fields: &[(&str, String)], plain: bo
     let (ctype, text) = match format {
         T2Format::Serialized => ("text/plain; charset=utf-8", php::serialize(fields)),
         T2Format::Json => ("application/json", object().to_string()),
-        T2Format::Xml => ("application/xml; charset=utf-8", to_xml("result", &object())),
+        T2Format::Xml => (
+            "application/xml; charset=utf-8",
+            to_xml("result", &object()),
+        ),
         T2Format::Plain => ("text/plain; charset=utf-8", plain.to_string()),
     };
     let mut r = (status, text).into_response();
@@ -188,7 +191,13 @@ pub async fn createuser(
             let named = caller.resolve(ScopeKind::Product, q.product.as_deref())?;
             let product = st.product_for_new_token(named)?;
             let target = format!("api response to {}", caller.actor());
-            st.token_issue(&fresh_serial()?, &product, SeedInput::Generate, &target, now())
+            st.token_issue(
+                &fresh_serial()?,
+                &product,
+                SeedInput::Generate,
+                &target,
+                now(),
+            )
         })
         .await;
     match r {
@@ -264,11 +273,9 @@ pub async fn api_php(
         })
         .await;
     match r {
-        Ok(users) => crate::api::render::respond(
-            crate::api::render::Format::Json,
-            StatusCode::OK,
-            &users,
-        ),
+        Ok(users) => {
+            crate::api::render::respond(crate::api::render::Format::Json, StatusCode::OK, &users)
+        }
         Err(e) => crate::api::render::error(crate::api::render::Format::Json, &e),
     }
 }

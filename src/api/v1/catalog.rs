@@ -153,7 +153,10 @@ pub async fn holders(
         .pool
         .read(creds, move |st, caller| {
             caller.require(Action::CatalogRead)?;
-            Ok(Page::of(st.holders()?, PageRequest::new(p.page, p.page_size)?))
+            Ok(Page::of(
+                st.holders()?,
+                PageRequest::new(p.page, p.page_size)?,
+            ))
         })
         .await;
     answer(format, StatusCode::OK, r)

@@ -145,7 +145,13 @@ pub async fn act(
     act_on(app, creds, format, key, action).await
 }
 
-async fn act_on(app: Shared, creds: Creds, format: Format, key: String, action: String) -> Response {
+async fn act_on(
+    app: Shared,
+    creds: Creds,
+    format: Format,
+    key: String,
+    action: String,
+) -> Response {
     if !["rotate", "suspend", "resume", "revoke"].contains(&action.as_str()) {
         let e = ApiError::not_found("no such key action: use rotate, suspend, resume or revoke");
         return error(format, &e);

@@ -12,12 +12,12 @@ use crate::api::Shared;
 use crate::api::auth::Creds;
 use crate::api::extract::{Body, Params};
 use crate::api::render::{Format, answer, error, respond};
+use crate::station::Result;
 use crate::station::access::{Action, Caller, ScopeKind};
-use crate::station::presence::tokens::{SubmitStatus, Submission};
+use crate::station::presence::tokens::{Submission, SubmitStatus};
 use crate::station::presence::{CredentialKey, Outcome, Presentation, TypedCode};
 use crate::station::time::now;
 use crate::station::views::PeriodEdge;
-use crate::station::Result;
 
 /// The location a request acts at: named, or the key's only one.
 fn location_of(caller: &Caller, named: Option<&str>) -> Result<String> {
@@ -56,7 +56,9 @@ fn presentation(b: EventBody, location: String, at: i64) -> Result<Presentation>
         (None, Some(t)) => Some(CredentialKey::parse_tag(t)?),
         (None, None) => None,
         _ => {
-            return Err(crate::otp::OtpError::invalid("credential", "give card or tag, not both").into());
+            return Err(
+                crate::otp::OtpError::invalid("credential", "give card or tag, not both").into(),
+            );
         }
     };
     Ok(Presentation {

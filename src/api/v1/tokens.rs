@@ -55,10 +55,7 @@ pub async fn list(
         .read(creds, move |st, caller| {
             caller.require(Action::TokenRead)?;
             let page = PageRequest::new(q.page, q.page_size)?;
-            let status = q
-                .status
-                .map(|s| s.parse::<TokenStatus>())
-                .transpose()?;
+            let status = q.status.map(|s| s.parse::<TokenStatus>()).transpose()?;
             let f = TokenFilter {
                 product: caller.resolve(ScopeKind::Product, q.product.as_deref())?,
                 status,
@@ -119,7 +116,9 @@ pub struct CreateBody {
 fn seed_of(b: &CreateBody) -> Result<SeedInput, StationError> {
     Ok(match (&b.secret, &b.uri) {
         (Some(_), Some(_)) => {
-            return Err(crate::otp::OtpError::invalid("seed", "give secret or uri, not both").into());
+            return Err(
+                crate::otp::OtpError::invalid("seed", "give secret or uri, not both").into(),
+            );
         }
         (Some(s), None) => SeedInput::Secret(Secret::parse(&Zeroizing::new(s.clone()))?),
         (None, Some(u)) => SeedInput::Uri(Box::new(KeyUri::parse(u)?)),

@@ -54,5 +54,9 @@ pub async fn verify(
         at,
         record: b.record.unwrap_or(true),
     };
-    answer(format, StatusCode::OK, app.pool.verify(creds, request).await)
+    answer(
+        format,
+        StatusCode::OK,
+        app.pool.verify(creds, request).await,
+    )
 }

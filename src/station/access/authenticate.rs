@@ -150,7 +150,10 @@ mod tests {
         assert!(address_allowed(&nets, Some(v4)));
         assert!(address_allowed(&nets, Some(mapped)));
         assert!(address_allowed(&nets, Some(v6)));
-        assert!(!address_allowed(&nets, Some("192.168.1.1".parse().unwrap())));
+        assert!(!address_allowed(
+            &nets,
+            Some("192.168.1.1".parse().unwrap())
+        ));
         assert!(!address_allowed(&nets, None));
     }
 }

@@ -166,7 +166,13 @@ impl Station {
             let hash = secret::hash(master, &before.key_id, &secret_text);
             tx.api_key_set_secret(before.id, &hash, now)?;
             let after = tx.api_key_get(&before.key_id)?;
-            tx.audit(now, "key.rotate", &subject(&after), Some(&before), Some(&after))?;
+            tx.audit(
+                now,
+                "key.rotate",
+                &subject(&after),
+                Some(&before),
+                Some(&after),
+            )?;
             Ok(IssuedKey {
                 key: secret::key_text(&after.key_id, &secret_text),
                 record: after,
@@ -241,7 +247,16 @@ mod tests {
         assert_eq!(parse_duration("2w").unwrap(), 14 * 86_400);
         assert_eq!(parse_duration("30m").unwrap(), 1800);
         assert_eq!(parse_duration("45s").unwrap(), 45);
-        for bad in ["", "d", "90", "0d", "-1d", "1y", "99999999999999999999d", "5 d"] {
+        for bad in [
+            "",
+            "d",
+            "90",
+            "0d",
+            "-1d",
+            "1y",
+            "99999999999999999999d",
+            "5 d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

@@ -93,7 +93,10 @@ mod tests {
         assert_eq!((id.len(), secret.len()), (KEY_ID_CHARS, SECRET_CHARS));
         let text = key_text(&id, &secret);
         assert_eq!(split(&text), Some((id.as_str(), secret.as_str())));
-        assert_eq!(split(&format!(" {} ", text.as_str())), Some((id.as_str(), secret.as_str())));
+        assert_eq!(
+            split(&format!(" {} ", text.as_str())),
+            Some((id.as_str(), secret.as_str()))
+        );
         assert_eq!(split(&text.to_uppercase()), None);
         assert_eq!(split(&text[..text.len() - 1]), None);
         assert_eq!(split("tks_"), None);
@@ -106,7 +109,12 @@ mod tests {
         other.replace_range(0..1, if other.starts_with('a') { "b" } else { "a" });
         assert!(!matches(&key, &id, &other, &stored));
         assert!(!matches(&key, "aaaaaaaaaaaaa", &secret, &stored));
-        assert!(!matches(&MasterKey::generate().unwrap(), &id, &secret, &stored));
+        assert!(!matches(
+            &MasterKey::generate().unwrap(),
+            &id,
+            &secret,
+            &stored
+        ));
         assert!(!matches(&key, &id, &secret, &stored[..31]));
     }
 

@@ -58,7 +58,11 @@ impl<T> Page<T> {
         let total = all.len() as u64;
         let skip = usize::try_from(r.offset()).unwrap_or(usize::MAX);
         Page {
-            items: all.into_iter().skip(skip).take(r.page_size as usize).collect(),
+            items: all
+                .into_iter()
+                .skip(skip)
+                .take(r.page_size as usize)
+                .collect(),
             page: r.page,
             page_size: r.page_size,
             total,
@@ -98,11 +102,20 @@ mod tests {
         let r = PageRequest::new(Some(2), Some(3)).unwrap();
         let p = Page::of((1..=8).collect::<Vec<_>>(), r);
         assert_eq!((p.items, p.total), (vec![4, 5, 6], 8));
-        let last = Page::of((1..=8).collect::<Vec<_>>(), PageRequest::new(Some(3), Some(3)).unwrap());
+        let last = Page::of(
+            (1..=8).collect::<Vec<_>>(),
+            PageRequest::new(Some(3), Some(3)).unwrap(),
+        );
         assert_eq!(last.items, vec![7, 8]);
-        let past = Page::of((1..=8).collect::<Vec<_>>(), PageRequest::new(Some(9), Some(3)).unwrap());
+        let past = Page::of(
+            (1..=8).collect::<Vec<_>>(),
+            PageRequest::new(Some(9), Some(3)).unwrap(),
+        );
         assert!(past.items.is_empty());
-        assert_eq!(PageRequest::new(None, None).unwrap().page_size, DEFAULT_PAGE_SIZE);
+        assert_eq!(
+            PageRequest::new(None, None).unwrap().page_size,
+            DEFAULT_PAGE_SIZE
+        );
         assert!(PageRequest::new(Some(0), None).is_err());
         assert!(PageRequest::new(None, Some(0)).is_err());
         assert!(PageRequest::new(None, Some(MAX_PAGE_SIZE + 1)).is_err());
