@@ -174,14 +174,7 @@ impl Station {
         at: i64,
         record: bool,
     ) -> Result<Verdict> {
-        self.verify_check(&Check {
-            serial: serial.to_string(),
-            product: None,
-            code: code.to_string(),
-            location: location.map(str::to_string),
-            at,
-            record,
-        })
+        self.verify_check(&Check::new(serial, code, location, at, record))
     }
 
     /// Activates an unverified token with its first valid code (recorded like a
@@ -251,18 +244,7 @@ pub(crate) fn verify_in(
     at: i64,
     record: bool,
 ) -> Result<Verdict> {
-    check_in(
-        c,
-        key,
-        &Check {
-            serial: serial.to_string(),
-            product: None,
-            code: code.to_string(),
-            location: location.map(str::to_string),
-            at,
-            record,
-        },
-    )
+    check_in(c, key, &Check::new(serial, code, location, at, record))
 }
 
 /// One verification ([`Check`]) inside a caller's write transaction.

@@ -9,7 +9,8 @@
 //! Refusals use privacyIDEA's error shape (`result.status` false, `result.error.code`
 //! and `message`) with the native HTTP status.
 
-use axum::extract::{Query, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -105,12 +106,13 @@ fn request(p: CheckParams) -> Result<VerifyRequest, ApiError> {
     })
 }
 
+/// The verdict on a request's parameters.
+async fn verdict(app: &Shared, creds: Creds, p: CheckParams) -> Result<Verdict, ApiError> {
+    app.pool.verify(creds, request(p)?).await
+}
+
 async fn check(app: Shared, creds: Creds, p: CheckParams) -> Response {
-    let verdict = match request(p) {
-        Ok(r) => app.pool.verify(creds, r).await,
-        Err(e) => Err(e),
-    };
-    match verdict {
+    match verdict(&app, creds, p).await {
         Ok(v) => {
             let ok = v.is_ok();
             let result = serde_json::json!({
@@ -130,31 +132,27 @@ async fn check(app: Shared, creds: Creds, p: CheckParams) -> Response {
 }
 
 async fn radiuscheck(app: Shared, creds: Creds, p: CheckParams) -> Response {
-    let verdict = match request(p) {
-        Ok(r) => app.pool.verify(creds, r).await,
-        Err(e) => Err(e),
-    };
-    match verdict {
+    match verdict(&app, creds, p).await {
         Ok(v) if v.is_ok() => StatusCode::NO_CONTENT.into_response(),
         Ok(_) => StatusCode::BAD_REQUEST.into_response(),
         Err(e) => pi_error(&e),
     }
 }
 
-/// The parameters of a POST: a form body, or (when the body is empty) the query.
-fn form_or_query(query: CheckParams, body: &[u8]) -> Result<CheckParams, ApiError> {
+/// The parameters of a request: the query, overridden by a form body when there is one.
+fn form_or_query(query: CheckParams, body: &[u8]) -> CheckParams {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(query);
+        return query;
     }
     let form: Vec<(String, String)> = form_urlencoded(body);
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    Ok(CheckParams {
+    CheckParams {
         serial: get("serial").or(query.serial),
         user: get("user").or(query.user),
         realm: get("realm").or(query.realm),
         pass: get("pass").or(query.pass),
         location: get("location").or(query.location),
-    })
+    }
 }
 
 /// Decodes `application/x-www-form-urlencoded` pairs (`+` is a space).
@@ -174,25 +172,29 @@ fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn query_params(
-    q: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<CheckParams, ApiError> {
-    q.map(|Query(p)| p)
-        .map_err(|e| ApiError::bad_request(format!("query: {}", e.body_text())))
+/// privacyIDEA's parameters from a query (GET) or a form body (POST), refused in its
+/// error shape.
+pub struct PiParams(CheckParams);
+
+impl<S: Send + Sync> FromRequest<S> for PiParams {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let query = Query::<CheckParams>::try_from_uri(req.uri())
+            .map(|Query(p)| p)
+            .map_err(|e| pi_error(&ApiError::bad_request(format!("query: {}", e.body_text()))))?;
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| pi_error(&ApiError::bad_request(format!("body: {}", e.body_text()))))?;
+        Ok(PiParams(form_or_query(query, &body)))
+    }
 }
 
 /// privacyIDEA `GET /validate/check`.
 #[utoipa::path(get, path = "/validate/check", tag = "compat", params(CheckParams),
     responses((status = 200, description = "privacyIDEA's JSON-RPC answer; result.value true only for an accepted code")))]
-pub async fn check_get(
-    State(app): State<Shared>,
-    creds: Creds,
-    q: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    match query_params(q) {
-        Ok(p) => check(app, creds, p).await,
-        Err(e) => pi_error(&e),
-    }
+pub async fn check_get(State(app): State<Shared>, creds: Creds, PiParams(p): PiParams) -> Response {
+    check(app, creds, p).await
 }
 
 /// privacyIDEA `POST /validate/check` (form body).
@@ -202,13 +204,9 @@ pub async fn check_get(
 pub async fn check_post(
     State(app): State<Shared>,
     creds: Creds,
-    q: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
-    body: axum::body::Bytes,
+    PiParams(p): PiParams,
 ) -> Response {
-    match query_params(q).and_then(|q| form_or_query(q, &body)) {
-        Ok(p) => check(app, creds, p).await,
-        Err(e) => pi_error(&e),
-    }
+    check(app, creds, p).await
 }
 
 /// privacyIDEA `GET /validate/radiuscheck`: 204 accept, 400 reject, no body.
@@ -217,12 +215,9 @@ pub async fn check_post(
 pub async fn radiuscheck_get(
     State(app): State<Shared>,
     creds: Creds,
-    q: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
+    PiParams(p): PiParams,
 ) -> Response {
-    match query_params(q) {
-        Ok(p) => radiuscheck(app, creds, p).await,
-        Err(e) => pi_error(&e),
-    }
+    radiuscheck(app, creds, p).await
 }
 
 /// privacyIDEA `POST /validate/radiuscheck` (form body): 204 accept, 400 reject.
@@ -232,13 +227,9 @@ pub async fn radiuscheck_get(
 pub async fn radiuscheck_post(
     State(app): State<Shared>,
     creds: Creds,
-    q: Result<Query<CheckParams>, axum::extract::rejection::QueryRejection>,
-    body: axum::body::Bytes,
+    PiParams(p): PiParams,
 ) -> Response {
-    match query_params(q).and_then(|q| form_or_query(q, &body)) {
-        Ok(p) => radiuscheck(app, creds, p).await,
-        Err(e) => pi_error(&e),
-    }
+    radiuscheck(app, creds, p).await
 }
 
 #[cfg(test)]
@@ -256,7 +247,7 @@ mod tests {
                 ("realm".into(), String::new())
             ]
         );
-        let p = form_or_query(CheckParams::default(), b"serial=S1&pass=000000").unwrap();
+        let p = form_or_query(CheckParams::default(), b"serial=S1&pass=000000");
         assert_eq!(
             (p.serial.as_deref(), p.pass.as_deref()),
             (Some("S1"), Some("000000"))

@@ -34,9 +34,7 @@ pub async fn products(
             caller.require(Action::CatalogRead)?;
             let page = PageRequest::new(p.page, p.page_size)?;
             let mut rows = st.product_rows()?;
-            if !caller.products.is_empty() {
-                rows.retain(|r| caller.products.contains(&r.product.name));
-            }
+            rows.retain(|r| caller.within(ScopeKind::Product, &r.product.name));
             Ok(Page::of(rows, page))
         })
         .await;
@@ -228,9 +226,7 @@ pub async fn locations(
             caller.require(Action::CatalogRead)?;
             let page = PageRequest::new(p.page, p.page_size)?;
             let mut rows = st.location_rows()?;
-            if !caller.locations.is_empty() {
-                rows.retain(|r| caller.locations.contains(&r.location.name));
-            }
+            rows.retain(|r| caller.within(ScopeKind::Location, &r.location.name));
             Ok(Page::of(rows, page))
         })
         .await;

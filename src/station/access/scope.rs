@@ -80,6 +80,13 @@ impl Caller {
         }
     }
 
+    /// Whether the location or product `name` lies in the key's scope (a list shows
+    /// a limited key only those).
+    pub fn within(&self, what: ScopeKind, name: &str) -> bool {
+        let scope = self.scope(what);
+        scope.is_empty() || scope.iter().any(|s| s == name)
+    }
+
     /// The location or product a request acts on: the one it names, which must be in
     /// the key's scope; or, when it names none, the key's only one. A key limited to
     /// several must name one; an unlimited key may name any or none.
@@ -107,7 +114,7 @@ impl Caller {
     /// Whether a token lies in the key's scope: its product among the key's products,
     /// and (for a key limited to locations) assigned to one of them or to all.
     fn token_in_scope(&self, st: &Station, t: &Token) -> Result<()> {
-        if !self.products.is_empty() && !self.products.contains(&t.product) {
+        if !self.within(ScopeKind::Product, &t.product) {
             return Err(AccessError::OutOfScope {
                 key_id: self.key_id.clone(),
                 what: ScopeKind::Product,
@@ -119,7 +126,7 @@ impl Caller {
             return Ok(());
         }
         let at = st.read().token_location_names(t.id)?;
-        if at.iter().any(|l| self.locations.contains(l)) {
+        if at.iter().any(|l| self.within(ScopeKind::Location, l)) {
             return Ok(());
         }
         Err(AccessError::OutOfScope {
@@ -172,7 +179,7 @@ impl Station {
         let location = caller.resolve(ScopeKind::Location, location)?;
         if !caller.products.is_empty() {
             for t in self.read().tokens_by_serial(serial)? {
-                if !caller.products.contains(&t.product) {
+                if !caller.within(ScopeKind::Product, &t.product) {
                     return Err(AccessError::OutOfScope {
                         key_id: caller.key_id.clone(),
                         what: ScopeKind::Product,
@@ -219,7 +226,10 @@ mod tests {
         let two = caller(Role::Kiosk, &["Dock", "Lobby"], &[]);
         let e = two.resolve(ScopeKind::Location, None).unwrap_err();
         assert!(e.to_string().contains("Dock, Lobby): name one"), "{e}");
+        assert!(one.within(ScopeKind::Location, "Lobby"));
+        assert!(!one.within(ScopeKind::Location, "Lab"));
         let free = caller(Role::Operator, &[], &[]);
+        assert!(free.within(ScopeKind::Product, "anything"));
         assert_eq!(free.resolve(ScopeKind::Location, None).unwrap(), None);
         assert_eq!(
             free.resolve(ScopeKind::Product, Some("P"))

@@ -24,6 +24,20 @@ pub struct Check {
     pub record: bool,
 }
 
+impl Check {
+    /// A check of `code` for `serial` (in any product) at `at`.
+    pub fn new(serial: &str, code: &str, location: Option<&str>, at: i64, record: bool) -> Check {
+        Check {
+            serial: serial.to_string(),
+            product: None,
+            code: code.to_string(),
+            location: location.map(str::to_string),
+            at,
+            record,
+        }
+    }
+}
+
 impl Station {
     /// Verifies one request in one write transaction (see [`Station::verify`]).
     pub fn verify_check(&mut self, check: &Check) -> Result<Verdict> {
