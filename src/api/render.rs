@@ -126,11 +126,12 @@ pub fn with_retry_after(mut r: Response, e: &ApiError) -> Response {
     r
 }
 
-/// A handler's result in the native API's shape.
-pub type Answer = Response;
-
 /// Renders a handler's outcome: `ok` with `status`, or the error.
-pub fn answer<T: Serialize>(format: Format, status: StatusCode, r: Result<T, ApiError>) -> Answer {
+pub fn answer<T: Serialize>(
+    format: Format,
+    status: StatusCode,
+    r: Result<T, ApiError>,
+) -> Response {
     match r {
         Ok(v) => respond(format, status, &v),
         Err(e) => error(format, &e),

@@ -19,7 +19,7 @@ use crate::api::auth::Creds;
 use crate::api::error::ApiError;
 use crate::api::extract::Params;
 use crate::api::pool::VerifyRequest;
-use crate::api::render::with_retry_after;
+use crate::api::render::{Format, answer, with_retry_after};
 use crate::api::xml::to_xml;
 use crate::seeds;
 use crate::station::access::{Action, ScopeKind};
@@ -272,10 +272,5 @@ pub async fn api_php(
                 .collect::<Vec<_>>())
         })
         .await;
-    match r {
-        Ok(users) => {
-            crate::api::render::respond(crate::api::render::Format::Json, StatusCode::OK, &users)
-        }
-        Err(e) => crate::api::render::error(crate::api::render::Format::Json, &e),
-    }
+    answer(Format::Json, StatusCode::OK, r)
 }
