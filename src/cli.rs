@@ -17,6 +17,7 @@ pub mod export;
 pub mod holder;
 pub mod hw;
 pub mod interrupt;
+pub mod key;
 pub mod kiosk;
 pub mod location;
 pub mod output;
@@ -25,6 +26,7 @@ pub mod presence_admin;
 pub mod progress;
 pub mod reader_args;
 pub mod seeds;
+pub mod serve;
 pub mod time;
 pub mod token;
 pub mod token_args;
@@ -122,6 +124,11 @@ pub enum Command {
     /// The append-only audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// API keys for applications and shared access (roles, scopes), shown once.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Serve the HTTP verification API (loopback by default; see the README).
+    Serve(serve::ServeArgs),
     /// Readers, tokens and serial ports attached to this machine.
     #[command(subcommand)]
     Hw(hw::HwCommand),
@@ -160,6 +167,20 @@ pub fn actor() -> String {
 }
 
 impl Ctx {
+    /// The global options: the store (`--db`, else the default), its key file
+    /// (`--key-file`, else beside the store) and `--json`.
+    pub fn new(db: Option<PathBuf>, key_file: Option<PathBuf>, json: bool) -> anyhow::Result<Ctx> {
+        let db = match db {
+            Some(p) => p,
+            None => default_db()?,
+        };
+        Ok(Ctx {
+            key_file: key_file.unwrap_or_else(|| default_key_file(&db)),
+            db,
+            json,
+        })
+    }
+
     /// Opens the store without unlocking the key (listings).
     pub fn open(&self) -> anyhow::Result<Station> {
         Ok(Station::open_as(&self.db, &actor())?)
@@ -225,15 +246,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emulate(a) => return emulate::run(a),
         other => other,
     };
-    let db = match cli.db {
-        Some(p) => p,
-        None => default_db()?,
-    };
-    let ctx = Ctx {
-        key_file: cli.key_file.unwrap_or_else(|| default_key_file(&db)),
-        db,
-        json: cli.json,
-    };
+    let ctx = Ctx::new(cli.db, cli.key_file, cli.json)?;
     match command {
         Command::Hw(_) | Command::Emulate(_) => unreachable_face(),
         Command::Init(a) => catalog::init(&ctx, a),
@@ -248,6 +261,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Attempt(c) => engine::attempt(&ctx, c),
         Command::Policy(c) => engine::policy(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
+        Command::Key(c) => key::run(&ctx, c),
+        Command::Serve(_) => Err(anyhow::anyhow!(
+            "internal: serve is run by the binary's API face, not the CLI dispatcher"
+        )),
         Command::Kiosk(a) => kiosk::run(&ctx, a),
         Command::Presence(c) => presence::run(&ctx, c),
         Command::Demo(a) => demo::run(a),

@@ -3,6 +3,7 @@
 //! `design.md` §2). No logic beyond parsing names, no I/O. [`name`] holds the one
 //! validation every name goes through.
 
+pub mod access;
 pub mod filters;
 pub mod name;
 

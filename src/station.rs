@@ -8,6 +8,7 @@
 //! typed [`Hint`] to word. Every state change is one write transaction with
 //! its audit line; a face never holds a store handle that can write.
 
+pub mod access;
 pub mod backup;
 pub mod burn_job;
 pub mod catalog;
@@ -18,6 +19,7 @@ pub mod hint;
 pub mod import;
 pub mod import_job;
 pub mod input_file;
+pub mod issue;
 pub mod jobs;
 pub mod keys;
 pub mod limits;
@@ -39,7 +41,7 @@ use std::path::{Path, PathBuf};
 use crate::store::{Reader, Store, StoreError, audit::NewAudit};
 use crate::vault::{MasterKey, VaultHeader};
 
-pub use error::{ErrorClass, Result, StationError};
+pub use error::{ErrorClass, Refusal, Result, StationError};
 pub use hint::Hint;
 pub use keys::KeySource;
 pub use verdict::{Method, Status, Verdict};
@@ -171,6 +173,23 @@ impl Station {
 
     pub(crate) fn key(&self) -> Result<&MasterKey> {
         self.key.as_ref().ok_or(StationError::Locked)
+    }
+
+    /// Opens another connection to the same store with the same actor and, when this one
+    /// is unlocked, the same key: a face's pool of stations working in parallel (the
+    /// API server) unlocks once.
+    pub fn open_sibling(&self) -> Result<Station> {
+        Ok(Station {
+            store: Store::open(self.path())?,
+            key: self.key.clone(),
+            actor: self.actor.clone(),
+        })
+    }
+
+    /// Names who the audit log records from now on: a server's station acts for one
+    /// caller after another (the API sets `api:<key_id>:<role>` per request).
+    pub fn set_actor(&mut self, actor: &str) {
+        actor.clone_into(&mut self.actor);
     }
 
     /// Makes every commit of this station durable across power loss (kiosks).

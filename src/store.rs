@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+pub mod api_keys;
 pub mod attempts;
 pub mod audit;
 pub mod holders;
@@ -143,6 +144,8 @@ pub enum Thing {
     PresenceToken,
     /// A presence event, by row id or idempotency key.
     PresenceEvent(String),
+    /// An API key, by key id or name.
+    ApiKey(String),
 }
 
 impl std::fmt::Display for Thing {
@@ -157,6 +160,7 @@ impl std::fmt::Display for Thing {
             Thing::Credential { kind, value } => write!(f, "{kind} credential '{value}'"),
             Thing::PresenceToken => f.write_str("this presence token"),
             Thing::PresenceEvent(e) => write!(f, "presence event {e}"),
+            Thing::ApiKey(k) => write!(f, "API key '{k}'"),
         }
     }
 }

@@ -28,6 +28,7 @@ pub fn words(h: &Hint) -> String {
                 Listing::Products => "product",
                 Listing::Holders => "holder",
                 Listing::Locations => "location",
+                Listing::ApiKeys => "key",
             }
         ),
         H::NameProduct => ": pass --product".into(),

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::NaiveDate;
 use clap::Subcommand;
 
 use super::output::{self, opt, table};
@@ -215,10 +214,7 @@ fn describe(tz: &str, s: &Submitted<'_>, o: &SubmitOutcome) -> String {
 
 /// A report edge: a local day (`YYYY-MM-DD`) or a time.
 fn edge(text: &str) -> anyhow::Result<PeriodEdge> {
-    if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        return Ok(PeriodEdge::Day(d));
-    }
-    Ok(PeriodEdge::At(parse_time(text)?))
+    Ok(text.parse()?)
 }
 
 fn report(

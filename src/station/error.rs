@@ -18,7 +18,7 @@ mod about;
 mod class;
 
 pub use about::{Field, PolicyProblem, ProofFailure, UriParam};
-pub use class::{ErrorClass, ErrorReport};
+pub use class::{ErrorClass, ErrorReport, Refusal};
 
 /// Errors of the station layer.
 #[derive(Debug, thiserror::Error)]
@@ -448,6 +448,26 @@ pub enum StationError {
         device: String,
         /// The operation.
         operation: crate::devices::ManagementOp,
+    },
+    /// Shared access refused a key, a request or a key's settings.
+    #[error(transparent)]
+    Access(#[from] crate::station::access::AccessError),
+    /// A user name (compatibility routes) that names a holder with several tokens.
+    #[error("holder '{holder}' has {count} active tokens: give the token's serial")]
+    HolderTokens {
+        /// The holder.
+        holder: String,
+        /// How many active tokens they hold.
+        count: usize,
+    },
+
+    /// A page outside the allowed range.
+    #[error("page {page} of size {page_size}: pages start at 1 and hold 1 to 1000 items")]
+    PageOutOfRange {
+        /// The page asked for.
+        page: u32,
+        /// The page size asked for.
+        page_size: u32,
     },
 
     /// The work was cancelled; nothing was written.

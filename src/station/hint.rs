@@ -19,6 +19,8 @@ pub enum Listing {
     Holders,
     /// The locations.
     Locations,
+    /// The API keys.
+    ApiKeys,
 }
 
 /// What a forced retry would do.
@@ -104,6 +106,7 @@ fn of_store(e: &StoreError) -> Option<Hint> {
             Thing::Product(_) => Some(Hint::See(Listing::Products)),
             Thing::Holder(_) => Some(Hint::See(Listing::Holders)),
             Thing::Location(_) => Some(Hint::See(Listing::Locations)),
+            Thing::ApiKey(_) => Some(Hint::See(Listing::ApiKeys)),
             _ => None,
         },
         _ => None,

@@ -20,6 +20,9 @@ use crate::store::tokens::VerifyState;
 use crate::vault::MasterKey;
 
 pub use super::verdict::{Method, Status, Verdict};
+pub use batch::Check;
+
+mod batch;
 
 /// A match found in the window.
 #[derive(Debug, Clone, Copy)]
@@ -171,7 +174,7 @@ impl Station {
         at: i64,
         record: bool,
     ) -> Result<Verdict> {
-        self.write_keyed(|tx, key| verify_in(tx, key, serial, code, location, at, record))
+        self.verify_check(&Check::new(serial, code, location, at, record))
     }
 
     /// Activates an unverified token with its first valid code (recorded like a
@@ -241,9 +244,19 @@ pub(crate) fn verify_in(
     at: i64,
     record: bool,
 ) -> Result<Verdict> {
-    let loc = location.map(|n| c.location_get(n)).transpose()?;
+    check_in(c, key, &Check::new(serial, code, location, at, record))
+}
+
+/// One verification ([`Check`]) inside a caller's write transaction.
+pub(crate) fn check_in(c: &Tx<'_>, key: &MasterKey, r: &Check) -> Result<Verdict> {
+    let (serial, code, at, record) = (r.serial.as_str(), r.code.as_str(), r.at, r.record);
+    let loc = r
+        .location
+        .as_deref()
+        .map(|n| c.location_get(n))
+        .transpose()?;
     let policy = Policy::load(c)?;
-    let prepared = prepare(c, key, serial, None)?;
+    let prepared = prepare(c, key, serial, r.product.as_deref())?;
     let backup_hash = match (&prepared, looks_like_backup_code(code)) {
         (Some(p), true) => Some(backup::hash(key, &p.token.uid, code)),
         _ => None,

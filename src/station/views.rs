@@ -7,11 +7,13 @@ pub mod catalog;
 pub mod device;
 pub mod hardware;
 pub mod logs;
+pub mod page;
 pub mod presence;
 pub mod tokens;
 
 pub use catalog::{HolderDetail, LocationDetail, LocationRow, ProductRow};
 pub use device::{DeviceInfoView, HeldEntry, HeldList};
 pub use logs::{Attempt, AttemptFilter, AuditEntry, AuditFilter};
+pub use page::{Page, PageRequest};
 pub use presence::{Credential, KioskSettings, LocationPresence, PeriodEdge, PresenceReport};
 pub use tokens::{TokenDetail, TokenFilter};

@@ -220,14 +220,48 @@ const V4: &str = r#"
 ALTER TABLE tokens ADD COLUMN issuer TEXT;
 "#;
 
+/// API keys for shared access (issue 16): the public key id, the role, the status and
+/// only a keyed hash of the secret. Scopes (locations, products, client networks) are
+/// kept by name, not by reference: a removed or renamed location or product then
+/// matches nothing, so a scoped key loses access instead of silently gaining it. The
+/// name of a key not revoked is unique. Plain types and a partial index: both port to
+/// PostgreSQL (BLOB becomes BYTEA).
+const API_KEYS: &str = r#"
+CREATE TABLE api_keys (
+    id          INTEGER PRIMARY KEY,
+    key_id      TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    role        TEXT NOT NULL CHECK (role IN ('kiosk', 'technician', 'operator', 'admin')),
+    status      TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'revoked')),
+    secret_hash BLOB NOT NULL,
+    expires_at  INTEGER,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE status <> 'revoked';
+
+CREATE TABLE api_key_scopes (
+    key_row INTEGER NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+    kind    TEXT NOT NULL CHECK (kind IN ('location', 'product', 'cidr')),
+    value   TEXT NOT NULL,
+    PRIMARY KEY (key_row, kind, value)
+);
+"#;
+
 /// The migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(vec![
+        M::up(V1),
+        M::up(V2),
+        M::up(V3),
+        M::up(V4),
+        M::up(API_KEYS),
+    ])
 }
 
 /// Highest schema version this build knows.
 pub fn latest_version() -> i64 {
-    4
+    5
 }
 
 /// Brings the file to the latest version; refuses files from a newer build.

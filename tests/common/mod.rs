@@ -6,11 +6,13 @@
     clippy::mod_module_files
 )]
 
+pub mod api;
 pub mod bench;
 pub mod device;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod requests;
+pub mod served;
 pub mod transcripts;
 
 use std::path::PathBuf;
