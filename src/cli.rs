@@ -2,6 +2,10 @@
 //! stderr (and a JSON object with `--json`) and a documented exit code:
 //! 0 ok, 1 rejected code, 2 usage or input error, 3 store or key error, 4 hardware.
 
+// First, so that its macros (`outln!`, `errln!`…) are in scope in every module below.
+#[macro_use]
+pub mod output;
+
 pub mod ask;
 pub mod audit;
 pub mod burn;
@@ -17,7 +21,6 @@ pub mod hw;
 pub mod interrupt;
 pub mod kiosk;
 pub mod location;
-pub mod output;
 pub mod presence;
 pub mod presence_admin;
 pub mod progress;
@@ -50,6 +53,9 @@ pub const EXIT_STORE: u8 = 3;
 pub const EXIT_HARDWARE: u8 = 4;
 /// Exit code: interrupted by Ctrl-C (nothing written).
 pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code: standard output was closed by its reader (`| head`); 128 + SIGPIPE, as a
+/// shell reports a program that signal ended. Nothing is printed.
+pub const EXIT_OUTPUT_CLOSED: u8 = 141;
 
 /// Program hardware OTP tokens and run presence-token stations.
 #[derive(Debug, Parser)]
@@ -200,13 +206,16 @@ pub fn run(cli: Cli) -> ExitCode {
     let json = cli.json;
     match dispatch(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`token list | head -1`): stop quietly.
+        Err(e) if output::is_closed(&e) => ExitCode::from(EXIT_OUTPUT_CLOSED),
         Err(e) => {
             let code = exit_code_for(&e);
             let line = errors::message(&e);
             if json {
-                println!("{}", serde_json::json!({"error": line, "exit_code": code}));
+                // Best effort: the error goes to stderr below in any case.
+                let _ = outln!("{}", serde_json::json!({"error": line, "exit_code": code}));
             }
-            eprintln!("error: {line}");
+            errln!("error: {line}");
             ExitCode::from(code)
         }
     }

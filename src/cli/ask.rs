@@ -21,7 +21,7 @@ pub enum Asking {
 }
 
 fn line(question: &str) -> Answer {
-    eprint!("{question}");
+    err!("{question}");
     let _ = std::io::stderr().flush();
     let mut l = String::new();
     match std::io::stdin().lock().read_line(&mut l) {

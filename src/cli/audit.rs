@@ -54,6 +54,6 @@ pub fn run(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    table(&["#", "AT", "ACTOR", "ACTION", "SUBJECT", "AFTER"], &rows);
+    table(&["#", "AT", "ACTOR", "ACTION", "SUBJECT", "AFTER"], &rows)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -48,12 +48,12 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> anyhow::Result<ExitCode> {
     if ctx.json {
         return output::json(&out);
     }
-    println!("created store {}", out.db);
+    outln!("created store {}", out.db)?;
     match &out.key_file {
-        Some(k) => println!(
+        Some(k) => outln!(
             "created key file {k} (mode 0600): back it up apart from the store; without it no seed can be read"
-        ),
-        None => println!("seeds are sealed under your passphrase: without it no seed can be read"),
+        )?,
+        None => outln!("seeds are sealed under your passphrase: without it no seed can be read")?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -195,7 +195,7 @@ pub fn product(ctx: &Ctx, cmd: ProductCommand) -> anyhow::Result<ExitCode> {
                 return output::json(&list);
             }
             let rows: Vec<Vec<String>> = list.iter().map(product_row).collect();
-            table(PRODUCT_HEADER, &rows);
+            table(PRODUCT_HEADER, &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         ProductCommand::Show { name } => show_product(ctx, &ctx.open()?, &name),
@@ -214,7 +214,7 @@ pub fn product(ctx: &Ctx, cmd: ProductCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 return output::json(&serde_json::json!({"removed": name}));
             }
-            println!("removed product {name}");
+            outln!("removed product {name}")?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -226,9 +226,9 @@ fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode>
         return output::json(&row);
     }
     let p = &row.product;
-    println!("product       {}", p.name);
-    println!("vendor/model  {} / {}", opt(&p.vendor), opt(&p.model));
-    println!(
+    outln!("product       {}", p.name)?;
+    outln!("vendor/model  {} / {}", opt(&p.vendor), opt(&p.model))?;
+    outln!(
         "family        {}{}",
         p.family,
         if p.programmable {
@@ -236,8 +236,8 @@ fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode>
         } else {
             ""
         }
-    );
-    println!(
+    )?;
+    outln!(
         "codes         {} {} {} digits{}",
         p.params.kind,
         p.params.algorithm,
@@ -247,21 +247,21 @@ fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode>
         } else {
             String::new()
         }
-    );
-    println!(
+    )?;
+    outln!(
         "window        {}",
         if p.params.kind == Kind::Totp {
             format!("±{} steps around the learned drift", p.skew)
         } else {
             format!("{} counters ahead", p.skew)
         }
-    );
-    println!(
+    )?;
+    outln!(
         "drift/year    {}",
         p.drift_per_year
             .map(|d| format!("{d} s"))
             .unwrap_or_else(|| "-".into())
-    );
-    println!("tokens        {}", row.tokens);
+    )?;
+    outln!("tokens        {}", row.tokens)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -56,14 +56,14 @@ pub fn lookup(ctx: &Ctx, a: LookupArgs) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    table(&["SERIAL", "PRODUCT", "STEP", "FROM", "TO"], &rows);
-    println!(
+    table(&["SERIAL", "PRODUCT", "STEP", "FROM", "TO"], &rows)?;
+    outln!(
         "searched {} tokens, {} codes, {} to {}",
         r.tokens_searched,
         r.codes_computed,
         rfc3339(from),
         rfc3339(to)
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -126,7 +126,7 @@ pub fn attempt(ctx: &Ctx, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
     table(
         &["AT", "SERIAL", "LOCATION", "STATUS", "METHOD", "OFFSET"],
         &rows,
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -158,6 +158,6 @@ pub fn policy(ctx: &Ctx, cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         .into_iter()
         .map(|e| vec![e.key.to_string(), e.value, e.meaning.to_string()])
         .collect();
-    table(&["KEY", "VALUE", "MEANING"], &rows);
+    table(&["KEY", "VALUE", "MEANING"], &rows)?;
     Ok(ExitCode::SUCCESS)
 }

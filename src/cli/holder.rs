@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 return output::json(&h);
             }
-            println!("added holder {}", h.ext_id);
+            outln!("added holder {}", h.ext_id)?;
             Ok(ExitCode::SUCCESS)
         }
         HolderCommand::List => {
@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|h| vec![h.ext_id.clone(), opt(&h.label)])
                 .collect();
-            table(&["ID", "LABEL"], &rows);
+            table(&["ID", "LABEL"], &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         HolderCommand::Show { id } => {
@@ -62,22 +62,22 @@ pub fn run(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 return output::json(&h);
             }
-            println!("holder   {}", h.id);
-            println!("label    {}", opt(&h.label));
-            println!("tokens   {}", h.tokens.join(", "));
+            outln!("holder   {}", h.id)?;
+            outln!("label    {}", opt(&h.label))?;
+            outln!("tokens   {}", h.tokens.join(", "))?;
             let creds: Vec<String> = h
                 .credentials
                 .iter()
                 .map(|c| format!("{} {}", c.kind, c.value))
                 .collect();
-            println!(
+            outln!(
                 "enrolled {}",
                 if creds.is_empty() {
                     "-".to_string()
                 } else {
                     creds.join(", ")
                 }
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -2,7 +2,7 @@
 //! terminal feed one loop; each tap or typed line is decided and committed before its
 //! line is printed (one line per event on stdout; `--json`: one JSON object per line).
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -95,7 +95,7 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
     }
     drop(run.input);
 
-    eprintln!(
+    errln!(
         "kiosk {}: mode {}; readers: {}; type SERIAL CODE (or CODE after a tap) and Enter; Ctrl-C to stop",
         plan.location,
         plan.mode.as_str(),
@@ -110,7 +110,6 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
         }
     );
     let json = ctx.json;
-    let stdout = std::io::stdout();
     let st = run.job.run(|m| {
         let JobMsg::Event(line) = m else { return };
         let message = message(&line);
@@ -126,10 +125,9 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
         } else {
             message
         };
-        // The event is committed already; a closed stdout must not stop the kiosk.
-        let mut out = stdout.lock();
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
+        // The event is committed already; a closed stdout must not stop the kiosk (it
+        // goes on recording presence; the store has every event).
+        let _ = outln!("{text}");
     })?;
     st?;
     Ok(ExitCode::SUCCESS)

@@ -67,7 +67,7 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 return output::json(&l);
             }
-            println!("added location {} ({})", l.name, l.tz);
+            outln!("added location {} ({})", l.name, l.tz)?;
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::List => {
@@ -85,7 +85,7 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
                     ]
                 })
                 .collect();
-            table(&["NAME", "TZ", "TOKENS"], &rows);
+            table(&["NAME", "TZ", "TOKENS"], &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::Show { name } => {
@@ -93,17 +93,17 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
             if ctx.json {
                 return output::json(&l);
             }
-            println!("location  {}", l.name);
-            println!("tz        {}", l.tz);
-            println!("products  {}", list_or_dash(&l.products, "all"));
-            println!("created   {}", rfc3339(l.created_at));
-            println!("tokens    {}", l.tokens.join(", "));
-            println!(
+            outln!("location  {}", l.name)?;
+            outln!("tz        {}", l.tz)?;
+            outln!("products  {}", list_or_dash(&l.products, "all"))?;
+            outln!("created   {}", rfc3339(l.created_at))?;
+            outln!("tokens    {}", l.tokens.join(", "))?;
+            outln!(
                 "kiosk     {}",
                 super::presence_admin::describe_settings(&l.settings)
-            );
-            println!("readers   {}", list_or_dash(&l.readers, "-"));
-            println!("presence  {}", list_or_dash(&l.presence_tokens, "-"));
+            )?;
+            outln!("readers   {}", list_or_dash(&l.readers, "-"))?;
+            outln!("presence  {}", list_or_dash(&l.presence_tokens, "-"))?;
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::Restrict {
@@ -118,12 +118,12 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
                 return output::json(&serde_json::json!({"name": name, "products": now_allowed}));
             }
             if now_allowed.is_empty() {
-                println!("location {name}: every product verifies here");
+                outln!("location {name}: every product verifies here")?;
             } else {
-                println!(
+                outln!(
                     "location {name}: only {} verify here",
                     now_allowed.join(", ")
-                );
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -138,7 +138,7 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
             } else {
                 "was not limited"
             };
-            println!("location {name}: {what}");
+            outln!("location {name}: {what}")?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -93,7 +93,7 @@ pub fn run(ctx: &Ctx, cmd: PresenceCommand) -> anyhow::Result<ExitCode> {
                     ]
                 })
                 .collect();
-            table(&["LOCATION", "HOLDER", "LABEL", "SINCE"], &rows);
+            table(&["LOCATION", "HOLDER", "LABEL", "SINCE"], &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         PresenceCommand::Report {
@@ -130,7 +130,7 @@ pub fn run(ctx: &Ctx, cmd: PresenceCommand) -> anyhow::Result<ExitCode> {
                     direction: s.direction,
                     at: s.at,
                 };
-                println!("{}", describe(&tz, &sub, &o));
+                outln!("{}", describe(&tz, &sub, &o))?;
             }
             Ok(exit_for([&o].into_iter()))
         }
@@ -255,15 +255,15 @@ fn report(
         "HOLDER", "LABEL", "FIRST_IN", "LAST_OUT", "TOTAL", "SESSIONS", "OPEN", "REFUSED",
     ];
     if csv {
-        let mut w = csv::Writer::from_writer(std::io::stdout());
+        let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(header)?;
         for c in &cells {
             w.write_record(c)?;
         }
-        w.flush()?;
+        out!("{}", String::from_utf8_lossy(&w.into_inner()?))?;
     } else {
-        println!("{location} ({}), {} to {}", r.tz, r.from, r.to);
-        table(&header, &cells);
+        outln!("{location} ({}), {} to {}", r.tz, r.from, r.to)?;
+        table(&header, &cells)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -282,19 +282,19 @@ fn import(ctx: &Ctx, file: &std::path::Path) -> anyhow::Result<ExitCode> {
                 direction: v.direction,
                 at: v.at,
             };
-            println!(
+            outln!(
                 "{name} line {}: {}",
                 v.line,
                 describe(&v.tz, &sub, &v.result)
-            );
+            )?;
         }
         let count = |s| visits.iter().filter(|v| v.result.status == s).count();
         let (refused, dup) = (count(SubmitStatus::Refused), count(SubmitStatus::Duplicate));
-        println!(
+        outln!(
             "{} rows: {} confirmed, {dup} already imported, {refused} refused",
             visits.len(),
             visits.len() - refused - dup
-        );
+        )?;
     }
     Ok(exit_for(visits.iter().map(|v| &v.result)))
 }

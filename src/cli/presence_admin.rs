@@ -123,12 +123,12 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
                 return output::json(&serde_json::json!({"name": name, "readers": now_readers}));
             }
             if now_readers.is_empty() {
-                println!(
+                outln!(
                     "location {name}: no readers (kiosk reads typed codes only, or give --reader)"
-                );
+                )?;
             }
             for r in now_readers {
-                println!("{r}");
+                outln!("{r}")?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -154,7 +154,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "settings": s}));
             }
-            println!("location {name}: {}", describe_settings(&s));
+            outln!("location {name}: {}", describe_settings(&s))?;
             Ok(ExitCode::SUCCESS)
         }
         LocationPresenceCommand::Hours { name, close, clear } => {
@@ -172,10 +172,10 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
                 return output::json(&serde_json::json!({"name": name, "settings": s}));
             }
             match close {
-                Some(c) => println!(
+                Some(c) => outln!(
                     "location {name}: closes at {c} (local time); open sessions are checked out then"
-                ),
-                None => println!("location {name}: no closing time"),
+                )?,
+                None => outln!("location {name}: no closing time")?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -189,7 +189,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "presence_token": serial}));
             }
-            println!("location {name}: token {serial} is a presence token here");
+            outln!("location {name}: token {serial} is a presence token here")?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -217,6 +217,6 @@ pub fn holder(ctx: &Ctx, cmd: HolderPresenceCommand) -> anyhow::Result<ExitCode>
     if ctx.json {
         return output::json(&c);
     }
-    println!("holder {id}: enrolled {} {}", c.kind, c.value);
+    outln!("holder {id}: enrolled {} {}", c.kind, c.value)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -55,6 +55,6 @@ pub fn print_verdict(ctx: &Ctx, v: &Verdict) -> anyhow::Result<()> {
     if let Some(ms) = v.retry_after_ms {
         line.push_str(&format!(", retry in {} s", ms.div_ceil(1000)));
     }
-    println!("{line}");
+    outln!("{line}")?;
     Ok(())
 }
