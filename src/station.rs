@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod keys;
 pub mod limits;
 pub mod lookup;
+pub mod names;
 pub mod policy;
 pub mod presence;
 pub mod provision;

@@ -73,8 +73,8 @@ pub struct ParamArgs {
     /// TOTP time step in seconds.
     #[arg(long)]
     pub period: Option<u32>,
-    /// TOTP T0 in Unix seconds.
-    #[arg(long)]
+    /// TOTP T0 in Unix seconds (negative before 1970, e.g. -315619200).
+    #[arg(long, allow_negative_numbers = true)]
     pub t0: Option<i64>,
     /// Hardware family: token2-nfc, molto2, ykoath, nitrokey3, nitrokey, software, generic.
     #[arg(long)]
@@ -88,8 +88,8 @@ pub struct ParamArgs {
     /// Seeds can be burned into it (yes/no).
     #[arg(long)]
     pub programmable: Option<bool>,
-    /// Vendor's expected clock drift, seconds per year.
-    #[arg(long)]
+    /// Vendor's expected clock drift, seconds per year (negative: the clock is slow).
+    #[arg(long, allow_negative_numbers = true)]
     pub drift_per_year: Option<f64>,
     /// Window: TOTP steps each side of the learned drift, or HOTP look-ahead
     /// [default: 1 for TOTP, 10 for HOTP].

@@ -18,10 +18,10 @@ pub struct LookupArgs {
     #[arg(long)]
     pub location: Option<String>,
     /// Start of the time range (Unix seconds or RFC 3339) [default: an hour ago].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub from: Option<String>,
     /// End of the time range [default: now].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub to: Option<String>,
 }
 
@@ -79,10 +79,10 @@ pub enum AttemptCommand {
         #[arg(long)]
         location: Option<String>,
         /// From this time.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         from: Option<String>,
         /// Before this time.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         to: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
@@ -140,6 +140,7 @@ pub enum PolicyCommand {
         /// Key, e.g. limit.max_failures.
         key: String,
         /// Value.
+        #[arg(allow_hyphen_values = true)]
         value: String,
     },
 }

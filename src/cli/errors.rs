@@ -128,7 +128,12 @@ pub fn device_message(e: &DeviceError) -> String {
     s
 }
 
-/// The one line printed for an error: its context, then the typed error worded here.
+/// Longest error line printed, in characters: a message quotes what it was given
+/// (a 70,000-character serial stays one short line).
+pub const ERROR_MAX_CHARS: usize = 1000;
+
+/// The one line printed for an error: its context, then the typed error worded here;
+/// control characters of quoted input escaped, cut to [`ERROR_MAX_CHARS`].
 pub fn message(e: &anyhow::Error) -> String {
     let mut parts = Vec::new();
     for cause in e.chain() {
@@ -146,7 +151,7 @@ pub fn message(e: &anyhow::Error) -> String {
         }
         parts.push(cause.to_string());
     }
-    parts.join(": ")
+    crate::model::display_safe(&parts.join(": "), ERROR_MAX_CHARS).into_owned()
 }
 
 /// The exit code of an error class.

@@ -55,7 +55,7 @@ pub enum PresenceCommand {
         #[arg(long)]
         code: String,
         /// When it was read: RFC 3339 or Unix seconds.
-        #[arg(long, value_name = "TIME")]
+        #[arg(long, value_name = "TIME", allow_negative_numbers = true)]
         at: String,
         /// Who read it (anonymous without).
         #[arg(long)]

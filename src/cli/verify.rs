@@ -19,7 +19,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub location: Option<String>,
     /// Check for this time instead of now (Unix seconds or RFC 3339).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub at: Option<String>,
     /// Change nothing (no replay mark, no drift learning).
     #[arg(long)]

@@ -106,12 +106,9 @@ pub enum StationError {
         /// The products that have it.
         products: Vec<String>,
     },
-    /// A required name or id is empty.
-    #[error("{0} is empty")]
-    Empty(Field),
-    /// A serial that is empty or has control characters.
-    #[error("serial '{0}' is empty or has control characters")]
-    BadSerial(String),
+    /// A name (serial, product, holder, location, label…) the name rule refuses.
+    #[error(transparent)]
+    Name(crate::model::NameError),
     /// A value that is not hex.
     #[error("{0} is not hex")]
     NotHex(Field),
