@@ -38,7 +38,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
-use crate::station::{KeySource, Station, StationError, default_key_file};
+use crate::station::{Actor, KeySource, Station, StationError, default_key_file};
 use crate::vault::KeyKind;
 
 pub use errors::exit_code_for;
@@ -151,29 +151,34 @@ pub struct Ctx {
     pub json: bool,
 }
 
-/// Who the audit log records: `TOKENSTATION_ACTOR`, else the operating-system user.
-pub fn actor() -> String {
-    std::env::var("TOKENSTATION_ACTOR")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(crate::station::os_user)
-}
-
 impl Ctx {
-    /// Opens the store without unlocking the key (listings).
-    pub fn open(&self) -> anyhow::Result<Station> {
-        Ok(Station::open_as(&self.db, &actor())?)
+    /// Opens the store for reading (listings): no key is needed, and nothing can be
+    /// written through it (the station refuses writes while locked).
+    pub fn open_read(&self) -> anyhow::Result<Station> {
+        Ok(Station::open(&self.db)?)
     }
 
-    /// Opens the store and unlocks the master key.
+    /// Opens the store and unlocks the master key: every command that writes (the
+    /// audit log records the operating-system user of the process).
     pub fn open_unlocked(&self) -> anyhow::Result<Station> {
-        let mut st = self.open()?;
-        let source = match st.key_kind()? {
-            KeyKind::KeyFile => KeySource::File(self.key_file.clone()),
-            KeyKind::Passphrase => KeySource::Passphrase(read_passphrase(false)?),
-        };
+        self.open_unlocked_as(Actor::current())
+    }
+
+    /// Opens the store and unlocks the master key, recording `actor` in the audit log.
+    pub fn open_unlocked_as(&self, actor: Actor) -> anyhow::Result<Station> {
+        let mut st = Station::open_as(&self.db, actor)?;
+        let source = self.key_source(st.key_kind()?)?;
         st.unlock(&source)?;
         Ok(st)
+    }
+
+    /// Where the key of a store of this kind comes from: the key file, or the
+    /// passphrase (environment or prompt).
+    pub fn key_source(&self, kind: KeyKind) -> anyhow::Result<KeySource> {
+        Ok(match kind {
+            KeyKind::KeyFile => KeySource::File(self.key_file.clone()),
+            KeyKind::Passphrase => KeySource::Passphrase(read_passphrase(false)?),
+        })
     }
 }
 

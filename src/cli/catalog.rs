@@ -29,7 +29,7 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> anyhow::Result<ExitCode> {
     } else {
         KeySource::File(ctx.key_file.clone())
     };
-    let st = Station::init_as(&ctx.db, &source, now(), &super::actor())?;
+    let st = Station::init(&ctx.db, &source, now())?;
     #[derive(Serialize)]
     struct Out {
         db: String,
@@ -183,13 +183,13 @@ const PRODUCT_HEADER: &[&str] = &[
 pub fn product(ctx: &Ctx, cmd: ProductCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ProductCommand::Add { name, params } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let p = params.change(None)?.new_product(&name);
             let added = st.product_add(&p, now())?;
             show_product(ctx, &st, &added.name)
         }
         ProductCommand::List => {
-            let st = ctx.open()?;
+            let st = ctx.open_read()?;
             let list = st.product_rows()?;
             if ctx.json {
                 return output::json(&list);
@@ -198,18 +198,18 @@ pub fn product(ctx: &Ctx, cmd: ProductCommand) -> anyhow::Result<ExitCode> {
             table(PRODUCT_HEADER, &rows)?;
             Ok(ExitCode::SUCCESS)
         }
-        ProductCommand::Show { name } => show_product(ctx, &ctx.open()?, &name),
+        ProductCommand::Show { name } => show_product(ctx, &ctx.open_read()?, &name),
         ProductCommand::Edit {
             name,
             rename,
             params,
         } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let p = st.product_edit(&name, &params.change(rename)?, now())?;
             show_product(ctx, &st, &p.name)
         }
         ProductCommand::Rm { name } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             st.product_remove(&name, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"removed": name}));

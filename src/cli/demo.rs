@@ -33,12 +33,7 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     let db = dir.join("station.db");
     let t = now();
     outln!("== tokenstation demo (store {})", db.display())?;
-    let mut st = Station::init_as(
-        &db,
-        &KeySource::File(default_key_file(&db)),
-        t,
-        &super::actor(),
-    )?;
+    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), t)?;
     outln!(
         "1. init: store and master key created (key file {}.key, mode 0600)",
         db.display()

@@ -25,12 +25,7 @@ pub fn demo_burn() -> anyhow::Result<ExitCode> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("demo.db");
     let now = super::time::now;
-    let mut st = Station::init_as(
-        &db,
-        &KeySource::File(default_key_file(&db)),
-        now(),
-        &super::actor(),
-    )?;
+    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), now())?;
     st.product_add(
         &Product {
             id: 0,

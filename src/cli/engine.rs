@@ -106,7 +106,7 @@ pub fn attempt(ctx: &Ctx, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
         to: to.as_deref().map(parse_time).transpose()?,
         limit: Some(limit),
     };
-    let list = ctx.open()?.attempts(&f)?;
+    let list = ctx.open_read()?.attempts(&f)?;
     if ctx.json {
         return output::json(&list);
     }
@@ -148,8 +148,10 @@ pub enum PolicyCommand {
 /// Runs a `policy` subcommand.
 pub fn policy(ctx: &Ctx, cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     let p = match cmd {
-        PolicyCommand::Show => ctx.open()?.policy()?,
-        PolicyCommand::Set { key, value } => ctx.open()?.policy_set(&key, &value, now())?,
+        PolicyCommand::Show => ctx.open_read()?.policy()?,
+        PolicyCommand::Set { key, value } => {
+            ctx.open_unlocked()?.policy_set(&key, &value, now())?
+        }
     };
     if ctx.json {
         return output::json(&p);

@@ -59,6 +59,11 @@ pub fn words(h: &Hint) -> String {
         H::LocateKeyFile => " (pass --key-file or set TOKENSTATION_KEY_FILE)".into(),
         H::Give(c) => format!(" ({})", secret_option(*c)),
         H::PskcSecret(k) => format!(" with {}", pskc_option(*k)),
+        H::PrivateKeyFile { path } => format!(": run `chmod 600 {}`", path.display()),
+        H::VerifyAudit => {
+            "; run `tokenstation audit verify` to see what changed, and restore the store from a backup".into()
+        }
+        H::VerifyAuditTriggers => "; run `tokenstation audit verify`: if the chain is intact, `tokenstation audit verify --restore-triggers` restores them, else restore the store from a backup".into(),
     }
 }
 

@@ -37,7 +37,7 @@ pub fn run(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         HolderCommand::Presence(c) => super::presence_admin::holder(ctx, c),
         HolderCommand::Add { id, label } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let h = st.holder_add(&id, label.as_deref(), now())?;
             if ctx.json {
                 return output::json(&h);
@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HolderCommand::List => {
-            let list = ctx.open()?.holders()?;
+            let list = ctx.open_read()?.holders()?;
             if ctx.json {
                 return output::json(&list);
             }
@@ -58,7 +58,7 @@ pub fn run(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HolderCommand::Show { id } => {
-            let h = ctx.open()?.holder_detail(&id)?;
+            let h = ctx.open_read()?.holder_detail(&id)?;
             if ctx.json {
                 return output::json(&h);
             }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::station::Actor;
 use crate::station::jobs::JobMsg;
 use crate::station::presence::kiosk::{
     self, CODE_TIMEOUT_S, KioskInput, KioskLine, KioskProblem, LineKind, now_ms,
@@ -54,11 +55,9 @@ pub struct KioskArgs {
 
 /// Runs `tokenstation kiosk`.
 pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
-    let mut st = ctx.open()?;
+    // A kiosk writes every event it decides: it runs unlocked, recorded as the kiosk.
+    let st = ctx.open_unlocked_as(Actor::kiosk(&a.location)?)?;
     let plan = st.kiosk_plan(&a.location, &a.readers, !a.no_stdin)?;
-    if plan.needs_key {
-        st = ctx.open_unlocked()?;
-    }
     let run = kiosk::start(st, &plan)?;
     super::interrupt::cancel_on_ctrl_c(&run.job.cancel_token());
     if !a.no_stdin {

@@ -62,7 +62,7 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LocationCommand::Presence(c) => super::presence_admin::location(ctx, c),
         LocationCommand::Add { name, tz } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let l = st.location_add(&name, &tz, now())?;
             if ctx.json {
                 return output::json(&l);
@@ -71,7 +71,7 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::List => {
-            let list = ctx.open()?.location_rows()?;
+            let list = ctx.open_read()?.location_rows()?;
             if ctx.json {
                 return output::json(&list);
             }
@@ -89,7 +89,7 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::Show { name } => {
-            let l = ctx.open()?.location_detail(&name)?;
+            let l = ctx.open_read()?.location_detail(&name)?;
             if ctx.json {
                 return output::json(&l);
             }
@@ -111,7 +111,7 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
             product,
             clear,
         } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let products = if clear { Vec::new() } else { product };
             let now_allowed = st.location_restrict(&name, &products, now())?;
             if ctx.json {
@@ -128,7 +128,7 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::Unlock { name } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let cleared = st.location_unlock(&name, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "cleared": cleared}));

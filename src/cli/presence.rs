@@ -77,7 +77,7 @@ pub enum PresenceCommand {
 pub fn run(ctx: &Ctx, cmd: PresenceCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PresenceCommand::Now { location } => {
-            let st = ctx.open()?;
+            let st = ctx.open_read()?;
             let list = st.presence_now(location.as_deref())?;
             if ctx.json {
                 return output::json(&list);
@@ -230,7 +230,7 @@ fn report(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let r = ctx
-        .open()?
+        .open_read()?
         .presence_report_over(location, edge(from)?, edge(to)?)?;
     if json {
         return output::json(&r);

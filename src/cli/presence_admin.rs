@@ -117,7 +117,7 @@ pub fn describe_settings(s: &KioskSettings) -> String {
 pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LocationPresenceCommand::Readers { name, add, remove } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let now_readers = st.location_readers_set(&name, &add, &remove, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "readers": now_readers}));
@@ -139,7 +139,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
             fold,
         } => {
             let mode = mode.map(|m| m.parse::<Mode>()).transpose()?;
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let s = if mode.is_none() && min_interval.is_none() && fold.is_none() {
                 st.location_presence(&name)?.settings
             } else {
@@ -162,7 +162,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
                 (Some(c), _) => Some(parse_hhmm(c)?),
                 _ => None,
             };
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let change = SettingsChange {
                 close_minute: Some(minute),
                 ..SettingsChange::default()
@@ -184,7 +184,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
             serial,
             product,
         } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             st.location_add_presence_token(&name, &serial, product.as_deref(), now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "presence_token": serial}));
@@ -212,7 +212,7 @@ pub fn holder(ctx: &Ctx, cmd: HolderPresenceCommand) -> anyhow::Result<ExitCode>
         },
         _ => return Err(InputError("give --card, --tag or --token".into()).into()),
     };
-    let mut st = ctx.open()?;
+    let mut st = ctx.open_unlocked()?;
     let c = st.holder_enrol(&id, &cred, now())?;
     if ctx.json {
         return output::json(&c);

@@ -64,7 +64,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             holder,
             location,
         } => {
-            let st = ctx.open()?;
+            let st = ctx.open_read()?;
             let status = status.map(|s| s.parse::<TokenStatus>()).transpose()?;
             let list = st.tokens(&TokenFilter {
                 product,
@@ -91,7 +91,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::Show(w) => {
-            let st = ctx.open()?;
+            let st = ctx.open_read()?;
             let t = st.token(&w.serial, w.product.as_deref())?;
             show(ctx, &st, t)
         }
@@ -128,7 +128,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             Ok(rejected_unless(v.is_ok()))
         }
         TokenCommand::Unlock(w) => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let cleared = st.token_unlock(&w.serial, w.product.as_deref(), now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"serial": w.serial, "cleared": cleared}));
@@ -170,7 +170,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             all_locations: _,
             holder,
         } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let (w, p) = (&which.serial, which.product.as_deref());
             let t = match (holder, location) {
                 (Some(h), _) => st.token_assign_holder(w, p, &h, now())?,
@@ -179,12 +179,12 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             show(ctx, &st, t)
         }
         TokenCommand::Rename { which, new_serial } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let t = st.token_rename(&which.serial, which.product.as_deref(), &new_serial, now())?;
             show(ctx, &st, t)
         }
         TokenCommand::Rm { which, force } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             st.token_remove(&which.serial, which.product.as_deref(), force, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"removed": which.serial}));

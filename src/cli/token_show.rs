@@ -66,7 +66,7 @@ fn print_detail(d: &TokenDetail) -> Result<(), super::output::OutputError> {
 
 /// Moves a token to another status and says so.
 pub fn status(ctx: &Ctx, w: Which, to: TokenStatus) -> anyhow::Result<ExitCode> {
-    let mut st = ctx.open()?;
+    let mut st = ctx.open_unlocked()?;
     let t = st.token_set_status(&w.serial, w.product.as_deref(), to, now())?;
     if ctx.json {
         return show(ctx, &st, t);

@@ -420,6 +420,17 @@ pub enum StationError {
         #[source]
         source: std::io::Error,
     },
+    /// The audit log's MAC chain is broken: the store was changed outside tokenstation.
+    #[error(transparent)]
+    AuditTampered(super::audit_check::ChainProblem),
+    /// A key file that group or others may read or write.
+    #[error("key file {} is accessible by group or others (mode {mode:04o}): a master key must be private to its owner", path.display())]
+    KeyFilePermissions {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// A store without the header that names its key.
     #[error("store {} is not usable: it has no vault header (was init interrupted?)", .0.display())]
     NoVaultHeader(PathBuf),
