@@ -120,11 +120,14 @@ pub fn attempt(ctx: &Ctx, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                 a.status.clone(),
                 a.method.clone(),
                 opt(&a.step_offset),
+                opt(&a.source),
             ]
         })
         .collect();
     table(
-        &["AT", "SERIAL", "LOCATION", "STATUS", "METHOD", "OFFSET"],
+        &[
+            "AT", "SERIAL", "LOCATION", "STATUS", "METHOD", "OFFSET", "SOURCE",
+        ],
         &rows,
     )?;
     Ok(ExitCode::SUCCESS)

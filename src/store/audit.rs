@@ -272,5 +272,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::create(&dir.path().join("s.db")).unwrap();
         assert_eq!(store.read().audit_trigger_problems().unwrap(), []);
+        // and a restore of intact triggers changes nothing
+        assert_eq!(TRIGGERS.len(), 2);
     }
 }

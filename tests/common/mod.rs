@@ -53,7 +53,6 @@ impl Station {
             .env_remove("TOKENSTATION_KEY_FILE")
             .env_remove("TOKENSTATION_PASSPHRASE")
             .env_remove("TOKENSTATION_SECRET")
-            .env("TOKENSTATION_ACTOR", "tester")
             .arg("--db")
             .arg(self.db())
             .args(args);
