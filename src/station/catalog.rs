@@ -7,7 +7,7 @@
 use super::names::{checked, checked_opt};
 use super::{Result, Station, StationError};
 use crate::model::{Family, Holder, Location, NameKind, Product, validate_name};
-use crate::otp::{Algorithm, Digits, Kind, OtpParams};
+use crate::otp::{Algorithm, Digits, Kind, OtpParams, bounds};
 
 /// The default window of a product of `kind`: ±1 TOTP step, or 10 HOTP counters ahead.
 pub fn default_skew(kind: Kind) -> u32 {
@@ -137,8 +137,10 @@ fn check_product(p: &Product) -> Result<()> {
     if !p.family.is_product_family() {
         return Err(StationError::UnknownFamily(p.family.to_string()));
     }
-    if p.params.period == 0 {
-        return Err(StationError::ZeroPeriod);
+    p.params.validate()?;
+    bounds::check_skew(p.skew)?;
+    if let Some(d) = p.drift_per_year {
+        bounds::check_drift_per_year(d)?;
     }
     Ok(())
 }

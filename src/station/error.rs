@@ -128,9 +128,6 @@ pub enum StationError {
     /// A family name that is not known, or not one a product can have.
     #[error("unknown family '{0}': use one of {families}", families = product_families())]
     UnknownFamily(String),
-    /// A TOTP product with a zero step.
-    #[error("period must be at least 1 second")]
-    ZeroPeriod,
     /// A product with tokens cannot change its code parameters.
     #[error(
         "product '{0}' has tokens: its OTP parameters (kind, algorithm, digits, period, t0) cannot change; make a new product"
