@@ -206,6 +206,25 @@ fn default_db() -> anyhow::Result<PathBuf> {
     Ok(dirs.data_dir().join("station.db"))
 }
 
+/// A command line clap refused: one line naming the argument on stderr, exit code 2.
+/// Help and version requests print as clap writes them (exit 0).
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // No subcommand: the help, on stderr, as clap prints it.
+        e.exit();
+    }
+    if !e.use_stderr() {
+        // --help, --version: as clap prints them; a closed pipe is not an error here.
+        let _ = out!("{}", e.render().ansi());
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("error: invalid command line");
+    let line = crate::model::display_safe(first, errors::ERROR_MAX_CHARS);
+    errln!("{line} (see `tokenstation --help`)");
+    ExitCode::from(EXIT_INPUT)
+}
+
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let json = cli.json;

@@ -2,12 +2,15 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("TOKENSTATION_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    tokenstation::cli::run(tokenstation::cli::Cli::parse())
+    match tokenstation::cli::Cli::try_parse() {
+        Ok(cli) => tokenstation::cli::run(cli),
+        Err(e) => tokenstation::cli::usage_error(e),
+    }
 }

@@ -265,8 +265,16 @@ impl Store {
     /// Opens an existing store whatever state its audit triggers are in: for checking
     /// the audit log (and restoring the triggers after it verified), nothing else.
     pub fn open_for_audit(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing(path.display().to_string()));
+        match std::fs::metadata(path) {
+            Err(_) => return Err(StoreError::Missing(path.display().to_string())),
+            // SQLite would try to migrate a device (/dev/zero) or block on a FIFO.
+            Ok(m) if !m.is_file() => {
+                return Err(StoreError::Corrupt {
+                    path: path.display().to_string(),
+                    why: "it is not a regular file".into(),
+                });
+            }
+            Ok(_) => {}
         }
         Store::open_with(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
     }

@@ -89,7 +89,7 @@ pub struct ParamArgs {
     #[arg(long)]
     pub programmable: Option<bool>,
     /// Vendor's expected clock drift, seconds per year (negative: the clock is slow).
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     pub drift_per_year: Option<f64>,
     /// Window: TOTP steps each side of the learned drift, or HOTP look-ahead
     /// [default: 1 for TOTP, 10 for HOTP].

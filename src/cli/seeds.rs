@@ -251,8 +251,12 @@ fn print_report(ctx: &Ctx, r: &ImportReport) -> anyhow::Result<()> {
     )?;
     if r.errors > 0 {
         errln!(
-            "error: {} records cannot be imported; nothing was written (fix them or leave them out)",
-            r.errors
+            "error: {}: {} {} cannot be imported (see the report); nothing was written: fix {} or leave {} out",
+            r.source,
+            r.errors,
+            if r.errors == 1 { "record" } else { "records" },
+            if r.errors == 1 { "it" } else { "them" },
+            if r.errors == 1 { "it" } else { "them" },
         );
     }
     Ok(())

@@ -56,7 +56,7 @@ pub fn print_verdict(ctx: &Ctx, v: &Verdict) -> anyhow::Result<()> {
         output::json(v)?;
         return Ok(());
     }
-    let mut line = format!("{} {}", v.status.as_str(), v.serial);
+    let mut line = format!("{} {}", v.status.as_str(), output::shown(&v.serial));
     if let Some(o) = v.offset {
         line.push_str(&format!(" offset {o:+} steps"));
     }

@@ -115,7 +115,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
-fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
     key: &str,
     v: &str,
     lo: T,
@@ -125,7 +125,8 @@ fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
         key: key.to_string(),
         problem: PolicyProblem::NotANumber(v.to_string()),
     })?;
-    if n < lo || n > hi {
+    // `contains` is false for NaN, which `n < lo || n > hi` lets through.
+    if !(lo..=hi).contains(&n) {
         return Err(StationError::Policy {
             key: key.to_string(),
             problem: PolicyProblem::OutOfRange {
@@ -253,6 +254,9 @@ mod tests {
         assert!(p.apply("limit.max_failures", "0").is_err());
         assert!(p.apply("limit.max_failures", "x").is_err());
         assert!(p.apply("resync.totp_window_s", "31536001").is_err());
+        for bad in ["NaN", "inf", "-inf", "1e400"] {
+            assert!(p.apply("limit.cooldown_growth", bad).is_err(), "{bad}");
+        }
         assert!(
             p.apply("nope", "1")
                 .unwrap_err()

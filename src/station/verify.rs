@@ -214,6 +214,9 @@ impl Station {
     /// toward the rate limits; without it, nothing changes. Everything happens in one
     /// write transaction.
     pub fn verify_request(&mut self, req: &VerifyRequest<'_>) -> Result<Verdict> {
+        // A serial no token can have (70,000 characters, control characters) is bad
+        // input, refused before anything is recorded: the attempt log keeps only names.
+        super::names::checked(crate::model::NameKind::Serial, req.serial)?;
         self.write_keyed(|tx, key| verify_in(tx, key, req))
     }
 

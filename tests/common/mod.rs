@@ -59,6 +59,19 @@ impl Station {
         c
     }
 
+    /// [`Station::cmd`] as a `std::process::Command` (to spawn, pipe and kill).
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tokenstation"));
+        c.env_remove("TOKENSTATION_DB")
+            .env_remove("TOKENSTATION_KEY_FILE")
+            .env_remove("TOKENSTATION_PASSPHRASE")
+            .env_remove("TOKENSTATION_SECRET")
+            .arg("--db")
+            .arg(self.db())
+            .args(args);
+        c
+    }
+
     /// Runs and returns stdout; panics with stderr on failure.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.cmd(args).output().unwrap();
