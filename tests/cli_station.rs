@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{RFC_SEED_B32, Station};
+use common::{RFC_SEED_B32, Station, os_user_name};
 
 #[test]
 fn init_creates_private_store_and_key_and_refuses_twice() {
@@ -638,13 +638,4 @@ fn burn_uri_must_match_the_product() {
     assert_eq!(s.json(&["token", "list"]).as_array().unwrap().len(), 0);
     let audit = s.json(&["audit", "list", "--action", "token.burn"]);
     assert!(audit.as_array().unwrap().is_empty(), "{audit}");
-}
-
-/// The name `id -un` gives the user running the tests.
-fn os_user_name() -> String {
-    let out = std::process::Command::new("id")
-        .arg("-un")
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }

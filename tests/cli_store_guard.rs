@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{RFC_SEED_B32, Station, dump};
+use common::{RFC_SEED_B32, Station, dump, os_user_name};
 
 /// A store with a product, a holder, a location and an active token T (RFC seed).
 fn station() -> Station {
@@ -160,11 +160,7 @@ fn the_actor_is_the_processs_user_not_dollar_user() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let me = std::process::Command::new("id")
-        .arg("-un")
-        .output()
-        .unwrap();
-    let me = String::from_utf8(me.stdout).unwrap().trim().to_string();
+    let me = os_user_name();
     assert_ne!(me, "alice", "run the tests as another user than alice");
     let audit = s.json(&["audit", "list", "--limit", "2"]);
     for line in audit.as_array().unwrap() {

@@ -140,3 +140,12 @@ pub fn dump(db: &std::path::Path) -> String {
     }
     out
 }
+
+/// The name `id -un` gives the user running the tests (the passwd entry of the uid).
+pub fn os_user_name() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
