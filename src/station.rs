@@ -11,6 +11,7 @@
 pub mod actor;
 pub mod audit_chain;
 pub mod audit_check;
+pub(crate) mod audit_writer;
 pub mod backup;
 pub mod burn_job;
 pub mod catalog;
@@ -23,6 +24,7 @@ pub mod input_file;
 pub mod jobs;
 pub mod keys;
 pub mod limits;
+pub mod location_rule;
 pub mod lookup;
 pub mod names;
 pub mod policy;

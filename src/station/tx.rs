@@ -10,7 +10,7 @@
 
 use std::ops::Deref;
 
-use super::audit_chain::AuditWriter;
+use super::audit_writer::AuditWriter;
 use super::{Result, Station};
 use crate::store::Writer;
 use crate::vault::MasterKey;

@@ -4,12 +4,13 @@
 //! advanced only on success, and never to a counter beyond `otp::bounds::COUNTER_MAX`:
 //! a code that could not advance it is not accepted, and a token at the end answers
 //! `COUNTER_EXHAUSTED`. Backup codes are recognised by their shape. The location rule
-//! is [`allowed_at`]; the rate limits (per token, per source) are [`super::limits`].
+//! is [`super::location_rule`]; the rate limits (per token, per source) are [`super::limits`].
 //! The checks and the state update run in one IMMEDIATE transaction, so concurrent
 //! verifications of one code, in threads or processes, accept it exactly once.
 
 use super::backup::{self, looks_like_backup_code};
 use super::limits::{self, Source, SourceAt};
+use super::location_rule::allowed_at;
 use super::policy::Policy;
 use super::tokens::{find_token, open_secret};
 use super::tx::Tx;
@@ -323,23 +324,6 @@ struct Context<'a> {
     policy: &'a Policy,
     prepared: Option<&'a Prepared>,
     backup_hash: Option<&'a [u8; 32]>,
-}
-
-/// Whether token `t` may verify at `loc` (`None`: no location named):
-/// - a token for all locations verifies anywhere, and where none is named;
-/// - a token assigned to locations verifies only at one of them; without a location
-///   it is `WRONG_LOCATION` (an application that leaves the location out does not
-///   get around the assignment);
-/// - a token assigned nowhere verifies only where no location is named;
-/// - at a location restricted to some products, only those products verify.
-pub(crate) fn allowed_at(c: &Reader<'_>, t: &Token, loc: Option<&Location>) -> Result<bool> {
-    Ok(match loc {
-        Some(l) => {
-            (t.all_locations || c.token_at_location(t.id, l.id)?)
-                && c.location_allows_product(l.id, t.product_id)?
-        }
-        None => t.all_locations || c.token_location_names(t.id)?.is_empty(),
-    })
 }
 
 /// The decision, inside the write transaction. Failures count only when recording.

@@ -6,6 +6,7 @@
     clippy::mod_module_files
 )]
 
+pub mod corpus;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod requests;
