@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::corpus::{DEADLINE, Ran, file, refused, run, station};
-use common::{RFC_SEED_B32, Station, dump};
+use common::{RFC_SEED_B32, Station, dump, mkfifo};
 
 #[test]
 fn wrong_truncated_missing_and_special_keys_are_refused() {
@@ -31,13 +31,7 @@ fn wrong_truncated_missing_and_special_keys_are_refused() {
     let empty = private("empty.key", "", 0o600);
     let open = private("open.key", &text, 0o644);
     let fifo = dir.join("fifo.key");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let fifo = fifo.display().to_string();
     let other = other.key().display().to_string();
     let dirpath = dir.display().to_string();
@@ -73,13 +67,7 @@ fn garbage_and_special_input_files_are_refused() {
     let s = station();
     let dir = s.dir.path();
     let fifo = dir.join("seeds.fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let big = dir.join("big.txt");
     std::fs::File::create(&big)
         .unwrap()

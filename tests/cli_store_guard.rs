@@ -7,24 +7,13 @@
 
 mod common;
 
-use common::{RFC_SEED_B32, Station, dump, os_user_name};
+use common::{Station, dump, os_user_name};
 
-/// A store with a product, a holder, a location and an active token T (RFC seed).
+/// The corpus's store (products P and H, holder h1, location Lobby, token T with the
+/// RFC seed) with a product Z and T active at all locations.
 fn station() -> Station {
-    let s = Station::new();
-    s.ok(&["product", "add", "P"]);
+    let s = common::corpus::station();
     s.ok(&["product", "add", "Z"]);
-    s.ok(&["holder", "add", "h1"]);
-    s.ok(&["location", "add", "Lobby"]);
-    s.ok(&[
-        "token",
-        "add",
-        "T",
-        "--product",
-        "P",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
     s.ok(&["token", "assign", "T", "--all-locations"]);
     let code = s.json(&["token", "code", "T", "--at", "1111111109"])["code"]
         .as_str()

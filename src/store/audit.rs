@@ -102,24 +102,16 @@ impl Reader<'_> {
     pub fn audit_list(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT id, at, actor, action, subject, before, after FROM audit
+            .prepare(&format!(
+                "SELECT {LINE_COLUMNS} FROM audit
                  WHERE (?1 IS NULL OR instr(subject, ?1) > 0)
                    AND (?2 IS NULL OR substr(action, 1, length(?2)) = ?2)
-                 ORDER BY id DESC LIMIT ?3",
-            )
+                 ORDER BY id DESC LIMIT ?3"
+            ))
             .map_err(|e| self.err(e))?;
         let limit = f.limit.map(i64::from).unwrap_or(-1);
         stmt.query_map(rusqlite::params![f.subject, f.action, limit], |r| {
-            Ok(AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                action: r.get(3)?,
-                subject: r.get(4)?,
-                before: r.get(5)?,
-                after: r.get(6)?,
-            })
+            line(r).map(|l| l.entry)
         })
         .and_then(|rows| rows.collect())
         .map_err(|e| self.err(e))
