@@ -254,12 +254,11 @@ fn stripped_macs_and_an_edited_header_are_found() {
     writes_refused(&s, "header was edited to remove its audit chain mark");
 }
 
-#[test]
-fn a_store_from_before_the_chain_is_sealed_as_its_genesis() {
+/// A store as issue 10's tokenstation left it: schema version 4, no MAC column, a key
+/// check without the chained mark, and `lines` audit lines.
+fn legacy_store(lines: u32) -> Station {
     use tokenstation::vault::MasterKey;
     let s = Station::empty();
-    // A store as issue 10's tokenstation left it: schema version 4, no MAC column, a
-    // key check without the chained mark, and two audit lines.
     let key = MasterKey::generate().unwrap();
     std::fs::write(s.key(), key.to_key_file().as_bytes()).unwrap();
     let mut perms = std::fs::metadata(s.key()).unwrap().permissions();
@@ -274,12 +273,18 @@ fn a_store_from_before_the_chain_is_sealed_as_its_genesis() {
         .unwrap();
     conn.execute_batch(&format!(
         "INSERT INTO meta (key, value) VALUES ('vault', 'keyfile;check={}'), ('created_at', '0');
-         INSERT INTO audit (at, actor, action, subject) VALUES (0, 'alice', 'station.init', 'store');
-         INSERT INTO audit (at, actor, action, subject, after) VALUES (1, 'alice', 'product.add', 'product P', '{{}}');",
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {lines})
+         INSERT INTO audit (at, actor, action, subject, after)
+         SELECT i, 'alice', 'product.add', 'product P' || i, '{{}}' FROM n;",
         data_encoding::HEXLOWER.encode(&check)
     ))
     .unwrap();
-    drop(conn);
+    s
+}
+
+#[test]
+fn a_store_from_before_the_chain_is_sealed_as_its_genesis() {
+    let s = legacy_store(2);
     // Not chained yet: it verifies as a genesis segment without a chain.
     let (code, v) = verify(&s);
     assert_eq!(
@@ -311,4 +316,23 @@ fn a_store_from_before_the_chain_is_sealed_as_its_genesis() {
         serde_json::json!({"problem": "genesis_changed", "line": 3})
     );
     writes_refused(&s, "sealed genesis segment");
+}
+
+#[test]
+fn a_large_genesis_is_checked_in_full_by_audit_verify_only() {
+    let s = legacy_store(10_001);
+    s.ok(&["holder", "add", "h1"]);
+    s.ok(&["holder", "add", "h2"]);
+    assert_eq!(verify(&s).1["report"]["genesis_lines"], 10_001);
+    drop_triggers(&s);
+    sql(&s, "UPDATE audit SET actor = 'mallory' WHERE id = 7");
+    recreate_triggers(&s);
+    // Unlocking does not re-read 10,001 old lines: writes go on...
+    s.ok(&["holder", "add", "h3"]);
+    // ...and the full check finds the edit.
+    let (code, v) = verify(&s);
+    assert_eq!(
+        (code, &v["report"]["problem"]["problem"]),
+        (1, &serde_json::json!("genesis_changed"))
+    );
 }

@@ -16,6 +16,9 @@ use crate::vault::{MasterKey, VaultHeader};
 
 /// Lines checked at every unlock.
 pub const TAIL_LINES: u32 = 100;
+/// Largest genesis segment re-read at unlock (when the tail reaches the chain's start);
+/// a larger one is checked by `audit verify` only.
+pub const GENESIS_AT_UNLOCK_MAX: i64 = 10_000;
 
 /// What is wrong with the chain: the first problem found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
@@ -133,10 +136,11 @@ fn follow(k: &ChainKey, prev: ChainMac, lines: &[AuditLine]) -> Result<ChainMac,
         let Some(mac) = &l.mac else {
             return Err(ChainProblem::Unchained { line: id });
         };
-        if k.line(&prev, &l.entry).as_slice() != mac.as_slice() {
+        let expected = k.line(&prev, &l.entry);
+        if expected.as_slice() != mac.as_slice() {
             return Err(ChainProblem::BadMac { line: id });
         }
-        prev = k.line(&prev, &l.entry);
+        prev = expected;
         last_id = Some(id);
     }
     Ok(prev)
@@ -170,7 +174,7 @@ fn check_head(
     }
 }
 
-/// The vault header and whether its chained mark is honest.
+/// The store's vault header.
 fn header(c: &Reader<'_>) -> Result<VaultHeader> {
     Ok(VaultHeader::decode(
         &c.meta_get(VAULT_META)?.unwrap_or_default(),
@@ -198,42 +202,52 @@ pub(crate) fn check_tail(c: &Reader<'_>, master: &MasterKey) -> Result<()> {
     let Some(first) = lines.first() else {
         return Err(tampered(ChainProblem::MacsRemoved));
     };
-    let prev = if first.entry.id <= start {
-        // The window reaches the chain's start: everything before it is the genesis.
-        let window: Vec<AuditLine> = lines
-            .iter()
-            .filter(|l| l.entry.id >= start)
-            .cloned()
-            .collect();
-        let g = genesis_before(c, Some(start))?.finish(&k);
-        return finish_tail(&k, g, &window, head, start);
-    } else {
-        match c.audit_line_before(first.entry.id)?.and_then(|l| l.mac) {
-            Some(m) => ChainMac::try_from(m.as_slice()).map_err(|_| {
-                tampered(ChainProblem::BadMac {
-                    line: first.entry.id - 1,
-                })
-            })?,
-            None => {
-                return Err(tampered(ChainProblem::Unchained {
-                    line: first.entry.id - 1,
-                }));
-            }
-        }
+    // The MAC the window's first line follows: the line before it, or, when the window
+    // reaches the chain's start, the genesis segment (re-read when it is small; past
+    // that, the window starts after the first chained line).
+    let mac_of = |l: &AuditLine| -> Result<ChainMac> {
+        let id = l.entry.id;
+        let mac = l
+            .mac
+            .as_ref()
+            .ok_or_else(|| tampered(ChainProblem::Unchained { line: id }))?;
+        ChainMac::try_from(mac.as_slice()).map_err(|_| tampered(ChainProblem::BadMac { line: id }))
     };
-    finish_tail(&k, prev, &lines, head, start)
+    let (prev, window): ((i64, ChainMac), Vec<AuditLine>) = if first.entry.id > start {
+        let before = c
+            .audit_line_before(first.entry.id)?
+            .ok_or_else(|| tampered(ChainProblem::MacsRemoved))?;
+        ((before.entry.id, mac_of(&before)?), lines)
+    } else if start - 1 <= GENESIS_AT_UNLOCK_MAX {
+        let g = genesis_before(c, Some(start))?.finish(&k);
+        let window = lines.into_iter().filter(|l| l.entry.id >= start).collect();
+        ((start - 1, g), window)
+    } else {
+        let at_start = lines
+            .iter()
+            .find(|l| l.entry.id == start)
+            .ok_or_else(|| tampered(ChainProblem::MacsRemoved))?;
+        let prev = (start, mac_of(at_start)?);
+        (
+            prev,
+            lines.into_iter().filter(|l| l.entry.id > start).collect(),
+        )
+    };
+    finish_tail(&k, prev, &window, head, start)
 }
 
+/// Follows `lines` from `prev` (the id and MAC of the line before them) and checks the
+/// head against where they end.
 fn finish_tail(
     k: &ChainKey,
-    prev: ChainMac,
+    prev: (i64, ChainMac),
     lines: &[AuditLine],
     head: Option<Head>,
     start: i64,
 ) -> Result<()> {
-    let last = follow(k, prev, lines).map_err(|p| tampered(at_start(p, start)))?;
-    let last_id = lines.last().map(|l| l.entry.id);
-    check_head(k, head, last_id.map(|id| (id, last))).map_err(tampered)
+    let last = follow(k, prev.1, lines).map_err(|p| tampered(at_start(p, start)))?;
+    let last_id = lines.last().map_or(prev.0, |l| l.entry.id);
+    check_head(k, head, Some((last_id, last))).map_err(tampered)
 }
 
 /// A bad MAC on the chain's first line means the genesis segment changed.
