@@ -11,6 +11,8 @@ pub mod audit;
 pub mod burn;
 pub mod catalog;
 pub mod demo;
+pub mod device;
+pub mod device_show;
 pub mod emulate;
 pub mod emulate_nitrokey;
 pub mod engine;
@@ -24,6 +26,7 @@ pub mod location;
 pub mod presence;
 pub mod presence_admin;
 pub mod progress;
+pub mod reader_args;
 pub mod seeds;
 pub mod time;
 pub mod token;
@@ -130,6 +133,9 @@ pub enum Command {
     Hw(hw::HwCommand),
     /// Burn a seed into a hardware token, prove it, register it as active.
     Burn(burn::BurnArgs),
+    /// What a token on the bench holds, and managing it: info, list, delete, rename, reset.
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
     /// Run a location's presence kiosk: readers and typed codes to check-ins and check-outs.
     Kiosk(kiosk::KioskArgs),
     /// Presence: who is in, reports, presence-token codes.
@@ -279,6 +285,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Presence(c) => presence::run(&ctx, c),
         Command::Demo(a) => demo::run(a),
         Command::Burn(a) => burn::run(&ctx, a),
+        Command::Device(c) => device::run(&ctx, c),
     }
 }
 

@@ -24,7 +24,7 @@ use std::fmt;
 pub use capability::{
     Capabilities, DeviceInfo, DeviceManagement, Feedback, HeldCredential, ManagementCapabilities,
     ManagementOp, ManagementRefusal, OtpToken, PresenceReader, ProgramRequest, ResetConfirmation,
-    ResetOutcome, SlotInfo, SlotRef, Tap, TapKind, TokenClock,
+    ResetOutcome, ResetScope, SlotInfo, SlotRef, Tap, TapKind, TokenClock,
 };
 pub use error::DeviceError;
 

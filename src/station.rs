@@ -15,6 +15,7 @@ pub(crate) mod audit_writer;
 pub mod backup;
 pub mod burn_job;
 pub mod catalog;
+pub mod device;
 pub mod error;
 pub mod export;
 pub mod hint;

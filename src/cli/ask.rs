@@ -25,7 +25,10 @@ fn line(question: &str) -> Answer {
     let _ = std::io::stderr().flush();
     let mut l = String::new();
     match std::io::stdin().lock().read_line(&mut l) {
-        Ok(0) | Err(_) => Answer::Unavailable,
+        Ok(0) | Err(_) => {
+            errln!(); // end the question's line: nothing came
+            Answer::Unavailable
+        }
         Ok(_) => Answer::Text(Zeroizing::new(l.trim().to_string())),
     }
 }

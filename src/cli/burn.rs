@@ -12,13 +12,13 @@ use zeroize::Zeroizing;
 use super::Ctx;
 use super::ask::{Asking, drive};
 use super::errors::{InputError, exit_code_of};
+use super::reader_args::ReaderArgs;
 use crate::devices::presence::ReaderSpec;
 use crate::otp::{KeyUri, Secret};
 use crate::station::StationError;
 use crate::station::burn_job::{
     self, BatchOrder, BatchSummary, BurnEvent, BurnOrder, DeviceOptions,
 };
-use crate::station::catalog::parse_family;
 use crate::station::provision::{BurnOptions, BurnOutcome, BurnSeed, Proof};
 use crate::station::seed_input::SeedInput;
 
@@ -32,15 +32,9 @@ use crate::station::seed_input::SeedInput;
   tokenstation burn --reader hid:/dev/hidraw3 --product \"Nitrokey Pro TOTP\" --serial NK-1 --generate\n\n\
   Exit codes: 0 burned and proven, 1 the proof failed, 2 input, 3 store or key, 4 hardware.")]
 pub struct BurnArgs {
-    /// The reader: a PC/SC reader name (`pcsc:NAME` or just NAME), `pn532:/dev/PATH`
-    /// (Token2 NFC tokens on a PN532) or `hid:/dev/hidrawN` (Nitrokey Pro / Storage /
-    /// Librem Key).
-    #[arg(long)]
-    pub reader: String,
-    /// Token family (ykoath, nitrokey3, token2-nfc, molto2, nitrokey); default: detected
-    /// from the card (Token2 tokens must be named).
-    #[arg(long)]
-    pub family: Option<String>,
+    /// The reader, the family, the device secrets, the wait.
+    #[command(flatten)]
+    pub token: ReaderArgs,
     /// Slot or profile number (Nitrokey slot; default: the first).
     #[arg(long)]
     pub slot: Option<u16>,
@@ -87,18 +81,6 @@ pub struct BurnArgs {
     /// the technician type the code (typed).
     #[arg(long, value_enum, default_value = "auto")]
     pub prove: ProveArg,
-    /// OATH access code of a locked YubiKey (prefer TOKENSTATION_OATH_PASSWORD).
-    #[arg(long, env = "TOKENSTATION_OATH_PASSWORD", hide_env_values = true)]
-    pub oath_password: Option<String>,
-    /// Molto2 customer key in hex (prefer TOKENSTATION_MOLTO2_KEY) [default: the factory key].
-    #[arg(long, env = "TOKENSTATION_MOLTO2_KEY", hide_env_values = true)]
-    pub molto2_key: Option<String>,
-    /// Nitrokey admin PIN (prefer TOKENSTATION_ADMIN_PIN; asked when absent).
-    #[arg(long, env = "TOKENSTATION_ADMIN_PIN", hide_env_values = true)]
-    pub admin_pin: Option<String>,
-    /// Seconds to wait for a token in the reader.
-    #[arg(long, default_value_t = 30.0)]
-    pub wait: f64,
 }
 
 /// `--prove` values.
@@ -130,17 +112,6 @@ fn seed_of(args: &BurnArgs) -> anyhow::Result<BurnSeed> {
     )
 }
 
-fn device_options(args: &BurnArgs) -> anyhow::Result<DeviceOptions> {
-    let secret = |s: &Option<String>| s.clone().map(Zeroizing::new);
-    Ok(DeviceOptions {
-        family: args.family.as_deref().map(parse_family).transpose()?,
-        oath_access_code: secret(&args.oath_password),
-        molto2_key_hex: secret(&args.molto2_key),
-        admin_pin: secret(&args.admin_pin),
-        wait: std::time::Duration::from_secs_f64(args.wait.max(0.0)),
-    })
-}
-
 fn options(args: &BurnArgs) -> BurnOptions {
     BurnOptions {
         issuer: args.issuer.clone(),
@@ -165,8 +136,8 @@ pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
     if args.from_store.is_none() && args.product.is_none() {
         return Err(StationError::ProductNeeded.into());
     }
-    let reader: ReaderSpec = args.reader.parse().map_err(StationError::from)?;
-    let device = device_options(&args)?;
+    let reader = args.token.spec()?;
+    let device = args.token.device_options()?;
     let st = ctx.open_unlocked()?;
     if args.batch {
         return batch(ctx, st, &args, reader, device);

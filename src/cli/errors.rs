@@ -58,6 +58,7 @@ pub fn words(h: &Hint) -> String {
         H::UseMatchingKeyFile => ": use the key file created with it (--key-file)".into(),
         H::LocateKeyFile => " (pass --key-file or set TOKENSTATION_KEY_FILE)".into(),
         H::Give(c) => format!(" ({})", secret_option(*c)),
+        H::Confirm => ": pass --yes to confirm it without a question".into(),
         H::PskcSecret(k) => format!(" with {}", pskc_option(*k)),
         H::PrivateKeyFile { path } => format!(": run `chmod 600 {}`", path.display()),
         H::VerifyAudit => {
@@ -72,7 +73,7 @@ pub fn secret_option(c: Credential) -> &'static str {
     match c {
         Credential::AdminPin => "--admin-pin or TOKENSTATION_ADMIN_PIN",
         Credential::OathAccessCode => "--oath-password or TOKENSTATION_OATH_PASSWORD",
-        Credential::UserPin => "the user PIN, asked on the terminal",
+        Credential::UserPin => "TOKENSTATION_USER_PIN, or type it when asked",
         Credential::AdminSession => "authenticate as admin first",
     }
 }

@@ -80,6 +80,9 @@ macro_rules! out {
 
 /// `eprintln!` for the CLI, best effort.
 macro_rules! errln {
+    () => {
+        $crate::cli::output::write_err(format_args!("\n"))
+    };
     ($($arg:tt)*) => {
         $crate::cli::output::write_err(format_args!("{}\n", format_args!($($arg)*)))
     };

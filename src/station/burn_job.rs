@@ -31,6 +31,8 @@ pub struct DeviceOptions {
     pub molto2_key_hex: Option<Zeroizing<String>>,
     /// Nitrokey admin PIN (asked for when absent).
     pub admin_pin: Option<Zeroizing<String>>,
+    /// Nitrokey user PIN ("user password for OTP"; asked for when a code needs it).
+    pub user_pin: Option<Zeroizing<String>>,
     /// How long to wait for a token in the reader.
     pub wait: Duration,
 }
@@ -133,12 +135,9 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// The device secrets, asking for one the reader needs that nobody gave.
-fn token_options(
-    ctx: &JobCtx<BurnEvent>,
-    reader: &ReaderSpec,
-    d: &DeviceOptions,
-) -> Result<TokenOptions> {
+/// The device secrets as a session takes them, checked against the reader; nothing is
+/// asked (a command that needs a secret nobody gave asks for it later).
+pub(crate) fn session_options(reader: &ReaderSpec, d: &DeviceOptions) -> Result<TokenOptions> {
     if let Some(f) = d.family
         && !session::family_fits(reader, f)
     {
@@ -157,13 +156,23 @@ fn token_options(
                 .map_err(|_| StationError::NotHex(Field::Molto2Key))
         })
         .transpose()?;
-    let mut opts = TokenOptions {
+    Ok(TokenOptions {
         family: d.family,
         oath_access_code: d.oath_access_code.clone(),
         molto2_key,
         admin_pin: d.admin_pin.clone(),
+        user_pin: d.user_pin.clone(),
         wait: d.wait,
-    };
+    })
+}
+
+/// The device secrets, asking for one the reader needs that nobody gave.
+fn token_options<E>(
+    ctx: &JobCtx<E>,
+    reader: &ReaderSpec,
+    d: &DeviceOptions,
+) -> Result<TokenOptions> {
+    let mut opts = session_options(reader, d)?;
     if let Some(credential) = session::missing_secret(reader, &opts) {
         let device = reader.name().to_string();
         let answer = ctx.ask(Ask::Secret {
@@ -180,8 +189,8 @@ fn token_options(
 
 /// Waits until a token is in (or out of) `reader`, checking for cancellation;
 /// `Ok(false)` when cancelled, or (with a `limit`) when it did not come in time.
-fn wait_for_token(
-    ctx: &JobCtx<BurnEvent>,
+pub(crate) fn wait_for_token<E>(
+    ctx: &JobCtx<E>,
     reader: &ReaderSpec,
     present: bool,
     limit: Option<Duration>,
@@ -204,7 +213,11 @@ fn wait_for_token(
 }
 
 /// Opens the token, waiting for it at most the order's wait.
-fn open(ctx: &JobCtx<BurnEvent>, reader: &ReaderSpec, opts: &TokenOptions) -> Result<TokenSession> {
+pub(crate) fn open<E>(
+    ctx: &JobCtx<E>,
+    reader: &ReaderSpec,
+    opts: &TokenOptions,
+) -> Result<TokenSession> {
     if !wait_for_token(ctx, reader, true, Some(opts.wait))? {
         ctx.check()?;
         return Err(session::no_token(reader).into());

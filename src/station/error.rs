@@ -432,6 +432,29 @@ pub enum StationError {
     #[error("store {} is not usable: it has no vault header (was init interrupted?)", .0.display())]
     NoVaultHeader(PathBuf),
 
+    /// A change that needs a yes nobody could give (no one to ask).
+    #[error("not done without a confirmation: {action}")]
+    NotConfirmed {
+        /// What would have been done.
+        action: String,
+    },
+    /// A change the person declined.
+    #[error("declined, nothing done: {action}")]
+    Declined {
+        /// What would have been done.
+        action: String,
+    },
+    /// A device accepted a command that waits for its button, which was not pressed.
+    #[error(
+        "{device} accepted the {operation} but its button (▲) was not pressed in time: nothing was changed in the store; press ▲ and look again, or run it again"
+    )]
+    ButtonNotPressed {
+        /// The device.
+        device: String,
+        /// The operation.
+        operation: crate::devices::ManagementOp,
+    },
+
     /// The work was cancelled; nothing was written.
     #[error("interrupted: nothing was written")]
     Interrupted,

@@ -90,6 +90,8 @@ pub enum Hint {
     LocateKeyFile,
     /// Give a secret the device needs.
     Give(Credential),
+    /// Confirm the change beforehand (nobody could be asked).
+    Confirm,
     /// Give (or check) the secret that opens a PSKC file.
     PskcSecret(PskcSecret),
     /// Make the key file private to its owner (mode 0600).
@@ -160,6 +162,7 @@ pub(super) fn of(e: &StationError) -> Option<Hint> {
         E::ProductNeeded => Hint::GiveProduct,
         E::TokenExists { .. } => Hint::Force(ForceTo::NewSeed),
         E::CredentialNeeded { credential, .. } => Hint::Give(*credential),
+        E::NotConfirmed { .. } => Hint::Confirm,
         E::HeldByOther { .. } => Hint::AssignToken,
         E::NoSuchReader { location, .. } => Hint::SeeReaders {
             location: location.clone(),

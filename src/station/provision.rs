@@ -16,6 +16,7 @@
 
 use serde::Serialize;
 
+use super::device::asking_secrets;
 use super::error::ProofFailure;
 use super::jobs::{Ask, Asker};
 use super::seed_input::{SeedInput, SeedWarning};
@@ -269,8 +270,10 @@ impl Station {
             clock_set = true;
         }
 
-        // prove
-        let read_back = caps.read_code && req.options.proof == Proof::Auto;
+        // prove: a write whose answer was lost and that nothing read back confirms is
+        // proven only by the code on the token's display
+        let read_back =
+            caps.read_code && req.options.proof == Proof::Auto && !token.write_unconfirmed();
         // the token's time: host time, or its own clock where it has one we did not set
         let token_time = || match info.clock {
             Some(dev) if !clock_set => dev + ((req.now)() - info_at),
@@ -278,9 +281,9 @@ impl Station {
         };
         let mut at_time = token_time();
         let read = match read_back {
-            true => token
-                .read_code(req.options.slot, at_time)
-                .map_err(|e| ("prove", e.into()))?,
+            // a token with "user password for OTP" asks for the user PIN here
+            true => asking_secrets(token, asker, |t| t.read_code(req.options.slot, at_time))
+                .map_err(at("prove"))?,
             false => None,
         };
         let (code, how) = match read {

@@ -4,12 +4,14 @@
 //! and records they use are re-exported here, so a face needs nothing from the store.
 
 pub mod catalog;
+pub mod device;
 pub mod hardware;
 pub mod logs;
 pub mod presence;
 pub mod tokens;
 
 pub use catalog::{HolderDetail, LocationDetail, LocationRow, ProductRow};
+pub use device::{DeviceInfoView, HeldEntry, HeldList};
 pub use logs::{Attempt, AttemptFilter, AuditEntry, AuditFilter};
 pub use presence::{Credential, KioskSettings, LocationPresence, PeriodEdge, PresenceReport};
 pub use tokens::{TokenDetail, TokenFilter};

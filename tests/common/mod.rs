@@ -6,7 +6,9 @@
     clippy::mod_module_files
 )]
 
+pub mod bench;
 pub mod corpus;
+pub mod device;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod requests;

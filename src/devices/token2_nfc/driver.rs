@@ -346,6 +346,10 @@ impl<L: ApduLink> OtpToken for Token2Nfc<L> {
     fn read_code(&mut self, _slot: Option<u16>, _at: i64) -> Result<Option<String>, DeviceError> {
         Ok(None)
     }
+
+    fn write_unconfirmed(&self) -> bool {
+        self.report.needs_code()
+    }
 }
 
 impl<L: ApduLink> TokenClock for Token2Nfc<L> {

@@ -77,7 +77,9 @@ impl StationError {
             | E::WriteFile { .. }
             | E::Internal(_) => ErrorClass::Store,
             E::InputFile(_) => ErrorClass::Input,
-            E::Device(_) => ErrorClass::Hardware,
+            // what the family cannot do, it will not do the next time either
+            E::Device(crate::devices::DeviceError::CannotManage { .. }) => ErrorClass::Input,
+            E::Device(_) | E::ButtonNotPressed { .. } => ErrorClass::Hardware,
             E::ProofFailed { .. } => ErrorClass::Rejected,
             E::Interrupted => ErrorClass::Interrupted,
             E::AtLine { source, .. } => source.class(),
