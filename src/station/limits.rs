@@ -14,8 +14,8 @@
 //!   starts it over. Other sources at the same location are not slowed: one person
 //!   guessing at one kiosk cannot lock the location's holders out (privacyIDEA's
 //!   maxfail locks the token for everyone, a denial of service its users report in
-//!   privacyIDEA #3741 and #1227; the location-wide cooldown this replaced did the same
-//!   to a whole location).
+//!   privacyIDEA #3741; the location-wide cooldown this replaced did the same to a
+//!   whole location).
 
 use std::fmt;
 
@@ -40,8 +40,8 @@ impl Source {
     pub const UNSPECIFIED: &'static str = "unspecified";
 
     fn new(kind: &str, name: &str) -> Result<Source> {
-        checked(NameKind::Source, &format!("{kind}:{}", name.trim()))?;
-        Ok(Source(format!("{kind}:{}", name.trim())))
+        let name = checked(NameKind::Source, name)?;
+        checked(NameKind::Source, &format!("{kind}:{name}")).map(Source)
     }
 
     /// A person at the command line, by operating-system user name.
@@ -123,19 +123,25 @@ pub(crate) fn succeed(c: &Tx<'_>, scope: Scope) -> Result<()> {
     Ok(())
 }
 
-/// Milliseconds until the source may try again here, if it is waiting.
-pub(crate) fn source_retry_after(
-    c: &Reader<'_>,
-    at: SourceAt<'_>,
-    now_ms: i64,
-) -> Result<Option<u64>> {
-    let d = c.source_delay(at.location_id, at.source)?;
-    Ok(until(d.next_at_ms, now_ms))
+/// The source's delay here, read once per verification (checked, then counted on).
+pub(crate) fn source_state(c: &Reader<'_>, at: SourceAt<'_>) -> Result<SourceDelay> {
+    Ok(c.source_delay(at.location_id, at.source)?)
 }
 
-/// Counts a failure of the source here and sets its next delay.
-pub(crate) fn source_fail(c: &Tx<'_>, at: SourceAt<'_>, p: &Policy, now_ms: i64) -> Result<()> {
-    let mut d = c.source_delay(at.location_id, at.source)?;
+/// Milliseconds until the source may try again, if it is waiting.
+pub(crate) fn source_retry_after(d: &SourceDelay, now_ms: i64) -> Option<u64> {
+    until(d.next_at_ms, now_ms)
+}
+
+/// Counts a failure of the source here (its state `d` as read) and sets its next delay.
+pub(crate) fn source_fail(
+    c: &Tx<'_>,
+    at: SourceAt<'_>,
+    d: SourceDelay,
+    p: &Policy,
+    now_ms: i64,
+) -> Result<()> {
+    let mut d = d;
     let quiet_ms = i64::try_from(p.cooldown_s.saturating_mul(1000)).unwrap_or(i64::MAX);
     if d.failures > 0 && now_ms.saturating_sub(d.last_failure_ms) > quiet_ms {
         d = SourceDelay::default();
@@ -149,9 +155,9 @@ pub(crate) fn source_fail(c: &Tx<'_>, at: SourceAt<'_>, p: &Policy, now_ms: i64)
     Ok(())
 }
 
-/// A success from the source here: its delay starts over.
-pub(crate) fn source_succeed(c: &Tx<'_>, at: SourceAt<'_>) -> Result<()> {
-    if c.source_delay(at.location_id, at.source)? != SourceDelay::default() {
+/// A success from the source here (its state `d` as read): its delay starts over.
+pub(crate) fn source_succeed(c: &Tx<'_>, at: SourceAt<'_>, d: &SourceDelay) -> Result<()> {
+    if *d != SourceDelay::default() {
         c.source_delay_clear(at.location_id, at.source)?;
     }
     Ok(())
@@ -208,6 +214,7 @@ mod tests {
             "reader:pcsc:Virtual PCD 00 00"
         );
         assert!(Source::api_client("a\u{1b}b").is_err());
+        assert!(Source::cli(" ").is_err());
         assert!(Source::api_key(&"k".repeat(300)).is_err());
     }
 }

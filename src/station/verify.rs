@@ -20,7 +20,7 @@ use crate::otp::bounds::COUNTER_MAX;
 use crate::otp::{Code, Kind, OtpKey, Window, totp, window};
 use crate::store::Reader;
 use crate::store::attempts::Attempt;
-use crate::store::limits::Scope;
+use crate::store::limits::{Scope, SourceDelay};
 use crate::store::tokens::VerifyState;
 use crate::vault::MasterKey;
 
@@ -298,6 +298,7 @@ pub(crate) fn verify_in(c: &Tx<'_>, key: &MasterKey, req: &VerifyRequest<'_>) ->
         &Context {
             loc: loc.as_ref(),
             here,
+            delay: limits::source_state(c, here)?,
             policy: &policy,
             prepared: prepared.as_ref(),
             backup_hash: backup_hash.as_ref(),
@@ -321,6 +322,7 @@ pub(crate) fn verify_in(c: &Tx<'_>, key: &MasterKey, req: &VerifyRequest<'_>) ->
 struct Context<'a> {
     loc: Option<&'a Location>,
     here: SourceAt<'a>,
+    delay: SourceDelay,
     policy: &'a Policy,
     prepared: Option<&'a Prepared>,
     backup_hash: Option<&'a [u8; 32]>,
@@ -344,12 +346,12 @@ fn decide(c: &Tx<'_>, req: &VerifyRequest<'_>, x: &Context<'_>) -> Result<Verdic
             if let Some(p) = x.prepared {
                 limits::fail(c, Scope::Token(p.token.id), x.policy, now_ms)?;
             }
-            limits::source_fail(c, x.here, x.policy, now_ms)?;
+            limits::source_fail(c, x.here, x.delay, x.policy, now_ms)?;
         }
         Ok(Verdict::new(status, serial, method))
     };
     // A source that is waiting learns nothing, not even whether the serial exists.
-    if let Some(retry) = limits::source_retry_after(c, x.here, now_ms)? {
+    if let Some(retry) = limits::source_retry_after(&x.delay, now_ms) {
         return Ok(limited(retry));
     }
     let Some(p) = x.prepared else {
@@ -375,7 +377,7 @@ fn decide(c: &Tx<'_>, req: &VerifyRequest<'_>, x: &Context<'_>) -> Result<Verdic
         };
         if accepted {
             if record {
-                succeed(c, t, x.here)?;
+                succeed(c, t, x)?;
             }
             return Ok(Verdict {
                 backup_codes_left: Some(c.backup_codes_left(t.id)?),
@@ -401,7 +403,7 @@ fn decide(c: &Tx<'_>, req: &VerifyRequest<'_>, x: &Context<'_>) -> Result<Verdic
             let (state, capped) = next_state(t, &p.product, f, x.policy);
             if record {
                 c.token_set_verify_state(t.id, state, req.at)?;
-                succeed(c, t, x.here)?;
+                succeed(c, t, x)?;
             }
             Ok(Verdict {
                 step: Some(f.step),
@@ -443,7 +445,7 @@ pub(crate) fn record_attempt(
     Ok(())
 }
 
-fn succeed(c: &Tx<'_>, t: &Token, here: SourceAt<'_>) -> Result<()> {
+fn succeed(c: &Tx<'_>, t: &Token, x: &Context<'_>) -> Result<()> {
     limits::succeed(c, Scope::Token(t.id))?;
-    limits::source_succeed(c, here)
+    limits::source_succeed(c, x.here, &x.delay)
 }
