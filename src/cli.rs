@@ -2,6 +2,10 @@
 //! stderr (and a JSON object with `--json`) and a documented exit code:
 //! 0 ok, 1 rejected code, 2 usage or input error, 3 store or key error, 4 hardware.
 
+// First, so that its macros (`outln!`, `errln!`…) are in scope in every module below.
+#[macro_use]
+pub mod output;
+
 pub mod ask;
 pub mod audit;
 pub mod burn;
@@ -20,7 +24,6 @@ pub mod interrupt;
 pub mod key;
 pub mod kiosk;
 pub mod location;
-pub mod output;
 pub mod presence;
 pub mod presence_admin;
 pub mod progress;
@@ -40,7 +43,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
-use crate::station::{KeySource, Station, StationError, default_key_file};
+use crate::station::{Actor, KeySource, Station, StationError, default_key_file};
 use crate::vault::KeyKind;
 
 pub use errors::exit_code_for;
@@ -55,6 +58,9 @@ pub const EXIT_STORE: u8 = 3;
 pub const EXIT_HARDWARE: u8 = 4;
 /// Exit code: interrupted by Ctrl-C (nothing written).
 pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code: standard output was closed by its reader (`| head`); 128 + SIGPIPE, as a
+/// shell reports a program that signal ended. Nothing is printed.
+pub const EXIT_OUTPUT_CLOSED: u8 = 141;
 
 /// Program hardware OTP tokens and run presence-token stations.
 #[derive(Debug, Parser)]
@@ -158,14 +164,6 @@ pub struct Ctx {
     pub json: bool,
 }
 
-/// Who the audit log records: `TOKENSTATION_ACTOR`, else the operating-system user.
-pub fn actor() -> String {
-    std::env::var("TOKENSTATION_ACTOR")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(crate::station::os_user)
-}
-
 impl Ctx {
     /// The global options: the store (`--db`, else the default), its key file
     /// (`--key-file`, else beside the store) and `--json`.
@@ -181,20 +179,33 @@ impl Ctx {
         })
     }
 
-    /// Opens the store without unlocking the key (listings).
-    pub fn open(&self) -> anyhow::Result<Station> {
-        Ok(Station::open_as(&self.db, &actor())?)
+    /// Opens the store for reading (listings): no key is needed, and nothing can be
+    /// written through it (the station refuses writes while locked).
+    pub fn open_read(&self) -> anyhow::Result<Station> {
+        Ok(Station::open(&self.db)?)
     }
 
-    /// Opens the store and unlocks the master key.
+    /// Opens the store and unlocks the master key: every command that writes (the
+    /// audit log records the operating-system user of the process).
     pub fn open_unlocked(&self) -> anyhow::Result<Station> {
-        let mut st = self.open()?;
-        let source = match st.key_kind()? {
-            KeyKind::KeyFile => KeySource::File(self.key_file.clone()),
-            KeyKind::Passphrase => KeySource::Passphrase(read_passphrase(false)?),
-        };
+        self.open_unlocked_as(Actor::current())
+    }
+
+    /// Opens the store and unlocks the master key, recording `actor` in the audit log.
+    pub fn open_unlocked_as(&self, actor: Actor) -> anyhow::Result<Station> {
+        let mut st = Station::open_as(&self.db, actor)?;
+        let source = self.key_source(st.key_kind()?)?;
         st.unlock(&source)?;
         Ok(st)
+    }
+
+    /// Where the key of a store of this kind comes from: the key file, or the
+    /// passphrase (environment or prompt).
+    pub fn key_source(&self, kind: KeyKind) -> anyhow::Result<KeySource> {
+        Ok(match kind {
+            KeyKind::KeyFile => KeySource::File(self.key_file.clone()),
+            KeyKind::Passphrase => KeySource::Passphrase(read_passphrase(false)?),
+        })
     }
 }
 
@@ -222,18 +233,40 @@ fn default_db() -> anyhow::Result<PathBuf> {
     Ok(dirs.data_dir().join("station.db"))
 }
 
+/// A command line clap refused: one line naming the argument on stderr, exit code 2.
+/// Help and version requests print as clap writes them (exit 0).
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // No subcommand: the help, on stderr, as clap prints it.
+        e.exit();
+    }
+    if !e.use_stderr() {
+        // --help, --version: as clap prints them; a closed pipe is not an error here.
+        let _ = out!("{}", e.render().ansi());
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("error: invalid command line");
+    let line = crate::model::display_safe(first, errors::ERROR_MAX_CHARS);
+    errln!("{line} (see `tokenstation --help`)");
+    ExitCode::from(EXIT_INPUT)
+}
+
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let json = cli.json;
     match dispatch(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`token list | head -1`): stop quietly.
+        Err(e) if output::is_closed(&e) => ExitCode::from(EXIT_OUTPUT_CLOSED),
         Err(e) => {
             let code = exit_code_for(&e);
             let line = errors::message(&e);
             if json {
-                println!("{}", serde_json::json!({"error": line, "exit_code": code}));
+                // Best effort: the error goes to stderr below in any case.
+                let _ = outln!("{}", serde_json::json!({"error": line, "exit_code": code}));
             }
-            eprintln!("error: {line}");
+            errln!("error: {line}");
             ExitCode::from(code)
         }
     }

@@ -4,7 +4,7 @@
 use std::num::NonZeroU32;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 use tokenstation::api::{self, limit::Rates};
 use tokenstation::cli::{self, Cli, serve::ServeArgs};
 
@@ -13,7 +13,10 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("TOKENSTATION_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let parsed = Cli::parse();
+    let parsed = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return cli::usage_error(e),
+    };
     match cli::serve::args(&parsed).cloned() {
         Some(args) => serve(&parsed, &args),
         None => cli::run(parsed),

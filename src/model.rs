@@ -7,7 +7,7 @@ pub mod access;
 pub mod filters;
 pub mod name;
 
-pub use name::{NameError, NameKind, display_safe, validate_name};
+pub use name::{LABEL_MAX_CHARS, NAME_MAX_CHARS, NameError, NameKind, display_safe, validate_name};
 
 use std::fmt;
 use std::str::FromStr;

@@ -54,7 +54,10 @@ fn key_life_cycle_is_audited_and_authenticates() {
 
     let c = st.authenticate(Some(&text), local(), t).unwrap();
     assert_eq!((c.role, c.name.as_str()), (Role::Operator, "web-shop"));
-    assert_eq!(c.actor(), format!("api:{}:operator", issued.record.key_id));
+    assert_eq!(
+        c.actor().to_string(),
+        format!("api:{} (role operator)", issued.record.key_id)
+    );
 
     // Rotation: the old text stops working at once, the new one works.
     let rotated = st.key_rotate("web-shop", t).unwrap();
@@ -274,6 +277,7 @@ fn check(serial: &str, code: &str, at: i64) -> Check {
         product: None,
         code: code.into(),
         location: None,
+        source: None,
         at,
         record: true,
     }

@@ -191,7 +191,7 @@ mod tests {
         };
         assert_eq!(ApiError::from_station(&gone).code, "conflict");
         assert_eq!(
-            ApiError::from_station(&StationError::ZeroPeriod).status,
+            ApiError::from_station(&StationError::EmptyPeriod { from: 1, to: 1 }).status,
             StatusCode::BAD_REQUEST
         );
         assert_eq!(

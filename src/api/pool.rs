@@ -22,6 +22,7 @@ use super::error::ApiError;
 use super::limit::Limits;
 use crate::station::access::{AccessError, Caller};
 use crate::station::time::now;
+use crate::station::Source;
 use crate::station::verify::Check;
 use crate::station::{Station, StationError, Verdict};
 
@@ -99,6 +100,9 @@ fn check_for(st: &Station, caller: &Caller, r: &VerifyRequest) -> Result<Check, 
         product: r.product.clone(),
         code: r.code.clone(),
         location,
+        // The key is the unit of the per-source delay: an application guessing slows
+        // itself, not the kiosks or the other applications.
+        source: Some(Source::api_key(&caller.key_id)?),
         at: r.at.unwrap_or_else(now),
         record: r.record,
     })
@@ -261,11 +265,12 @@ impl Pool {
         let (tx, rx) = oneshot::channel();
         let limits = Arc::clone(&self.limits);
         let task: Task = Box::new(move |st: &mut Station| {
+            let server = st.actor().clone();
             let out = authenticate(st, &limits, &creds).and_then(|caller| {
-                st.set_actor(&caller.actor());
+                st.set_actor(caller.actor());
                 f(st, &caller).map_err(ApiError::from)
             });
-            st.set_actor("api");
+            st.set_actor(server);
             let _ = tx.send(out);
         });
         self.writer.send(Job::Run(task)).map_err(|_| gone())?;

@@ -151,7 +151,7 @@ pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
         options: options(&args),
     };
     let (_st, out) = drive(burn_job::burn(st, order)?, Asking::Stdin, |_| {})?;
-    report(ctx, &out?);
+    report(ctx, &out?)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -161,10 +161,10 @@ fn warn(out: &BurnOutcome) {
     }
 }
 
-fn report(ctx: &Ctx, out: &BurnOutcome) {
+fn report(ctx: &Ctx, out: &BurnOutcome) -> Result<(), super::output::OutputError> {
     warn(out);
     if ctx.json {
-        println!("{}", serde_json::to_string(out).unwrap_or_default());
+        outln!("{}", serde_json::to_string(out).unwrap_or_default())?;
     } else {
         let mut details = vec![out.family.to_string()];
         if let Some(f) = &out.firmware {
@@ -173,15 +173,16 @@ fn report(ctx: &Ctx, out: &BurnOutcome) {
         if out.clock_set {
             details.push("clock set".into());
         }
-        println!(
+        outln!(
             "burned token {} ({}) as \"{}\", proven by {} code; registered active under {}",
             out.serial,
             details.join(", "),
             out.name,
             out.proof,
             out.product
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn batch(
@@ -205,25 +206,25 @@ fn batch(
         burn_job::batch(st, order)?,
         Asking::TerminalOnly,
         |e| match e {
-            BurnEvent::Present { n, serial, reader } => eprintln!(
+            BurnEvent::Present { n, serial, reader } => errln!(
                 "[{n}] present token {} to {reader} (Ctrl-C to stop)",
                 serial.as_deref().unwrap_or("(device serial)")
             ),
             BurnEvent::Burned { n, outcome } => {
                 warn(&outcome);
-                eprintln!("[{n}] burned {} ({} proof)", outcome.serial, outcome.proof)
+                errln!("[{n}] burned {} ({} proof)", outcome.serial, outcome.proof)
             }
-            BurnEvent::Failed { n, serial, error } => eprintln!(
+            BurnEvent::Failed { n, serial, error } => errln!(
                 "[{n}] FAILED {}: {}",
                 serial.as_deref().unwrap_or(""),
                 reason(&error)
             ),
-            BurnEvent::Remove { .. } => eprintln!("remove the token"),
+            BurnEvent::Remove { .. } => errln!("remove the token"),
         },
     )?;
     let summary = summary?;
     let exit = summary.failure_class().map(exit_code_of).unwrap_or(0);
-    print_summary(ctx, &summary, exit);
+    print_summary(ctx, &summary, exit)?;
     Ok(ExitCode::from(exit))
 }
 
@@ -235,32 +236,33 @@ fn reason(e: &crate::station::error::ErrorReport) -> String {
     s
 }
 
-fn print_summary(ctx: &Ctx, s: &BatchSummary, exit: u8) {
+fn print_summary(ctx: &Ctx, s: &BatchSummary, exit: u8) -> Result<(), super::output::OutputError> {
     if ctx.json {
         let failed: Vec<serde_json::Value> = s
             .failed
             .iter()
             .map(|f| serde_json::json!({"serial": f.serial, "reason": reason(&f.error)}))
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"burned": s.burned, "failed": failed, "exit_code": exit})
-        );
-        return;
+        )?;
+        return Ok(());
     }
-    println!(
+    outln!(
         "batch: {} burned, {} failed",
         s.burned.len(),
         s.failed.len()
-    );
+    )?;
     for b in &s.burned {
-        println!("  ok      {}  {}", b.serial, b.name);
+        outln!("  ok      {}  {}", b.serial, b.name)?;
     }
     for f in &s.failed {
-        println!(
+        outln!(
             "  failed  {}  {}",
             f.serial.as_deref().unwrap_or("-"),
             reason(&f.error)
-        );
+        )?;
     }
+    Ok(())
 }

@@ -117,10 +117,10 @@ fn order(token: &ReaderArgs) -> anyhow::Result<DeviceOrder> {
 fn run_job<R>(job: DeviceJob<R>) -> anyhow::Result<R> {
     let (_st, out) = drive(job, Asking::Stdin, |e| match e {
         DeviceEvent::Touch { reader, operation } => {
-            eprintln!("touch the token in {reader} now to confirm the {operation}")
+            errln!("touch the token in {reader} now to confirm the {operation}")
         }
         DeviceEvent::PressButton { reader, operation } => {
-            eprintln!("press the button (▲) on the device in {reader} to confirm the {operation}")
+            errln!("press the button (▲) on the device in {reader} to confirm the {operation}")
         }
     })?;
     Ok(out?)
@@ -130,11 +130,11 @@ fn run_job<R>(job: DeviceJob<R>) -> anyhow::Result<R> {
 pub fn run(ctx: &Ctx, cmd: DeviceCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DeviceCommand::Info { token } => {
-            let view = run_job(job::info(ctx.open()?, order(&token)?)?)?;
+            let view = run_job(job::info(ctx.open_read()?, order(&token)?)?)?;
             show::info(ctx, &view)
         }
         DeviceCommand::List { token, all } => {
-            let view = run_job(job::list(ctx.open()?, order(&token)?)?)?;
+            let view = run_job(job::list(ctx.open_read()?, order(&token)?)?)?;
             show::list(ctx, &view, all)
         }
         DeviceCommand::Delete { target, yes } => {

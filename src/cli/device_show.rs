@@ -80,7 +80,7 @@ pub fn info(ctx: &Ctx, v: &DeviceInfoView) -> anyhow::Result<ExitCode> {
         ("clock", clock),
         ("manages", manages(&v.management)),
     ] {
-        println!("{k:<9} {val}");
+        outln!("{k:<9} {}", super::output::shown(&val))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -121,7 +121,7 @@ pub fn list(ctx: &Ctx, v: &HeldList, all: bool) -> anyhow::Result<ExitCode> {
         header.insert(0, "SLOT");
     }
     let occupied = v.occupied().count();
-    println!(
+    outln!(
         "{} token{} in {}: {occupied} of {} {} hold a seed",
         v.family,
         v.serial
@@ -131,8 +131,8 @@ pub fn list(ctx: &Ctx, v: &HeldList, all: bool) -> anyhow::Result<ExitCode> {
         v.reader,
         v.entries.len(),
         if numbered { "slots" } else { "credentials" },
-    );
-    table(&header, &rows);
+    )?;
+    table(&header, &rows)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -147,12 +147,12 @@ pub fn deleted(ctx: &Ctx, d: &Deleted) -> anyhow::Result<ExitCode> {
         (None, Some(s)) => format!("slot {s}"),
         (None, None) => "it".into(),
     };
-    println!(
+    outln!(
         "deleted {what} from the {} token in {}{}",
         d.family,
         d.reader,
         retired(&d.retired)
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -170,10 +170,12 @@ pub fn renamed(ctx: &Ctx, r: &Renamed) -> anyhow::Result<ExitCode> {
         true => String::new(),
         false => format!(" (registered token {} follows)", tokens(&r.tokens)),
     };
-    println!(
+    outln!(
         "renamed {from} to \"{}\" on the {} token in {}{follows}",
-        r.to, r.family, r.reader
-    );
+        r.to,
+        r.family,
+        r.reader
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -186,11 +188,11 @@ pub fn reset(ctx: &Ctx, r: &ResetDone) -> anyhow::Result<ExitCode> {
         ResetOutcome::Done => "factory reset",
         ResetOutcome::PressButton => "factory reset accepted; it runs when ▲ is pressed on",
     };
-    println!(
+    outln!(
         "{how} the {} token in {}{}",
         r.family,
         r.reader,
         retired(&r.retired)
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -95,7 +95,7 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<ExitCode> {
             print_issued(ctx, &issued, "created")
         }
         KeyCommand::List => {
-            let keys = ctx.open()?.keys()?;
+            let keys = ctx.open_read()?.keys()?;
             if ctx.json {
                 return output::json(&keys);
             }
@@ -112,15 +112,15 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<ExitCode> {
                     "EXPIRES",
                 ],
                 &rows,
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         KeyCommand::Show { key } => {
-            let k = ctx.open()?.key_show(&key)?;
+            let k = ctx.open_read()?.key_show(&key)?;
             if ctx.json {
                 return output::json(&k);
             }
-            describe(&k);
+            describe(&k)?;
             Ok(ExitCode::SUCCESS)
         }
         KeyCommand::Rotate { key } => {
@@ -154,7 +154,7 @@ fn row(k: &ApiKey) -> Vec<String> {
     ]
 }
 
-fn describe(k: &ApiKey) {
+fn describe(k: &ApiKey) -> anyhow::Result<()> {
     let [
         key_id,
         name,
@@ -166,24 +166,25 @@ fn describe(k: &ApiKey) {
         expires,
     ] = match row(k).try_into() {
         Ok(cells) => cells,
-        Err(_) => return,
+        Err(_) => return Ok(()),
     };
-    println!("key {key_id} ({name}): {role}, {status}");
-    println!("  locations: {locations}");
-    println!("  products:  {products}");
-    println!("  networks:  {cidrs}");
-    println!("  expires:   {expires}");
+    outln!("key {key_id} ({name}): {role}, {status}")?;
+    outln!("  locations: {locations}")?;
+    outln!("  products:  {products}")?;
+    outln!("  networks:  {cidrs}")?;
+    outln!("  expires:   {expires}")?;
+    Ok(())
 }
 
 fn print_issued(ctx: &Ctx, issued: &IssuedKey, what: &str) -> anyhow::Result<ExitCode> {
     if ctx.json {
         return output::json(issued);
     }
-    describe(&issued.record);
-    println!(
+    describe(&issued.record)?;
+    outln!(
         "{what}; the key is shown only now, send it as `Authorization: Bearer KEY` or `X-API-Key: KEY`:"
-    );
-    println!("{}", issued.key.as_str());
+    )?;
+    outln!("{}", issued.key.as_str())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -191,6 +192,6 @@ fn changed(ctx: &Ctx, k: ApiKey) -> anyhow::Result<ExitCode> {
     if ctx.json {
         return output::json(&k);
     }
-    println!("key {} ({}) is now {}", k.key_id, k.name, k.status);
+    outln!("key {} ({}) is now {}", k.key_id, k.name, k.status)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -10,7 +10,7 @@
 //!   limited to locations, products and client networks ([`Caller`]'s scope checks).
 //!   A kiosk key has at least one location; with exactly one, requests may omit it.
 //! - Every key operation is one audited transaction ([`keys`]); the API's station acts
-//!   as `api:<key_id>:<role>` ([`Caller::actor`]), so every audit line it writes names
+//!   as `api:<key_id> (role <role>)` ([`Caller::actor`]), so every audit line it writes names
 //!   the key and its role.
 
 pub mod authenticate;

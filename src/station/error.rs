@@ -106,12 +106,9 @@ pub enum StationError {
         /// The products that have it.
         products: Vec<String>,
     },
-    /// A required name or id is empty.
-    #[error("{0} is empty")]
-    Empty(Field),
-    /// A serial that is empty or has control characters.
-    #[error("serial '{0}' is empty or has control characters")]
-    BadSerial(String),
+    /// A name (serial, product, holder, location, label…) the name rule refuses.
+    #[error(transparent)]
+    Name(crate::model::NameError),
     /// A value that is not hex.
     #[error("{0} is not hex")]
     NotHex(Field),
@@ -131,9 +128,6 @@ pub enum StationError {
     /// A family name that is not known, or not one a product can have.
     #[error("unknown family '{0}': use one of {families}", families = product_families())]
     UnknownFamily(String),
-    /// A TOTP product with a zero step.
-    #[error("period must be at least 1 second")]
-    ZeroPeriod,
     /// A product with tokens cannot change its code parameters.
     #[error(
         "product '{0}' has tokens: its OTP parameters (kind, algorithm, digits, period, t0) cannot change; make a new product"
@@ -422,6 +416,17 @@ pub enum StationError {
         /// The OS error.
         #[source]
         source: std::io::Error,
+    },
+    /// The audit log's MAC chain is broken: the store was changed outside tokenstation.
+    #[error(transparent)]
+    AuditTampered(super::audit_check::ChainProblem),
+    /// A key file that group or others may read or write.
+    #[error("key file {} is accessible by group or others (mode {mode:04o}): a master key must be private to its owner", path.display())]
+    KeyFilePermissions {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
     },
     /// A store without the header that names its key.
     #[error("store {} is not usable: it has no vault header (was init interrupted?)", .0.display())]

@@ -96,12 +96,22 @@ pub enum Hint {
     Confirm,
     /// Give (or check) the secret that opens a PSKC file.
     PskcSecret(PskcSecret),
+    /// Make the key file private to its owner (mode 0600).
+    PrivateKeyFile {
+        /// The key file.
+        path: std::path::PathBuf,
+    },
+    /// Check the audit log to find what was changed; restore the store from a backup.
+    VerifyAudit,
+    /// Check the audit log; when its chain is intact, restore its triggers.
+    VerifyAuditTriggers,
 }
 
 /// The hint of a store error.
 fn of_store(e: &StoreError) -> Option<Hint> {
     match e {
         StoreError::Missing(_) => Some(Hint::CreateStore),
+        StoreError::AuditTriggers { .. } => Some(Hint::VerifyAuditTriggers),
         StoreError::NotFound(t) => match t {
             Thing::Product(_) => Some(Hint::See(Listing::Products)),
             Thing::Holder(_) => Some(Hint::See(Listing::Holders)),
@@ -171,6 +181,8 @@ pub(super) fn of(e: &StationError) -> Option<Hint> {
         E::WrongKeyFile(_) => Hint::UseMatchingKeyFile,
         E::KeyFileUnreadable { .. } => Hint::LocateKeyFile,
         E::NoVaultHeader(_) => Hint::RecreateStore,
+        E::KeyFilePermissions { path, .. } => Hint::PrivateKeyFile { path: path.clone() },
+        E::AuditTampered(_) => Hint::VerifyAudit,
         _ => return None,
     })
 }

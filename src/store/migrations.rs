@@ -248,6 +248,31 @@ CREATE TABLE api_key_scopes (
 );
 "#;
 
+/// Issue 11, verification sources: per-source delays replace the location-wide
+/// cooldown (one person guessing at a kiosk slows that kiosk's reader, not every holder
+/// of the location), and each attempt records its source. `location_id` 0 stands for
+/// verifications without a location; `source` is the station's text form of a
+/// `station::limits::Source`.
+const V_SOURCES: &str = r#"
+CREATE TABLE source_delays (
+    location_id     INTEGER NOT NULL,
+    source          TEXT NOT NULL,
+    failures        INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+    last_failure_ms INTEGER NOT NULL,
+    next_at_ms      INTEGER,
+    PRIMARY KEY (location_id, source)
+);
+ALTER TABLE attempts ADD COLUMN source TEXT;
+"#;
+
+/// Issue 11, tamper-evident audit log: each line written from now on carries an
+/// HMAC-SHA256 over its content and the previous line's MAC (`station::audit_chain`).
+/// Lines written before stay without one: the first keyed write seals them as the
+/// chain's genesis segment.
+const V_AUDIT_CHAIN: &str = r#"
+ALTER TABLE audit ADD COLUMN mac BLOB;
+"#;
+
 /// The migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -256,12 +281,14 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V3),
         M::up(V4),
         M::up(API_KEYS),
+        M::up(V_SOURCES),
+        M::up(V_AUDIT_CHAIN),
     ])
 }
 
 /// Highest schema version this build knows.
 pub fn latest_version() -> i64 {
-    5
+    7
 }
 
 /// Brings the file to the latest version; refuses files from a newer build.

@@ -105,7 +105,7 @@ impl Writer<'_> {
                 "UPDATE tokens SET sealed_seed = ?2, counter = ?3, last_step = NULL,
                         drift_steps = 0, updated_at = ?4
                  WHERE id = ?1",
-                rusqlite::params![id, sealed_seed, from_u64(counter), now],
+                rusqlite::params![id, sealed_seed, from_u64(counter, "counter")?, now],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))

@@ -214,7 +214,7 @@ impl Writer<'_> {
                     t.serial,
                     t.status.as_str(),
                     t.sealed_seed,
-                    from_u64(t.counter),
+                    from_u64(t.counter, "counter")?,
                     t.drift_steps,
                     t.now,
                     t.issuer
@@ -294,8 +294,8 @@ impl Writer<'_> {
                  WHERE id = ?1",
                 rusqlite::params![
                     id,
-                    from_u64(s.counter),
-                    s.last_step.map(from_u64),
+                    from_u64(s.counter, "counter")?,
+                    s.last_step.map(|v| from_u64(v, "step")).transpose()?,
                     s.drift_steps,
                     now
                 ],

@@ -86,6 +86,7 @@ fn message(v: &Verdict) -> &'static str {
         Status::NotActivated => "Token is not activated",
         Status::Disabled => "Token is disabled",
         Status::WrongLocation => "Token is not allowed at this location",
+        Status::CounterExhausted => "The counter of the token has reached its end",
     }
 }
 

@@ -96,6 +96,7 @@ fn describe(v: &Verdict) -> String {
         Status::NotActivated => "token is not activated".into(),
         Status::Disabled => "token is disabled".into(),
         Status::WrongLocation => "token is not accepted at this location".into(),
+        Status::CounterExhausted => "token counter exhausted: replace the token".into(),
     }
 }
 

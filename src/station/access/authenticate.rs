@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use super::{AccessError, secret};
 use crate::model::access::{KeyStatus, Role};
-use crate::station::{Result, Station};
+use crate::station::{Actor, Result, Station};
 
 /// Who is calling: an authenticated key with its role and scopes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +25,12 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// How the audit log names this caller: `api:<key_id>:<role>`.
-    pub fn actor(&self) -> String {
-        format!("api:{}:{}", self.key_id, self.role)
+    /// How the audit log names this caller: its key id and role.
+    pub fn actor(&self) -> Actor {
+        Actor::ApiKey {
+            key_id: self.key_id.clone(),
+            role: self.role.to_string(),
+        }
     }
 }
 

@@ -83,6 +83,8 @@ impl StationError {
             | E::KeyFileInvalid { .. }
             | E::KeyFileCreate { .. }
             | E::NoVaultHeader(_)
+            | E::AuditTampered(_)
+            | E::KeyFilePermissions { .. }
             | E::ReadFile { .. }
             | E::WriteFile { .. }
             | E::Internal(_) => ErrorClass::Store,

@@ -4,10 +4,14 @@
 //! left, exactly as if each had its own transaction, and every verdict is returned
 //! only after the commit that makes it durable.
 
-use super::check_in;
-use crate::station::{ErrorClass, Result, Station, StationError, Verdict};
+use super::{VerifyRequest, verify_in};
+use crate::model::NameKind;
+use crate::station::names::checked;
+use crate::station::tx::Tx;
+use crate::station::{ErrorClass, Result, Source, Station, StationError, Verdict};
+use crate::vault::MasterKey;
 
-/// One verification request.
+/// One verification request, owned (a [`VerifyRequest`] borrows): what a server queues.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Check {
     /// Token serial.
@@ -18,6 +22,8 @@ pub struct Check {
     pub code: String,
     /// Location it is presented at.
     pub location: Option<String>,
+    /// Who presents it: the unit of the per-source delay (see [`VerifyRequest::source`]).
+    pub source: Option<Source>,
     /// Unix seconds.
     pub at: i64,
     /// Record the attempt and update the token (replay guard, drift, failure counts).
@@ -32,10 +38,31 @@ impl Check {
             product: None,
             code: code.to_string(),
             location: location.map(str::to_string),
+            source: None,
             at,
             record,
         }
     }
+
+    /// The borrowed form the engine decides.
+    pub fn request(&self) -> VerifyRequest<'_> {
+        VerifyRequest {
+            serial: &self.serial,
+            code: &self.code,
+            location: self.location.as_deref(),
+            product: self.product.as_deref(),
+            source: self.source.as_ref(),
+            at: self.at,
+            record: self.record,
+        }
+    }
+}
+
+/// One check inside a caller's write transaction: a serial no token can have is bad
+/// input, refused before anything is recorded.
+fn check_in(tx: &Tx<'_>, key: &MasterKey, check: &Check) -> Result<Verdict> {
+    checked(NameKind::Serial, &check.serial)?;
+    verify_in(tx, key, &check.request())
 }
 
 impl Station {
