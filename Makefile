@@ -7,9 +7,11 @@ CARGO ?= cargo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build: a C compiler for the bundled SQLite, pkg-config and the -dev packages of the
 # hardware crates. Test: pcscd and the vsmartcard-vpcd driver, pskctool (RFC 6030 schema
-# validation). Bench: GNU time.
+# validation), FreeRADIUS with rlm_rest and radtest (the API's RADIUS test). Bench: GNU
+# time, wrk (the API's load generator).
 DEB_PACKAGES := build-essential pkg-config libpcsclite-dev libudev-dev libusb-1.0-0-dev \
-                pcscd vsmartcard-vpcd time pskctool
+                pcscd vsmartcard-vpcd time pskctool \
+                freeradius freeradius-rest freeradius-utils wrk
 PCSCD_SOCKET := /run/pcscd/pcscd.comm
 PCSCD_LOG ?= $(CURDIR)/target/pcscd.log
 

@@ -2,12 +2,18 @@
 //! stderr (and a JSON object with `--json`) and a documented exit code:
 //! 0 ok, 1 rejected code, 2 usage or input error, 3 store or key error, 4 hardware.
 
+// First, so that its macros (`outln!`, `errln!`…) are in scope in every module below.
+#[macro_use]
+pub mod output;
+
 pub mod ask;
 pub mod audit;
 pub mod burn;
 pub mod catalog;
 pub mod demo;
+pub mod device;
 pub mod device_args;
+pub mod device_show;
 pub mod drift;
 pub mod drift_fix;
 pub mod emulate;
@@ -18,13 +24,15 @@ pub mod export;
 pub mod holder;
 pub mod hw;
 pub mod interrupt;
+pub mod key;
 pub mod kiosk;
 pub mod location;
-pub mod output;
 pub mod presence;
 pub mod presence_admin;
 pub mod progress;
+pub mod reader_args;
 pub mod seeds;
+pub mod serve;
 pub mod time;
 pub mod token;
 pub mod token_args;
@@ -38,7 +46,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use zeroize::Zeroizing;
 
-use crate::station::{KeySource, Station, StationError, default_key_file};
+use crate::station::{Actor, KeySource, Station, StationError, default_key_file};
 use crate::vault::KeyKind;
 
 pub use errors::exit_code_for;
@@ -53,6 +61,9 @@ pub const EXIT_STORE: u8 = 3;
 pub const EXIT_HARDWARE: u8 = 4;
 /// Exit code: interrupted by Ctrl-C (nothing written).
 pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code: standard output was closed by its reader (`| head`); 128 + SIGPIPE, as a
+/// shell reports a program that signal ended. Nothing is printed.
+pub const EXIT_OUTPUT_CLOSED: u8 = 141;
 
 /// Program hardware OTP tokens and run presence-token stations.
 #[derive(Debug, Parser)]
@@ -122,6 +133,11 @@ pub enum Command {
     /// The append-only audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// API keys for applications and shared access (roles, scopes), shown once.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Serve the HTTP verification API (loopback by default; see the README).
+    Serve(serve::ServeArgs),
     /// Readers, tokens and serial ports attached to this machine.
     #[command(subcommand)]
     Hw(hw::HwCommand),
@@ -130,6 +146,9 @@ pub enum Command {
     /// Clock drift: the report by urgency, one token's history, clock fixes.
     #[command(subcommand)]
     Drift(drift::DriftCommand),
+    /// What a token on the bench holds, and managing it: info, list, delete, rename, reset.
+    #[command(subcommand)]
+    Device(device::DeviceCommand),
     /// Run a location's presence kiosk: readers and typed codes to check-ins and check-outs.
     Kiosk(kiosk::KioskArgs),
     /// Presence: who is in, reports, presence-token codes.
@@ -151,29 +170,48 @@ pub struct Ctx {
     pub json: bool,
 }
 
-/// Who the audit log records: `TOKENSTATION_ACTOR`, else the operating-system user.
-pub fn actor() -> String {
-    std::env::var("TOKENSTATION_ACTOR")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(crate::station::os_user)
-}
-
 impl Ctx {
-    /// Opens the store without unlocking the key (listings).
-    pub fn open(&self) -> anyhow::Result<Station> {
-        Ok(Station::open_as(&self.db, &actor())?)
+    /// The global options: the store (`--db`, else the default), its key file
+    /// (`--key-file`, else beside the store) and `--json`.
+    pub fn new(db: Option<PathBuf>, key_file: Option<PathBuf>, json: bool) -> anyhow::Result<Ctx> {
+        let db = match db {
+            Some(p) => p,
+            None => default_db()?,
+        };
+        Ok(Ctx {
+            key_file: key_file.unwrap_or_else(|| default_key_file(&db)),
+            db,
+            json,
+        })
     }
 
-    /// Opens the store and unlocks the master key.
+    /// Opens the store for reading (listings): no key is needed, and nothing can be
+    /// written through it (the station refuses writes while locked).
+    pub fn open_read(&self) -> anyhow::Result<Station> {
+        Ok(Station::open(&self.db)?)
+    }
+
+    /// Opens the store and unlocks the master key: every command that writes (the
+    /// audit log records the operating-system user of the process).
     pub fn open_unlocked(&self) -> anyhow::Result<Station> {
-        let mut st = self.open()?;
-        let source = match st.key_kind()? {
-            KeyKind::KeyFile => KeySource::File(self.key_file.clone()),
-            KeyKind::Passphrase => KeySource::Passphrase(read_passphrase(false)?),
-        };
+        self.open_unlocked_as(Actor::current())
+    }
+
+    /// Opens the store and unlocks the master key, recording `actor` in the audit log.
+    pub fn open_unlocked_as(&self, actor: Actor) -> anyhow::Result<Station> {
+        let mut st = Station::open_as(&self.db, actor)?;
+        let source = self.key_source(st.key_kind()?)?;
         st.unlock(&source)?;
         Ok(st)
+    }
+
+    /// Where the key of a store of this kind comes from: the key file, or the
+    /// passphrase (environment or prompt).
+    pub fn key_source(&self, kind: KeyKind) -> anyhow::Result<KeySource> {
+        Ok(match kind {
+            KeyKind::KeyFile => KeySource::File(self.key_file.clone()),
+            KeyKind::Passphrase => KeySource::Passphrase(read_passphrase(false)?),
+        })
     }
 }
 
@@ -201,18 +239,40 @@ fn default_db() -> anyhow::Result<PathBuf> {
     Ok(dirs.data_dir().join("station.db"))
 }
 
+/// A command line clap refused: one line naming the argument on stderr, exit code 2.
+/// Help and version requests print as clap writes them (exit 0).
+pub fn usage_error(e: clap::Error) -> ExitCode {
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // No subcommand: the help, on stderr, as clap prints it.
+        e.exit();
+    }
+    if !e.use_stderr() {
+        // --help, --version: as clap prints them; a closed pipe is not an error here.
+        let _ = out!("{}", e.render().ansi());
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("error: invalid command line");
+    let line = crate::model::display_safe(first, errors::ERROR_MAX_CHARS);
+    errln!("{line} (see `tokenstation --help`)");
+    ExitCode::from(EXIT_INPUT)
+}
+
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> ExitCode {
     let json = cli.json;
     match dispatch(cli) {
         Ok(code) => code,
+        // The reader of our output went away (`token list | head -1`): stop quietly.
+        Err(e) if output::is_closed(&e) => ExitCode::from(EXIT_OUTPUT_CLOSED),
         Err(e) => {
             let code = exit_code_for(&e);
             let line = errors::message(&e);
             if json {
-                println!("{}", serde_json::json!({"error": line, "exit_code": code}));
+                // Best effort: the error goes to stderr below in any case.
+                let _ = outln!("{}", serde_json::json!({"error": line, "exit_code": code}));
             }
-            eprintln!("error: {line}");
+            errln!("error: {line}");
             ExitCode::from(code)
         }
     }
@@ -225,15 +285,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Emulate(a) => return emulate::run(a),
         other => other,
     };
-    let db = match cli.db {
-        Some(p) => p,
-        None => default_db()?,
-    };
-    let ctx = Ctx {
-        key_file: cli.key_file.unwrap_or_else(|| default_key_file(&db)),
-        db,
-        json: cli.json,
-    };
+    let ctx = Ctx::new(cli.db, cli.key_file, cli.json)?;
     match command {
         Command::Hw(_) | Command::Emulate(_) => unreachable_face(),
         Command::Init(a) => catalog::init(&ctx, a),
@@ -248,11 +300,16 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Attempt(c) => engine::attempt(&ctx, c),
         Command::Policy(c) => engine::policy(&ctx, c),
         Command::Audit(c) => audit::run(&ctx, c),
+        Command::Key(c) => key::run(&ctx, c),
+        Command::Serve(_) => Err(anyhow::anyhow!(
+            "internal: serve is run by the binary's API face, not the CLI dispatcher"
+        )),
         Command::Kiosk(a) => kiosk::run(&ctx, a),
         Command::Presence(c) => presence::run(&ctx, c),
         Command::Demo(a) => demo::run(a),
         Command::Burn(a) => burn::run(&ctx, a),
         Command::Drift(c) => drift::run(&ctx, c),
+        Command::Device(c) => device::run(&ctx, c),
     }
 }
 

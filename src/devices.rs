@@ -24,7 +24,8 @@ use std::fmt;
 pub use capability::{
     Capabilities, CarriedSeed, DeviceInfo, DeviceManagement, Feedback, HeldCredential,
     ManagementCapabilities, ManagementOp, ManagementRefusal, OtpToken, PresenceReader,
-    ProgramRequest, ResetConfirmation, ResetOutcome, SlotInfo, SlotRef, Tap, TapKind, TokenClock,
+    ProgramRequest, ResetConfirmation, ResetOutcome, ResetScope, SlotInfo, SlotRef, Tap, TapKind,
+    TokenClock,
 };
 pub use error::DeviceError;
 

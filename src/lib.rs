@@ -1,4 +1,5 @@
 //! tokenstation: program hardware OTP tokens and run presence-token stations.
+pub mod api;
 pub mod cli;
 pub mod devices;
 pub mod emulator;

@@ -3,10 +3,11 @@
 //! `design.md` §2). No logic beyond parsing names, no I/O. [`name`] holds the one
 //! validation every name goes through.
 
+pub mod access;
 pub mod filters;
 pub mod name;
 
-pub use name::{NameError, NameKind, display_safe, validate_name};
+pub use name::{LABEL_MAX_CHARS, NAME_MAX_CHARS, NameError, NameKind, display_safe, validate_name};
 
 use std::fmt;
 use std::str::FromStr;

@@ -8,9 +8,15 @@
 //! typed [`Hint`] to word. Every state change is one write transaction with
 //! its audit line; a face never holds a store handle that can write.
 
+pub mod access;
+pub mod actor;
+pub mod audit_chain;
+pub mod audit_check;
+pub(crate) mod audit_writer;
 pub mod backup;
 pub mod burn_job;
 pub mod catalog;
+pub mod device;
 pub mod drift;
 pub mod error;
 pub mod export;
@@ -19,10 +25,13 @@ pub mod host_clock;
 pub mod import;
 pub mod import_job;
 pub mod input_file;
+pub mod issue;
 pub mod jobs;
 pub mod keys;
 pub mod limits;
+pub mod location_rule;
 pub mod lookup;
+pub mod names;
 pub mod policy;
 pub mod presence;
 pub mod provision;
@@ -37,34 +46,38 @@ pub mod views;
 
 use std::path::{Path, PathBuf};
 
-use crate::store::{Reader, Store, StoreError, audit::NewAudit};
+use crate::store::{Reader, Store, StoreError};
 use crate::vault::{MasterKey, VaultHeader};
 
-pub use error::{ErrorClass, Result, StationError};
+pub use actor::{Actor, OsUser};
+pub use error::{ErrorClass, Refusal, Result, StationError};
 pub use hint::Hint;
 pub use keys::KeySource;
+pub use limits::Source;
 pub use verdict::{Method, Status, Verdict};
+pub use verify::VerifyRequest;
 
 /// An open station: its store, and its master key once unlocked. A station can move
 /// to a worker thread (jobs run there), but is used by one thread at a time.
 pub struct Station {
     store: Store,
     key: Option<MasterKey>,
-    actor: String,
+    actor: Actor,
+    actor_text: String,
 }
 
 /// Meta key of the vault header.
 const VAULT_META: &str = "vault";
 
 impl Station {
-    /// Opens the store at `path` (the key is unlocked later, only when a seed is needed);
-    /// the audit log records the operating-system user.
+    /// Opens the store at `path` (the key is unlocked later, only when a seed is needed
+    /// or something is written); the audit log records the operating-system user.
     pub fn open(path: &Path) -> Result<Station> {
-        Station::open_as(path, &os_user())
+        Station::open_as(path, Actor::current())
     }
 
     /// Opens the store at `path`, recording `actor` in the audit log.
-    pub fn open_as(path: &Path, actor: &str) -> Result<Station> {
+    pub fn open_as(path: &Path, actor: Actor) -> Result<Station> {
         let store = Store::open(path)?;
         if store.read().meta_get(VAULT_META)?.is_none() {
             return Err(StationError::NoVaultHeader(path.to_path_buf()));
@@ -72,49 +85,54 @@ impl Station {
         Ok(Station {
             store,
             key: None,
-            actor: actor.to_string(),
+            actor_text: actor.to_string(),
+            actor,
         })
     }
 
     /// Creates a new store with a new master key. Returns the station unlocked; the
     /// audit log records the operating-system user.
     pub fn init(path: &Path, source: &KeySource, now: i64) -> Result<Station> {
-        Station::init_as(path, source, now, &os_user())
+        Station::init_as(path, source, now, Actor::current())
     }
 
     /// Creates a new store with a new master key, recording `actor` in the audit log.
-    pub fn init_as(path: &Path, source: &KeySource, now: i64, actor: &str) -> Result<Station> {
+    /// Its audit log is chained from its first line.
+    pub fn init_as(path: &Path, source: &KeySource, now: i64, actor: Actor) -> Result<Station> {
         if path.exists() {
             return Err(StoreError::Exists(path.display().to_string()).into());
         }
         let (key, header) = keys::create(source)?;
-        let mut store = Store::create(path)?;
-        let actor = actor.to_string();
-        store.write(|w| -> Result<()> {
-            w.meta_set(VAULT_META, &header.encode())?;
-            w.meta_set("created_at", &now.to_string())?;
-            w.audit_append(&NewAudit {
-                at: now,
-                actor: &actor,
-                action: "station.init",
-                subject: &format!("store {}", path.display()),
-                before: None,
-                after: Some(format!("{{\"key\":\"{}\"}}", header.kind.as_str())),
-            })?;
-            Ok(())
-        })?;
-        Ok(Station {
+        let store = Store::create(path)?;
+        let mut st = Station {
             store,
             key: Some(key),
+            actor_text: actor.to_string(),
             actor,
-        })
+        };
+        st.write(|tx| {
+            tx.meta_set(VAULT_META, &header.encode())?;
+            tx.meta_set("created_at", &now.to_string())?;
+            tx.audit(
+                now,
+                "station.init",
+                &format!("store {}", path.display()),
+                None::<&()>,
+                Some(&serde_json::json!({"key": header.kind.as_str()})),
+            )
+        })?;
+        Ok(st)
     }
 
     /// Unlocks the master key from a key file or passphrase, checked against the store.
+    /// The tail of the audit chain is checked too ([`audit_check::TAIL_LINES`] lines
+    /// and the head): a store changed outside tokenstation is refused for writing.
     pub fn unlock(&mut self, source: &KeySource) -> Result<()> {
         let text = self.store.read().meta_get(VAULT_META)?.unwrap_or_default();
         let header = VaultHeader::decode(&text)?;
-        self.key = Some(keys::unlock(source, &header)?);
+        let key = keys::unlock(source, &header)?;
+        audit_check::check_tail(&self.store.read(), &key)?;
+        self.key = Some(key);
         Ok(())
     }
 
@@ -161,7 +179,7 @@ impl Station {
     }
 
     /// Who is recorded in the audit log.
-    pub fn actor(&self) -> &str {
+    pub fn actor(&self) -> &Actor {
         &self.actor
     }
 
@@ -174,18 +192,29 @@ impl Station {
         self.key.as_ref().ok_or(StationError::Locked)
     }
 
+    /// Opens another connection to the same store with the same actor and, when this one
+    /// is unlocked, the same key: a face's pool of stations working in parallel (the
+    /// API server) unlocks once.
+    pub fn open_sibling(&self) -> Result<Station> {
+        Ok(Station {
+            store: Store::open(self.path())?,
+            key: self.key.clone(),
+            actor: self.actor.clone(),
+            actor_text: self.actor_text.clone(),
+        })
+    }
+
+    /// Names who the audit log records from now on: a server's station acts for one
+    /// caller after another (the API sets the request's key and role).
+    pub fn set_actor(&mut self, actor: Actor) {
+        self.actor_text = actor.to_string();
+        self.actor = actor;
+    }
+
     /// Makes every commit of this station durable across power loss (kiosks).
     pub fn durable(&mut self) -> Result<()> {
         Ok(self.store.set_durable()?)
     }
-}
-
-/// The operating-system user, as the login environment names it.
-pub fn os_user() -> String {
-    ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
 }
 
 /// The default key file of a store: beside it, with `.key` appended.

@@ -25,12 +25,13 @@
 //! use tokenstation::store::audit::NewAudit;
 //! store.write(|w| {
 //!     w.token_set_status(1, tokenstation::model::TokenStatus::Active, 0)?;
-//!     w.audit_append(&NewAudit { at: 0, actor: "doc", action: "token.enable", subject: "token 1", before: None, after: None })?;
+//!     w.audit_append(&NewAudit { id: 1, at: 0, actor: "doc", action: "token.enable", subject: "token 1", before: None, after: None, mac: [0; 32] })?;
 //!     Ok::<_, tokenstation::store::StoreError>(())
 //! })
 //! # }
 //! ```
 
+pub mod api_keys;
 pub mod attempts;
 pub mod audit;
 pub mod drift;
@@ -100,6 +101,20 @@ pub enum StoreError {
         /// The database file.
         path: String,
     },
+    /// The audit log's append-only triggers are missing, altered or joined by another
+    /// trigger: the file was changed outside tokenstation. The store is not opened
+    /// (only for `audit verify`, see [`Store::open_for_audit`]); the triggers are never
+    /// silently recreated.
+    #[error(
+        "store {path}: {}: the file was changed outside tokenstation and its audit log may have been edited",
+        problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    AuditTriggers {
+        /// The database file.
+        path: String,
+        /// What is wrong.
+        problems: Vec<audit::TriggerProblem>,
+    },
     /// The file is not a tokenstation store or is damaged.
     #[error("store {path} is not usable: {why}")]
     Corrupt {
@@ -107,6 +122,14 @@ pub enum StoreError {
         path: String,
         /// What is wrong.
         why: String,
+    },
+    /// A number the store's signed 64-bit integers cannot hold (2^63 or more).
+    #[error("{what} {value} is beyond the largest value the store keeps (2^63 - 1)")]
+    OutOfRange {
+        /// What the number is (`counter`, `step`).
+        what: &'static str,
+        /// The value.
+        value: u64,
     },
     /// File system error around the store.
     #[error("store {path}: {source}")]
@@ -144,6 +167,8 @@ pub enum Thing {
     PresenceToken,
     /// A presence event, by row id or idempotency key.
     PresenceEvent(String),
+    /// An API key, by key id or name.
+    ApiKey(String),
 }
 
 impl std::fmt::Display for Thing {
@@ -158,6 +183,7 @@ impl std::fmt::Display for Thing {
             Thing::Credential { kind, value } => write!(f, "{kind} credential '{value}'"),
             Thing::PresenceToken => f.write_str("this presence token"),
             Thing::PresenceEvent(e) => write!(f, "presence event {e}"),
+            Thing::ApiKey(k) => write!(f, "API key '{k}'"),
         }
     }
 }
@@ -227,10 +253,33 @@ impl Sql<'_> {
 }
 
 impl Store {
-    /// Opens an existing store, migrating it to the current schema.
+    /// Opens an existing store, migrating it to the current schema. A store whose
+    /// audit triggers are not as created is refused ([`StoreError::AuditTriggers`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing(path.display().to_string()));
+        let store = Store::open_for_audit(path)?;
+        let problems = store.read().audit_trigger_problems()?;
+        if !problems.is_empty() {
+            return Err(StoreError::AuditTriggers {
+                path: path.display().to_string(),
+                problems,
+            });
+        }
+        Ok(store)
+    }
+
+    /// Opens an existing store whatever state its audit triggers are in: for checking
+    /// the audit log (and restoring the triggers after it verified), nothing else.
+    pub fn open_for_audit(path: &Path) -> Result<Store, StoreError> {
+        match std::fs::metadata(path) {
+            Err(_) => return Err(StoreError::Missing(path.display().to_string())),
+            // SQLite would try to migrate a device (/dev/zero) or block on a FIFO.
+            Ok(m) if !m.is_file() => {
+                return Err(StoreError::Corrupt {
+                    path: path.display().to_string(),
+                    why: "it is not a regular file".into(),
+                });
+            }
+            Ok(_) => {}
         }
         Store::open_with(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
     }
@@ -389,14 +438,18 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         })
 }
 
-/// Reads a `u64` kept in an SQLite INTEGER (stored as its two's complement `i64`).
+/// Reads a `u64` kept in an SQLite INTEGER. Values are stored in 0..=2^63-1 (see
+/// [`from_u64`]); a negative value, which a store written before that rule may hold
+/// for a counter from 2^63 up, reads as 2^63 or more, a value no verification accepts
+/// (`otp::bounds::COUNTER_MAX`).
 pub(crate) fn to_u64(v: i64) -> u64 {
     v as u64
 }
 
-/// Stores a `u64` in an SQLite INTEGER.
-pub(crate) fn from_u64(v: u64) -> i64 {
-    v as i64
+/// Stores a `u64` (an HOTP counter, a step) in an SQLite INTEGER: 2^63 and above do
+/// not fit a signed 64-bit integer and are refused, never wrapped to a negative number.
+pub(crate) fn from_u64(v: u64, what: &'static str) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::OutOfRange { what, value: v })
 }
 
 #[cfg(test)]
@@ -433,12 +486,14 @@ mod tests {
             .write(|w| {
                 w.product_add(&product("P"), 0)?;
                 w.audit_append(&audit::NewAudit {
+                    id: 1,
                     at: 0,
                     actor: "t",
                     action: "product.add",
                     subject: "product P",
                     before: None,
                     after: None,
+                    mac: [0; 32],
                 })
                 .map(|_| ())
             })

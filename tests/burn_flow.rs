@@ -3,6 +3,10 @@
 //! rerun succeeds), `--from-store`, and the trace log searched for the seed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::bench::audit;
+
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -14,41 +18,17 @@ use tokenstation::emulator::fault::Fault;
 use tokenstation::emulator::link::InProcess;
 use tokenstation::emulator::ykoath::OathCard;
 use tokenstation::model::Family;
-use tokenstation::model::{Product, TokenStatus};
-use tokenstation::otp::{Algorithm, Digits, Kind, OtpKey, OtpParams, Secret, totp};
+use tokenstation::model::TokenStatus;
+use tokenstation::otp::{Digits, OtpKey, OtpParams, Secret, totp};
 use tokenstation::station::jobs::{Answer, Ask, AskWith};
 use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof, ProofMethod};
 use tokenstation::station::seed_input::SeedInput;
-use tokenstation::station::{ErrorClass, KeySource, Station, StationError, default_key_file};
-use tokenstation::store::audit::AuditFilter;
+use tokenstation::station::{ErrorClass, Station, StationError};
 
 const T: i64 = 1_700_000_000;
 
-fn station(dir: &tempfile::TempDir, family: Family, kind: Kind) -> Station {
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
-    st.product_add(
-        &Product {
-            id: 0,
-            name: "Burnable".into(),
-            vendor: None,
-            model: None,
-            family,
-            params: OtpParams {
-                kind,
-                algorithm: Algorithm::Sha1,
-                digits: Digits::new(6).unwrap(),
-                period: 30,
-                t0: 0,
-            },
-            programmable: true,
-            drift_per_year: None,
-            skew: 1,
-        },
-        0,
-    )
-    .unwrap();
-    st
+fn station(dir: &tempfile::TempDir, family: Family) -> Station {
+    common::bench::station_with_product(dir, "Burnable", family)
 }
 
 fn req<'a>(
@@ -90,22 +70,10 @@ fn status(st: &Station, serial: &str) -> TokenStatus {
     st.token(serial, None).unwrap().status
 }
 
-fn audit(st: &Station, action: &str) -> Vec<String> {
-    st.read()
-        .audit_list(&AuditFilter {
-            action: Some(action.into()),
-            ..AuditFilter::default()
-        })
-        .unwrap()
-        .into_iter()
-        .map(|a| format!("{} {} {}", a.action, a.subject, a.after.unwrap_or_default()))
-        .collect()
-}
-
 #[test]
 fn burn_yubikey_with_read_back_proof() {
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, Family::Ykoath, Kind::Totp);
+    let mut st = station(&dir, Family::Ykoath);
     let card = OathCard::yubikey();
     let mut tok =
         OathToken::open(InProcess::card("Virtual PCD 00 00", card.clone()), None).unwrap();
@@ -158,7 +126,7 @@ fn burn_yubikey_with_read_back_proof() {
 #[test]
 fn card_pulled_mid_burn_then_rerun_succeeds() {
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, Family::Ykoath, Kind::Totp);
+    let mut st = station(&dir, Family::Ykoath);
     let card = OathCard::yubikey();
     let mut link = InProcess::card("Virtual PCD 00 00", card.clone());
     let faults = link.faults();
@@ -263,7 +231,7 @@ impl DisplayToken {
 #[test]
 fn typed_code_proves_a_display_token_and_a_wrong_one_leaves_it_unverified() {
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, Family::Generic, Kind::Totp);
+    let mut st = station(&dir, Family::Generic);
     let now = || T;
     let display = |clock| DisplayToken {
         secret: None,
@@ -370,7 +338,7 @@ fn burn_typing_shown(
 #[test]
 fn from_store_burns_an_imported_seed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, Family::Ykoath, Kind::Totp);
+    let mut st = station(&dir, Family::Ykoath);
     let seed = Secret::from_slice(b"12345678901234567890");
     st.token_add("IMP-1", "Burnable", SeedInput::Secret(seed), 0)
         .unwrap();
@@ -427,7 +395,7 @@ fn a_burn_at_trace_level_never_logs_the_seed() {
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut st = station(&dir, Family::Ykoath, Kind::Totp);
+    let mut st = station(&dir, Family::Ykoath);
     let seed = b"\x3a\x91\xc4\x07\xee\x52\x19\x88\x6d\x01\xf3\x2b\x47\x90\xaa\x5c\x0e\x71\xd8\x36";
     let secret = Secret::from_slice(seed);
     let card = OathCard::yubikey();
@@ -468,4 +436,63 @@ fn a_burn_at_trace_level_never_logs_the_seed() {
     // raw bytes: the log is text; check the seed's bytes do not occur in it at all
     let raw = buf.0.lock().unwrap().clone();
     assert!(!raw.windows(seed.len()).any(|w| w == seed));
+}
+
+/// A token that reads codes back, but whose last write no read-back confirmed (what a
+/// Token2 over a slow reader reports): only the code on its display proves the burn.
+struct Unconfirmed<T>(T);
+
+impl<T: OtpToken> OtpToken for Unconfirmed<T> {
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+    fn info(&mut self) -> Result<DeviceInfo, DeviceError> {
+        self.0.info()
+    }
+    fn program(&mut self, req: &ProgramRequest<'_>) -> Result<(), DeviceError> {
+        self.0.program(req)
+    }
+    fn list_slots(&mut self) -> Result<Vec<SlotInfo>, DeviceError> {
+        self.0.list_slots()
+    }
+    fn erase(&mut self, slot: Option<u16>) -> Result<(), DeviceError> {
+        self.0.erase(slot)
+    }
+    fn read_code(&mut self, slot: Option<u16>, at: i64) -> Result<Option<String>, DeviceError> {
+        self.0.read_code(slot, at)
+    }
+    fn write_unconfirmed(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn an_unconfirmed_write_is_proven_by_a_typed_code_even_where_codes_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = station(&dir, Family::Ykoath);
+    let card = OathCard::yubikey();
+    let tok = OathToken::open(InProcess::card("Virtual PCD 00 00", card), None).unwrap();
+    let mut tok = Unconfirmed(tok);
+    let secret = Secret::from_slice(b"12345678901234567890");
+    let params = OtpParams {
+        digits: Digits::new(6).unwrap(),
+        ..OtpParams::default()
+    };
+    let code = totp::totp(&secret, &params, T).unwrap();
+    let now = || T;
+    let out = st
+        .burn(
+            &mut tok,
+            None,
+            req(
+                "YK-9",
+                BurnSeed::New(SeedInput::Secret(secret)),
+                Proof::Auto,
+                &now,
+            ),
+            &mut typing(Some(&code)),
+        )
+        .unwrap();
+    assert_eq!(out.proof, ProofMethod::Typed);
+    assert_eq!(status(&st, "YK-9"), TokenStatus::Active);
 }

@@ -275,7 +275,6 @@ fn batch_burns_token_after_token() {
     let field: CardField = Field::empty();
     let bridge = VpcdBridge::spawn(VPCD_PORT_0, field.clone(), Faults::new());
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("tokenstation"))
-        .env("TOKENSTATION_ACTOR", "tester")
         .env_remove("TOKENSTATION_DB")
         .env_remove("TOKENSTATION_KEY_FILE")
         .arg("--db")

@@ -368,7 +368,6 @@ mod durability {
         acks: Arc<Mutex<Vec<(i64, String)>>>,
     ) -> (Child, Arc<Mutex<bool>>) {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tokenstation"))
-            .env("TOKENSTATION_ACTOR", "tester")
             .args([
                 "--db",
                 s.db().to_str().unwrap(),

@@ -310,7 +310,6 @@ fn interrupted_import_writes_nothing_or_everything() {
     let file = s.dir.path().join("big.pskcxml");
     std::fs::write(&file, xml.as_bytes()).unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_tokenstation"))
-        .env("TOKENSTATION_ACTOR", "tester")
         .args([
             "--db",
             s.db().to_str().unwrap(),

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{RFC_SEED_B32, Station};
+use common::{RFC_SEED_B32, Station, os_user_name};
 
 #[test]
 fn init_creates_private_store_and_key_and_refuses_twice() {
@@ -375,8 +375,24 @@ fn verify_verdicts_and_exit_codes() {
     );
     assert_eq!(ok["status"], "OK");
     assert_eq!(ok["offset"], 0);
+    // Assigned to Lobby, A verifies nowhere else, not even where no location is named.
     assert_eq!(
         v(&["verify", "A", &next, "--at", "1111111140"], 1)["status"],
+        "WRONG_LOCATION"
+    );
+    assert_eq!(
+        v(
+            &[
+                "verify",
+                "A",
+                &next,
+                "--at",
+                "1111111140",
+                "--location",
+                "Lobby"
+            ],
+            1
+        )["status"],
         "REPLAYED"
     );
     assert_eq!(
@@ -469,7 +485,8 @@ fn token_life_cycle_and_listings() {
     ] {
         assert!(actions.contains(&want), "{want} in {actions:?}");
     }
-    assert!(audit[0]["actor"] == "tester");
+    // The actor is the process's user from the passwd database, whatever $USER says.
+    assert_eq!(audit[0]["actor"], os_user_name());
 }
 
 #[test]

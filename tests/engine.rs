@@ -9,7 +9,9 @@ use std::sync::{Arc, Barrier};
 use tokenstation::model::Product;
 use tokenstation::otp::{Algorithm, Digits, Kind, OtpKey, OtpParams, Secret};
 use tokenstation::station::tokens::SeedInput;
-use tokenstation::station::{KeySource, Method, Station, Status, default_key_file};
+use tokenstation::station::{
+    KeySource, Method, Source, Station, Status, VerifyRequest, default_key_file,
+};
 use tokenstation::store::attempts::AttemptFilter;
 
 const SEED: &[u8] = b"12345678901234567890";
@@ -434,6 +436,9 @@ fn cooldown_grows_when_configured() {
     active(&mut f, "A");
     f.st.policy_set("limit.cooldown_growth", "2", 0).unwrap();
     f.st.policy_set("limit.max_failures", "2", 0).unwrap();
+    // The token's cooldown alone: the per-source delay stays out of the way.
+    f.st.policy_set("limit.source_free_failures", "100", 0)
+        .unwrap();
     let t0 = T + 100;
     for i in 0..2 {
         f.st.verify("A", "000000", None, t0 + i, true).unwrap();
@@ -457,33 +462,184 @@ fn cooldown_grows_when_configured() {
 }
 
 #[test]
-fn location_rate_limit_covers_every_token() {
+fn unknown_serials_slow_their_source_not_the_location() {
     let mut f = fixture(Kind::Totp);
     active(&mut f, "A");
-    active(&mut f, "B");
-    f.st.policy_set("limit.location_max_failures", "3", 0)
-        .unwrap();
-    let t0 = T + 100;
-    f.st.verify("A", "000000", Some("Lobby"), t0, true).unwrap();
-    f.st.verify("B", "000000", Some("Lobby"), t0, true).unwrap();
-    f.st.verify("NOPE", "000000", Some("Lobby"), t0, true)
-        .unwrap();
-    let v =
-        f.st.verify(
-            "B",
-            &code_at_step(step(t0 + 5)),
-            Some("Lobby"),
-            t0 + 5,
+    let guesser = Source::reader("kiosk-1").unwrap();
+    let other = Source::reader("kiosk-2").unwrap();
+    let ask = |st: &mut Station, serial: &str, code: &str, source: &Source, at: i64, record| {
+        st.verify_request(&VerifyRequest {
+            serial,
+            code,
+            location: Some("Lab"),
+            product: None,
+            source: Some(source),
+            at,
+            record,
+        })
+        .unwrap()
+    };
+    // Six codes for unknown serials at Lab from one reader, each as soon as allowed (a
+    // look without recording tells how long the reader must wait).
+    let mut now = T + 100;
+    let mut delays = Vec::new();
+    for i in 0..6 {
+        let v = ask(
+            &mut f.st,
+            &format!("NOPE{i}"),
+            "123456",
+            &guesser,
+            now,
             true,
+        );
+        assert_eq!(v.status, Status::UnknownToken, "guess {i}: {v:?}");
+        let wait = ask(&mut f.st, "NOPE", "123456", &guesser, now, false).retry_after_ms;
+        delays.push(wait);
+        now += i64::try_from(wait.unwrap_or(0) / 1000).unwrap();
+    }
+    // Three free, then 1 s, 2 s, 4 s: guessing slows down and keeps slowing.
+    assert_eq!(
+        delays,
+        [None, None, None, Some(1000), Some(2000), Some(4000)]
+    );
+    // A valid token at Lab is not locked out: another reader verifies it at once.
+    let v = ask(&mut f.st, "A", &code_at_step(step(now)), &other, now, true);
+    assert_eq!(v.status, Status::Ok, "{v:?}");
+    // One more guess doubles the guessing reader's wait; meanwhile it answers
+    // LIMIT_REACHED without looking at the code, even a right one.
+    let v = ask(&mut f.st, "NOPE7", "123456", &guesser, now, true);
+    assert_eq!(v.status, Status::UnknownToken);
+    let later = now + 60;
+    let v = ask(
+        &mut f.st,
+        "A",
+        &code_at_step(step(later)),
+        &guesser,
+        now,
+        true,
+    );
+    assert_eq!(
+        (v.status, v.retry_after_ms),
+        (Status::LimitReached, Some(8000))
+    );
+    // After the wait the same reader verifies the token.
+    let v = ask(
+        &mut f.st,
+        "A",
+        &code_at_step(step(later)),
+        &guesser,
+        later,
+        true,
+    );
+    assert_eq!(v.status, Status::Ok, "{v:?}");
+    // Unknown serials never counted against a token.
+    assert_eq!(f.st.token_detail("A", None).unwrap().failures, 0);
+    // Every recorded attempt is in the log with its source.
+    let log = f.st.read().attempt_list(&AttemptFilter::default()).unwrap();
+    let from = |src: &str, status: &str| {
+        log.iter()
+            .filter(|a| a.source.as_deref() == Some(src) && a.status == status)
+            .count()
+    };
+    assert_eq!(from("reader:kiosk-1", "UNKNOWN_TOKEN"), 7);
+    assert_eq!(from("reader:kiosk-1", "LIMIT_REACHED"), 1);
+    assert_eq!(from("reader:kiosk-1", "OK"), 1);
+    assert_eq!(from("reader:kiosk-2", "OK"), 1);
+    // An operator can clear the location's delays (audited).
+    ask(&mut f.st, "NOPE8", "123456", &guesser, later, true);
+    assert!(f.st.location_unlock("Lab", later).unwrap());
+    assert!(!f.st.location_unlock("Lab", later).unwrap());
+}
+
+#[test]
+fn a_restricted_token_verifies_only_at_its_locations() {
+    let mut f = fixture(Kind::Totp);
+    for s in ["R", "U", "ALL"] {
+        f.st.token_add(s, "P", SeedInput::Secret(Secret::from_slice(SEED)), 0)
+            .unwrap();
+        assert!(
+            f.st.token_activate(s, None, &code_at_step(step(T)), T)
+                .unwrap()
+                .is_ok()
+        );
+    }
+    f.st.token_assign_location("R", None, Some("Lobby"), 0)
+        .unwrap();
+    f.st.token_assign_location("ALL", None, None, 0).unwrap();
+    let mut t = T + 30;
+    let mut at = |st: &mut Station, serial: &str, location: Option<&str>| {
+        t += 30;
+        st.verify(serial, &code_at_step(step(t)), location, t, true)
+            .unwrap()
+            .status
+    };
+    // Restricted to Lobby: only there; without a location it is WRONG_LOCATION.
+    assert_eq!(at(&mut f.st, "R", None), Status::WrongLocation);
+    assert_eq!(at(&mut f.st, "R", Some("Lab")), Status::WrongLocation);
+    assert_eq!(at(&mut f.st, "R", Some("Lobby")), Status::Ok);
+    // Assigned nowhere: only where no location is named.
+    assert_eq!(at(&mut f.st, "U", Some("Lobby")), Status::WrongLocation);
+    assert_eq!(at(&mut f.st, "U", None), Status::Ok);
+    // All locations: everywhere, and without one.
+    assert_eq!(at(&mut f.st, "ALL", Some("Lab")), Status::Ok);
+    assert_eq!(at(&mut f.st, "ALL", None), Status::Ok);
+    // A wrong location counts no failure: it says nothing about the code.
+    assert_eq!(f.st.token_detail("R", None).unwrap().failures, 0);
+}
+
+#[test]
+fn hotp_at_the_end_of_its_counter_accepts_once_then_never() {
+    use tokenstation::otp::KeyUri;
+    use tokenstation::otp::bounds::COUNTER_MAX;
+    let mut f = fixture(Kind::Hotp);
+    let uri = |counter: u64| {
+        KeyUri::parse(&format!(
+            "otpauth://hotp/H:HX?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter={counter}"
+        ))
+    };
+    // Beyond the counter's range the URI itself is refused.
+    for bad in [COUNTER_MAX + 1, u64::MAX] {
+        let e = uri(bad).unwrap_err().to_string();
+        assert!(e.contains("counter") && e.contains(&bad.to_string()), "{e}");
+    }
+    f.st.token_add(
+        "HX",
+        "P",
+        SeedInput::Uri(Box::new(uri(COUNTER_MAX - 1).unwrap())),
+        0,
+    )
+    .unwrap();
+    f.st.token_assign_location("HX", None, None, 0).unwrap();
+    let last = code_at_step(COUNTER_MAX - 1);
+    let v = f.st.token_activate("HX", None, &last, T).unwrap();
+    assert_eq!((v.status, v.step), (Status::Ok, Some(COUNTER_MAX - 1)));
+    assert_eq!(f.st.token("HX", None).unwrap().counter, COUNTER_MAX);
+    for i in 0..5 {
+        for code in [&last, &code_at_step(COUNTER_MAX), &code_at_step(0)] {
+            let v = f.st.verify("HX", code, None, T + i, true).unwrap();
+            assert_eq!(v.status, Status::CounterExhausted, "{code}: {v:?}");
+        }
+    }
+    assert_eq!(f.st.token("HX", None).unwrap().counter, COUNTER_MAX);
+    // Neither can a resync move it.
+    let v =
+        f.st.token_resync(
+            "HX",
+            None,
+            &code_at_step(COUNTER_MAX - 1),
+            &code_at_step(COUNTER_MAX),
+            T,
         )
         .unwrap();
-    assert_eq!(v.status, Status::LimitReached);
-    // Elsewhere B still works.
-    let v =
-        f.st.verify("B", &code_at_step(step(t0 + 5)), Some("Lab"), t0 + 5, true)
-            .unwrap();
-    assert_eq!(v.status, Status::Ok);
-    assert!(f.st.location_unlock("Lobby", t0 + 6).unwrap());
+    assert_ne!(v.status, Status::Ok);
+    // The store holds the counter as a positive integer, never a wrapped negative one.
+    let raw: i64 = rusqlite::Connection::open(&f.db)
+        .unwrap()
+        .query_row("SELECT counter FROM tokens WHERE serial = 'HX'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(u64::try_from(raw).unwrap(), COUNTER_MAX);
 }
 
 #[test]

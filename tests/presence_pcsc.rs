@@ -141,7 +141,6 @@ fn kiosk_binary_on_a_vpcd_reader() {
     let bridge = VpcdBridge::spawn(VPCD_PORT_1, field.clone(), Faults::new());
     wait_state(&ctx, false);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tokenstation"))
-        .env("TOKENSTATION_ACTOR", "tester")
         .args([
             "--db",
             s.db().to_str().unwrap(),

@@ -269,6 +269,71 @@ fn code_modes_verify_with_the_engine() {
 }
 
 #[test]
+fn a_kiosk_keeps_the_location_rule_and_slows_only_the_failing_reader() {
+    let mut f = fixture();
+    let st = &mut f.st;
+    st.location_add("Lab", "UTC", 0).unwrap();
+    for (serial, holder, place) in [("T1", "h1", None), ("T2", "h2", Some("Lab"))] {
+        st.token_add(serial, "P", SeedInput::Secret(Secret::from_slice(SEED)), 0)
+            .unwrap();
+        st.token_assign_location(serial, None, place, 0).unwrap();
+        st.token_activate(serial, None, &code(T - 300), T - 300)
+            .unwrap();
+        let token = CredentialKey {
+            kind: tokenstation::station::presence::CredKind::Token,
+            value: serial.into(),
+        };
+        st.holder_enrol(holder, &token, 0).unwrap();
+    }
+    st.location_presence_set(
+        "Lobby",
+        &SettingsChange {
+            mode: Some(Mode::Code),
+            min_interval: Some(0),
+            ..SettingsChange::default()
+        },
+        0,
+    )
+    .unwrap();
+    let typed = |reader: &str, at: i64, serial: &str, c: String| Presentation {
+        location: "Lobby".into(),
+        reader: Some(reader.into()),
+        at,
+        code: Some(TypedCode {
+            serial: Some(serial.into()),
+            code: c,
+        }),
+        ..Presentation::default()
+    };
+    let reason = |st: &mut Station, p: Presentation| recorded(st.presence_record(&p).unwrap()).2;
+    // T2 is assigned to Lab only: its right code at the Lobby kiosk is refused.
+    assert_eq!(
+        reason(st, typed("kbd-1", T, "T2", code(T))),
+        Some("WRONG_LOCATION".into())
+    );
+    // Wrong codes at one keyboard: three free, the fourth starts its delay.
+    for i in 1..=4 {
+        assert_eq!(
+            reason(st, typed("kbd-1", T + i, "T1", "000000".into())),
+            Some("INVALID_CODE".into())
+        );
+    }
+    assert_eq!(
+        reason(st, typed("kbd-1", T + 4, "T1", code(T + 4))),
+        Some("LIMIT_REACHED".into())
+    );
+    // The kiosk's other reader is not slowed, and T1 is not locked.
+    assert_eq!(
+        recorded(
+            st.presence_record(&typed("kbd-2", T + 4, "T1", code(T + 4)))
+                .unwrap()
+        )
+        .0,
+        "ok"
+    );
+}
+
+#[test]
 fn automatic_check_out_at_closing_time_in_the_zone() {
     let mut f = fixture();
     let st = &mut f.st;

@@ -21,11 +21,14 @@ pub enum Asking {
 }
 
 fn line(question: &str) -> Answer {
-    eprint!("{question}");
+    err!("{question}");
     let _ = std::io::stderr().flush();
     let mut l = String::new();
     match std::io::stdin().lock().read_line(&mut l) {
-        Ok(0) | Err(_) => Answer::Unavailable,
+        Ok(0) | Err(_) => {
+            errln!(); // end the question's line: nothing came
+            Answer::Unavailable
+        }
         Ok(_) => Answer::Text(Zeroizing::new(l.trim().to_string())),
     }
 }

@@ -1,12 +1,15 @@
-//! `audit list`: the append-only log, newest first.
+//! `audit list`: the append-only log, newest first; `audit verify`: its MAC chain from
+//! the first line to the head (exit 0 intact, 1 broken, naming the first bad line).
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::Ctx;
 use super::output::{self, opt, table};
-use super::time::rfc3339;
+use super::time::{now, rfc3339};
+use super::{Ctx, EXIT_REJECTED};
+use crate::station::Station;
+use crate::station::audit_check::AuditVerification;
 use crate::station::views::AuditFilter;
 
 /// `audit` subcommands.
@@ -24,16 +27,27 @@ pub enum AuditCommand {
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+    /// Check the audit log's MAC chain and its append-only triggers (needs the key).
+    /// Exit code 0 when intact, 1 when not (the first bad line is named).
+    Verify {
+        /// When the chain verifies but the triggers are missing or altered, create them
+        /// again (audited).
+        #[arg(long)]
+        restore_triggers: bool,
+    },
 }
 
 /// Runs an `audit` subcommand.
 pub fn run(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
-    let AuditCommand::List {
-        subject,
-        action,
-        limit,
-    } = cmd;
-    let list = ctx.open()?.audit(&AuditFilter {
+    let (subject, action, limit) = match cmd {
+        AuditCommand::List {
+            subject,
+            action,
+            limit,
+        } => (subject, action, limit),
+        AuditCommand::Verify { restore_triggers } => return verify(ctx, restore_triggers),
+    };
+    let list = ctx.open_read()?.audit(&AuditFilter {
         subject,
         action,
         limit: Some(limit),
@@ -54,6 +68,56 @@ pub fn run(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    table(&["#", "AT", "ACTOR", "ACTION", "SUBJECT", "AFTER"], &rows);
+    table(&["#", "AT", "ACTOR", "ACTION", "SUBJECT", "AFTER"], &rows)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn verify(ctx: &Ctx, restore: bool) -> anyhow::Result<ExitCode> {
+    let source = ctx.key_source(Station::key_kind_for_audit(&ctx.db)?)?;
+    let r = if restore {
+        Station::audit_restore_triggers(&ctx.db, &source, now())?
+    } else {
+        Station::audit_verify(&ctx.db, &source)?
+    };
+    let code = if r.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_REJECTED)
+    };
+    if ctx.json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"ok": r.ok(), "report": r}))?
+        )?;
+        return Ok(code);
+    }
+    print_verification(&r)?;
+    Ok(code)
+}
+
+fn print_verification(r: &AuditVerification) -> anyhow::Result<()> {
+    let start = r
+        .chain_start
+        .map_or("no line chained yet".to_string(), |s| {
+            format!("chained from line {s}")
+        });
+    outln!(
+        "{} lines ({} in the genesis segment), {start}",
+        r.lines,
+        r.genesis_lines
+    )?;
+    if let Some((id, mac)) = &r.head {
+        outln!("head: line {id}, MAC {mac}")?;
+    }
+    for t in &r.triggers {
+        outln!("BROKEN: {t}")?;
+    }
+    match &r.problem {
+        Some(p) => outln!("BROKEN: {p}")?,
+        None if r.triggers.is_empty() => outln!("OK: the audit log is intact")?,
+        None => outln!(
+            "the chain is intact; restore the triggers with `tokenstation audit verify --restore-triggers`"
+        )?,
+    }
+    Ok(())
 }

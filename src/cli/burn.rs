@@ -11,8 +11,8 @@ use zeroize::Zeroizing;
 
 use super::Ctx;
 use super::ask::{Asking, drive};
-use super::device_args::DeviceArgs;
 use super::errors::{InputError, exit_code_of};
+use super::reader_args::ReaderArgs;
 use crate::devices::presence::ReaderSpec;
 use crate::otp::{KeyUri, Secret};
 use crate::station::StationError;
@@ -32,11 +32,9 @@ use crate::station::seed_input::SeedInput;
   tokenstation burn --reader hid:/dev/hidraw3 --product \"Nitrokey Pro TOTP\" --serial NK-1 --generate\n\n\
   Exit codes: 0 burned and proven, 1 the proof failed, 2 input, 3 store or key, 4 hardware.")]
 pub struct BurnArgs {
-    /// The reader: a PC/SC reader name (`pcsc:NAME` or just NAME), `pn532:/dev/PATH`
-    /// (Token2 NFC tokens on a PN532) or `hid:/dev/hidrawN` (Nitrokey Pro / Storage /
-    /// Librem Key).
-    #[arg(long)]
-    pub reader: String,
+    /// The reader, the family, the device secrets, the wait.
+    #[command(flatten)]
+    pub token: ReaderArgs,
     /// Slot or profile number (Nitrokey slot; default: the first).
     #[arg(long)]
     pub slot: Option<u16>,
@@ -83,9 +81,6 @@ pub struct BurnArgs {
     /// the technician type the code (typed).
     #[arg(long, value_enum, default_value = "auto")]
     pub prove: ProveArg,
-    /// How to open the token.
-    #[command(flatten)]
-    pub device: DeviceArgs,
 }
 
 /// `--prove` values.
@@ -141,8 +136,8 @@ pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
     if args.from_store.is_none() && args.product.is_none() {
         return Err(StationError::ProductNeeded.into());
     }
-    let reader: ReaderSpec = args.reader.parse().map_err(StationError::from)?;
-    let device = args.device.options()?;
+    let reader = args.token.spec()?;
+    let device = args.token.device_options()?;
     let st = ctx.open_unlocked()?;
     if args.batch {
         return batch(ctx, st, &args, reader, device);
@@ -156,7 +151,7 @@ pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
         options: options(&args),
     };
     let (_st, out) = drive(burn_job::burn(st, order)?, Asking::Stdin, |_| {})?;
-    report(ctx, &out?);
+    report(ctx, &out?)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -166,10 +161,10 @@ fn warn(out: &BurnOutcome) {
     }
 }
 
-fn report(ctx: &Ctx, out: &BurnOutcome) {
+fn report(ctx: &Ctx, out: &BurnOutcome) -> Result<(), super::output::OutputError> {
     warn(out);
     if ctx.json {
-        println!("{}", serde_json::to_string(out).unwrap_or_default());
+        outln!("{}", serde_json::to_string(out).unwrap_or_default())?;
     } else {
         let mut details = vec![out.family.to_string()];
         if let Some(f) = &out.firmware {
@@ -178,15 +173,16 @@ fn report(ctx: &Ctx, out: &BurnOutcome) {
         if out.clock_set {
             details.push("clock set".into());
         }
-        println!(
+        outln!(
             "burned token {} ({}) as \"{}\", proven by {} code; registered active under {}",
             out.serial,
             details.join(", "),
             out.name,
             out.proof,
             out.product
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn batch(
@@ -210,25 +206,25 @@ fn batch(
         burn_job::batch(st, order)?,
         Asking::TerminalOnly,
         |e| match e {
-            BurnEvent::Present { n, serial, reader } => eprintln!(
+            BurnEvent::Present { n, serial, reader } => errln!(
                 "[{n}] present token {} to {reader} (Ctrl-C to stop)",
                 serial.as_deref().unwrap_or("(device serial)")
             ),
             BurnEvent::Burned { n, outcome } => {
                 warn(&outcome);
-                eprintln!("[{n}] burned {} ({} proof)", outcome.serial, outcome.proof)
+                errln!("[{n}] burned {} ({} proof)", outcome.serial, outcome.proof)
             }
-            BurnEvent::Failed { n, serial, error } => eprintln!(
+            BurnEvent::Failed { n, serial, error } => errln!(
                 "[{n}] FAILED {}: {}",
                 serial.as_deref().unwrap_or(""),
                 reason(&error)
             ),
-            BurnEvent::Remove { .. } => eprintln!("remove the token"),
+            BurnEvent::Remove { .. } => errln!("remove the token"),
         },
     )?;
     let summary = summary?;
     let exit = summary.failure_class().map(exit_code_of).unwrap_or(0);
-    print_summary(ctx, &summary, exit);
+    print_summary(ctx, &summary, exit)?;
     Ok(ExitCode::from(exit))
 }
 
@@ -240,32 +236,33 @@ fn reason(e: &crate::station::error::ErrorReport) -> String {
     s
 }
 
-fn print_summary(ctx: &Ctx, s: &BatchSummary, exit: u8) {
+fn print_summary(ctx: &Ctx, s: &BatchSummary, exit: u8) -> Result<(), super::output::OutputError> {
     if ctx.json {
         let failed: Vec<serde_json::Value> = s
             .failed
             .iter()
             .map(|f| serde_json::json!({"serial": f.serial, "reason": reason(&f.error)}))
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({"burned": s.burned, "failed": failed, "exit_code": exit})
-        );
-        return;
+        )?;
+        return Ok(());
     }
-    println!(
+    outln!(
         "batch: {} burned, {} failed",
         s.burned.len(),
         s.failed.len()
-    );
+    )?;
     for b in &s.burned {
-        println!("  ok      {}  {}", b.serial, b.name);
+        outln!("  ok      {}  {}", b.serial, b.name)?;
     }
     for f in &s.failed {
-        println!(
+        outln!(
             "  failed  {}  {}",
             f.serial.as_deref().unwrap_or("-"),
             reason(&f.error)
-        );
+        )?;
     }
+    Ok(())
 }

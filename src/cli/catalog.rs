@@ -29,7 +29,7 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> anyhow::Result<ExitCode> {
     } else {
         KeySource::File(ctx.key_file.clone())
     };
-    let st = Station::init_as(&ctx.db, &source, now(), &super::actor())?;
+    let st = Station::init(&ctx.db, &source, now())?;
     #[derive(Serialize)]
     struct Out {
         db: String,
@@ -48,12 +48,12 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> anyhow::Result<ExitCode> {
     if ctx.json {
         return output::json(&out);
     }
-    println!("created store {}", out.db);
+    outln!("created store {}", out.db)?;
     match &out.key_file {
-        Some(k) => println!(
+        Some(k) => outln!(
             "created key file {k} (mode 0600): back it up apart from the store; without it no seed can be read"
-        ),
-        None => println!("seeds are sealed under your passphrase: without it no seed can be read"),
+        )?,
+        None => outln!("seeds are sealed under your passphrase: without it no seed can be read")?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -73,8 +73,8 @@ pub struct ParamArgs {
     /// TOTP time step in seconds.
     #[arg(long)]
     pub period: Option<u32>,
-    /// TOTP T0 in Unix seconds.
-    #[arg(long)]
+    /// TOTP T0 in Unix seconds (negative before 1970, e.g. -315619200).
+    #[arg(long, allow_negative_numbers = true)]
     pub t0: Option<i64>,
     /// Hardware family: token2-nfc, molto2, ykoath, nitrokey3, nitrokey, software, generic.
     #[arg(long)]
@@ -88,8 +88,8 @@ pub struct ParamArgs {
     /// Seeds can be burned into it (yes/no).
     #[arg(long)]
     pub programmable: Option<bool>,
-    /// Vendor's expected clock drift, seconds per year.
-    #[arg(long)]
+    /// Vendor's expected clock drift, seconds per year (negative: the clock is slow).
+    #[arg(long, allow_hyphen_values = true)]
     pub drift_per_year: Option<f64>,
     /// Window: TOTP steps each side of the learned drift, or HOTP look-ahead
     /// [default: 1 for TOTP, 10 for HOTP].
@@ -183,38 +183,38 @@ const PRODUCT_HEADER: &[&str] = &[
 pub fn product(ctx: &Ctx, cmd: ProductCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         ProductCommand::Add { name, params } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let p = params.change(None)?.new_product(&name);
             let added = st.product_add(&p, now())?;
             show_product(ctx, &st, &added.name)
         }
         ProductCommand::List => {
-            let st = ctx.open()?;
+            let st = ctx.open_read()?;
             let list = st.product_rows()?;
             if ctx.json {
                 return output::json(&list);
             }
             let rows: Vec<Vec<String>> = list.iter().map(product_row).collect();
-            table(PRODUCT_HEADER, &rows);
+            table(PRODUCT_HEADER, &rows)?;
             Ok(ExitCode::SUCCESS)
         }
-        ProductCommand::Show { name } => show_product(ctx, &ctx.open()?, &name),
+        ProductCommand::Show { name } => show_product(ctx, &ctx.open_read()?, &name),
         ProductCommand::Edit {
             name,
             rename,
             params,
         } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let p = st.product_edit(&name, &params.change(rename)?, now())?;
             show_product(ctx, &st, &p.name)
         }
         ProductCommand::Rm { name } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             st.product_remove(&name, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"removed": name}));
             }
-            println!("removed product {name}");
+            outln!("removed product {name}")?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -226,9 +226,9 @@ fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode>
         return output::json(&row);
     }
     let p = &row.product;
-    println!("product       {}", p.name);
-    println!("vendor/model  {} / {}", opt(&p.vendor), opt(&p.model));
-    println!(
+    outln!("product       {}", p.name)?;
+    outln!("vendor/model  {} / {}", opt(&p.vendor), opt(&p.model))?;
+    outln!(
         "family        {}{}",
         p.family,
         if p.programmable {
@@ -236,8 +236,8 @@ fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode>
         } else {
             ""
         }
-    );
-    println!(
+    )?;
+    outln!(
         "codes         {} {} {} digits{}",
         p.params.kind,
         p.params.algorithm,
@@ -247,24 +247,24 @@ fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode>
         } else {
             String::new()
         }
-    );
-    println!(
+    )?;
+    outln!(
         "window        {}",
         if p.params.kind == Kind::Totp {
             format!("±{} steps around the learned drift", p.skew)
         } else {
             format!("{} counters ahead", p.skew)
         }
-    );
+    )?;
     let expected = crate::station::drift::expected::expected_drift_per_year(p.family, None);
-    println!(
+    outln!(
         "drift/year    {}",
         match (p.drift_per_year, expected) {
             (Some(d), _) => format!("{d} s"),
             (None, Some(d)) => format!("{d} s (the family's default)"),
             (None, None) => "-".into(),
         }
-    );
-    println!("tokens        {}", row.tokens);
+    )?;
+    outln!("tokens        {}", row.tokens)?;
     Ok(ExitCode::SUCCESS)
 }

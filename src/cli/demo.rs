@@ -32,17 +32,12 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
     };
     let db = dir.join("station.db");
     let t = now();
-    println!("== tokenstation demo (store {})", db.display());
-    let mut st = Station::init_as(
-        &db,
-        &KeySource::File(default_key_file(&db)),
-        t,
-        &super::actor(),
-    )?;
-    println!(
+    outln!("== tokenstation demo (store {})", db.display())?;
+    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), t)?;
+    outln!(
         "1. init: store and master key created (key file {}.key, mode 0600)",
         db.display()
-    );
+    )?;
     let p = st.product_add(
         &Product {
             id: 0,
@@ -57,45 +52,45 @@ pub fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
         },
         t,
     )?;
-    println!(
+    outln!(
         "2. product '{}': totp sha1 6 digits 30 s, window ±1 step",
         p.name
-    );
+    )?;
     st.location_add("Lobby", "UTC", t)?;
     st.holder_add("badge-0001", Some("Alice"), t)?;
     st.token_add("DEMO-0001", &p.name, SeedInput::Generate, t)?;
     st.token_assign_location("DEMO-0001", None, Some("Lobby"), t)?;
     st.token_assign_holder("DEMO-0001", None, "badge-0001", t)?;
-    println!(
+    outln!(
         "3. token DEMO-0001: fresh 20-byte seed, sealed with XChaCha20-Poly1305; assigned to Alice at Lobby"
-    );
+    )?;
     let code = st.token_code("DEMO-0001", None, t)?;
-    println!("4. the token shows {} now", code.code);
+    outln!("4. the token shows {} now", code.code)?;
     let v = st.token_activate("DEMO-0001", None, &code.code, t)?;
-    println!("5. activate with that code: {}", v.status.as_str());
+    outln!("5. activate with that code: {}", v.status.as_str())?;
     let later = t + 95;
     let code = st.token_code("DEMO-0001", None, later + 30)?;
     let v = st.verify("DEMO-0001", &code.code, Some("Lobby"), later, true)?;
-    println!(
+    outln!(
         "6. 95 s later the token's clock runs one step fast: {} (offset {:+}, drift learned {:+})",
         v.status.as_str(),
         v.offset.unwrap_or(0),
         v.drift_steps.unwrap_or(0)
-    );
+    )?;
     let v = st.verify("DEMO-0001", &code.code, Some("Lobby"), later + 1, true)?;
-    println!("7. the same code again: {}", v.status.as_str());
+    outln!("7. the same code again: {}", v.status.as_str())?;
     let v = st.verify("DEMO-0001", "000000", Some("Lobby"), later + 2, true)?;
-    println!("8. a wrong code: {}", v.status.as_str());
+    outln!("8. a wrong code: {}", v.status.as_str())?;
     let audit = st.audit(&Default::default())?;
-    println!(
+    outln!(
         "9. audit log: {} entries, e.g. {} by {}",
         audit.len(),
         audit[audit.len() - 1].action,
         audit[0].actor
-    );
-    println!(
+    )?;
+    outln!(
         "== done. Try: tokenstation --db {} token list",
         db.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,17 +1,22 @@
-//! The options that open a token in a reader, shared by `burn` and `drift fix`: the
-//! family and the secrets some families need (taken from the environment rather than
-//! the command line), and how long to wait for the token.
+//! The options that open a token, shared by `burn`, `device` and `drift fix`: the
+//! family, the device secrets (from the environment, or asked; the Nitrokey user PIN
+//! only from `TOKENSTATION_USER_PIN` or asked, never in argv) and how long to wait for
+//! the token. [`super::reader_args::ReaderArgs`] adds the reader for the commands that
+//! always need one.
 
 use zeroize::Zeroizing;
 
 use crate::station::burn_job::DeviceOptions;
 use crate::station::catalog::parse_family;
 
+/// Where the Nitrokey user PIN ("user password for OTP") comes from; else it is asked.
+const USER_PIN_ENV: &str = "TOKENSTATION_USER_PIN";
+
 /// How to open the token in the reader.
 #[derive(Debug, clap::Args)]
 pub struct DeviceArgs {
     /// Token family (ykoath, nitrokey3, token2-nfc, molto2, nitrokey); default: detected
-    /// from the card, or the product's (Token2 tokens must be named to burn).
+    /// from the card, or the product's (Token2 tokens must be named).
     #[arg(long)]
     pub family: Option<String>,
     /// OATH access code of a locked YubiKey (prefer TOKENSTATION_OATH_PASSWORD).
@@ -20,7 +25,7 @@ pub struct DeviceArgs {
     /// Molto2 customer key in hex (prefer TOKENSTATION_MOLTO2_KEY) [default: the factory key].
     #[arg(long, env = "TOKENSTATION_MOLTO2_KEY", hide_env_values = true)]
     pub molto2_key: Option<String>,
-    /// Nitrokey admin PIN (prefer TOKENSTATION_ADMIN_PIN; asked when absent).
+    /// Nitrokey admin PIN (prefer TOKENSTATION_ADMIN_PIN; asked when needed).
     #[arg(long, env = "TOKENSTATION_ADMIN_PIN", hide_env_values = true)]
     pub admin_pin: Option<String>,
     /// Seconds to wait for a token in the reader.
@@ -37,7 +42,14 @@ impl DeviceArgs {
             oath_access_code: secret(&self.oath_password),
             molto2_key_hex: secret(&self.molto2_key),
             admin_pin: secret(&self.admin_pin),
-            wait: std::time::Duration::from_secs_f64(self.wait.max(0.0)),
+            // no option: a secret new to the command line stays out of argv
+            user_pin: std::env::var(USER_PIN_ENV).ok().map(Zeroizing::new),
+            wait: self.wait(),
         })
+    }
+
+    /// How long to wait for the token.
+    pub fn wait(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.wait.max(0.0))
     }
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::Ctx;
-use super::output::{self, table};
+use super::output::{self, shown, table};
 use super::time::{at_or_now, rfc3339};
 use crate::station::drift::report::DriftQuery;
 use crate::station::views::{DriftFilter, DriftRow, TrendSource};
@@ -108,7 +108,7 @@ fn exit(r: &DriftRow) -> String {
 
 fn report(ctx: &Ctx, a: ReportArgs) -> anyhow::Result<ExitCode> {
     let now = at_or_now(a.at.as_deref())?;
-    let st = ctx.open()?;
+    let st = ctx.open_read()?;
     let r = st.drift_report(
         &DriftQuery {
             filter: DriftFilter {
@@ -159,13 +159,13 @@ fn report(ctx: &Ctx, a: ReportArgs) -> anyhow::Result<ExitCode> {
             "HISTORY",
         ],
         &rows,
-    );
-    println!(
+    )?;
+    outln!(
         "{} of {} TOTP tokens, as of {}",
         r.rows.len(),
         r.tokens,
         rfc3339(r.at)
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -176,40 +176,45 @@ fn show(
     at: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let now = at_or_now(at)?;
-    let st = ctx.open()?;
+    let st = ctx.open_read()?;
     let d = st.drift_show(serial, product, now)?;
     if ctx.json {
         return output::json(&d);
     }
     let r = &d.row;
-    println!("token         {} ({}, {})", r.serial, r.product, r.family);
-    println!(
+    outln!(
+        "token         {} ({}, {})",
+        shown(&r.serial),
+        shown(&r.product),
+        r.family
+    )?;
+    outln!(
         "drift         learned {:+} steps, baseline {:+} steps; offset now {} s",
         r.offset_steps,
         r.baseline_steps,
         signed(r.offset_s, 1)
-    );
-    println!(
+    )?;
+    outln!(
         "window        {} s to {} s without an operator",
         signed(r.window.low_s, 0),
         signed(r.window.high_s, 0)
-    );
+    )?;
     match &d.fit {
-        Some(f) => println!(
+        Some(f) => outln!(
             "fit           Theil-Sen over {} samples, {:.1} days: {} s/day",
             f.samples,
             f.span_days,
             signed(f.slope_s_per_day, 3)
-        ),
-        None => println!(
+        )?,
+        None => outln!(
             "fit           too little history; product expects {}",
             d.expected_drift_per_year
                 .map(|e| format!("{e} s/year"))
                 .unwrap_or_else(|| "nothing".into())
-        ),
+        )?,
     }
-    println!("exit          {}", exit(r));
-    println!(
+    outln!("exit          {}", exit(r))?;
+    outln!(
         "fix           {}",
         match r.fix {
             crate::station::views::FixMethod::Clock =>
@@ -217,13 +222,13 @@ fn show(
             crate::station::views::FixMethod::Resync =>
                 "resync with two codes: tokenstation drift fix SERIAL",
         }
-    );
+    )?;
     let hist: Vec<f64> = d
         .samples
         .iter()
         .map(|s| s.offset_ms as f64 / 1000.0)
         .collect();
-    println!("history       {}", sparkline(&hist));
+    outln!("history       {}", sparkline(&hist))?;
     let rows: Vec<Vec<String>> = d
         .samples
         .iter()
@@ -237,7 +242,7 @@ fn show(
             ]
         })
         .collect();
-    table(&["AT", "KIND", "OFFSET", "N", "SEGMENT"], &rows);
+    table(&["AT", "KIND", "OFFSET", "N", "SEGMENT"], &rows)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,6 +12,7 @@ use super::ask::{Asking, drive};
 use super::burn::ProveArg;
 use super::device_args::DeviceArgs;
 use super::errors::{InputError, exit_code_of};
+use super::output;
 use crate::devices::presence::ReaderSpec;
 use crate::station::StationError;
 use crate::station::drift::fix::{FixOptions, FixOutcome, FixResult};
@@ -95,7 +96,7 @@ pub fn run(ctx: &Ctx, a: FixArgs) -> anyhow::Result<ExitCode> {
         })?;
         let summary = summary?;
         let exit = summary.failure_class().map(exit_code_of).unwrap_or(0);
-        print_summary(ctx, &summary, exit);
+        print_summary(ctx, &summary, exit)?;
         return Ok(ExitCode::from(exit));
     }
     let serial = a
@@ -113,10 +114,9 @@ pub fn run(ctx: &Ctx, a: FixArgs) -> anyhow::Result<ExitCode> {
     let (_st, out) = drive(fix_job::fix(st, order)?, Asking::Stdin, |_| {})?;
     let out = out?;
     if ctx.json {
-        println!("{}", serde_json::to_string(&out).unwrap_or_default());
-    } else {
-        println!("{}", line(&out));
+        return output::json(&out);
     }
+    outln!("{}", line(&out))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -157,21 +157,21 @@ fn line(r: &FixResult) -> String {
 fn event(e: &FixEvent) {
     match e {
         FixEvent::Present { n, reader } => {
-            eprintln!("[{n}] present a token to {reader} (Ctrl-C to stop)")
+            errln!("[{n}] present a token to {reader} (Ctrl-C to stop)")
         }
-        FixEvent::Done { n, result } => eprintln!("[{n}] {}", line(result)),
+        FixEvent::Done { n, result } => errln!("[{n}] {}", line(result)),
         FixEvent::Failed { n, error } => {
             let mut s = error.message.clone();
             if let Some(h) = &error.hint {
                 s.push_str(&super::errors::words(h));
             }
-            eprintln!("[{n}] FAILED: {s}")
+            errln!("[{n}] FAILED: {s}")
         }
-        FixEvent::Remove { .. } => eprintln!("remove the token"),
+        FixEvent::Remove { .. } => errln!("remove the token"),
     }
 }
 
-fn print_summary(ctx: &Ctx, s: &FixSummary, exit: u8) {
+fn print_summary(ctx: &Ctx, s: &FixSummary, exit: u8) -> anyhow::Result<()> {
     let fixed = s
         .done
         .iter()
@@ -179,22 +179,22 @@ fn print_summary(ctx: &Ctx, s: &FixSummary, exit: u8) {
         .count();
     if ctx.json {
         let failed: Vec<String> = s.failed.iter().map(|f| f.message.clone()).collect();
-        println!(
+        return Ok(outln!(
             "{}",
             serde_json::json!({"done": s.done, "failed": failed, "cancelled": s.cancelled, "exit_code": exit})
-        );
-        return;
+        )?);
     }
-    println!(
+    outln!(
         "batch: {fixed} fixed, {} skipped, {} failed{}",
         s.done.len() - fixed,
         s.failed.len(),
         if s.cancelled { " (stopped)" } else { "" }
-    );
+    )?;
     for r in &s.done {
-        println!("  {}", line(r));
+        outln!("  {}", line(r))?;
     }
     for f in &s.failed {
-        println!("  failed: {}", f.message);
+        outln!("  failed: {}", f.message)?;
     }
+    Ok(())
 }

@@ -99,7 +99,7 @@ fn hex_arg(name: &str, value: &str) -> Result<Vec<u8>, String> {
 }
 
 fn usage(msg: String) -> anyhow::Result<ExitCode> {
-    eprintln!("error: {msg}");
+    errln!("error: {msg}");
     Ok(ExitCode::from(super::EXIT_INPUT))
 }
 
@@ -157,26 +157,27 @@ fn burn_flags(kind: TokenKind) -> &'static str {
     }
 }
 
-fn show(e: SceneEvent) {
+fn show(e: SceneEvent) -> Result<(), super::output::OutputError> {
     match e {
-        SceneEvent::Token { reader, kind } => println!(
+        SceneEvent::Token { reader, kind } => outln!(
             "{} in PC/SC reader \"{reader}\" (state kept until Ctrl-C)\n  burn it: tokenstation burn --reader \"{reader}\"{} --product PRODUCT --serial SERIAL --generate",
             kind.describe(),
             burn_flags(kind)
-        ),
-        SceneEvent::Card { reader, uid } => println!(
+        )?,
+        SceneEvent::Card { reader, uid } => outln!(
             "card {} in PC/SC reader \"{reader}\"",
             crate::transport::discovery::hex_compact(&uid)
-        ),
-        SceneEvent::Pn532(p) => println!("PN532 on {} (115200 baud 8N1)", p.display()),
+        )?,
+        SceneEvent::Pn532(p) => outln!("PN532 on {} (115200 baud 8N1)", p.display())?,
         SceneEvent::Rdm6300 { path, tag } => {
-            println!("RDM6300 on {} (9600 baud 8N1), tag {tag}", path.display())
+            outln!("RDM6300 on {} (9600 baud 8N1), tag {tag}", path.display())?
         }
-        SceneEvent::Burst(n) => println!("burst: {n} taps"),
-        SceneEvent::Display(code) => println!("display: {code}"),
-        SceneEvent::Tap(true) => println!("tap: present"),
-        SceneEvent::Tap(false) => println!("tap: removed"),
+        SceneEvent::Burst(n) => outln!("burst: {n} taps")?,
+        SceneEvent::Display(code) => outln!("display: {code}")?,
+        SceneEvent::Tap(true) => outln!("tap: present")?,
+        SceneEvent::Tap(false) => outln!("tap: removed")?,
     }
+    Ok(())
 }
 
 /// Runs `tokenstation emulate`.
@@ -189,6 +190,14 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
         return super::emulate_nitrokey::demo_burn();
     }
     let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    // Output that cannot be written (the reader closed the pipe) stops the scene like
+    // Ctrl-C; the final line then ends the process quietly (see `output`).
+    let on_closed = stop_tx.clone();
+    let show = |e: SceneEvent| {
+        if show(e).is_err() {
+            let _ = on_closed.send(());
+        }
+    };
     ctrlc::set_handler(move || {
         let _ = stop_tx.send(());
     })
@@ -202,16 +211,16 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
             );
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Ok(ExitCode::from(super::EXIT_HARDWARE));
         }
     };
-    println!("running; press Ctrl-C to stop");
+    outln!("running; press Ctrl-C to stop")?;
     let end = args
         .run_for
         .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
     scene.run(&stop_rx, end, show);
-    println!("stopping");
     scene.stop();
+    outln!("stopping")?;
     Ok(ExitCode::SUCCESS)
 }

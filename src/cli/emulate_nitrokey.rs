@@ -17,20 +17,15 @@ use crate::station::{KeySource, Station, default_key_file};
 
 /// Runs the in-process Nitrokey Pro demo burn.
 pub fn demo_burn() -> anyhow::Result<ExitCode> {
-    println!(
+    outln!(
         "Nitrokey Pro: the kernel offers no virtual HID device, so the emulated token cannot \
          appear as /dev/hidraw*.\nRunning an in-process demo burn instead (temporary store, \
          emulated device, real driver and burn workflow):"
-    );
+    )?;
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("demo.db");
     let now = super::time::now;
-    let mut st = Station::init_as(
-        &db,
-        &KeySource::File(default_key_file(&db)),
-        now(),
-        &super::actor(),
-    )?;
+    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), now())?;
     st.product_add(
         &Product {
             id: 0,
@@ -56,7 +51,7 @@ pub fn demo_burn() -> anyhow::Result<ExitCode> {
         .with_admin_pin("12345678");
     let mut token = NitrokeyToken::new(nk);
     let mut clock = token.clone();
-    println!("  device clock before the burn: 0 (a Nitrokey starts at 0 on every power-up)");
+    outln!("  device clock before the burn: 0 (a Nitrokey starts at 0 on every power-up)")?;
     let out = st.burn(
         &mut token,
         Some(&mut clock),
@@ -74,21 +69,21 @@ pub fn demo_burn() -> anyhow::Result<ExitCode> {
         },
         &mut AskWith(|_| Answer::Unavailable),
     )?;
-    println!(
+    outln!(
         "  burned TOTP slot {} as \"{}\" on device {} (firmware {}), clock set, proven by {} code",
         out.slot,
         out.name,
         out.serial,
         out.firmware.as_deref().unwrap_or("?"),
         out.proof
-    );
+    )?;
     let code = st.token_code(&out.serial, None, now())?;
-    println!(
+    outln!(
         "  the station now knows token {} (active): code {} for the next {} s",
         out.serial,
         code.code,
         code.valid_for.unwrap_or(0)
-    );
-    println!("demo done (the temporary store is removed)");
+    )?;
+    outln!("demo done (the temporary store is removed)")?;
     Ok(ExitCode::SUCCESS)
 }

@@ -18,10 +18,10 @@ pub struct LookupArgs {
     #[arg(long)]
     pub location: Option<String>,
     /// Start of the time range (Unix seconds or RFC 3339) [default: an hour ago].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub from: Option<String>,
     /// End of the time range [default: now].
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub to: Option<String>,
 }
 
@@ -56,14 +56,14 @@ pub fn lookup(ctx: &Ctx, a: LookupArgs) -> anyhow::Result<ExitCode> {
             ]
         })
         .collect();
-    table(&["SERIAL", "PRODUCT", "STEP", "FROM", "TO"], &rows);
-    println!(
+    table(&["SERIAL", "PRODUCT", "STEP", "FROM", "TO"], &rows)?;
+    outln!(
         "searched {} tokens, {} codes, {} to {}",
         r.tokens_searched,
         r.codes_computed,
         rfc3339(from),
         rfc3339(to)
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -79,10 +79,10 @@ pub enum AttemptCommand {
         #[arg(long)]
         location: Option<String>,
         /// From this time.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         from: Option<String>,
         /// Before this time.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         to: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 50)]
@@ -106,7 +106,7 @@ pub fn attempt(ctx: &Ctx, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
         to: to.as_deref().map(parse_time).transpose()?,
         limit: Some(limit),
     };
-    let list = ctx.open()?.attempts(&f)?;
+    let list = ctx.open_read()?.attempts(&f)?;
     if ctx.json {
         return output::json(&list);
     }
@@ -120,13 +120,16 @@ pub fn attempt(ctx: &Ctx, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
                 a.status.clone(),
                 a.method.clone(),
                 opt(&a.step_offset),
+                opt(&a.source),
             ]
         })
         .collect();
     table(
-        &["AT", "SERIAL", "LOCATION", "STATUS", "METHOD", "OFFSET"],
+        &[
+            "AT", "SERIAL", "LOCATION", "STATUS", "METHOD", "OFFSET", "SOURCE",
+        ],
         &rows,
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -140,6 +143,7 @@ pub enum PolicyCommand {
         /// Key, e.g. limit.max_failures.
         key: String,
         /// Value.
+        #[arg(allow_hyphen_values = true)]
         value: String,
     },
 }
@@ -147,8 +151,10 @@ pub enum PolicyCommand {
 /// Runs a `policy` subcommand.
 pub fn policy(ctx: &Ctx, cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     let p = match cmd {
-        PolicyCommand::Show => ctx.open()?.policy()?,
-        PolicyCommand::Set { key, value } => ctx.open()?.policy_set(&key, &value, now())?,
+        PolicyCommand::Show => ctx.open_read()?.policy()?,
+        PolicyCommand::Set { key, value } => {
+            ctx.open_unlocked()?.policy_set(&key, &value, now())?
+        }
     };
     if ctx.json {
         return output::json(&p);
@@ -158,6 +164,6 @@ pub fn policy(ctx: &Ctx, cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         .into_iter()
         .map(|e| vec![e.key.to_string(), e.value, e.meaning.to_string()])
         .collect();
-    table(&["KEY", "VALUE", "MEANING"], &rows);
+    table(&["KEY", "VALUE", "MEANING"], &rows)?;
     Ok(ExitCode::SUCCESS)
 }

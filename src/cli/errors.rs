@@ -28,6 +28,7 @@ pub fn words(h: &Hint) -> String {
                 Listing::Products => "product",
                 Listing::Holders => "holder",
                 Listing::Locations => "location",
+                Listing::ApiKeys => "key",
             }
         ),
         H::NameProduct => ": pass --product".into(),
@@ -62,7 +63,13 @@ pub fn words(h: &Hint) -> String {
         H::UseMatchingKeyFile => ": use the key file created with it (--key-file)".into(),
         H::LocateKeyFile => " (pass --key-file or set TOKENSTATION_KEY_FILE)".into(),
         H::Give(c) => format!(" ({})", secret_option(*c)),
+        H::Confirm => ": pass --yes to confirm it without a question".into(),
         H::PskcSecret(k) => format!(" with {}", pskc_option(*k)),
+        H::PrivateKeyFile { path } => format!(": run `chmod 600 {}`", path.display()),
+        H::VerifyAudit => {
+            "; run `tokenstation audit verify` to see what changed, and restore the store from a backup".into()
+        }
+        H::VerifyAuditTriggers => "; run `tokenstation audit verify`: if the chain is intact, `tokenstation audit verify --restore-triggers` restores them, else restore the store from a backup".into(),
     }
 }
 
@@ -71,7 +78,7 @@ pub fn secret_option(c: Credential) -> &'static str {
     match c {
         Credential::AdminPin => "--admin-pin or TOKENSTATION_ADMIN_PIN",
         Credential::OathAccessCode => "--oath-password or TOKENSTATION_OATH_PASSWORD",
-        Credential::UserPin => "the user PIN, asked on the terminal",
+        Credential::UserPin => "TOKENSTATION_USER_PIN, or type it when asked",
         Credential::AdminSession => "authenticate as admin first",
     }
 }
@@ -132,7 +139,12 @@ pub fn device_message(e: &DeviceError) -> String {
     s
 }
 
-/// The one line printed for an error: its context, then the typed error worded here.
+/// Longest error line printed, in characters: a message quotes what it was given
+/// (a 70,000-character serial stays one short line).
+pub const ERROR_MAX_CHARS: usize = 1000;
+
+/// The one line printed for an error: its context, then the typed error worded here;
+/// control characters of quoted input escaped, cut to [`ERROR_MAX_CHARS`].
 pub fn message(e: &anyhow::Error) -> String {
     let mut parts = Vec::new();
     for cause in e.chain() {
@@ -150,7 +162,7 @@ pub fn message(e: &anyhow::Error) -> String {
         }
         parts.push(cause.to_string());
     }
-    parts.join(": ")
+    crate::model::display_safe(&parts.join(": "), ERROR_MAX_CHARS).into_owned()
 }
 
 /// The exit code of an error class.

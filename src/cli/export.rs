@@ -133,18 +133,18 @@ pub fn export(ctx: &Ctx, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
                 }
                 return output::json(&v);
             }
-            println!("wrote {} tokens to {}", done.tokens, file.display());
+            outln!("wrote {} tokens to {}", done.tokens, file.display())?;
             if let Some(k) = &done.pre_shared_key {
-                println!(
+                outln!(
                     "pre-shared key (AES-128, hex), shown only now: {}",
                     k.as_str()
-                );
+                )?;
             } else if kind_password {
-                println!(
+                outln!(
                     "protected with your password (PBKDF2-HMAC-SHA1, {EXPORT_PBKDF2_ITERATIONS} iterations)"
-                );
+                )?;
             } else if kind_plain {
-                eprintln!("warning: the seeds in {} are NOT encrypted", file.display());
+                errln!("warning: the seeds in {} are NOT encrypted", file.display());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -162,8 +162,8 @@ pub fn export(ctx: &Ctx, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
                 st.export_uris(&sel, out.as_deref(), now(), hooks)
             })?;
             match out {
-                Some(p) => eprintln!("wrote {n} URIs to {}", p.display()),
-                None => print!("{}", text.as_str()),
+                Some(p) => errln!("wrote {n} URIs to {}", p.display()),
+                None => out!("{}", text.as_str())?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -183,8 +183,8 @@ pub fn qr(
     let mut st = ctx.open_unlocked()?;
     let uri = st.token_qr(serial, product, png, now())?;
     match png {
-        Some(p) => println!("wrote the QR code of token {serial} to {}", p.display()),
-        None => print!("{}", crate::seeds::qr_terminal(&uri)?),
+        Some(p) => outln!("wrote the QR code of token {serial} to {}", p.display())?,
+        None => out!("{}", crate::seeds::qr_terminal(&uri)?)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -37,16 +37,16 @@ pub fn run(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         HolderCommand::Presence(c) => super::presence_admin::holder(ctx, c),
         HolderCommand::Add { id, label } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let h = st.holder_add(&id, label.as_deref(), now())?;
             if ctx.json {
                 return output::json(&h);
             }
-            println!("added holder {}", h.ext_id);
+            outln!("added holder {}", h.ext_id)?;
             Ok(ExitCode::SUCCESS)
         }
         HolderCommand::List => {
-            let list = ctx.open()?.holders()?;
+            let list = ctx.open_read()?.holders()?;
             if ctx.json {
                 return output::json(&list);
             }
@@ -54,30 +54,30 @@ pub fn run(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|h| vec![h.ext_id.clone(), opt(&h.label)])
                 .collect();
-            table(&["ID", "LABEL"], &rows);
+            table(&["ID", "LABEL"], &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         HolderCommand::Show { id } => {
-            let h = ctx.open()?.holder_detail(&id)?;
+            let h = ctx.open_read()?.holder_detail(&id)?;
             if ctx.json {
                 return output::json(&h);
             }
-            println!("holder   {}", h.id);
-            println!("label    {}", opt(&h.label));
-            println!("tokens   {}", h.tokens.join(", "));
+            outln!("holder   {}", h.id)?;
+            outln!("label    {}", opt(&h.label))?;
+            outln!("tokens   {}", h.tokens.join(", "))?;
             let creds: Vec<String> = h
                 .credentials
                 .iter()
                 .map(|c| format!("{} {}", c.kind, c.value))
                 .collect();
-            println!(
+            outln!(
                 "enrolled {}",
                 if creds.is_empty() {
                     "-".to_string()
                 } else {
                     creds.join(", ")
                 }
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -2,13 +2,14 @@
 //! terminal feed one loop; each tap or typed line is decided and committed before its
 //! line is printed (one line per event on stdout; `--json`: one JSON object per line).
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use serde::Serialize;
 
 use super::Ctx;
+use crate::station::Actor;
 use crate::station::jobs::JobMsg;
 use crate::station::presence::kiosk::{
     self, CODE_TIMEOUT_S, KioskInput, KioskLine, KioskProblem, LineKind, now_ms,
@@ -54,11 +55,9 @@ pub struct KioskArgs {
 
 /// Runs `tokenstation kiosk`.
 pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
-    let mut st = ctx.open()?;
+    // A kiosk writes every event it decides: it runs unlocked, recorded as the kiosk.
+    let st = ctx.open_unlocked_as(Actor::kiosk(&a.location)?)?;
     let plan = st.kiosk_plan(&a.location, &a.readers, !a.no_stdin)?;
-    if plan.needs_key {
-        st = ctx.open_unlocked()?;
-    }
     let run = kiosk::start(st, &plan)?;
     super::interrupt::cancel_on_ctrl_c(&run.job.cancel_token());
     if !a.no_stdin {
@@ -95,7 +94,7 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
     }
     drop(run.input);
 
-    eprintln!(
+    errln!(
         "kiosk {}: mode {}; readers: {}; type SERIAL CODE (or CODE after a tap) and Enter; Ctrl-C to stop",
         plan.location,
         plan.mode.as_str(),
@@ -110,7 +109,6 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
         }
     );
     let json = ctx.json;
-    let stdout = std::io::stdout();
     let st = run.job.run(|m| {
         let JobMsg::Event(line) = m else { return };
         let message = message(&line);
@@ -126,10 +124,9 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
         } else {
             message
         };
-        // The event is committed already; a closed stdout must not stop the kiosk.
-        let mut out = stdout.lock();
-        let _ = writeln!(out, "{text}");
-        let _ = out.flush();
+        // The event is committed already; a closed stdout must not stop the kiosk (it
+        // goes on recording presence; the store has every event).
+        let _ = outln!("{text}");
     })?;
     st?;
     Ok(ExitCode::SUCCESS)

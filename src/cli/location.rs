@@ -62,16 +62,16 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LocationCommand::Presence(c) => super::presence_admin::location(ctx, c),
         LocationCommand::Add { name, tz } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let l = st.location_add(&name, &tz, now())?;
             if ctx.json {
                 return output::json(&l);
             }
-            println!("added location {} ({})", l.name, l.tz);
+            outln!("added location {} ({})", l.name, l.tz)?;
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::List => {
-            let list = ctx.open()?.location_rows()?;
+            let list = ctx.open_read()?.location_rows()?;
             if ctx.json {
                 return output::json(&list);
             }
@@ -85,25 +85,25 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
                     ]
                 })
                 .collect();
-            table(&["NAME", "TZ", "TOKENS"], &rows);
+            table(&["NAME", "TZ", "TOKENS"], &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::Show { name } => {
-            let l = ctx.open()?.location_detail(&name)?;
+            let l = ctx.open_read()?.location_detail(&name)?;
             if ctx.json {
                 return output::json(&l);
             }
-            println!("location  {}", l.name);
-            println!("tz        {}", l.tz);
-            println!("products  {}", list_or_dash(&l.products, "all"));
-            println!("created   {}", rfc3339(l.created_at));
-            println!("tokens    {}", l.tokens.join(", "));
-            println!(
+            outln!("location  {}", l.name)?;
+            outln!("tz        {}", l.tz)?;
+            outln!("products  {}", list_or_dash(&l.products, "all"))?;
+            outln!("created   {}", rfc3339(l.created_at))?;
+            outln!("tokens    {}", l.tokens.join(", "))?;
+            outln!(
                 "kiosk     {}",
                 super::presence_admin::describe_settings(&l.settings)
-            );
-            println!("readers   {}", list_or_dash(&l.readers, "-"));
-            println!("presence  {}", list_or_dash(&l.presence_tokens, "-"));
+            )?;
+            outln!("readers   {}", list_or_dash(&l.readers, "-"))?;
+            outln!("presence  {}", list_or_dash(&l.presence_tokens, "-"))?;
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::Restrict {
@@ -111,24 +111,24 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
             product,
             clear,
         } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let products = if clear { Vec::new() } else { product };
             let now_allowed = st.location_restrict(&name, &products, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "products": now_allowed}));
             }
             if now_allowed.is_empty() {
-                println!("location {name}: every product verifies here");
+                outln!("location {name}: every product verifies here")?;
             } else {
-                println!(
+                outln!(
                     "location {name}: only {} verify here",
                     now_allowed.join(", ")
-                );
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
         LocationCommand::Unlock { name } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let cleared = st.location_unlock(&name, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "cleared": cleared}));
@@ -138,7 +138,7 @@ pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
             } else {
                 "was not limited"
             };
-            println!("location {name}: {what}");
+            outln!("location {name}: {what}")?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::NaiveDate;
 use clap::Subcommand;
 
 use super::output::{self, opt, table};
@@ -55,7 +54,7 @@ pub enum PresenceCommand {
         #[arg(long)]
         code: String,
         /// When it was read: RFC 3339 or Unix seconds.
-        #[arg(long, value_name = "TIME")]
+        #[arg(long, value_name = "TIME", allow_negative_numbers = true)]
         at: String,
         /// Who read it (anonymous without).
         #[arg(long)]
@@ -77,7 +76,7 @@ pub enum PresenceCommand {
 pub fn run(ctx: &Ctx, cmd: PresenceCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PresenceCommand::Now { location } => {
-            let st = ctx.open()?;
+            let st = ctx.open_read()?;
             let list = st.presence_now(location.as_deref())?;
             if ctx.json {
                 return output::json(&list);
@@ -93,7 +92,7 @@ pub fn run(ctx: &Ctx, cmd: PresenceCommand) -> anyhow::Result<ExitCode> {
                     ]
                 })
                 .collect();
-            table(&["LOCATION", "HOLDER", "LABEL", "SINCE"], &rows);
+            table(&["LOCATION", "HOLDER", "LABEL", "SINCE"], &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         PresenceCommand::Report {
@@ -130,7 +129,7 @@ pub fn run(ctx: &Ctx, cmd: PresenceCommand) -> anyhow::Result<ExitCode> {
                     direction: s.direction,
                     at: s.at,
                 };
-                println!("{}", describe(&tz, &sub, &o));
+                outln!("{}", describe(&tz, &sub, &o))?;
             }
             Ok(exit_for([&o].into_iter()))
         }
@@ -215,10 +214,7 @@ fn describe(tz: &str, s: &Submitted<'_>, o: &SubmitOutcome) -> String {
 
 /// A report edge: a local day (`YYYY-MM-DD`) or a time.
 fn edge(text: &str) -> anyhow::Result<PeriodEdge> {
-    if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        return Ok(PeriodEdge::Day(d));
-    }
-    Ok(PeriodEdge::At(parse_time(text)?))
+    Ok(text.parse()?)
 }
 
 fn report(
@@ -230,7 +226,7 @@ fn report(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let r = ctx
-        .open()?
+        .open_read()?
         .presence_report_over(location, edge(from)?, edge(to)?)?;
     if json {
         return output::json(&r);
@@ -255,15 +251,15 @@ fn report(
         "HOLDER", "LABEL", "FIRST_IN", "LAST_OUT", "TOTAL", "SESSIONS", "OPEN", "REFUSED",
     ];
     if csv {
-        let mut w = csv::Writer::from_writer(std::io::stdout());
+        let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(header)?;
         for c in &cells {
             w.write_record(c)?;
         }
-        w.flush()?;
+        out!("{}", String::from_utf8_lossy(&w.into_inner()?))?;
     } else {
-        println!("{location} ({}), {} to {}", r.tz, r.from, r.to);
-        table(&header, &cells);
+        outln!("{location} ({}), {} to {}", r.tz, r.from, r.to)?;
+        table(&header, &cells)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -282,19 +278,19 @@ fn import(ctx: &Ctx, file: &std::path::Path) -> anyhow::Result<ExitCode> {
                 direction: v.direction,
                 at: v.at,
             };
-            println!(
+            outln!(
                 "{name} line {}: {}",
                 v.line,
                 describe(&v.tz, &sub, &v.result)
-            );
+            )?;
         }
         let count = |s| visits.iter().filter(|v| v.result.status == s).count();
         let (refused, dup) = (count(SubmitStatus::Refused), count(SubmitStatus::Duplicate));
-        println!(
+        outln!(
             "{} rows: {} confirmed, {dup} already imported, {refused} refused",
             visits.len(),
             visits.len() - refused - dup
-        );
+        )?;
     }
     Ok(exit_for(visits.iter().map(|v| &v.result)))
 }

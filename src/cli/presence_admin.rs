@@ -117,18 +117,18 @@ pub fn describe_settings(s: &KioskSettings) -> String {
 pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LocationPresenceCommand::Readers { name, add, remove } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let now_readers = st.location_readers_set(&name, &add, &remove, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "readers": now_readers}));
             }
             if now_readers.is_empty() {
-                println!(
+                outln!(
                     "location {name}: no readers (kiosk reads typed codes only, or give --reader)"
-                );
+                )?;
             }
             for r in now_readers {
-                println!("{r}");
+                outln!("{r}")?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -139,7 +139,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
             fold,
         } => {
             let mode = mode.map(|m| m.parse::<Mode>()).transpose()?;
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let s = if mode.is_none() && min_interval.is_none() && fold.is_none() {
                 st.location_presence(&name)?.settings
             } else {
@@ -154,7 +154,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "settings": s}));
             }
-            println!("location {name}: {}", describe_settings(&s));
+            outln!("location {name}: {}", describe_settings(&s))?;
             Ok(ExitCode::SUCCESS)
         }
         LocationPresenceCommand::Hours { name, close, clear } => {
@@ -162,7 +162,7 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
                 (Some(c), _) => Some(parse_hhmm(c)?),
                 _ => None,
             };
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let change = SettingsChange {
                 close_minute: Some(minute),
                 ..SettingsChange::default()
@@ -172,10 +172,10 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
                 return output::json(&serde_json::json!({"name": name, "settings": s}));
             }
             match close {
-                Some(c) => println!(
+                Some(c) => outln!(
                     "location {name}: closes at {c} (local time); open sessions are checked out then"
-                ),
-                None => println!("location {name}: no closing time"),
+                )?,
+                None => outln!("location {name}: no closing time")?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -184,12 +184,12 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
             serial,
             product,
         } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             st.location_add_presence_token(&name, &serial, product.as_deref(), now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"name": name, "presence_token": serial}));
             }
-            println!("location {name}: token {serial} is a presence token here");
+            outln!("location {name}: token {serial} is a presence token here")?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -212,11 +212,11 @@ pub fn holder(ctx: &Ctx, cmd: HolderPresenceCommand) -> anyhow::Result<ExitCode>
         },
         _ => return Err(InputError("give --card, --tag or --token".into()).into()),
     };
-    let mut st = ctx.open()?;
+    let mut st = ctx.open_unlocked()?;
     let c = st.holder_enrol(&id, &cred, now())?;
     if ctx.json {
         return output::json(&c);
     }
-    println!("holder {id}: enrolled {} {}", c.kind, c.value);
+    outln!("holder {id}: enrolled {} {}", c.kind, c.value)?;
     Ok(ExitCode::SUCCESS)
 }

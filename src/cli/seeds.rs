@@ -224,10 +224,10 @@ fn print_report(ctx: &Ctx, r: &ImportReport) -> anyhow::Result<()> {
         table(
             &["LINE", "SERIAL", "PRODUCT", "OUTCOME", "REASON"],
             &interesting,
-        );
+        )?;
     }
     for note in &r.notes {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     let verb = if r.written || r.imported == 0 {
         "imported"
@@ -236,7 +236,7 @@ fn print_report(ctx: &Ctx, r: &ImportReport) -> anyhow::Result<()> {
     } else {
         "nothing written, would import"
     };
-    println!(
+    outln!(
         "{}: {verb} {}, {} duplicates, {} skipped, {} errors{}",
         r.source,
         r.imported,
@@ -248,11 +248,15 @@ fn print_report(ctx: &Ctx, r: &ImportReport) -> anyhow::Result<()> {
         } else {
             format!("; new products: {}", r.new_products.join(", "))
         }
-    );
+    )?;
     if r.errors > 0 {
-        eprintln!(
-            "error: {} records cannot be imported; nothing was written (fix them or leave them out)",
-            r.errors
+        errln!(
+            "error: {}: {} {} cannot be imported (see the report); nothing was written: fix {} or leave {} out",
+            r.source,
+            r.errors,
+            if r.errors == 1 { "record" } else { "records" },
+            if r.errors == 1 { "it" } else { "them" },
+            if r.errors == 1 { "it" } else { "them" },
         );
     }
     Ok(())

@@ -48,10 +48,12 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             let r = st.token_add(&serial, &product, seed, now())?;
             r.warnings.iter().for_each(print_warning);
             if !ctx.json {
-                println!(
+                outln!(
                     "registered token {} under {} (unverified; activate it with its first code: tokenstation token activate {} CODE)",
-                    r.token.serial, r.token.product, r.token.serial
-                );
+                    r.token.serial,
+                    r.token.product,
+                    r.token.serial
+                )?;
                 return Ok(ExitCode::SUCCESS);
             }
             show(ctx, &st, r.token)
@@ -62,7 +64,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             holder,
             location,
         } => {
-            let st = ctx.open()?;
+            let st = ctx.open_read()?;
             let status = status.map(|s| s.parse::<TokenStatus>()).transpose()?;
             let list = st.tokens(&TokenFilter {
                 product,
@@ -85,11 +87,11 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
                     ]
                 })
                 .collect();
-            table(&["SERIAL", "PRODUCT", "STATUS", "HOLDER", "DRIFT"], &rows);
+            table(&["SERIAL", "PRODUCT", "STATUS", "HOLDER", "DRIFT"], &rows)?;
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::Show(w) => {
-            let st = ctx.open()?;
+            let st = ctx.open_read()?;
             let t = st.token(&w.serial, w.product.as_deref())?;
             show(ctx, &st, t)
         }
@@ -101,8 +103,8 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
                 return output::json(&c);
             }
             match c.valid_for {
-                Some(s) => println!("{}  (step {}, {} s left)", c.code, c.step, s),
-                None => println!("{}  (counter {})", c.code, c.step),
+                Some(s) => outln!("{}  (step {}, {} s left)", c.code, c.step, s)?,
+                None => outln!("{}  (counter {})", c.code, c.step)?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -126,7 +128,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             Ok(rejected_unless(v.is_ok()))
         }
         TokenCommand::Unlock(w) => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let cleared = st.token_unlock(&w.serial, w.product.as_deref(), now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"serial": w.serial, "cleared": cleared}));
@@ -136,7 +138,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             } else {
                 "was not limited"
             };
-            println!("token {}: {what}", w.serial);
+            outln!("token {}: {what}", w.serial)?;
             Ok(ExitCode::SUCCESS)
         }
         TokenCommand::BackupCodes(w) => {
@@ -146,12 +148,12 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
                 let list: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
                 return output::json(&serde_json::json!({"serial": w.serial, "codes": list}));
             }
-            println!(
+            outln!(
                 "backup codes for {} (each works once; they are shown only now):",
                 w.serial
-            );
+            )?;
             for c in &codes {
-                println!("  {}", c.as_str());
+                outln!("  {}", c.as_str())?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -168,7 +170,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             all_locations: _,
             holder,
         } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let (w, p) = (&which.serial, which.product.as_deref());
             let t = match (holder, location) {
                 (Some(h), _) => st.token_assign_holder(w, p, &h, now())?,
@@ -177,17 +179,17 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             show(ctx, &st, t)
         }
         TokenCommand::Rename { which, new_serial } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             let t = st.token_rename(&which.serial, which.product.as_deref(), &new_serial, now())?;
             show(ctx, &st, t)
         }
         TokenCommand::Rm { which, force } => {
-            let mut st = ctx.open()?;
+            let mut st = ctx.open_unlocked()?;
             st.token_remove(&which.serial, which.product.as_deref(), force, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({"removed": which.serial}));
             }
-            println!("removed token {} and its sealed seed", which.serial);
+            outln!("removed token {} and its sealed seed", which.serial)?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -57,7 +57,7 @@ pub enum TokenCommand {
         #[command(flatten)]
         which: Which,
         /// Unix seconds or RFC 3339 [default: now].
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         at: Option<String>,
     },
     /// Activate an unverified token with its first valid code.
@@ -68,7 +68,7 @@ pub enum TokenCommand {
         /// The code the token shows.
         code: String,
         /// Unix seconds or RFC 3339 [default: now].
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         at: Option<String>,
     },
     /// Resynchronise a drifted token with two consecutive codes it shows.
@@ -81,7 +81,7 @@ pub enum TokenCommand {
         /// The next code it shows (press again, or wait one period).
         code2: String,
         /// Unix seconds or RFC 3339 [default: now].
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         at: Option<String>,
     },
     /// Clear a token's failure count and cooldown after LIMIT_REACHED.

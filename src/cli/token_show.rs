@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use super::Ctx;
-use super::output::{self, opt};
+use super::output::{self, opt, shown};
 use super::time::{now, rfc3339};
 use super::token::Which;
 use crate::model::{Token, TokenStatus};
@@ -15,7 +15,7 @@ use crate::station::views::TokenDetail;
 /// Prints a seed warning on stderr.
 pub fn print_warning(w: &SeedWarning) {
     match w {
-        SeedWarning::ShortSeed { bytes } => eprintln!(
+        SeedWarning::ShortSeed { bytes } => errln!(
             "warning: the seed has {bytes} bytes; RFC 4226 asks for at least {MIN_SEED_BYTES} (20 recommended)"
         ),
     }
@@ -27,49 +27,50 @@ pub fn show(ctx: &Ctx, st: &Station, t: Token) -> anyhow::Result<ExitCode> {
     if ctx.json {
         return output::json(&d);
     }
-    print_detail(&d);
+    print_detail(&d)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_detail(d: &TokenDetail) {
+fn print_detail(d: &TokenDetail) -> Result<(), super::output::OutputError> {
     let t = &d.token;
-    println!("serial      {}", t.serial);
-    println!("product     {}", t.product);
-    println!("status      {}", t.status);
-    println!("holder      {}", opt(&t.holder));
-    println!(
+    outln!("serial      {}", shown(&t.serial))?;
+    outln!("product     {}", shown(&t.product))?;
+    outln!("status      {}", t.status)?;
+    outln!("holder      {}", shown(&opt(&t.holder)))?;
+    outln!(
         "locations   {}",
         if d.locations.is_empty() {
             "-".into()
         } else {
-            d.locations.join(", ")
+            shown(&d.locations.join(", ")).into_owned()
         }
-    );
-    println!("drift       {} steps", t.drift_steps);
-    println!("last step   {}", opt(&t.last_step));
-    println!("counter     {}", t.counter);
-    println!("backup      {} unused codes", d.backup_codes_left);
-    println!(
+    )?;
+    outln!("drift       {} steps", t.drift_steps)?;
+    outln!("last step   {}", opt(&t.last_step))?;
+    outln!("counter     {}", t.counter)?;
+    outln!("backup      {} unused codes", d.backup_codes_left)?;
+    outln!(
         "failures    {}{}",
         d.failures,
         d.locked_until_ms
             .map(|ms| format!(", cooling down until {}", rfc3339(ms / 1000)))
             .unwrap_or_default()
-    );
-    println!("created     {}", rfc3339(t.created_at));
-    println!(
+    )?;
+    outln!("created     {}", rfc3339(t.created_at))?;
+    outln!(
         "activated   {}",
         t.activated_at.map(rfc3339).unwrap_or_else(|| "-".into())
-    );
+    )?;
+    Ok(())
 }
 
 /// Moves a token to another status and says so.
 pub fn status(ctx: &Ctx, w: Which, to: TokenStatus) -> anyhow::Result<ExitCode> {
-    let mut st = ctx.open()?;
+    let mut st = ctx.open_unlocked()?;
     let t = st.token_set_status(&w.serial, w.product.as_deref(), to, now())?;
     if ctx.json {
         return show(ctx, &st, t);
     }
-    println!("token {} is now {}", t.serial, t.status);
+    outln!("token {} is now {}", shown(&t.serial), t.status)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::time::at_or_now;
 use super::{Ctx, EXIT_REJECTED, output};
-use crate::station::{Status, Verdict};
+use crate::station::{OsUser, Source, Status, Verdict, VerifyRequest};
 
 /// `verify` options.
 #[derive(Debug, Args)]
@@ -15,11 +15,12 @@ pub struct VerifyArgs {
     pub serial: String,
     /// The code the token shows.
     pub code: String,
-    /// Location the code is presented at.
+    /// Location the code is presented at (a token assigned to locations verifies only
+    /// at one of them).
     #[arg(long)]
     pub location: Option<String>,
     /// Check for this time instead of now (Unix seconds or RFC 3339).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub at: Option<String>,
     /// Change nothing (no replay mark, no drift learning).
     #[arg(long)]
@@ -30,7 +31,18 @@ pub struct VerifyArgs {
 pub fn run(ctx: &Ctx, a: VerifyArgs) -> anyhow::Result<ExitCode> {
     let at = at_or_now(a.at.as_deref())?;
     let mut st = ctx.open_unlocked()?;
-    let v = st.verify(&a.serial, &a.code, a.location.as_deref(), at, !a.no_record)?;
+    // At the command line the source of the attempt (for the per-source delay) is the
+    // operating-system user: nobody can pick a fresh one per guess.
+    let source = Source::cli(&OsUser::current().to_string())?;
+    let v = st.verify_request(&VerifyRequest {
+        serial: &a.serial,
+        code: &a.code,
+        location: a.location.as_deref(),
+        product: None,
+        source: Some(&source),
+        at,
+        record: !a.no_record,
+    })?;
     print_verdict(ctx, &v)?;
     Ok(if v.status == Status::Ok {
         ExitCode::SUCCESS
@@ -45,7 +57,7 @@ pub fn print_verdict(ctx: &Ctx, v: &Verdict) -> anyhow::Result<()> {
         output::json(v)?;
         return Ok(());
     }
-    let mut line = format!("{} {}", v.status.as_str(), v.serial);
+    let mut line = format!("{} {}", v.status.as_str(), output::shown(&v.serial));
     if let Some(o) = v.offset {
         line.push_str(&format!(" offset {o:+} steps"));
     }
@@ -55,6 +67,6 @@ pub fn print_verdict(ctx: &Ctx, v: &Verdict) -> anyhow::Result<()> {
     if let Some(ms) = v.retry_after_ms {
         line.push_str(&format!(", retry in {} s", ms.div_ceil(1000)));
     }
-    println!("{line}");
+    outln!("{line}")?;
     Ok(())
 }

@@ -1,14 +1,15 @@
-//! Family dispatch for burning: one place that turns an APDU link into the family's
-//! [`OtpToken`], by the family the technician named or by what the card says (ATR
-//! historical bytes, then a SELECT of the OATH application). Token2 NFC and Molto2
-//! tokens carry no recognisable ATR: their family must be named.
+//! Family dispatch for burning and managing: one place that turns an APDU link into
+//! the family's token ([`DeviceManagement`], which is also an
+//! [`OtpToken`](super::OtpToken)), by the family the technician named or by what the
+//! card says (ATR historical bytes, then a SELECT of the OATH application). Token2 NFC
+//! and Molto2 tokens carry no recognisable ATR: their family must be named.
 
 use super::molto2::Molto2;
 use super::molto2::protocol::DEFAULT_CUSTOMER_KEY;
 use super::registry;
 use super::token2_nfc::Token2Nfc;
 use super::ykoath::{OathToken, Variant};
-use super::{DeviceError, OtpToken};
+use super::{DeviceError, DeviceManagement};
 use crate::model::Family;
 use crate::transport::ApduLink;
 
@@ -34,7 +35,7 @@ pub fn open_apdu_token<'l, L: ApduLink + 'l>(
     family: Option<Family>,
     link: L,
     opts: &OpenOptions<'_>,
-) -> Result<Box<dyn OtpToken + 'l>, DeviceError> {
+) -> Result<Box<dyn DeviceManagement + 'l>, DeviceError> {
     let reader = link.reader().to_string();
     let family = family.or_else(|| registry::recognise_token_atr(link.atr()));
     match family {

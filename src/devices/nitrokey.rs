@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 pub use driver::{Model, Nitrokey, Sleeper, Timing, Warning};
 
+use crate::devices::error::Credential;
 use crate::devices::{
     Capabilities, DeviceError, DeviceInfo, OtpToken, ProgramRequest, SlotInfo, TokenClock,
 };
@@ -211,6 +212,19 @@ impl<L: HidLink> OtpToken for NitrokeyToken<L> {
         };
         let Some(w) = w else { return Ok(None) };
         self.with(|nk| nk.get_code(w)).map(Some)
+    }
+
+    /// The admin PIN (writes, erase, reset) or the user PIN ("user password for OTP").
+    fn supply(&mut self, needs: Credential, secret: &str) -> bool {
+        self.with(|nk| {
+            match needs {
+                Credential::AdminPin => nk.set_admin_pin(secret),
+                Credential::UserPin => nk.set_user_pin(secret),
+                Credential::OathAccessCode | Credential::AdminSession => return Ok(false),
+            }
+            Ok(true)
+        })
+        .unwrap_or(false)
     }
 }
 

@@ -9,12 +9,14 @@
 
 pub mod inventory;
 pub mod reader;
+pub mod slots;
 pub mod token;
 pub mod watch;
 
 pub use super::error::{Credential, DeviceHint};
 pub use super::presence::{BoxedReader, ReaderSpec, SpecError};
 pub use reader::open_reader;
+pub use slots::{listed_slot, stored_name};
 pub use token::{
     TokenOptions, TokenSession, family_fits, missing_secret, no_token, open_token, slot_name,
     wait_token,

@@ -27,6 +27,9 @@ pub struct Attempt {
     pub step: Option<u64>,
     /// Signed offset of the match from the expected step.
     pub step_offset: Option<i64>,
+    /// Where the attempt came from (a kiosk's reader, a CLI user, an API client);
+    /// `None` for attempts recorded before sources were.
+    pub source: Option<String>,
 }
 
 /// Filter for reading attempts.

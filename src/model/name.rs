@@ -1,7 +1,8 @@
 //! One rule for every name a person or a file gives the station: token serials, key
 //! ids, issuers, account names, makers and models, product and location names, holder
-//! ids and labels. Imports (PSKC, CSV, Key URIs) and the commands that name things all
-//! call [`validate_name`], so a name the station stores can always be shown safely.
+//! ids and labels, reader specs, verification sources and API key ids. Imports (PSKC,
+//! CSV, Key URIs) and every station use case that stores or records a name call
+//! [`validate_name`], so a name the station keeps can always be shown safely.
 //!
 //! A name is refused when it is empty, longer than its kind allows (in characters:
 //! [`NAME_MAX_CHARS`] for identifiers, [`LABEL_MAX_CHARS`] for free-text labels and
@@ -51,6 +52,13 @@ pub enum NameKind {
     HolderId,
     /// A holder's display label.
     HolderLabel,
+    /// A reader spec kept for a location (`pcsc:NAME`, `pn532:/dev/ttyUSB0`…).
+    Reader,
+    /// Where verification attempts come from (a kiosk's reader, a CLI user, an API
+    /// client): the unit the per-source delay counts.
+    Source,
+    /// An API key's id, named in the audit log.
+    ApiKey,
 }
 
 impl NameKind {
@@ -67,13 +75,18 @@ impl NameKind {
             NameKind::Location => "location name",
             NameKind::HolderId => "holder id",
             NameKind::HolderLabel => "holder label",
+            NameKind::Reader => "reader",
+            NameKind::Source => "source",
+            NameKind::ApiKey => "API key id",
         }
     }
 
     /// Longest value, in characters.
     pub fn max_chars(self) -> usize {
         match self {
-            NameKind::Account | NameKind::HolderLabel => LABEL_MAX_CHARS,
+            NameKind::Account | NameKind::HolderLabel | NameKind::Reader | NameKind::Source => {
+                LABEL_MAX_CHARS
+            }
             _ => NAME_MAX_CHARS,
         }
     }

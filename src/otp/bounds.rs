@@ -14,6 +14,10 @@
 //!   offset either way (|drift × period| ≤ 31,536,000 s). A year is also the widest
 //!   TOTP resync search the station allows; a clock further off is wrong, not drifting,
 //!   and needs setting.
+//! - **Window** (RFC 6238 §5.2 skew, RFC 4226 §7.4 look-ahead), steps or counters: at
+//!   most 1,000, privacyIDEA's HOTP sync window. Every verification computes up to
+//!   2 × window + 1 codes; a window of 2^32 made each one compute billions.
+//! - **Vendor drift** (seconds per year): finite, at most a year either way.
 //! - **HOTP counter** (RFC 4226 §5.2 C, 8 bytes): below 2^63. The store keeps counters
 //!   in a signed 64-bit integer; 2^63 − 1 is the last value it can hold, and a verifier
 //!   must not accept the code at a counter it cannot advance past.
@@ -28,6 +32,10 @@ pub const T0_MIN: i64 = -2_208_988_800;
 pub const T0_MAX: i64 = 4_102_444_800;
 /// Largest clock offset a drift may stand for, in seconds (365 days).
 pub const DRIFT_MAX_S: i64 = 365 * 86_400;
+/// Widest verification window, in steps (TOTP, each side) or counters (HOTP ahead).
+pub const SKEW_MAX: u32 = 1_000;
+/// Largest vendor drift, seconds per year.
+pub const DRIFT_PER_YEAR_MAX_S: f64 = 31_536_000.0;
 /// Largest HOTP counter: 2^63 − 1, the largest value the store's signed INTEGER holds.
 pub const COUNTER_MAX: u64 = i64::MAX as u64;
 
@@ -69,6 +77,30 @@ pub fn check_drift(steps: impl Into<i128>, period: u32) -> Result<i64, OtpError>
                 "{s} steps of {period} s is more than a year ({DRIFT_MAX_S} s) of clock offset; set the token's clock instead"
             ),
         )),
+    }
+}
+
+/// Validates a verification window (see [`SKEW_MAX`]).
+pub fn check_skew(skew: u32) -> Result<u32, OtpError> {
+    if skew <= SKEW_MAX {
+        Ok(skew)
+    } else {
+        Err(OtpError::invalid(
+            "window",
+            format!("{skew} is more than {SKEW_MAX} steps or counters"),
+        ))
+    }
+}
+
+/// Validates a vendor's drift in seconds per year: finite, at most a year either way.
+pub fn check_drift_per_year(s: f64) -> Result<f64, OtpError> {
+    if s.is_finite() && s.abs() <= DRIFT_PER_YEAR_MAX_S {
+        Ok(s)
+    } else {
+        Err(OtpError::invalid(
+            "drift per year",
+            format!("{s} is not a number of seconds within a year either way"),
+        ))
     }
 }
 
@@ -140,6 +172,18 @@ mod tests {
         assert!(check_counter(COUNTER_MAX + 1).is_err());
         assert!(check_counter(u64::MAX).is_err());
         assert!(check_counter(-1i64).is_err());
+    }
+
+    #[test]
+    fn window_and_vendor_drift() {
+        assert_eq!(check_skew(0), Ok(0));
+        assert_eq!(check_skew(SKEW_MAX), Ok(SKEW_MAX));
+        assert!(check_skew(SKEW_MAX + 1).is_err());
+        assert!(check_skew(u32::MAX).is_err());
+        assert_eq!(check_drift_per_year(-2.5), Ok(-2.5));
+        for bad in [f64::NAN, f64::INFINITY, -f64::INFINITY, 4e7, -4e7] {
+            assert!(check_drift_per_year(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub struct DeviceOptions {
     pub molto2_key_hex: Option<Zeroizing<String>>,
     /// Nitrokey admin PIN (asked for when absent).
     pub admin_pin: Option<Zeroizing<String>>,
+    /// Nitrokey user PIN ("user password for OTP"; asked for when a code needs it).
+    pub user_pin: Option<Zeroizing<String>>,
     /// How long to wait for a token in the reader.
     pub wait: Duration,
 }
@@ -133,12 +135,9 @@ fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// The device secrets, asking for one the reader needs that nobody gave.
-pub(crate) fn token_options<E>(
-    ctx: &JobCtx<E>,
-    reader: &ReaderSpec,
-    d: &DeviceOptions,
-) -> Result<TokenOptions> {
+/// The device secrets as a session takes them, checked against the reader; nothing is
+/// asked (a command that needs a secret nobody gave asks for it later).
+pub(crate) fn session_options(reader: &ReaderSpec, d: &DeviceOptions) -> Result<TokenOptions> {
     if let Some(f) = d.family
         && !session::family_fits(reader, f)
     {
@@ -157,13 +156,23 @@ pub(crate) fn token_options<E>(
                 .map_err(|_| StationError::NotHex(Field::Molto2Key))
         })
         .transpose()?;
-    let mut opts = TokenOptions {
+    Ok(TokenOptions {
         family: d.family,
         oath_access_code: d.oath_access_code.clone(),
         molto2_key,
         admin_pin: d.admin_pin.clone(),
+        user_pin: d.user_pin.clone(),
         wait: d.wait,
-    };
+    })
+}
+
+/// The device secrets, asking for one the reader needs that nobody gave.
+pub(crate) fn token_options<E>(
+    ctx: &JobCtx<E>,
+    reader: &ReaderSpec,
+    d: &DeviceOptions,
+) -> Result<TokenOptions> {
+    let mut opts = session_options(reader, d)?;
     if let Some(credential) = session::missing_secret(reader, &opts) {
         let device = reader.name().to_string();
         let answer = ctx.ask(Ask::Secret {

@@ -4,10 +4,10 @@
 //! hardware, and a window of 1 step (TOTP) or a look-ahead of 10 counters (HOTP, RFC
 //! 4226 §7.4, privacyIDEA's count window).
 
-use super::error::Field;
+use super::names::{checked, checked_opt};
 use super::{Result, Station, StationError};
-use crate::model::{Family, Holder, Location, Product};
-use crate::otp::{Algorithm, Digits, Kind, OtpParams};
+use crate::model::{Family, Holder, Location, NameKind, Product, validate_name};
+use crate::otp::{Algorithm, Digits, Kind, OtpParams, bounds};
 
 /// The default window of a product of `kind`: ±1 TOTP step, or 10 HOTP counters ahead.
 pub fn default_skew(kind: Kind) -> u32 {
@@ -122,16 +122,25 @@ pub fn check_tz(tz: &str) -> Result<()> {
         .map_err(|_| StationError::UnknownTimeZone(tz.to_string()))
 }
 
-/// Checks a product before it is stored.
+/// Checks a product before it is stored: its names by the name rule, its family and
+/// its OTP parameters by the `otp` bounds.
 fn check_product(p: &Product) -> Result<()> {
-    if p.name.trim().is_empty() {
-        return Err(StationError::Empty(Field::ProductName));
+    validate_name(NameKind::Product, &p.name).map_err(StationError::Name)?;
+    for (kind, v) in [
+        (NameKind::Manufacturer, &p.vendor),
+        (NameKind::Model, &p.model),
+    ] {
+        if let Some(v) = v {
+            validate_name(kind, v).map_err(StationError::Name)?;
+        }
     }
     if !p.family.is_product_family() {
         return Err(StationError::UnknownFamily(p.family.to_string()));
     }
-    if p.params.period == 0 {
-        return Err(StationError::ZeroPeriod);
+    p.params.validate()?;
+    bounds::check_skew(p.skew)?;
+    if let Some(d) = p.drift_per_year {
+        bounds::check_drift_per_year(d)?;
     }
     Ok(())
 }
@@ -205,11 +214,10 @@ impl Station {
 
     /// Adds a holder.
     pub fn holder_add(&mut self, ext_id: &str, label: Option<&str>, now: i64) -> Result<Holder> {
-        if ext_id.trim().is_empty() {
-            return Err(StationError::Empty(Field::HolderId));
-        }
+        let ext_id = checked(NameKind::HolderId, ext_id)?;
+        let label = checked_opt(NameKind::HolderLabel, label)?;
         self.write(|tx| {
-            let h = tx.holder_add(ext_id, label, now)?;
+            let h = tx.holder_add(&ext_id, label.as_deref(), now)?;
             tx.audit(
                 now,
                 "holder.add",
@@ -223,12 +231,10 @@ impl Station {
 
     /// Adds a location.
     pub fn location_add(&mut self, name: &str, tz: &str, now: i64) -> Result<Location> {
-        if name.trim().is_empty() {
-            return Err(StationError::Empty(Field::LocationName));
-        }
+        let name = checked(NameKind::Location, name)?;
         check_tz(tz)?;
         self.write(|tx| {
-            let l = tx.location_add(name, tz, now)?;
+            let l = tx.location_add(&name, tz, now)?;
             tx.audit(
                 now,
                 "location.add",

@@ -18,7 +18,7 @@ mod about;
 mod class;
 
 pub use about::{Field, PolicyProblem, ProofFailure, UriParam};
-pub use class::{ErrorClass, ErrorReport};
+pub use class::{ErrorClass, ErrorReport, Refusal};
 
 /// Errors of the station layer.
 #[derive(Debug, thiserror::Error)]
@@ -106,12 +106,9 @@ pub enum StationError {
         /// The products that have it.
         products: Vec<String>,
     },
-    /// A required name or id is empty.
-    #[error("{0} is empty")]
-    Empty(Field),
-    /// A serial that is empty or has control characters.
-    #[error("serial '{0}' is empty or has control characters")]
-    BadSerial(String),
+    /// A name (serial, product, holder, location, label…) the name rule refuses.
+    #[error(transparent)]
+    Name(crate::model::NameError),
     /// A value that is not hex.
     #[error("{0} is not hex")]
     NotHex(Field),
@@ -131,9 +128,6 @@ pub enum StationError {
     /// A family name that is not known, or not one a product can have.
     #[error("unknown family '{0}': use one of {families}", families = product_families())]
     UnknownFamily(String),
-    /// A TOTP product with a zero step.
-    #[error("period must be at least 1 second")]
-    ZeroPeriod,
     /// A product with tokens cannot change its code parameters.
     #[error(
         "product '{0}' has tokens: its OTP parameters (kind, algorithm, digits, period, t0) cannot change; make a new product"
@@ -423,6 +417,17 @@ pub enum StationError {
         #[source]
         source: std::io::Error,
     },
+    /// The audit log's MAC chain is broken: the store was changed outside tokenstation.
+    #[error(transparent)]
+    AuditTampered(super::audit_check::ChainProblem),
+    /// A key file that group or others may read or write.
+    #[error("key file {} is accessible by group or others (mode {mode:04o}): a master key must be private to its owner", path.display())]
+    KeyFilePermissions {
+        /// The key file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// A store without the header that names its key.
     #[error("store {} is not usable: it has no vault header (was init interrupted?)", .0.display())]
     NoVaultHeader(PathBuf),
@@ -477,6 +482,48 @@ pub enum StationError {
         serial: String,
         /// Its family.
         family: Family,
+    },
+    /// A change that needs a yes nobody could give (no one to ask).
+    #[error("not done without a confirmation: {action}")]
+    NotConfirmed {
+        /// What would have been done.
+        action: String,
+    },
+    /// A change the person declined.
+    #[error("declined, nothing done: {action}")]
+    Declined {
+        /// What would have been done.
+        action: String,
+    },
+    /// A device accepted a command that waits for its button, which was not pressed.
+    #[error(
+        "{device} accepted the {operation} but its button (▲) was not pressed in time: nothing was changed in the store; press ▲ and look again, or run it again"
+    )]
+    ButtonNotPressed {
+        /// The device.
+        device: String,
+        /// The operation.
+        operation: crate::devices::ManagementOp,
+    },
+    /// Shared access refused a key, a request or a key's settings.
+    #[error(transparent)]
+    Access(#[from] crate::station::access::AccessError),
+    /// A user name (compatibility routes) that names a holder with several tokens.
+    #[error("holder '{holder}' has {count} active tokens: give the token's serial")]
+    HolderTokens {
+        /// The holder.
+        holder: String,
+        /// How many active tokens they hold.
+        count: usize,
+    },
+
+    /// A page outside the allowed range.
+    #[error("page {page} of size {page_size}: pages start at 1 and hold 1 to 1000 items")]
+    PageOutOfRange {
+        /// The page asked for.
+        page: u32,
+        /// The page size asked for.
+        page_size: u32,
     },
 
     /// The work was cancelled; nothing was written.

@@ -19,6 +19,8 @@ pub enum Listing {
     Holders,
     /// The locations.
     Locations,
+    /// The API keys.
+    ApiKeys,
 }
 
 /// What a forced retry would do.
@@ -94,18 +96,31 @@ pub enum Hint {
     Give(Credential),
     /// Name the reader the token is in.
     GiveTokenReader,
+    /// Confirm the change beforehand (nobody could be asked).
+    Confirm,
     /// Give (or check) the secret that opens a PSKC file.
     PskcSecret(PskcSecret),
+    /// Make the key file private to its owner (mode 0600).
+    PrivateKeyFile {
+        /// The key file.
+        path: std::path::PathBuf,
+    },
+    /// Check the audit log to find what was changed; restore the store from a backup.
+    VerifyAudit,
+    /// Check the audit log; when its chain is intact, restore its triggers.
+    VerifyAuditTriggers,
 }
 
 /// The hint of a store error.
 fn of_store(e: &StoreError) -> Option<Hint> {
     match e {
         StoreError::Missing(_) => Some(Hint::CreateStore),
+        StoreError::AuditTriggers { .. } => Some(Hint::VerifyAuditTriggers),
         StoreError::NotFound(t) => match t {
             Thing::Product(_) => Some(Hint::See(Listing::Products)),
             Thing::Holder(_) => Some(Hint::See(Listing::Holders)),
             Thing::Location(_) => Some(Hint::See(Listing::Locations)),
+            Thing::ApiKey(_) => Some(Hint::See(Listing::ApiKeys)),
             _ => None,
         },
         _ => None,
@@ -154,6 +169,7 @@ pub(super) fn of(e: &StationError) -> Option<Hint> {
         E::ProductNeeded => Hint::GiveProduct,
         E::TokenExists { .. } => Hint::Force(ForceTo::NewSeed),
         E::CredentialNeeded { credential, .. } => Hint::Give(*credential),
+        E::NotConfirmed { .. } => Hint::Confirm,
         E::HeldByOther { .. } => Hint::AssignToken,
         E::NoSuchReader { location, .. } => Hint::SeeReaders {
             location: location.clone(),
@@ -172,6 +188,8 @@ pub(super) fn of(e: &StationError) -> Option<Hint> {
         E::WrongKeyFile(_) => Hint::UseMatchingKeyFile,
         E::KeyFileUnreadable { .. } => Hint::LocateKeyFile,
         E::NoVaultHeader(_) => Hint::RecreateStore,
+        E::KeyFilePermissions { path, .. } => Hint::PrivateKeyFile { path: path.clone() },
+        E::AuditTampered(_) => Hint::VerifyAudit,
         _ => return None,
     })
 }

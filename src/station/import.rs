@@ -7,9 +7,10 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::{Result, Station, StationError};
-use crate::model::{Product, TokenStatus};
+use crate::model::{NameKind, Product, TokenStatus, validate_name};
 use crate::otp::{Kind, OtpParams};
 use crate::seeds::{ImportError, Parsed, SeedRecord};
+use crate::store::StoreError;
 use crate::store::tokens::NewToken;
 use crate::vault;
 
@@ -58,6 +59,39 @@ impl Hooks<'static> {
             progress: Box::leak(Box::new(|_, _| {})),
             cancelled: &never,
         }
+    }
+}
+
+/// What another process did between reading the store and taking its write lock.
+enum Race {
+    /// Took this row's serial (under `--on-duplicate fail`: the import is refused).
+    Serial(usize),
+    /// Made a product of this name with other codes.
+    Product(String),
+}
+
+impl Race {
+    /// Marks the report's rows the race concerns as errors: nothing was written.
+    fn refuse(self, report: &mut ImportReport) {
+        for (i, r) in report.rows.iter_mut().enumerate() {
+            match &self {
+                Race::Serial(row) if *row == i => {
+                    r.outcome = Outcome::Error;
+                    r.reason = Some(RowProblem::Duplicate {
+                        serial: r.serial.clone().unwrap_or_default(),
+                        product: r.product.clone().unwrap_or_default(),
+                        in_file: false,
+                    });
+                }
+                Race::Product(name) if r.product.as_deref() == Some(name.as_str()) => {
+                    r.outcome = Outcome::Error;
+                    r.reason = Some(RowProblem::ProductClash(name.clone()));
+                }
+                _ => {}
+            }
+        }
+        report.written = false;
+        report.recount();
     }
 }
 
@@ -178,6 +212,13 @@ impl Station {
                         Some(true) | None => base,
                         Some(false) => format!("{base} ({})", describe(&rec.params)),
                     };
+                    // Maker and model passed the name rule each; joined they may not.
+                    if let Err(e) = validate_name(NameKind::Product, &name) {
+                        row.outcome = Outcome::Error;
+                        row.reason = Some(RowProblem::ProductName(e));
+                        rows.push(row);
+                        continue;
+                    }
                     match fitting(&name, &products) {
                         Some(true) => {}
                         None => {
@@ -220,19 +261,19 @@ impl Station {
             accepted.push((rows.len(), rec, product));
             rows.push(row);
         }
-        let count = |o: Outcome| rows.iter().filter(|r| r.outcome == o).count();
         let mut report = ImportReport {
             source: source.to_string(),
             written: false,
             dry_run: opts.dry_run,
-            imported: count(Outcome::Imported),
-            duplicates: count(Outcome::Duplicate),
-            skipped: count(Outcome::Skipped),
-            errors: count(Outcome::Error),
+            imported: 0,
+            duplicates: 0,
+            skipped: 0,
+            errors: 0,
             new_products: created.clone(),
             notes,
             rows,
         };
+        report.recount();
         if report.errors > 0 || opts.dry_run || accepted.is_empty() {
             return Ok(report);
         }
@@ -259,13 +300,37 @@ impl Station {
             ));
         }
         let done = accepted.len() as u64;
-        self.write(|c| {
+        // Another process may have imported the same file (or made the same products)
+        // since the rows were read above. The write lock is held from here, so the
+        // store's own answer (a UNIQUE violation) decides, row by row: a serial taken
+        // meanwhile is a duplicate like any other (skipped, or the import refused), a
+        // product made meanwhile is used when its codes agree.
+        let mut raced: Option<Race> = None;
+        let mut late_duplicates: Vec<usize> = Vec::new();
+        let mut reused: Vec<String> = Vec::new();
+        let outcome = self.write(|c| {
             for name in &created {
                 let p = products.get(name).ok_or_else(|| StationError::Internal(format!("product {name} vanished")))?;
-                let added = c.product_add(p, now)?;
-                c.audit(now, "product.add", &format!("product {name}"), None::<&()>, Some(&added))?;
+                let added = match c.product_add(p, now) {
+                    Ok(added) => {
+                        c.audit(now, "product.add", &format!("product {name}"), None::<&()>, Some(&added))?;
+                        added
+                    }
+                    Err(StoreError::Duplicate(_)) => match c.product_find(name)? {
+                        Some(q) if same_codes(&q.params, &p.params) => {
+                            reused.push(name.clone());
+                            q
+                        }
+                        _ => {
+                            raced = Some(Race::Product(name.clone()));
+                            return Err(StationError::Interrupted);
+                        }
+                    },
+                    Err(e) => return Err(e.into()),
+                };
                 products.insert(name.clone(), added);
             }
+            let mut written = 0usize;
             for (i, (row, uid, blob, (counter, drift, issuer), product)) in sealed.iter().enumerate() {
                 if i % 1024 == 0 {
                     if (hooks.cancelled)() {
@@ -275,7 +340,7 @@ impl Station {
                 }
                 let p = &products[product];
                 let serial = report.rows[*row].serial.clone().unwrap_or_default();
-                let t = c.token_add(&NewToken {
+                let t = match c.token_add(&NewToken {
                     uid,
                     product_id: p.id,
                     serial: &serial,
@@ -285,20 +350,54 @@ impl Station {
                     drift_steps: *drift,
                     issuer: *issuer,
                     now,
-                })?;
+                }) {
+                    Ok(t) => t,
+                    Err(StoreError::Duplicate(_)) if opts.on_duplicate == OnDuplicate::Skip => {
+                        late_duplicates.push(*row);
+                        continue;
+                    }
+                    Err(StoreError::Duplicate(_)) => {
+                        raced = Some(Race::Serial(*row));
+                        return Err(StationError::Interrupted);
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 c.audit(now, "token.import", &format!("token {serial}"), None::<&()>, Some(&t))?;
+                written += 1;
+            }
+            if written == 0 && created.len() == reused.len() {
+                return Ok(false);
             }
             c.audit(
                 now,
                 "seeds.import",
                 &format!("file {source}"),
                 None::<&()>,
-                Some(&serde_json::json!({"imported": sealed.len(), "duplicates": report.duplicates, "skipped": report.skipped, "new_products": created})),
+                Some(&serde_json::json!({"imported": written, "duplicates": report.duplicates + late_duplicates.len(), "skipped": report.skipped, "new_products": created.iter().filter(|n| !reused.contains(n)).collect::<Vec<_>>()})),
             )?;
-            Ok(())
-        })?;
+            Ok(true)
+        });
+        let written = match (outcome, raced) {
+            (Ok(written), _) => written,
+            (Err(_), Some(race)) => {
+                race.refuse(&mut report);
+                return Ok(report);
+            }
+            (Err(e), None) => return Err(e),
+        };
+        for row in late_duplicates {
+            let r = &mut report.rows[row];
+            r.outcome = Outcome::Duplicate;
+            r.reason = Some(RowProblem::Duplicate {
+                serial: r.serial.clone().unwrap_or_default(),
+                product: r.product.clone().unwrap_or_default(),
+                in_file: false,
+            });
+        }
+        report.new_products.retain(|n| !reused.contains(n));
+        report.recount();
         (hooks.progress)(total, total);
-        report.written = true;
+        report.written = written;
         Ok(report)
     }
 }

@@ -53,6 +53,11 @@ pub fn unlock(source: &KeySource, header: &VaultHeader) -> Result<MasterKey> {
         (KeySource::File(_), KeyKind::Passphrase) => return Err(StationError::NeedsPassphrase),
         (KeySource::Passphrase(_), KeyKind::KeyFile) => return Err(StationError::NeedsKeyFile),
     };
+    if header.audit_mark_edited(&key) {
+        return Err(StationError::AuditTampered(
+            super::audit_check::ChainProblem::MarkRemoved,
+        ));
+    }
     header.verify(&key).map_err(|_| match source {
         KeySource::File(p) => StationError::WrongKeyFile(p.clone()),
         KeySource::Passphrase(_) => StationError::WrongPassphrase,
@@ -63,7 +68,26 @@ pub fn unlock(source: &KeySource, header: &VaultHeader) -> Result<MasterKey> {
 /// The most a master key file may hold: one key line (a few dozen bytes) and comments.
 const KEY_FILE_MAX_BYTES: u64 = 4096;
 
+/// Refuses a key file that group or others may read or write (as ssh refuses a private
+/// key file with such a mode): whoever can read it can open every seed.
+fn check_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.is_file()
+    {
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            return Err(StationError::KeyFilePermissions {
+                path: path.to_path_buf(),
+                mode,
+            });
+        }
+    }
+    Ok(())
+}
+
 fn read_key_file(path: &Path) -> Result<MasterKey> {
+    check_private(path)?;
     let text = input_file::read_text(path, KEY_FILE_MAX_BYTES).map_err(|source| {
         StationError::KeyFileUnreadable {
             path: path.to_path_buf(),

@@ -1,6 +1,9 @@
 //! Verification policy: rate limits, drift learning cap, resync and look-up bounds.
 //! Defaults follow SuperTokens (5 failures, 15 min cooldown) and privacyIDEA (HOTP sync
-//! window 1000); each can be changed per store with `policy set`.
+//! window 1000); each can be changed per store with `policy set`. The per-source delay
+//! (see [`super::limits`]) replaced the location-wide cooldown: the old key
+//! `limit.location_max_failures`, which a store may still hold, is read as
+//! `limit.source_free_failures`.
 
 use serde::Serialize;
 
@@ -13,8 +16,12 @@ use crate::store::Reader;
 pub struct Policy {
     /// Consecutive failures of one token before it cools down.
     pub max_failures: u32,
-    /// Consecutive failures at one location (any token) before it cools down.
-    pub location_max_failures: u32,
+    /// Consecutive failures from one source at one location before its delay starts.
+    pub source_free_failures: u32,
+    /// The first delay of a source, in seconds; each further failure doubles it.
+    pub source_delay_s: u64,
+    /// Longest delay of a source, in seconds.
+    pub source_delay_max_s: u64,
     /// Cooldown in seconds.
     pub cooldown_s: u64,
     /// Each further lockout multiplies the cooldown by this (1 = fixed).
@@ -36,7 +43,9 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             max_failures: 5,
-            location_max_failures: 5,
+            source_free_failures: 3,
+            source_delay_s: 1,
+            source_delay_max_s: 300,
             cooldown_s: 900,
             cooldown_growth: 1.0,
             cooldown_max_s: 86_400,
@@ -69,8 +78,16 @@ pub const KEYS: &[(&str, &str)] = &[
         "consecutive failures of a token before LIMIT_REACHED (1-1000)",
     ),
     (
-        "limit.location_max_failures",
-        "consecutive failures at a location before LIMIT_REACHED (1-100000)",
+        "limit.source_free_failures",
+        "failures from one source at a location before its delay starts (0-1000)",
+    ),
+    (
+        "limit.source_delay_s",
+        "first delay of a failing source in seconds, doubled per failure (1-3600)",
+    ),
+    (
+        "limit.source_delay_max_s",
+        "longest delay of a failing source in seconds (1-86400)",
     ),
     ("limit.cooldown_s", "cooldown in seconds (1-86400)"),
     (
@@ -99,7 +116,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
-fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
     key: &str,
     v: &str,
     lo: T,
@@ -109,7 +126,8 @@ fn parse<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
         key: key.to_string(),
         problem: PolicyProblem::NotANumber(v.to_string()),
     })?;
-    if n < lo || n > hi {
+    // `contains` is false for NaN, which `n < lo || n > hi` lets through.
+    if !(lo..=hi).contains(&n) {
         return Err(StationError::Policy {
             key: key.to_string(),
             problem: PolicyProblem::OutOfRange {
@@ -126,9 +144,12 @@ impl Policy {
     pub fn apply(&mut self, key: &str, v: &str) -> Result<()> {
         match key {
             "limit.max_failures" => self.max_failures = parse(key, v, 1, 1000)?,
-            "limit.location_max_failures" => {
-                self.location_max_failures = parse(key, v, 1, 100_000)?
+            // The key of the location-wide cooldown this delay replaced.
+            "limit.source_free_failures" | "limit.location_max_failures" => {
+                self.source_free_failures = parse(key, v, 0, 1000)?
             }
+            "limit.source_delay_s" => self.source_delay_s = parse(key, v, 1, 3600)?,
+            "limit.source_delay_max_s" => self.source_delay_max_s = parse(key, v, 1, 86_400)?,
             "limit.cooldown_s" => self.cooldown_s = parse(key, v, 1, 86_400)?,
             "limit.cooldown_growth" => self.cooldown_growth = parse(key, v, 1.0, 10.0)?,
             "limit.cooldown_max_s" => self.cooldown_max_s = parse(key, v, 1, YEAR_S)?,
@@ -161,7 +182,9 @@ impl Policy {
                 key,
                 value: match key {
                     "limit.max_failures" => self.max_failures.to_string(),
-                    "limit.location_max_failures" => self.location_max_failures.to_string(),
+                    "limit.source_free_failures" => self.source_free_failures.to_string(),
+                    "limit.source_delay_s" => self.source_delay_s.to_string(),
+                    "limit.source_delay_max_s" => self.source_delay_max_s.to_string(),
                     "limit.cooldown_s" => self.cooldown_s.to_string(),
                     "limit.cooldown_growth" => self.cooldown_growth.to_string(),
                     "limit.cooldown_max_s" => self.cooldown_max_s.to_string(),
@@ -173,6 +196,18 @@ impl Policy {
                 meaning,
             })
             .collect()
+    }
+
+    /// The delay of a source after its `failures`-th consecutive failure, in
+    /// milliseconds: none for the first [`Policy::source_free_failures`], then
+    /// `source_delay_s` doubled per further failure, at most `source_delay_max_s`.
+    pub fn source_delay_ms(&self, failures: u32) -> Option<i64> {
+        let over = failures
+            .checked_sub(self.source_free_failures)?
+            .checked_sub(1)?;
+        let grown = self.source_delay_s.saturating_mul(1u64 << over.min(40));
+        let s = grown.min(self.source_delay_max_s).max(1);
+        Some(i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX))
     }
 
     /// Cooldown in milliseconds after `lockouts` earlier lockouts.
@@ -220,6 +255,9 @@ mod tests {
         assert!(p.apply("limit.max_failures", "0").is_err());
         assert!(p.apply("limit.max_failures", "x").is_err());
         assert!(p.apply("resync.totp_window_s", "31536001").is_err());
+        for bad in ["NaN", "inf", "-inf", "1e400"] {
+            assert!(p.apply("limit.cooldown_growth", bad).is_err(), "{bad}");
+        }
         assert!(
             p.apply("nope", "1")
                 .unwrap_err()
@@ -233,7 +271,9 @@ mod tests {
         let mut p = Policy::default();
         for (key, value) in [
             ("limit.max_failures", "7"),
-            ("limit.location_max_failures", "70"),
+            ("limit.source_free_failures", "70"),
+            ("limit.source_delay_s", "7"),
+            ("limit.source_delay_max_s", "700"),
             ("limit.cooldown_s", "77"),
             ("limit.cooldown_growth", "2.5"),
             ("limit.cooldown_max_s", "777"),
@@ -247,6 +287,21 @@ mod tests {
             assert_eq!(e.value, value, "{key}");
         }
         assert_eq!(p.entries().len(), KEYS.len());
+    }
+
+    #[test]
+    fn source_delay_starts_after_the_free_failures_and_doubles_to_its_cap() {
+        let p = Policy::default();
+        let delays: Vec<Option<i64>> = (0..=14).map(|n| p.source_delay_ms(n)).collect();
+        assert_eq!(&delays[..4], &[None, None, None, None]);
+        assert_eq!(
+            &delays[4..],
+            &[1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300].map(|s| Some(s * 1000))
+        );
+        let mut old = Policy::default();
+        old.apply("limit.location_max_failures", "0").unwrap();
+        assert_eq!(old.source_delay_ms(1), Some(1000));
+        assert_eq!(old.source_delay_ms(u32::MAX), Some(300_000));
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::tokens::check_serial;
 use super::{Result, Station, StationError};
 use crate::devices::session::slot_name;
 use crate::devices::{OtpToken, ProgramRequest, TokenClock};
-use crate::model::{Family, TokenStatus};
+use crate::model::{Family, NameKind, TokenStatus};
 use crate::otp::Kind;
 use crate::store::tokens::VerifyState;
 use proof::ProofOf;
@@ -187,11 +187,14 @@ impl Station {
         }
         let info = token.info().map_err(|e| ("detect", e.into()))?;
         let info_at = (req.now)();
-        let serial = req
-            .serial
-            .clone()
-            .or_else(|| info.serial.clone())
-            .and_then(|s| check_serial(&s).ok())
+        // A serial given by a person must pass the name rule (its refusal names it); a
+        // device's own serial that does not is as good as none.
+        let given = match &req.serial {
+            Some(s) => Some(check_serial(s).map_err(|e| ("check", e))?),
+            None => None,
+        };
+        let serial = given
+            .or_else(|| info.serial.as_deref().and_then(|s| check_serial(s).ok()))
             .ok_or_else(|| {
                 (
                     "check",
@@ -202,6 +205,8 @@ impl Station {
                 )
             })?;
         *subject = format!("token {serial}");
+        let issuer = super::names::checked_opt(NameKind::Issuer, req.options.issuer.as_deref())
+            .map_err(|e| ("check", e))?;
 
         // check: product, seed, store row
         let prep = self.burn_prepare(req, &serial).map_err(at("check"))?;
@@ -244,7 +249,7 @@ impl Station {
             c.set_clock((req.now)()).map_err(|e| ("clock", e.into()))?;
             clock_set = true;
         }
-        let issuer = req.options.issuer.as_deref().unwrap_or(&p.name);
+        let issuer = issuer.as_deref().unwrap_or(&p.name);
         let name = slot_name(info.family, &p.params, issuer, &serial);
         let slot = req.options.slot.unwrap_or(0);
         token

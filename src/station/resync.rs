@@ -12,6 +12,7 @@ use super::tokens::find_token;
 use super::verify::{host_step, record_attempt};
 use super::{Method, Result, Station, Status, Verdict};
 use crate::model::TokenStatus;
+use crate::otp::bounds::COUNTER_MAX;
 use crate::otp::{Code, Kind, OtpKey, window};
 use crate::store::limits::Scope;
 use crate::store::tokens::VerifyState;
@@ -51,9 +52,13 @@ impl Station {
                 let w = (policy.resync_totp_window_s / u64::from(p.params.period)).max(1);
                 (now.saturating_sub(w), now.saturating_add(w), now)
             }
+            // The pair's second code must leave a counter to advance to (COUNTER_MAX at
+            // most): nothing from COUNTER_MAX - 1 on is a first code.
             Kind::Hotp => (
                 t.counter,
-                t.counter.saturating_add(policy.resync_hotp_window),
+                t.counter
+                    .saturating_add(policy.resync_hotp_window)
+                    .min(COUNTER_MAX - 2),
                 t.counter,
             ),
         };

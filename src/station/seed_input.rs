@@ -7,8 +7,9 @@
 use serde::Serialize;
 
 use super::error::UriParam;
+use super::names::{checked, checked_opt};
 use super::{Result, StationError};
-use crate::model::Product;
+use crate::model::{NameKind, Product};
 use crate::otp::{KeyUri, Kind, Secret};
 
 /// The shortest seed RFC 4226 §4 (R6) accepts, in bytes.
@@ -42,6 +43,8 @@ pub struct Seed {
     pub secret: Secret,
     /// Initial HOTP counter (a URI's `counter`, else 0).
     pub counter: u64,
+    /// The issuer a URI named (kept so an export gives it back), else `None`.
+    pub issuer: Option<String>,
     /// What deserves a word.
     pub warnings: Vec<SeedWarning>,
 }
@@ -87,16 +90,22 @@ pub fn warnings_for(len: usize) -> Vec<SeedWarning> {
 
 /// Resolves `input` for a token `serial` of product `p`.
 pub fn resolve(input: SeedInput, p: &Product, serial: &str) -> Result<Seed> {
-    let (secret, counter, given) = match input {
-        SeedInput::Secret(s) => (s, 0, true),
+    let (secret, counter, issuer, given) = match input {
+        SeedInput::Secret(s) => (s, 0, None, true),
         SeedInput::Uri(u) => {
             check_uri(&u, p)?;
-            (u.secret.clone(), u.counter, true)
+            // The URI's names pass the one name rule, as they do on import.
+            if !u.account.is_empty() {
+                checked(NameKind::Account, &u.account)?;
+            }
+            let issuer = checked_opt(NameKind::Issuer, u.issuer.as_deref())?;
+            (u.secret.clone(), u.counter, issuer, true)
         }
         SeedInput::Generate => (
             crate::seeds::generate_secret(p.params.algorithm)
                 .map_err(|e| crate::vault::VaultError::Random(e.to_string()))?,
             0,
+            None,
             false,
         ),
     };
@@ -111,6 +120,7 @@ pub fn resolve(input: SeedInput, p: &Product, serial: &str) -> Result<Seed> {
     Ok(Seed {
         secret,
         counter,
+        issuer,
         warnings,
     })
 }

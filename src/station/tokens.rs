@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::seed_input::{self, SeedWarning};
 use super::{Result, Station, StationError};
-use crate::model::{Token, TokenStatus};
+use crate::model::{NameKind, Token, TokenStatus};
 use crate::otp::{Kind, OtpKey, Secret, totp};
 use crate::store::{Reader, tokens::NewToken};
 use crate::vault::{self, random_fill};
@@ -129,14 +129,13 @@ impl Station {
                 serial,
                 uid,
                 sealed,
-                seed.counter,
-                item.drift_steps,
+                (seed.counter, item.drift_steps, seed.issuer),
                 seed.warnings,
             ));
         }
         self.write(|tx| {
             let mut out = Vec::with_capacity(prepared.len());
-            for (serial, uid, sealed, counter, drift_steps, warnings) in &prepared {
+            for (serial, uid, sealed, (counter, drift_steps, issuer), warnings) in &prepared {
                 let t = tx.token_add(&NewToken {
                     uid,
                     product_id: p.id,
@@ -145,7 +144,7 @@ impl Station {
                     sealed_seed: sealed,
                     counter: *counter,
                     drift_steps: *drift_steps,
-                    issuer: None,
+                    issuer: issuer.as_deref(),
                     now,
                 })?;
                 tx.audit(
@@ -306,13 +305,10 @@ impl Station {
         new_serial: &str,
         now: i64,
     ) -> Result<Token> {
-        let new_serial = new_serial.trim();
-        if new_serial.is_empty() {
-            return Err(StationError::Empty(super::error::Field::NewSerial));
-        }
+        let new_serial = check_serial(new_serial)?;
         self.write(|tx| {
             let before = find_token(tx, serial, product)?;
-            tx.token_rename(before.id, new_serial, now)?;
+            tx.token_rename(before.id, &new_serial, now)?;
             let after = tx.token_by_id(before.id)?;
             tx.audit(
                 now,
@@ -359,11 +355,7 @@ fn action_name(s: TokenStatus) -> &'static str {
     }
 }
 
-/// A serial as stored: trimmed, not empty, no control characters.
+/// A serial as stored: trimmed and passing the name rule.
 pub(crate) fn check_serial(serial: &str) -> Result<String> {
-    let serial = serial.trim();
-    if serial.is_empty() || serial.chars().any(char::is_control) {
-        return Err(StationError::BadSerial(serial.escape_default().to_string()));
-    }
-    Ok(serial.to_string())
+    super::names::checked(NameKind::Serial, serial)
 }

@@ -2,52 +2,25 @@
 //! runs its reads, checks and writes in one [`Tx`] and writes its audit line there
 //! ([`Tx::audit`]); the store refuses to commit a change that has no journal line.
 //!
-//! The transaction is the seam for the rules every write shares: [`Station::write`]
-//! opens it with the audit writer and, where the station is unlocked, the master key
-//! ([`Tx::key`]). Requiring the key for every write, or keying the audit lines with a
-//! MAC chained over the log, changes [`Station::write`] and [`AuditWriter`], not the
-//! use cases.
+//! The transaction is where the rules every write shares live. [`Station::write`]
+//! needs the unlocked master key, checked against the store's key check and the tail
+//! of its audit chain when it was unlocked: without it nothing is written, whatever
+//! the use case (`StationError::Locked`). Each audit line is chained to the one before
+//! by its MAC ([`super::audit_chain`]), and the chain's head moves with the commit.
 
 use std::ops::Deref;
 
-use super::{Result, Station, StationError};
+use super::audit_writer::AuditWriter;
+use super::{Result, Station};
 use crate::store::Writer;
-use crate::store::audit::NewAudit;
 use crate::vault::MasterKey;
 
-/// Writes the audit lines of one transaction.
-pub(crate) struct AuditWriter<'a> {
-    actor: &'a str,
-}
-
-impl AuditWriter<'_> {
-    fn append(
-        &self,
-        w: &Writer<'_>,
-        now: i64,
-        action: &str,
-        subject: &str,
-        before: Option<String>,
-        after: Option<String>,
-    ) -> Result<()> {
-        w.audit_append(&NewAudit {
-            at: now,
-            actor: self.actor,
-            action,
-            subject,
-            before,
-            after,
-        })?;
-        Ok(())
-    }
-}
-
 /// One write transaction: the store's writer (reads and writes, through `Deref`), the
-/// audit writer and the master key when the station is unlocked.
+/// audit writer and the master key.
 pub(crate) struct Tx<'t> {
     w: &'t Writer<'t>,
     audit: AuditWriter<'t>,
-    key: Option<&'t MasterKey>,
+    key: &'t MasterKey,
 }
 
 impl<'t> Deref for Tx<'t> {
@@ -79,12 +52,7 @@ impl Tx<'_> {
     }
 
     /// The master key (unsealing and sealing inside the transaction).
-    pub(crate) fn key(&self) -> Result<&MasterKey> {
-        self.key.ok_or(StationError::Locked)
-    }
-
-    /// The master key when the station is unlocked.
-    pub(crate) fn key_if_unlocked(&self) -> Option<&MasterKey> {
+    pub(crate) fn key(&self) -> &MasterKey {
         self.key
     }
 }
@@ -95,29 +63,29 @@ fn to_json<T: serde::Serialize>(v: &T) -> String {
 }
 
 impl Station {
-    /// Runs `f` in one write transaction (commits on `Ok`, rolls back otherwise).
+    /// Runs `f` in one write transaction (commits on `Ok`, rolls back otherwise). A
+    /// locked station writes nothing.
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
-        let actor = self.actor.as_str();
-        let key = self.key.as_ref();
+        let key = self.key.as_ref().ok_or(super::StationError::Locked)?;
+        let actor = self.actor_text.as_str();
         self.store.write(|w| {
-            f(&Tx {
+            let tx = Tx {
                 w,
-                audit: AuditWriter { actor },
+                audit: AuditWriter::new(actor, key),
                 key,
-            })
+            };
+            let out = f(&tx)?;
+            tx.audit.finish(w)?;
+            Ok(out)
         })
     }
 
-    /// Like [`Station::write`], failing at once when the station is locked: for use
-    /// cases that unseal or seal seeds inside the transaction.
+    /// [`Station::write`] with the master key at hand, for use cases that unseal or
+    /// seal seeds inside the transaction.
     pub(crate) fn write_keyed<T>(
         &mut self,
         f: impl FnOnce(&Tx<'_>, &MasterKey) -> Result<T>,
     ) -> Result<T> {
-        self.key()?;
-        self.write(|tx| {
-            let key = tx.key()?;
-            f(tx, key)
-        })
+        self.write(|tx| f(tx, tx.key()))
     }
 }

@@ -21,13 +21,17 @@ pub enum Status {
     NotActivated,
     /// The token is disabled, lost or retired.
     Disabled,
-    /// The token may not be used at that location.
+    /// The token may not be used at that location (or, restricted to locations, was
+    /// presented at none).
     WrongLocation,
+    /// An HOTP token whose counter reached `otp::bounds::COUNTER_MAX`: no code can
+    /// advance it any more; the token needs a new seed.
+    CounterExhausted,
 }
 
 impl Status {
     /// Every status.
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Ok,
         Status::InvalidCode,
         Status::Replayed,
@@ -36,6 +40,7 @@ impl Status {
         Status::NotActivated,
         Status::Disabled,
         Status::WrongLocation,
+        Status::CounterExhausted,
     ];
 
     /// Stable text form.
@@ -49,6 +54,7 @@ impl Status {
             Status::NotActivated => "NOT_ACTIVATED",
             Status::Disabled => "DISABLED",
             Status::WrongLocation => "WRONG_LOCATION",
+            Status::CounterExhausted => "COUNTER_EXHAUSTED",
         }
     }
 }

@@ -1,27 +1,35 @@
 //! The verification engine (RFC 4226 §7, RFC 6238 §5–6). TOTP: a window of ±skew steps
 //! centred on the token's learned drift, the past preferred on ties; a step at or
 //! before the last accepted one is `REPLAYED`. HOTP: look-ahead from the next counter,
-//! advanced only on success. Backup codes are recognised by their shape. The checks and
-//! the state update run in one IMMEDIATE transaction, so concurrent verifications of
-//! one code, in threads or processes, accept it exactly once.
+//! advanced only on success, and never to a counter beyond `otp::bounds::COUNTER_MAX`:
+//! a code that could not advance it is not accepted, and a token at the end answers
+//! `COUNTER_EXHAUSTED`. Backup codes are recognised by their shape. The location rule
+//! is [`super::location_rule`]; the rate limits (per token, per source) are [`super::limits`].
+//! The checks and the state update run in one IMMEDIATE transaction, so concurrent
+//! verifications of one code, in threads or processes, accept it exactly once.
 
 use super::backup::{self, looks_like_backup_code};
 use super::drift::history::SampleKind;
 use super::drift::{self, baseline};
-use super::limits;
+use super::limits::{self, Source, SourceAt};
+use super::location_rule::allowed_at;
 use super::policy::Policy;
 use super::tokens::{find_token, open_secret};
 use super::tx::Tx;
 use super::{Result, Station, StationError};
 use crate::model::{Location, Product, Token, TokenStatus};
+use crate::otp::bounds::COUNTER_MAX;
 use crate::otp::{Code, Kind, OtpKey, Window, totp, window};
 use crate::store::Reader;
 use crate::store::attempts::Attempt;
-use crate::store::limits::Scope;
+use crate::store::limits::{Scope, SourceDelay};
 use crate::store::tokens::VerifyState;
 use crate::vault::MasterKey;
 
 pub use super::verdict::{Method, Status, Verdict};
+pub use batch::Check;
+
+mod batch;
 
 /// A match found in the window.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +63,9 @@ pub(crate) fn check_code(
     code: &Code,
     at: i64,
 ) -> Result<Option<Found>> {
-    let skew = u64::from(p.skew);
+    // A store from before the window bound may hold a wider one: it is clipped, so a
+    // verification never computes more than 2 × SKEW_MAX + 1 codes.
+    let skew = u64::from(p.skew.min(crate::otp::bounds::SKEW_MAX));
     match p.params.kind {
         Kind::Totp => {
             let now = host_step(p, at)?;
@@ -71,13 +81,19 @@ pub(crate) fn check_code(
             )
         }
         Kind::Hotp => {
-            if let Some(m) = window::search(
-                key,
-                p.params.digits,
-                code,
-                t.counter,
-                Window::look_ahead(skew),
-            ) {
+            // The last counter a code may match is COUNTER_MAX - 1: accepting it moves
+            // the counter to COUNTER_MAX. Nothing at or beyond the end is looked at.
+            let room = (COUNTER_MAX - 1).saturating_sub(t.counter);
+            let ahead = (t.counter < COUNTER_MAX).then_some(skew.min(room));
+            if let Some(m) = ahead.and_then(|ahead| {
+                window::search(
+                    key,
+                    p.params.digits,
+                    code,
+                    t.counter,
+                    Window::look_ahead(ahead),
+                )
+            }) {
                 return Ok(Some(Found {
                     step: m.step,
                     offset: m.offset,
@@ -85,13 +101,13 @@ pub(crate) fn check_code(
                 }));
             }
             // A code just behind the counter was accepted before: say so.
-            let behind = skew.min(t.counter);
+            let behind = skew.min(t.counter.min(COUNTER_MAX));
             let used = window::search_range(
                 key,
                 p.params.digits,
                 code,
-                t.counter - behind,
-                t.counter.saturating_sub(1),
+                t.counter.min(COUNTER_MAX) - behind,
+                t.counter.min(COUNTER_MAX).saturating_sub(1),
             );
             Ok(used.last().filter(|_| t.counter > 0).map(|&s| Found {
                 step: s,
@@ -163,11 +179,29 @@ fn prepare(
     }))
 }
 
+/// One verification as a face asks for it.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyRequest<'a> {
+    /// The token's serial.
+    pub serial: &'a str,
+    /// The code (or backup code) presented.
+    pub code: &'a str,
+    /// Where it is presented; a token restricted to locations needs one of them.
+    pub location: Option<&'a str>,
+    /// The product, when the serial exists in several.
+    pub product: Option<&'a str>,
+    /// Who presents it (a kiosk's reader, a CLI user, an API client): the unit of the
+    /// per-source delay. `None` shares one delay with every caller that names none.
+    pub source: Option<&'a Source>,
+    /// Unix seconds.
+    pub at: i64,
+    /// Record the attempt and update the token (else change nothing).
+    pub record: bool,
+}
+
 impl Station {
-    /// Verifies `code` for token `serial` at time `at`, optionally at a location.
-    /// With `record`, the attempt is logged and a success updates the token (replay
-    /// guard, drift, counter) and failures count toward rate limits; without it,
-    /// nothing changes. Everything happens in one write transaction.
+    /// Verifies `code` for token `serial` at time `at`, optionally at a location, from
+    /// no named source (see [`Station::verify_request`]).
     pub fn verify(
         &mut self,
         serial: &str,
@@ -176,7 +210,26 @@ impl Station {
         at: i64,
         record: bool,
     ) -> Result<Verdict> {
-        self.write_keyed(|tx, key| verify_in(tx, key, serial, code, location, at, record))
+        self.verify_request(&VerifyRequest {
+            serial,
+            code,
+            location,
+            product: None,
+            source: None,
+            at,
+            record,
+        })
+    }
+
+    /// Verifies a code. With `record`, the attempt is logged with its source, a
+    /// success updates the token (replay guard, drift, counter) and failures count
+    /// toward the rate limits; without it, nothing changes. Everything happens in one
+    /// write transaction.
+    pub fn verify_request(&mut self, req: &VerifyRequest<'_>) -> Result<Verdict> {
+        // A serial no token can have (70,000 characters, control characters) is bad
+        // input, refused before anything is recorded: the attempt log keeps only names.
+        super::names::checked(crate::model::NameKind::Serial, req.serial)?;
+        self.write_keyed(|tx, key| verify_in(tx, key, req))
     }
 
     /// Activates an unverified token with its first valid code (recorded like a
@@ -236,62 +289,62 @@ impl Station {
     }
 }
 
-/// [`Station::verify`] inside a caller's write transaction (the kiosk verifies a code
-/// and records the presence event in one transaction).
-pub(crate) fn verify_in(
-    c: &Tx<'_>,
-    key: &MasterKey,
-    serial: &str,
-    code: &str,
-    location: Option<&str>,
-    at: i64,
-    record: bool,
-) -> Result<Verdict> {
-    let loc = location.map(|n| c.location_get(n)).transpose()?;
+/// [`Station::verify_request`] inside a caller's write transaction (the kiosk verifies
+/// a code and records the presence event in one transaction).
+pub(crate) fn verify_in(c: &Tx<'_>, key: &MasterKey, req: &VerifyRequest<'_>) -> Result<Verdict> {
+    let loc = req.location.map(|n| c.location_get(n)).transpose()?;
     let policy = Policy::load(c)?;
-    let prepared = prepare(c, key, serial, None)?;
-    let backup_hash = match (&prepared, looks_like_backup_code(code)) {
-        (Some(p), true) => Some(backup::hash(key, &p.token.uid, code)),
+    let prepared = prepare(c, key, req.serial, req.product)?;
+    let backup_hash = match (&prepared, looks_like_backup_code(req.code)) {
+        (Some(p), true) => Some(backup::hash(key, &p.token.uid, req.code)),
         _ => None,
+    };
+    let source = req.source.map_or(Source::UNSPECIFIED, Source::as_str);
+    let here = SourceAt {
+        location_id: loc.as_ref().map_or(0, |l| l.id),
+        source,
     };
     let v = decide(
         c,
-        serial,
-        code,
-        loc.as_ref(),
-        at,
-        &policy,
-        prepared.as_ref(),
-        backup_hash.as_ref(),
-        record,
+        req,
+        &Context {
+            loc: loc.as_ref(),
+            here,
+            delay: limits::source_state(c, here)?,
+            policy: &policy,
+            prepared: prepared.as_ref(),
+            backup_hash: backup_hash.as_ref(),
+        },
     )?;
-    if record {
-        record_attempt(
-            c,
-            &v,
-            at,
-            prepared.as_ref().map(|p| p.token.id),
-            loc.as_ref().map(|l| l.id),
-        )?;
+    if req.record {
+        c.attempt_add(&Attempt {
+            source: Some(source.to_string()),
+            ..attempt(
+                &v,
+                req.at,
+                prepared.as_ref().map(|p| p.token.id),
+                loc.as_ref().map(|l| l.id),
+            )
+        })?;
     }
     Ok(v)
 }
 
-/// The decision, inside the write transaction. Failures count only when `record`.
-#[allow(clippy::too_many_arguments)]
-fn decide(
-    c: &Tx<'_>,
-    serial: &str,
-    code: &str,
-    loc: Option<&Location>,
-    at: i64,
-    policy: &Policy,
-    prepared: Option<&Prepared>,
-    backup_hash: Option<&[u8; 32]>,
-    record: bool,
-) -> Result<Verdict> {
-    let now_ms = at.saturating_mul(1000);
-    let method = if backup_hash.is_some() {
+/// What [`decide`] works from, read inside the transaction.
+struct Context<'a> {
+    loc: Option<&'a Location>,
+    here: SourceAt<'a>,
+    delay: SourceDelay,
+    policy: &'a Policy,
+    prepared: Option<&'a Prepared>,
+    backup_hash: Option<&'a [u8; 32]>,
+}
+
+/// The decision, inside the write transaction. Failures count only when recording.
+fn decide(c: &Tx<'_>, req: &VerifyRequest<'_>, x: &Context<'_>) -> Result<Verdict> {
+    let (serial, record) = (req.serial, req.record);
+    let now_ms = req.at.saturating_mul(1000);
+    let method = if x.backup_hash.is_some() {
         Method::Backup
     } else {
         Method::Otp
@@ -302,21 +355,18 @@ fn decide(
     };
     let fail = |status: Status| -> Result<Verdict> {
         if record {
-            if let Some(p) = prepared {
-                limits::fail(c, Scope::Token(p.token.id), policy, now_ms)?;
+            if let Some(p) = x.prepared {
+                limits::fail(c, Scope::Token(p.token.id), x.policy, now_ms)?;
             }
-            if let Some(l) = loc {
-                limits::fail(c, Scope::Location(l.id), policy, now_ms)?;
-            }
+            limits::source_fail(c, x.here, x.delay, x.policy, now_ms)?;
         }
         Ok(Verdict::new(status, serial, method))
     };
-    if let Some(l) = loc
-        && let Some(retry) = limits::retry_after(c, Scope::Location(l.id), now_ms)?
-    {
+    // A source that is waiting learns nothing, not even whether the serial exists.
+    if let Some(retry) = limits::source_retry_after(&x.delay, now_ms) {
         return Ok(limited(retry));
     }
-    let Some(p) = prepared else {
+    let Some(p) = x.prepared else {
         return fail(Status::UnknownToken);
     };
     if let Some(retry) = limits::retry_after(c, Scope::Token(p.token.id), now_ms)? {
@@ -328,21 +378,18 @@ fn decide(
         TokenStatus::Unverified => return Ok(Verdict::new(Status::NotActivated, serial, method)),
         _ => return Ok(Verdict::new(Status::Disabled, serial, method)),
     }
-    if let Some(l) = loc
-        && (!(t.all_locations || c.token_at_location(t.id, l.id)?)
-            || !c.location_allows_product(l.id, t.product_id)?)
-    {
+    if !allowed_at(c, t, x.loc)? {
         return Ok(Verdict::new(Status::WrongLocation, serial, method));
     }
-    if let Some(h) = backup_hash {
+    if let Some(h) = x.backup_hash {
         let accepted = if record {
-            c.backup_code_use(t.id, h, at)?
+            c.backup_code_use(t.id, h, req.at)?
         } else {
             c.backup_code_unused(t.id, h)?
         };
         if accepted {
             if record {
-                succeed(c, t, loc)?;
+                succeed(c, t, x)?;
             }
             return Ok(Verdict {
                 backup_codes_left: Some(c.backup_codes_left(t.id)?),
@@ -351,10 +398,13 @@ fn decide(
         }
         return fail(Status::InvalidCode);
     }
-    let Some(code) = Code::parse(code) else {
+    if p.product.params.kind == Kind::Hotp && t.counter >= COUNTER_MAX {
+        return Ok(Verdict::new(Status::CounterExhausted, serial, method));
+    }
+    let Some(code) = Code::parse(req.code) else {
         return fail(Status::InvalidCode);
     };
-    match check_code(&p.key, t, &p.product, &code, at)? {
+    match check_code(&p.key, t, &p.product, &code, req.at)? {
         None => fail(Status::InvalidCode),
         Some(f) if f.replayed => Ok(Verdict {
             step: Some(f.step),
@@ -362,10 +412,10 @@ fn decide(
             ..Verdict::new(Status::Replayed, serial, method)
         }),
         Some(f) => {
-            let (state, capped) = next_state(t, &p.product, f, policy);
+            let (state, capped) = next_state(t, &p.product, f, x.policy);
             if record {
-                drift::set_verified(c, t, &p.product, state, f.step, at)?;
-                succeed(c, t, loc)?;
+                drift::set_verified(c, t, &p.product, state, f.step, req.at)?;
+                succeed(c, t, x)?;
             }
             Ok(Verdict {
                 step: Some(f.step),
@@ -378,15 +428,9 @@ fn decide(
     }
 }
 
-/// Appends a verdict to the attempt log (never the code).
-pub(crate) fn record_attempt(
-    c: &Tx<'_>,
-    v: &Verdict,
-    at: i64,
-    token_id: Option<i64>,
-    location_id: Option<i64>,
-) -> Result<()> {
-    c.attempt_add(&Attempt {
+/// The attempt-log row of a verdict (never the code), without a source.
+fn attempt(v: &Verdict, at: i64, token_id: Option<i64>, location_id: Option<i64>) -> Attempt {
+    Attempt {
         at,
         token_id,
         serial: v.serial.clone(),
@@ -396,14 +440,24 @@ pub(crate) fn record_attempt(
         method: v.method.as_str().to_string(),
         step: v.step,
         step_offset: v.offset,
-    })?;
+        source: None,
+    }
+}
+
+/// Appends a verdict of a station use case with no source (activation, resync) to the
+/// attempt log.
+pub(crate) fn record_attempt(
+    c: &Tx<'_>,
+    v: &Verdict,
+    at: i64,
+    token_id: Option<i64>,
+    location_id: Option<i64>,
+) -> Result<()> {
+    c.attempt_add(&attempt(v, at, token_id, location_id))?;
     Ok(())
 }
 
-fn succeed(c: &Tx<'_>, t: &Token, loc: Option<&Location>) -> Result<()> {
+fn succeed(c: &Tx<'_>, t: &Token, x: &Context<'_>) -> Result<()> {
     limits::succeed(c, Scope::Token(t.id))?;
-    if let Some(l) = loc {
-        limits::succeed(c, Scope::Location(l.id))?;
-    }
-    Ok(())
+    limits::source_succeed(c, x.here, &x.delay)
 }

@@ -4,16 +4,20 @@
 //! and records they use are re-exported here, so a face needs nothing from the store.
 
 pub mod catalog;
+pub mod device;
 pub mod drift;
 pub mod hardware;
 pub mod logs;
+pub mod page;
 pub mod presence;
 pub mod tokens;
 
 pub use catalog::{HolderDetail, LocationDetail, LocationRow, ProductRow};
+pub use device::{DeviceInfoView, HeldEntry, HeldList};
 pub use drift::{
     DriftDetail, DriftFilter, DriftPoint, DriftReport, DriftRow, FixMethod, TrendSource,
 };
 pub use logs::{Attempt, AttemptFilter, AuditEntry, AuditFilter};
+pub use page::{Page, PageRequest};
 pub use presence::{Credential, KioskSettings, LocationPresence, PeriodEdge, PresenceReport};
 pub use tokens::{TokenDetail, TokenFilter};

@@ -11,7 +11,7 @@ impl Reader<'_> {
             .conn
             .prepare(
                 "SELECT a.at, a.token_id, a.serial, a.location_id, l.name, a.status, a.method,
-                        a.step, a.step_offset
+                        a.step, a.step_offset, a.source
                  FROM attempts a LEFT JOIN locations l ON l.id = a.location_id
                  WHERE (?1 IS NULL OR a.serial = ?1) AND (?2 IS NULL OR l.name = ?2)
                    AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4)
@@ -32,6 +32,7 @@ impl Reader<'_> {
                     method: r.get(6)?,
                     step: r.get::<_, Option<i64>>(7)?.map(to_u64),
                     step_offset: r.get(8)?,
+                    source: r.get(9)?,
                 })
             },
         )
@@ -44,10 +45,11 @@ impl Writer<'_> {
     /// Records an attempt.
     pub fn attempt_add(&self, a: &Attempt) -> Result<(), StoreError> {
         self.journaled();
+        let step = a.step.map(|v| from_u64(v, "step")).transpose()?;
         self.conn
             .prepare_cached(
-                "INSERT INTO attempts (at, token_id, serial, location_id, status, method, step, step_offset)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO attempts (at, token_id, serial, location_id, status, method, step, step_offset, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .and_then(|mut s| {
                 s.execute(rusqlite::params![
@@ -57,8 +59,9 @@ impl Writer<'_> {
                     a.location_id,
                     a.status,
                     a.method,
-                    a.step.map(from_u64),
-                    a.step_offset
+                    step,
+                    a.step_offset,
+                    a.source
                 ])
             })
             .map(|_| ())

@@ -106,6 +106,8 @@ impl Writer<'_> {
         sample_day: i64,
         now: i64,
     ) -> Result<(), StoreError> {
+        let counter = from_u64(s.counter, "counter")?;
+        let step = s.last_step.map(|v| from_u64(v, "step")).transpose()?;
         self.conn
             .prepare_cached(
                 "UPDATE tokens SET counter = ?2, last_step = ?3, drift_steps = ?4, updated_at = ?5,
@@ -116,8 +118,8 @@ impl Writer<'_> {
             .and_then(|mut st| {
                 st.execute(rusqlite::params![
                     id,
-                    from_u64(s.counter),
-                    s.last_step.map(from_u64),
+                    counter,
+                    step,
                     s.drift_steps,
                     now,
                     s.drift_base_steps,

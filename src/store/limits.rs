@@ -1,5 +1,6 @@
-//! Failure counters and cooldowns per token and per location, backup code hashes,
-//! per-location product restrictions, and policy settings.
+//! Failure counters and cooldowns per token (and, from stores before per-source
+//! delays, per location), per-source delays, backup code hashes, per-location product
+//! restrictions, and policy settings.
 
 use rusqlite::OptionalExtension;
 
@@ -34,7 +35,38 @@ pub struct FailCounter {
     pub locked_until_ms: Option<i64>,
 }
 
+/// Failures from one source at one location, and when it may try again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourceDelay {
+    /// Consecutive failures (reset by a success or a quiet period).
+    pub failures: u32,
+    /// Unix milliseconds of the last failure.
+    pub last_failure_ms: i64,
+    /// No attempt from the source is checked before this Unix time in milliseconds.
+    pub next_at_ms: Option<i64>,
+}
+
 impl Reader<'_> {
+    /// Reads the delay of `source` at a location (`0`: no location); zero when absent.
+    pub fn source_delay(&self, location_id: i64, source: &str) -> Result<SourceDelay, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT failures, last_failure_ms, next_at_ms FROM source_delays
+                 WHERE location_id = ?1 AND source = ?2",
+                rusqlite::params![location_id, source],
+                |r| {
+                    Ok(SourceDelay {
+                        failures: r.get(0)?,
+                        last_failure_ms: r.get(1)?,
+                        next_at_ms: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
+    }
+
     /// Reads a counter (zero when absent).
     pub fn fail_counter(&self, scope: Scope) -> Result<FailCounter, StoreError> {
         let (s, id) = scope.parts();
@@ -131,6 +163,46 @@ impl Reader<'_> {
 }
 
 impl Writer<'_> {
+    /// Writes the delay of `source` at a location (`0`: no location).
+    pub fn source_delay_set(
+        &self,
+        location_id: i64,
+        source: &str,
+        d: SourceDelay,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO source_delays (location_id, source, failures, last_failure_ms, next_at_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (location_id, source) DO UPDATE SET failures = excluded.failures,
+                     last_failure_ms = excluded.last_failure_ms, next_at_ms = excluded.next_at_ms",
+                rusqlite::params![location_id, source, d.failures, d.last_failure_ms, d.next_at_ms],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Forgets the delay of `source` at a location; true if there was one.
+    pub fn source_delay_clear(&self, location_id: i64, source: &str) -> Result<bool, StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM source_delays WHERE location_id = ?1 AND source = ?2",
+                rusqlite::params![location_id, source],
+            )
+            .map(|n| n > 0)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Forgets every source's delay at a location; how many there were.
+    pub fn source_delays_clear_location(&self, location_id: i64) -> Result<usize, StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM source_delays WHERE location_id = ?1",
+                [location_id],
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// Writes a counter.
     pub fn fail_counter_set(&self, scope: Scope, c: FailCounter) -> Result<(), StoreError> {
         let (s, id) = scope.parts();

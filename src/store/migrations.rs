@@ -220,6 +220,59 @@ const V4: &str = r#"
 ALTER TABLE tokens ADD COLUMN issuer TEXT;
 "#;
 
+/// API keys for shared access (issue 16): the public key id, the role, the status and
+/// only a keyed hash of the secret. Scopes (locations, products, client networks) are
+/// kept by name, not by reference: a removed or renamed location or product then
+/// matches nothing, so a scoped key loses access instead of silently gaining it. The
+/// name of a key not revoked is unique. Plain types and a partial index: both port to
+/// PostgreSQL (BLOB becomes BYTEA).
+const API_KEYS: &str = r#"
+CREATE TABLE api_keys (
+    id          INTEGER PRIMARY KEY,
+    key_id      TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    role        TEXT NOT NULL CHECK (role IN ('kiosk', 'technician', 'operator', 'admin')),
+    status      TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'revoked')),
+    secret_hash BLOB NOT NULL,
+    expires_at  INTEGER,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX api_keys_live_name ON api_keys (name) WHERE status <> 'revoked';
+
+CREATE TABLE api_key_scopes (
+    key_row INTEGER NOT NULL REFERENCES api_keys (id) ON DELETE CASCADE,
+    kind    TEXT NOT NULL CHECK (kind IN ('location', 'product', 'cidr')),
+    value   TEXT NOT NULL,
+    PRIMARY KEY (key_row, kind, value)
+);
+"#;
+
+/// Issue 11, verification sources: per-source delays replace the location-wide
+/// cooldown (one person guessing at a kiosk slows that kiosk's reader, not every holder
+/// of the location), and each attempt records its source. `location_id` 0 stands for
+/// verifications without a location; `source` is the station's text form of a
+/// `station::limits::Source`.
+const V_SOURCES: &str = r#"
+CREATE TABLE source_delays (
+    location_id     INTEGER NOT NULL,
+    source          TEXT NOT NULL,
+    failures        INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+    last_failure_ms INTEGER NOT NULL,
+    next_at_ms      INTEGER,
+    PRIMARY KEY (location_id, source)
+);
+ALTER TABLE attempts ADD COLUMN source TEXT;
+"#;
+
+/// Issue 11, tamper-evident audit log: each line written from now on carries an
+/// HMAC-SHA256 over its content and the previous line's MAC (`station::audit_chain`).
+/// Lines written before stay without one: the first keyed write seals them as the
+/// chain's genesis segment.
+const V_AUDIT_CHAIN: &str = r#"
+ALTER TABLE audit ADD COLUMN mac BLOB;
+"#;
+
 /// Drift (issue 14): the drift an operator established last (resync, clock fix, burn,
 /// import), from which automatic learning may move by at most `drift.max_learned_steps`,
 /// a compact offset history for the drift report, and the UTC day of its last
@@ -242,13 +295,16 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V2),
         M::up(V3),
         M::up(V4),
+        M::up(API_KEYS),
+        M::up(V_SOURCES),
+        M::up(V_AUDIT_CHAIN),
         M::up(V5_DRIFT),
     ])
 }
 
 /// Highest schema version this build knows.
 pub fn latest_version() -> i64 {
-    5
+    8
 }
 
 /// Brings the file to the latest version; refuses files from a newer build.

@@ -306,7 +306,7 @@ impl Reader<'_> {
             .query_row(
                 "SELECT 1 FROM presence_events WHERE presence_token_id = ?1 AND step = ?2
                  AND ifnull(holder_id, 0) = ifnull(?3, 0) AND status = 'ok'",
-                rusqlite::params![token_id, super::from_u64(step), holder_id],
+                rusqlite::params![token_id, super::from_u64(step, "step")?, holder_id],
                 |_| Ok(()),
             )
             .optional()
@@ -490,7 +490,7 @@ impl Writer<'_> {
                     e.reader,
                     e.idem,
                     e.presence_token_id,
-                    e.step.map(super::from_u64),
+                    e.step.map(|v| super::from_u64(v, "step")).transpose()?,
                     e.bound_from,
                     e.bound_to,
                     e.nearest

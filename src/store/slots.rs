@@ -1,7 +1,31 @@
 //! Slots: where a token's seed sits inside a multi-seed device (OATH credential name,
-//! Nitrokey slot number), written by a burn.
+//! Nitrokey slot number), written by a burn and renamed by on-device management.
 
 use super::{Reader, StoreError, Writer, from_u64};
+use crate::model::{Family, TokenStatus};
+use crate::otp::Kind;
+
+/// A token that is not retired with the place a burn recorded for its seed: what
+/// on-device management matches a device's slots against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotHolder {
+    /// Token row id.
+    pub token_id: i64,
+    /// Its serial.
+    pub serial: String,
+    /// Its product.
+    pub product: String,
+    /// Its status.
+    pub status: TokenStatus,
+    /// The product's family.
+    pub family: Family,
+    /// The product's kind (a Nitrokey numbers HOTP and TOTP slots apart).
+    pub kind: Kind,
+    /// The slot number as burned.
+    pub slot: u16,
+    /// The name written with the seed (OATH credential id, slot name, title).
+    pub name: Option<String>,
+}
 
 impl Reader<'_> {
     /// The slots of a token, by number.
@@ -13,6 +37,44 @@ impl Reader<'_> {
         st.query_map([token_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
+    }
+
+    /// Every token not retired whose burn recorded a slot, with the slot, under the
+    /// products of `family` and the products bound to no family (`generic`,
+    /// `software`: a burn accepts those for any token).
+    pub fn slot_holders(&self, family: Family) -> Result<Vec<SlotHolder>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT t.id, t.serial, p.name, t.status, p.family, p.kind, s.slot, s.name
+                 FROM slots s
+                 JOIN tokens t ON t.id = s.token_id
+                 JOIN products p ON p.id = t.product_id
+                 WHERE t.status <> 'retired' AND p.family IN (?1, ?2, ?3)
+                 ORDER BY t.serial, s.slot",
+            )
+            .map_err(|e| self.err(e))?;
+        let bad = |i: usize, e: String| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+        };
+        let families = [family, Family::Generic, Family::Software].map(Family::as_str);
+        st.query_map(families, |r| {
+            let status: String = r.get(3)?;
+            let family: String = r.get(4)?;
+            let kind: String = r.get(5)?;
+            Ok(SlotHolder {
+                token_id: r.get(0)?,
+                serial: r.get(1)?,
+                product: r.get(2)?,
+                status: status.parse().map_err(|e| bad(3, format!("{e}")))?,
+                family: family.parse().map_err(|e| bad(4, format!("{e}")))?,
+                kind: kind.parse().map_err(|e| bad(5, format!("{e}")))?,
+                slot: r.get(6)?,
+                name: r.get(7)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
     }
 }
 
@@ -43,7 +105,7 @@ impl Writer<'_> {
                 "UPDATE tokens SET sealed_seed = ?2, counter = ?3, last_step = NULL,
                         drift_steps = 0, drift_base_steps = 0, updated_at = ?4
                  WHERE id = ?1",
-                rusqlite::params![id, sealed_seed, from_u64(counter), now],
+                rusqlite::params![id, sealed_seed, from_u64(counter, "counter")?, now],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))

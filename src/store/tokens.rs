@@ -14,6 +14,19 @@ const SELECT: &str = "SELECT t.id, t.uid, t.serial, p.name, t.product_id, t.stat
                       JOIN products p ON p.id = t.product_id
                       LEFT JOIN holders h ON h.id = t.holder_id";
 
+/// The token list's filter: product, status, holder, location (or all locations).
+const FILTER: &str = "WHERE (?1 IS NULL OR p.name = ?1)
+               AND (?2 IS NULL OR t.status = ?2)
+               AND (?3 IS NULL OR h.ext_id = ?3)
+               AND (?4 IS NULL OR t.all_locations = 1 OR EXISTS (
+                     SELECT 1 FROM token_locations tl JOIN locations l ON l.id = tl.location_id
+                     WHERE tl.token_id = t.id AND l.name = ?4))";
+
+/// A count for SQL LIMIT/OFFSET (SQLite integers are signed).
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
     let status: String = r.get(5)?;
     Ok(Token {
@@ -101,28 +114,55 @@ impl Reader<'_> {
 
     /// Lists tokens.
     pub fn token_list(&self, f: &TokenFilter) -> Result<Vec<Token>, StoreError> {
-        let sql = format!(
-            "{SELECT}
-             WHERE (?1 IS NULL OR p.name = ?1)
-               AND (?2 IS NULL OR t.status = ?2)
-               AND (?3 IS NULL OR h.ext_id = ?3)
-               AND (?4 IS NULL OR t.all_locations = 1 OR EXISTS (
-                     SELECT 1 FROM token_locations tl JOIN locations l ON l.id = tl.location_id
-                     WHERE tl.token_id = t.id AND l.name = ?4))
-             ORDER BY p.name, t.serial"
-        );
+        self.token_list_page(f, u64::MAX, 0)
+    }
+
+    /// Lists at most `limit` tokens after skipping `offset`, in the order of
+    /// [`Reader::token_list`].
+    pub fn token_list_page(
+        &self,
+        f: &TokenFilter,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<Token>, StoreError> {
+        let sql = format!("{SELECT} {FILTER} ORDER BY p.name, t.serial LIMIT ?5 OFFSET ?6");
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
+        let (limit, offset) = (clamp(limit), clamp(offset));
         stmt.query_map(
             rusqlite::params![
                 f.product,
                 f.status.map(|s| s.as_str()),
                 f.holder,
-                f.location
+                f.location,
+                limit,
+                offset
             ],
             row,
         )
         .and_then(|rows| rows.collect())
         .map_err(|e| self.err(e))
+    }
+
+    /// How many tokens `f` selects.
+    pub fn token_count_where(&self, f: &TokenFilter) -> Result<u64, StoreError> {
+        let sql = format!(
+            "SELECT count(*) FROM tokens t
+             JOIN products p ON p.id = t.product_id
+             LEFT JOIN holders h ON h.id = t.holder_id {FILTER}"
+        );
+        self.conn
+            .query_row(
+                &sql,
+                rusqlite::params![
+                    f.product,
+                    f.status.map(|s| s.as_str()),
+                    f.holder,
+                    f.location
+                ],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(to_u64)
+            .map_err(|e| self.err(e))
     }
 
     /// Tokens with their sealed seeds (for look-ups over many tokens).
@@ -181,7 +221,7 @@ impl Writer<'_> {
                     t.serial,
                     t.status.as_str(),
                     t.sealed_seed,
-                    from_u64(t.counter),
+                    from_u64(t.counter, "counter")?,
                     t.drift_steps,
                     t.now,
                     t.issuer
@@ -262,8 +302,8 @@ impl Writer<'_> {
                  WHERE id = ?1",
                 rusqlite::params![
                     id,
-                    from_u64(s.counter),
-                    s.last_step.map(from_u64),
+                    from_u64(s.counter, "counter")?,
+                    s.last_step.map(|v| from_u64(v, "step")).transpose()?,
                     s.drift_steps,
                     now,
                     s.drift_base_steps

@@ -1,11 +1,18 @@
 //! The vault header kept in the store: how the master key is obtained (key file or
 //! Argon2id passphrase with its salt and costs) and a key check value that tells a
 //! wrong key from a right one before any seed is touched.
+//!
+//! The header also says whether the store's audit log is MAC-chained (`;audit=chained`).
+//! The mark is bound to the key: the check value is sealed with another associated
+//! data when it is set, so removing the mark (to pass a stripped log off as one from
+//! before the chain) breaks the key check instead of going unnoticed.
 
 use super::{MasterKey, VaultError, random_fill, seal};
 
 /// Associated data of the key check value.
 const CHECK_AAD: &[u8] = b"tokenstation key check v1";
+/// Associated data of the key check value of a store whose audit log is chained.
+const CHECK_AAD_CHAINED: &[u8] = b"tokenstation key check v1; audit chained";
 
 /// How the master key is obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,40 +70,79 @@ pub struct VaultHeader {
     pub argon2: Option<Argon2Params>,
     /// A sealed empty value: opens only under the right key.
     pub check: Vec<u8>,
+    /// The audit log carries a MAC chain (the check value is sealed to say so).
+    pub audit_chained: bool,
 }
 
 impl VaultHeader {
-    /// Builds the header for a new key.
+    /// Builds the header for a new key (of a new store, whose audit log is chained
+    /// from its first line).
     pub fn new(
         kind: KeyKind,
         argon2: Option<Argon2Params>,
         key: &MasterKey,
     ) -> Result<Self, VaultError> {
-        Ok(VaultHeader {
+        VaultHeader {
             kind,
             argon2,
-            check: seal::seal_bytes(key, CHECK_AAD, b"")?,
+            check: Vec::new(),
+            audit_chained: false,
+        }
+        .chained(key)
+    }
+
+    /// The same header marked as having a chained audit log, its check value sealed
+    /// anew under `key`.
+    pub fn chained(&self, key: &MasterKey) -> Result<Self, VaultError> {
+        Ok(VaultHeader {
+            check: seal::seal_bytes(key, CHECK_AAD_CHAINED, b"")?,
+            audit_chained: true,
+            ..self.clone()
         })
     }
 
-    /// Succeeds only for the key this header was made with.
+    fn aad(&self) -> &'static [u8] {
+        if self.audit_chained {
+            CHECK_AAD_CHAINED
+        } else {
+            CHECK_AAD
+        }
+    }
+
+    /// Succeeds only for the key this header was made with, and only if its audit mark
+    /// is the one the check value was sealed with.
     pub fn verify(&self, key: &MasterKey) -> Result<(), VaultError> {
         let what = match self.kind {
             KeyKind::KeyFile => "key file",
             KeyKind::Passphrase => "passphrase",
         };
-        seal::open_bytes(key, CHECK_AAD, &self.check, what)
+        seal::open_bytes(key, self.aad(), &self.check, what)
             .map(|_| ())
             .map_err(|_| VaultError::WrongKey(what))
+    }
+
+    /// Whether `key` is right but the audit mark was changed after sealing (the key
+    /// check passes with the mark flipped): the header was edited.
+    pub fn audit_mark_edited(&self, key: &MasterKey) -> bool {
+        let flipped = VaultHeader {
+            audit_chained: !self.audit_chained,
+            ..self.clone()
+        };
+        self.verify(key).is_err() && flipped.verify(key).is_ok()
     }
 
     /// Serialises to a compact text form for the store's meta table.
     pub fn encode(&self) -> String {
         let hex = |b: &[u8]| data_encoding::HEXLOWER.encode(b);
+        let mark = if self.audit_chained {
+            ";audit=chained"
+        } else {
+            ""
+        };
         match &self.argon2 {
-            None => format!("{};check={}", self.kind.as_str(), hex(&self.check)),
+            None => format!("{};check={}{mark}", self.kind.as_str(), hex(&self.check)),
             Some(p) => format!(
-                "{};m={};t={};p={};salt={};check={}",
+                "{};m={};t={};p={};salt={};check={}{mark}",
                 self.kind.as_str(),
                 p.m_cost_kib,
                 p.t_cost,
@@ -117,6 +163,7 @@ impl VaultHeader {
             _ => return Err(bad("unknown key kind")),
         };
         let (mut m, mut t, mut p, mut salt, mut check) = (None, None, None, None, None);
+        let mut audit_chained = false;
         for part in parts {
             let (k, v) = part
                 .split_once('=')
@@ -133,6 +180,7 @@ impl VaultHeader {
                 "p" => p = Some(num()?),
                 "salt" => salt = Some(hex()?),
                 "check" => check = Some(hex()?),
+                "audit" if v == "chained" => audit_chained = true,
                 _ => return Err(bad("unknown field")),
             }
         }
@@ -152,6 +200,7 @@ impl VaultHeader {
             kind,
             argon2,
             check: check.ok_or_else(|| bad("check missing"))?,
+            audit_chained,
         })
     }
 }
@@ -184,6 +233,23 @@ mod tests {
         assert_eq!(back.argon2, Some(p));
         back.verify(&k).unwrap();
         assert!(VaultHeader::decode("keyfile;check=zz").is_err());
+        assert!(back.audit_chained);
+        // A header from before the chain: no mark, the old associated data.
+        let old = VaultHeader {
+            audit_chained: false,
+            check: seal::seal_bytes(&k, CHECK_AAD, b"").unwrap(),
+            ..back.clone()
+        };
+        let old = VaultHeader::decode(&old.encode()).unwrap();
+        assert!(!old.audit_chained);
+        old.verify(&k).unwrap();
+        assert!(!old.audit_mark_edited(&k));
+        // Marking it reseals the check; removing the mark again is seen.
+        let marked = old.chained(&k).unwrap();
+        marked.verify(&k).unwrap();
+        let stripped = VaultHeader::decode(&marked.encode().replace(";audit=chained", "")).unwrap();
+        assert!(stripped.verify(&k).is_err());
+        assert!(stripped.audit_mark_edited(&k));
         assert!(VaultHeader::decode("other").is_err());
     }
 }

@@ -5,7 +5,8 @@ use zeroize::Zeroizing;
 
 use super::{VaultError, header::Argon2Params, random_fill};
 
-/// The station's master key. Wiped on drop, never printed.
+/// The station's master key. Wiped on drop (every copy), never printed.
+#[derive(Clone)]
 pub struct MasterKey(Zeroizing<[u8; 32]>);
 
 impl std::fmt::Debug for MasterKey {

@@ -6,9 +6,14 @@
     clippy::mod_module_files
 )]
 
+pub mod api;
+pub mod bench;
+pub mod corpus;
+pub mod device;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
 pub mod requests;
+pub mod served;
 pub mod transcripts;
 
 use std::path::PathBuf;
@@ -53,7 +58,19 @@ impl Station {
             .env_remove("TOKENSTATION_KEY_FILE")
             .env_remove("TOKENSTATION_PASSPHRASE")
             .env_remove("TOKENSTATION_SECRET")
-            .env("TOKENSTATION_ACTOR", "tester")
+            .arg("--db")
+            .arg(self.db())
+            .args(args);
+        c
+    }
+
+    /// [`Station::cmd`] as a `std::process::Command` (to spawn, pipe and kill).
+    pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tokenstation"));
+        c.env_remove("TOKENSTATION_DB")
+            .env_remove("TOKENSTATION_KEY_FILE")
+            .env_remove("TOKENSTATION_PASSPHRASE")
+            .env_remove("TOKENSTATION_SECRET")
             .arg("--db")
             .arg(self.db())
             .args(args);
@@ -97,3 +114,52 @@ impl Station {
 
 /// RFC 4226 / RFC 6238 SHA1 seed "12345678901234567890" in base32.
 pub const RFC_SEED_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+/// The logical content of every table of the store at `db`: each table's rows, every
+/// column, sorted. Two equal dumps mean a refused command changed nothing.
+pub fn dump(db: &std::path::Path) -> String {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut out = String::new();
+    for t in tables {
+        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
+        let n = stmt.column_count();
+        let mut rows: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok((0..n)
+                    .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                    .collect::<Vec<_>>()
+                    .join("|"))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        rows.sort();
+        out.push_str(&format!("[{t}]\n{}\n", rows.join("\n")));
+    }
+    out
+}
+
+/// The name `id -un` gives the user running the tests (the passwd entry of the uid).
+pub fn os_user_name() -> String {
+    let out = std::process::Command::new("id")
+        .arg("-un")
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Makes a FIFO at `path` (`mkfifo`).
+pub fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}

@@ -3,49 +3,51 @@
 
 use std::process::ExitCode;
 
+use super::super::output::OutputError;
 use crate::station::views::hardware::{self, Inventory, Section};
 
 pub(super) fn list(json: bool, all_usb: bool, serial: &[String]) -> anyhow::Result<ExitCode> {
     let found = hardware::inventory(all_usb, serial)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&found)?);
+        outln!("{}", serde_json::to_string_pretty(&found)?)?;
     } else {
-        print_text(&found);
+        print_text(&found)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn section_header<T>(title: &str, s: &Section<T>) {
+fn section_header<T>(title: &str, s: &Section<T>) -> Result<(), OutputError> {
     match &s.error {
-        Some(e) => println!("{title}: unavailable: {e}"),
-        None if s.items.is_empty() => println!("{title}: none"),
-        None => println!("{title}:"),
+        Some(e) => outln!("{title}: unavailable: {e}")?,
+        None if s.items.is_empty() => outln!("{title}: none")?,
+        None => outln!("{title}:")?,
     }
+    Ok(())
 }
 
-fn print_text(l: &Inventory) {
-    section_header("PC/SC readers", &l.pcsc);
+fn print_text(l: &Inventory) -> Result<(), OutputError> {
+    section_header("PC/SC readers", &l.pcsc)?;
     for r in &l.pcsc.items {
         let kind = r.reader_kind.map(|k| format!(" ({k})")).unwrap_or_default();
-        println!("  {}{kind}", r.name);
+        outln!("  {}{kind}", r.name)?;
         match &r.card {
-            None => println!("    no card"),
+            None => outln!("    no card")?,
             Some(c) => {
-                println!(
+                outln!(
                     "    card: {} [{}]",
                     c.description,
                     c.family.map(|f| f.as_str()).unwrap_or("-")
-                );
-                println!("    ATR:  {}", c.atr);
+                )?;
+                outln!("    ATR:  {}", c.atr)?;
                 match (&c.uid, &c.note) {
-                    (Some(u), _) => println!("    UID:  {u}"),
-                    (None, Some(n)) => println!("    UID:  unreadable: {n}"),
+                    (Some(u), _) => outln!("    UID:  {u}")?,
+                    (None, Some(n)) => outln!("    UID:  unreadable: {n}")?,
                     (None, None) => {}
                 }
             }
         }
     }
-    section_header("USB devices", &l.usb);
+    section_header("USB devices", &l.usb)?;
     for u in &l.usb.items {
         let what = u
             .known
@@ -54,22 +56,22 @@ fn print_text(l: &Inventory) {
                 format!("{} {} [{family}]", k.vendor, k.model)
             })
             .unwrap_or_else(|| "unknown".into());
-        println!("  {} bus {} addr {}: {what}", u.id, u.bus, u.address);
+        outln!("  {} bus {} addr {}: {what}", u.id, u.bus, u.address)?;
         if let Some(s) = &u.serial {
-            println!("    serial: {s}");
+            outln!("    serial: {s}")?;
         }
         if let Some(n) = &u.note {
-            println!("    note: {n}");
+            outln!("    note: {n}")?;
         }
     }
-    section_header("HID interfaces of known tokens", &l.hid);
+    section_header("HID interfaces of known tokens", &l.hid)?;
     for h in &l.hid.items {
-        println!("  {} {} usage page {:#06x}", h.path, h.id, h.usage_page);
+        outln!("  {} {} usage page {:#06x}", h.path, h.id, h.usage_page)?;
         if let Some(n) = &h.note {
-            println!("    note: {n}");
+            outln!("    note: {n}")?;
         }
     }
-    section_header("Serial ports", &l.serial);
+    section_header("Serial ports", &l.serial)?;
     for s in &l.serial.items {
         let usb = match (s.port.vid, s.port.pid) {
             (Some(v), Some(p)) => format!(" usb {v:04x}:{p:04x}"),
@@ -82,9 +84,10 @@ fn print_text(l: &Inventory) {
             .map(|x| format!(" serial {x}"))
             .unwrap_or_default();
         let family = s.family.map(|f| format!(" [{f}]")).unwrap_or_default();
-        println!("  {} ({}){usb}{serial}{family}", s.port.path, s.port.kind);
+        outln!("  {} ({}){usb}{serial}{family}", s.port.path, s.port.kind)?;
         if let Some(n) = &s.note {
-            println!("    note: {n}");
+            outln!("    note: {n}")?;
         }
     }
+    Ok(())
 }

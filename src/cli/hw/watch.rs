@@ -27,16 +27,16 @@ pub(super) fn watch(
             Polled::Nothing => {}
             Polled::Msg(JobMsg::Event(WatchMsg::Event(e))) => {
                 if json {
-                    println!("{}", serde_json::to_string(&e)?);
+                    outln!("{}", serde_json::to_string(&e)?)?;
                 } else {
-                    println!("{e}");
+                    outln!("{e}")?;
                 }
                 seen += 1;
                 if max_events.is_some_and(|m| seen >= m) {
                     break;
                 }
             }
-            Polled::Msg(JobMsg::Event(WatchMsg::Problem(p))) => eprintln!("{p}"),
+            Polled::Msg(JobMsg::Event(WatchMsg::Problem(p))) => errln!("{p}"),
             Polled::Msg(JobMsg::Ask { .. }) => {}
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -45,7 +45,7 @@ pub(super) fn watch(
     }
     job.cancel();
     if job.join()? == 0 {
-        eprintln!("nothing to watch: neither pcscd nor USB hotplug is available");
+        errln!("nothing to watch: neither pcscd nor USB hotplug is available");
         return Ok(ExitCode::from(crate::cli::EXIT_HARDWARE));
     }
     Ok(ExitCode::SUCCESS)

@@ -9,7 +9,7 @@ use crate::devices::capability::slot_named;
 use crate::devices::token2_nfc::protocol::{Hmac, Step};
 use crate::devices::{
     DeviceError, DeviceManagement, HeldCredential, ManagementCapabilities, ManagementOp,
-    ManagementRefusal, ResetConfirmation, ResetOutcome, SlotRef,
+    ManagementRefusal, ResetConfirmation, ResetOutcome, ResetScope, SlotRef,
 };
 use crate::otp::{Algorithm, Kind};
 use crate::transport::ApduLink;
@@ -61,6 +61,8 @@ impl<L: ApduLink> DeviceManagement for Molto2<L> {
             delete_by_slot: true,
             rename: true,
             factory_reset: Some(ResetConfirmation::ButtonPress),
+            reset_wipes: Some(ResetScope::ProfilesAndCustomerKey),
+            touch_to_delete: false,
         }
     }
 
@@ -79,12 +81,13 @@ impl<L: ApduLink> DeviceManagement for Molto2<L> {
         }
     }
 
-    fn rename(&mut self, which: &SlotRef, new_name: &str) -> Result<(), DeviceError> {
+    fn rename(&mut self, which: &SlotRef, new_name: &str) -> Result<String, DeviceError> {
         if new_name.is_empty() || new_name.len() > p::MAX_TITLE {
             return Err(self.refuse(ManagementOp::Rename, ManagementRefusal::NameDoesNotFit));
         }
         let slot = self.resolve(which, ManagementOp::Rename)?;
-        self.write_title(slot, new_name)
+        self.write_title(slot, new_name)?;
+        Ok(new_name.to_string())
     }
 
     fn factory_reset(&mut self) -> Result<ResetOutcome, DeviceError> {

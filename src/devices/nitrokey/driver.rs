@@ -223,6 +223,19 @@ impl<L: HidLink> Nitrokey<L> {
         self
     }
 
+    /// Replaces the admin PIN (given after a command asked for it); the next write
+    /// authenticates with it.
+    pub fn set_admin_pin(&mut self, pin: &str) {
+        self.admin_pin = Some(Zeroizing::new(pin.to_string()));
+        self.temp = None;
+    }
+
+    /// Replaces the user PIN (given after GET_CODE asked for it).
+    pub fn set_user_pin(&mut self, pin: &str) {
+        self.user_pin = Some(Zeroizing::new(pin.to_string()));
+        self.user_temp = None;
+    }
+
     /// The model.
     pub fn model(&self) -> Model {
         self.model

@@ -8,7 +8,7 @@ use crate::devices::capability::slot_named;
 use crate::devices::error::Credential;
 use crate::devices::{
     DeviceError, DeviceManagement, HeldCredential, ManagementCapabilities, ManagementOp,
-    ManagementRefusal, ResetConfirmation, ResetOutcome, SlotRef,
+    ManagementRefusal, ResetConfirmation, ResetOutcome, ResetScope, SlotRef,
 };
 use crate::otp::{Algorithm, Kind};
 use crate::transport::HidLink;
@@ -50,6 +50,8 @@ impl<L: HidLink> DeviceManagement for NitrokeyToken<L> {
             delete_by_slot: true,
             rename: true,
             factory_reset: Some(ResetConfirmation::AdminPin),
+            reset_wipes: Some(ResetScope::OtpAndOpenPgp),
+            touch_to_delete: false,
         }
     }
 
@@ -86,12 +88,13 @@ impl<L: HidLink> DeviceManagement for NitrokeyToken<L> {
         self.with(|nk| nk.erase_slot(w))
     }
 
-    fn rename(&mut self, which: &SlotRef, new_name: &str) -> Result<(), DeviceError> {
+    fn rename(&mut self, which: &SlotRef, new_name: &str) -> Result<String, DeviceError> {
         if new_name.is_empty() || new_name.len() > p::NAME_LEN {
             return Err(self.refuse(ManagementOp::Rename, ManagementRefusal::NameDoesNotFit));
         }
         let w = self.resolve(which, ManagementOp::Rename)?;
-        self.with(|nk| nk.rename_slot(w, new_name))
+        self.with(|nk| nk.rename_slot(w, new_name))?;
+        Ok(new_name.to_string())
     }
 
     fn factory_reset(&mut self) -> Result<ResetOutcome, DeviceError> {

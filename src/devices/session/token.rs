@@ -2,7 +2,9 @@
 //! readers wait for a card and connect (the family as named in the options, else
 //! the ATR and the OATH SELECT answer: [`crate::devices::families`]); a PN532 selects
 //! the card in its field and carries APDUs; a hidraw node is a Nitrokey Pro / Storage
-//! / Librem Key, opened with its admin PIN, whose clock is set as part of a burn.
+//! / Librem Key, given its admin PIN (and user PIN) where known — a command that needs
+//! one it lacks asks for it ([`DeviceError::AuthRequired`], then
+//! [`TokenSession::supply`]) — whose clock is set as part of a burn.
 
 use std::time::Duration;
 
@@ -12,7 +14,7 @@ use crate::devices::error::Credential;
 use crate::devices::families::{self, OpenOptions};
 use crate::devices::presence::ReaderSpec;
 use crate::devices::ykoath::protocol::credential_id;
-use crate::devices::{DeviceError, OtpToken, TokenClock};
+use crate::devices::{DeviceError, DeviceManagement, OtpToken, TokenClock};
 use crate::model::Family;
 use crate::otp::OtpParams;
 use crate::transport::LinkError;
@@ -26,8 +28,10 @@ pub struct TokenOptions {
     pub oath_access_code: Option<Zeroizing<String>>,
     /// Molto2 customer key (the factory key when `None`).
     pub molto2_key: Option<Zeroizing<Vec<u8>>>,
-    /// Nitrokey admin PIN.
+    /// Nitrokey admin PIN (writes; asked for by a command that needs it when absent).
     pub admin_pin: Option<Zeroizing<String>>,
+    /// Nitrokey user PIN (codes, when "user password for OTP" is on).
+    pub user_pin: Option<Zeroizing<String>>,
     /// How long to wait for a token in the reader.
     pub wait: Duration,
 }
@@ -35,7 +39,7 @@ pub struct TokenOptions {
 /// An open token: the token, its clock where the family has a separate clock handle,
 /// and the reader it is in.
 pub struct TokenSession {
-    token: Box<dyn OtpToken>,
+    token: Box<dyn DeviceManagement>,
     clock: Option<Box<dyn TokenClock>>,
     reader: String,
 }
@@ -44,7 +48,7 @@ impl TokenSession {
     /// A session over a token opened elsewhere (an emulated device in-process).
     pub fn from_parts(
         reader: &str,
-        token: Box<dyn OtpToken>,
+        token: Box<dyn DeviceManagement>,
         clock: Option<Box<dyn TokenClock>>,
     ) -> TokenSession {
         TokenSession {
@@ -80,6 +84,17 @@ impl TokenSession {
             None => None,
         };
         (self.token.as_mut(), clock)
+    }
+
+    /// The token's on-device management (list, delete, rename, reset).
+    pub fn manage(&mut self) -> &mut dyn DeviceManagement {
+        self.token.as_mut()
+    }
+
+    /// Gives the token a secret a command asked for ([`DeviceError::AuthRequired`]);
+    /// `false` where the family takes none this way.
+    pub fn supply(&mut self, needs: Credential, secret: &str) -> bool {
+        self.token.supply(needs, secret)
     }
 }
 
@@ -232,21 +247,20 @@ fn open_pn532(
 fn open_hid(path: &str, opts: &TokenOptions) -> Result<TokenSession, DeviceError> {
     use crate::devices::nitrokey::{Model, Nitrokey, NitrokeyToken};
     use crate::transport::hid::HidapiLink;
-    let pin = opts
-        .admin_pin
-        .as_ref()
-        .ok_or_else(|| DeviceError::AuthRequired {
-            device: path.to_string(),
-            what: "opening the Nitrokey",
-            needs: Credential::AdminPin,
-        })?;
     let link = HidapiLink::open(path)?;
     // The model sets libnitrokey's timing budget (the Storage answers slower).
     let model = link
         .usb_ids()
         .and_then(|(vid, pid)| Model::from_usb(vid, pid))
         .unwrap_or(Model::Pro);
-    let token = NitrokeyToken::new(Nitrokey::new(link).with_model(model).with_admin_pin(pin));
+    let mut nk = Nitrokey::new(link).with_model(model);
+    if let Some(pin) = &opts.admin_pin {
+        nk = nk.with_admin_pin(pin);
+    }
+    if let Some(pin) = &opts.user_pin {
+        nk = nk.with_user_pin(pin);
+    }
+    let token = NitrokeyToken::new(nk);
     let clock = token.clone();
     Ok(TokenSession {
         token: Box::new(token),

@@ -348,6 +348,10 @@ impl<L: ApduLink> OtpToken for Token2Nfc<L> {
         Ok(None)
     }
 
+    fn write_unconfirmed(&self) -> bool {
+        self.report.needs_code()
+    }
+
     fn as_clock(&mut self) -> Option<&mut dyn TokenClock> {
         Some(self)
     }

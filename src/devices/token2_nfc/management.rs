@@ -27,6 +27,8 @@ impl<L: ApduLink> DeviceManagement for Token2Nfc<L> {
             delete_by_slot: false,
             rename: false,
             factory_reset: None,
+            reset_wipes: None,
+            touch_to_delete: false,
         }
     }
 
@@ -38,7 +40,7 @@ impl<L: ApduLink> DeviceManagement for Token2Nfc<L> {
         Err(self.refuse(ManagementOp::Delete, ManagementRefusal::NoEraseCommand))
     }
 
-    fn rename(&mut self, _which: &SlotRef, _new_name: &str) -> Result<(), DeviceError> {
+    fn rename(&mut self, _which: &SlotRef, _new_name: &str) -> Result<String, DeviceError> {
         Err(self.refuse(ManagementOp::Rename, ManagementRefusal::NoNameStored))
     }
 

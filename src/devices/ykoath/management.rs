@@ -10,7 +10,7 @@ use super::driver::Variant;
 use super::protocol::{self as p, CalcResult, LIST_PROP_TOUCH};
 use crate::devices::{
     DeviceError, DeviceManagement, HeldCredential, ManagementCapabilities, ManagementOp,
-    ManagementRefusal, OtpToken, ResetConfirmation, ResetOutcome, SlotRef,
+    ManagementRefusal, OtpToken, ResetConfirmation, ResetOutcome, ResetScope, SlotRef,
 };
 use crate::otp::Kind;
 use crate::transport::{ApduLink, StatusWord};
@@ -80,6 +80,9 @@ impl<L: ApduLink> DeviceManagement for OathToken<L> {
                 Variant::YubiKey => ResetConfirmation::None,
                 Variant::Nitrokey3 => ResetConfirmation::Touch,
             }),
+            reset_wipes: Some(ResetScope::OathApplication),
+            // the Secrets App asks for presence before it looks at the name (TSA `delete`)
+            touch_to_delete: self.oath_variant() == Variant::Nitrokey3,
         }
     }
 
@@ -126,7 +129,7 @@ impl<L: ApduLink> DeviceManagement for OathToken<L> {
             .map_err(|e| self.not_found(ManagementOp::Delete, e))
     }
 
-    fn rename(&mut self, which: &SlotRef, new_name: &str) -> Result<(), DeviceError> {
+    fn rename(&mut self, which: &SlotRef, new_name: &str) -> Result<String, DeviceError> {
         let old = self.name_of(which, ManagementOp::Rename)?;
         self.can_rename()
             .map_err(|why| self.refuse(ManagementOp::Rename, why))?;
@@ -148,7 +151,8 @@ impl<L: ApduLink> DeviceManagement for OathToken<L> {
             return Err(self.refuse(ManagementOp::Rename, ManagementRefusal::NameDoesNotFit));
         }
         self.forget(old);
-        self.oath().rename(old, &new_id)
+        self.oath().rename(old, &new_id)?;
+        Ok(new_id)
     }
 
     fn factory_reset(&mut self) -> Result<ResetOutcome, DeviceError> {

@@ -144,6 +144,24 @@ impl OathApplet {
         self.creds.iter().position(|c| c.name == name)
     }
 
+    /// Whether this is YubiKey 4 firmware between 4.0.0 and 4.3.5 (exclusive), whose
+    /// PUT overwrites a credential whose name begins with the new name (ykman
+    /// `_add_cred`: "YK4 has an issue with credential overwrite").
+    fn has_prefix_overwrite_bug(&self) -> bool {
+        self.flavour == Flavour::YubiKey && self.version > [4, 0, 0] && self.version < [4, 3, 5]
+    }
+
+    /// The credential PUT overwrites. On firmware with the prefix bug the lookup
+    /// compares only as many bytes as the new name has, so the first credential whose
+    /// name begins with it is found (the early applet's `OathObj.findObject` compared
+    /// the shorter length; ykman's guard names the direction).
+    fn find_for_put(&self, name: &[u8]) -> Option<usize> {
+        match self.has_prefix_overwrite_bug() {
+            true => self.creds.iter().position(|c| c.name.starts_with(name)),
+            false => self.find(name),
+        }
+    }
+
     fn no_such_object(&self) -> Vec<u8> {
         match self.flavour {
             Flavour::YubiKey => sw(S::DataInvalid),
@@ -223,10 +241,15 @@ impl OathApplet {
             touch,
             counter,
         };
-        match self.find(name) {
+        match self.find_for_put(name) {
             Some(_) if nk3 => sw(S::AuthBlocked), // 6983: no overwrite since v0.13
             Some(i) => {
-                self.creds[i] = cred;
+                // the credential found keeps its name and takes the new key (the early
+                // applet's `handlePut` names only a new object): with the prefix bug a
+                // longer name now computes the new key's codes, and the new name is
+                // nowhere
+                let kept = std::mem::take(&mut self.creds[i].name);
+                self.creds[i] = Credential { name: kept, ..cred };
                 sw(S::Success)
             }
             None if self.creds.len() >= self.capacity() => sw(S::NoSpace),

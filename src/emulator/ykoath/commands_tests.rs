@@ -194,3 +194,35 @@ proptest! {
         }
     }
 }
+
+/// A PUT of a TOTP SHA-1 credential `name` whose 14-byte key repeats `k`.
+fn put_key(name: &str, k: u8) -> Vec<u8> {
+    let mut apdu = put_body(name, "");
+    let key_at = apdu.len() - 14;
+    apdu[key_at..].fill(k);
+    apdu
+}
+
+#[test]
+fn yubikey4_firmware_overwrites_a_credential_whose_name_begins_with_the_new_one() {
+    // 4.3.0 has the bug ykman guards against: the longer name keeps its name and takes
+    // the new key, and the new name is nowhere
+    let mut a = selected(Flavour::YubiKey);
+    a.set_version([4, 3, 0]);
+    assert_eq!(a.handle(&put_key("ACME:abc", 0x11)), [0x90, 0x00]);
+    assert_eq!(a.handle(&put_key("ACME:a", 0x22)), [0x90, 0x00]);
+    assert_eq!(a.names(), ["ACME:abc"]);
+    assert_eq!(a.key("ACME:abc").unwrap(), [0x22; 14]);
+    // a name that only starts like an existing one's is no match: a new credential
+    assert_eq!(a.handle(&put_key("ACME:abcd", 0x33)), [0x90, 0x00]);
+    assert_eq!(a.names(), ["ACME:abc", "ACME:abcd"]);
+    // 4.3.5 and 5.x look names up whole
+    for version in [[4, 3, 5], [5, 7, 4]] {
+        let mut a = selected(Flavour::YubiKey);
+        a.set_version(version);
+        assert_eq!(a.handle(&put_key("ACME:abc", 0x11)), [0x90, 0x00]);
+        assert_eq!(a.handle(&put_key("ACME:a", 0x22)), [0x90, 0x00]);
+        assert_eq!(a.names(), ["ACME:abc", "ACME:a"], "{version:?}");
+        assert_eq!(a.key("ACME:abc").unwrap(), [0x11; 14]);
+    }
+}

@@ -137,6 +137,7 @@ fn fix_one(st: &mut Station, ctx: &JobCtx<FixEvent>, order: &FixOrder) -> Result
         oath_access_code: order.device.oath_access_code.clone(),
         molto2_key_hex: order.device.molto2_key_hex.clone(),
         admin_pin: order.device.admin_pin.clone(),
+        user_pin: order.device.user_pin.clone(),
         wait: order.device.wait,
     };
     let opts = token_options(ctx, reader, &device)?;

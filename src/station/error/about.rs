@@ -6,14 +6,6 @@ use std::fmt;
 /// An input field, named in messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
-    /// A product's name.
-    ProductName,
-    /// A holder's external id.
-    HolderId,
-    /// A location's name.
-    LocationName,
-    /// The new serial of a rename.
-    NewSerial,
     /// The Molto2 customer key.
     Molto2Key,
     /// The pre-shared key of a PSKC file.
@@ -29,10 +21,6 @@ pub enum Field {
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Field::ProductName => "product name",
-            Field::HolderId => "holder id",
-            Field::LocationName => "location name",
-            Field::NewSerial => "the new serial",
             Field::Molto2Key => "the Molto2 customer key",
             Field::PskcKey => "the pre-shared key",
             Field::Direction => "direction",

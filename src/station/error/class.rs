@@ -23,6 +23,18 @@ pub enum ErrorClass {
     Interrupted,
 }
 
+/// What an input error refuses, for faces that answer with a kind of refusal (the API's
+/// 404 and 409).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The thing named does not exist.
+    NotFound,
+    /// A thing with that name or key already exists.
+    Exists,
+    /// The thing's state does not allow it (life cycle, tokens still in use…).
+    Conflict,
+}
+
 /// An error as a face shows it later: its message, hint and class (errors themselves
 /// are not `Clone`; reports travel in events and summaries).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,15 +83,45 @@ impl StationError {
             | E::KeyFileInvalid { .. }
             | E::KeyFileCreate { .. }
             | E::NoVaultHeader(_)
+            | E::AuditTampered(_)
+            | E::KeyFilePermissions { .. }
             | E::ReadFile { .. }
             | E::WriteFile { .. }
             | E::Internal(_) => ErrorClass::Store,
             E::InputFile(_) => ErrorClass::Input,
-            E::Device(_) | E::ClockNotSet { .. } => ErrorClass::Hardware,
+            // what the family cannot do, it will not do the next time either
+            E::Device(crate::devices::DeviceError::CannotManage { .. }) => ErrorClass::Input,
+            E::Device(_) | E::ButtonNotPressed { .. } | E::ClockNotSet { .. } => {
+                ErrorClass::Hardware
+            }
             E::ProofFailed { .. } => ErrorClass::Rejected,
             E::Interrupted => ErrorClass::Interrupted,
             E::AtLine { source, .. } => source.class(),
             _ => ErrorClass::Input,
+        }
+    }
+
+    /// What an input error refuses, when it is one of the [`Refusal`]s.
+    pub fn refusal(&self) -> Option<Refusal> {
+        use StationError as E;
+        match self {
+            E::Store(StoreError::NotFound(_)) | E::UnknownToken { .. } => Some(Refusal::NotFound),
+            E::Store(StoreError::Duplicate(_)) => Some(Refusal::Exists),
+            E::Store(StoreError::InUse { .. })
+            | E::StatusChange { .. }
+            | E::NotUnverified { .. }
+            | E::NoBackupCodes { .. }
+            | E::RemoveActive(_)
+            | E::ParamsLocked(_)
+            | E::TokenExists { .. }
+            | E::AlreadyActive(_)
+            | E::CredentialTaken { .. }
+            | E::HeldByOther { .. }
+            | E::Access(crate::station::access::AccessError::StatusChange { .. }) => {
+                Some(Refusal::Conflict)
+            }
+            E::AtLine { source, .. } => source.refusal(),
+            _ => None,
         }
     }
 

@@ -37,6 +37,8 @@ pub enum RowProblem {
     },
     /// A product of its name exists with other parameters.
     ProductClash(String),
+    /// The product name made from the record's maker and model breaks the name rule.
+    ProductName(crate::model::NameError),
     /// The serial is already in the product, or twice in the file.
     Duplicate {
         /// The serial.
@@ -52,7 +54,7 @@ impl RowProblem {
     /// What a person can do about it.
     pub fn hint(&self) -> Option<Hint> {
         match self {
-            RowProblem::ProductClash(_) => Some(Hint::NameProduct),
+            RowProblem::ProductClash(_) | RowProblem::ProductName(_) => Some(Hint::NameProduct),
             _ => None,
         }
     }
@@ -76,6 +78,7 @@ impl std::fmt::Display for RowProblem {
             RowProblem::ProductClash(name) => {
                 write!(f, "product '{name}' exists with other parameters")
             }
+            RowProblem::ProductName(e) => write!(f, "{e} (made from its maker and model)"),
             RowProblem::Duplicate {
                 serial,
                 product,
@@ -144,4 +147,17 @@ pub struct ImportReport {
     pub notes: Vec<String>,
     /// One row per record, in source order.
     pub rows: Vec<ImportRow>,
+}
+
+impl ImportReport {
+    /// Sets the counts from the rows' outcomes.
+    pub(crate) fn recount(&mut self) {
+        let count = |o: Outcome| self.rows.iter().filter(|r| r.outcome == o).count();
+        (self.imported, self.duplicates, self.skipped, self.errors) = (
+            count(Outcome::Imported),
+            count(Outcome::Duplicate),
+            count(Outcome::Skipped),
+            count(Outcome::Error),
+        );
+    }
 }

@@ -115,8 +115,11 @@ impl Station {
     ) -> Result<Vec<String>> {
         let add = add
             .iter()
-            .map(|s| s.parse::<ReaderSpec>().map(|r| r.to_string()))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
+            .map(|s| {
+                let spec = s.parse::<ReaderSpec>()?.to_string();
+                crate::station::names::checked(crate::model::NameKind::Reader, &spec)
+            })
+            .collect::<Result<Vec<_>>>()?;
         self.write(|tx| {
             let l = tx.location_get(location)?;
             let before = tx.location_readers(l.id)?;

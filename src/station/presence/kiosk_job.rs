@@ -27,8 +27,6 @@ pub struct KioskPlan {
     pub mode: Mode,
     /// The readers: the ones given, else the location's configured readers.
     pub readers: Vec<ReaderSpec>,
-    /// Whether codes are checked, so the station must be unlocked.
-    pub needs_key: bool,
 }
 
 impl Station {
@@ -53,7 +51,6 @@ impl Station {
             location: view.location,
             mode: view.settings.mode,
             readers,
-            needs_key: view.settings.mode != Mode::Card,
         })
     }
 }

@@ -25,9 +25,10 @@ use serde::Serialize;
 
 use super::vocab::{EventSource, EventStatus, Reason};
 use super::{CredKind, CredentialKey, Direction, Mode};
+use crate::station::limits::Source;
 use crate::station::tokens::find_token;
 use crate::station::tx::Tx;
-use crate::station::verify::{Status, verify_in};
+use crate::station::verify::{Status, VerifyRequest, verify_in};
 use crate::station::{Result, Station, StationError};
 use crate::store::Reader;
 use crate::store::presence::{Event, NewEvent};
@@ -255,17 +256,40 @@ pub(crate) fn record_in(c: &Tx<'_>, key: Option<&MasterKey>, p: &Presentation) -
         let Some(first) = candidates.first() else {
             return refuse(c, p, loc.id, cred, refusal(Reason::NoToken));
         };
+        // The kiosk's reader is the source its per-source delay counts (a reader name
+        // the name rule refuses counts with the unnamed sources).
+        let source = Source::reader(p.reader.as_deref().unwrap_or("kiosk")).ok();
+        let first_request = VerifyRequest {
+            serial: first,
+            code: &tc.code,
+            location: Some(&loc.name),
+            product: None,
+            source: source.as_ref(),
+            at: p.at,
+            record: true,
+        };
         let mut verdict = None;
         for s in &candidates {
-            let dry = verify_in(c, key, s, &tc.code, Some(&loc.name), p.at, false)?;
-            if dry.status == Status::Ok {
-                verdict = Some(verify_in(c, key, s, &tc.code, Some(&loc.name), p.at, true)?);
+            let dry = VerifyRequest {
+                serial: s,
+                record: false,
+                ..first_request
+            };
+            if verify_in(c, key, &dry)?.status == Status::Ok {
+                verdict = Some(verify_in(
+                    c,
+                    key,
+                    &VerifyRequest {
+                        record: true,
+                        ..dry
+                    },
+                )?);
                 break;
             }
         }
         let v = match verdict {
             Some(v) => v,
-            None => verify_in(c, key, first, &tc.code, Some(&loc.name), p.at, true)?,
+            None => verify_in(c, key, &first_request)?,
         };
         if v.status != Status::Ok {
             return refuse(c, p, loc.id, cred, refusal(Reason::Code(v.status)));
@@ -292,7 +316,7 @@ impl Station {
     /// returned event is committed.
     pub fn presence_record(&mut self, p: &Presentation) -> Result<Outcome> {
         let coded = p.code.is_some();
-        self.write(|tx| record_in(tx, tx.key_if_unlocked().filter(|_| coded), p))
+        self.write(|tx| record_in(tx, Some(tx.key()).filter(|_| coded), p))
     }
 
     /// Who a credential names, without recording anything.

@@ -7,6 +7,7 @@ use super::{Proof, ProofMethod};
 use crate::devices::OtpToken;
 use crate::model::Product;
 use crate::otp::Secret;
+use crate::station::device::asking_secrets;
 use crate::station::error::ProofFailure;
 use crate::station::jobs::{Ask, Asker};
 use crate::station::{Result, StationError};
@@ -45,10 +46,14 @@ pub(crate) fn prove(
     of: &ProofOf<'_>,
     token_time: &dyn Fn() -> i64,
 ) -> Result<Proven> {
-    let read_back = token.capabilities().read_code && of.proof == Proof::Auto;
+    // A write whose answer was lost and that nothing read back confirms is proven only
+    // by the code on the token's display.
+    let read_back =
+        token.capabilities().read_code && of.proof == Proof::Auto && !token.write_unconfirmed();
     let mut at = token_time();
     let read = match read_back {
-        true => token.read_code(of.slot, at)?,
+        // a token with "user password for OTP" asks for the user PIN here
+        true => asking_secrets(token, asker, |t| t.read_code(of.slot, at))?,
         false => None,
     };
     let (code, how) = match read {

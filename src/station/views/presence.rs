@@ -57,6 +57,17 @@ pub enum PeriodEdge {
     At(i64),
 }
 
+impl std::str::FromStr for PeriodEdge {
+    type Err = StationError;
+    /// A local day (`YYYY-MM-DD`) or a time (Unix seconds or RFC 3339).
+    fn from_str(text: &str) -> Result<PeriodEdge> {
+        if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+            return Ok(PeriodEdge::Day(d));
+        }
+        Ok(PeriodEdge::At(crate::station::time::parse_time(text)?))
+    }
+}
+
 /// Per-holder summaries of a location over a period.
 #[derive(Debug, Clone, Serialize)]
 pub struct PresenceReport {
