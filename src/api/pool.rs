@@ -20,9 +20,9 @@ use tokio::sync::{Semaphore, oneshot};
 use super::auth::Creds;
 use super::error::ApiError;
 use super::limit::Limits;
+use crate::station::Source;
 use crate::station::access::{AccessError, Caller};
 use crate::station::time::now;
-use crate::station::Source;
 use crate::station::verify::Check;
 use crate::station::{Station, StationError, Verdict};
 
