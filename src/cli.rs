@@ -31,6 +31,7 @@ pub mod presence;
 pub mod presence_admin;
 pub mod progress;
 pub mod reader_args;
+pub mod secret_arg;
 pub mod seeds;
 pub mod serve;
 pub mod time;

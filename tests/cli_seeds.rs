@@ -20,8 +20,28 @@ fn hotp(seed: &[u8], counter: u64, digits: u8) -> String {
         .code_string(counter, Digits::new(digits).unwrap())
 }
 
-/// (figure, extra args, serial, seed, digits)
-type Case<'a> = (u8, &'a [&'a str], &'a str, &'a [u8], u8);
+/// (figure, environment (secrets come from the environment, never argv), serial, seed, digits)
+type Case<'a> = (u8, &'a [(&'a str, &'a str)], &'a str, &'a [u8], u8);
+
+/// `--json ARGS` with `env` set; stdout parsed, panics with stderr on failure.
+fn json_env(s: &Station, args: &[&str], env: &[(&str, &str)]) -> serde_json::Value {
+    let mut c = s.cmd(&["--json"]);
+    c.args(args).envs(env.iter().copied());
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Writes `text` to `name` in the station's directory and returns its path.
+fn secret_file(s: &Station, name: &str, text: &str) -> String {
+    let p = s.dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
 
 #[test]
 fn rfc6030_figures_import_with_the_right_codes() {
@@ -29,10 +49,16 @@ fn rfc6030_figures_import_with_the_right_codes() {
         (2, &[], "12345678", b"1234", 6),
         (3, &[], "987654321", b"12345678901234567890", 8),
         (5, &[], "987654321", b"12345678901234567890", 8),
-        (6, &["--key", PSK], "987654321", b"12345678901234567890", 8),
+        (
+            6,
+            &[("TOKENSTATION_PSKC_KEY", PSK)],
+            "987654321",
+            b"12345678901234567890",
+            8,
+        ),
         (
             7,
-            &["--password", "qwerty"],
+            &[("TOKENSTATION_PSKC_PASSWORD", "qwerty")],
             "987654321",
             b"12345678901234567890",
             8,
@@ -40,11 +66,8 @@ fn rfc6030_figures_import_with_the_right_codes() {
     ];
     for &(fig, extra, serial, seed, digits) in cases {
         let s = Station::new();
-        let mut args = vec!["import", "pskc"];
         let path = fixture(fig);
-        args.push(&path);
-        args.extend_from_slice(extra);
-        let r = s.json(&args);
+        let r = json_env(&s, &["import", "pskc", &path], extra);
         assert_eq!(r["written"], true, "figure {fig}: {r}");
         assert_eq!(r["imported"], 1, "figure {fig}: {r}");
         let code = s.json(&["token", "code", serial]);
@@ -56,24 +79,38 @@ fn rfc6030_figures_import_with_the_right_codes() {
 fn wrong_key_and_password_write_nothing() {
     let s = Station::new();
     let before = s.json(&["audit", "list"]).as_array().unwrap().len();
+    let wrong = secret_file(&s, "wrong.key", "00112233445566778899aabbccddeeff\n");
     let (_, err) = s.fails(
         &[
             "import",
             "pskc",
             &fixture(6),
-            "--key",
-            "00112233445566778899aabbccddeeff",
+            "--transport-key-file",
+            &wrong,
         ],
         2,
     );
     assert!(
-        err.contains("does not decrypt") && err.contains("--key"),
+        err.contains("does not decrypt") && err.contains("--transport-key"),
         "{err}"
     );
-    let (_, err) = s.fails(&["import", "pskc", &fixture(7), "--password", "qwertz"], 2);
+    let pw = secret_file(&s, "wrong.pw", "qwertz\n");
+    let (_, err) = s.fails(&["import", "pskc", &fixture(7), "--password-file", &pw], 2);
     assert!(err.contains("password"), "{err}");
     let (_, err) = s.fails(&["import", "pskc", &fixture(6)], 2);
-    assert!(err.contains("--key"), "{err}");
+    assert!(err.contains("--transport-key"), "{err}");
+    // Secrets never in argv: `--password VALUE` is refused as a stray argument.
+    let (_, err) = s.fails(&["import", "pskc", &fixture(7), "--password", "qwerty"], 2);
+    assert!(
+        err.contains("qwerty") || err.contains("unexpected"),
+        "{err}"
+    );
+    // A flag that asks, with no terminal to ask on, names the other two ways.
+    let (_, err) = s.fails(&["import", "pskc", &fixture(7), "--password"], 2);
+    assert!(
+        err.contains("TOKENSTATION_PSKC_PASSWORD") && err.contains("--password-file"),
+        "{err}"
+    );
     let bad = s.dir.path().join("bad.xml");
     std::fs::write(&bad, "<KeyContainer Version=\"1.0\" xmlns=\"urn:ietf:params:xml:ns:keyprov:pskc\">\n<KeyPackage>\n</Key>").unwrap();
     let (_, err) = s.fails(&["import", "pskc", bad.to_str().unwrap()], 2);
@@ -93,17 +130,22 @@ fn dry_run_duplicates_and_product_override() {
     );
     assert!(s.json(&["token", "list"]).as_array().unwrap().is_empty());
     s.json(&["import", "pskc", &fixture(3)]);
-    let r = s.json(&["import", "pskc", &fixture(6), "--key", PSK]);
+    let r = json_env(
+        &s,
+        &["import", "pskc", &fixture(6)],
+        &[("TOKENSTATION_PSKC_KEY", PSK)],
+    );
     assert_eq!(r["duplicates"], 1);
     assert_eq!(r["rows"][0]["outcome"], "duplicate");
+    let key = secret_file(&s, "psk.hex", PSK);
     let (out, _) = s.fails(
         &[
             "--json",
             "import",
             "pskc",
             &fixture(6),
-            "--key",
-            PSK,
+            "--transport-key-file",
+            &key,
             "--on-duplicate",
             "fail",
         ],
@@ -226,7 +268,11 @@ fn encrypted_export_imports_back_identically() {
     s.fails(&["export", "pskc", file.to_str().unwrap()], 2); // never overwrites
 
     let other = Station::new();
-    let r = other.json(&["import", "pskc", file.to_str().unwrap(), "--key", &key]);
+    let r = json_env(
+        &other,
+        &["import", "pskc", file.to_str().unwrap()],
+        &[("TOKENSTATION_PSKC_KEY", &key)],
+    );
     assert_eq!(r["imported"], 3, "{r}");
     for i in 0..3 {
         let serial = format!("T{i}");
@@ -250,13 +296,31 @@ fn encrypted_export_imports_back_identically() {
     c.env("TOKENSTATION_EXPORT_PASSWORD", "correct horse");
     assert!(c.output().unwrap().status.success());
     let third = Station::new();
+    let pw = secret_file(&third, "pw", "correct horse\n");
     let r = third.json(&[
         "import",
         "pskc",
         pw_file.to_str().unwrap(),
-        "--password",
-        "correct horse",
+        "--password-file",
+        &pw,
     ]);
+    assert_eq!(r["imported"], 1, "{r}");
+    // The same password from a file on export.
+    let pw_file2 = s.dir.path().join("pw2.pskcxml");
+    let pw = secret_file(&s, "export.pw", "correct horse\n");
+    s.ok(&[
+        "export",
+        "pskc",
+        pw_file2.to_str().unwrap(),
+        "--password-file",
+        &pw,
+        "T1",
+    ]);
+    let r = json_env(
+        &Station::new(),
+        &["import", "pskc", pw_file2.to_str().unwrap()],
+        &[("TOKENSTATION_PSKC_PASSWORD", "correct horse")],
+    );
     assert_eq!(r["imported"], 1, "{r}");
 }
 

@@ -85,8 +85,12 @@ pub fn secret_option(c: Credential) -> &'static str {
 
 fn pskc_option(k: KeySource) -> &'static str {
     match k {
-        KeySource::PreSharedKey => "--key HEX or --key-file",
-        KeySource::Password => "--password",
+        KeySource::PreSharedKey => {
+            "--transport-key (asked), TOKENSTATION_PSKC_KEY or --transport-key-file PATH"
+        }
+        KeySource::Password => {
+            "--password (asked), TOKENSTATION_PSKC_PASSWORD or --password-file PATH"
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 //! created mode 0600 that are never overwritten (the station's rules); this face reads
 //! the export password, shows progress and draws the QR code.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -10,14 +9,12 @@ use clap::{Args, Subcommand};
 use zeroize::Zeroizing;
 
 use super::Ctx;
-use super::errors::InputError;
 use super::output;
 use super::progress::Progress;
+use super::secret_arg::SecretSource;
 use super::time::now;
 use crate::station::StationError;
-use crate::station::export::{
-    EXPORT_PBKDF2_ITERATIONS, MIN_EXPORT_PASSWORD, PskcProtection, Selection,
-};
+use crate::station::export::{EXPORT_PBKDF2_ITERATIONS, PskcProtection, Selection};
 use crate::station::import::Hooks;
 
 /// `export` subcommands.
@@ -27,10 +24,14 @@ pub enum ExportCommand {
     Pskc {
         /// Output file (created mode 0600; refuses to overwrite).
         file: PathBuf,
-        /// Protect with a password (PBKDF2) instead of a fresh pre-shared key; read from
-        /// TOKENSTATION_EXPORT_PASSWORD or asked twice.
+        /// Protect with a password (PBKDF2) instead of a fresh pre-shared key, asked
+        /// twice on the terminal; scripts set TOKENSTATION_EXPORT_PASSWORD or pass
+        /// --password-file.
         #[arg(long, conflicts_with = "insecure_plaintext")]
         password: bool,
+        /// File whose first line is the export password (implies --password).
+        #[arg(long, value_name = "PATH", conflicts_with = "insecure_plaintext")]
+        password_file: Option<PathBuf>,
         /// Write the seeds in the clear. For lab use only.
         #[arg(long)]
         insecure_plaintext: bool,
@@ -59,25 +60,18 @@ pub struct SelArgs {
     pub product: Option<String>,
 }
 
-fn export_password() -> anyhow::Result<Zeroizing<String>> {
-    if let Ok(p) = std::env::var("TOKENSTATION_EXPORT_PASSWORD") {
-        return Ok(Zeroizing::new(p));
+fn export_password(file: Option<&Path>) -> anyhow::Result<Zeroizing<String>> {
+    // The station refuses a password shorter than its minimum.
+    Ok(SecretSource {
+        flag: "--password",
+        asked: true,
+        file,
+        env: "TOKENSTATION_EXPORT_PASSWORD",
+        prompt: "Export password: ",
+        confirm: true,
     }
-    if !std::io::stdin().is_terminal() {
-        return Err(InputError(
-            "set TOKENSTATION_EXPORT_PASSWORD (no terminal to ask the export password on)".into(),
-        )
-        .into());
-    }
-    let a = Zeroizing::new(rpassword::prompt_password("Export password: ")?);
-    let b = Zeroizing::new(rpassword::prompt_password("Repeat export password: ")?);
-    if *a != *b || a.chars().count() < MIN_EXPORT_PASSWORD {
-        return Err(InputError(format!(
-            "the passwords differ or are shorter than {MIN_EXPORT_PASSWORD} characters"
-        ))
-        .into());
-    }
-    Ok(a)
+    .read()?
+    .unwrap_or_default())
 }
 
 /// Runs `work` with a progress bar and Ctrl-C stopping it.
@@ -104,13 +98,15 @@ pub fn export(ctx: &Ctx, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
         ExportCommand::Pskc {
             file,
             password,
+            password_file,
             insecure_plaintext,
             sel,
         } => {
             crate::station::export::check_new_file(&file)?;
+            let password = password || password_file.is_some();
             let protection = match (password, insecure_plaintext) {
                 (_, true) => PskcProtection::InsecurePlaintext,
-                (true, _) => PskcProtection::Password(export_password()?),
+                (true, _) => PskcProtection::Password(export_password(password_file.as_deref())?),
                 _ => PskcProtection::FreshKey,
             };
             let (kind_password, kind_plain) = (

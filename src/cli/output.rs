@@ -171,3 +171,9 @@ mod tests {
         assert_eq!(shown("ev\u{1b}[2Jil"), "ev\\u{1b}[2Jil");
     }
 }
+
+/// Standard output is a terminal (a person reads it): decorations are for them;
+/// a pipe or a file gets the bare value.
+pub fn stdout_is_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stdout())
+}

@@ -3,17 +3,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
-use zeroize::Zeroizing;
-
 use super::ask::{Asking, drive};
 use super::errors::{InputError, words};
 use super::output::{self, table};
 use super::progress::Progress;
+use super::secret_arg::SecretSource;
 use super::{Ctx, EXIT_INPUT};
 use crate::seeds::{CsvFormat, HeaderMap, MacCheck};
 use crate::station::import::{ImportOptions, ImportReport, OnDuplicate, Outcome};
 use crate::station::import_job::{self, ImportEvent, PskcSecrets, SeedFile};
+use clap::{Args, Subcommand, ValueEnum};
 
 /// Options every import shares.
 #[derive(Debug, Args)]
@@ -65,21 +64,21 @@ pub enum ImportCommand {
     Pskc {
         /// The .pskcxml / .xml file.
         file: PathBuf,
-        /// Pre-shared AES key in hex.
-        #[arg(
-            long,
-            env = "TOKENSTATION_PSKC_KEY",
-            hide_env_values = true,
-            conflicts_with = "transport_key_file"
-        )]
-        key: Option<String>,
+        /// Ask for the pre-shared AES key (hex) on the terminal; scripts set
+        /// TOKENSTATION_PSKC_KEY or pass --transport-key-file.
+        #[arg(long, conflicts_with = "transport_key_file")]
+        transport_key: bool,
         /// File holding the file's pre-shared transport key (hex text or raw bytes);
         /// not the store's master key (the global `--key-file`).
         #[arg(long, value_name = "PATH")]
         transport_key_file: Option<PathBuf>,
-        /// Password of a PBKDF2-protected file (asked when needed and not given).
-        #[arg(long, env = "TOKENSTATION_PSKC_PASSWORD", hide_env_values = true)]
-        password: Option<String>,
+        /// Ask for the password of a PBKDF2-protected file on the terminal (asked anyway
+        /// when needed); scripts set TOKENSTATION_PSKC_PASSWORD or pass --password-file.
+        #[arg(long, conflicts_with = "password_file")]
+        password: bool,
+        /// File whose first line is the password of a PBKDF2-protected file.
+        #[arg(long, value_name = "PATH")]
+        password_file: Option<PathBuf>,
         /// How to treat a ValueMAC that does not match.
         #[arg(long, value_enum, default_value_t = MacArg::Strict)]
         mac_check: MacArg,
@@ -114,24 +113,56 @@ pub enum ImportCommand {
     },
 }
 
+/// The PSKC file's secrets, each by the one convention of [`SecretSource`].
+fn pskc_secrets(
+    transport_key: bool,
+    transport_key_file: Option<PathBuf>,
+    password: bool,
+    password_file: Option<PathBuf>,
+) -> anyhow::Result<PskcSecrets> {
+    let key_hex = match &transport_key_file {
+        Some(_) => None, // read by the station (hex text or raw bytes)
+        None => SecretSource {
+            flag: "--transport-key",
+            asked: transport_key,
+            file: None,
+            env: "TOKENSTATION_PSKC_KEY",
+            prompt: "Pre-shared transport key (hex): ",
+            confirm: false,
+        }
+        .read()?,
+    };
+    let password = SecretSource {
+        flag: "--password",
+        asked: password,
+        file: password_file.as_deref(),
+        env: "TOKENSTATION_PSKC_PASSWORD",
+        prompt: "Password of the PSKC file: ",
+        confirm: false,
+    }
+    .read()?;
+    Ok(PskcSecrets {
+        key_hex,
+        key_file: transport_key_file,
+        password,
+    })
+}
+
 /// Runs an `import` subcommand.
 pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
     let (file, common) = match cmd {
         ImportCommand::Pskc {
             file,
-            key,
+            transport_key,
             transport_key_file,
             password,
+            password_file,
             mac_check,
             common,
         } => (
             SeedFile::Pskc {
                 path: file,
-                secrets: PskcSecrets {
-                    key_hex: key.map(Zeroizing::new),
-                    key_file: transport_key_file,
-                    password: password.map(Zeroizing::new),
-                },
+                secrets: pskc_secrets(transport_key, transport_key_file, password, password_file)?,
                 mac: match mac_check {
                     MacArg::Strict => MacCheck::Strict,
                     MacArg::Warn => MacCheck::Warn,

@@ -95,7 +95,8 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             let t = st.token(&w.serial, w.product.as_deref())?;
             show(ctx, &st, t)
         }
-        TokenCommand::Code { which, at } => {
+        TokenCommand::Code { which, at, quiet } => {
+            let given = at.is_some();
             let at = at_or_now(at.as_deref())?;
             let st = ctx.open_unlocked()?;
             let c = st.token_code(&which.serial, which.product.as_deref(), at)?;
@@ -103,7 +104,10 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
                 return output::json(&c);
             }
             match c.valid_for {
-                Some(s) => outln!("{}  (step {}, {} s left)", c.code, c.step, s)?,
+                _ if quiet || !output::stdout_is_terminal() => outln!("{}", c.code)?,
+                // Seconds left mean something only for the code of now.
+                Some(s) if !given => outln!("{}  (step {}, {} s left)", c.code, c.step, s)?,
+                Some(_) => outln!("{}  (step {})", c.code, c.step)?,
                 None => outln!("{}  (counter {})", c.code, c.step)?,
             }
             Ok(ExitCode::SUCCESS)

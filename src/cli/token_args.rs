@@ -51,7 +51,8 @@ pub enum TokenCommand {
     },
     /// Show one token.
     Show(Which),
-    /// Print the code a token shows now, or at another time (for technicians).
+    /// Print the code a token shows now, or at another time (for technicians). Only
+    /// the code when standard output is not a terminal, like `oathtool`.
     Code {
         /// Token.
         #[command(flatten)]
@@ -59,6 +60,9 @@ pub enum TokenCommand {
         /// Unix seconds or RFC 3339 [default: now].
         #[arg(long, allow_negative_numbers = true)]
         at: Option<String>,
+        /// Print only the code, also on a terminal.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Activate an unverified token with its first valid code.
     Activate {

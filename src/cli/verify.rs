@@ -15,6 +15,9 @@ pub struct VerifyArgs {
     pub serial: String,
     /// The code the token shows.
     pub code: String,
+    /// Product, when the serial exists in several.
+    #[arg(long)]
+    pub product: Option<String>,
     /// Location the code is presented at (a token assigned to locations verifies only
     /// at one of them).
     #[arg(long)]
@@ -38,7 +41,7 @@ pub fn run(ctx: &Ctx, a: VerifyArgs) -> anyhow::Result<ExitCode> {
         serial: &a.serial,
         code: &a.code,
         location: a.location.as_deref(),
-        product: None,
+        product: a.product.as_deref(),
         source: Some(&source),
         at,
         record: !a.no_record,

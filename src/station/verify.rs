@@ -163,10 +163,9 @@ fn prepare(
 ) -> Result<Option<Prepared>> {
     let token = match find_token(c, serial, product) {
         Ok(t) => t,
-        // An unknown (or ambiguous) serial is a verdict, not an error.
-        Err(StationError::UnknownToken { .. } | StationError::AmbiguousSerial { .. }) => {
-            return Ok(None);
-        }
+        // An unknown serial is a verdict, not an error; an ambiguous one is an error
+        // naming the products (the caller names one of them).
+        Err(StationError::UnknownToken { .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
     let product = c.product_by_id(token.product_id)?;
