@@ -283,7 +283,13 @@ fn cli_emulate_puts_a_card_into_pcscd() {
     let Some((_g, ctx)) = stack() else { return };
     let mut child = bin()
         .args([
-            "emulate", "--card", "DEADBEEF", "--slot", "1", "--for", "30",
+            "emulate",
+            "--card",
+            "DEADBEEF",
+            "--vpcd-slot",
+            "1",
+            "--for",
+            "30",
         ])
         .stdout(std::process::Stdio::null())
         .spawn()

@@ -9,7 +9,7 @@ use std::sync::mpsc::Sender;
 use zeroize::Zeroizing;
 
 use crate::devices::error::Credential;
-use crate::station::jobs::{Answer, Ask};
+use crate::station::jobs::{Answer, Ask, CodeProblem};
 
 /// Who may be asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,19 @@ pub fn answer(ask: &Ask, asking: Asking) -> Answer {
     match ask {
         Ask::Code { serial, digits } => line(&format!(
             "Type the code token {serial} shows now ({digits} digits): "
+        )),
+        Ask::CodeAgain {
+            serial,
+            digits,
+            problem,
+            tries_left,
+        } => line(&format!(
+            "{}; type the code token {serial} shows now ({tries_left} {} left): ",
+            match problem {
+                CodeProblem::NotDigits => format!("{digits} digits expected"),
+                CodeProblem::Mismatch => "that is not the token's code".to_string(),
+            },
+            if *tries_left == 1 { "try" } else { "tries" },
         )),
         Ask::NextCode { serial, digits } => line(&format!(
             "Wait for token {serial} to show its next code, and type it ({digits} digits): "

@@ -150,7 +150,19 @@ pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
         seed: seed_of(&args)?,
         options: options(&args),
     };
-    let (_st, out) = drive(burn_job::burn(st, order)?, Asking::Stdin, |_| {})?;
+    let (_st, out) = drive(burn_job::burn(st, order)?, Asking::Stdin, |e| {
+        if let BurnEvent::Present {
+            reader,
+            wait: Some(w),
+            ..
+        } = e
+        {
+            errln!(
+                "present a token on {reader}… (waiting up to {} s; Ctrl-C to stop)",
+                w.as_secs()
+            );
+        }
+    })?;
     report(ctx, &out?)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -193,6 +205,7 @@ fn batch(
     device: DeviceOptions,
 ) -> anyhow::Result<ExitCode> {
     let product = args.product.clone().ok_or(StationError::ProductNeeded)?;
+    let product_name = product.clone();
     let order = BatchOrder {
         reader,
         device,
@@ -206,7 +219,12 @@ fn batch(
         burn_job::batch(st, order)?,
         Asking::TerminalOnly,
         |e| match e {
-            BurnEvent::Present { n, serial, reader } => errln!(
+            BurnEvent::Skipped { serial } => {
+                errln!("skipped {serial}: it already exists in {product_name}")
+            }
+            BurnEvent::Present {
+                n, serial, reader, ..
+            } => errln!(
                 "[{n}] present token {} to {reader} (Ctrl-C to stop)",
                 serial.as_deref().unwrap_or("(device serial)")
             ),
@@ -245,15 +263,19 @@ fn print_summary(ctx: &Ctx, s: &BatchSummary, exit: u8) -> Result<(), super::out
             .collect();
         outln!(
             "{}",
-            serde_json::json!({"burned": s.burned, "failed": failed, "exit_code": exit})
+            serde_json::json!({"burned": s.burned, "failed": failed, "skipped": s.skipped, "exit_code": exit})
         )?;
         return Ok(());
     }
     outln!(
-        "batch: {} burned, {} failed",
+        "batch: {} burned, {} failed, {} skipped",
         s.burned.len(),
-        s.failed.len()
+        s.failed.len(),
+        s.skipped.len()
     )?;
+    for serial in &s.skipped {
+        outln!("  skipped {serial}  (already exists)")?;
+    }
     for b in &s.burned {
         outln!("  ok      {}  {}", b.serial, b.name)?;
     }

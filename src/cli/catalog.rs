@@ -85,8 +85,8 @@ pub struct ParamArgs {
     /// Model designation.
     #[arg(long)]
     pub model: Option<String>,
-    /// Seeds can be burned into it (yes/no).
-    #[arg(long)]
+    /// Seeds can be burned into it: yes/no (or true/false, on/off, 1/0).
+    #[arg(long, value_name = "yes|no", value_parser = clap::builder::BoolishValueParser::new())]
     pub programmable: Option<bool>,
     /// Vendor's expected clock drift, seconds per year (negative: the clock is slow).
     #[arg(long, allow_hyphen_values = true)]

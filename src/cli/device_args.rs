@@ -15,8 +15,8 @@ const USER_PIN_ENV: &str = "TOKENSTATION_USER_PIN";
 /// How to open the token in the reader.
 #[derive(Debug, clap::Args)]
 pub struct DeviceArgs {
-    /// Token family (ykoath, nitrokey3, token2-nfc, molto2, nitrokey); default: detected
-    /// from the card, or the product's (Token2 tokens must be named).
+    /// Token family: ykoath, nitrokey3, token2-nfc, molto2 or nitrokey [default: the
+    /// product's family; else detected from the card (Token2 tokens must be named)].
     #[arg(long)]
     pub family: Option<String>,
     /// OATH access code of a locked YubiKey (prefer TOKENSTATION_OATH_PASSWORD).

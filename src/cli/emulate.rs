@@ -18,11 +18,13 @@ use crate::transport::trace::parse_hex;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
   tokenstation emulate --card 04A1B2C3D4E580          # a card in \"Virtual PCD 00 00\"\n  \
-  tokenstation emulate --card DEADBEEF --slot 1        # ... in \"Virtual PCD 00 01\"\n  \
+  tokenstation emulate --card DEADBEEF --vpcd-slot 1   # ... in \"Virtual PCD 00 01\"\n  \
   tokenstation emulate --pn532 --pn532-card 04112233   # a PN532 on a /dev/pts/N\n  \
   tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 2\n  \
   tokenstation emulate --yubikey                       # a YubiKey OATH applet to burn\n  \
-  tokenstation emulate --nitrokey3 --slot 1            # a Nitrokey 3 in \"Virtual PCD 00 01\"\n  \
+  tokenstation emulate --nitrokey3 --vpcd-slot 1       # a Nitrokey 3 in \"Virtual PCD 00 01\"\n  \
+  tokenstation emulate --token2-nfc --model c302       # a Token2 NFC token (display code printed)\n  \
+  tokenstation emulate --molto2                        # a Token2 Molto2 (100 profiles)\n  \
   tokenstation emulate --nitrokey                      # in-process Nitrokey Pro demo burn\n  \
   tokenstation emulate --rdm6300 0A00B1C2D3 --burst 1000   # 1,000 more tags back to back\n\n\
   Cards need pcscd running with vsmartcard-vpcd installed (`make deps pcscd`).\n\
@@ -35,9 +37,10 @@ pub struct EmulateArgs {
     /// Give the card this ATS (hex, from TL on): an ISO 14443-4 card with a demo applet.
     #[arg(long, value_name = "ATS", requires = "card")]
     pub ats: Option<String>,
-    /// The vpcd slot: 0 = "Virtual PCD 00 00" (port 35963), 1 = "Virtual PCD 00 01".
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1))]
-    pub slot: u16,
+    /// The vpcd reader: 0 = "Virtual PCD 00 00" (port 35963), 1 = "Virtual PCD 00 01"
+    /// (not a token's slot, which `burn --slot` names).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=1))]
+    pub vpcd_slot: u16,
     /// Put an emulated YubiKey (OATH applet) into a vpcd reader.
     #[arg(long, conflicts_with_all = ["card", "nitrokey3", "token2_nfc", "molto2"])]
     pub yubikey: bool,
@@ -137,7 +140,7 @@ fn spec(args: &EmulateArgs) -> Result<SceneSpec, String> {
     Ok(SceneSpec {
         card_uid,
         ats: hex("ats", &args.ats)?,
-        vpcd_slot: args.slot,
+        vpcd_slot: args.vpcd_slot,
         token,
         pn532: args.pn532,
         pn532_uid: hex("pn532-card", &args.pn532_card)?,
@@ -206,7 +209,7 @@ pub fn run(args: EmulateArgs) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(SceneError::Empty) => {
             return usage(
-                "nothing to emulate: give --card, --yubikey, --nitrokey3, --nitrokey, --pn532 and/or --rdm6300"
+                "nothing to emulate: give --card, --yubikey, --nitrokey3, --token2-nfc, --molto2, --nitrokey, --pn532 and/or --rdm6300"
                     .into(),
             );
         }

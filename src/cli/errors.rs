@@ -33,7 +33,9 @@ pub fn words(h: &Hint) -> String {
         ),
         H::NameProduct => ": pass --product".into(),
         H::GiveProduct => ": give --product (or --from-store SERIAL)".into(),
-        H::Force(ForceTo::OverwriteSlot) => ", or pass --force to overwrite it".into(),
+        H::Force(ForceTo::OverwriteSlot) => {
+            ": pass --force to overwrite it, or delete it first (`tokenstation device delete --reader READER --slot N`)".into()
+        }
         H::Force(ForceTo::Reburn) => ": pass --force to burn its seed again".into(),
         H::Force(ForceTo::NewSeed) => ": pass --force to burn a new seed".into(),
         H::Force(ForceTo::UnsyncedHostClock) => {

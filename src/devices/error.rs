@@ -127,7 +127,7 @@ pub enum DeviceError {
         needs: Credential,
     },
     /// A slot already holds a seed and the request did not ask to overwrite it.
-    #[error("{device}: slot {slot} already holds a seed: delete it first")]
+    #[error("{device}: slot {slot} already holds a seed")]
     Occupied {
         /// Reader or device name.
         device: String,

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::error::{ErrorClass, ErrorReport, Field};
 use super::jobs::{Ask, Job, JobCtx};
-use super::provision::{BurnOptions, BurnOutcome, BurnRequest, BurnSeed};
+use super::provision::{BurnFailure, BurnOptions, BurnOutcome, BurnRequest, BurnSeed};
 use super::seed_input::SeedInput;
 use super::{Result, Station, StationError};
 use crate::devices::session::{self, ReaderSpec, TokenOptions, TokenSession};
@@ -82,6 +82,13 @@ pub enum BurnEvent {
         serial: Option<String>,
         /// The reader.
         reader: String,
+        /// How long a single burn waits for it (`None`: a batch waits until cancelled).
+        wait: Option<Duration>,
+    },
+    /// A serial of a batch already exists in the product: skipped, the batch goes on.
+    Skipped {
+        /// The serial.
+        serial: String,
     },
     /// A token was burned, proven and registered active.
     Burned {
@@ -122,6 +129,8 @@ pub struct BatchSummary {
     pub burned: Vec<BurnOutcome>,
     /// Tokens that failed.
     pub failed: Vec<BatchFailure>,
+    /// Numbered serials skipped because they already exist in the product.
+    pub skipped: Vec<String>,
 }
 
 impl BatchSummary {
@@ -237,16 +246,79 @@ fn burn_in(
     st.burn(token, clock, req, &mut asker)
 }
 
+impl Station {
+    /// The family a burn opens the token as when none was named: the product's (the
+    /// product of `--from-store`'s token), when it is bound to one that fits the
+    /// reader; else `None` (detected from the card).
+    fn burn_family(
+        &self,
+        reader: &ReaderSpec,
+        product: Option<&str>,
+        from_store: Option<&str>,
+    ) -> Result<Option<Family>> {
+        let family = match (product, from_store) {
+            (Some(p), _) => self.read().product_get(p)?.family,
+            (None, Some(serial)) => {
+                let t = super::tokens::find_token(&self.read(), serial, None)?;
+                self.read().product_by_id(t.product_id)?.family
+            }
+            (None, None) => return Ok(None),
+        };
+        Ok((!family.is_unbound() && session::family_fits(reader, family)).then_some(family))
+    }
+
+    /// Whether a batch's numbered `serial` is already a token of `product` that a burn
+    /// would refuse (an unverified row of an earlier failed burn is burned again).
+    fn serial_taken(&self, product: &str, serial: &str) -> bool {
+        super::tokens::find_token(&self.read(), serial, Some(product))
+            .is_ok_and(|t| t.status != crate::model::TokenStatus::Unverified)
+    }
+
+    /// Audits a burn that failed before [`Station::burn`] could start (opening the
+    /// token, its secrets) and hands the error back.
+    fn burn_open_failed(&mut self, order: &BurnOrder, e: StationError) -> StationError {
+        if !matches!(e, StationError::Interrupted) {
+            let subject = match &order.serial {
+                Some(s) => format!("token {s}"),
+                None => format!("reader {}", order.reader.name()),
+            };
+            let f = BurnFailure {
+                subject: &subject,
+                step: "open",
+                reader: order.reader.name(),
+                product: order.product.as_deref(),
+            };
+            self.audit_burn_failure(&f, &e, now());
+        }
+        e
+    }
+}
+
 /// Starts a single burn on a worker thread; the job hands the station back.
 pub fn burn(
     mut st: Station,
-    order: BurnOrder,
+    mut order: BurnOrder,
 ) -> Result<Job<BurnEvent, (Station, Result<BurnOutcome>)>> {
     Job::spawn("burn", move |ctx: &JobCtx<BurnEvent>| {
         let out = (|| {
             st.check_burn_seed(order.product.as_deref(), &order.seed)?;
-            let opts = token_options(ctx, &order.reader, &order.device)?;
-            let mut s = open(ctx, &order.reader, &opts)?;
+            if order.device.family.is_none() {
+                let from_store = matches!(order.seed, BurnSeed::FromStore);
+                order.device.family = st.burn_family(
+                    &order.reader,
+                    order.product.as_deref(),
+                    order.serial.as_deref().filter(|_| from_store),
+                )?;
+            }
+            ctx.emit(BurnEvent::Present {
+                n: 1,
+                serial: order.serial.clone(),
+                reader: order.reader.name().to_string(),
+                wait: Some(order.device.wait),
+            });
+            let mut s = token_options(ctx, &order.reader, &order.device)
+                .and_then(|opts| open(ctx, &order.reader, &opts))
+                .map_err(|e| st.burn_open_failed(&order, e))?;
             ctx.check()?;
             let req = BurnRequest {
                 product: order.product.clone(),
@@ -286,7 +358,18 @@ fn run_batch(
     ctx: &JobCtx<BurnEvent>,
     order: &BatchOrder,
 ) -> Result<BatchSummary> {
-    let opts = token_options(ctx, &order.reader, &order.device)?;
+    let mut device = DeviceOptions {
+        family: order.device.family,
+        oath_access_code: order.device.oath_access_code.clone(),
+        molto2_key_hex: order.device.molto2_key_hex.clone(),
+        admin_pin: order.device.admin_pin.clone(),
+        user_pin: order.device.user_pin.clone(),
+        wait: order.device.wait,
+    };
+    if device.family.is_none() {
+        device.family = st.burn_family(&order.reader, Some(&order.product), None)?;
+    }
+    let opts = token_options(ctx, &order.reader, &device)?;
     let reader = order.reader.name().to_string();
     let mut summary = BatchSummary::default();
     let mut number = order.start;
@@ -300,10 +383,22 @@ fn run_batch(
             .serial_prefix
             .as_ref()
             .map(|p| format!("{p}{number:04}"));
+        if let Some(taken) = serial
+            .as_deref()
+            .filter(|s| !order.options.force && st.serial_taken(&order.product, s))
+        {
+            ctx.emit(BurnEvent::Skipped {
+                serial: taken.to_string(),
+            });
+            summary.skipped.push(taken.to_string());
+            number += 1;
+            continue;
+        }
         ctx.emit(BurnEvent::Present {
             n,
             serial: serial.clone(),
             reader: reader.clone(),
+            wait: None,
         });
         if !wait_for_token(ctx, &order.reader, true, None)? {
             break;

@@ -96,6 +96,18 @@ pub enum Ask {
         /// Expected length.
         digits: u8,
     },
+    /// The code a token shows, asked again after a typed code that was not it (a typed
+    /// proof allows [`TYPED_PROOF_TRIES`] tries).
+    CodeAgain {
+        /// The token.
+        serial: String,
+        /// Expected length.
+        digits: u8,
+        /// What was wrong with the last entry.
+        problem: CodeProblem,
+        /// Tries left, this one included.
+        tries_left: u8,
+    },
     /// The code after the one just typed (a resync's second code): wait for the token
     /// to show the next one.
     NextCode {
@@ -121,6 +133,18 @@ pub enum Ask {
         /// What would happen.
         action: String,
     },
+}
+
+/// How many codes a technician may type to prove a burn.
+pub const TYPED_PROOF_TRIES: u8 = 3;
+
+/// What was wrong with a typed code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeProblem {
+    /// Not `digits` decimal digits (a short entry, a letter).
+    NotDigits,
+    /// The right shape, but not the token's code.
+    Mismatch,
 }
 
 impl Ask {

@@ -123,6 +123,18 @@ pub struct BurnOutcome {
     pub warnings: Vec<SeedWarning>,
 }
 
+/// A burn that failed, as its audit entry names it.
+pub(crate) struct BurnFailure<'a> {
+    /// `token SERIAL` or `reader NAME`.
+    pub subject: &'a str,
+    /// The step: `open`, `check`, `detect`, `register`, `clock`, `write`, `prove`…
+    pub step: &'static str,
+    /// The reader.
+    pub reader: &'a str,
+    /// The product named, if any.
+    pub product: Option<&'a str>,
+}
+
 /// A step of the burn, for the failure audit.
 type Failed = (&'static str, StationError);
 
@@ -149,27 +161,39 @@ impl Station {
         match self.burn_steps(token, clock, &req, asker, &mut subject) {
             Ok(o) => Ok(o),
             Err((step, e)) => {
-                let now = (req.now)();
-                let after = serde_json::json!({
-                    "step": step,
-                    "reason": e.to_string(),
-                    "reader": req.reader,
-                    "product": req.product,
-                });
-                let logged = self.write(|tx| {
-                    tx.audit(
-                        now,
-                        "token.burn.failed",
-                        &subject,
-                        None::<&()>,
-                        Some(&after),
-                    )
-                });
-                if let Err(le) = logged {
-                    tracing::warn!("could not write the token.burn.failed audit entry: {le}");
-                }
+                let failure = BurnFailure {
+                    subject: &subject,
+                    step,
+                    reader: &req.reader,
+                    product: req.product.as_deref(),
+                };
+                self.audit_burn_failure(&failure, &e, (req.now)());
                 Err(e)
             }
+        }
+    }
+
+    /// Writes the `token.burn.failed` audit entry of a burn that failed at `f.step`
+    /// (also the steps before [`Station::burn`]: opening the token, its secrets). A
+    /// failure to write it is logged: the burn's own error is what the face reports.
+    pub(crate) fn audit_burn_failure(&mut self, f: &BurnFailure<'_>, e: &StationError, now: i64) {
+        let after = serde_json::json!({
+            "step": f.step,
+            "reason": e.to_string(),
+            "reader": f.reader,
+            "product": f.product,
+        });
+        let logged = self.write(|tx| {
+            tx.audit(
+                now,
+                "token.burn.failed",
+                f.subject,
+                None::<&()>,
+                Some(&after),
+            )
+        });
+        if let Err(le) = logged {
+            tracing::warn!("could not write the token.burn.failed audit entry: {le}");
         }
     }
 
@@ -293,9 +317,11 @@ impl Station {
 
         // activate
         let state = match p.params.kind {
+            // A code read over the wire never left the station: the holder's first
+            // code of this step is still theirs. A typed one was seen: it is used.
             Kind::Totp => VerifyState {
                 counter: 0,
-                last_step: Some(matched),
+                last_step: (how == ProofMethod::Typed).then_some(matched),
                 drift_steps: 0,
                 drift_base_steps: 0,
             },

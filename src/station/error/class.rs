@@ -90,7 +90,11 @@ impl StationError {
             | E::Internal(_) => ErrorClass::Store,
             E::InputFile(_) => ErrorClass::Input,
             // what the family cannot do, it will not do the next time either
-            E::Device(crate::devices::DeviceError::CannotManage { .. }) => ErrorClass::Input,
+            // (a Molto2 profile missing or out of range is the command's mistake, too)
+            E::Device(
+                crate::devices::DeviceError::CannotManage { .. }
+                | crate::devices::DeviceError::Unsupported { .. },
+            ) => ErrorClass::Input,
             E::Device(_) | E::ButtonNotPressed { .. } | E::ClockNotSet { .. } => {
                 ErrorClass::Hardware
             }

@@ -9,7 +9,7 @@ use crate::model::Product;
 use crate::otp::Secret;
 use crate::station::device::asking_secrets;
 use crate::station::error::ProofFailure;
-use crate::station::jobs::{Ask, Asker};
+use crate::station::jobs::{Ask, Asker, CodeProblem, TYPED_PROOF_TRIES};
 use crate::station::{Result, StationError};
 
 /// What is proven: the token `serial` of `product` holds `secret`.
@@ -50,37 +50,72 @@ pub(crate) fn prove(
     // by the code on the token's display.
     let read_back =
         token.capabilities().read_code && of.proof == Proof::Auto && !token.write_unconfirmed();
-    let mut at = token_time();
+    let at = token_time();
     let read = match read_back {
         // a token with "user password for OTP" asks for the user PIN here
         true => asking_secrets(token, asker, |t| t.read_code(of.slot, at))?,
         false => None,
     };
-    let (code, how) = match read {
-        Some(c) => (c, ProofMethod::ReadBack),
-        None => {
-            let answer = asker.ask(Ask::Code {
-                serial: of.serial.to_string(),
-                digits: of.product.params.digits.get(),
-            })?;
-            let typed = answer.text().ok_or_else(|| StationError::ProofFailed {
-                serial: of.serial.to_string(),
-                failure: ProofFailure::NoCode,
-            })?;
-            at = token_time();
-            (typed.to_string(), ProofMethod::Typed)
-        }
+    if let Some(code) = read {
+        let (offset, matched) =
+            super::prepare::check_code(of.product, of.secret, code.trim(), at, of.counter)
+                .ok_or_else(|| StationError::ProofFailed {
+                    serial: of.serial.to_string(),
+                    failure: ProofFailure::Mismatch(ProofMethod::ReadBack),
+                })?;
+        return Ok(Proven {
+            offset,
+            matched,
+            how: ProofMethod::ReadBack,
+        });
+    }
+    typed(asker, of, token_time)
+}
+
+/// Asks for the displayed code up to [`TYPED_PROOF_TRIES`] times: a typo (a short
+/// entry, a wrong digit) is asked again, saying what was wrong.
+fn typed(asker: &mut dyn Asker, of: &ProofOf<'_>, token_time: &dyn Fn() -> i64) -> Result<Proven> {
+    let digits = of.product.params.digits.get();
+    let fail = |failure| StationError::ProofFailed {
+        serial: of.serial.to_string(),
+        failure,
     };
-    let (offset, matched) =
-        super::prepare::check_code(of.product, of.secret, code.trim(), at, of.counter).ok_or_else(
-            || StationError::ProofFailed {
+    let mut problem = None;
+    for tries_left in (1..=TYPED_PROOF_TRIES).rev() {
+        let ask = match problem {
+            None => Ask::Code {
                 serial: of.serial.to_string(),
-                failure: ProofFailure::Mismatch(how),
+                digits,
             },
-        )?;
-    Ok(Proven {
-        offset,
-        matched,
-        how,
-    })
+            Some(problem) => Ask::CodeAgain {
+                serial: of.serial.to_string(),
+                digits,
+                problem,
+                tries_left,
+            },
+        };
+        let Some(typed) = asker.ask(ask)?.text() else {
+            // Nobody answers: the last entry's verdict stands.
+            return Err(fail(match problem {
+                Some(_) => ProofFailure::Mismatch(ProofMethod::Typed),
+                None => ProofFailure::NoCode,
+            }));
+        };
+        let typed = typed.trim();
+        if typed.len() != usize::from(digits) || !typed.bytes().all(|b| b.is_ascii_digit()) {
+            problem = Some(CodeProblem::NotDigits);
+            continue;
+        }
+        match super::prepare::check_code(of.product, of.secret, typed, token_time(), of.counter) {
+            Some((offset, matched)) => {
+                return Ok(Proven {
+                    offset,
+                    matched,
+                    how: ProofMethod::Typed,
+                });
+            }
+            None => problem = Some(CodeProblem::Mismatch),
+        }
+    }
+    Err(fail(ProofFailure::Mismatch(ProofMethod::Typed)))
 }
