@@ -55,10 +55,14 @@ fn no_prompt() -> AskWith<impl FnMut(Ask) -> Answer> {
     AskWith(|_| panic!("read-back families are not prompted"))
 }
 
-/// An asker that types `code` (or nothing) when asked for a token's code.
+/// An asker that types `code` (or nothing) when asked for a token's code, and again
+/// when asked again after a wrong one (a typed proof allows three tries).
 fn typing(code: Option<&str>) -> AskWith<impl FnMut(Ask) -> Answer + '_> {
     AskWith(move |ask| {
-        assert!(matches!(ask, Ask::Code { .. }), "{ask:?}");
+        assert!(
+            matches!(ask, Ask::Code { .. } | Ask::CodeAgain { .. }),
+            "{ask:?}"
+        );
         match code {
             Some(c) => Answer::Text(zeroize::Zeroizing::new(c.to_string())),
             None => Answer::Unavailable,
