@@ -27,6 +27,7 @@ pub mod interrupt;
 pub mod key;
 pub mod kiosk;
 pub mod location;
+pub mod manage;
 pub mod presence;
 pub mod presence_admin;
 pub mod progress;

@@ -31,6 +31,7 @@ pub mod keys;
 pub mod limits;
 pub mod location_rule;
 pub mod lookup;
+pub mod manage;
 pub mod names;
 pub mod policy;
 pub mod presence;

@@ -38,6 +38,7 @@ pub mod drift;
 pub mod holders;
 pub mod limits;
 pub mod locations;
+pub mod manage;
 pub mod meta;
 pub mod migrations;
 pub mod presence;

@@ -36,6 +36,12 @@ pub fn words(h: &Hint) -> String {
         H::Force(ForceTo::OverwriteSlot) => {
             ": pass --force to overwrite it, or delete it first (`tokenstation device delete --reader READER --slot N`)".into()
         }
+        H::Force(ForceTo::ReleaseTokens) => {
+            ": pass --force to remove the holder and keep the tokens without a holder".into()
+        }
+        H::Force(ForceTo::DropLocation) => {
+            ": pass --force to remove it with its assignments and presence events".into()
+        }
         H::Force(ForceTo::Reburn) => ": pass --force to burn its seed again".into(),
         H::Force(ForceTo::NewSeed) => ": pass --force to burn a new seed".into(),
         H::Force(ForceTo::UnsyncedHostClock) => {

@@ -30,12 +30,16 @@ pub enum HolderCommand {
     /// Kiosk credentials.
     #[command(flatten)]
     Presence(super::presence_admin::HolderPresenceCommand),
+    /// Removing and editing.
+    #[command(flatten)]
+    Manage(super::manage::HolderManageCommand),
 }
 
 /// Runs a `holder` subcommand.
 pub fn run(ctx: &Ctx, cmd: HolderCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         HolderCommand::Presence(c) => super::presence_admin::holder(ctx, c),
+        HolderCommand::Manage(c) => super::manage::holder(ctx, c),
         HolderCommand::Add { id, label } => {
             let mut st = ctx.open_unlocked()?;
             let h = st.holder_add(&id, label.as_deref(), now())?;

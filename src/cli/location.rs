@@ -47,6 +47,9 @@ pub enum LocationCommand {
     /// Presence: readers, mode, hours, presence tokens.
     #[command(flatten)]
     Presence(super::presence_admin::LocationPresenceCommand),
+    /// Removing.
+    #[command(flatten)]
+    Manage(super::manage::LocationManageCommand),
 }
 
 fn list_or_dash(v: &[String], none: &str) -> String {
@@ -61,6 +64,7 @@ fn list_or_dash(v: &[String], none: &str) -> String {
 pub fn run(ctx: &Ctx, cmd: LocationCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LocationCommand::Presence(c) => super::presence_admin::location(ctx, c),
+        LocationCommand::Manage(c) => super::manage::location(ctx, c),
         LocationCommand::Add { name, tz } => {
             let mut st = ctx.open_unlocked()?;
             let l = st.location_add(&name, &tz, now())?;

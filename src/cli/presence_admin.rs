@@ -195,6 +195,23 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
     }
 }
 
+/// The credential named by `--card`, `--tag` or `--token`, in its canonical form.
+pub fn credential_key(
+    card: Option<String>,
+    tag: Option<String>,
+    token: Option<String>,
+) -> anyhow::Result<CredentialKey> {
+    Ok(match (card, tag, token) {
+        (Some(c), _, _) => CredentialKey::parse_card(&c)?,
+        (_, Some(t), _) => CredentialKey::parse_tag(&t)?,
+        (_, _, Some(s)) => CredentialKey {
+            kind: CredKind::Token,
+            value: s,
+        },
+        _ => return Err(InputError("give --card, --tag or --token".into()).into()),
+    })
+}
+
 /// Runs a presence subcommand of `holder`.
 pub fn holder(ctx: &Ctx, cmd: HolderPresenceCommand) -> anyhow::Result<ExitCode> {
     let HolderPresenceCommand::Enrol {
@@ -203,20 +220,21 @@ pub fn holder(ctx: &Ctx, cmd: HolderPresenceCommand) -> anyhow::Result<ExitCode>
         tag,
         token,
     } = cmd;
-    let cred = match (card, tag, token) {
-        (Some(c), _, _) => CredentialKey::parse_card(&c)?,
-        (_, Some(t), _) => CredentialKey::parse_tag(&t)?,
-        (_, _, Some(s)) => CredentialKey {
-            kind: CredKind::Token,
-            value: s,
-        },
-        _ => return Err(InputError("give --card, --tag or --token".into()).into()),
-    };
+    let cred = credential_key(card, tag, token)?;
     let mut st = ctx.open_unlocked()?;
-    let c = st.holder_enrol(&id, &cred, now())?;
+    let e = st.holder_enrol(&id, &cred, now())?;
     if ctx.json {
-        return output::json(&c);
+        return output::json(&e);
     }
-    outln!("holder {id}: enrolled {} {}", c.kind, c.value)?;
+    let c = &e.credential;
+    if e.already_enrolled {
+        errln!(
+            "note: holder {id} already has {} {} (nothing changed)",
+            c.kind,
+            c.value
+        );
+    } else {
+        outln!("holder {id}: enrolled {} {}", c.kind, c.value)?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -182,6 +182,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             };
             show(ctx, &st, t)
         }
+        TokenCommand::Unassign(a) => super::manage::unassign(ctx, a),
         TokenCommand::Rename { which, new_serial } => {
             let mut st = ctx.open_unlocked()?;
             let t = st.token_rename(&which.serial, which.product.as_deref(), &new_serial, now())?;

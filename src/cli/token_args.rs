@@ -125,6 +125,9 @@ pub enum TokenCommand {
         #[arg(long)]
         holder: Option<String>,
     },
+    /// Undo an assignment: take a token off a location, off every location, or from
+    /// its holder.
+    Unassign(super::manage::UnassignArgs),
     /// Change a token's serial.
     Rename {
         /// Token.

@@ -319,6 +319,40 @@ pub enum StationError {
         /// Its holder.
         holder: String,
     },
+    /// A holder to remove still holds tokens.
+    #[error("holder '{holder}' holds {}: {}", if tokens.len() == 1 { "a token" } else { "tokens" }, tokens.join(", "))]
+    HolderHoldsTokens {
+        /// The holder.
+        holder: String,
+        /// Their tokens.
+        tokens: Vec<String>,
+    },
+    /// A location to remove has tokens assigned or presence history.
+    #[error("location '{location}' has {tokens} assigned {} and {events} presence {}", if *tokens == 1 { "token" } else { "tokens" }, if *events == 1 { "event" } else { "events" })]
+    LocationInUse {
+        /// The location.
+        location: String,
+        /// Tokens assigned to it.
+        tokens: usize,
+        /// Presence events recorded there.
+        events: i64,
+    },
+    /// A credential to remove that the holder does not have.
+    #[error("{credential} is not enrolled for holder '{holder}'")]
+    NotEnrolled {
+        /// The credential.
+        credential: String,
+        /// The holder.
+        holder: String,
+    },
+    /// An assignment to undo that is not there.
+    #[error("token {serial} is not assigned to {what}")]
+    NotAssigned {
+        /// The token.
+        serial: String,
+        /// What it is not assigned to.
+        what: String,
+    },
     /// A token held by someone else than the holder it is enrolled for.
     #[error("token {serial} is held by '{other}', not '{holder}'")]
     HeldByOther {

@@ -34,6 +34,10 @@ pub enum ForceTo {
     NewSeed,
     /// Write a token clock although the host clock is not synchronised.
     UnsyncedHostClock,
+    /// Remove a holder and release their tokens (kept, without a holder).
+    ReleaseTokens,
+    /// Remove a location with its assignments and presence events.
+    DropLocation,
 }
 
 /// What a person can do next.
@@ -171,6 +175,8 @@ pub(super) fn of(e: &StationError) -> Option<Hint> {
         E::CredentialNeeded { credential, .. } => Hint::Give(*credential),
         E::NotConfirmed { .. } => Hint::Confirm,
         E::HeldByOther { .. } => Hint::AssignToken,
+        E::HolderHoldsTokens { .. } => Hint::Force(ForceTo::ReleaseTokens),
+        E::LocationInUse { .. } => Hint::Force(ForceTo::DropLocation),
         E::NoSuchReader { location, .. } => Hint::SeeReaders {
             location: location.clone(),
         },

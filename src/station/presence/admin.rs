@@ -9,6 +9,16 @@ use crate::station::views::KioskSettings;
 use crate::station::{Result, Station, StationError};
 use crate::store::presence::Credential;
 
+/// The outcome of an enrolment.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Enrolment {
+    /// The credential, as stored.
+    #[serde(flatten)]
+    pub credential: Credential,
+    /// It was already enrolled for this holder: nothing changed.
+    pub already_enrolled: bool,
+}
+
 /// Changes to a location's kiosk settings (`None`: unchanged).
 #[derive(Debug, Clone, Default)]
 pub struct SettingsChange {
@@ -25,16 +35,23 @@ pub struct SettingsChange {
 impl Station {
     /// Enrols a credential for holder `holder`. A credential belongs to one holder.
     /// A token credential is the token's serial; the token must not be held by
-    /// another holder.
+    /// another holder. Enrolling what the holder already has (the same tag in another
+    /// notation) changes nothing and says so.
     pub fn holder_enrol(
         &mut self,
         holder: &str,
         cred: &CredentialKey,
         now: i64,
-    ) -> Result<Credential> {
+    ) -> Result<Enrolment> {
         self.write(|tx| {
             let h = tx.holder_get(holder)?;
             if let Some(existing) = tx.credential_find(cred.kind.as_str(), &cred.value)? {
+                if existing.holder_id == h.id {
+                    return Ok(Enrolment {
+                        credential: existing,
+                        already_enrolled: true,
+                    });
+                }
                 return Err(StationError::CredentialTaken {
                     credential: cred.to_string(),
                     holder: existing.holder,
@@ -61,7 +78,10 @@ impl Station {
                 None::<&()>,
                 Some(&added),
             )?;
-            Ok(added)
+            Ok(Enrolment {
+                credential: added,
+                already_enrolled: false,
+            })
         })
     }
 
