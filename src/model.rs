@@ -303,10 +303,24 @@ pub struct AuditEntry {
     pub action: String,
     /// What it was done to, e.g. `token C302-0001`.
     pub subject: String,
-    /// State before, as JSON text.
+    /// State before, as JSON text (serialised nested, as JSON).
+    #[serde(serialize_with = "nested_json")]
     pub before: Option<String>,
-    /// State after, as JSON text.
+    /// State after, as JSON text (serialised nested, as JSON).
+    #[serde(serialize_with = "nested_json")]
     pub after: Option<String>,
+}
+
+/// Serialises JSON text as the JSON it holds (text that is not JSON stays a string).
+fn nested_json<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize as _;
+    match text {
+        None => s.serialize_none(),
+        Some(t) => match serde_json::from_str::<serde_json::Value>(t) {
+            Ok(v) => v.serialize(s),
+            Err(_) => s.serialize_str(t),
+        },
+    }
 }
 
 #[cfg(test)]

@@ -153,10 +153,9 @@ fn triggers_dropped_without_an_edit_are_restored_on_request_only() {
     let audit = s.json(&["audit", "list", "--limit", "2"]);
     assert_eq!(audit[1]["action"], "audit.triggers.restore");
     assert!(
+        audit[1]["before"].to_string().contains("audit_no_delete"),
+        "before is nested JSON: {}",
         audit[1]["before"]
-            .as_str()
-            .unwrap()
-            .contains("audit_no_delete")
     );
     // A trigger of someone else's on the audit table is refused too.
     sql(

@@ -50,10 +50,7 @@ fn audit_after(s: &Station, action: &str) -> Vec<serde_json::Value> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| match &a["after"] {
-            serde_json::Value::String(t) => serde_json::from_str(t).unwrap(),
-            v => v.clone(),
-        })
+        .map(|a| a["after"].clone())
         .collect()
 }
 

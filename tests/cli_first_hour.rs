@@ -119,3 +119,91 @@ fn token_code_is_bare_for_scripts_and_decorated_for_people() {
     );
     assert_eq!(quiet.trim(), "287082");
 }
+
+#[test]
+fn audit_list_pages_by_time_and_nests_its_json() {
+    let s = Station::new();
+    for i in 0..5 {
+        s.ok(&["holder", "add", &format!("h{i}")]);
+    }
+    let out = s.cmd(&["audit", "list", "--limit", "2"]).output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    // init writes lines too: 5 holders and more.
+    assert!(err.starts_with("2 of ") && err.contains("--limit"), "{err}");
+    let all = s.json(&["audit", "list", "--action", "holder.add"]);
+    assert_eq!(all.as_array().unwrap().len(), 5);
+    // before/after are JSON, not JSON text
+    assert_eq!(all[0]["after"]["ext_id"], "h4", "{all}");
+    let (newest, oldest) = (
+        all[0]["at"].as_i64().unwrap(),
+        all[4]["at"].as_i64().unwrap(),
+    );
+    let none = s.json(&[
+        "audit",
+        "list",
+        "--to",
+        &oldest.to_string(),
+        "--action",
+        "holder",
+    ]);
+    assert!(none.as_array().unwrap().is_empty(), "{none}");
+    let later = s.json(&["audit", "list", "--from", &(newest + 1).to_string()]);
+    assert!(later.as_array().unwrap().is_empty(), "{later}");
+    let period = s.json(&[
+        "audit",
+        "list",
+        "--from",
+        &oldest.to_string(),
+        "--to",
+        &(newest + 1).to_string(),
+        "--action",
+        "holder",
+    ]);
+    assert_eq!(period.as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn backup_codes_as_people_type_them() {
+    let s = Station::new();
+    s.ok(&["product", "add", "P"]);
+    s.ok(&[
+        "token",
+        "add",
+        "T",
+        "--product",
+        "P",
+        "--secret",
+        RFC_SEED_B32,
+    ]);
+    s.ok(&["token", "activate", "T", "287082", "--at", "59"]);
+    let v = s.json(&["token", "backup-codes", "T"]);
+    let codes: Vec<String> = v["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    // Without the hyphen, lower case: accepted.
+    let typed = codes[0].replace('-', "").to_lowercase();
+    let v = s.json(&["verify", "T", &typed]);
+    assert_eq!(
+        (v["status"].clone(), v["method"].clone()),
+        ("OK".into(), "backup".into())
+    );
+    // The same code again: REPLAYED, and no failure counted.
+    let (out, _) = s.fails(&["--json", "verify", "T", &codes[0]], 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "REPLAYED", "{v}");
+    assert_eq!(s.json(&["token", "show", "T"])["failures"], 0);
+    // A second set would void nine unused codes: --replace says so.
+    let (_, err) = s.fails(&["token", "backup-codes", "T"], 2);
+    assert!(
+        err.contains("9 unused backup codes") && err.contains("--replace"),
+        "{err}"
+    );
+    let v = s.json(&["token", "backup-codes", "T", "--replace"]);
+    assert_eq!(v["codes"].as_array().unwrap().len(), 10);
+    let (out, _) = s.fails(&["verify", "T", &codes[1]], 1);
+    assert!(out.starts_with("INVALID_CODE"), "{out}");
+}

@@ -353,7 +353,7 @@ fn uri_export_and_qr() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| a["after"].as_str().unwrap().to_string())
+        .map(|a| a["after"].to_string()) // nested JSON, not JSON text
         .collect();
     assert_eq!(formats.len(), 3, "{formats:?}");
     assert!(formats.iter().any(|f| f.contains("\"qr\"")));

@@ -646,7 +646,7 @@ fn hotp_at_the_end_of_its_counter_accepts_once_then_never() {
 fn backup_codes_once_each_and_regeneration() {
     let mut f = fixture(Kind::Totp);
     active(&mut f, "A");
-    let codes = f.st.token_backup_codes("A", None, T).unwrap();
+    let codes = f.st.token_backup_codes("A", None, false, T).unwrap();
     assert_eq!(codes.len(), 10);
     let v =
         f.st.verify("A", &codes[0].to_lowercase(), None, T + 1, true)
@@ -655,11 +655,12 @@ fn backup_codes_once_each_and_regeneration() {
         (v.status, v.method, v.backup_codes_left),
         (Status::Ok, Method::Backup, Some(9))
     );
+    // A used code again is a replay (issue 12), not a wrong code.
     assert_eq!(
         f.st.verify("A", &codes[0], None, T + 2, true)
             .unwrap()
             .status,
-        Status::InvalidCode
+        Status::Replayed
     );
     assert_eq!(
         f.st.verify("A", "ZZZZ-ZZZZ", None, T + 3, true)
@@ -667,7 +668,12 @@ fn backup_codes_once_each_and_regeneration() {
             .status,
         Status::InvalidCode
     );
-    let fresh = f.st.token_backup_codes("A", None, T + 4).unwrap();
+    // Nine unused codes: a new set needs `replace` (issue 12).
+    assert!(matches!(
+        f.st.token_backup_codes("A", None, false, T + 4),
+        Err(tokenstation::station::StationError::BackupCodesExist { unused: 9, .. })
+    ));
+    let fresh = f.st.token_backup_codes("A", None, true, T + 4).unwrap();
     assert_eq!(
         f.st.verify("A", &codes[1], None, T + 5, true)
             .unwrap()

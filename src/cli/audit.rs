@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::output::{self, opt, table};
-use super::time::{now, rfc3339};
+use super::time::{now, parse_time, rfc3339};
 use super::{Ctx, EXIT_REJECTED};
 use crate::station::Station;
+
 use crate::station::audit_check::AuditVerification;
 use crate::station::views::AuditFilter;
 
@@ -23,7 +24,13 @@ pub enum AuditCommand {
         /// Only actions starting with this text (e.g. `token.`).
         #[arg(long)]
         action: Option<String>,
-        /// At most this many lines.
+        /// Only lines at or after this time (Unix seconds or RFC 3339).
+        #[arg(long, allow_negative_numbers = true)]
+        from: Option<String>,
+        /// Only lines before this time (Unix seconds or RFC 3339).
+        #[arg(long, allow_negative_numbers = true)]
+        to: Option<String>,
+        /// At most this many lines (newest first).
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
@@ -39,19 +46,31 @@ pub enum AuditCommand {
 
 /// Runs an `audit` subcommand.
 pub fn run(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<ExitCode> {
-    let (subject, action, limit) = match cmd {
+    let f = match cmd {
         AuditCommand::List {
             subject,
             action,
+            from,
+            to,
             limit,
-        } => (subject, action, limit),
+        } => AuditFilter {
+            subject,
+            action,
+            from: from.as_deref().map(parse_time).transpose()?,
+            to: to.as_deref().map(parse_time).transpose()?,
+            limit: Some(limit),
+        },
         AuditCommand::Verify { restore_triggers } => return verify(ctx, restore_triggers),
     };
-    let list = ctx.open_read()?.audit(&AuditFilter {
-        subject,
-        action,
-        limit: Some(limit),
-    })?;
+    let st = ctx.open_read()?;
+    let list = st.audit(&f)?;
+    let total = st.audit_count(&f)?;
+    if total > list.len() as u64 {
+        errln!(
+            "{} of {total} lines shown, newest first: --limit N for more, --from/--to for a period",
+            list.len()
+        );
+    }
     if ctx.json {
         return output::json(&list);
     }

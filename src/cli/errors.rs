@@ -36,6 +36,9 @@ pub fn words(h: &Hint) -> String {
         H::Force(ForceTo::OverwriteSlot) => {
             ": pass --force to overwrite it, or delete it first (`tokenstation device delete --reader READER --slot N`)".into()
         }
+        H::Force(ForceTo::ReplaceBackupCodes) => {
+            ": pass --replace to void them and make a new set".into()
+        }
         H::Force(ForceTo::ReleaseTokens) => {
             ": pass --force to remove the holder and keep the tokens without a holder".into()
         }

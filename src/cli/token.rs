@@ -145,9 +145,9 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             outln!("token {}: {what}", w.serial)?;
             Ok(ExitCode::SUCCESS)
         }
-        TokenCommand::BackupCodes(w) => {
+        TokenCommand::BackupCodes { which: w, replace } => {
             let mut st = ctx.open_unlocked()?;
-            let codes = st.token_backup_codes(&w.serial, w.product.as_deref(), now())?;
+            let codes = st.token_backup_codes(&w.serial, w.product.as_deref(), replace, now())?;
             if ctx.json {
                 let list: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
                 return output::json(&serde_json::json!({"serial": w.serial, "codes": list}));

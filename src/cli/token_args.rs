@@ -90,8 +90,16 @@ pub enum TokenCommand {
     },
     /// Clear a token's failure count and cooldown after LIMIT_REACHED.
     Unlock(Which),
-    /// Make 10 one-time backup codes (XXXX-XXXX), shown once; replaces any old set.
-    BackupCodes(Which),
+    /// Make 10 one-time backup codes (XXXX-XXXX), shown once. A set with unused codes
+    /// is replaced only with --replace.
+    BackupCodes {
+        /// Token.
+        #[command(flatten)]
+        which: Which,
+        /// Void the old set's unused codes.
+        #[arg(long)]
+        replace: bool,
+    },
     /// Show the token's otpauth:// URI as a QR code (terminal or PNG); audited.
     Qr {
         /// Token.

@@ -54,6 +54,10 @@ pub struct AuditFilter {
     pub subject: Option<String>,
     /// Only lines whose action starts with this text.
     pub action: Option<String>,
+    /// Only at or after this time (Unix seconds).
+    pub from: Option<i64>,
+    /// Only before this time (Unix seconds).
+    pub to: Option<i64>,
     /// At most this many, newest first.
     pub limit: Option<u32>,
 }

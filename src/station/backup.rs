@@ -16,14 +16,27 @@ const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 /// How many codes a set holds.
 pub const SET_SIZE: usize = 10;
 
-/// Whether `text` has the shape of a backup code (`XXXX-XXXX`, any case).
+/// Whether `text` has the shape of a backup code: `XXXX-XXXX` in any case, or the
+/// eight characters without the hyphen when one of them is a letter (eight digits are
+/// an OTP code).
 pub fn looks_like_backup_code(text: &str) -> bool {
+    backup_code_form(text).is_some()
+}
+
+/// The canonical form (`XXXX-XXXX`, upper case) of a backup code as typed, or `None`
+/// when `text` does not have the shape of one (see [`looks_like_backup_code`]).
+pub fn backup_code_form(text: &str) -> Option<String> {
     let t = text.trim().as_bytes();
-    t.len() == 9
-        && t[4] == b'-'
-        && t.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || c.is_ascii_alphanumeric())
+    let (a, b) = match t.len() {
+        9 if t[4] == b'-' => (&t[..4], &t[5..]),
+        8 if t.iter().any(u8::is_ascii_alphabetic) => (&t[..4], &t[4..]),
+        _ => return None,
+    };
+    if !a.iter().chain(b).all(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let upper = |x: &[u8]| String::from_utf8_lossy(x).to_ascii_uppercase();
+    Some(format!("{}-{}", upper(a), upper(b)))
 }
 
 /// The keyed hash of a backup code for a token.
@@ -62,15 +75,25 @@ fn fresh_code() -> Result<Zeroizing<String>> {
 }
 
 impl Station {
-    /// Makes a new set of backup codes for a token, replacing any old set. The codes
-    /// are returned once and only their keyed hashes are stored.
+    /// Makes a new set of backup codes for a token. An old set with unused codes is
+    /// replaced only with `replace`. The codes are returned once and only their keyed
+    /// hashes are stored.
     pub fn token_backup_codes(
         &mut self,
         serial: &str,
         product: Option<&str>,
+        replace: bool,
         now: i64,
     ) -> Result<Vec<Zeroizing<String>>> {
         let t = find_token(&self.read(), serial, product)?;
+        // A holder may still carry the old set: voiding it is a decision, not a default.
+        let unused = self.read().backup_codes_left(t.id)?;
+        if unused > 0 && !replace {
+            return Err(StationError::BackupCodesExist {
+                serial: serial.to_string(),
+                unused,
+            });
+        }
         if matches!(t.status, TokenStatus::Retired | TokenStatus::Lost) {
             return Err(StationError::NoBackupCodes {
                 serial: serial.to_string(),
@@ -117,7 +140,11 @@ mod tests {
         }
         assert!(looks_like_backup_code(" abcd-2345 "));
         assert!(!looks_like_backup_code("123456"));
-        assert!(!looks_like_backup_code("ABCD2345"));
+        // without the hyphen, in any case, when a letter tells it from an OTP code
+        assert_eq!(backup_code_form("abcd2345").as_deref(), Some("ABCD-2345"));
+        assert_eq!(backup_code_form(" jvxb-uhse").as_deref(), Some("JVXB-UHSE"));
+        assert!(!looks_like_backup_code("23452345"));
+        assert!(!looks_like_backup_code("ABCD-23456"));
         assert!(!looks_like_backup_code("ABC!-2345"));
     }
 

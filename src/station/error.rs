@@ -319,6 +319,14 @@ pub enum StationError {
         /// Its holder.
         holder: String,
     },
+    /// A new set of backup codes would void a set with unused codes.
+    #[error("token {serial} has {unused} unused backup {} that its holder may keep", if *unused == 1 { "code" } else { "codes" })]
+    BackupCodesExist {
+        /// The token.
+        serial: String,
+        /// Unused codes of the set.
+        unused: u32,
+    },
     /// A holder to remove still holds tokens.
     #[error("holder '{holder}' holds {}: {}", if tokens.len() == 1 { "a token" } else { "tokens" }, tokens.join(", "))]
     HolderHoldsTokens {

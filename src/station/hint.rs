@@ -34,6 +34,8 @@ pub enum ForceTo {
     NewSeed,
     /// Write a token clock although the host clock is not synchronised.
     UnsyncedHostClock,
+    /// Void the unused backup codes and make a new set.
+    ReplaceBackupCodes,
     /// Remove a holder and release their tokens (kept, without a holder).
     ReleaseTokens,
     /// Remove a location with its assignments and presence events.
@@ -175,6 +177,7 @@ pub(super) fn of(e: &StationError) -> Option<Hint> {
         E::CredentialNeeded { credential, .. } => Hint::Give(*credential),
         E::NotConfirmed { .. } => Hint::Confirm,
         E::HeldByOther { .. } => Hint::AssignToken,
+        E::BackupCodesExist { .. } => Hint::Force(ForceTo::ReplaceBackupCodes),
         E::HolderHoldsTokens { .. } => Hint::Force(ForceTo::ReleaseTokens),
         E::LocationInUse { .. } => Hint::Force(ForceTo::DropLocation),
         E::NoSuchReader { location, .. } => Hint::SeeReaders {

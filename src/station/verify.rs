@@ -8,7 +8,7 @@
 //! The checks and the state update run in one IMMEDIATE transaction, so concurrent
 //! verifications of one code, in threads or processes, accept it exactly once.
 
-use super::backup::{self, looks_like_backup_code};
+use super::backup::{self, backup_code_form};
 use super::drift::history::SampleKind;
 use super::drift::{self, baseline};
 use super::limits::{self, Source, SourceAt};
@@ -294,8 +294,8 @@ pub(crate) fn verify_in(c: &Tx<'_>, key: &MasterKey, req: &VerifyRequest<'_>) ->
     let loc = req.location.map(|n| c.location_get(n)).transpose()?;
     let policy = Policy::load(c)?;
     let prepared = prepare(c, key, req.serial, req.product)?;
-    let backup_hash = match (&prepared, looks_like_backup_code(req.code)) {
-        (Some(p), true) => Some(backup::hash(key, &p.token.uid, req.code)),
+    let backup_hash = match (&prepared, backup_code_form(req.code)) {
+        (Some(p), Some(code)) => Some(backup::hash(key, &p.token.uid, &code)),
         _ => None,
     };
     let source = req.source.map_or(Source::UNSPECIFIED, Source::as_str);
@@ -394,6 +394,10 @@ fn decide(c: &Tx<'_>, req: &VerifyRequest<'_>, x: &Context<'_>) -> Result<Verdic
                 backup_codes_left: Some(c.backup_codes_left(t.id)?),
                 ..Verdict::new(Status::Ok, serial, method)
             });
+        }
+        // A code of the set that was used: a replay (not a guess), as for OTP codes.
+        if c.backup_code_used(t.id, h)? {
+            return Ok(Verdict::new(Status::Replayed, serial, method));
         }
         return fail(Status::InvalidCode);
     }

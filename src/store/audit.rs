@@ -76,6 +76,11 @@ impl std::fmt::Display for TriggerProblem {
     }
 }
 
+/// The conditions of an [`AuditFilter`]: subject, action prefix, from, to.
+const AUDIT_WHERE: &str = "(?1 IS NULL OR instr(subject, ?1) > 0)
+    AND (?2 IS NULL OR substr(action, 1, length(?2)) = ?2)
+    AND (?3 IS NULL OR at >= ?3) AND (?4 IS NULL OR at < ?4)";
+
 const LINE_COLUMNS: &str = "id, at, actor, action, subject, before, after, mac";
 
 fn line(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditLine> {
@@ -104,17 +109,29 @@ impl Reader<'_> {
             .conn
             .prepare(&format!(
                 "SELECT {LINE_COLUMNS} FROM audit
-                 WHERE (?1 IS NULL OR instr(subject, ?1) > 0)
-                   AND (?2 IS NULL OR substr(action, 1, length(?2)) = ?2)
-                 ORDER BY id DESC LIMIT ?3"
+                 WHERE {AUDIT_WHERE}
+                 ORDER BY id DESC LIMIT ?5"
             ))
             .map_err(|e| self.err(e))?;
         let limit = f.limit.map(i64::from).unwrap_or(-1);
-        stmt.query_map(rusqlite::params![f.subject, f.action, limit], |r| {
-            line(r).map(|l| l.entry)
-        })
+        stmt.query_map(
+            rusqlite::params![f.subject, f.action, f.from, f.to, limit],
+            |r| line(r).map(|l| l.entry),
+        )
         .and_then(|rows| rows.collect())
         .map_err(|e| self.err(e))
+    }
+
+    /// How many audit lines match `f`, whatever its limit.
+    pub fn audit_count(&self, f: &AuditFilter) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                &format!("SELECT COUNT(*) FROM audit WHERE {AUDIT_WHERE}"),
+                rusqlite::params![f.subject, f.action, f.from, f.to],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err(e))
     }
 
     /// Up to `limit` lines with their MACs after line `after_id`, oldest first.

@@ -102,6 +102,20 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether `hash` is a backup code of the token's set that was used already.
+    pub fn backup_code_used(&self, token_id: i64, hash: &[u8; 32]) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT 1 FROM backup_codes WHERE token_id = ?1 AND hash = ?2 AND used_at IS NOT NULL",
+            )
+            .and_then(|mut st| {
+                st.query_row(rusqlite::params![token_id, &hash[..]], |_| Ok(()))
+                    .optional()
+            })
+            .map(|o| o.is_some())
+            .map_err(|e| self.err(e))
+    }
+
     /// Unused backup codes of a token.
     pub fn backup_codes_left(&self, token_id: i64) -> Result<u32, StoreError> {
         self.conn

@@ -99,6 +99,7 @@ pub async fn audit(
                 subject: q.subject,
                 action: q.action,
                 limit: Some(limit(q.limit)),
+                ..AuditFilter::default()
             })
         })
         .await;

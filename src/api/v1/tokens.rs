@@ -168,6 +168,8 @@ pub struct ActionBody {
     pub location: Option<String>,
     /// `assign`: every location.
     pub all_locations: Option<bool>,
+    /// `backup-codes`: void a set that still has unused codes.
+    pub replace: Option<bool>,
 }
 
 fn need(v: Option<String>, what: &'static str) -> Result<String, StationError> {
@@ -214,7 +216,7 @@ fn act_on(
             Ok(serde_json::json!({"serial": serial, "cleared": cleared}))
         }
         "backup-codes" => {
-            let codes = st.token_backup_codes(serial, product, t)?;
+            let codes = st.token_backup_codes(serial, product, b.replace.unwrap_or(false), t)?;
             let list: Vec<&str> = codes.iter().map(|c| c.as_str()).collect();
             Ok(serde_json::json!({"serial": serial, "codes": list}))
         }

@@ -16,4 +16,9 @@ impl Station {
     pub fn audit(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>> {
         Ok(self.read().audit_list(f)?)
     }
+
+    /// How many audit lines match `f` in all (to say "50 of N shown").
+    pub fn audit_count(&self, f: &AuditFilter) -> Result<u64> {
+        Ok(self.read().audit_count(f)?)
+    }
 }
