@@ -256,6 +256,18 @@ pub fn usage_error(e: clap::Error) -> ExitCode {
     let text = e.render().to_string();
     let first = text.lines().next().unwrap_or("error: invalid command line");
     let line = crate::model::display_safe(first, errors::ERROR_MAX_CHARS);
+    // Under --json a refused command line is the documented error object, too.
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    if json {
+        let message = line.trim_start_matches("error: ");
+        let _ = outln!(
+            "{}",
+            serde_json::json!({"error": message, "exit_code": EXIT_INPUT})
+        );
+    }
     errln!("{line} (see `tokenstation --help`)");
     ExitCode::from(EXIT_INPUT)
 }

@@ -207,3 +207,79 @@ fn backup_codes_as_people_type_them() {
     let (out, _) = s.fails(&["verify", "T", &codes[1]], 1);
     assert!(out.starts_with("INVALID_CODE"), "{out}");
 }
+
+#[test]
+fn output_for_scripts() {
+    let s = Station::new();
+    // A refused command line under --json: the documented error object on stdout.
+    let (out, err) = s.fails(&["--json", "verify", "--bogus"], 2);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["exit_code"], 2, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("--bogus"), "{v}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let (out, _) = s.fails(&["verify", "--bogus"], 2);
+    assert!(out.is_empty(), "{out}");
+
+    s.ok(&["product", "add", "P"]);
+    s.ok(&[
+        "token",
+        "add",
+        "T1",
+        "--product",
+        "P",
+        "--secret",
+        RFC_SEED_B32,
+    ]);
+    let v = s.json(&["token", "qr", "T1"]);
+    assert_eq!(v["serial"], "T1");
+    assert!(
+        v["uri"].as_str().unwrap().starts_with("otpauth://totp/"),
+        "{v}"
+    );
+
+    // Clear seeds to stdout need the explicit flag (no terminal to ask on here).
+    let (out, err) = s.fails(&["export", "uri"], 2);
+    assert!(
+        out.is_empty() && err.contains("--insecure-plaintext"),
+        "{err}"
+    );
+    let v = s.json(&["export", "uri", "--insecure-plaintext"]);
+    assert_eq!(v["tokens"], 1);
+    assert!(v["uris"][0].as_str().unwrap().contains(RFC_SEED_B32), "{v}");
+}
+
+#[test]
+fn import_reports_name_line_and_serial_and_skip_errors_imports_the_rest() {
+    let s = Station::new();
+    let list = s.dir.path().join("list.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "otpauth://totp/U1?secret={RFC_SEED_B32}\notpauth://totp/U2?secret=%21%21%21\notpauth://totp/U3?secret={RFC_SEED_B32}\n"
+        ),
+    )
+    .unwrap();
+    let path = list.to_str().unwrap();
+    let (out, err) = s.fails(&["import", "uri", path], 2);
+    let bad = out
+        .lines()
+        .find(|l| l.contains("error"))
+        .unwrap_or_default();
+    assert!(bad.starts_with("2 "), "LINE filled: {out}");
+    assert!(err.contains("--skip-errors"), "{err}");
+    assert!(s.json(&["token", "list"]).as_array().unwrap().is_empty());
+    let r = s.json(&["import", "uri", path, "--skip-errors"]);
+    assert_eq!(
+        (r["imported"].clone(), r["errors"].clone()),
+        (2.into(), 1.into()),
+        "{r}"
+    );
+    assert_eq!(r["written"], true);
+    let row = &r["rows"][1];
+    assert_eq!(
+        (row["line"].clone(), row["outcome"].clone()),
+        (2.into(), "error".into()),
+        "{row}"
+    );
+    assert_eq!(s.json(&["token", "list"]).as_array().unwrap().len(), 2);
+}

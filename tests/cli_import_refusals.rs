@@ -200,7 +200,13 @@ fn uri_issuer_survives_import_and_export() {
         "Software TOTP",
     ]);
     assert_eq!(r["imported"], 2, "{r}");
-    let out = s.ok(&["export", "uri", "--product", "Software TOTP"]);
+    let out = s.ok(&[
+        "export",
+        "uri",
+        "--insecure-plaintext",
+        "--product",
+        "Software TOTP",
+    ]);
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines.contains(&a.as_str()), "{out}");
     // No issuer in the URI: the product's maker, as before.
@@ -221,7 +227,13 @@ fn uri_issuer_survives_import_and_export() {
         "Software TOTP",
     ]);
     assert_eq!(
-        other.ok(&["export", "uri", "--product", "Software TOTP"]),
+        other.ok(&[
+            "export",
+            "uri",
+            "--insecure-plaintext",
+            "--product",
+            "Software TOTP"
+        ]),
         out
     );
 }

@@ -337,7 +337,7 @@ fn uri_export_and_qr() {
         "--secret",
         "JBSWY3DPEHPK3PXP",
     ]);
-    let out = s.ok(&["export", "uri"]);
+    let out = s.ok(&["export", "uri", "--insecure-plaintext"]);
     assert_eq!(
         out.trim(),
         "otpauth://totp/Acme:T1?secret=JBSWY3DPEHPK3PXP&issuer=Acme&algorithm=SHA1&digits=6&period=30"

@@ -49,7 +49,7 @@ const WRITES: &[&[&str]] = &[
     &["location", "hours", "Lobby", "--close", "18:00"],
     &["location", "readers", "Lobby", "--add", "stdin"],
     &["policy", "set", "limit.max_failures", "3"],
-    &["export", "uri"],
+    &["export", "uri", "--insecure-plaintext"],
 ];
 
 #[test]

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use zeroize::Zeroizing;
 
 use super::Ctx;
+use super::errors::InputError;
 use super::output;
 use super::progress::Progress;
 use super::secret_arg::SecretSource;
@@ -39,11 +40,15 @@ pub enum ExportCommand {
         #[command(flatten)]
         sel: SelArgs,
     },
-    /// otpauth:// URIs, one per line.
+    /// otpauth:// URIs, one per line: the seeds in the clear. To standard output only
+    /// with --insecure-plaintext (or a yes on the terminal).
     Uri {
         /// Output file (created mode 0600) instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print the clear seeds to standard output without asking.
+        #[arg(long)]
+        insecure_plaintext: bool,
         /// Which tokens.
         #[command(flatten)]
         sel: SelArgs,
@@ -72,6 +77,27 @@ fn export_password(file: Option<&Path>) -> anyhow::Result<Zeroizing<String>> {
     }
     .read()?
     .unwrap_or_default())
+}
+
+/// Clear seeds to standard output: only after a yes on the terminal (or with
+/// `--insecure-plaintext`, which the caller checked).
+fn confirm_clear_output() -> anyhow::Result<()> {
+    let refused = || {
+        InputError(
+            "export uri prints the seeds in the clear: pass --insecure-plaintext, or --out FILE"
+                .into(),
+        )
+    };
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(refused().into());
+    }
+    let ask = crate::station::jobs::Ask::Confirm {
+        action: "Print the seeds in the clear to standard output".into(),
+    };
+    match super::ask::answer(&ask, super::ask::Asking::Stdin) {
+        crate::station::jobs::Answer::Confirmed(true) => Ok(()),
+        _ => Err(refused().into()),
+    }
 }
 
 /// Runs `work` with a progress bar and Ctrl-C stopping it.
@@ -144,7 +170,14 @@ pub fn export(ctx: &Ctx, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        ExportCommand::Uri { out, sel } => {
+        ExportCommand::Uri {
+            out,
+            insecure_plaintext,
+            sel,
+        } => {
+            if out.is_none() && !insecure_plaintext {
+                confirm_clear_output()?;
+            }
             let mut st = ctx.open_unlocked()?;
             let target = out
                 .as_ref()
@@ -157,8 +190,22 @@ pub fn export(ctx: &Ctx, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
             let (n, text) = with_progress(&target, |hooks| {
                 st.export_uris(&sel, out.as_deref(), now(), hooks)
             })?;
+            if ctx.json {
+                let v = match &out {
+                    Some(p) => serde_json::json!({"file": p.display().to_string(), "tokens": n}),
+                    None => {
+                        let uris: Vec<&str> = text.lines().collect();
+                        serde_json::json!({"tokens": n, "uris": uris})
+                    }
+                };
+                return output::json(&v);
+            }
             match out {
-                Some(p) => errln!("wrote {n} URIs to {}", p.display()),
+                Some(p) => errln!(
+                    "wrote {n} {} to {}",
+                    if n == 1 { "URI" } else { "URIs" },
+                    p.display()
+                ),
                 None => out!("{}", text.as_str())?,
             }
             Ok(ExitCode::SUCCESS)
@@ -178,6 +225,13 @@ pub fn qr(
     }
     let mut st = ctx.open_unlocked()?;
     let uri = st.token_qr(serial, product, png, now())?;
+    if ctx.json {
+        let v = match png {
+            Some(p) => serde_json::json!({"serial": serial, "png": p.display().to_string()}),
+            None => serde_json::json!({"serial": serial, "uri": uri.as_str()}),
+        };
+        return output::json(&v);
+    }
     match png {
         Some(p) => outln!("wrote the QR code of token {serial} to {}", p.display())?,
         None => out!("{}", crate::seeds::qr_terminal(&uri)?)?,

@@ -16,7 +16,7 @@ impl Progress {
     pub fn new(message: &str) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::hidden());
         bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta} left)")
+            ProgressStyle::with_template("{msg} [{bar:40}] {percent}% ({eta} left)")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );

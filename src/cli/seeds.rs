@@ -26,6 +26,10 @@ pub struct CommonImport {
     /// Show the report without writing anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// Import the good records and report the others (exit 0); without it any error
+    /// writes nothing (exit 2).
+    #[arg(long)]
+    pub skip_errors: bool,
 }
 
 /// `--on-duplicate` values.
@@ -199,7 +203,9 @@ pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
             DupArg::Fail => OnDuplicate::Fail,
         },
         dry_run: common.dry_run,
+        skip_errors: common.skip_errors,
     };
+    let common_skip = opts.skip_errors;
     let st = ctx.open_unlocked()?;
     let mut bar = Progress::new(&format!("importing {}", file.path().display()));
     let job = import_job::import(st, file, opts)?;
@@ -212,7 +218,7 @@ pub fn import(ctx: &Ctx, cmd: ImportCommand) -> anyhow::Result<ExitCode> {
     let (_st, report) = done?;
     let report = report?;
     print_report(ctx, &report)?;
-    Ok(if report.errors > 0 {
+    Ok(if report.errors > 0 && !(common_skip && report.written) {
         ExitCode::from(EXIT_INPUT)
     } else {
         ExitCode::SUCCESS
@@ -280,9 +286,16 @@ fn print_report(ctx: &Ctx, r: &ImportReport) -> anyhow::Result<()> {
             format!("; new products: {}", r.new_products.join(", "))
         }
     )?;
-    if r.errors > 0 {
+    if r.errors > 0 && r.written {
         errln!(
-            "error: {}: {} {} cannot be imported (see the report); nothing was written: fix {} or leave {} out",
+            "note: {}: {} {} with errors left out (see the report)",
+            r.source,
+            r.errors,
+            if r.errors == 1 { "record" } else { "records" },
+        );
+    } else if r.errors > 0 {
+        errln!(
+            "error: {}: {} {} cannot be imported (see the report); nothing was written: fix {} or leave {} out (--skip-errors imports the rest)",
             r.source,
             r.errors,
             if r.errors == 1 { "record" } else { "records" },

@@ -336,7 +336,7 @@ impl<'k> Context<'k> {
         };
         match (failed, self.mac_check) {
             (Some(err), MacCheck::Strict) => return Err(Fail::Record(err)),
-            (Some(err), MacCheck::Warn) => warnings.push(err.to_string()),
+            (Some(err), MacCheck::Warn) => warnings.push(err.warning()),
             (None, _) => {}
         }
         let plain = self.decrypt(ev, field, place);

@@ -129,6 +129,24 @@ pub enum Place {
     },
 }
 
+impl Place {
+    /// The 1-based line, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Place::KeyPackage { line, .. } => *line,
+            Place::Line { line, .. } => Some(*line),
+        }
+    }
+
+    /// The serial or key id it names, when it names one (not a position `#n`).
+    pub fn serial(&self) -> Option<&str> {
+        match self {
+            Place::KeyPackage { name, .. } => (!name.starts_with('#')).then_some(name.as_str()),
+            Place::Line { serial, .. } => serial.as_deref(),
+        }
+    }
+}
+
 impl fmt::Display for Place {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -305,6 +323,36 @@ pub enum ImportError {
 }
 
 impl ImportError {
+    /// Where the problem is, when it is at one key package or line.
+    pub fn place(&self) -> Option<&Place> {
+        match self {
+            ImportError::MacMismatch { place, .. }
+            | ImportError::MacMissing { place, .. }
+            | ImportError::Name { place, .. }
+            | ImportError::UnknownAlgorithm { place, .. }
+            | ImportError::NotOtp { place, .. }
+            | ImportError::Encoding { place, .. }
+            | ImportError::MissingSecret { place, .. }
+            | ImportError::Invalid { place, .. }
+            | ImportError::Csv { place, .. } => Some(place),
+            _ => None,
+        }
+    }
+
+    /// The problem as a warning on a record that was imported anyway (`--mac-check
+    /// warn`): what is wrong, without the advice to import with the check relaxed.
+    pub fn warning(&self) -> String {
+        match self {
+            ImportError::MacMismatch { place, field } => format!(
+                "{place}: the ValueMAC of {field} does not match; imported because the MAC check is set to warn"
+            ),
+            ImportError::MacMissing { place, field } => format!(
+                "{place}: {field} is encrypted without a ValueMAC; imported unchecked because the MAC check is set to warn"
+            ),
+            other => other.to_string(),
+        }
+    }
+
     /// Shorthand for [`ImportError::Invalid`].
     pub fn invalid(place: &Place, field: impl Into<String>, reason: impl Into<String>) -> Self {
         ImportError::Invalid {

@@ -38,6 +38,8 @@ pub struct ImportOptions {
     pub on_duplicate: OnDuplicate,
     /// Report only; write nothing.
     pub dry_run: bool,
+    /// Import the good records and report the rest (else any error writes nothing).
+    pub skip_errors: bool,
 }
 
 /// Progress and cancellation hooks for long imports and exports.
@@ -150,10 +152,11 @@ impl Station {
                 Ok(r) => r,
                 Err(e) => {
                     let skipped = matches!(e, ImportError::NotOtp { .. });
+                    let place = e.place();
                     rows.push(ImportRow {
-                        line: None,
+                        line: place.and_then(|p| p.line()),
                         key_id: None,
-                        serial: None,
+                        serial: place.and_then(|p| p.serial()).map(str::to_string),
                         product: None,
                         outcome: if skipped {
                             Outcome::Skipped
@@ -274,11 +277,12 @@ impl Station {
             rows,
         };
         report.recount();
-        if report.errors > 0 || opts.dry_run || accepted.is_empty() {
+        if (report.errors > 0 && !opts.skip_errors) || opts.dry_run || accepted.is_empty() {
             return Ok(report);
         }
 
         // Seal everything first (no lock held), then write in one transaction.
+        // Progress counts tokens: sealing is the first half of each, writing the second.
         let total = accepted.len() as u64 * 2;
         let key = self.key()?;
         let mut sealed = Vec::with_capacity(accepted.len());
