@@ -67,6 +67,9 @@ pub const EXIT_INTERRUPTED: u8 = 130;
 /// shell reports a program that signal ended. Nothing is printed.
 pub const EXIT_OUTPUT_CLOSED: u8 = 141;
 
+/// The help heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 /// Program hardware OTP tokens and run presence-token stations.
 #[derive(Debug, Parser)]
 #[command(
@@ -81,18 +84,27 @@ pub const EXIT_OUTPUT_CLOSED: u8 = 141;
 )]
 pub struct Cli {
     /// The store file [default: ~/.local/share/tokenstation/station.db].
-    #[arg(long, global = true, env = "TOKENSTATION_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENSTATION_DB",
+        hide_env_values = true,
+        value_name = "PATH",
+        help_heading = GLOBAL
+    )]
     pub db: Option<PathBuf>,
     /// The master key file [default: the store's path with `.key` appended].
     #[arg(
         long,
         global = true,
         env = "TOKENSTATION_KEY_FILE",
-        value_name = "PATH"
+        hide_env_values = true,
+        value_name = "PATH",
+        help_heading = GLOBAL
     )]
     pub key_file: Option<PathBuf>,
     /// Print results as JSON (stable field names) instead of tables.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     /// What to do.
     #[command(subcommand)]
@@ -250,7 +262,12 @@ pub fn usage_error(e: clap::Error) -> ExitCode {
     }
     if !e.use_stderr() {
         // --help, --version: as clap prints them; a closed pipe is not an error here.
-        let _ = out!("{}", e.render().ansi());
+        // Styled for a terminal; plain text for a pipe or a file.
+        let _ = if output::stdout_is_terminal() {
+            out!("{}", e.render().ansi())
+        } else {
+            out!("{}", e.render())
+        };
         return ExitCode::SUCCESS;
     }
     let text = e.render().to_string();

@@ -283,3 +283,66 @@ fn import_reports_name_line_and_serial_and_skip_errors_imports_the_rest() {
     );
     assert_eq!(s.json(&["token", "list"]).as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn help_and_words() {
+    let s = Station::new();
+    let help = s.ok(&["burn", "--help"]);
+    assert!(!help.contains('\u{1b}'), "no terminal styles in a pipe");
+    let (own, global) = help.split_once("Global options:").unwrap();
+    assert!(
+        own.contains("--reader") && !own.contains("--key-file"),
+        "{help}"
+    );
+    assert!(
+        global.contains("--db") && global.contains("--json"),
+        "{help}"
+    );
+    assert!(
+        !help.contains("TOKENSTATION_KEY_FILE="),
+        "no empty [env: X=]: {help}"
+    );
+    for family in ["ykoath", "nitrokey3", "token2-nfc", "molto2", "nitrokey"] {
+        assert!(own.contains(family), "burn --help names {family}");
+    }
+    let emulate = s.ok(&["emulate", "--help"]);
+    for flag in ["--token2-nfc", "--molto2", "--vpcd-slot"] {
+        assert!(emulate.contains(flag), "emulate --help names {flag}");
+    }
+    let (_, err) = s.fails(&["emulate"], 2);
+    assert!(
+        err.contains("--token2-nfc") && err.contains("--molto2"),
+        "{err}"
+    );
+    // --programmable takes yes/no and true/false.
+    s.ok(&["product", "add", "Y", "--programmable", "yes"]);
+    s.ok(&["product", "add", "F", "--programmable", "false"]);
+    assert_eq!(s.json(&["product", "show", "Y"])["programmable"], true);
+    assert_eq!(s.json(&["product", "show", "F"])["programmable"], false);
+    let (_, err) = s.fails(&["product", "show", "Nope"], 2);
+    assert!(
+        err.contains("product 'Nope' not found (see `tokenstation product list`)"),
+        "{err}"
+    );
+    // Plurals.
+    s.ok(&[
+        "token",
+        "add",
+        "T",
+        "--product",
+        "Y",
+        "--secret",
+        RFC_SEED_B32,
+    ]);
+    s.ok(&["token", "activate", "T", "287082", "--at", "59"]);
+    let out = s.ok(&["verify", "T", "359152", "--at", "89"]);
+    assert!(out.contains("offset +0 steps"), "{out}");
+    let out = s.ok(&["verify", "T", "969429", "--at", "89"]);
+    assert!(out.contains("offset +1 step,"), "{out}");
+    let f = s.dir.path().join("one.pskcxml");
+    let out = s
+        .cmd(&["export", "pskc", f.to_str().unwrap(), "T"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("wrote 1 token to"));
+}

@@ -251,9 +251,12 @@ fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode>
     outln!(
         "window        {}",
         if p.params.kind == Kind::Totp {
-            format!("±{} steps around the learned drift", p.skew)
+            format!(
+                "±{} around the learned drift",
+                output::count(p.skew, "step", "steps")
+            )
         } else {
-            format!("{} counters ahead", p.skew)
+            format!("{} ahead", output::count(p.skew, "counter", "counters"))
         }
     )?;
     let expected = crate::station::drift::expected::expected_drift_per_year(p.family, None);

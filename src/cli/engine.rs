@@ -58,9 +58,9 @@ pub fn lookup(ctx: &Ctx, a: LookupArgs) -> anyhow::Result<ExitCode> {
         .collect();
     table(&["SERIAL", "PRODUCT", "STEP", "FROM", "TO"], &rows)?;
     outln!(
-        "searched {} tokens, {} codes, {} to {}",
-        r.tokens_searched,
-        r.codes_computed,
+        "searched {}, {}, {} to {}",
+        super::output::count(r.tokens_searched as u64, "token", "tokens"),
+        super::output::count(r.codes_computed as u64, "code", "codes"),
         rfc3339(from),
         rfc3339(to)
     )?;

@@ -155,7 +155,11 @@ pub fn export(ctx: &Ctx, cmd: ExportCommand) -> anyhow::Result<ExitCode> {
                 }
                 return output::json(&v);
             }
-            outln!("wrote {} tokens to {}", done.tokens, file.display())?;
+            outln!(
+                "wrote {} to {}",
+                output::count(done.tokens as u64, "token", "tokens"),
+                file.display()
+            )?;
             if let Some(k) = &done.pre_shared_key {
                 outln!(
                     "pre-shared key (AES-128, hex), shown only now: {}",

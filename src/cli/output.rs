@@ -177,3 +177,14 @@ mod tests {
 pub fn stdout_is_terminal() -> bool {
     std::io::IsTerminal::is_terminal(&std::io::stdout())
 }
+
+/// `n` and the word in the number it takes: `1 token`, `2 tokens`, `-1 step`.
+pub fn count(n: impl Into<i128>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n.abs() == 1 { one } else { many })
+}
+
+/// A signed count: `+1 step`, `-2 steps`, `+0 steps`.
+pub fn signed(n: i64, one: &str, many: &str) -> String {
+    format!("{n:+} {}", if n.abs() == 1 { one } else { many })
+}

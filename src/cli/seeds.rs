@@ -274,12 +274,12 @@ fn print_report(ctx: &Ctx, r: &ImportReport) -> anyhow::Result<()> {
         "nothing written, would import"
     };
     outln!(
-        "{}: {verb} {}, {} duplicates, {} skipped, {} errors{}",
+        "{}: {verb} {}, {}, {} skipped, {}{}",
         r.source,
         r.imported,
-        r.duplicates,
+        output::count(r.duplicates as u64, "duplicate", "duplicates"),
         r.skipped,
-        r.errors,
+        output::count(r.errors as u64, "error", "errors"),
         if r.new_products.is_empty() {
             String::new()
         } else {

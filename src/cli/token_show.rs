@@ -45,7 +45,10 @@ fn print_detail(d: &TokenDetail) -> Result<(), super::output::OutputError> {
             shown(&d.locations.join(", ")).into_owned()
         }
     )?;
-    outln!("drift       {} steps", t.drift_steps)?;
+    outln!(
+        "drift       {}",
+        super::output::count(t.drift_steps, "step", "steps")
+    )?;
     outln!("last step   {}", opt(&t.last_step))?;
     outln!("counter     {}", t.counter)?;
     outln!("backup      {} unused codes", d.backup_codes_left)?;

@@ -62,10 +62,10 @@ pub fn print_verdict(ctx: &Ctx, v: &Verdict) -> anyhow::Result<()> {
     }
     let mut line = format!("{} {}", v.status.as_str(), output::shown(&v.serial));
     if let Some(o) = v.offset {
-        line.push_str(&format!(" offset {o:+} steps"));
+        line.push_str(&format!(" offset {}", output::signed(o, "step", "steps")));
     }
     if let Some(d) = v.drift_steps {
-        line.push_str(&format!(", drift {d:+} steps"));
+        line.push_str(&format!(", drift {}", output::signed(d, "step", "steps")));
     }
     if let Some(ms) = v.retry_after_ms {
         line.push_str(&format!(", retry in {} s", ms.div_ceil(1000)));
