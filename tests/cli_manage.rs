@@ -125,3 +125,13 @@ fn locations_are_removed_and_assignments_undone() {
     );
     assert_eq!(audit_count(&s, "location.remove"), 2);
 }
+
+#[test]
+fn presence_report_defaults_to_this_month_and_names_no_holder_as_null() {
+    let s = Station::new();
+    s.ok(&["location", "add", "Lab", "--tz", "Europe/Paris"]);
+    let r = s.json(&["presence", "report", "--location", "Lab"]);
+    let from = r["from"].as_str().unwrap();
+    assert!(from.contains("-01 00:00:00"), "the first of the month: {r}");
+    assert!(r["holders"].as_array().unwrap().is_empty());
+}

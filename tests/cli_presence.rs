@@ -289,6 +289,7 @@ fn presence_tokens_submit_and_import() {
         ),
     )
     .unwrap();
+    // One refused row: nothing is recorded, each row says why (issue 12).
     let (out, _) = s.fails(&["presence", "import", csv.to_str().unwrap()], 1);
     assert!(
         out.contains("line 3: OK h2 out") && out.contains("verified visit"),
@@ -299,13 +300,22 @@ fn presence_tokens_submit_and_import() {
         "{out}"
     );
     assert!(
-        out.contains("3 rows: 2 confirmed, 0 already imported, 1 refused"),
+        out.contains("3 rows: 1 refused; nothing was recorded"),
+        "{out}"
+    );
+    // Without the refused row: both recorded.
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let good: Vec<&str> = text.lines().take(3).collect();
+    std::fs::write(&csv, good.join("\n") + "\n").unwrap();
+    let out = s.ok(&["presence", "import", csv.to_str().unwrap()]);
+    assert!(
+        out.contains("2 rows: 2 confirmed, 0 already imported"),
         "{out}"
     );
     // Re-import: nothing twice.
     let out = s.ok(&["presence", "import", csv.to_str().unwrap()]);
     assert!(
-        out.contains("0 confirmed, 3 already imported, 0 refused"),
+        out.contains("2 rows: 0 confirmed, 2 already imported"),
         "{out}"
     );
     let r = s.json(&[
@@ -325,7 +335,8 @@ fn presence_tokens_submit_and_import() {
         .find(|h| h["holder"] == "h2")
         .unwrap();
     assert_eq!(h2["total_seconds"], 7200);
-    assert_eq!(h2["first_in"], "2026-01-15T11:00:10+01:00");
+    // The visit confirmed at 09:00 without a direction is the first sign of h2 (issue 12).
+    assert_eq!(h2["first_in"], "2026-01-15T09:00:05+01:00");
     let bad = s.dir.path().join("bad.csv");
     std::fs::write(&bad, "holder,location,code,time\nzed,Lobby,123456,0\n").unwrap();
     let (_, err) = s.fails(&["presence", "import", bad.to_str().unwrap()], 2);

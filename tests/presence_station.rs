@@ -369,7 +369,10 @@ fn automatic_check_out_at_closing_time_in_the_zone() {
     // The report, in Paris time: one 9-hour session.
     let (tz, rows) = st.presence_report("Lobby", T - 3600, T + 86_400).unwrap();
     assert_eq!(tz, "Europe/Paris");
-    let r = rows.iter().find(|r| r.holder == "h1").unwrap();
+    let r = rows
+        .iter()
+        .find(|r| r.holder.as_deref() == Some("h1"))
+        .unwrap();
     assert_eq!(r.first_in.as_deref(), Some("2026-01-15T09:00:00+01:00"));
     assert_eq!(r.last_out.as_deref(), Some("2026-01-15T18:00:00+01:00"));
     assert_eq!(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 use super::output::{self, opt, table};
-use super::time::parse_time;
+use super::time::{now, parse_time};
 use super::{Ctx, EXIT_REJECTED};
 use crate::station::presence::report::local;
 use crate::station::presence::tokens::{Submission, SubmitOutcome, SubmitStatus};
@@ -30,12 +30,14 @@ pub enum PresenceCommand {
         /// Location name.
         #[arg(long)]
         location: String,
-        /// First day (YYYY-MM-DD, local) or a time (RFC 3339 / Unix seconds).
+        /// First day (YYYY-MM-DD, local) or a time (RFC 3339 / Unix seconds)
+        /// [default: the first day of this month].
         #[arg(long, value_name = "D1")]
-        from: String,
-        /// Last day, inclusive (YYYY-MM-DD, local) or an exclusive end time.
+        from: Option<String>,
+        /// Last day, inclusive (YYYY-MM-DD, local) or an exclusive end time
+        /// [default: today].
         #[arg(long, value_name = "D2")]
-        to: String,
+        to: Option<String>,
         /// CSV instead of a table.
         #[arg(long, conflicts_with = "json")]
         csv: bool,
@@ -101,7 +103,13 @@ pub fn run(ctx: &Ctx, cmd: PresenceCommand) -> anyhow::Result<ExitCode> {
             to,
             csv,
             json,
-        } => report(ctx, &location, &from, &to, csv, json || ctx.json),
+        } => report(
+            ctx,
+            &location,
+            (from.as_deref(), to.as_deref()),
+            csv,
+            json || ctx.json,
+        ),
         PresenceCommand::Submit {
             location,
             code,
@@ -220,14 +228,14 @@ fn edge(text: &str) -> anyhow::Result<PeriodEdge> {
 fn report(
     ctx: &Ctx,
     location: &str,
-    from: &str,
-    to: &str,
+    (from, to): (Option<&str>, Option<&str>),
     csv: bool,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    let edge = |t: Option<&str>| t.map(edge).transpose();
     let r = ctx
         .open_read()?
-        .presence_report_over(location, edge(from)?, edge(to)?)?;
+        .presence_report_period(location, edge(from)?, edge(to)?, now())?;
     if json {
         return output::json(&r);
     }
@@ -236,7 +244,7 @@ fn report(
         .iter()
         .map(|r| {
             vec![
-                r.holder.clone(),
+                opt(&r.holder),
                 opt(&r.label),
                 opt(&r.first_in),
                 opt(&r.last_out),
@@ -267,11 +275,12 @@ fn report(
 fn import(ctx: &Ctx, file: &std::path::Path) -> anyhow::Result<ExitCode> {
     let name = file.display().to_string();
     let mut st = ctx.open_unlocked()?;
-    let visits = st.presence_import_csv(file)?;
+    let import = st.presence_import_csv(file)?;
+    let visits = &import.rows;
     if ctx.json {
-        output::json(&visits)?;
+        output::json(&import)?;
     } else {
-        for v in &visits {
+        for v in visits {
             let sub = Submitted {
                 location: &v.location,
                 holder: v.holder.as_deref(),
@@ -286,11 +295,20 @@ fn import(ctx: &Ctx, file: &std::path::Path) -> anyhow::Result<ExitCode> {
         }
         let count = |s| visits.iter().filter(|v| v.result.status == s).count();
         let (refused, dup) = (count(SubmitStatus::Refused), count(SubmitStatus::Duplicate));
-        outln!(
-            "{} rows: {} confirmed, {dup} already imported, {refused} refused",
-            visits.len(),
-            visits.len() - refused - dup
-        )?;
+        if import.written {
+            outln!(
+                "{}: {} confirmed, {dup} already imported",
+                output::count(visits.len() as u64, "row", "rows"),
+                visits.len() - dup
+            )?;
+        } else {
+            outln!(
+                "{}: {} refused; nothing was recorded: fix or remove the refused {} and import again",
+                output::count(visits.len() as u64, "row", "rows"),
+                refused,
+                if refused == 1 { "row" } else { "rows" }
+            )?;
+        }
     }
     Ok(exit_for(visits.iter().map(|v| &v.result)))
 }

@@ -105,8 +105,8 @@ pub struct InNow {
 /// One holder's summary over a period.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HolderSummary {
-    /// Holder's external id (`-` for refusals of unknown credentials).
-    pub holder: String,
+    /// Holder's external id (`null` for refusals of unknown credentials).
+    pub holder: Option<String>,
     /// Holder's label.
     pub label: Option<String>,
     /// First accepted check-in (local RFC 3339).
@@ -168,9 +168,9 @@ impl Station {
 
 /// Summaries from events sorted by time.
 pub fn summarise(tz: &str, events: &[Event]) -> Vec<HolderSummary> {
-    let mut by: BTreeMap<String, (HolderSummary, Option<i64>)> = BTreeMap::new();
+    let mut by: BTreeMap<Option<String>, (HolderSummary, Option<i64>)> = BTreeMap::new();
     for e in events {
-        let key = e.holder.clone().unwrap_or_else(|| "-".into());
+        let key = e.holder.clone();
         let (s, open) = by.entry(key.clone()).or_insert_with(|| {
             (
                 HolderSummary {
@@ -206,7 +206,13 @@ pub fn summarise(tz: &str, events: &[Event]) -> Vec<HolderSummary> {
                     s.sessions += 1;
                 }
             }
-            _ => {}
+            // A visit confirmed without a direction (a presence-token code) shows the
+            // holder was there: it can be the first sign of them.
+            None => {
+                if s.first_in.is_none() {
+                    s.first_in = Some(local_rfc3339(tz, e.at));
+                }
+            }
         }
     }
     by.into_values()

@@ -254,4 +254,31 @@ impl Station {
     pub fn presence_import(&mut self, rows: &[Submission]) -> Result<Vec<SubmitOutcome>> {
         self.write_keyed(|tx, key| rows.iter().map(|s| submit_in(tx, key, s)).collect())
     }
+
+    /// [`Station::presence_import`], all or nothing: when any row is refused nothing is
+    /// recorded (the transaction is rolled back) and the outcomes say why, row by row.
+    /// Returns the outcomes and whether they were recorded.
+    pub fn presence_import_all(
+        &mut self,
+        rows: &[Submission],
+    ) -> Result<(Vec<SubmitOutcome>, bool)> {
+        let mut refused: Option<Vec<SubmitOutcome>> = None;
+        let done = self.write_keyed(|tx, key| {
+            let outcomes = rows
+                .iter()
+                .map(|s| submit_in(tx, key, s))
+                .collect::<Result<Vec<_>>>()?;
+            if outcomes.iter().any(|o| o.status == SubmitStatus::Refused) {
+                refused = Some(outcomes);
+                // rolls the whole import back
+                return Err(StationError::Interrupted);
+            }
+            Ok(outcomes)
+        });
+        match (done, refused) {
+            (Ok(outcomes), _) => Ok((outcomes, true)),
+            (Err(_), Some(outcomes)) => Ok((outcomes, false)),
+            (Err(e), None) => Err(e),
+        }
+    }
 }

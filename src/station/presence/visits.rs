@@ -11,6 +11,15 @@ use super::tokens::{Submission, SubmitOutcome};
 use crate::station::time::parse_time;
 use crate::station::{Result, Station, StationError};
 
+/// A presence import: every row recorded, or (when any is refused) none.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitImport {
+    /// The rows were recorded (false: a row was refused and nothing was).
+    pub written: bool,
+    /// Each row and its verdict.
+    pub rows: Vec<VisitResult>,
+}
+
 /// One imported row and what became of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct VisitResult {
@@ -38,8 +47,9 @@ pub fn row_key(holder: &str, location: &str, code: &str, at: i64, direction: &st
 }
 
 impl Station {
-    /// Checks and records the visits of the CSV file `path` (one transaction).
-    pub fn presence_import_csv(&mut self, path: &std::path::Path) -> Result<Vec<VisitResult>> {
+    /// Checks and records the visits of the CSV file `path`: one transaction, all rows
+    /// or (when one is refused) none, with a verdict per row.
+    pub fn presence_import_csv(&mut self, path: &std::path::Path) -> Result<VisitImport> {
         let name = path.display().to_string();
         let text = std::fs::read(path).map_err(|source| StationError::ReadFile {
             path: path.to_path_buf(),
@@ -111,8 +121,8 @@ impl Station {
             });
             meta.push((line, tz));
         }
-        let outcomes = self.presence_import(&rows)?;
-        Ok(rows
+        let (outcomes, written) = self.presence_import_all(&rows)?;
+        let rows = rows
             .into_iter()
             .zip(outcomes)
             .zip(meta)
@@ -125,6 +135,7 @@ impl Station {
                 direction: s.direction,
                 tz,
             })
-            .collect())
+            .collect();
+        Ok(VisitImport { written, rows })
     }
 }

@@ -1,11 +1,11 @@
 //! Presence read models: a location's kiosk settings and readers, who is in now, and
 //! per-holder reports over a period given in the location's days.
 
-use chrono::NaiveDate;
+use chrono::{Datelike as _, NaiveDate};
 use serde::Serialize;
 
 use crate::station::presence::Mode;
-use crate::station::presence::report::{HolderSummary, day_start, local};
+use crate::station::presence::report::{HolderSummary, day_start, local, zone};
 use crate::station::{Result, Station, StationError};
 use crate::store::presence::PresenceSettings;
 
@@ -105,6 +105,27 @@ impl Station {
             settings: KioskSettings::try_from(&c.presence_settings(l.id)?)?,
             location: l.name,
         })
+    }
+
+    /// The report of `location` over a period whose edges default to this month: from
+    /// the first day of the month of `now` in the location's zone, to that day's end.
+    pub fn presence_report_period(
+        &self,
+        location: &str,
+        from: Option<PeriodEdge>,
+        to: Option<PeriodEdge>,
+        now: i64,
+    ) -> Result<PresenceReport> {
+        let tz = self.read().location_get(location)?.tz;
+        let today = chrono::DateTime::from_timestamp(now, 0)
+            .map(|d| d.with_timezone(&zone(&tz)).date_naive())
+            .ok_or(StationError::Internal(format!("time {now} out of range")))?;
+        let first = today.with_day(1).unwrap_or(today);
+        self.presence_report_over(
+            location,
+            from.unwrap_or(PeriodEdge::Day(first)),
+            to.unwrap_or(PeriodEdge::Day(today)),
+        )
     }
 
     /// The report of `location` from `from` to `to` (a day as the end includes it).
