@@ -60,7 +60,7 @@ pub fn lookup(ctx: &Ctx, a: LookupArgs) -> anyhow::Result<ExitCode> {
     outln!(
         "searched {}, {}, {} to {}",
         super::output::count(r.tokens_searched as u64, "token", "tokens"),
-        super::output::count(r.codes_computed as u64, "code", "codes"),
+        super::output::count(r.codes_computed, "code", "codes"),
         rfc3339(from),
         rfc3339(to)
     )?;

@@ -149,6 +149,23 @@ pub fn opt<T: ToString>(v: &Option<T>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
+/// Standard output is a terminal (a person reads it): decorations are for them;
+/// a pipe or a file gets the bare value.
+pub fn stdout_is_terminal() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stdout())
+}
+
+/// `n` and the word in the number it takes: `1 token`, `2 tokens`, `-1 step`.
+pub fn count(n: impl Into<i128>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n.abs() == 1 { one } else { many })
+}
+
+/// A signed count: `+1 step`, `-2 steps`, `+0 steps`.
+pub fn signed(n: i64, one: &str, many: &str) -> String {
+    format!("{n:+} {}", if n.abs() == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,21 +187,4 @@ mod tests {
         assert!(shown(&long).ends_with('…'));
         assert_eq!(shown("ev\u{1b}[2Jil"), "ev\\u{1b}[2Jil");
     }
-}
-
-/// Standard output is a terminal (a person reads it): decorations are for them;
-/// a pipe or a file gets the bare value.
-pub fn stdout_is_terminal() -> bool {
-    std::io::IsTerminal::is_terminal(&std::io::stdout())
-}
-
-/// `n` and the word in the number it takes: `1 token`, `2 tokens`, `-1 step`.
-pub fn count(n: impl Into<i128>, one: &str, many: &str) -> String {
-    let n = n.into();
-    format!("{n} {}", if n.abs() == 1 { one } else { many })
-}
-
-/// A signed count: `+1 step`, `-2 steps`, `+0 steps`.
-pub fn signed(n: i64, one: &str, many: &str) -> String {
-    format!("{n:+} {}", if n.abs() == 1 { one } else { many })
 }
