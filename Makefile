@@ -84,7 +84,7 @@ check-layers: check-toolchain
 # a time (one virtual card per vpcd slot: tests/pcsc_*.rs and the burn CLI tests), then
 # the build without hardware backends. Under CI=true the PC/SC tests fail, not skip, when
 # pcscd or vpcd is missing.
-PCSC_TESTS = $(wildcard tests/pcsc_*.rs) tests/cli_burn.rs tests/presence_pcsc.rs
+PCSC_TESTS = $(wildcard tests/pcsc_*.rs) tests/cli_burn.rs tests/cli_burn_guide.rs tests/presence_pcsc.rs
 TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out $(PCSC_TESTS),$(wildcard tests/*.rs)))
 
 unit: deps pcscd

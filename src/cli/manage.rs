@@ -38,20 +38,13 @@ pub enum HolderManageCommand {
         #[arg(long)]
         clear_label: bool,
     },
-    /// Remove one credential of a holder (as `holder enrol` names it).
-    #[command(group(ArgGroup::new("cred").required(true).args(["card", "tag", "token"])))]
+    /// Remove one credential of a holder (in any notation `holder enrol` takes).
     Unenrol {
         /// Holder id.
         id: String,
-        /// Card UID (hex).
-        #[arg(long, value_name = "UID")]
-        card: Option<String>,
-        /// 125 kHz tag, in any notation `holder enrol` takes.
-        #[arg(long, value_name = "ID")]
-        tag: Option<String>,
-        /// Token serial.
-        #[arg(long, value_name = "SERIAL")]
-        token: Option<String>,
+        /// The credential.
+        #[command(flatten)]
+        cred: super::presence_admin::CredArgs,
     },
 }
 
@@ -145,13 +138,8 @@ pub fn holder(ctx: &Ctx, cmd: HolderManageCommand) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
-        HolderManageCommand::Unenrol {
-            id,
-            card,
-            tag,
-            token,
-        } => {
-            let cred = super::presence_admin::credential_key(card, tag, token)?;
+        HolderManageCommand::Unenrol { id, cred } => {
+            let cred = cred.key()?;
             st.holder_unenrol(&id, &cred, now())?;
             if ctx.json {
                 return output::json(&serde_json::json!({

@@ -79,7 +79,6 @@ pub enum LocationPresenceCommand {
 pub enum HolderPresenceCommand {
     /// Enrol a credential that identifies the holder at kiosks: a card UID, an RFID
     /// tag, or one of their tokens. A credential belongs to one holder.
-    #[command(group(clap::ArgGroup::new("cred").required(true).args(["card", "tag", "token"])))]
     #[command(after_help = "Examples:\n  \
         tokenstation holder enrol h1 --card 04A1B2C3D4E580\n  \
         tokenstation holder enrol h2 --tag 0011649747     # as printed on the fob / typed by a wedge reader\n  \
@@ -88,16 +87,40 @@ pub enum HolderPresenceCommand {
     Enrol {
         /// Holder id.
         id: String,
-        /// Card UID (hex, 4/7/10 bytes).
-        #[arg(long, value_name = "UID")]
-        card: Option<String>,
-        /// 125 kHz tag: 10 decimal digits, W26 (177,49875) or 10 hex digits.
-        #[arg(long, value_name = "ID")]
-        tag: Option<String>,
-        /// One of the holder's tokens, by serial.
-        #[arg(long, value_name = "SERIAL")]
-        token: Option<String>,
+        /// The credential.
+        #[command(flatten)]
+        cred: CredArgs,
     },
+}
+
+/// A credential named on the command line: exactly one of `--card`, `--tag`, `--token`.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+pub struct CredArgs {
+    /// Card UID (hex, 4/7/10 bytes).
+    #[arg(long, value_name = "UID")]
+    pub card: Option<String>,
+    /// 125 kHz tag: 10 decimal digits, W26 (177,49875) or 10 hex digits.
+    #[arg(long, value_name = "ID")]
+    pub tag: Option<String>,
+    /// One of the holder's tokens, by serial.
+    #[arg(long, value_name = "SERIAL")]
+    pub token: Option<String>,
+}
+
+impl CredArgs {
+    /// The credential in its canonical form.
+    pub fn key(self) -> anyhow::Result<CredentialKey> {
+        Ok(match (self.card, self.tag, self.token) {
+            (Some(c), _, _) => CredentialKey::parse_card(&c)?,
+            (_, Some(t), _) => CredentialKey::parse_tag(&t)?,
+            (_, _, Some(s)) => CredentialKey {
+                kind: CredKind::Token,
+                value: s,
+            },
+            _ => return Err(InputError("give --card, --tag or --token".into()).into()),
+        })
+    }
 }
 
 /// A location's kiosk settings in words.
@@ -195,32 +218,10 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
     }
 }
 
-/// The credential named by `--card`, `--tag` or `--token`, in its canonical form.
-pub fn credential_key(
-    card: Option<String>,
-    tag: Option<String>,
-    token: Option<String>,
-) -> anyhow::Result<CredentialKey> {
-    Ok(match (card, tag, token) {
-        (Some(c), _, _) => CredentialKey::parse_card(&c)?,
-        (_, Some(t), _) => CredentialKey::parse_tag(&t)?,
-        (_, _, Some(s)) => CredentialKey {
-            kind: CredKind::Token,
-            value: s,
-        },
-        _ => return Err(InputError("give --card, --tag or --token".into()).into()),
-    })
-}
-
 /// Runs a presence subcommand of `holder`.
 pub fn holder(ctx: &Ctx, cmd: HolderPresenceCommand) -> anyhow::Result<ExitCode> {
-    let HolderPresenceCommand::Enrol {
-        id,
-        card,
-        tag,
-        token,
-    } = cmd;
-    let cred = credential_key(card, tag, token)?;
+    let HolderPresenceCommand::Enrol { id, cred } = cmd;
+    let cred = cred.key()?;
     let mut st = ctx.open_unlocked()?;
     let e = st.holder_enrol(&id, &cred, now())?;
     if ctx.json {
