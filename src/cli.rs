@@ -23,6 +23,7 @@ pub mod errors;
 pub mod export;
 pub mod holder;
 pub mod hw;
+pub mod import_report;
 pub mod interrupt;
 pub mod key;
 pub mod kiosk;
