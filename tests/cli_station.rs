@@ -636,6 +636,10 @@ fn burn_uri_must_match_the_product() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(s.json(&["token", "list"]).as_array().unwrap().len(), 0);
+    // No burn, but the failed step is audited (issue 12: every failed burn step is).
     let audit = s.json(&["audit", "list", "--action", "token.burn"]);
-    assert!(audit.as_array().unwrap().is_empty(), "{audit}");
+    let audit = audit.as_array().unwrap();
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert_eq!(audit[0]["action"], "token.burn.failed");
+    assert_eq!(audit[0]["after"]["step"], "open");
 }
