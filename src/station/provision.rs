@@ -318,10 +318,14 @@ impl Station {
         // activate
         let state = match p.params.kind {
             // A code read over the wire never left the station: the holder's first
-            // code of this step is still theirs. A typed one was seen: it is used.
+            // code of this step is still theirs (steps before it are closed). A typed
+            // one was seen: its step is used.
             Kind::Totp => VerifyState {
                 counter: 0,
-                last_step: (how == ProofMethod::Typed).then_some(matched),
+                last_step: match how {
+                    ProofMethod::Typed => Some(matched),
+                    ProofMethod::ReadBack => matched.checked_sub(1),
+                },
                 drift_steps: 0,
                 drift_base_steps: 0,
             },
