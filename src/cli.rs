@@ -39,6 +39,14 @@ pub mod token_args;
 pub mod token_show;
 pub mod verify;
 
+// Running as a service (issue 18): the configuration file and the effective settings,
+// completions and man pages, systemd notification and the journal.
+pub mod completions;
+pub mod config;
+pub mod config_file;
+pub mod service;
+pub mod settings;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -92,6 +100,13 @@ pub struct Cli {
     /// Print results as JSON (stable field names) instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The configuration file [default: /etc/tokenstation/station.toml, when it
+    /// exists]. Command-line options override it; it overrides the defaults.
+    #[arg(long, global = true, env = "TOKENSTATION_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// The effective settings and where each came from (filled by `settings::parse`).
+    #[arg(skip)]
+    pub settings: settings::Settings,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -158,6 +173,14 @@ pub enum Command {
     Emulate(emulate::EmulateArgs),
     /// Run a short scripted demo on a temporary store.
     Demo(demo::DemoArgs),
+    /// The configuration file: the effective settings and where each came from.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Write the man pages into a directory (for packaging).
+    #[command(hide = true)]
+    Manpages(completions::ManpagesArgs),
 }
 
 /// Global options every command handler receives.
@@ -283,11 +306,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = match cli.command {
         Command::Hw(c) => return hw::run(c),
         Command::Emulate(a) => return emulate::run(a),
+        Command::Config(c) => return config::run(&cli.settings, cli.json, c),
+        Command::Completions(a) => return completions::completions(&a),
+        Command::Manpages(a) => return completions::manpages(&a),
         other => other,
     };
     let ctx = Ctx::new(cli.db, cli.key_file, cli.json)?;
     match command {
-        Command::Hw(_) | Command::Emulate(_) => unreachable_face(),
+        Command::Hw(_)
+        | Command::Emulate(_)
+        | Command::Config(_)
+        | Command::Completions(_)
+        | Command::Manpages(_) => unreachable_face(),
         Command::Init(a) => catalog::init(&ctx, a),
         Command::Product(c) => catalog::product(&ctx, c),
         Command::Token(c) => token::run(&ctx, c),
