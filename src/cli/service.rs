@@ -89,24 +89,88 @@ pub fn start_watchdog(health: KioskHealth, stop: CancelToken) -> std::io::Result
     std::thread::Builder::new()
         .name("watchdog".into())
         .spawn(move || {
-            let mut reported = false;
-            while !stop.is_cancelled() {
-                let stalled = health.stalled(hung_after);
-                if stalled.is_empty() {
-                    reported = false;
-                    if let Err(e) = sd_notify::notify(&[NotifyState::Watchdog]) {
-                        tracing::warn!(error = %e, "watchdog ping failed");
-                    }
-                } else if !reported {
-                    reported = true;
-                    let readers = stalled.join(", ");
-                    tracing::error!(
-                        reader = %readers,
-                        "reader thread hung; watchdog pings stopped so that systemd restarts the kiosk"
-                    );
-                }
-                std::thread::sleep(every);
-            }
+            watchdog_loop(&health, &stop, every, hung_after, || {
+                sd_notify::notify(&[NotifyState::Watchdog])
+            });
         })?;
     Ok(())
+}
+
+/// Every `every` until `stop`: `ping` while no reader has been silent for longer than
+/// `hung_after`; while one has, no ping (and one error record naming it).
+fn watchdog_loop(
+    health: &KioskHealth,
+    stop: &CancelToken,
+    every: Duration,
+    hung_after: Duration,
+    mut ping: impl FnMut() -> std::io::Result<()>,
+) {
+    let mut reported = false;
+    while !stop.is_cancelled() {
+        let stalled = health.stalled(hung_after);
+        if stalled.is_empty() {
+            reported = false;
+            if let Err(e) = ping() {
+                tracing::warn!(error = %e, "watchdog ping failed");
+            }
+        } else if !reported {
+            reported = true;
+            tracing::error!(
+                reader = %stalled.join(", "),
+                "reader thread hung; watchdog pings stopped so that systemd restarts the kiosk"
+            );
+        }
+        std::thread::sleep(every);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::station::presence::heartbeat::Heartbeat;
+
+    /// Runs the loop for `run`, beating `beat` meanwhile if asked; returns the pings.
+    fn pings(beating: bool, run: Duration) -> usize {
+        let beat = Heartbeat::new();
+        let mut health = KioskHealth::default();
+        health.add("rdm6300:/dev/ttyUSB0".into(), beat.clone());
+        let stop = CancelToken::new();
+        let count = Arc::new(AtomicUsize::new(0));
+        let (c, s) = (Arc::clone(&count), stop.clone());
+        let t = std::thread::spawn(move || {
+            watchdog_loop(&health, &s, Duration::from_millis(5), Duration::from_millis(50), || {
+                c.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            })
+        });
+        let until = std::time::Instant::now() + run;
+        while std::time::Instant::now() < until {
+            if beating {
+                beat.beat();
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Past the hung threshold now: count only the pings after it.
+        let before = count.load(Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(100));
+        let after_silence = count.load(Ordering::Relaxed) - before;
+        stop.cancel();
+        let _ = t.join();
+        if beating { before } else { after_silence }
+    }
+
+    #[test]
+    fn pings_while_readers_beat() {
+        assert!(pings(true, Duration::from_millis(200)) >= 5);
+    }
+
+    #[test]
+    fn no_ping_while_a_reader_is_silent() {
+        // Silent from the start: after the 50 ms threshold, at most the pings already
+        // in flight; over 100 ms more, none.
+        assert_eq!(pings(false, Duration::from_millis(120)), 0);
+    }
 }

@@ -69,7 +69,59 @@ impl KioskHealth {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::mpsc;
+
     use super::*;
+    use crate::devices::DeviceError;
+    use crate::station::jobs::CancelToken;
+    use crate::station::presence::feed::spawn_reader_beating;
+
+    fn gone(why: &str) -> DeviceError {
+        DeviceError::Frame {
+            device: "test reader".into(),
+            reason: why.into(),
+        }
+    }
+
+    #[test]
+    fn a_reader_stuck_opening_stops_beating_and_a_retrying_one_does_not() {
+        let (tx, _rx) = mpsc::channel();
+        let stop = CancelToken::new();
+        // Stuck: open() never returns until released.
+        let (release, stuck) = mpsc::channel::<()>();
+        let stuck_beat = Heartbeat::new();
+        let a = spawn_reader_beating(
+            "stuck".into(),
+            move || {
+                let _ = stuck.recv();
+                Err(gone("released"))
+            },
+            tx.clone(),
+            stop.clone(),
+            Duration::from_millis(5),
+            stuck_beat.clone(),
+        );
+        // Failing and retrying every 5 ms: alive.
+        let retry_beat = Heartbeat::new();
+        let b = spawn_reader_beating(
+            "retrying".into(),
+            || Err(gone("no reader")),
+            tx,
+            stop.clone(),
+            Duration::from_millis(5),
+            retry_beat.clone(),
+        );
+        let mut h = KioskHealth::default();
+        h.add("stuck".into(), stuck_beat);
+        h.add("retrying".into(), retry_beat);
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(h.stalled(Duration::from_millis(200)), vec!["stuck".to_string()]);
+        stop.cancel();
+        let _ = release.send(());
+        for t in [a, b].into_iter().flatten() {
+            let _ = t.join();
+        }
+    }
 
     #[test]
     fn a_beat_resets_the_age() {
