@@ -67,7 +67,6 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
     let plan = st.kiosk_plan(location, &a.readers, !a.no_stdin)?;
     let run = kiosk::start(st, &plan)?;
     super::interrupt::cancel_on_ctrl_c(&run.job.cancel_token());
-    super::service::start_watchdog(run.health.clone(), run.job.cancel_token())?;
     if !a.no_stdin {
         let tx = run.input.clone();
         let alone = plan.readers.is_empty();
@@ -117,6 +116,7 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
         }
     );
     super::service::notify_ready(&format!("kiosk at {}", plan.location));
+    super::service::start_watchdog(run.health.clone(), run.job.cancel_token())?;
     let json = ctx.json;
     let st = run.job.run(|m| {
         let JobMsg::Event(line) = m else { return };
