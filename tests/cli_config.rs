@@ -34,7 +34,11 @@ fn show(args: &[&str]) -> Value {
     let mut a = args.to_vec();
     a.extend(["--json", "config", "show"]);
     let out = bin(&a).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -58,7 +62,10 @@ fn the_file_fills_what_the_command_line_leaves_out() {
     let store = dir.path().join("data/station.db");
     let p = setting(&v, "store.path");
     assert_eq!(p["value"], store.to_str().unwrap(), "relative to the file");
-    assert_eq!((p["source"].as_str(), p["line"].as_u64()), (Some("file"), Some(3)));
+    assert_eq!(
+        (p["source"].as_str(), p["line"].as_u64()),
+        (Some("file"), Some(3))
+    );
     let k = setting(&v, "store.key_file");
     assert_eq!(k["source"], "default");
     assert_eq!(k["value"], format!("{}.key", store.display()));
@@ -77,15 +84,24 @@ fn the_file_fills_what_the_command_line_leaves_out() {
         .success();
     // The command line wins: another store has no location Lobby.
     let other = dir.path().join("other.db");
-    let out = bin(&["--config", &cfg, "--db", other.to_str().unwrap(), "location", "list"])
-        .output()
-        .unwrap();
+    let out = bin(&[
+        "--config",
+        &cfg,
+        "--db",
+        other.to_str().unwrap(),
+        "location",
+        "list",
+    ])
+    .output()
+    .unwrap();
     assert!(!out.status.success());
     assert!(!String::from_utf8_lossy(&out.stdout).contains("Lobby"));
 
     // The kiosk takes its location from the file: with no reader and no typed input
     // it has nothing to listen to at Lobby.
-    let out = bin(&["--config", &cfg, "kiosk", "--no-stdin"]).output().unwrap();
+    let out = bin(&["--config", &cfg, "kiosk", "--no-stdin"])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("Lobby"), "{err}");
@@ -104,9 +120,13 @@ fn command_line_and_environment_beat_the_file() {
     let cfg = write(dir.path(), FILE);
     let v = show(&["--config", &cfg, "--db", "/srv/x.db"]);
     let p = setting(&v, "store.path");
-    assert_eq!((p["value"].as_str(), p["source"].as_str()), (Some("/srv/x.db"), Some("command_line")));
+    assert_eq!(
+        (p["value"].as_str(), p["source"].as_str()),
+        (Some("/srv/x.db"), Some("command_line"))
+    );
     let mut c = bin(&["--json", "config", "show"]);
-    c.env("TOKENSTATION_CONFIG", &cfg).env("TOKENSTATION_DB", "/srv/y.db");
+    c.env("TOKENSTATION_CONFIG", &cfg)
+        .env("TOKENSTATION_DB", "/srv/y.db");
     let v: Value = serde_json::from_slice(&c.output().unwrap().stdout).unwrap();
     let p = setting(&v, "store.path");
     assert_eq!(p["source"], "environment");
@@ -115,8 +135,14 @@ fn command_line_and_environment_beat_the_file() {
     // The table names the file and line of each value.
     let out = bin(&["--config", &cfg, "config", "show"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    let line = text.lines().find(|l| l.starts_with("station.name")).unwrap();
-    assert!(line.contains("bench-1") && line.contains(&format!("[{cfg}:6]")), "{line}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("station.name"))
+        .unwrap();
+    assert!(
+        line.contains("bench-1") && line.contains(&format!("[{cfg}:6]")),
+        "{line}"
+    );
 }
 
 fn refused(text: &str) -> String {
@@ -140,11 +166,16 @@ fn a_bad_file_is_one_line_naming_file_and_line() {
     let err = refused("[kiosk]\nreaders = [\"pcsc:A\",\n");
     assert!(err.contains("line 2") || err.contains("line 3"), "{err}");
     let err = refused("[serve]\nkey_rate = 0\n");
-    assert!(err.contains("line 2") && err.contains("serve.key_rate"), "{err}");
+    assert!(
+        err.contains("line 2") && err.contains("serve.key_rate"),
+        "{err}"
+    );
     let err = refused("[serve]\nlisten = \"localhost\"\n");
     assert!(err.contains("line 2"), "{err}");
     // A named file that does not exist is an error too (the default path is optional).
-    let out = bin(&["--config", "/nonexistent/station.toml", "config", "show"]).output().unwrap();
+    let out = bin(&["--config", "/nonexistent/station.toml", "config", "show"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/station.toml"));
 }
@@ -167,7 +198,9 @@ fn completions_for_each_shell() {
 #[test]
 fn a_man_page_per_command_and_none_for_hidden_ones() {
     let dir = tempfile::tempdir().unwrap();
-    bin(&["manpages", dir.path().to_str().unwrap()]).assert().success();
+    bin(&["manpages", dir.path().to_str().unwrap()])
+        .assert()
+        .success();
     for page in [
         "tokenstation.1",
         "tokenstation-kiosk.1",
@@ -176,9 +209,15 @@ fn a_man_page_per_command_and_none_for_hidden_ones() {
         "tokenstation-token-add.1",
     ] {
         let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
-        assert!(text.contains(".TH") && text.contains(".SH SYNOPSIS"), "{page}");
+        assert!(
+            text.contains(".TH") && text.contains(".SH SYNOPSIS"),
+            "{page}"
+        );
     }
     assert!(!dir.path().join("tokenstation-manpages.1").exists());
     let kiosk = std::fs::read_to_string(dir.path().join("tokenstation-kiosk.1")).unwrap();
-    assert!(kiosk.contains("tokenstation kiosk"), "the synopsis names the full command");
+    assert!(
+        kiosk.contains("tokenstation kiosk"),
+        "the synopsis names the full command"
+    );
 }

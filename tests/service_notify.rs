@@ -14,7 +14,8 @@ use common::Station;
 
 /// Every datagram received until `until` (or until `stop` returns true for one).
 fn receive(sock: &UnixDatagram, until: Duration, stop: impl Fn(&str) -> bool) -> Vec<String> {
-    sock.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    sock.set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
     let end = Instant::now() + until;
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
@@ -60,7 +61,11 @@ fn kiosk_ready_watchdog_and_stopping() {
     // 2 s at a 100 ms ping period: a dozen or so; at least a few even on a slow machine.
     let pings = got.iter().filter(|m| m.as_str() == "WATCHDOG=1\n").count();
     assert!(pings >= 3, "{got:?}");
-    assert_eq!(got.last().map(String::as_str), Some("STOPPING=1\n"), "{got:?}");
+    assert_eq!(
+        got.last().map(String::as_str),
+        Some("STOPPING=1\n"),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -97,7 +102,10 @@ fn serve_is_ready_once_bound() {
         .stdout(std::process::Stdio::piped());
     let mut child = c.spawn().unwrap();
     let got = receive(&sock, Duration::from_secs(30), |m| m.contains("READY=1"));
-    let ready = got.iter().find(|m| m.contains("READY=1")).unwrap_or_else(|| panic!("{got:?}"));
+    let ready = got
+        .iter()
+        .find(|m| m.contains("READY=1"))
+        .unwrap_or_else(|| panic!("{got:?}"));
     let addr = ready
         .lines()
         .find_map(|l| l.strip_prefix("STATUS=listening on http://"))

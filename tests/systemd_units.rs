@@ -16,7 +16,9 @@ const KIOSK_MAX: f64 = 0.5;
 const SERVE_MAX: f64 = 1.1;
 
 fn unit(name: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("systemd").join(name);
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("systemd")
+        .join(name);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -33,7 +35,11 @@ fn staged() -> (tempfile::TempDir, Vec<PathBuf>) {
         paths.push(p);
     }
     let man = dir.path().join("man/man1");
-    let out = Command::new(bin).arg("manpages").arg(&man).output().unwrap();
+    let out = Command::new(bin)
+        .arg("manpages")
+        .arg(&man)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     (dir, paths)
 }
@@ -70,10 +76,18 @@ fn security_exposure_at_most_the_readme_figures() {
         let text = String::from_utf8_lossy(&out.stdout);
         let overall = text
             .lines()
-            .find_map(|l| l.split_once("Overall exposure level for ")?.1.split_once(": "))
+            .find_map(|l| {
+                l.split_once("Overall exposure level for ")?
+                    .1
+                    .split_once(": ")
+            })
             .and_then(|(_, rest)| rest.split_whitespace().next()?.parse::<f64>().ok())
             .unwrap_or_else(|| panic!("no overall level: {text}"));
-        assert!(overall <= max, "{}: {overall} > {max}\n{text}", unit.display());
+        assert!(
+            overall <= max,
+            "{}: {overall} > {max}\n{text}",
+            unit.display()
+        );
     }
 }
 
@@ -109,7 +123,11 @@ fn the_settings_issue_18_names() {
         }
     }
     let kiosk = settings(&unit(KIOSK));
-    assert!(has(&kiosk, "ExecStart", "/usr/bin/tokenstation kiosk --location %I --no-stdin"));
+    assert!(has(
+        &kiosk,
+        "ExecStart",
+        "/usr/bin/tokenstation kiosk --location %I --no-stdin"
+    ));
     assert!(kiosk.iter().any(|(k, _)| k == "WatchdogSec"));
     assert!(has(&kiosk, "RestrictAddressFamilies", "AF_UNIX"));
     assert!(has(&kiosk, "DevicePolicy", "closed"));
@@ -117,7 +135,11 @@ fn the_settings_issue_18_names() {
         assert!(has(&kiosk, "DeviceAllow", dev), "{dev}");
     }
     let serve = settings(&unit(SERVE));
-    assert!(has(&serve, "RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6"));
+    assert!(has(
+        &serve,
+        "RestrictAddressFamilies",
+        "AF_UNIX AF_INET AF_INET6"
+    ));
     assert!(has(&serve, "PrivateDevices", "yes"));
     assert!(!serve.iter().any(|(k, _)| k == "DeviceAllow"));
     assert!(!serve.iter().any(|(k, _)| k == "WatchdogSec"));

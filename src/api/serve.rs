@@ -162,7 +162,10 @@ pub fn serve(st: Station, cfg: &Config) -> Result<(), ServeError> {
         tracing::info!(%bound, "API listening");
         // Under systemd (Type=notify): ready once bound; a no-op without NOTIFY_SOCKET.
         let status = format!("listening on http://{bound}");
-        let ready = [sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status(&status)];
+        let ready = [
+            sd_notify::NotifyState::Ready,
+            sd_notify::NotifyState::Status(&status),
+        ];
         if let Err(e) = sd_notify::notify(&ready) {
             tracing::warn!(error = %e, "cannot notify the service manager (NOTIFY_SOCKET)");
         }

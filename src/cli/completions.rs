@@ -68,8 +68,8 @@ fn write_pages(
     let path = dir.join(format!("{name}.1"));
     let mut buf = Vec::new();
     clap_mangen::Man::new(page).render(&mut buf)?;
-    let mut f = std::fs::File::create(&path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut f =
+        std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
     f.write_all(&buf)
         .with_context(|| format!("cannot write {}", path.display()))?;
     written.push(path);

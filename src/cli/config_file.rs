@@ -136,7 +136,11 @@ impl Loaded {
 
 fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Reads and checks the file at `path`.
@@ -227,8 +231,9 @@ mod tests {
 
     #[test]
     fn unknown_key_names_its_line() {
-        let e = parse("[store]\npath = \"/x.db\"\n\n[serve]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n")
-            .err();
+        let e =
+            parse("[store]\npath = \"/x.db\"\n\n[serve]\nlisten = \"127.0.0.1:1\"\nlisen = 3\n")
+                .err();
         let e = e.map(|e| (e.line, e.message));
         assert_eq!(e.as_ref().map(|e| e.0), Some(Some(6)), "{e:?}");
         assert!(e.is_some_and(|e| e.1.contains("lisen")));
@@ -248,13 +253,7 @@ mod tests {
     fn relative_paths_from_the_file() {
         let l = parse("[store]\npath = \"s.db\"\n");
         let l = l.as_ref().ok();
-        let got = l.and_then(|l| {
-            l.file
-                .store
-                .path
-                .as_ref()
-                .map(|p| l.resolve(p.get_ref()))
-        });
+        let got = l.and_then(|l| l.file.store.path.as_ref().map(|p| l.resolve(p.get_ref())));
         let want = l.and_then(|l| l.path.parent().map(|d| d.join("s.db")));
         assert!(got.is_some());
         assert_eq!(got, want);

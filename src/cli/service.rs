@@ -50,8 +50,8 @@ pub fn init_logging(station: Option<&str>) {
             .with_field_prefix(None)
             .with_syslog_identifier("tokenstation".into())
             .with_custom_fields(station.map(|s| ("STATION", s.as_bytes().to_vec())));
-        let filter = EnvFilter::try_from_env("TOKENSTATION_LOG")
-            .unwrap_or_else(|_| EnvFilter::new("info"));
+        let filter =
+            EnvFilter::try_from_env("TOKENSTATION_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
         tracing_subscriber::registry()
             .with(filter)
             .with(layer)
@@ -141,10 +141,16 @@ mod tests {
         let count = Arc::new(AtomicUsize::new(0));
         let (c, s) = (Arc::clone(&count), stop.clone());
         let t = std::thread::spawn(move || {
-            watchdog_loop(&health, &s, Duration::from_millis(5), Duration::from_millis(50), || {
-                c.fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            })
+            watchdog_loop(
+                &health,
+                &s,
+                Duration::from_millis(5),
+                Duration::from_millis(50),
+                || {
+                    c.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                },
+            )
         });
         let until = std::time::Instant::now() + run;
         while std::time::Instant::now() < until {

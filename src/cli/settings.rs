@@ -110,7 +110,10 @@ where
         }
         Err(e) => {
             if cli.json {
-                let _ = outln!("{}", json!({"error": e.to_string(), "exit_code": EXIT_INPUT}));
+                let _ = outln!(
+                    "{}",
+                    json!({"error": e.to_string(), "exit_code": EXIT_INPUT})
+                );
             }
             errln!("error: {e}");
             Err(ExitCode::from(EXIT_INPUT))
@@ -132,8 +135,7 @@ fn origin_of(source: Option<ValueSource>, env: &str) -> Option<Origin> {
 /// default path when it exists.
 fn find_file(matches: &ArgMatches, cli: &Cli) -> Result<Option<(Loaded, Origin)>, ConfigError> {
     if let Some(p) = &cli.config {
-        let origin =
-            origin_of(matches.value_source("config"), "TOKENSTATION_CONFIG")
+        let origin = origin_of(matches.value_source("config"), "TOKENSTATION_CONFIG")
             .unwrap_or(Origin::CommandLine);
         return Ok(Some((config_file::load(p)?, origin)));
     }
@@ -151,7 +153,7 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn from_file<T>(&self, v: &Option<Spanned<T>>) -> Option<(T, Origin)>
+    fn file_value<T>(&self, v: &Option<Spanned<T>>) -> Option<(T, Origin)>
     where
         T: Clone,
     {
@@ -181,7 +183,7 @@ impl Resolver<'_> {
         given: Option<Origin>,
         file: &Option<Spanned<T>>,
     ) {
-        let origin = match (given, self.from_file(file)) {
+        let origin = match (given, self.file_value(file)) {
             (Some(o), _) => o,
             (None, Some((v, o))) => {
                 *slot = v;
@@ -202,7 +204,7 @@ impl Resolver<'_> {
         file: &Option<Spanned<PathBuf>>,
         default: (Option<PathBuf>, &str),
     ) {
-        let (origin, shown, note) = match (given, self.from_file(file), self.file) {
+        let (origin, shown, note) = match (given, self.file_value(file), self.file) {
             (Some(o), _, _) => (o, slot.clone(), None),
             (None, Some((v, o)), Some(l)) => {
                 *slot = Some(l.resolve(&v));
@@ -248,7 +250,7 @@ fn resolve(matches: &ArgMatches, cli: &mut Cli) -> Result<Settings, ConfigError>
     );
 
     let mut name: Option<String> = None;
-    let named = r.from_file(&f.station.name);
+    let named = r.file_value(&f.station.name);
     let origin = match named {
         Some((v, o)) => {
             name = Some(v);
@@ -274,7 +276,11 @@ fn kiosk(r: &mut Resolver<'_>, matches: &ArgMatches, cli: &mut Cli, f: &config_f
     let mut none_location = None;
     let mut none_readers = Vec::new();
     let (location, readers, sub) = match &mut cli.command {
-        Command::Kiosk(a) => (&mut a.location, &mut a.readers, matches.subcommand_matches("kiosk")),
+        Command::Kiosk(a) => (
+            &mut a.location,
+            &mut a.readers,
+            matches.subcommand_matches("kiosk"),
+        ),
         _ => (&mut none_location, &mut none_readers, None),
     };
     let given = sub.and_then(|m| origin_of(m.value_source("location"), ""));
@@ -317,15 +323,30 @@ fn serve(r: &mut Resolver<'_>, matches: &ArgMatches, cli: &mut Cli, f: &config_f
         given("allow_remote"),
         &s.allow_remote,
     );
-    r.pick("serve.key_rate", &mut a.key_rate, given("key_rate"), &s.key_rate);
-    r.pick("serve.key_burst", &mut a.key_burst, given("key_burst"), &s.key_burst);
+    r.pick(
+        "serve.key_rate",
+        &mut a.key_rate,
+        given("key_rate"),
+        &s.key_rate,
+    );
+    r.pick(
+        "serve.key_burst",
+        &mut a.key_burst,
+        given("key_burst"),
+        &s.key_burst,
+    );
     r.pick(
         "serve.auth_fail_rate",
         &mut a.auth_fail_rate,
         given("auth_fail_rate"),
         &s.auth_fail_rate,
     );
-    r.pick("serve.readers", &mut a.readers, given("readers"), &s.readers);
+    r.pick(
+        "serve.readers",
+        &mut a.readers,
+        given("readers"),
+        &s.readers,
+    );
     r.pick(
         "serve.group_commit",
         &mut a.group_commit,

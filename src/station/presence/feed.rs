@@ -6,9 +6,9 @@ use std::sync::mpsc::{self, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::heartbeat::Heartbeat;
 use crate::devices::session::BoxedReader;
 use crate::devices::{DeviceError, Feedback, Tap};
-use super::heartbeat::Heartbeat;
 use crate::station::jobs::CancelToken;
 
 /// Something for the kiosk loop.

@@ -115,7 +115,10 @@ mod tests {
         h.add("stuck".into(), stuck_beat);
         h.add("retrying".into(), retry_beat);
         std::thread::sleep(Duration::from_millis(400));
-        assert_eq!(h.stalled(Duration::from_millis(200)), vec!["stuck".to_string()]);
+        assert_eq!(
+            h.stalled(Duration::from_millis(200)),
+            vec!["stuck".to_string()]
+        );
         stop.cancel();
         let _ = release.send(());
         for t in [a, b].into_iter().flatten() {
@@ -140,7 +143,10 @@ mod tests {
         h.add("pcsc:B".into(), busy.clone());
         std::thread::sleep(Duration::from_millis(40));
         busy.beat();
-        assert_eq!(h.stalled(Duration::from_millis(20)), vec!["pcsc:A".to_string()]);
+        assert_eq!(
+            h.stalled(Duration::from_millis(20)),
+            vec!["pcsc:A".to_string()]
+        );
         assert!(h.stalled(Duration::from_secs(60)).is_empty());
     }
 }
