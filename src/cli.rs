@@ -86,10 +86,12 @@ pub const EXIT_OUTPUT_CLOSED: u8 = 141;
         Start with: tokenstation init && tokenstation product add \"My TOTP\" && tokenstation token add T1 --product \"My TOTP\" --generate"
 )]
 pub struct Cli {
-    /// The store file [default: ~/.local/share/tokenstation/station.db].
+    /// The store file [default: `store.path` of the configuration file, else
+    /// ~/.local/share/tokenstation/station.db].
     #[arg(long, global = true, env = "TOKENSTATION_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
-    /// The master key file [default: the store's path with `.key` appended].
+    /// The master key file [default: `store.key_file` of the configuration file, else
+    /// the store's path with `.key` appended].
     #[arg(
         long,
         global = true,
