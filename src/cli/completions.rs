@@ -67,7 +67,10 @@ fn write_pages(
     let page = cmd.clone();
     let path = dir.join(format!("{name}.1"));
     let mut buf = Vec::new();
-    clap_mangen::Man::new(page).render(&mut buf)?;
+    clap_mangen::Man::new(page)
+        .source(format!("tokenstation {}", env!("CARGO_PKG_VERSION")))
+        .manual("tokenstation manual")
+        .render(&mut buf)?;
     let mut f =
         std::fs::File::create(&path).with_context(|| format!("cannot write {}", path.display()))?;
     f.write_all(&buf)
