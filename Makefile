@@ -88,7 +88,7 @@ PCSC_TESTS = $(wildcard tests/pcsc_*.rs) tests/cli_burn.rs tests/presence_pcsc.r
 TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out $(PCSC_TESTS),$(wildcard tests/*.rs)))
 
 unit: deps pcscd
-	$(CARGO) test --lib --bins $(TEST_TARGETS)
+	$(CARGO) test --no-fail-fast --lib --bins $(TEST_TARGETS)
 	$(CARGO) test --doc
 	@set -e; for t in $(patsubst tests/%.rs,%,$(PCSC_TESTS)); do $(CARGO) test --test $$t -- --test-threads=1; done
 	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)
