@@ -94,7 +94,14 @@ fn kiosk_records_in_the_journal_have_fields_and_no_code() {
     let mut raw = Vec::new();
     let end = Instant::now() + Duration::from_secs(20);
     let mut buf = vec![0u8; 65536];
-    while Instant::now() < end && !records.iter().any(|r| get(r, "EVENT_ID").is_some()) {
+    // Both the event and the reader's record (their order depends on the threads).
+    let done = |records: &[Vec<(String, String)>]| {
+        records.iter().any(|r| get(r, "EVENT_ID").is_some())
+            && records
+                .iter()
+                .any(|r| get(r, "MESSAGE") == Some("reader down"))
+    };
+    while Instant::now() < end && !done(&records) {
         if let Ok(n) = sock.recv(&mut buf) {
             raw.push(buf[..n].to_vec());
             records.push(fields(&buf[..n]));
