@@ -32,8 +32,10 @@ fn receive(sock: &UnixDatagram, until: Duration, stop: impl Fn(&str) -> bool) ->
     got
 }
 
-#[test]
-fn kiosk_ready_watchdog_and_stopping() {
+/// Runs a kiosk at Lobby for `secs` (its one reader missing, so retried: alive) with
+/// `NOTIFY_SOCKET` on a datagram socket and `WATCHDOG_USEC` if given; returns whether
+/// it exited 0 and the datagrams it sent.
+fn kiosk(secs: &str, watchdog_usec: Option<&str>) -> (bool, Vec<String>) {
     let s = Station::new();
     s.ok(&["location", "add", "Lobby", "--tz", "UTC"]);
     let path = s.dir.path().join("notify.sock");
@@ -46,15 +48,22 @@ fn kiosk_ready_watchdog_and_stopping() {
         "--reader",
         "rdm6300:/nonexistent/ttyUSB9",
         "--for",
-        "2",
+        secs,
     ]);
-    c.env("NOTIFY_SOCKET", &path)
-        .env("WATCHDOG_USEC", "200000")
-        .env_remove("WATCHDOG_PID");
+    c.env("NOTIFY_SOCKET", &path).env_remove("WATCHDOG_PID");
+    match watchdog_usec {
+        Some(us) => c.env("WATCHDOG_USEC", us),
+        None => c.env_remove("WATCHDOG_USEC"),
+    };
     let mut child = c.spawn().unwrap();
     let got = receive(&sock, Duration::from_secs(20), |m| m.contains("STOPPING=1"));
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?} {got:?}");
+    (child.wait().unwrap().success(), got)
+}
+
+#[test]
+fn kiosk_ready_watchdog_and_stopping() {
+    let (ok, got) = kiosk("2", Some("200000"));
+    assert!(ok, "{got:?}");
     let ready = got.iter().position(|m| m.lines().any(|l| l == "READY=1"));
     assert_eq!(ready, Some(0), "{got:?}");
     assert!(got[0].contains("STATUS=kiosk at Lobby"), "{got:?}");
@@ -70,24 +79,8 @@ fn kiosk_ready_watchdog_and_stopping() {
 
 #[test]
 fn kiosk_without_watchdog_sends_no_ping() {
-    let s = Station::new();
-    s.ok(&["location", "add", "Lobby", "--tz", "UTC"]);
-    let path = s.dir.path().join("notify.sock");
-    let sock = UnixDatagram::bind(&path).unwrap();
-    let mut c = s.std_cmd(&[
-        "kiosk",
-        "--location",
-        "Lobby",
-        "--no-stdin",
-        "--reader",
-        "rdm6300:/nonexistent/ttyUSB9",
-        "--for",
-        "1",
-    ]);
-    c.env("NOTIFY_SOCKET", &path).env_remove("WATCHDOG_USEC");
-    let mut child = c.spawn().unwrap();
-    let got = receive(&sock, Duration::from_secs(20), |m| m.contains("STOPPING=1"));
-    assert!(child.wait().unwrap().success());
+    let (ok, got) = kiosk("1", None);
+    assert!(ok, "{got:?}");
     assert!(got[0].contains("READY=1"), "{got:?}");
     assert!(!got.iter().any(|m| m.contains("WATCHDOG=1")), "{got:?}");
 }
