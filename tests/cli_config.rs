@@ -112,6 +112,35 @@ fn the_file_fills_what_the_command_line_leaves_out() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("10.9.8.7:8700"), "{err}");
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_tokenstation"))
+        .args(["--config", &cfg, "serve", "--listen", "127.0.0.1:0"])
+        .env_remove("TOKENSTATION_DB")
+        .env_remove("TOKENSTATION_KEY_FILE")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let stdout = serve.stdout.take().unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
+    // And --location beats kiosk.location.
+    let out = bin(&[
+        "--config",
+        &cfg,
+        "kiosk",
+        "--no-stdin",
+        "--location",
+        "Elsewhere",
+    ])
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Elsewhere") && !err.contains("Lobby"), "{err}");
 }
 
 #[test]

@@ -120,6 +120,7 @@ fn kiosk_records_in_the_journal_have_fields_and_no_code() {
         ("READER", "stdin"),
         ("STATUS", "refused"),
         ("REASON", "UNKNOWN_CREDENTIAL"),
+        ("SERIAL", "NOPE"),
         ("STATION", "lobby-1"),
         ("SYSLOG_IDENTIFIER", "tokenstation"),
         ("PRIORITY", "5"),

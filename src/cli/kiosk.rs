@@ -144,15 +144,21 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A kiosk line as a log record with fields (the journal under systemd): the
-/// location, reader, event id, holder and outcome; never a code or a card's id.
+/// location, reader, event id, holder, token serial and outcome; never a code, nor a
+/// card's or tag's id (they are bearer credentials).
 fn journal(l: &KioskLine) {
     let (loc, reader, holder) = (&l.location, l.reader.as_deref(), l.holder.as_deref());
+    // The credential is stored as `KIND VALUE` (station::presence::CredentialKey).
+    let serial = l
+        .credential
+        .as_deref()
+        .and_then(|c| c.strip_prefix("token "));
     let status = l.status.map(|s| s.as_str());
     let direction = l.direction.map(|d| d.as_str());
     let reason = l.reason.map(|r| r.as_str());
     match (l.kind, &l.problem) {
         (LineKind::Event, _) => tracing::info!(
-            location = %loc, reader, event_id = l.id, holder, status, direction, reason,
+            location = %loc, reader, event_id = l.id, holder, serial, status, direction, reason,
             "presence event"
         ),
         (LineKind::Reader, Some(KioskProblem::ReaderDown(e))) => {
