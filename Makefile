@@ -146,7 +146,7 @@ cargo-deb:
 	@command -v cargo-deb >/dev/null 2>&1 || $(CARGO) install cargo-deb --version 3.8.0 --locked
 
 deb: deps cargo-deb assets
-	$(CARGO) deb --no-build --profile $(PROFILE)
+	$(CARGO) deb --no-build --strip --profile $(PROFILE)
 
 deb-check: deps cargo-deb
 	$(MAKE) --no-print-directory assets PROFILE=dev

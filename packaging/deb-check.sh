@@ -12,7 +12,7 @@ fail() { echo "deb-check: FAIL: $*" >&2; exit 1; }
 say() { echo "deb-check: $*"; }
 
 build() { # build VERSION -> path of the .deb
-    cargo deb --no-build --profile dev --fast --deb-version "$1" 2>/dev/null | tail -1
+    cargo deb --no-build --strip --profile dev --fast --deb-version "$1" 2>/dev/null | tail -1
 }
 
 W=$(mktemp -d /tmp/tokenstation-deb-check.XXXXXX)
