@@ -104,3 +104,53 @@ demo: deps
 
 bench: deps
 	$(CARGO) bench
+
+# --- Running as a service (issue 18): man pages, completions, install, Debian package.
+# `make assets` writes the man pages and completions from the binary; `make install`
+# installs binary, units, udev rules, pages and completions under $(DESTDIR)$(PREFIX);
+# `make deb` builds target/debian/tokenstation_*.deb with cargo-deb (installed when
+# missing); `make deb-check` (part of `make test`) builds a package from the test build
+# and checks it: lintian without errors, then install, upgrade and purge in a
+# throwaway root (packaging/deb-check.sh).
+DEB_PACKAGES += systemd man-db lintian
+PREFIX ?= /usr/local
+PROFILE ?= release
+BIN_DIR = target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))
+ASSETS := target/assets
+
+.PHONY: assets install cargo-deb deb deb-check
+
+assets:
+	$(CARGO) build --profile $(PROFILE)
+	rm -rf $(ASSETS) && mkdir -p $(ASSETS)/man $(ASSETS)/completions
+	$(BIN_DIR)/tokenstation manpages $(ASSETS)/man >/dev/null
+	gzip -9n $(ASSETS)/man/*.1
+	$(BIN_DIR)/tokenstation completions bash > $(ASSETS)/completions/tokenstation.bash
+	$(BIN_DIR)/tokenstation completions zsh > $(ASSETS)/completions/_tokenstation
+	$(BIN_DIR)/tokenstation completions fish > $(ASSETS)/completions/tokenstation.fish
+
+install: assets
+	install -Dm755 $(BIN_DIR)/tokenstation $(DESTDIR)$(PREFIX)/bin/tokenstation
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m644 $(ASSETS)/man/*.1.gz $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -Dm644 $(ASSETS)/completions/tokenstation.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tokenstation
+	install -Dm644 $(ASSETS)/completions/_tokenstation $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_tokenstation
+	install -Dm644 $(ASSETS)/completions/tokenstation.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/tokenstation.fish
+	install -d $(DESTDIR)/etc/systemd/system $(DESTDIR)/etc/udev/rules.d
+	sed 's#/usr/bin/tokenstation#$(PREFIX)/bin/tokenstation#' systemd/tokenstation-kiosk@.service > $(DESTDIR)/etc/systemd/system/tokenstation-kiosk@.service
+	sed 's#/usr/bin/tokenstation#$(PREFIX)/bin/tokenstation#' systemd/tokenstation-serve.service > $(DESTDIR)/etc/systemd/system/tokenstation-serve.service
+	install -m644 udev/71-tokenstation-kiosk.rules $(DESTDIR)/etc/udev/rules.d/
+	[ -e $(DESTDIR)/etc/tokenstation/station.toml ] || install -Dm644 packaging/station.toml $(DESTDIR)/etc/tokenstation/station.toml
+
+cargo-deb:
+	@command -v cargo-deb >/dev/null 2>&1 || $(CARGO) install cargo-deb --version 3.8.0 --locked
+
+deb: deps cargo-deb assets
+	$(CARGO) deb --no-build --strip --profile $(PROFILE)
+
+deb-check: deps cargo-deb
+	$(MAKE) --no-print-directory assets PROFILE=dev
+	packaging/deb-check.sh
+
+# `make test` also checks the package (lintian, install/upgrade/purge in a scratch root).
+test: deb-check

@@ -42,6 +42,14 @@ pub mod token_args;
 pub mod token_show;
 pub mod verify;
 
+// Running as a service (issue 18): the configuration file and the effective settings,
+// completions and man pages, systemd notification and the journal.
+pub mod completions;
+pub mod config;
+pub mod config_file;
+pub mod service;
+pub mod settings;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -84,7 +92,8 @@ const GLOBAL: &str = "Global options";
         Start with: tokenstation init && tokenstation product add \"My TOTP\" && tokenstation token add T1 --product \"My TOTP\" --generate"
 )]
 pub struct Cli {
-    /// The store file [default: ~/.local/share/tokenstation/station.db].
+    /// The store file [default: `store.path` of the configuration file, else
+    /// ~/.local/share/tokenstation/station.db].
     #[arg(
         long,
         global = true,
@@ -94,7 +103,8 @@ pub struct Cli {
         help_heading = GLOBAL
     )]
     pub db: Option<PathBuf>,
-    /// The master key file [default: the store's path with `.key` appended].
+    /// The master key file [default: `store.key_file` of the configuration file, else
+    /// the store's path with `.key` appended].
     #[arg(
         long,
         global = true,
@@ -107,6 +117,20 @@ pub struct Cli {
     /// Print results as JSON (stable field names) instead of tables.
     #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
+    /// The configuration file [default: /etc/tokenstation/station.toml, when it
+    /// exists]. Command-line options override it; it overrides the defaults.
+    #[arg(
+        long,
+        global = true,
+        env = "TOKENSTATION_CONFIG",
+        hide_env_values = true,
+        value_name = "PATH",
+        help_heading = GLOBAL
+    )]
+    pub config: Option<PathBuf>,
+    /// The effective settings and where each came from (filled by `settings::parse`).
+    #[arg(skip)]
+    pub settings: settings::Settings,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -173,6 +197,14 @@ pub enum Command {
     Emulate(emulate::EmulateArgs),
     /// Run a short scripted demo on a temporary store.
     Demo(demo::DemoArgs),
+    /// The configuration file: the effective settings and where each came from.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Write the man pages into a directory (for packaging).
+    #[command(hide = true)]
+    Manpages(completions::ManpagesArgs),
 }
 
 /// Global options every command handler receives.
@@ -315,11 +347,18 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let command = match cli.command {
         Command::Hw(c) => return hw::run(c),
         Command::Emulate(a) => return emulate::run(a),
+        Command::Config(c) => return config::run(&cli.settings, cli.json, c),
+        Command::Completions(a) => return completions::completions(&a),
+        Command::Manpages(a) => return completions::manpages(&a),
         other => other,
     };
     let ctx = Ctx::new(cli.db, cli.key_file, cli.json)?;
     match command {
-        Command::Hw(_) | Command::Emulate(_) => unreachable_face(),
+        Command::Hw(_)
+        | Command::Emulate(_)
+        | Command::Config(_)
+        | Command::Completions(_)
+        | Command::Manpages(_) => unreachable_face(),
         Command::Init(a) => catalog::init(&ctx, a),
         Command::Product(c) => catalog::product(&ctx, c),
         Command::Token(c) => token::run(&ctx, c),

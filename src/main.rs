@@ -4,19 +4,17 @@
 use std::num::NonZeroU32;
 use std::process::ExitCode;
 
-use clap::Parser as _;
 use tokenstation::api::{self, limit::Rates};
 use tokenstation::cli::{self, Cli, serve::ServeArgs};
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("TOKENSTATION_LOG"))
-        .with_writer(std::io::stderr)
-        .init();
-    let parsed = match Cli::try_parse() {
+    // The command line, completed from the configuration file (cli::settings).
+    let parsed = match cli::settings::parse() {
         Ok(cli) => cli,
-        Err(e) => return cli::usage_error(e),
+        Err(code) => return code,
     };
+    // The journal under systemd, else stderr.
+    cli::service::init_logging(parsed.settings.station_name.as_deref());
     match cli::serve::args(&parsed).cloned() {
         Some(args) => serve(&parsed, &args),
         None => cli::run(parsed),

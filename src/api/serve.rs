@@ -160,6 +160,15 @@ pub fn serve(st: Station, cfg: &Config) -> Result<(), ServeError> {
         let _ = writeln!(std::io::stdout(), "listening on http://{bound}");
         let _ = std::io::stdout().flush();
         tracing::info!(%bound, "API listening");
+        // Under systemd (Type=notify): ready once bound; a no-op without NOTIFY_SOCKET.
+        let status = format!("listening on http://{bound}");
+        let ready = [
+            sd_notify::NotifyState::Ready,
+            sd_notify::NotifyState::Status(&status),
+        ];
+        if let Err(e) = sd_notify::notify(&ready) {
+            tracing::warn!(error = %e, "cannot notify the service manager (NOTIFY_SOCKET)");
+        }
         let tidy = tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(60));
             loop {

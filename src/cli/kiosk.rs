@@ -39,10 +39,12 @@ Example with an emulated reader:\n  \
   tokenstation kiosk --location Lobby --reader rdm6300:/dev/pts/N"
 )]
 pub struct KioskArgs {
-    /// The location this kiosk stands at.
+    /// The location this kiosk stands at [default: `kiosk.location` of the
+    /// configuration file].
     #[arg(long)]
-    pub location: String,
-    /// A reader to listen to (repeat for more); default: the location's readers.
+    pub location: Option<String>,
+    /// A reader to listen to (repeat for more); default: `kiosk.readers` of the
+    /// configuration file, else the location's readers.
     #[arg(long = "reader", value_name = "SPEC")]
     pub readers: Vec<String>,
     /// Do not read typed lines from standard input.
@@ -55,9 +57,14 @@ pub struct KioskArgs {
 
 /// Runs `tokenstation kiosk`.
 pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
+    let Some(location) = a.location.as_deref() else {
+        anyhow::bail!(
+            "no location for the kiosk: pass --location NAME, or set kiosk.location in the configuration file"
+        );
+    };
     // A kiosk writes every event it decides: it runs unlocked, recorded as the kiosk.
-    let st = ctx.open_unlocked_as(Actor::kiosk(&a.location)?)?;
-    let plan = st.kiosk_plan(&a.location, &a.readers, !a.no_stdin)?;
+    let st = ctx.open_unlocked_as(Actor::kiosk(location)?)?;
+    let plan = st.kiosk_plan(location, &a.readers, !a.no_stdin)?;
     let run = kiosk::start(st, &plan)?;
     super::interrupt::cancel_on_ctrl_c(&run.job.cancel_token());
     if !a.no_stdin {
@@ -108,9 +115,12 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
                 .join(", ")
         }
     );
+    super::service::notify_ready(&format!("kiosk at {}", plan.location));
+    super::service::start_watchdog(run.health.clone(), run.job.cancel_token())?;
     let json = ctx.json;
     let st = run.job.run(|m| {
         let JobMsg::Event(line) = m else { return };
+        journal(&line);
         let message = message(&line);
         if message.is_empty() {
             return;
@@ -128,8 +138,45 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
         // goes on recording presence; the store has every event).
         let _ = outln!("{text}");
     })?;
+    super::service::notify_stopping();
     st?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A kiosk line as a log record with fields (the journal under systemd): the
+/// location, reader, event id, holder, token serial and outcome; never a code, nor a
+/// card's or tag's id (they are bearer credentials).
+fn journal(l: &KioskLine) {
+    let (loc, reader, holder) = (&l.location, l.reader.as_deref(), l.holder.as_deref());
+    // The credential is stored as `KIND VALUE` (station::presence::CredentialKey).
+    let serial = l
+        .credential
+        .as_deref()
+        .and_then(|c| c.strip_prefix("token "));
+    let status = l.status.map(|s| s.as_str());
+    let direction = l.direction.map(|d| d.as_str());
+    let reason = l.reason.map(|r| r.as_str());
+    match (l.kind, &l.problem) {
+        (LineKind::Event, _) => tracing::info!(
+            location = %loc, reader, event_id = l.id, holder, serial, status, direction, reason,
+            "presence event"
+        ),
+        (LineKind::Reader, Some(KioskProblem::ReaderDown(e))) => {
+            tracing::warn!(location = %loc, reader, error = %e, "reader down")
+        }
+        (LineKind::Reader, _) => tracing::info!(location = %loc, reader, "reader ready"),
+        (LineKind::Error, Some(p)) => {
+            let what = match p {
+                KioskProblem::NotRecorded(_) => "not recorded",
+                KioskProblem::AutoCheckout(_) => "automatic check-out failed",
+                KioskProblem::ReaderDown(_) => "reader down",
+                KioskProblem::TagLength => "tag of unexpected length",
+                KioskProblem::NotUnderstood(_) => "typed line not understood",
+            };
+            tracing::warn!(location = %loc, reader, problem = what, "kiosk problem")
+        }
+        _ => {}
+    }
 }
 
 /// A kiosk line as printed with `--json`: its fields and the line for people.

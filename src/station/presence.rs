@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod feed;
 pub mod grammar;
+pub mod heartbeat;
 pub mod kiosk;
 pub mod kiosk_job;
 pub mod record;

@@ -58,6 +58,8 @@ impl Station {
             .env_remove("TOKENSTATION_KEY_FILE")
             .env_remove("TOKENSTATION_PASSPHRASE")
             .env_remove("TOKENSTATION_SECRET")
+            // An empty configuration file: tests do not read /etc/tokenstation/station.toml.
+            .env("TOKENSTATION_CONFIG", "/dev/null")
             .arg("--db")
             .arg(self.db())
             .args(args);
@@ -71,6 +73,8 @@ impl Station {
             .env_remove("TOKENSTATION_KEY_FILE")
             .env_remove("TOKENSTATION_PASSPHRASE")
             .env_remove("TOKENSTATION_SECRET")
+            // An empty configuration file: tests do not read /etc/tokenstation/station.toml.
+            .env("TOKENSTATION_CONFIG", "/dev/null")
             .arg("--db")
             .arg(self.db())
             .args(args);

@@ -6,6 +6,7 @@ use std::sync::mpsc::{self, Sender};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::heartbeat::Heartbeat;
 use crate::devices::session::BoxedReader;
 use crate::devices::{DeviceError, Feedback, Tap};
 use crate::station::jobs::CancelToken;
@@ -62,10 +63,26 @@ pub fn now_ms() -> i64 {
 /// (every `retry`) after it fails, until `stop` is cancelled or the kiosk is gone.
 pub fn spawn_reader<F>(
     name: String,
+    open: F,
+    tx: Sender<KioskInput>,
+    stop: CancelToken,
+    retry: Duration,
+) -> std::io::Result<JoinHandle<()>>
+where
+    F: FnMut() -> std::result::Result<BoxedReader, DeviceError> + Send + 'static,
+{
+    spawn_reader_beating(name, open, tx, stop, retry, Heartbeat::new())
+}
+
+/// [`spawn_reader`], beating `beat` on every turn of the thread's loop (so a reader
+/// stuck in its driver, or a thread that ended, shows as stalled).
+pub fn spawn_reader_beating<F>(
+    name: String,
     mut open: F,
     tx: Sender<KioskInput>,
     stop: CancelToken,
     retry: Duration,
+    beat: Heartbeat,
 ) -> std::io::Result<JoinHandle<()>>
 where
     F: FnMut() -> std::result::Result<BoxedReader, DeviceError> + Send + 'static,
@@ -77,6 +94,7 @@ where
             let mut reader: Option<BoxedReader> = None;
             let mut reported_down = false;
             while !stop.is_cancelled() {
+                beat.beat();
                 let Some(r) = reader.as_mut() else {
                     match open() {
                         Ok(r) => {

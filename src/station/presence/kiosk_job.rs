@@ -9,7 +9,8 @@ use std::sync::mpsc::{self, Sender};
 use std::time::Duration;
 
 use super::Mode;
-use super::feed::{KioskInput, spawn_reader};
+use super::feed::{KioskInput, spawn_reader_beating};
+use super::heartbeat::{Heartbeat, KioskHealth};
 use super::kiosk::{Kiosk, KioskLine};
 use crate::devices::session::{ReaderSpec, open_reader};
 use crate::station::jobs::{CancelToken, Job, JobCtx};
@@ -61,6 +62,8 @@ pub struct KioskRun {
     pub job: Job<KioskLine, Result<Station>>,
     /// Typed lines (`KioskInput::Line`) for the kiosk.
     pub input: Sender<KioskInput>,
+    /// The reader threads' heartbeats (for a watchdog).
+    pub health: KioskHealth,
 }
 
 /// Starts the kiosk of `plan` on a worker thread, with one thread per reader. Every
@@ -76,15 +79,19 @@ pub fn start(mut st: Station, plan: &KioskPlan) -> Result<KioskRun> {
         });
     }
     let mut readers = Vec::new();
+    let mut health = KioskHealth::default();
     for spec in &plan.readers {
         let s = spec.clone();
+        let beat = Heartbeat::new();
+        health.add(spec.to_string(), beat.clone());
         readers.push(
-            spawn_reader(
+            spawn_reader_beating(
                 spec.to_string(),
                 move || open_reader(&s),
                 tx.clone(),
                 cancel.clone(),
                 REOPEN_EVERY,
+                beat,
             )
             .map_err(|e| StationError::Internal(format!("starting a reader thread: {e}")))?,
         );
@@ -100,5 +107,9 @@ pub fn start(mut st: Station, plan: &KioskPlan) -> Result<KioskRun> {
         out.map(|()| st)
     })
     .map_err(|e| StationError::Internal(format!("starting the kiosk: {e}")))?;
-    Ok(KioskRun { job, input: tx })
+    Ok(KioskRun {
+        job,
+        input: tx,
+        health,
+    })
 }
