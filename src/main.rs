@@ -6,17 +6,28 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use tokenstation::api::{self, limit::Rates};
-use tokenstation::cli::{self, Cli, serve::ServeArgs};
+use tokenstation::cli::{self, Cli, Command, Ctx, serve::ServeArgs};
+use tokenstation::tui;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("TOKENSTATION_LOG"))
         .with_writer(std::io::stderr)
         .init();
-    let parsed = match Cli::try_parse() {
+    // `tokenstation` alone on a terminal opens the terminal UI; elsewhere, the help.
+    let alone = std::env::args_os().len() == 1 && tui::on_terminal();
+    let parsed = if alone {
+        Cli::try_parse_from(["tokenstation", "tui"])
+    } else {
+        Cli::try_parse()
+    };
+    let parsed = match parsed {
         Ok(cli) => cli,
         Err(e) => return cli::usage_error(e),
     };
+    if let Some(code) = terminal_ui(&parsed) {
+        return code;
+    }
     match cli::serve::args(&parsed).cloned() {
         Some(args) => serve(&parsed, &args),
         None => cli::run(parsed),
@@ -62,4 +73,26 @@ fn serve(parsed: &Cli, a: &ServeArgs) -> ExitCode {
             ExitCode::from(cli::EXIT_STORE)
         }
     }
+}
+
+/// `tokenstation tui`, and `demo`, on a terminal: the terminal UI face. The store is
+/// opened and unlocked (a passphrase is asked) before the screen is taken.
+fn terminal_ui(parsed: &Cli) -> Option<ExitCode> {
+    if !tui::on_terminal() {
+        return None;
+    }
+    let run = match &parsed.command {
+        Command::Tui => Ctx::new(parsed.db.clone(), parsed.key_file.clone(), false)
+            .and_then(|ctx| ctx.open_unlocked())
+            .and_then(|st| tui::run(st, None)),
+        Command::Demo(a) => tui::demo::run(a.keep.clone()),
+        _ => return None,
+    };
+    Some(match run {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", cli::errors::message(&e));
+            ExitCode::from(cli::exit_code_for(&e))
+        }
+    })
 }

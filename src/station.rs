@@ -32,6 +32,7 @@ pub mod limits;
 pub mod location_rule;
 pub mod lookup;
 pub mod names;
+pub mod operator;
 pub mod policy;
 pub mod presence;
 pub mod provision;
