@@ -49,10 +49,16 @@ pub fn run(st: Station, demo: Option<demo::DemoHardware>) -> anyhow::Result<()> 
     let (tx, rx) = mpsc::channel();
     msg::spawn_input(tx.clone()).context("cannot start the terminal reader thread")?;
     let mut app = App::new(st, Theme::from_env(), Clock::System, tx);
+    if demo.is_some() {
+        // The demo's kiosk reader (the emulated RDM6300) is the Lobby's.
+        app.kiosk.location = Some("Lobby".into());
+    }
     app.sh.demo = demo;
     if app.sh.demo.is_some() {
-        app.sh
-            .say("demo store · operator passphrase: demo · ? for keys", true);
+        app.sh.say(
+            "demo store · operator passphrase: demo-station · ? for keys",
+            true,
+        );
     }
     event_loop(terminal, &mut app, &rx)
 }

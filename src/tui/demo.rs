@@ -17,7 +17,7 @@ use crate::station::seed_input::SeedInput;
 use crate::station::{KeySource, Station};
 
 /// The demo store's passphrase (the kiosk's operator passphrase too).
-pub const PASSPHRASE: &str = "demo";
+pub const PASSPHRASE: &str = "demo-station";
 /// The tag the emulated RDM6300 holds: Alice's.
 pub const ALICE_TAG: Tag = Tag {
     version: 0x0A,

@@ -34,8 +34,9 @@ struct Running {
 /// The kiosk screen.
 #[derive(Default)]
 pub struct KioskScreen {
-    /// The location (the first one, or the demo's).
+    /// The location (chosen with ←→; the demo picks the Lobby).
     pub location: Option<String>,
+    locations: Vec<String>,
     tz: Option<chrono_tz::Tz>,
     run: Option<Running>,
     code: Field,
@@ -56,12 +57,32 @@ impl KioskScreen {
     /// Picks the location; Enter starts.
     pub fn refresh(&mut self, sh: &mut Shared) {
         let Some(st) = sh.st.as_ref() else { return };
-        if self.location.is_none() {
-            self.location = st
-                .location_rows()
-                .ok()
-                .and_then(|r| r.first().map(|l| l.location.name.clone()));
+        self.locations = st
+            .location_rows()
+            .map(|r| r.into_iter().map(|l| l.location.name).collect())
+            .unwrap_or_default();
+        if self
+            .location
+            .as_ref()
+            .is_none_or(|l| !self.locations.contains(l))
+        {
+            self.location = self.locations.first().cloned();
         }
+    }
+
+    /// Moves the chosen location by `by` places.
+    fn choose(&mut self, by: isize) {
+        let n = self.locations.len();
+        if n == 0 {
+            return;
+        }
+        let at = self
+            .location
+            .as_ref()
+            .and_then(|l| self.locations.iter().position(|x| x == l))
+            .unwrap_or(0);
+        let next = (at as isize + by).rem_euclid(n as isize) as usize;
+        self.location = self.locations.get(next).cloned();
     }
 
     /// The keys of this screen.
@@ -73,7 +94,10 @@ impl KioskScreen {
                 ("Esc", "leave (operator passphrase or key)"),
             ]
         } else {
-            vec![("Enter", "start the kiosk at this location")]
+            vec![
+                ("←→", "choose the location"),
+                ("Enter", "start the kiosk there"),
+            ]
         }
     }
 
@@ -107,6 +131,7 @@ impl KioskScreen {
                     return;
                 }
                 self.run = Some(Running { input, cancel });
+                self.code = Field::new(true); // typed codes are never echoed
                 sh.status = None;
             }
             Err(e) => sh.say_err(&e),
@@ -163,8 +188,11 @@ impl KioskScreen {
     /// Takes a key.
     pub fn key(&mut self, k: KeyEvent, sh: &mut Shared) {
         let Some(run) = self.run.as_ref() else {
-            if k.code == KeyCode::Enter {
-                self.start(sh);
+            match k.code {
+                KeyCode::Enter => self.start(sh),
+                KeyCode::Left => self.choose(-1),
+                KeyCode::Right => self.choose(1),
+                _ => {}
             }
             return;
         };
@@ -226,6 +254,7 @@ impl KioskScreen {
         if !self.running() {
             let text = vec![
                 Line::styled(format!("Kiosk at {}", words::safe(loc, 40)), t.title()),
+                Line::styled("←→ another location", t.dim()),
                 Line::raw(""),
                 Line::raw("Enter starts the kiosk full screen at this location."),
                 Line::raw("It can only be left with the operator passphrase (or an"),
@@ -350,7 +379,14 @@ impl KioskScreen {
             .unwrap_or_default();
         let lines = vec![
             Line::raw(""),
-            Line::styled(if ok { "✔ WELCOME" } else { "✘ NO" }, t.verdict(ok)),
+            Line::styled(
+                match (ok, l.direction) {
+                    (true, Some(Direction::Out)) => "✔ GOODBYE",
+                    (true, _) => "✔ WELCOME",
+                    (false, _) => "✘ NO",
+                },
+                t.verdict(ok),
+            ),
             Line::styled(head, t.verdict(ok)),
             Line::styled(why, t.verdict(ok)),
         ];
