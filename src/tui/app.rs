@@ -94,6 +94,9 @@ pub struct Shared {
     pub status: Option<(String, bool)>,
     /// Demo hardware, when the demo runs.
     pub demo: Option<super::demo::DemoHardware>,
+    /// Whether screens read the hardware inventory (off in snapshots: it is the
+    /// machine's).
+    pub probe: bool,
 }
 
 impl Shared {
@@ -145,7 +148,8 @@ pub struct App {
 }
 
 impl App {
-    /// An app on `st`, showing the dashboard.
+    /// An app on `st`, showing the dashboard. It reads the hardware inventory; see
+    /// [`Shared::probe`].
     pub fn new(st: Station, theme: Theme, clock: Clock, tx: Sender<Msg>) -> App {
         let mut app = App {
             screen: Screen::Dashboard,
@@ -158,6 +162,7 @@ impl App {
                 tx,
                 status: None,
                 demo: None,
+                probe: true,
             },
             dashboard: Dashboard::default(),
             tokens: TokensScreen::default(),

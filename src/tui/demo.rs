@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::devices::rdm6300::protocol::Tag;
+use crate::devices::{Tap, TapKind, Uid};
 use crate::emulator::scene::{Scene, SceneEvent, SceneSpec};
 use crate::emulator::ykoath::OathCard;
 use crate::model::{Family, Product};
@@ -14,7 +15,7 @@ use crate::otp::OtpParams;
 use crate::station::presence::CredentialKey;
 use crate::station::presence::kiosk::{Kiosk, KioskInput};
 use crate::station::seed_input::SeedInput;
-use crate::station::{KeySource, Station};
+use crate::station::{Actor, KeySource, Station};
 
 /// The demo store's passphrase (the kiosk's operator passphrase too).
 pub const PASSPHRASE: &str = "demo-station";
@@ -43,9 +44,20 @@ impl DemoHardware {
         let mut out = vec![format!("{YUBIKEY_READER}: burn it (3)")];
         match &self.rdm6300 {
             Some(p) => out.push(format!("RDM6300 {} (Alice's tag)", p.display())),
-            None => out.push("RDM6300: not built (serial feature off)".into()),
+            None => out.push("RDM6300: not started".into()),
         }
         out
+    }
+}
+
+impl DemoHardware {
+    /// The in-process YubiKey alone (no pseudo-terminal): tests and snapshots.
+    pub fn in_process() -> DemoHardware {
+        DemoHardware {
+            yubikey: OathCard::yubikey(),
+            rdm6300: None,
+            _scene: None,
+        }
     }
 }
 
@@ -84,11 +96,17 @@ pub fn start_hardware() -> DemoHardware {
     }
 }
 
-/// Creates the demo store at `db` (passphrase [`PASSPHRASE`]) seeded at `now`, with
-/// the kiosk of the Lobby listening to `rdm6300` when given.
-pub fn seed(db: &Path, now: i64, rdm6300: Option<&Path>) -> crate::station::Result<Station> {
-    let source = KeySource::Passphrase(zeroize::Zeroizing::new(PASSPHRASE.into()));
-    let mut st = Station::init(db, &source, now - 40 * 86_400)?;
+/// Creates the demo store at `db` with the key from `source`, its audit lines by
+/// `actor`, seeded at `now`, with the kiosk of the Lobby listening to `rdm6300` when
+/// given.
+pub fn seed(
+    db: &Path,
+    source: &KeySource,
+    actor: Actor,
+    now: i64,
+    rdm6300: Option<&Path>,
+) -> crate::station::Result<Station> {
+    let mut st = Station::init_as(db, source, now - 40 * 86_400, actor)?;
     let t0 = now - 30 * 86_400;
     st.product_add(&product("Demo TOTP", Family::Generic, false), t0)?;
     st.product_add(&product(BURN_PRODUCT, Family::Ykoath, true), t0)?;
@@ -131,28 +149,34 @@ pub fn seed(db: &Path, now: i64, rdm6300: Option<&Path>) -> crate::station::Resu
             st.token_activate(&serial, None, &code.code, t0)?;
         }
     }
-    // Two tokens whose clocks run fast: a step more every ten days.
-    for serial in ["DEMO-0004", "DEMO-0005"] {
-        for (day, steps) in [(25i64, 0i64), (15, 1), (5, 2), (1, 3)] {
-            let at = now - day * 86_400;
-            let code = st.token_code(serial, None, at + steps * 30)?;
-            st.verify(serial, &code.code, Some("Lobby"), at, true)?;
+    // Two tokens whose clocks run fast: DEMO-0004 (Lab) a step every three days,
+    // DEMO-0005 (Lobby) a step a day, near the edge of its window by now.
+    for (serial, loc, every) in [("DEMO-0004", "Lab", 3i64), ("DEMO-0005", "Lobby", 1)] {
+        for day in 0..20i64 {
+            let at = now - (20 - day) * 86_400;
+            let code = st.token_code(serial, None, at + (day / every) * 30)?;
+            st.verify(serial, &code.code, Some(loc), at, true)?;
         }
     }
     st.token_set_status("DEMO-0010", None, crate::model::TokenStatus::Disabled, t0)?;
     st.token_set_status("DEMO-0011", None, crate::model::TokenStatus::Lost, t0)?;
-    // Presence history: Bob came and went, Carol is in (cards typed at the Lobby).
+    // Presence history: Bob came and went, Carol is in (cards tapped at the Lobby).
     {
         let mut k = Kiosk::new(&mut st, "Lobby")?;
-        for (card, ago) in [
-            ("04A1B2C3", 3 * 3600),
-            ("04C0FFEE", 2 * 3600),
-            ("04A1B2C3", 3600),
-        ] {
-            k.handle(KioskInput::Line {
-                text: card.into(),
-                source: "demo".into(),
+        let bob = [0x04, 0xA1, 0xB2, 0xC3];
+        let carol = [0x04, 0xC0, 0xFF, 0xEE];
+        for (seq, (uid, ago)) in [(bob, 3 * 3600), (carol, 2 * 3600), (bob, 3600)]
+            .into_iter()
+            .enumerate()
+        {
+            k.handle(KioskInput::Tap {
+                tap: Tap {
+                    reader: "demo".into(),
+                    kind: TapKind::Card(Uid(uid.to_vec())),
+                },
+                seq: seq as u64,
                 at_ms: (now - ago) * 1000,
+                feedback: None,
             });
         }
     }
@@ -180,7 +204,8 @@ pub fn run(keep: Option<PathBuf>) -> anyhow::Result<()> {
     };
     let hw = start_hardware();
     let now = crate::station::presence::kiosk::now_ms() / 1000;
-    let mut st = seed(&dir.join("station.db"), now, hw.rdm6300.as_deref())?;
-    st.set_actor(crate::station::Actor::current());
+    let source = KeySource::Passphrase(zeroize::Zeroizing::new(PASSPHRASE.into()));
+    let db = dir.join("station.db");
+    let st = seed(&db, &source, Actor::current(), now, hw.rdm6300.as_deref())?;
     super::run(st, Some(hw))
 }

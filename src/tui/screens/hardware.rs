@@ -34,6 +34,11 @@ impl HardwareScreen {
             self.lines
                 .extend(d.lines().into_iter().map(|l| format!("  {l}")));
         }
+        if !sh.probe {
+            self.lines
+                .push("(the machine's hardware is not read in this run)".into());
+            return;
+        }
         match hardware::inventory(false, &[]) {
             Ok(inv) => {
                 self.lines

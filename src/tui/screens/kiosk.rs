@@ -399,6 +399,14 @@ impl KioskScreen {
     }
 }
 
+impl Drop for KioskScreen {
+    fn drop(&mut self) {
+        if let Some(r) = &self.run {
+            r.cancel.cancel();
+        }
+    }
+}
+
 /// The holder's label, else its id, else what was presented.
 fn who(l: &KioskLine) -> &str {
     l.label

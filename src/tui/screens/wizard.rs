@@ -70,7 +70,9 @@ impl Wizard {
         if sh.demo.is_some() {
             self.readers.push(YUBIKEY_READER.to_string());
         }
-        if let Ok(inv) = hardware::inventory(false, &[]) {
+        if sh.probe
+            && let Ok(inv) = hardware::inventory(false, &[])
+        {
             self.readers
                 .extend(inv.pcsc.items.into_iter().map(|r| r.name));
         }
