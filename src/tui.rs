@@ -10,6 +10,7 @@ pub mod chrome;
 pub mod demo;
 pub mod input;
 pub mod msg;
+pub mod prompt;
 pub mod screens;
 pub mod theme;
 pub mod words;

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokenstation::station::jobs::Ask;
 use tokenstation::station::presence::kiosk::{KioskLine, LineKind};
 use tokenstation::station::presence::{Direction, EventStatus};
 use tokenstation::station::views::hardware::WatchMsg;
@@ -193,6 +194,31 @@ fn drift_hardware_presence_audit() {
         typed(a, "8/DEMO-0004");
         key(a, KeyCode::Enter);
         typed(a, "v");
+    });
+}
+
+#[test]
+fn a_job_question_over_a_screen() {
+    snap("prompt_code", |a| {
+        typed(a, "5");
+        let (reply, answers) = mpsc::channel();
+        std::mem::forget(answers);
+        let ask = Ask::Code {
+            serial: "DEMO-0005".into(),
+            digits: 6,
+        };
+        a.update(Msg::Ask(ask, reply));
+        typed(a, "1234");
+    });
+    snap("prompt_secret", |a| {
+        typed(a, "3");
+        let (reply, answers) = mpsc::channel();
+        std::mem::forget(answers);
+        let ask = Ask::FilePassword {
+            file: "seeds.pskc".into(),
+        };
+        a.update(Msg::Ask(ask, reply));
+        typed(a, "hunter2");
     });
 }
 

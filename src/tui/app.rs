@@ -127,6 +127,8 @@ pub struct App {
     pub help: bool,
     /// Set when the UI should end.
     pub quit: bool,
+    /// A job's question, drawn over the screen until answered.
+    pub prompt: Option<super::prompt::Prompt>,
     /// What the screens share.
     pub sh: Shared,
     /// Screens.
@@ -155,6 +157,7 @@ impl App {
             screen: Screen::Dashboard,
             help: false,
             quit: false,
+            prompt: None,
             sh: Shared {
                 st: Some(st),
                 theme,
@@ -225,7 +228,9 @@ impl App {
                 }
             }
             Msg::Burn(e) => self.wizard.event(e, &mut self.sh),
-            Msg::Ask(ask, reply) => self.wizard.ask(ask, reply),
+            Msg::Ask(ask, reply) => self.prompt = Some(super::prompt::Prompt::new(ask, reply)),
+            Msg::Fix(e) => self.drift.event(e),
+            Msg::FixDone(done) => self.drift.done(*done, &mut self.sh),
             Msg::BurnDone(done) => self.wizard.done(*done, &mut self.sh),
             Msg::Hardware(m) => self.hardware.watch_msg(m),
             Msg::InputClosed => self.quit = !self.kiosk.running(),
@@ -235,6 +240,12 @@ impl App {
     fn key(&mut self, k: KeyEvent) {
         if self.help {
             self.help = false;
+            return;
+        }
+        if let Some(p) = self.prompt.as_mut() {
+            if p.key(k) {
+                self.prompt = None;
+            }
             return;
         }
         let ctrl_c = k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c');
@@ -301,6 +312,9 @@ impl App {
             Screen::Audit => self.audit.draw(f, body, sh),
         }
         chrome::key_bar(f, bar, &self.screen_keys(), &self.sh);
+        if let Some(p) = &self.prompt {
+            p.draw(f, body, &self.sh);
+        }
         if self.help {
             chrome::help(f, area, self.screen, &self.screen_keys(), &self.sh);
         }

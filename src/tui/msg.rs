@@ -11,6 +11,8 @@ use zeroize::Zeroizing;
 
 use crate::station::Station;
 use crate::station::burn_job::BurnEvent;
+use crate::station::drift::fix::FixResult;
+use crate::station::drift::fix_job::FixEvent;
 use crate::station::jobs::{Answer, Ask, Job, JobMsg};
 use crate::station::presence::kiosk::KioskLine;
 use crate::station::provision::BurnOutcome;
@@ -37,6 +39,10 @@ pub enum Msg {
     Ask(Ask, Sender<Answer>),
     /// The burn ended, with the station handed back.
     BurnDone(Box<(Station, crate::station::Result<BurnOutcome>)>),
+    /// A drift fix job's event.
+    Fix(FixEvent),
+    /// The drift fix ended, with the station handed back.
+    FixDone(Box<(Station, crate::station::Result<FixResult>)>),
     /// The hardware watch saw something.
     Hardware(WatchMsg),
     /// The operator passphrase check to leave the kiosk ended (true: it matched).

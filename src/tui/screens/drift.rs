@@ -8,9 +8,20 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Row, Sparkline, Table};
 
+use std::sync::Arc;
+
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use crate::station::Station;
+use crate::station::burn_job::DeviceOptions;
+use crate::station::drift::fix::{FixOptions, FixResult};
+use crate::station::drift::fix_job::{self, FixEvent, FixOrder};
 use crate::station::drift::report::DriftQuery;
+use crate::station::host_clock::SystemClock;
 use crate::station::views::{DriftReport, DriftRow};
 use crate::tui::app::Shared;
+use crate::tui::msg::{self, Msg};
 use crate::tui::words;
 
 /// The drift screen.
@@ -19,6 +30,9 @@ pub struct DriftScreen {
     report: Option<DriftReport>,
     sel: usize,
     error: Option<String>,
+    /// The fix running, and what it said.
+    fixing: Option<String>,
+    log: Vec<(String, bool)>,
 }
 
 /// A token's history as sparkline bars: offsets in milliseconds above the lowest.
@@ -60,7 +74,70 @@ impl DriftScreen {
 
     /// The keys of this screen.
     pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
-        vec![("↑↓", "choose a token"), ("r", "read the report again")]
+        vec![
+            ("↑↓", "choose a token"),
+            ("f", "fix its clock (write it, or resync with two codes)"),
+            ("r", "read the report again"),
+        ]
+    }
+
+    /// Starts the station's fix job for the selected token: the clock is written when
+    /// its family allows (a reader is needed: the CLI's `drift fix --reader`), else a
+    /// resync asks for two codes.
+    fn fix(&mut self, sh: &mut Shared) {
+        let Some(row) = self.report.as_ref().and_then(|r| r.rows.get(self.sel)) else {
+            return;
+        };
+        let Some(st) = sh.st.as_ref() else { return };
+        if self.fixing.is_some() {
+            return;
+        }
+        let order = FixOrder {
+            serial: row.serial.clone(),
+            product: Some(row.product.clone()),
+            reader: None,
+            device: DeviceOptions::default(),
+            options: FixOptions::default(),
+            clock: Arc::new(SystemClock),
+        };
+        let started = st.open_sibling().and_then(|sib| fix_job::fix(sib, order));
+        match started {
+            Ok(job) => {
+                let sent = msg::forward(job, sh.tx.clone(), Msg::Fix, |r| {
+                    r.ok().map(|d| Msg::FixDone(Box::new(d)))
+                });
+                if sent.is_ok() {
+                    self.fixing = Some(row.serial.clone());
+                    self.log = vec![(format!("fixing {}…", row.serial), true)];
+                }
+            }
+            Err(e) => sh.say_err(&e),
+        }
+    }
+
+    /// An event of the fix job.
+    pub fn event(&mut self, e: FixEvent) {
+        let line = match e {
+            FixEvent::Present { reader, .. } => (format!("present the token to {reader}"), true),
+            FixEvent::Done { result, .. } => (describe(&result), true),
+            FixEvent::Failed { error, .. } => (error.message, false),
+            FixEvent::Remove { reader } => (format!("take the token off {reader}"), true),
+        };
+        self.log.push(line);
+    }
+
+    /// The fix ended; the report is read again.
+    pub fn done(&mut self, done: (Station, crate::station::Result<FixResult>), sh: &mut Shared) {
+        self.fixing = None;
+        match done.1 {
+            Ok(r) => sh.say(describe(&r), true),
+            Err(e) => {
+                let text = words::error(&e);
+                self.log.push((text.clone(), false));
+                sh.say(text, false);
+            }
+        }
+        self.refresh(sh);
     }
 
     /// Takes a key.
@@ -70,6 +147,7 @@ impl DriftScreen {
             KeyCode::Down => self.sel = (self.sel + 1).min(n.saturating_sub(1)),
             KeyCode::Up => self.sel = self.sel.saturating_sub(1),
             KeyCode::Char('r') => self.refresh(sh),
+            KeyCode::Char('f') => self.fix(sh),
             _ => {}
         }
     }
@@ -126,7 +204,17 @@ impl DriftScreen {
             t.title(),
         )));
         f.render_widget(table, list);
-        if let Some(r) = rep.rows.get(self.sel) {
+        if !self.log.is_empty() {
+            let lines: Vec<Line<'_>> = self
+                .log
+                .iter()
+                .map(|(l, good)| Line::styled(l.clone(), if *good { t.text() } else { t.bad() }))
+                .collect();
+            f.render_widget(
+                Paragraph::new(lines).block(Block::bordered().title(" Fix ")),
+                chart,
+            );
+        } else if let Some(r) = rep.rows.get(self.sel) {
             let data = spark(r);
             f.render_widget(
                 Sparkline::default().data(&data).style(t.warn()).block(
@@ -136,5 +224,18 @@ impl DriftScreen {
                 chart,
             );
         }
+    }
+}
+
+/// A fix's result in words.
+fn describe(r: &FixResult) -> String {
+    match r {
+        FixResult::Fixed(o) => format!(
+            "fixed {} ({:?}); drift before {:?} steps, now 0",
+            o.serials.join(", "),
+            o.method,
+            o.drift_before_steps
+        ),
+        FixResult::Skipped { serials, why } => format!("skipped {}: {why}", serials.join(", ")),
     }
 }

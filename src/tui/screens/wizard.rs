@@ -3,8 +3,6 @@
 //! a failure is shown at the step it happened, and Enter retries. Readers are the
 //! demo's in-process YubiKey and the PC/SC readers of the inventory.
 
-use std::sync::mpsc::Sender;
-
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -16,7 +14,6 @@ use crate::devices::ykoath::OathToken;
 use crate::emulator::link::InProcess;
 use crate::station::Station;
 use crate::station::burn_job::{self, BurnEvent, BurnOrder, DeviceOptions};
-use crate::station::jobs::{Answer, Ask};
 use crate::station::provision::{BurnOptions, BurnOutcome, BurnSeed};
 use crate::station::seed_input::SeedInput;
 use crate::station::views::hardware;
@@ -56,7 +53,6 @@ pub struct Wizard {
     product: Option<String>,
     serial: Field,
     log: Vec<(String, bool)>,
-    ask: Option<(Ask, Sender<Answer>, Field)>,
     outcome: Option<Result<BurnOutcome, String>>,
 }
 
@@ -89,22 +85,18 @@ impl Wizard {
 
     /// Whether keys go to a field.
     pub fn captures(&self) -> bool {
-        self.step == Step::Serial || self.ask.is_some()
+        self.step == Step::Serial
     }
 
     /// The keys of this screen.
     pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
-        match (self.step, self.ask.is_some()) {
-            (_, true) => vec![
-                ("Enter", "answer the token's question"),
-                ("Esc", "no answer"),
-            ],
-            (Step::Serial, _) => vec![
+        match self.step {
+            Step::Serial => vec![
                 ("Enter", "burn (empty: the device's serial)"),
                 ("Esc", "back"),
             ],
-            (Step::Burning, _) => vec![],
-            (Step::Done, _) => vec![("Enter", "burn another (retry)")],
+            Step::Burning => vec![],
+            Step::Done => vec![("Enter", "burn another (retry)")],
             _ => vec![("↑↓", "choose"), ("Enter", "next step"), ("Esc", "back")],
         }
     }
@@ -119,18 +111,6 @@ impl Wizard {
 
     /// Takes a key.
     pub fn key(&mut self, k: KeyEvent, sh: &mut Shared) {
-        if let Some((_, _, field)) = self.ask.as_mut() {
-            match field.key(k) {
-                Edit::Editing => {}
-                Edit::Submit => {
-                    if let Some((_, reply, mut f)) = self.ask.take() {
-                        let _ = reply.send(Answer::Text(f.take()));
-                    }
-                }
-                Edit::Cancel => self.ask = None, // dropping the reply answers "unavailable"
-            }
-            return;
-        }
         match self.step {
             Step::Reader | Step::Product => match k.code {
                 KeyCode::Down => {
@@ -243,15 +223,8 @@ impl Wizard {
         self.log.push(line);
     }
 
-    /// A question from the burn job (a typed proof, a PIN).
-    pub fn ask(&mut self, ask: Ask, reply: Sender<Answer>) {
-        let masked = ask.is_secret();
-        self.ask = Some((ask, reply, Field::new(masked)));
-    }
-
     /// The burn ended.
     pub fn done(&mut self, done: (Station, crate::station::Result<BurnOutcome>), sh: &mut Shared) {
-        self.ask = None;
         self.step = Step::Done;
         match done.1 {
             Ok(o) => {
@@ -343,20 +316,6 @@ impl Wizard {
                 l.clone(),
                 if *good { t.text() } else { t.bad() },
             ));
-        }
-        if let Some((ask, _, field)) = &self.ask {
-            let q = match ask {
-                Ask::Code { serial, .. } | Ask::NextCode { serial, .. } => {
-                    format!("code {serial} shows")
-                }
-                Ask::Secret { device, .. } => format!("secret of {device}"),
-                Ask::FilePassword { file } => format!("password of {file}"),
-                Ask::Confirm { action } => format!("{action}? (y/n)"),
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("{q}: "), t.warn()),
-                Span::raw(field.shown()),
-            ]));
         }
         match &self.outcome {
             Some(Ok(o)) => lines.push(Line::styled(

@@ -1,0 +1,75 @@
+//! TUI flows through the app state and real station jobs, without a terminal: the
+//! drift screen's fix of the most urgent demo token runs the station's fix job, whose
+//! two questions (the code now, the next code) are answered in the TUI's prompt, and
+//! ends with the token's drift learned again from zero.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokenstation::station::presence::kiosk::now_ms;
+use tokenstation::station::{Actor, KeySource, Station, default_key_file};
+use tokenstation::tui::app::{App, Clock, Screen};
+use tokenstation::tui::demo;
+use tokenstation::tui::msg::Msg;
+use tokenstation::tui::theme::Theme;
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+#[test]
+fn drift_fix_resyncs_the_most_urgent_token_with_two_typed_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.db");
+    let source = KeySource::File(default_key_file(&db));
+    let now = now_ms() / 1000;
+    let st = demo::seed(&db, &source, Actor::current(), now, None).unwrap();
+    let mut codes = Station::open(&db).unwrap();
+    codes.unlock(&source).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let mut app = App::new(st, Theme { color: false }, Clock::System, tx);
+    app.sh.probe = false;
+    app.show(Screen::Drift);
+    let before = codes.token("DEMO-0005", None).unwrap().drift_steps;
+    assert!(before >= 15, "the demo token drifts: {before}");
+    key(&mut app, KeyCode::Char('f')); // the first row: DEMO-0005, most urgent
+    let mut asked = 0;
+    let done = loop {
+        let m = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the fix job answers");
+        let is_ask = matches!(m, Msg::Ask(..));
+        let is_done = matches!(m, Msg::FixDone(_));
+        app.update(m);
+        if is_ask {
+            // The token runs 20 steps ahead: what it shows now, then its next code.
+            let t = now_ms() / 1000 + 20 * 30 + asked * 30;
+            let code = codes.token_code("DEMO-0005", None, t).unwrap().code;
+            assert!(app.prompt.is_some(), "the question is shown");
+            for c in code.chars() {
+                key(&mut app, KeyCode::Char(c));
+            }
+            key(&mut app, KeyCode::Enter);
+            assert!(app.prompt.is_none());
+            asked += 1;
+        }
+        if is_done {
+            break app.sh.status.clone();
+        }
+    };
+    assert_eq!(asked, 2, "a resync asks for two codes");
+    let (text, good) = done.expect("the station's answer is shown");
+    assert!(good && text.starts_with("fixed DEMO-0005"), "{text}");
+    let after = codes.token("DEMO-0005", None).unwrap();
+    assert_eq!(
+        after.drift_steps, after.drift_base_steps,
+        "learning starts again from the fix"
+    );
+    assert!(
+        after.drift_base_steps >= 19,
+        "the resync found the clock: {}",
+        after.drift_base_steps
+    );
+}
