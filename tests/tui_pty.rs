@@ -20,6 +20,7 @@ struct Pty {
     raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
     _dir: tempfile::TempDir,
 }
 
@@ -55,7 +56,6 @@ impl Pty {
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (s, r) = (Arc::clone(&screen), Arc::clone(&raw));
         std::thread::spawn(move || {
-            let _master = pair.master; // keep the pty open while reading
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -70,13 +70,18 @@ impl Pty {
             raw,
             writer,
             child,
+            master: pair.master,
             _dir: dir,
         }
     }
 
     fn contents(&self) -> String {
         let p = self.screen.lock().unwrap();
-        p.screen().rows(0, COLS).collect::<Vec<_>>().join("\n")
+        let cols = p.screen().size().1;
+        p.screen()
+            .rows(0, cols.into())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// Waits until the screen shows every one of `texts`; panics with the screen.
@@ -99,6 +104,24 @@ impl Pty {
         self.writer.write_all(bytes).unwrap();
         self.writer.flush().unwrap();
         std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH) and the screen read back.
+    fn resize(&mut self, rows: u16, cols: u16) {
+        self.screen
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows.try_into().unwrap(), cols.try_into().unwrap());
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
     }
 
     fn wait_exit(&mut self, secs: u64) -> u32 {
@@ -140,7 +163,10 @@ fn quit_and_check_restored(mut p: Pty) {
 #[test]
 fn demo_starts_on_the_dashboard_and_q_restores_the_terminal() {
     let mut p = demo();
-    p.wait_for(&["Dashboard", "Lobby", "Locations", "DEMO-0004"], 60);
+    p.wait_for(
+        &["Dashboard", "Lobby", "Locations", "DEMO-0005", "Carol"],
+        60,
+    );
     p.send(b"?");
     p.wait_for(&["Help", "quit (not from the kiosk)"], 5);
     p.send(b" ");
@@ -155,6 +181,18 @@ fn kiosk_checks_in_the_holder_of_the_emulated_tag_and_needs_the_passphrase_to_le
     p.wait_for(&["Kiosk at Lobby"], 5);
     p.send(b"\r");
     p.wait_for(&["tap your card or type your code", "Alice — IN"], 30);
+    // The kiosk survives the terminal shrinking to 80x24 and growing back.
+    p.resize(24, 80);
+    p.wait_for(
+        &[
+            "tap your card or type your code",
+            "Alice — IN",
+            "last events",
+        ],
+        10,
+    );
+    p.resize(ROWS, COLS);
+    p.wait_for(&["tap your card or type your code", "Alice — IN"], 10);
     // q is a character of a code here, not quit; typed codes show as dots.
     p.send(b"q12");
     p.wait_for(&["•••"], 5);
