@@ -42,7 +42,9 @@ fn tui(c: &mut Criterion) {
     let mut g = c.benchmark_group("tui");
     g.sample_size(30);
     g.bench_function("token_list_frame_100k", |b| {
-        b.iter(|| term.draw(|f| app.draw(f)).unwrap());
+        b.iter(|| {
+            term.draw(|f| app.draw(f)).unwrap();
+        });
     });
     g.bench_function("key_down_to_frame_100k", |b| {
         b.iter(|| {

@@ -73,3 +73,55 @@ fn drift_fix_resyncs_the_most_urgent_token_with_two_typed_codes() {
         after.drift_base_steps
     );
 }
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn token_detail_actions_answer_with_the_station() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("station.db");
+    let source = KeySource::File(default_key_file(&db));
+    let now = now_ms() / 1000;
+    let st = demo::seed(&db, &source, Actor::current(), now, None).unwrap();
+    let mut codes = Station::open(&db).unwrap();
+    codes.unlock(&source).unwrap();
+    let (tx, _rx) = mpsc::channel();
+    let mut app = App::new(st, Theme { color: false }, Clock::System, tx);
+    app.sh.probe = false;
+    app.show(Screen::Tokens);
+    typed(&mut app, "/0012"); // DEMO-0012: unverified, no drift
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter); // the detail
+    // A wrong activation code: the station refuses, the token stays unverified.
+    typed(&mut app, "a000000");
+    key(&mut app, KeyCode::Enter);
+    let (text, good) = app.sh.status.clone().unwrap();
+    assert!(!good && text.starts_with("DEMO-0012: "), "{text}");
+    // Resync with two consecutive codes of the token: accepted.
+    let c1 = codes.token_code("DEMO-0012", None, now).unwrap().code;
+    let c2 = codes.token_code("DEMO-0012", None, now + 30).unwrap().code;
+    typed(&mut app, &format!("y{c1} {c2}"));
+    key(&mut app, KeyCode::Enter);
+    let (text, good) = app.sh.status.clone().unwrap();
+    assert!(good, "{text}");
+    // Backup codes: made by the station, stored hashed, shown in the detail once.
+    typed(&mut app, "b");
+    key(&mut app, KeyCode::Enter);
+    let (text, good) = app.sh.status.clone().unwrap();
+    assert!(good && text.contains("new backup codes"), "{text}");
+    let detail = codes.token_detail("DEMO-0012", None).unwrap();
+    assert!(detail.backup_codes_left > 0);
+    // Retire: the list shows the new status.
+    typed(&mut app, "r");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        codes.token("DEMO-0012", None).unwrap().status.as_str(),
+        "retired"
+    );
+    let (text, _) = app.sh.status.clone().unwrap();
+    assert_eq!(text, "DEMO-0012 is now retired");
+}

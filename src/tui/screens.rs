@@ -7,5 +7,6 @@ pub mod drift;
 pub mod hardware;
 pub mod kiosk;
 pub mod presence;
+pub mod token_detail;
 pub mod tokens;
 pub mod wizard;

@@ -1,19 +1,18 @@
 //! Tokens: every token of the store (the station's token view), virtualised — only
 //! the rows on screen are built, so 100,000 tokens scroll as fast as ten —, with an
-//! incremental search (`/`), a sort (`s`), and a detail panel whose life-cycle
-//! actions call the station and show its answer.
+//! incremental search (`/`), a sort (`s`), and the token's detail with its life-cycle
+//! actions ([`super::token_detail`]).
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Row, Table};
+use ratatui::widgets::{Block, Row, Table};
 
+use super::token_detail::{self, Detail, Outcome};
+use crate::model::Token;
 use crate::model::filters::TokenFilter;
-use crate::model::{Token, TokenStatus};
 use crate::tui::app::Shared;
-use crate::tui::chrome::centered;
-use crate::tui::input::{Edit, Field};
 use crate::tui::words;
 
 /// The order of the list.
@@ -46,23 +45,6 @@ impl Sort {
     }
 }
 
-/// A life-cycle action of the detail panel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Activate with a code the token shows.
-    Activate,
-    /// Assign to a holder.
-    Assign,
-    /// Set a status (disable, lost, retire, enable).
-    Status(TokenStatus),
-}
-
-/// A form open over the detail: which action, and its field.
-pub struct Form {
-    action: Action,
-    field: Field,
-}
-
 /// The tokens screen.
 #[derive(Default)]
 pub struct TokensScreen {
@@ -76,8 +58,7 @@ pub struct TokensScreen {
     sort: Sort,
     sel: usize,
     offset: usize,
-    detail: bool,
-    form: Option<Form>,
+    detail: Option<Detail>,
     error: Option<String>,
 }
 
@@ -144,7 +125,7 @@ impl TokensScreen {
 
     /// Whether keys go to a text field.
     pub fn captures(&self) -> bool {
-        self.searching || self.form.is_some()
+        self.searching || self.detail.as_ref().is_some_and(Detail::captures)
     }
 
     fn selected(&self) -> Option<&Token> {
@@ -153,19 +134,12 @@ impl TokensScreen {
 
     /// The keys of this screen.
     pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
-        if self.form.is_some() {
-            return vec![("Enter", "send to the station"), ("Esc", "cancel the form")];
-        }
-        if self.detail {
-            return vec![
-                ("a", "activate with a code"),
-                ("h", "assign to a holder"),
-                ("d", "disable"),
-                ("e", "enable (active again)"),
-                ("l", "report lost"),
-                ("r", "retire"),
-                ("Esc", "back to the list"),
-            ];
+        match &self.detail {
+            Some(d) if d.captures() => {
+                return vec![("Enter", "send to the station"), ("Esc", "cancel the form")];
+            }
+            Some(_) => return token_detail::KEYS.to_vec(),
+            None => {}
         }
         vec![
             ("↑↓", "move (PgUp PgDn Home End)"),
@@ -177,18 +151,6 @@ impl TokensScreen {
 
     /// Takes a key.
     pub fn key(&mut self, k: KeyEvent, sh: &mut Shared) {
-        if let Some(form) = self.form.as_mut() {
-            match form.field.key(k) {
-                Edit::Editing => {}
-                Edit::Cancel => self.form = None,
-                Edit::Submit => {
-                    if let Some(f) = self.form.take() {
-                        self.act(f.action, f.field.text(), sh);
-                    }
-                }
-            }
-            return;
-        }
         if self.searching {
             match k.code {
                 KeyCode::Enter => self.searching = false,
@@ -210,24 +172,18 @@ impl TokensScreen {
             }
             return;
         }
-        if self.detail {
-            let action = match k.code {
-                KeyCode::Esc => {
-                    self.detail = false;
-                    return;
-                }
-                KeyCode::Char('a') => Action::Activate,
-                KeyCode::Char('h') => Action::Assign,
-                KeyCode::Char('d') => Action::Status(TokenStatus::Disabled),
-                KeyCode::Char('e') => Action::Status(TokenStatus::Active),
-                KeyCode::Char('l') => Action::Status(TokenStatus::Lost),
-                KeyCode::Char('r') => Action::Status(TokenStatus::Retired),
-                _ => return,
+        if let Some(mut d) = self.detail.take() {
+            let Some(tok) = self.selected().cloned() else {
+                return;
             };
-            self.form = Some(Form {
-                action,
-                field: Field::new(false),
-            });
+            match d.key(k, &tok, sh) {
+                Outcome::Open => self.detail = Some(d),
+                Outcome::Closed => {}
+                Outcome::Changed => {
+                    self.reread(&tok, sh);
+                    self.detail = Some(d);
+                }
+            }
             return;
         }
         let last = self.shown.len().saturating_sub(1);
@@ -243,34 +199,13 @@ impl TokensScreen {
                 self.sort = self.sort.next();
                 self.apply();
             }
-            KeyCode::Enter if self.selected().is_some() => self.detail = true,
+            KeyCode::Enter if self.selected().is_some() => self.detail = Some(Detail::default()),
             _ => {}
         }
     }
 
-    /// Runs an action on the selected token through the station and shows its answer.
-    fn act(&mut self, action: Action, text: &str, sh: &mut Shared) {
-        let Some(tok) = self.selected().cloned() else {
-            return;
-        };
-        let now = sh.now();
-        let Some(st) = sh.st.as_mut() else { return };
-        let product = Some(tok.product.as_str());
-        let answer = match action {
-            Action::Activate => st
-                .token_activate(&tok.serial, product, text.trim(), now)
-                .map(|v| (format!("{}: {}", tok.serial, v.status.as_str()), v.is_ok())),
-            Action::Assign => st
-                .token_assign_holder(&tok.serial, product, text.trim(), now)
-                .map(|_| (format!("{} assigned to {}", tok.serial, text.trim()), true)),
-            Action::Status(s) => st
-                .token_set_status(&tok.serial, product, s, now)
-                .map(|t| (format!("{} is now {}", t.serial, t.status.as_str()), true)),
-        };
-        match answer {
-            Ok((text, good)) => sh.say(text, good),
-            Err(e) => sh.say_err(&e),
-        }
+    /// Reads the selected token again after the station changed it.
+    fn reread(&mut self, tok: &Token, sh: &Shared) {
         if let (Some(st), Some(&i)) = (sh.st.as_ref(), self.shown.get(self.sel))
             && let Ok(t) = st.token(&tok.serial, Some(&tok.product))
         {
@@ -344,66 +279,8 @@ impl TokensScreen {
         if let Some(e) = &self.error {
             f.render_widget(Line::styled(e.clone(), t.bad()), search);
         }
-        if self.detail {
-            self.draw_detail(f, area, sh);
+        if let (Some(d), Some(tok)) = (&self.detail, self.selected()) {
+            d.draw(f, area, tok, sh);
         }
-    }
-
-    fn draw_detail(&self, f: &mut Frame<'_>, area: Rect, sh: &Shared) {
-        let t = sh.theme;
-        let Some(tok) = self.selected() else { return };
-        let r = centered(area, 56, 12);
-        f.render_widget(Clear, r);
-        let mut lines = vec![
-            Line::from(vec![
-                Span::styled("serial   ", t.dim()),
-                Span::raw(words::safe(&tok.serial, 40)),
-            ]),
-            Line::from(vec![
-                Span::styled("product  ", t.dim()),
-                Span::raw(words::safe(&tok.product, 40)),
-            ]),
-            Line::from(vec![
-                Span::styled("status   ", t.dim()),
-                Span::styled(tok.status.as_str(), t.title()),
-            ]),
-            Line::from(vec![
-                Span::styled("holder   ", t.dim()),
-                Span::raw(words::safe(tok.holder.as_deref().unwrap_or("-"), 40)),
-            ]),
-            Line::from(vec![
-                Span::styled("drift    ", t.dim()),
-                Span::raw(format!("{:+} steps", tok.drift_steps)),
-            ]),
-            Line::raw(""),
-        ];
-        match &self.form {
-            Some(form) => {
-                let ask = match form.action {
-                    Action::Activate => "code the token shows",
-                    Action::Assign => "holder id",
-                    Action::Status(_) => "Enter to confirm",
-                };
-                let what = match form.action {
-                    Action::Status(s) => format!("set {} → {}", tok.status.as_str(), s.as_str()),
-                    _ => String::new(),
-                };
-                lines.push(Line::styled(what, t.warn()));
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{ask}: "), t.dim()),
-                    Span::raw(form.field.shown()),
-                    Span::styled("▏", t.title()),
-                ]));
-            }
-            None => lines.push(Line::styled(
-                "a activate  h holder  d disable  e enable  l lost  r retire",
-                t.dim(),
-            )),
-        }
-        f.render_widget(
-            Paragraph::new(lines)
-                .block(Block::bordered().title(Span::styled(" Token ", t.title()))),
-            r,
-        );
     }
 }
