@@ -9,6 +9,7 @@ pub mod app;
 pub mod chrome;
 pub mod demo;
 pub mod input;
+pub mod lines;
 pub mod msg;
 pub mod prompt;
 pub mod screens;

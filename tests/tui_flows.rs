@@ -19,8 +19,9 @@ fn key(app: &mut App, code: KeyCode) {
     app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
-#[test]
-fn drift_fix_resyncs_the_most_urgent_token_with_two_typed_codes() {
+/// The demo store seeded now (key file), a second station on it to compute codes and
+/// read results, the app on it, and the app's channel.
+fn seeded(screen: Screen) -> (tempfile::TempDir, Station, App, mpsc::Receiver<Msg>, i64) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("station.db");
     let source = KeySource::File(default_key_file(&db));
@@ -31,7 +32,13 @@ fn drift_fix_resyncs_the_most_urgent_token_with_two_typed_codes() {
     let (tx, rx) = mpsc::channel();
     let mut app = App::new(st, Theme { color: false }, Clock::System, tx);
     app.sh.probe = false;
-    app.show(Screen::Drift);
+    app.show(screen);
+    (dir, codes, app, rx, now)
+}
+
+#[test]
+fn drift_fix_resyncs_the_most_urgent_token_with_two_typed_codes() {
+    let (_dir, codes, mut app, rx, _) = seeded(Screen::Drift);
     let before = codes.token("DEMO-0005", None).unwrap().drift_steps;
     assert!(before >= 15, "the demo token drifts: {before}");
     key(&mut app, KeyCode::Char('f')); // the first row: DEMO-0005, most urgent
@@ -82,17 +89,7 @@ fn typed(app: &mut App, text: &str) {
 
 #[test]
 fn token_detail_actions_answer_with_the_station() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("station.db");
-    let source = KeySource::File(default_key_file(&db));
-    let now = now_ms() / 1000;
-    let st = demo::seed(&db, &source, Actor::current(), now, None).unwrap();
-    let mut codes = Station::open(&db).unwrap();
-    codes.unlock(&source).unwrap();
-    let (tx, _rx) = mpsc::channel();
-    let mut app = App::new(st, Theme { color: false }, Clock::System, tx);
-    app.sh.probe = false;
-    app.show(Screen::Tokens);
+    let (_dir, codes, mut app, _rx, now) = seeded(Screen::Tokens);
     typed(&mut app, "/0012"); // DEMO-0012: unverified, no drift
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Enter); // the detail

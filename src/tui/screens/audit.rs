@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::station::views::{Attempt, AttemptFilter, AuditEntry, AuditFilter};
 use crate::tui::app::Shared;
 use crate::tui::input::{Edit, Field};
+use crate::tui::lines;
 use crate::tui::words;
 
 /// How many lines of each are read.
@@ -128,14 +129,7 @@ impl AuditScreen {
         let lines: Vec<Line<'_>> = self
             .audit
             .iter()
-            .map(|a| {
-                Line::from(vec![
-                    Span::styled(format!("{} ", words::time(a.at)), t.dim()),
-                    Span::styled(format!("{:<22} ", words::safe(&a.action, 22)), t.title()),
-                    Span::raw(format!("{} ", words::safe(&a.subject, 40))),
-                    Span::styled(words::safe(&a.actor, 24), t.dim()),
-                ])
-            })
+            .map(|a| lines::audit(a, t, true))
             .collect();
         f.render_widget(
             Paragraph::new(lines).block(Block::bordered().title(Span::styled(
@@ -147,19 +141,7 @@ impl AuditScreen {
         let lines: Vec<Line<'_>> = self
             .attempts
             .iter()
-            .map(|a| {
-                let style = if a.status == "OK" { t.good() } else { t.bad() };
-                Line::from(vec![
-                    Span::styled(format!("{} ", words::time(a.at)), t.dim()),
-                    Span::raw(format!("{:<12} ", words::safe(&a.serial, 12))),
-                    Span::styled(format!("{:<14}", a.status), style),
-                    Span::raw(format!(
-                        "{} {}",
-                        a.location.as_deref().unwrap_or("-"),
-                        a.step_offset.map(|o| format!("{o:+}")).unwrap_or_default()
-                    )),
-                ])
-            })
+            .map(|a| lines::attempt(a, t, true))
             .collect();
         f.render_widget(
             Paragraph::new(lines)

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::station::views::DashboardView;
 use crate::station::views::dashboard::AT_RISK_DAYS;
 use crate::tui::app::Shared;
-use crate::tui::words;
+use crate::tui::{lines, words};
 
 /// How many attempts and audit lines are shown.
 const RECENT: u32 = 8;
@@ -129,33 +129,13 @@ impl Dashboard {
         let lines: Vec<Line<'_>> = v
             .attempts
             .iter()
-            .map(|a| {
-                let style = if a.status == "OK" { t.good() } else { t.bad() };
-                Line::from(vec![
-                    Span::styled(format!("{} ", words::time(a.at)), t.dim()),
-                    Span::raw(format!("{:<10} ", words::safe(&a.serial, 10))),
-                    Span::styled(a.status.clone(), style),
-                ])
-            })
+            .map(|a| lines::attempt(a, t, false))
             .collect();
         f.render_widget(
             Paragraph::new(lines).block(Block::bordered().title(" Recent attempts ")),
             att,
         );
-        let lines: Vec<Line<'_>> = v
-            .audit
-            .iter()
-            .map(|a| {
-                Line::from(vec![
-                    Span::styled(format!("{} ", words::time(a.at)), t.dim()),
-                    Span::raw(format!(
-                        "{} {}",
-                        words::safe(&a.action, 22),
-                        words::safe(&a.subject, 30)
-                    )),
-                ])
-            })
-            .collect();
+        let lines: Vec<Line<'_>> = v.audit.iter().map(|a| lines::audit(a, t, false)).collect();
         f.render_widget(
             Paragraph::new(lines).block(Block::bordered().title(" Audit ")),
             aud,
