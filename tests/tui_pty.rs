@@ -173,6 +173,8 @@ fn demo_starts_on_the_dashboard_and_q_restores_the_terminal() {
     quit_and_check_restored(p);
 }
 
+// The emulated RDM6300 lives on a pseudo-terminal opened with the serial backend.
+#[cfg(feature = "serial")]
 #[test]
 fn kiosk_checks_in_the_holder_of_the_emulated_tag_and_needs_the_passphrase_to_leave() {
     let mut p = demo();

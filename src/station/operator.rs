@@ -13,6 +13,9 @@ impl Station {
     /// `Err` only when the check itself cannot run (the store, a broken header). On a
     /// passphrase store it derives the key (Argon2): run it off the UI thread.
     pub fn operator_proof(&self, typed: &str, now: i64) -> Result<bool> {
+        if typed.is_empty() {
+            return Ok(false);
+        }
         match self.key_kind()? {
             KeyKind::Passphrase => {
                 let text = self.read().meta_get(super::VAULT_META)?.unwrap_or_default();
