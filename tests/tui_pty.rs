@@ -20,6 +20,7 @@ struct Pty {
     raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    #[cfg_attr(not(feature = "serial"), allow(dead_code))]
     master: Box<dyn portable_pty::MasterPty + Send>,
     _dir: tempfile::TempDir,
 }
@@ -107,6 +108,7 @@ impl Pty {
     }
 
     /// Resizes the terminal (the program gets SIGWINCH) and the screen read back.
+    #[cfg_attr(not(feature = "serial"), allow(dead_code))]
     fn resize(&mut self, rows: u16, cols: u16) {
         self.screen
             .lock()
