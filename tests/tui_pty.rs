@@ -172,6 +172,21 @@ fn demo_starts_on_the_dashboard_and_q_restores_the_terminal() {
     p.send(b"?");
     p.wait_for(&["Help", "quit (not from the kiosk)"], 5);
     p.send(b" ");
+    // Every screen opens in the real binary (the hardware screen reads this machine's
+    // inventory and starts the hotplug watch).
+    for (key, title) in [
+        (b"2", "Tokens 12 of 12"),
+        (b"3", "choose the reader"),
+        (b"4", "Kiosk at Lobby"),
+        (b"5", "Drift · 11 tokens"),
+        (b"6", "Hotplug (live)"),
+        (b"7", "who is in"),
+        (b"8", "Attempts"),
+        (b"1", "Drift alerts"),
+    ] {
+        p.send(key);
+        p.wait_for(&[title], 10);
+    }
     quit_and_check_restored(p);
 }
 
