@@ -195,7 +195,8 @@ pub enum Command {
     Presence(presence::PresenceCommand),
     /// Start virtual hardware (cards behind pcscd, PN532, RDM6300) for demos and tests.
     Emulate(emulate::EmulateArgs),
-    /// Run a short scripted demo on a temporary store.
+    /// Run a short scripted demo on a temporary store (on a terminal: the terminal UI
+    /// on emulated hardware).
     Demo(demo::DemoArgs),
     /// The configuration file: the effective settings and where each came from.
     #[command(subcommand)]
@@ -205,6 +206,8 @@ pub enum Command {
     /// Write the man pages into a directory (for packaging).
     #[command(hide = true)]
     Manpages(completions::ManpagesArgs),
+    /// The terminal UI on the store (also `tokenstation` alone on a terminal).
+    Tui,
 }
 
 /// Global options every command handler receives.
@@ -378,6 +381,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Kiosk(a) => kiosk::run(&ctx, a),
         Command::Presence(c) => presence::run(&ctx, c),
         Command::Demo(a) => demo::run(a),
+        Command::Tui => Err(anyhow::anyhow!(
+            "the terminal UI needs a terminal: run `tokenstation tui` in one (commands: tokenstation --help)"
+        )),
         Command::Burn(a) => burn::run(&ctx, a),
         Command::Drift(c) => drift::run(&ctx, c),
         Command::Device(c) => device::run(&ctx, c),

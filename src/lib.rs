@@ -9,4 +9,5 @@ pub mod seeds;
 pub mod station;
 pub mod store;
 pub mod transport;
+pub mod tui;
 pub mod vault;

@@ -5,16 +5,27 @@ use std::num::NonZeroU32;
 use std::process::ExitCode;
 
 use tokenstation::api::{self, limit::Rates};
-use tokenstation::cli::{self, Cli, serve::ServeArgs};
+use tokenstation::cli::{self, Cli, Command, Ctx, serve::ServeArgs};
+use tokenstation::tui;
 
 fn main() -> ExitCode {
-    // The command line, completed from the configuration file (cli::settings).
-    let parsed = match cli::settings::parse() {
+    // `tokenstation` alone on a terminal opens the terminal UI; elsewhere, the help.
+    // The command line is completed from the configuration file (cli::settings).
+    let alone = std::env::args_os().len() == 1 && tui::on_terminal();
+    let parsed = if alone {
+        cli::settings::parse_from(["tokenstation", "tui"])
+    } else {
+        cli::settings::parse()
+    };
+    let parsed = match parsed {
         Ok(cli) => cli,
         Err(code) => return code,
     };
     // The journal under systemd, else stderr.
     cli::service::init_logging(parsed.settings.station_name.as_deref());
+    if let Some(code) = terminal_ui(&parsed) {
+        return code;
+    }
     match cli::serve::args(&parsed).cloned() {
         Some(args) => serve(&parsed, &args),
         None => cli::run(parsed),
@@ -60,4 +71,26 @@ fn serve(parsed: &Cli, a: &ServeArgs) -> ExitCode {
             ExitCode::from(cli::EXIT_STORE)
         }
     }
+}
+
+/// `tokenstation tui`, and `demo`, on a terminal: the terminal UI face. The store is
+/// opened and unlocked (a passphrase is asked) before the screen is taken.
+fn terminal_ui(parsed: &Cli) -> Option<ExitCode> {
+    if !tui::on_terminal() {
+        return None;
+    }
+    let run = match &parsed.command {
+        Command::Tui => Ctx::new(parsed.db.clone(), parsed.key_file.clone(), false)
+            .and_then(|ctx| ctx.open_unlocked())
+            .and_then(|st| tui::run(st, None)),
+        Command::Demo(a) => tui::demo::run(a.keep.clone()),
+        _ => return None,
+    };
+    Some(match run {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", cli::errors::message(&e));
+            ExitCode::from(cli::exit_code_for(&e))
+        }
+    })
 }

@@ -33,6 +33,7 @@ pub mod location_rule;
 pub mod lookup;
 pub mod manage;
 pub mod names;
+pub mod operator;
 pub mod policy;
 pub mod presence;
 pub mod provision;

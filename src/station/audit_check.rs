@@ -382,6 +382,12 @@ impl Station {
         Station::audit_verify(path, source)
     }
 
+    /// Verifies this unlocked station's audit log from its first line to its head (a
+    /// face that already holds the key: the TUI's audit screen). Reads only.
+    pub fn audit_verify_here(&self) -> Result<AuditVerification> {
+        verify_all(&self.read(), self.key()?)
+    }
+
     /// Verifies the audit log of the store at `path` from its first line to its head,
     /// with the key from `source`. The store is opened whatever state its triggers are
     /// in (they are reported), and no line is written.

@@ -292,6 +292,38 @@ pub fn burn(
     .map_err(|e| StationError::Internal(format!("starting the burn: {e}")))
 }
 
+/// Starts a single burn on a worker thread of a token that `open` opens there (an
+/// emulated device in process, a token a face reaches its own way): [`burn`] without
+/// the wait for a reader. `order.reader` and `order.device` are not used.
+pub fn burn_session(
+    mut st: Station,
+    open: impl FnOnce() -> Result<TokenSession> + Send + 'static,
+    order: BurnOrder,
+) -> Result<Job<BurnEvent, (Station, Result<BurnOutcome>)>> {
+    Job::spawn("burn", move |ctx: &JobCtx<BurnEvent>| {
+        let out = (|| {
+            st.check_burn_seed(order.product.as_deref(), &order.seed)?;
+            let mut s = open()?;
+            let req = BurnRequest {
+                product: order.product.clone(),
+                serial: order.serial.clone(),
+                seed: order.seed,
+                options: order.options.clone(),
+                reader: s.reader().to_string(),
+                now: &now,
+            };
+            let outcome = burn_in(&mut st, ctx, &mut s, req)?;
+            ctx.emit(BurnEvent::Burned {
+                n: 1,
+                outcome: outcome.clone(),
+            });
+            Ok(outcome)
+        })();
+        (st, out)
+    })
+    .map_err(|e| StationError::Internal(format!("starting the burn: {e}")))
+}
+
 /// Starts a batch burn on a worker thread; the job hands the station back with the
 /// summary, or with the error that stopped the batch.
 pub fn batch(

@@ -4,6 +4,7 @@
 //! and records they use are re-exported here, so a face needs nothing from the store.
 
 pub mod catalog;
+pub mod dashboard;
 pub mod device;
 pub mod drift;
 pub mod hardware;
@@ -13,6 +14,7 @@ pub mod presence;
 pub mod tokens;
 
 pub use catalog::{HolderDetail, LocationDetail, LocationRow, ProductRow};
+pub use dashboard::DashboardView;
 pub use device::{DeviceInfoView, HeldEntry, HeldList};
 pub use drift::{
     DriftDetail, DriftFilter, DriftPoint, DriftReport, DriftRow, FixMethod, TrendSource,

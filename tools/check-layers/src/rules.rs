@@ -231,9 +231,11 @@ pub struct Confined {
 /// design.md §3 and the house rules: each crate only where it belongs.
 pub const CONFINED: &[Confined] = &[
     Confined {
-        crates: &["ratatui", "crossterm"],
+        // ratatui and its widget crates (ratatui-textarea, tui-big-text, tui-qrcode…)
+        // and the crossterm it re-exports: the terminal face only.
+        crates: &["ratatui*", "crossterm", "tui_*"],
         only_in: &["tui"],
-        rule: "ratatui and crossterm only in tui",
+        rule: "ratatui, its widget crates (tui-*) and crossterm only in tui",
     },
     Confined {
         crates: &["axum*", "tokio*", "tower*", "utoipa*", "governor", "hyper*"],

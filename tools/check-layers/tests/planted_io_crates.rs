@@ -142,6 +142,17 @@ fn ratatui_outside_tui() {
 }
 
 #[test]
+fn a_ratatui_widget_crate_outside_tui() {
+    let code =
+        "use tui_big_text::BigText;\n\npub fn big() -> Option<BigText<'static>> {\n    None\n}\n";
+    caught(
+        "station::planted",
+        code,
+        &[confined("station::planted", 1, "tui_big_text")],
+    );
+}
+
+#[test]
 fn axum_outside_api() {
     let code = "pub fn router() -> axum::Router {\n    axum::Router::new()\n}\n";
     let want = [1, 2].map(|line| confined("station::planted", line, "axum"));

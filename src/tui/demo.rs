@@ -1,0 +1,211 @@
+//! `tokenstation demo` on a terminal: a fresh temporary store seeded with sample
+//! products, holders, locations, tokens (two of them drifting), presence history and
+//! a card and a tag enrolled, plus emulated hardware — an RDM6300 on a
+//! pseudo-terminal holding Alice's tag (the Lobby kiosk's reader) and a YubiKey in
+//! process for the burn wizard. Everything is made through station use cases.
+
+use std::path::{Path, PathBuf};
+
+use crate::devices::rdm6300::protocol::Tag;
+use crate::devices::{Tap, TapKind, Uid};
+use crate::emulator::scene::{Scene, SceneEvent, SceneSpec};
+use crate::emulator::ykoath::OathCard;
+use crate::model::{Family, Product};
+use crate::otp::OtpParams;
+use crate::station::presence::CredentialKey;
+use crate::station::presence::kiosk::{Kiosk, KioskInput};
+use crate::station::seed_input::SeedInput;
+use crate::station::{Actor, KeySource, Station};
+
+/// The demo store's passphrase (the kiosk's operator passphrase too).
+pub const PASSPHRASE: &str = "demo-station";
+/// The tag the emulated RDM6300 holds: Alice's.
+pub const ALICE_TAG: Tag = Tag {
+    version: 0x0A,
+    id: 0x00B1_C2D3,
+};
+/// The product the wizard burns (a YubiKey's OATH applet).
+pub const BURN_PRODUCT: &str = "YubiKey OATH";
+/// The in-process YubiKey's reader name.
+pub const YUBIKEY_READER: &str = "Virtual YubiKey (in process)";
+
+/// The demo's emulated hardware, kept running while the TUI runs.
+pub struct DemoHardware {
+    /// The YubiKey the wizard can burn (clones share its state).
+    pub yubikey: OathCard,
+    /// The RDM6300's pseudo-terminal, when the serial backend is built.
+    pub rdm6300: Option<PathBuf>,
+    _scene: Option<Scene>,
+}
+
+impl DemoHardware {
+    /// Lines for the dashboard.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = vec![format!("{YUBIKEY_READER}: burn it (3)")];
+        match &self.rdm6300 {
+            Some(p) => out.push(format!("RDM6300 {} (Alice's tag)", p.display())),
+            None => out.push("RDM6300: not started".into()),
+        }
+        out
+    }
+}
+
+impl DemoHardware {
+    /// The in-process YubiKey alone (no pseudo-terminal): tests and snapshots.
+    pub fn in_process() -> DemoHardware {
+        DemoHardware {
+            yubikey: OathCard::yubikey(),
+            rdm6300: None,
+            _scene: None,
+        }
+    }
+}
+
+fn product(name: &str, family: Family, programmable: bool) -> Product {
+    Product {
+        id: 0,
+        name: name.into(),
+        vendor: None,
+        model: None,
+        family,
+        params: OtpParams::default(),
+        programmable,
+        drift_per_year: None,
+        skew: 1,
+    }
+}
+
+/// Starts the emulated hardware: the RDM6300 on a pseudo-terminal (when the serial
+/// backend is built) and the in-process YubiKey.
+pub fn start_hardware() -> DemoHardware {
+    let spec = SceneSpec {
+        rdm6300: Some(ALICE_TAG),
+        ..SceneSpec::default()
+    };
+    let mut path = None;
+    let scene = Scene::start(spec, |e| {
+        if let SceneEvent::Rdm6300 { path: p, .. } = e {
+            path = Some(p);
+        }
+    })
+    .ok();
+    DemoHardware {
+        yubikey: OathCard::yubikey(),
+        rdm6300: path,
+        _scene: scene,
+    }
+}
+
+/// Creates the demo store at `db` with the key from `source`, its audit lines by
+/// `actor`, seeded at `now`, with the kiosk of the Lobby listening to `rdm6300` when
+/// given.
+pub fn seed(
+    db: &Path,
+    source: &KeySource,
+    actor: Actor,
+    now: i64,
+    rdm6300: Option<&Path>,
+) -> crate::station::Result<Station> {
+    let mut st = Station::init_as(db, source, now - 40 * 86_400, actor)?;
+    let t0 = now - 30 * 86_400;
+    st.product_add(&product("Demo TOTP", Family::Generic, false), t0)?;
+    st.product_add(&product(BURN_PRODUCT, Family::Ykoath, true), t0)?;
+    st.location_add("Lobby", "UTC", t0)?;
+    st.location_add("Lab", "Europe/Berlin", t0)?;
+    for (id, label) in [
+        ("badge-0001", "Alice"),
+        ("badge-0002", "Bob"),
+        ("badge-0003", "Carol"),
+    ] {
+        st.holder_add(id, Some(label), t0)?;
+    }
+    if let Some(k) = CredentialKey::tag_bytes(&ALICE_TAG.bytes()) {
+        st.holder_enrol("badge-0001", &k, t0)?;
+    }
+    st.holder_enrol(
+        "badge-0002",
+        &CredentialKey::card(&[0x04, 0xA1, 0xB2, 0xC3]),
+        t0,
+    )?;
+    st.holder_enrol(
+        "badge-0003",
+        &CredentialKey::card(&[0x04, 0xC0, 0xFF, 0xEE]),
+        t0,
+    )?;
+    if let Some(p) = rdm6300 {
+        st.location_readers_set("Lobby", &[format!("rdm6300:{}", p.display())], &[], t0)?;
+    }
+    for n in 1..=12u32 {
+        let serial = format!("DEMO-{n:04}");
+        st.token_add(&serial, "Demo TOTP", SeedInput::Generate, t0)?;
+        let loc = if n % 2 == 0 { "Lab" } else { "Lobby" };
+        st.token_assign_location(&serial, None, Some(loc), t0)?;
+        if n <= 3 {
+            let holder = format!("badge-000{n}");
+            st.token_assign_holder(&serial, None, &holder, t0)?;
+        }
+        if n <= 9 {
+            let code = st.token_code(&serial, None, t0)?;
+            st.token_activate(&serial, None, &code.code, t0)?;
+        }
+    }
+    // Two tokens whose clocks run fast: DEMO-0004 (Lab) a step every three days,
+    // DEMO-0005 (Lobby) a step a day, near the edge of its window by now.
+    for (serial, loc, every) in [("DEMO-0004", "Lab", 3i64), ("DEMO-0005", "Lobby", 1)] {
+        for day in 0..20i64 {
+            let at = now - (20 - day) * 86_400;
+            let code = st.token_code(serial, None, at + (day / every) * 30)?;
+            st.verify(serial, &code.code, Some(loc), at, true)?;
+        }
+    }
+    st.token_set_status("DEMO-0010", None, crate::model::TokenStatus::Disabled, t0)?;
+    st.token_set_status("DEMO-0011", None, crate::model::TokenStatus::Lost, t0)?;
+    // Presence history: Bob came and went, Carol is in (cards tapped at the Lobby).
+    {
+        let mut k = Kiosk::new(&mut st, "Lobby")?;
+        let bob = [0x04, 0xA1, 0xB2, 0xC3];
+        let carol = [0x04, 0xC0, 0xFF, 0xEE];
+        for (seq, (uid, ago)) in [(bob, 3 * 3600), (carol, 2 * 3600), (bob, 3600)]
+            .into_iter()
+            .enumerate()
+        {
+            k.handle(KioskInput::Tap {
+                tap: Tap {
+                    reader: "demo".into(),
+                    kind: TapKind::Card(Uid(uid.to_vec())),
+                },
+                seq: seq as u64,
+                at_ms: (now - ago) * 1000,
+                feedback: None,
+            });
+        }
+    }
+    Ok(st)
+}
+
+/// `tokenstation demo` on a terminal: seeds a store in `keep` (kept) or in a
+/// temporary directory (removed when the TUI ends), starts the emulated hardware and
+/// runs the TUI on it.
+pub fn run(keep: Option<PathBuf>) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let tmp;
+    let dir = match keep {
+        Some(d) => {
+            std::fs::create_dir_all(&d)
+                .with_context(|| format!("cannot create {}", d.display()))?;
+            d
+        }
+        None => {
+            tmp = tempfile::Builder::new()
+                .prefix("tokenstation-demo-")
+                .tempdir()?;
+            tmp.path().to_path_buf()
+        }
+    };
+    let hw = start_hardware();
+    let now = crate::station::presence::kiosk::now_ms() / 1000;
+    let source = KeySource::Passphrase(zeroize::Zeroizing::new(PASSPHRASE.into()));
+    let db = dir.join("station.db");
+    let st = seed(&db, &source, Actor::current(), now, hw.rdm6300.as_deref())?;
+    super::run(st, Some(hw))
+}

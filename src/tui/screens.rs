@@ -1,0 +1,12 @@
+//! One module per screen: its state, its keys, and how it draws. Each reads station
+//! views and starts station use cases or jobs; none holds a rule of its own.
+
+pub mod audit;
+pub mod dashboard;
+pub mod drift;
+pub mod hardware;
+pub mod kiosk;
+pub mod presence;
+pub mod token_detail;
+pub mod tokens;
+pub mod wizard;

@@ -1,0 +1,232 @@
+//! A token's detail over the tokens list, with its life-cycle actions: each opens a
+//! form asking what it needs (a code, two codes, a holder, a confirmation), calls the
+//! station, and shows its answer. New backup codes are shown here once.
+
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph};
+use zeroize::Zeroizing;
+
+use crate::model::{Token, TokenStatus};
+use crate::tui::app::Shared;
+use crate::tui::chrome::centered;
+use crate::tui::input::{Edit, Field};
+use crate::tui::words;
+
+/// A life-cycle action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Activate with a code the token shows.
+    Activate,
+    /// Resynchronise from two consecutive codes.
+    Resync,
+    /// Assign to a holder.
+    Assign,
+    /// Lift a lockout after failed codes.
+    Unlock,
+    /// A new set of backup codes (shown once).
+    BackupCodes,
+    /// Set a status (disable, lost, retire, enable).
+    Status(TokenStatus),
+}
+
+impl Action {
+    /// The action of a key of the detail.
+    fn of(code: KeyCode) -> Option<Action> {
+        Some(match code {
+            KeyCode::Char('a') => Action::Activate,
+            KeyCode::Char('y') => Action::Resync,
+            KeyCode::Char('h') => Action::Assign,
+            KeyCode::Char('u') => Action::Unlock,
+            KeyCode::Char('b') => Action::BackupCodes,
+            KeyCode::Char('d') => Action::Status(TokenStatus::Disabled),
+            KeyCode::Char('e') => Action::Status(TokenStatus::Active),
+            KeyCode::Char('l') => Action::Status(TokenStatus::Lost),
+            KeyCode::Char('r') => Action::Status(TokenStatus::Retired),
+            _ => return None,
+        })
+    }
+
+    /// What its form asks.
+    fn asks(self) -> &'static str {
+        match self {
+            Action::Activate => "code the token shows",
+            Action::Resync => "two consecutive codes, a space between",
+            Action::Assign => "holder id",
+            _ => "Enter to confirm",
+        }
+    }
+}
+
+/// The keys of the detail.
+pub const KEYS: [(&str, &str); 10] = [
+    ("a", "activate with a code"),
+    ("y", "resync with two codes"),
+    ("h", "assign to a holder"),
+    ("u", "unlock after failed codes"),
+    ("b", "new backup codes (shown once)"),
+    ("d", "disable"),
+    ("e", "enable (active again)"),
+    ("l", "report lost"),
+    ("r", "retire"),
+    ("Esc", "back to the list"),
+];
+
+/// The detail's state: an open form, or backup codes to show once.
+#[derive(Default)]
+pub struct Detail {
+    form: Option<(Action, Field)>,
+    codes: Vec<Zeroizing<String>>,
+}
+
+/// What a key did to the detail.
+pub enum Outcome {
+    /// Still open.
+    Open,
+    /// Closed (Esc).
+    Closed,
+    /// The station changed the token: read it again.
+    Changed,
+}
+
+impl Detail {
+    /// Whether a form takes the keys.
+    pub fn captures(&self) -> bool {
+        self.form.is_some()
+    }
+
+    /// Takes a key for the token `tok`.
+    pub fn key(&mut self, k: KeyEvent, tok: &Token, sh: &mut Shared) -> Outcome {
+        if let Some((action, field)) = self.form.as_mut() {
+            return match field.key(k) {
+                Edit::Editing => Outcome::Open,
+                Edit::Cancel => {
+                    self.form = None;
+                    Outcome::Open
+                }
+                Edit::Submit => {
+                    let (action, text) = (*action, field.take());
+                    self.form = None;
+                    self.act(action, &text, tok, sh);
+                    Outcome::Changed
+                }
+            };
+        }
+        if k.code == KeyCode::Esc {
+            return Outcome::Closed;
+        }
+        if let Some(a) = Action::of(k.code) {
+            self.codes.clear();
+            self.form = Some((a, Field::new(false)));
+        }
+        Outcome::Open
+    }
+
+    /// Runs `action` through the station and shows its answer.
+    fn act(&mut self, action: Action, text: &str, tok: &Token, sh: &mut Shared) {
+        let now = sh.now();
+        let Some(st) = sh.st.as_mut() else { return };
+        let (serial, product) = (tok.serial.as_str(), Some(tok.product.as_str()));
+        let text = text.trim();
+        let answer = match action {
+            Action::Activate => st
+                .token_activate(serial, product, text, now)
+                .map(|v| (format!("{serial}: {}", v.status.as_str()), v.is_ok())),
+            Action::Resync => {
+                let mut it = text.split_whitespace();
+                let (c1, c2) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+                st.token_resync(serial, product, c1, c2, now)
+                    .map(|v| (format!("{serial} resync: {}", v.status.as_str()), v.is_ok()))
+            }
+            Action::Assign => st
+                .token_assign_holder(serial, product, text, now)
+                .map(|_| (format!("{serial} assigned to {text}"), true)),
+            Action::Unlock => st.token_unlock(serial, product, now).map(|was| {
+                let what = if was { "unlocked" } else { "was not locked" };
+                (format!("{serial} {what}"), true)
+            }),
+            // The action is the operator's explicit choice of a new set: it replaces one
+            // the holder may still have (said in the answer).
+            Action::BackupCodes => st.token_backup_codes(serial, product, true, now).map(|c| {
+                self.codes = c;
+                (
+                    format!("{serial}: new backup codes (any earlier set is void), shown once"),
+                    true,
+                )
+            }),
+            Action::Status(s) => st
+                .token_set_status(serial, product, s, now)
+                .map(|t| (format!("{} is now {}", t.serial, t.status.as_str()), true)),
+        };
+        match answer {
+            Ok((text, good)) => sh.say(text, good),
+            Err(e) => sh.say_err(&e),
+        }
+    }
+
+    /// Draws the detail of `tok` over `area`.
+    pub fn draw(&self, f: &mut Frame<'_>, area: Rect, tok: &Token, sh: &Shared) {
+        let t = sh.theme;
+        let r = centered(area, 60, 14);
+        f.render_widget(Clear, r);
+        let field = |k: &str, v: String| {
+            Line::from(vec![Span::styled(format!("{k:<9}"), t.dim()), Span::raw(v)])
+        };
+        let mut lines = vec![
+            field("serial", words::safe(&tok.serial, 40)),
+            field("product", words::safe(&tok.product, 40)),
+            Line::from(vec![
+                Span::styled("status   ", t.dim()),
+                Span::styled(tok.status.as_str(), t.title()),
+            ]),
+            field(
+                "holder",
+                words::safe(tok.holder.as_deref().unwrap_or("-"), 40),
+            ),
+            field("drift", format!("{:+} steps", tok.drift_steps)),
+            Line::raw(""),
+        ];
+        match &self.form {
+            Some((action, input)) => {
+                if let Action::Status(s) = action {
+                    lines.push(Line::styled(
+                        format!("set {} → {}", tok.status.as_str(), s.as_str()),
+                        t.warn(),
+                    ));
+                }
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{}: ", action.asks()), t.dim()),
+                    Span::raw(input.shown()),
+                    Span::styled("▏", t.title()),
+                ]));
+            }
+            None if !self.codes.is_empty() => {
+                let codes: Vec<&str> = self.codes.iter().map(|c| c.as_str()).collect();
+                lines.push(Line::styled(
+                    "backup codes (write them down now):",
+                    t.warn(),
+                ));
+                for row in codes.chunks(5) {
+                    lines.push(Line::raw(row.join("  ")));
+                }
+            }
+            None => {
+                lines.push(Line::styled(
+                    "a activate  y resync  h holder  u unlock  b backup",
+                    t.dim(),
+                ));
+                lines.push(Line::styled(
+                    "d disable  e enable  l lost  r retire  Esc back",
+                    t.dim(),
+                ));
+            }
+        }
+        f.render_widget(
+            Paragraph::new(lines)
+                .block(Block::bordered().title(Span::styled(" Token ", t.title()))),
+            r,
+        );
+    }
+}

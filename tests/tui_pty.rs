@@ -1,0 +1,247 @@
+//! The terminal UI driven in a real pseudo-terminal (portable-pty) and read back as a
+//! screen (vt100): `tokenstation demo` starts on the Dashboard; the Lobby kiosk checks
+//! Alice in from the emulated RDM6300's tag and is left with the operator passphrase;
+//! a burn through the wizard ends with a registered active token; `q` leaves and the
+//! terminal is restored (alternate screen left, cursor shown, raw mode off per `stty`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 30;
+const COLS: u16 = 100;
+
+/// A program running in a pseudo-terminal, its output parsed as a screen.
+struct Pty {
+    screen: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    #[cfg_attr(not(feature = "serial"), allow(dead_code))]
+    master: Box<dyn portable_pty::MasterPty + Send>,
+    _dir: tempfile::TempDir,
+}
+
+impl Pty {
+    /// Runs `sh -c SCRIPT` where `$TS` is the binary, in a fresh HOME.
+    fn shell(script: &str) -> Pty {
+        let dir = tempfile::tempdir().unwrap();
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new("sh");
+        cmd.args(["-c", script]);
+        cmd.env("TS", env!("CARGO_BIN_EXE_tokenstation"));
+        cmd.env("HOME", dir.path());
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("TOKENSTATION_DB");
+        cmd.cwd(dir.path());
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(
+            ROWS.try_into().unwrap(),
+            COLS.try_into().unwrap(),
+            0,
+        )));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (s, r) = (Arc::clone(&screen), Arc::clone(&raw));
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                s.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Pty {
+            screen,
+            raw,
+            writer,
+            child,
+            master: pair.master,
+            _dir: dir,
+        }
+    }
+
+    fn contents(&self) -> String {
+        let p = self.screen.lock().unwrap();
+        let cols = p.screen().size().1;
+        p.screen()
+            .rows(0, cols.into())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Waits until the screen shows every one of `texts`; panics with the screen.
+    fn wait_for(&self, texts: &[&str], secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let c = self.contents();
+            if texts.iter().all(|t| c.contains(t)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "screen never showed {texts:?}; it shows:\n{c}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    /// Resizes the terminal (the program gets SIGWINCH) and the screen read back.
+    #[cfg_attr(not(feature = "serial"), allow(dead_code))]
+    fn resize(&mut self, rows: u16, cols: u16) {
+        self.screen
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows.try_into().unwrap(), cols.try_into().unwrap());
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    fn wait_exit(&mut self, secs: u64) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                std::thread::sleep(Duration::from_millis(300)); // let the reader drain
+                return st.exit_code();
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("did not exit; screen:\n{}", self.contents());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The demo under `sh`, then `stty -a` once it ends (raw mode off shows `icanon echo`).
+fn demo() -> Pty {
+    Pty::shell(
+        "\"$TS\" demo; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 1",
+    )
+}
+
+fn quit_and_check_restored(mut p: Pty) {
+    p.send(b"q");
+    p.wait_exit(20);
+    let raw = String::from_utf8_lossy(&p.raw.lock().unwrap()).to_string();
+    let screen = p.screen.lock().unwrap();
+    assert!(!screen.screen().alternate_screen(), "alternate screen left");
+    assert!(!screen.screen().hide_cursor(), "cursor shown");
+    let c = screen.screen().contents();
+    assert!(c.contains("EXIT=0"), "{c}");
+    assert!(c.contains("icanon echo"), "raw mode off after the TUI: {c}");
+    assert!(raw.contains("\u{1b}[?1049l"), "left the alternate screen");
+}
+
+#[test]
+fn demo_starts_on_the_dashboard_and_q_restores_the_terminal() {
+    let mut p = demo();
+    p.wait_for(
+        &["Dashboard", "Lobby", "Locations", "DEMO-0005", "Carol"],
+        60,
+    );
+    p.send(b"?");
+    p.wait_for(&["Help", "quit (not from the kiosk)"], 5);
+    p.send(b" ");
+    // Every screen opens in the real binary (the hardware screen reads this machine's
+    // inventory and starts the hotplug watch).
+    for (key, title) in [
+        (b"2", "Tokens 12 of 12"),
+        (b"3", "choose the reader"),
+        (b"4", "Kiosk at Lobby"),
+        (b"5", "Drift · 11 tokens"),
+        (b"6", "Hotplug (live)"),
+        (b"7", "who is in"),
+        (b"8", "Attempts"),
+        (b"1", "Drift alerts"),
+    ] {
+        p.send(key);
+        p.wait_for(&[title], 10);
+    }
+    quit_and_check_restored(p);
+}
+
+// The emulated RDM6300 lives on a pseudo-terminal opened with the serial backend.
+#[cfg(feature = "serial")]
+#[test]
+fn kiosk_checks_in_the_holder_of_the_emulated_tag_and_needs_the_passphrase_to_leave() {
+    let mut p = demo();
+    p.wait_for(&["Dashboard"], 60);
+    p.send(b"4");
+    p.wait_for(&["Kiosk at Lobby"], 5);
+    p.send(b"\r");
+    p.wait_for(&["tap your card or type your code", "Alice — IN"], 30);
+    // The kiosk survives the terminal shrinking to 80x24 and growing back.
+    p.resize(24, 80);
+    p.wait_for(
+        &[
+            "tap your card or type your code",
+            "Alice — IN",
+            "last events",
+        ],
+        10,
+    );
+    p.resize(ROWS, COLS);
+    p.wait_for(&["tap your card or type your code", "Alice — IN"], 10);
+    // q is a character of a code here, not quit; typed codes show as dots.
+    p.send(b"q12");
+    p.wait_for(&["•••"], 5);
+    assert!(!p.contents().contains("q12"));
+    p.send(b"\x1b");
+    p.wait_for(&["operator passphrase"], 5);
+    p.send(b"wrong\r");
+    p.wait_for(&["wrong passphrase or key"], 30);
+    assert!(
+        !p.contents().contains("Dashboard"),
+        "a wrong passphrase leaves nothing"
+    );
+    p.send(b"demo-station\r");
+    p.wait_for(&["Dashboard", "kiosk stopped by the operator"], 30);
+    quit_and_check_restored(p);
+}
+
+#[test]
+fn a_burn_through_the_wizard_registers_an_active_token() {
+    let mut p = demo();
+    p.wait_for(&["Dashboard"], 60);
+    p.send(b"3");
+    p.wait_for(&["choose the reader", "Virtual YubiKey (in process)"], 10);
+    p.send(b"\r"); // the in-process YubiKey is listed first
+    p.wait_for(&["choose the product", "YubiKey OATH"], 5);
+    p.send(b"\r");
+    p.send(b"YK-0042\r");
+    p.wait_for(&["YK-0042 registered active"], 60);
+    p.send(b"2");
+    p.send(b"/yk-0042\r");
+    p.wait_for(&["Tokens 1 of 13", "YK-0042", "active"], 10);
+    quit_and_check_restored(p);
+}
