@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential pkg-config libpcsclite-dev libudev-dev libusb-1.
 PCSCD_SOCKET := /run/pcscd/pcscd.comm
 PCSCD_LOG ?= $(CURDIR)/target/pcscd.log
 
-.PHONY: all deps check-toolchain build lint check-layers unit pcscd test test-hw demo bench
+.PHONY: all deps check-toolchain build lint check-layers unit unit-run pcscd test test-hw demo bench
 
 all: build
 
@@ -88,10 +88,22 @@ PCSC_TESTS = $(wildcard tests/pcsc_*.rs) tests/cli_burn.rs tests/presence_pcsc.r
 TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out $(PCSC_TESTS),$(wildcard tests/*.rs)))
 
 unit: deps pcscd
+	tools/with-test-postgres.sh $(MAKE) --no-print-directory unit-run
+
+unit-run:
 	$(CARGO) test --lib --bins $(TEST_TARGETS)
 	$(CARGO) test --doc
 	@set -e; for t in $(patsubst tests/%.rs,%,$(PCSC_TESTS)); do $(CARGO) test --test $$t -- --test-threads=1; done
 	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)
+
+# PostgreSQL (issue 17): `unit` runs beside a throwaway server, started and stopped by
+# tools/with-test-postgres.sh (it installs the Debian package postgresql when missing,
+# runs the cluster as the postgres user in target/test-pg.*, Unix socket only, and
+# exports TOKENSTATION_TEST_PG). Under CI=true a missing PostgreSQL fails the run.
+# `make pg-shell` opens a psql on such a server for manual work.
+.PHONY: pg-shell
+pg-shell:
+	tools/with-test-postgres.sh bash -c 'psql "$$TOKENSTATION_TEST_PG"'
 
 test-hw: unit
 
