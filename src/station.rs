@@ -99,8 +99,14 @@ impl Station {
     /// Creates a new store with a new master key, recording `actor` in the audit log.
     /// Its audit log is chained from its first line.
     pub fn init_as(path: &Path, source: &KeySource, now: i64, actor: Actor) -> Result<Station> {
-        if path.exists() {
-            return Err(StoreError::Exists(path.display().to_string()).into());
+        let shared = path.to_str().is_some_and(is_shared_store);
+        if (!shared && path.exists()) || (shared && Store::open_for_audit(path).is_ok()) {
+            let name = if shared {
+                crate::store::pg::redact(&path.to_string_lossy())
+            } else {
+                path.display().to_string()
+            };
+            return Err(StoreError::Exists(name).into());
         }
         let (key, header) = keys::create(source)?;
         let store = Store::create(path)?;
@@ -110,13 +116,14 @@ impl Station {
             actor_text: actor.to_string(),
             actor,
         };
+        let name = st.store.name().to_string();
         st.write(|tx| {
             tx.meta_set(VAULT_META, &header.encode())?;
             tx.meta_set("created_at", &now.to_string())?;
             tx.audit(
                 now,
                 "station.init",
-                &format!("store {}", path.display()),
+                &format!("store {name}"),
                 None::<&()>,
                 Some(&serde_json::json!({"key": header.kind.as_str()})),
             )
@@ -142,9 +149,15 @@ impl Station {
         Ok(VaultHeader::decode(&text)?.kind)
     }
 
-    /// The database file.
+    /// The database file, or the PostgreSQL URL as given (it may hold a password: show
+    /// [`Station::store_name`]).
     pub fn path(&self) -> &Path {
         self.store.path()
+    }
+
+    /// The store as messages name it: the file, or the URL without its password.
+    pub fn store_name(&self) -> &str {
+        self.store.name()
     }
 
     /// A read-only handle on the store, for tools and tests. It has no method that
@@ -215,6 +228,12 @@ impl Station {
     pub fn durable(&mut self) -> Result<()> {
         Ok(self.store.set_durable()?)
     }
+}
+
+/// Whether `db` names a store shared by many stations (a `postgresql://` URL) rather
+/// than an SQLite file.
+pub fn is_shared_store(db: &str) -> bool {
+    crate::store::pg::is_url(db)
 }
 
 /// The default key file of a store: beside it, with `.key` appended.

@@ -201,6 +201,7 @@ pub fn pool(url: &str) -> Result<Pool, DbError> {
 /// Translates a statement of the query modules into PostgreSQL's dialect (see the
 /// module header).
 pub fn translate(sql: &str) -> String {
+    let sql = &null_tests_last(sql);
     let mut out = String::with_capacity(sql.len() + 16);
     let b = sql.as_bytes();
     let mut i = 0;
@@ -251,6 +252,55 @@ pub fn translate(sql: &str) -> String {
         out.push_str(" ON CONFLICT DO NOTHING");
     }
     out
+}
+
+/// Turns `(?N IS NULL OR expr)` into `(expr OR ?N IS NULL)`: PostgreSQL types a
+/// parameter where it first meets it, and `?N IS NULL` gives it no type. Same meaning
+/// (OR does not promise an order of evaluation).
+fn null_tests_last(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find("(?") {
+        out.push_str(&rest[..at]);
+        let group = &rest[at..];
+        let digits = group[2..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(group.len() - 2);
+        let head = &group[..2 + digits];
+        let tail = &group[2 + digits..];
+        let (Some(body), Some(end)) = (tail.strip_prefix(" IS NULL OR "), close_paren(group))
+        else {
+            out.push_str("(?");
+            rest = &group[2..];
+            continue;
+        };
+        let inner_len = end - (group.len() - body.len()) - 1;
+        let expr = null_tests_last(&body[..inner_len]);
+        out.push_str(&format!("({expr} OR {} IS NULL)", &head[1..]));
+        rest = &group[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The index just after the parenthesis closing the one `s` starts with.
+fn close_paren(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn strip_prefix_ci<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
@@ -345,6 +395,12 @@ mod tests {
             "WHERE strpos(subject, $1) > 0 AND myinstr(x)"
         );
         assert_eq!(translate("SELECT 'it''s é'"), "SELECT 'it''s é'");
+        assert_eq!(
+            translate(
+                "WHERE (?1 IS NULL OR a = ?1) AND (?2 IS NULL OR b = 1 OR EXISTS (SELECT 1 WHERE c = ?2))"
+            ),
+            "WHERE (a = $1 OR $1 IS NULL) AND (b = 1 OR EXISTS (SELECT 1 WHERE c = $2) OR $2 IS NULL)"
+        );
     }
 
     #[test]
