@@ -214,8 +214,7 @@ impl Writer<'_> {
                 "INSERT INTO tokens (uid, product_id, serial, status, sealed_seed, counter,
                                      drift_steps, drift_base_steps, created_at, updated_at,
                                      activated_at, issuer)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?8,
-                         CASE WHEN ?4 = 'active' THEN ?8 END, ?9)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?8, ?10, ?9)",
                 params![
                     t.uid,
                     t.product_id,
@@ -225,7 +224,8 @@ impl Writer<'_> {
                     from_u64(t.counter, "counter")?,
                     t.drift_steps,
                     t.now,
-                    t.issuer
+                    t.issuer,
+                    (t.status == TokenStatus::Active).then_some(t.now)
                 ],
             )
             .map_err(|e| self.unique(e, || Thing::TokenSerial(t.serial.to_string())))?;
