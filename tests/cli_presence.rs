@@ -348,8 +348,8 @@ mod durability {
     use tokenstation::emulator::field::Field;
     use tokenstation::emulator::pty::PtyBridge;
     use tokenstation::emulator::rdm6300::{Rdm6300Emulator, TagBurst};
-    use tokenstation::station::presence::CredentialKey;
     use tokenstation::station::KeySource;
+    use tokenstation::station::presence::CredentialKey;
 
     const N: u32 = 300;
 

@@ -24,20 +24,39 @@ pub fn on_postgres() -> bool {
 
 /// A store named `file` in `dir` (SQLite), or a new PostgreSQL database.
 pub fn test_db(dir: &Path, file: &str) -> TestDb {
-    if on_postgres() {
-        TestDb {
-            db: PathBuf::from(new_pg_database()),
-            key: dir.join(format!("{file}.key")),
-        }
+    let db = if on_postgres() {
+        PathBuf::from(new_pg_database())
     } else {
-        let db = dir.join(file);
+        dir.join(file)
+    };
+    TestDb {
+        key: key_for(&db),
+        db,
+    }
+}
+
+/// The key file of the test store `db`: beside an SQLite file (the default key file),
+/// or for a PostgreSQL database a file named after it in the temporary directory.
+pub fn key_for(db: &Path) -> PathBuf {
+    let text = db.to_string_lossy();
+    if text.starts_with("postgresql://") {
+        // postgresql://user@host/NAME?host=...
+        let after_scheme = &text["postgresql://".len()..];
+        let path = after_scheme.split('?').next().unwrap_or("");
+        let name = path.split_once('/').map_or("store", |(_, n)| n);
+        let dir = std::env::temp_dir().join("tokenstation-test-keys");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(format!("{name}.key"))
+    } else {
         let mut key = db.as_os_str().to_owned();
         key.push(".key");
-        TestDb {
-            db,
-            key: PathBuf::from(key),
-        }
+        PathBuf::from(key)
     }
+}
+
+/// The path of a store named `file` in `dir` (SQLite) or of a new PostgreSQL database.
+pub fn store_in(dir: &Path, file: &str) -> PathBuf {
+    test_db(dir, file).db
 }
 
 /// The URL of the test server's maintenance database.
