@@ -1,13 +1,41 @@
-//! The station's store: one SQLite file (bundled SQLite, WAL, foreign keys on) with
-//! versioned migrations. Every SQL statement of the program lives under this module;
-//! the rest of the program sees [`Store`], its handles and the records of
-//! [`crate::model`].
+//! The station's store: one SQLite file (bundled SQLite, WAL, foreign keys on), or a
+//! PostgreSQL database shared by many stations (`--db postgresql://…`), with one
+//! schema and one list of versioned migrations for both. Every SQL statement of the
+//! program lives under this module; the rest of the program sees [`Store`], its
+//! handles and the records of [`crate::model`].
+//!
+//! Two backends, one query code: the query modules (`tokens`, `limits`, `audit`…)
+//! are written once against a small connection interface (`sql`), in SQLite's dialect
+//! with numbered parameters, plain types and plain Rust values in and out. On SQLite
+//! the statements run as written; on PostgreSQL `pg::translate` rewrites the few
+//! differences (`$N`, `coalesce`, `strpos`, `ON CONFLICT DO NOTHING`) once per
+//! statement, and parameters and columns are converted to the types the server has
+//! (`BIGINT`, `DOUBLE PRECISION`, `TEXT`, `BYTEA`). This was chosen over a `Store`
+//! trait with two implementations: the ~100 statements exist once, so the two
+//! backends cannot drift apart, and a new query is written once. What differs per
+//! backend stays in two places: opening and migrating (`pg_schema`, the audit
+//! triggers) and the write transaction below.
 //!
 //! Two handles, two powers: a [`Reader`] only reads, and a [`Writer`] (reads and
-//! writes) exists only inside [`Store::write`], one IMMEDIATE transaction. A write
-//! transaction that changes rows commits only if it also wrote a journal line (the
-//! audit log, the attempt log or a presence event): no change goes unrecorded. The
-//! station is the only caller of [`Store::write`] (design.md §3).
+//! writes) exists only inside [`Store::write`], one transaction that holds the store's
+//! write lock from its first statement: SQLite's IMMEDIATE transaction, and on
+//! PostgreSQL a READ COMMITTED transaction that first takes one transaction-scoped
+//! advisory lock ([`WRITE_LOCK`]). Every check-and-update (the replay guard, the failure
+//! counters and per-source delays, the HOTP counter, presence anti-passback and
+//! idempotency, the audit chain's next id and MAC) therefore sees the last committed
+//! state and is exact across threads, processes and machines, with no retry loop
+//! (SERIALIZABLE would need one for SQLSTATE 40001) and no lock-order deadlock (one
+//! lock). The price is one writer at a time per store, as on SQLite; per-row locks
+//! (`SELECT … FOR UPDATE` on the location, then the token) would let verifications of
+//! different tokens overlap and are the next step when one server's write rate is the
+//! limit. Reads take no lock. A write transaction that changes rows commits only if it
+//! also wrote a journal line (the audit log, the attempt log or a presence event): no
+//! change goes unrecorded. The station is the only caller of [`Store::write`]
+//! (design.md §3).
+//!
+//! The audit log is append-only on both backends by triggers (PostgreSQL: also
+//! TRUNCATE), checked at every open; on PostgreSQL stations should moreover connect as
+//! a role without UPDATE, DELETE and TRUNCATE on `audit` (README, "Many stations").
 //!
 //! A read handle cannot change state; this does not compile:
 //!

@@ -7,8 +7,8 @@
 # its own database from it. The server is stopped and its directory removed when the command ends, whatever its end.
 #
 # PostgreSQL missing: installed with apt-get (package `postgresql`) when possible; when
-# it is still missing the command runs without TOKENSTATION_TEST_PG, and under CI=true
-# the run fails instead.
+# it is still missing, under CI=true the run fails at once; otherwise the command runs
+# without TOKENSTATION_TEST_PG and the PostgreSQL tests fail (never skip).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,7 +32,7 @@ if ! INITDB="$(find_bin initdb)" || ! PG_CTL="$(find_bin pg_ctl)"; then
     echo "postgres: PostgreSQL is not installed and could not be installed; under CI=true the PostgreSQL tests must run" >&2
     exit 1
   fi
-  echo "postgres: PostgreSQL is missing: the PostgreSQL variants of the tests will say they were skipped" >&2
+  echo "postgres: PostgreSQL is missing: the PostgreSQL tests will fail (install the Debian package postgresql)" >&2
   exec "$@"
 fi
 
