@@ -119,6 +119,12 @@ unit-postgres:
 pg-shell:
 	tools/with-test-postgres.sh bash -c 'psql "$$TOKENSTATION_TEST_PG"'
 
+# Verifications per second with 1, 4 and 8 stations, SQLite beside PostgreSQL
+# (benches/stations.rs), on a throwaway server like the tests'.
+.PHONY: bench-stations
+bench-stations: deps
+	tools/with-test-postgres.sh $(CARGO) bench --bench stations
+
 test-hw: unit
 
 # The README's test command: formatting, lints, layer rules, every test.

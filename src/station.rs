@@ -78,7 +78,8 @@ impl Station {
 
     /// Opens the store at `path`, recording `actor` in the audit log.
     pub fn open_as(path: &Path, actor: Actor) -> Result<Station> {
-        let store = Store::open(path)?;
+        let mut store = Store::open(path)?;
+        store.set_station(station_name());
         if store.read().meta_get(VAULT_META)?.is_none() {
             return Err(StationError::NoVaultHeader(path.to_path_buf()));
         }
@@ -109,7 +110,8 @@ impl Station {
             return Err(StoreError::Exists(name).into());
         }
         let (key, header) = keys::create(source)?;
-        let store = Store::create(path)?;
+        let mut store = Store::create(path)?;
+        store.set_station(station_name());
         let mut st = Station {
             store,
             key: Some(key),
@@ -209,8 +211,10 @@ impl Station {
     /// is unlocked, the same key: a face's pool of stations working in parallel (the
     /// API server) unlocks once.
     pub fn open_sibling(&self) -> Result<Station> {
+        let mut store = Store::open(self.path())?;
+        store.set_station(station_name());
         Ok(Station {
-            store: Store::open(self.path())?,
+            store,
             key: self.key.clone(),
             actor: self.actor.clone(),
             actor_text: self.actor_text.clone(),
@@ -228,6 +232,22 @@ impl Station {
     pub fn durable(&mut self) -> Result<()> {
         Ok(self.store.set_durable()?)
     }
+}
+
+/// The name this station records with its attempts and presence events (many stations
+/// share one PostgreSQL store): `TOKENSTATION_STATION`, else the host name; at most 64
+/// characters, control characters dropped.
+pub fn station_name() -> Option<String> {
+    let raw = std::env::var("TOKENSTATION_STATION")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())?;
+    let name: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 /// Whether `db` names a store shared by many stations (a `postgresql://` URL) rather

@@ -229,6 +229,7 @@ pub struct Store {
     db: Db,
     path: PathBuf,
     name: String,
+    station: Option<String>,
 }
 
 enum Db {
@@ -241,6 +242,8 @@ enum Db {
 pub struct Reader<'a> {
     conn: Sql<'a>,
     path: &'a str,
+    /// The station writing (recorded with attempts and presence events).
+    station: Option<&'a str>,
 }
 
 /// A handle inside one write transaction: the reads of [`Reader`] (through `Deref`)
@@ -350,6 +353,7 @@ impl Store {
             db: Db::Pg(RefCell::new(conn)),
             path: PathBuf::from(url),
             name,
+            station: None,
         })
     }
 
@@ -382,6 +386,7 @@ impl Store {
             db: Db::Lite(conn),
             path: path.to_path_buf(),
             name: path.display().to_string(),
+            station: None,
         })
     }
 
@@ -425,7 +430,14 @@ impl Store {
                 Db::Pg(c) => Sql::Pg(c),
             },
             path: &self.name,
+            station: self.station.as_deref(),
         }
+    }
+
+    /// Names the station that writes through this store: every attempt and presence
+    /// event it records carries the name (many stations share one PostgreSQL store).
+    pub fn set_station(&mut self, name: Option<String>) {
+        self.station = name;
     }
 
     /// Runs `f` in one write transaction that holds the store's write lock from the
@@ -439,6 +451,7 @@ impl Store {
         E: From<StoreError>,
     {
         let name = self.name.as_str();
+        let station = self.station.as_deref();
         match &mut self.db {
             Db::Lite(conn) => {
                 let sqlite = |source: rusqlite::Error| StoreError::Database {
@@ -453,6 +466,7 @@ impl Store {
                     read: Reader {
                         conn: Sql::Lite(&tx),
                         path: name,
+                        station,
                     },
                     journal: std::cell::Cell::new(0),
                 };
@@ -488,6 +502,7 @@ impl Store {
                     read: Reader {
                         conn: Sql::Pg(cell),
                         path: name,
+                        station,
                     },
                     journal: std::cell::Cell::new(0),
                 };

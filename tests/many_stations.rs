@@ -46,7 +46,13 @@ fn store() -> Station {
 
 /// `tokenstation --json verify A CODE --at AT` as its own process (a station).
 fn station(s: &Station, code: &str, at: i64) -> Child {
+    named_station(s, "bench-0", code, at)
+}
+
+/// [`station`] with the station name `name` (`TOKENSTATION_STATION`).
+fn named_station(s: &Station, name: &str, code: &str, at: i64) -> Child {
     s.std_cmd(&["--json", "verify", "A", code, "--at", &at.to_string()])
+        .env("TOKENSTATION_STATION", name)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -93,7 +99,9 @@ fn n_stations_verify_one_code_and_exactly_one_is_ok() {
     for round in 0..3 {
         let at = T + 600 + 90 * round;
         let code = code_at(at);
-        let children: Vec<Child> = (0..n).map(|_| station(&s, &code, at)).collect();
+        let children: Vec<Child> = (0..n)
+            .map(|j| named_station(&s, &format!("door-{j}"), &code, at))
+            .collect();
         let statuses: Vec<String> = children.into_iter().map(status).collect();
         assert_eq!(
             statuses.iter().filter(|s| *s == "OK").count(),
@@ -112,6 +120,19 @@ fn n_stations_verify_one_code_and_exactly_one_is_ok() {
         let log = attempts_at(&s, at);
         assert_eq!(log.len(), n, "{log:?}");
         assert_eq!(log.iter().filter(|s| *s == "OK").count(), 1, "{log:?}");
+        // Every attempt names the station that made it, each station once.
+        let mut names: Vec<String> = s
+            .json(&["attempt", "list", "--serial", "A"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["at"] == at)
+            .map(|a| a["station"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        let mut want: Vec<String> = (0..n).map(|j| format!("door-{j}")).collect();
+        want.sort();
+        assert_eq!(names, want);
     }
 }
 

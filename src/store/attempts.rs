@@ -12,7 +12,7 @@ impl Reader<'_> {
         self.conn
             .query_map(
                 "SELECT a.at, a.token_id, a.serial, a.location_id, l.name, a.status, a.method,
-                        a.step, a.step_offset, a.source
+                        a.step, a.step_offset, a.source, a.station
                  FROM attempts a LEFT JOIN locations l ON l.id = a.location_id
                  WHERE (?1 IS NULL OR a.serial = ?1) AND (?2 IS NULL OR l.name = ?2)
                    AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4)
@@ -30,6 +30,7 @@ impl Reader<'_> {
                         step: r.get::<Option<i64>>(7)?.map(to_u64),
                         step_offset: r.get(8)?,
                         source: r.get(9)?,
+                        station: r.get(10)?,
                     })
                 },
             )
@@ -44,8 +45,9 @@ impl Writer<'_> {
         let step = a.step.map(|v| from_u64(v, "step")).transpose()?;
         self.conn
             .execute(
-                "INSERT INTO attempts (at, token_id, serial, location_id, status, method, step, step_offset, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO attempts (at, token_id, serial, location_id, status, method, step, step_offset,
+                                       source, station)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     a.at,
                     a.token_id,
@@ -55,7 +57,8 @@ impl Writer<'_> {
                     a.method,
                     step,
                     a.step_offset,
-                    a.source
+                    a.source,
+                    self.station
                 ],
             )
             .map(|_| ())

@@ -290,9 +290,27 @@ ALTER TABLE tokens ADD COLUMN drift_sample_day INTEGER;
 UPDATE tokens SET drift_base_steps = drift_steps;
 "#;
 
+/// Issue 17, many stations on one store: the station that recorded each attempt and
+/// presence event (`station::station_name`: `TOKENSTATION_STATION` or the host name);
+/// NULL for rows from before.
+const V_STATION_NAMES: &str = r#"
+ALTER TABLE attempts ADD COLUMN station TEXT;
+ALTER TABLE presence_events ADD COLUMN station TEXT;
+"#;
+
 /// The SQL of every migration, oldest first: one list for both backends (SQLite runs
 /// it as written, PostgreSQL through `pg_schema::migration`).
-pub(crate) const SQL: [&str; 8] = [V1, V2, V3, V4, API_KEYS, V_SOURCES, V_AUDIT_CHAIN, V5_DRIFT];
+pub(crate) const SQL: [&str; 9] = [
+    V1,
+    V2,
+    V3,
+    V4,
+    API_KEYS,
+    V_SOURCES,
+    V_AUDIT_CHAIN,
+    V5_DRIFT,
+    V_STATION_NAMES,
+];
 
 /// The migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {

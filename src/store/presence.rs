@@ -128,11 +128,14 @@ pub struct Event {
     pub bound_to: Option<i64>,
     /// Nearest matching time of a refused code.
     pub nearest: Option<i64>,
+    /// The station that recorded it; `None` for events from before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
 }
 
 const EVENT_COLS: &str = "e.id, e.location_id, e.holder_id, h.ext_id, h.label, e.at, e.direction,
      e.status, e.reason, e.source, e.credential, e.reader, e.presence_token_id, e.step,
-     e.bound_from, e.bound_to, e.nearest
+     e.bound_from, e.bound_to, e.nearest, e.station
      FROM presence_events e LEFT JOIN holders h ON h.id = e.holder_id";
 
 fn event_row(r: &Row<'_>) -> DbResult<Event> {
@@ -154,6 +157,7 @@ fn event_row(r: &Row<'_>) -> DbResult<Event> {
         bound_from: r.get(14)?,
         bound_to: r.get(15)?,
         nearest: r.get(16)?,
+        station: r.get(17)?,
     })
 }
 
@@ -473,8 +477,8 @@ impl Writer<'_> {
             .insert_id(
                 "INSERT INTO presence_events (location_id, holder_id, at, direction, status,
                    reason, source, credential, reader, idem, presence_token_id, step,
-                   bound_from, bound_to, nearest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                   bound_from, bound_to, nearest, station)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
                 params![
                     e.location_id,
                     e.holder_id,
@@ -490,7 +494,8 @@ impl Writer<'_> {
                     e.step.map(|v| super::from_u64(v, "step")).transpose()?,
                     e.bound_from,
                     e.bound_to,
-                    e.nearest
+                    e.nearest,
+                    self.station
                 ],
             )
             .map_err(|err| self.unique(err, || Thing::PresenceEvent(format!("{:?}", e.idem))))?;
