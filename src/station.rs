@@ -81,7 +81,7 @@ impl Station {
         let mut store = Store::open(path)?;
         store.set_station(station_name());
         if store.read().meta_get(VAULT_META)?.is_none() {
-            return Err(StationError::NoVaultHeader(path.to_path_buf()));
+            return Err(StationError::NoVaultHeader(PathBuf::from(store.name())));
         }
         Ok(Station {
             store,

@@ -21,8 +21,10 @@ pub fn is_url(db: &str) -> bool {
     db.starts_with("postgresql://") || db.starts_with("postgres://")
 }
 
-/// The URL with its password replaced by `***`, for messages and the audit log.
+/// The URL with its password (in the authority or a `password=` parameter) replaced
+/// by `***`, for messages and the audit log.
 pub fn redact(url: &str) -> String {
+    let url = &redact_param(url);
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
@@ -35,6 +37,20 @@ pub fn redact(url: &str) -> String {
         },
         None => url.to_string(),
     }
+}
+
+fn redact_param(url: &str) -> String {
+    let Some((head, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let params: Vec<String> = query
+        .split('&')
+        .map(|p| match p.split_once('=') {
+            Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+            _ => p.to_string(),
+        })
+        .collect();
+    format!("{head}?{}", params.join("&"))
 }
 
 /// One pooled connection: the client, its prepared statements by SQL text, and the
@@ -410,6 +426,10 @@ mod tests {
             "postgresql://st:***@db.example/ts?host=/run"
         );
         assert_eq!(redact("postgresql://st@db/ts"), "postgresql://st@db/ts");
+        assert_eq!(
+            redact("postgresql:///ts?host=/run&password=pw&user=u"),
+            "postgresql:///ts?host=/run&password=***&user=u"
+        );
         assert_eq!(
             redact("postgresql:///ts?host=/run/postgresql"),
             "postgresql:///ts?host=/run/postgresql"
