@@ -91,7 +91,7 @@ unit: deps pcscd
 	tools/with-test-postgres.sh $(MAKE) --no-print-directory unit-run
 
 unit-run:
-	$(CARGO) test --lib --bins $(TEST_TARGETS)
+	$(CARGO) test --no-fail-fast --lib --bins $(TEST_TARGETS)
 	$(CARGO) test --doc
 	@set -e; for t in $(patsubst tests/%.rs,%,$(PCSC_TESTS)); do $(CARGO) test --test $$t -- --test-threads=1; done
 	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)

@@ -1,6 +1,8 @@
 -- wrk script of benches/api_http.rs: POST /api/v1/verify with a random serial among
 -- TS00000000..TS(N-1) and a random six-digit code (wrong but for about one in a
--- million), the key in X-API-Key; tallies the verdicts' statuses and any other answer.
+-- million) for a random end user (`client`, one of 2^24 addresses, as an application
+-- names its users), the key in X-API-Key; tallies the verdicts' statuses and any other
+-- answer.
 -- Environment: API_KEY, TOKENS (N).
 local key = os.getenv("API_KEY")
 local tokens = tonumber(os.getenv("TOKENS") or "100000")
@@ -21,8 +23,9 @@ function init(args)
 end
 
 request = function()
-  local body = string.format('{"serial":"TS%08d","code":"%06d"}',
-    math.random(0, tokens - 1), math.random(0, 999999))
+  local body = string.format('{"serial":"TS%08d","code":"%06d","client":"10.%d.%d.%d"}',
+    math.random(0, tokens - 1), math.random(0, 999999),
+    math.random(0, 255), math.random(0, 255), math.random(0, 255))
   return wrk.format(nil, "/api/v1/verify", nil, body)
 end
 

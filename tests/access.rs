@@ -292,11 +292,14 @@ fn grouped_verifications_decide_in_order_and_isolate_refusals() {
     let wrong = wrong_code(t, 3);
     let mut unknown_place = check("T1", &good, t);
     unknown_place.location = Some("Nowhere".into());
+    // Q1 verifies only at Lab (without a location it would be WRONG_LOCATION).
+    let mut at_lab = check("Q1", &wrong, t);
+    at_lab.location = Some("Lab".into());
     let batch = vec![
         check("T1", &good, t),
         check("T1", &good, t),
         unknown_place,
-        check("Q1", &wrong, t),
+        at_lab,
         check("NOPE", &wrong, t),
     ];
     let before = st.attempts(&Default::default()).unwrap().len();

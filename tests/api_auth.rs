@@ -181,13 +181,15 @@ async fn health_and_openapi() {
         "/api.php",
         "/validate/check",
         "/validate/radiuscheck",
+        "/api/v1/drift",
+        "/api/v1/tokens/{serial}/drift",
     ] {
         assert!(
             paths.contains_key(p),
             "{p} missing from the OpenAPI document"
         );
     }
-    assert_eq!(paths.len(), 25, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 27, "{:?}", paths.keys().collect::<Vec<_>>());
     // Every documented native route answers the documented 401 without a key.
     let verify = &paths["/api/v1/verify"]["post"];
     assert!(verify["responses"]["401"].is_object());

@@ -247,7 +247,7 @@ async fn privacyidea_check_and_radiuscheck() {
     let r = api
         .call(
             "GET",
-            &format!("/validate/check?serial=Q1&pass={wrong}"),
+            &format!("/validate/check?serial=Q1&pass={wrong}&location=Lab"),
             Some(&ops),
             None,
         )
@@ -299,7 +299,10 @@ async fn privacyidea_check_and_radiuscheck() {
     let r = api
         .call(
             "GET",
-            &format!("/validate/radiuscheck?serial=Q1&pass={}", code_at(t)),
+            &format!(
+                "/validate/radiuscheck?serial=Q1&pass={}&location=Lab",
+                code_at(t)
+            ),
             Some(&ops),
             None,
         )

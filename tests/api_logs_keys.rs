@@ -200,7 +200,55 @@ async fn keys() {
         audit
             .iter()
             .filter(|a| a.subject.contains(&id))
-            .all(|a| a.actor.ends_with(":admin"))
+            .all(|a| a.actor.ends_with("(role admin)"))
+    );
+    api.finish();
+}
+
+#[tokio::test]
+async fn drift_report_and_one_tokens_drift() {
+    let api = Api::new();
+    let k = &api.keys;
+    let t = now();
+    // T1's clock runs one step (30 s) ahead: the verification learns +1.
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &k.kiosk,
+            json!({"serial": "T1", "code": code_at(t + 30)}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "OK", "{}", r.json());
+    let v = api.get("/api/v1/drift", &k.operator).await.json();
+    let rows = v["rows"].as_array().unwrap();
+    let t1 = rows.iter().find(|r| r["serial"] == "T1").unwrap();
+    assert_eq!(t1["offset_steps"], 1, "{v}");
+    let v = api.get("/api/v1/drift?product=Q", &k.operator).await.json();
+    assert!(
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["product"] == "Q"),
+        "{v}"
+    );
+    let v = api.get("/api/v1/tokens/T1/drift", &k.operator).await.json();
+    assert_eq!(v["serial"], "T1", "{v}");
+    assert!(!v["samples"].as_array().unwrap().is_empty(), "{v}");
+    // Drift is an operator's: kiosks and technicians are refused; an unknown token is 404.
+    assert_eq!(api.get("/api/v1/drift", &k.kiosk).await.status, 403);
+    assert_eq!(api.get("/api/v1/drift", &k.technician).await.status, 403);
+    assert_eq!(
+        api.get("/api/v1/tokens/NOPE/drift", &k.operator)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        api.get("/api/v1/drift?at=yesterday", &k.operator)
+            .await
+            .status,
+        400
     );
     api.finish();
 }

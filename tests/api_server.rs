@@ -58,7 +58,7 @@ fn serves_over_loopback_and_stops_gracefully() {
     assert_eq!(s.get("/api/v1/tokens", None).0, 401);
 
     // A request in flight: headers and half its body sent, then SIGTERM, then the rest.
-    let body = json!({"serial": "Q1", "code": wrong_code(now(), 3)}).to_string();
+    let body = json!({"serial": "Q1", "code": wrong_code(now(), 3), "location": "Lab"}).to_string();
     let (head, tail) = body.split_at(body.len() / 2);
     let addr = s.base.trim_start_matches("http://").to_string();
     let mut conn = TcpStream::connect(&addr).unwrap();
@@ -193,7 +193,7 @@ fn concurrent_verifications_over_http_are_exact() {
         &s,
         &keys.operator,
         100,
-        json!({"serial": "Q1", "code": wrong}),
+        json!({"serial": "Q1", "code": wrong, "location": "Lab"}),
     );
     assert_eq!(count(&statuses, "INVALID_CODE"), 100, "{statuses:?}");
     let st = open(&db);
@@ -221,7 +221,7 @@ fn concurrent_verifications_over_http_are_exact() {
         &s,
         &keys.operator,
         100,
-        json!({"serial": "Q1", "code": wrong}),
+        json!({"serial": "Q1", "code": wrong, "location": "Lab"}),
     );
     assert_eq!(count(&statuses, "INVALID_CODE"), 5, "{statuses:?}");
     assert_eq!(count(&statuses, "LIMIT_REACHED"), 95, "{statuses:?}");

@@ -94,13 +94,13 @@ async fn life_cycle_actions() {
         )
         .await;
     assert_eq!((r.status, r.error()), (409, "conflict".into()));
-    // unlock and resync: operator.
+    // unlock and resync: operator. (Q1 verifies only at Lab.)
     let wrong = wrong_code(t, 3);
     for _ in 0..5 {
         api.post(
             "/api/v1/verify",
             &k.operator,
-            json!({"serial": "Q1", "code": wrong}),
+            json!({"serial": "Q1", "code": wrong, "location": "Lab"}),
         )
         .await;
     }
@@ -232,8 +232,12 @@ async fn life_cycle_actions() {
     // Every change above is audited under the key and role that made it.
     let audit = api.station().audit(&AuditFilter::default()).unwrap();
     let disable = audit.iter().find(|a| a.action == "token.disable").unwrap();
-    assert!(disable.actor.ends_with(":operator"), "{}", disable.actor);
+    assert!(
+        disable.actor.ends_with("(role operator)"),
+        "{}",
+        disable.actor
+    );
     let retire = audit.iter().find(|a| a.action == "token.retire").unwrap();
-    assert!(retire.actor.ends_with(":technician"));
+    assert!(retire.actor.ends_with("(role technician)"));
     api.finish();
 }

@@ -149,7 +149,7 @@ async fn create_returns_the_seed_once() {
         .unwrap();
     assert_eq!(audit.len(), 1);
     assert!(
-        audit[0].actor.starts_with("api:") && audit[0].actor.ends_with(":technician"),
+        audit[0].actor.starts_with("api:") && audit[0].actor.ends_with("(role technician)"),
         "{}",
         audit[0].actor
     );
@@ -161,7 +161,7 @@ async fn create_returns_the_seed_once() {
             ..AuditFilter::default()
         })
         .unwrap();
-    assert!(added[0].actor.ends_with(":technician"));
+    assert!(added[0].actor.ends_with("(role technician)"));
 
     // A given seed, a URI, both, a bad one.
     let r = api

@@ -70,7 +70,7 @@ async fn every_verdict_is_200() {
             .post(
                 "/api/v1/verify",
                 &ops,
-                json!({"serial": "Q1", "code": wrong}),
+                json!({"serial": "Q1", "code": wrong, "location": "Lab"}),
             )
             .await;
         assert_eq!(r.json()["status"], "INVALID_CODE");
@@ -335,7 +335,7 @@ async fn roles_and_scopes() {
         .post(
             "/api/v1/verify",
             &ops_q,
-            json!({"serial": "Q1", "code": wrong}),
+            json!({"serial": "Q1", "code": wrong, "location": "Lab"}),
         )
         .await;
     assert_eq!(r.json()["status"], "INVALID_CODE");
@@ -386,5 +386,64 @@ async fn request_errors() {
     assert_eq!((r.status, r.error()), (405, "method_not_allowed".into()));
     let r = api.call("GET", "/api/v1/nothing", Some(&ops), None).await;
     assert_eq!((r.status, r.error()), (404, "not_found".into()));
+    api.finish();
+}
+
+#[tokio::test]
+async fn per_source_delay_by_end_user() {
+    let api = Api::new();
+    let mut st = api.station();
+    st.policy_set("limit.source_free_failures", "3", now())
+        .unwrap();
+    // A wait long enough that a slow machine cannot outlast it between two requests.
+    st.policy_set("limit.source_delay_s", "60", now()).unwrap();
+    drop(st);
+    let ops = api.keys.operator.clone();
+    let t = now();
+    let wrong = wrong_code(t, 3);
+    let ask = |client: Option<&str>, serial: &str| {
+        let mut body = json!({"serial": serial, "code": wrong, "location": "Lobby"});
+        if let Some(c) = client {
+            body["client"] = json!(c);
+        }
+        body
+    };
+    // One end user guesses: 3 failures are free, the 4th starts a wait...
+    let mut seen = Vec::new();
+    for serial in ["NOPE1", "NOPE2", "NOPE3", "NOPE4", "NOPE5"] {
+        let r = api
+            .post("/api/v1/verify", &ops, ask(Some("198.51.100.7"), serial))
+            .await;
+        seen.push(r.json()["status"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        seen,
+        [
+            "UNKNOWN_TOKEN",
+            "UNKNOWN_TOKEN",
+            "UNKNOWN_TOKEN",
+            "UNKNOWN_TOKEN",
+            "LIMIT_REACHED"
+        ]
+    );
+    // ...while another user of the same application is not slowed,
+    let r = api
+        .post("/api/v1/verify", &ops, ask(Some("198.51.100.8"), "T1"))
+        .await;
+    assert_eq!(r.json()["status"], "INVALID_CODE");
+    // nor is the key itself when it names no end user.
+    let r = api.post("/api/v1/verify", &ops, ask(None, "T1")).await;
+    assert_eq!(r.json()["status"], "INVALID_CODE");
+    // The attempt log names the source.
+    let v = api.get("/api/v1/attempts?limit=1", &ops).await.json();
+    assert!(
+        v[0]["source"].as_str().unwrap().starts_with("api-key:"),
+        "{v}"
+    );
+    // A client name with control characters is bad input.
+    let r = api
+        .post("/api/v1/verify", &ops, ask(Some("a\u{7}b"), "T1"))
+        .await;
+    assert_eq!(r.status, 400);
     api.finish();
 }

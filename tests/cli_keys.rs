@@ -105,12 +105,15 @@ fn add_list_show_and_life_cycle() {
             "key.revoke"
         ]
     );
+    // Key commands are recorded as the operating-system user who ran them.
+    let me = common::os_user_name();
     assert!(
         audit
             .as_array()
             .unwrap()
             .iter()
-            .all(|a| a["actor"] == "tester")
+            .all(|a| a["actor"] == me.as_str()),
+        "{audit}"
     );
     assert!(!audit.to_string().contains(key.rsplit('_').next().unwrap()));
 }

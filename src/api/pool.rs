@@ -39,6 +39,9 @@ pub struct VerifyRequest {
     pub code: String,
     /// Location (a key with one location may omit it).
     pub location: Option<String>,
+    /// The end user the application verifies for (their address): the per-source
+    /// delay's unit behind the key; without it, the key's failures count as one source.
+    pub client: Option<String>,
     /// A chosen time (needs the right to choose it).
     pub at: Option<i64>,
     /// Record the attempt (false needs the right to skip it).
@@ -100,9 +103,13 @@ fn check_for(st: &Station, caller: &Caller, r: &VerifyRequest) -> Result<Check, 
         product: r.product.clone(),
         code: r.code.clone(),
         location,
-        // The key is the unit of the per-source delay: an application guessing slows
-        // itself, not the kiosks or the other applications.
-        source: Some(Source::api_key(&caller.key_id)?),
+        // The per-source delay's unit: the end user the application names, behind its
+        // key; else the key. A guessing application slows itself, not the kiosks or
+        // the other applications.
+        source: Some(match &r.client {
+            Some(c) => Source::api_end_user(&caller.key_id, c)?,
+            None => Source::api_key(&caller.key_id)?,
+        }),
         at: r.at.unwrap_or_else(now),
         record: r.record,
     })

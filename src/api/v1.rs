@@ -3,11 +3,9 @@
 //! the CLI's `--json`; every non-2xx answer is `{"error": code, "message": …}`. Each
 //! handler names what it does to the station ([`crate::station::access::Action`] and
 //! its target), the station decides whether the caller may.
-//!
-//! Drift reports (`station::drift`, issue 14) get their route when that view is on
-//! main; none is served until then.
 
 pub mod catalog;
+pub mod drift;
 pub mod keys;
 pub mod logs;
 pub mod presence;
@@ -43,6 +41,8 @@ pub fn routes() -> OpenApiRouter<Shared> {
         .routes(routes!(presence::report))
         .routes(routes!(logs::attempts))
         .routes(routes!(logs::audit))
+        .routes(routes!(drift::report))
+        .routes(routes!(drift::show))
         .routes(routes!(keys::list, keys::create))
         .routes(routes!(keys::show, keys::revoke))
         .routes(routes!(keys::act))

@@ -64,6 +64,14 @@ impl Source {
         Source::new("api-key", key_id)
     }
 
+    /// An end user an application verifies for, as the application names them (their
+    /// address, privacyIDEA's `client`), behind the application's key: one user
+    /// guessing slows that user, not the application's other users.
+    pub fn api_end_user(key_id: &str, client: &str) -> Result<Source> {
+        let client = checked(NameKind::Source, client)?;
+        Source::new("api-key", &format!("{key_id} for {client}"))
+    }
+
     /// The text form, as stored.
     pub fn as_str(&self) -> &str {
         &self.0

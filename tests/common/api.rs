@@ -155,6 +155,10 @@ pub fn store(dir: &tempfile::TempDir) -> (Station, Keys) {
     st.token_assign_location("Q1", None, Some("Lab"), t)
         .unwrap();
     st.token_assign_holder("T1", None, "alice", t).unwrap();
+    // The tests count token failures from one key; the per-source delay (which would
+    // slow that key after 3) has its own test (api_verify::per_source_delay_by_end_user).
+    st.policy_set("limit.source_free_failures", "1000", t)
+        .unwrap();
     let keys = Keys {
         admin: key(&mut st, "admin", Role::Admin, &[], &[]),
         operator: key(&mut st, "ops", Role::Operator, &[], &[]),

@@ -37,6 +37,9 @@ pub struct CheckParams {
     pub pass: Option<String>,
     /// Location (a kiosk key with one location may omit it).
     pub location: Option<String>,
+    /// The end user's address, as privacyIDEA's `client` (failures are slowed per end
+    /// user behind the key).
+    pub client: Option<String>,
 }
 
 fn envelope(result: serde_json::Value, detail: Option<serde_json::Value>) -> serde_json::Value {
@@ -102,6 +105,7 @@ fn request(p: CheckParams) -> Result<VerifyRequest, ApiError> {
         user,
         code,
         location: p.location,
+        client: p.client,
         record: true,
         ..VerifyRequest::default()
     })
@@ -153,6 +157,7 @@ fn form_or_query(query: CheckParams, body: &[u8]) -> CheckParams {
         realm: get("realm").or(query.realm),
         pass: get("pass").or(query.pass),
         location: get("location").or(query.location),
+        client: get("client").or(query.client),
     }
 }
 

@@ -26,6 +26,9 @@ pub struct VerifyBody {
     pub location: Option<String>,
     /// Product, when the serial exists in several.
     pub product: Option<String>,
+    /// The end user the application verifies for (e.g. their IP address): failures
+    /// are slowed per end user; without it, per key.
+    pub client: Option<String>,
     /// Check for this time instead of now (admin keys only).
     pub at: Option<When>,
     /// Record the attempt and update the token [default true]; false needs an admin key.
@@ -51,6 +54,7 @@ pub async fn verify(
         product: b.product,
         code: b.code,
         location: b.location,
+        client: b.client,
         at,
         record: b.record.unwrap_or(true),
     };
