@@ -234,7 +234,7 @@ pub struct Store {
 
 enum Db {
     Lite(Connection),
-    Pg(RefCell<r2d2::PooledConnection<pg::PgManager>>),
+    Pg(Box<RefCell<r2d2::PooledConnection<pg::PgManager>>>),
 }
 
 /// A read-only handle: every query, no statement that changes a row. Methods live in
@@ -268,7 +268,7 @@ impl Writer<'_> {
 }
 
 /// The advisory lock every PostgreSQL write transaction takes first ("tkswrit").
-const WRITE_LOCK: i64 = 0x746b_7377_7269_74;
+const WRITE_LOCK: i64 = 0x0074_6b73_7772_6974;
 
 impl Store {
     /// Opens an existing store, migrating it to the current schema. A store whose
@@ -350,7 +350,7 @@ impl Store {
         }
         pg_schema::migrate(&mut conn, &name)?;
         Ok(Store {
-            db: Db::Pg(RefCell::new(conn)),
+            db: Db::Pg(Box::new(RefCell::new(conn))),
             path: PathBuf::from(url),
             name,
             station: None,

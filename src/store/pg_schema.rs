@@ -16,7 +16,7 @@ use super::migrations;
 use super::pg::PgConn;
 
 /// The advisory lock key taken while migrating ("tksmigr" in ASCII).
-const MIGRATE_LOCK: i64 = 0x746b_736d_6967_72;
+const MIGRATE_LOCK: i64 = 0x0074_6b73_6d69_6772;
 
 /// The audit log's append-only triggers on PostgreSQL (the SQLite ones of migration
 /// V1 are dropped by [`ddl`]). Stations should also connect as a role with only

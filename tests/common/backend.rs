@@ -39,9 +39,8 @@ pub fn test_db(dir: &Path, file: &str) -> TestDb {
 /// or for a PostgreSQL database a file named after it in the temporary directory.
 pub fn key_for(db: &Path) -> PathBuf {
     let text = db.to_string_lossy();
-    if text.starts_with("postgresql://") {
+    if let Some(after_scheme) = text.strip_prefix("postgresql://") {
         // postgresql://user@host/NAME?host=...
-        let after_scheme = &text["postgresql://".len()..];
         let path = after_scheme.split('?').next().unwrap_or("");
         let name = path.split_once('/').map_or("store", |(_, n)| n);
         let dir = std::env::temp_dir().join("tokenstation-test-keys");
