@@ -61,7 +61,8 @@ fn build(db: &std::path::Path, key: &std::path::Path) {
 }
 
 /// One station's share: its tokens, and how far it went (each verification is token
-/// `first + k % count` at step `BASE_STEP + 1 + k / count`, never used before).
+/// `first + k % count` at step `BASE_STEP + 1 + k / count` past its group's start,
+/// never used before).
 struct Share {
     first: u64,
     count: u64,
@@ -93,7 +94,8 @@ fn bench_backend(c: &mut Criterion, name: &str, db: &std::path::Path, key: &std:
                             for _ in 0..each {
                                 let k = share.next.fetch_add(1, Ordering::Relaxed);
                                 let i = share.first + k % share.count;
-                                let step = BASE_STEP + 1 + k / share.count;
+                                // each group of stations starts on steps no group used
+                                let step = BASE_STEP + 1 + stations * 10_000_000 + k / share.count;
                                 let v = st
                                     .verify(
                                         &serial(i),
