@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential pkg-config libpcsclite-dev libudev-dev libusb-1.
 PCSCD_SOCKET := /run/pcscd/pcscd.comm
 PCSCD_LOG ?= $(CURDIR)/target/pcscd.log
 
-.PHONY: all deps check-toolchain build lint check-layers unit pcscd test test-hw demo bench
+.PHONY: all deps check-toolchain build lint check-layers unit unit-run pcscd test test-hw demo bench
 
 all: build
 
@@ -88,10 +88,42 @@ PCSC_TESTS = $(wildcard tests/pcsc_*.rs) tests/cli_burn.rs tests/cli_burn_guide.
 TEST_TARGETS = $(patsubst tests/%.rs,--test %,$(filter-out $(PCSC_TESTS),$(wildcard tests/*.rs)))
 
 unit: deps pcscd
+	tools/with-test-postgres.sh $(MAKE) --no-print-directory unit-run
+
+unit-run:
 	$(CARGO) test --no-fail-fast --lib --bins $(TEST_TARGETS)
 	$(CARGO) test --doc
 	@set -e; for t in $(patsubst tests/%.rs,%,$(PCSC_TESTS)); do $(CARGO) test --test $$t -- --test-threads=1; done
 	$(CARGO) test --no-default-features --lib --bins $(TEST_TARGETS)
+	$(MAKE) --no-print-directory unit-postgres
+
+# PostgreSQL (issue 17): `unit` runs beside a throwaway server, started and stopped by
+# tools/with-test-postgres.sh (it installs the Debian package postgresql when missing,
+# runs the cluster as the postgres user in target/test-pg.*, Unix socket only, and
+# exports TOKENSTATION_TEST_PG). Under CI=true a missing PostgreSQL fails the run.
+# `make pg-shell` opens a psql on such a server for manual work.
+# `unit-postgres` runs the store and engine tests a second time with every test store
+# on the server (TOKENSTATION_TEST_BACKEND=postgres, tests/common/backend.rs);
+# tests/pg_store.rs runs on it in the first pass already.
+PG_TEST_TARGETS = engine many_stations presence_station views import_race jobs \
+                  drift_baseline drift_fix drift_report cli_presence cli_seeds cli_drift \
+                  cli_import_refusals
+.PHONY: pg-shell unit-postgres
+unit-postgres:
+	@if [ -z "$$TOKENSTATION_TEST_PG" ]; then \
+	  if [ "$$CI" = true ]; then echo "postgres: no test server (TOKENSTATION_TEST_PG): under CI=true this fails"; exit 1; fi; \
+	  echo "postgres: NOT RUN: no test server (TOKENSTATION_TEST_PG); run make test or tools/with-test-postgres.sh"; exit 1; \
+	fi
+	TOKENSTATION_TEST_BACKEND=postgres $(CARGO) test $(patsubst %,--test %,$(PG_TEST_TARGETS))
+
+pg-shell:
+	tools/with-test-postgres.sh bash -c 'psql "$$TOKENSTATION_TEST_PG"'
+
+# Verifications per second with 1, 4 and 8 stations, SQLite beside PostgreSQL
+# (benches/stations.rs), on a throwaway server like the tests'.
+.PHONY: bench-stations
+bench-stations: deps
+	tools/with-test-postgres.sh $(CARGO) bench --bench stations
 
 test-hw: unit
 

@@ -228,8 +228,17 @@ impl Ctx {
             Some(p) => p,
             None => default_db()?,
         };
+        // A PostgreSQL store has no file to put the key beside: --key-file is needed
+        // (an empty path here, refused by `Ctx::key_file` when a key file is used).
+        let shared = db.to_str().is_some_and(crate::station::is_shared_store);
         Ok(Ctx {
-            key_file: key_file.unwrap_or_else(|| default_key_file(&db)),
+            key_file: key_file.unwrap_or_else(|| {
+                if shared {
+                    PathBuf::new()
+                } else {
+                    default_key_file(&db)
+                }
+            }),
             db,
             json,
         })
@@ -255,11 +264,21 @@ impl Ctx {
         Ok(st)
     }
 
+    /// The key file; a PostgreSQL store has no default one.
+    pub fn key_file(&self) -> anyhow::Result<PathBuf> {
+        if self.key_file.as_os_str().is_empty() {
+            anyhow::bail!(
+                "the store is on PostgreSQL: pass --key-file FILE (or set TOKENSTATION_KEY_FILE); every station of a shared store uses the same master key file"
+            );
+        }
+        Ok(self.key_file.clone())
+    }
+
     /// Where the key of a store of this kind comes from: the key file, or the
     /// passphrase (environment or prompt).
     pub fn key_source(&self, kind: KeyKind) -> anyhow::Result<KeySource> {
         Ok(match kind {
-            KeyKind::KeyFile => KeySource::File(self.key_file.clone()),
+            KeyKind::KeyFile => KeySource::File(self.key_file()?),
             KeyKind::Passphrase => KeySource::Passphrase(read_passphrase(false)?),
         })
     }

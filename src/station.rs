@@ -80,9 +80,10 @@ impl Station {
 
     /// Opens the store at `path`, recording `actor` in the audit log.
     pub fn open_as(path: &Path, actor: Actor) -> Result<Station> {
-        let store = Store::open(path)?;
+        let mut store = Store::open(path)?;
+        store.set_station(station_name());
         if store.read().meta_get(VAULT_META)?.is_none() {
-            return Err(StationError::NoVaultHeader(path.to_path_buf()));
+            return Err(StationError::NoVaultHeader(PathBuf::from(store.name())));
         }
         Ok(Station {
             store,
@@ -101,24 +102,32 @@ impl Station {
     /// Creates a new store with a new master key, recording `actor` in the audit log.
     /// Its audit log is chained from its first line.
     pub fn init_as(path: &Path, source: &KeySource, now: i64, actor: Actor) -> Result<Station> {
-        if path.exists() {
-            return Err(StoreError::Exists(path.display().to_string()).into());
+        let shared = path.to_str().is_some_and(is_shared_store);
+        if (!shared && path.exists()) || (shared && Store::open_for_audit(path).is_ok()) {
+            let name = if shared {
+                crate::store::pg::redact(&path.to_string_lossy())
+            } else {
+                path.display().to_string()
+            };
+            return Err(StoreError::Exists(name).into());
         }
         let (key, header) = keys::create(source)?;
-        let store = Store::create(path)?;
+        let mut store = Store::create(path)?;
+        store.set_station(station_name());
         let mut st = Station {
             store,
             key: Some(key),
             actor_text: actor.to_string(),
             actor,
         };
+        let name = st.store.name().to_string();
         st.write(|tx| {
             tx.meta_set(VAULT_META, &header.encode())?;
             tx.meta_set("created_at", &now.to_string())?;
             tx.audit(
                 now,
                 "station.init",
-                &format!("store {}", path.display()),
+                &format!("store {name}"),
                 None::<&()>,
                 Some(&serde_json::json!({"key": header.kind.as_str()})),
             )
@@ -144,9 +153,15 @@ impl Station {
         Ok(VaultHeader::decode(&text)?.kind)
     }
 
-    /// The database file.
+    /// The database file, or the PostgreSQL URL as given (it may hold a password: show
+    /// [`Station::store_name`]).
     pub fn path(&self) -> &Path {
         self.store.path()
+    }
+
+    /// The store as messages name it: the file, or the URL without its password.
+    pub fn store_name(&self) -> &str {
+        self.store.name()
     }
 
     /// A read-only handle on the store, for tools and tests. It has no method that
@@ -198,8 +213,10 @@ impl Station {
     /// is unlocked, the same key: a face's pool of stations working in parallel (the
     /// API server) unlocks once.
     pub fn open_sibling(&self) -> Result<Station> {
+        let mut store = Store::open(self.path())?;
+        store.set_station(station_name());
         Ok(Station {
-            store: Store::open(self.path())?,
+            store,
             key: self.key.clone(),
             actor: self.actor.clone(),
             actor_text: self.actor_text.clone(),
@@ -217,6 +234,28 @@ impl Station {
     pub fn durable(&mut self) -> Result<()> {
         Ok(self.store.set_durable()?)
     }
+}
+
+/// The name this station records with its attempts and presence events (many stations
+/// share one PostgreSQL store): `TOKENSTATION_STATION`, else the host name; at most 64
+/// characters, control characters dropped.
+pub fn station_name() -> Option<String> {
+    let raw = std::env::var("TOKENSTATION_STATION")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())?;
+    let name: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Whether `db` names a store shared by many stations (a `postgresql://` URL) rather
+/// than an SQLite file.
+pub fn is_shared_store(db: &str) -> bool {
+    crate::store::pg::is_url(db)
 }
 
 /// The default key file of a store: beside it, with `.key` appended.

@@ -1,13 +1,41 @@
-//! The station's store: one SQLite file (bundled SQLite, WAL, foreign keys on) with
-//! versioned migrations. Every SQL statement of the program lives under this module;
-//! the rest of the program sees [`Store`], its handles and the records of
-//! [`crate::model`].
+//! The station's store: one SQLite file (bundled SQLite, WAL, foreign keys on), or a
+//! PostgreSQL database shared by many stations (`--db postgresql://…`), with one
+//! schema and one list of versioned migrations for both. Every SQL statement of the
+//! program lives under this module; the rest of the program sees [`Store`], its
+//! handles and the records of [`crate::model`].
+//!
+//! Two backends, one query code: the query modules (`tokens`, `limits`, `audit`…)
+//! are written once against a small connection interface (`sql`), in SQLite's dialect
+//! with numbered parameters, plain types and plain Rust values in and out. On SQLite
+//! the statements run as written; on PostgreSQL `pg::translate` rewrites the few
+//! differences (`$N`, `coalesce`, `strpos`, `ON CONFLICT DO NOTHING`) once per
+//! statement, and parameters and columns are converted to the types the server has
+//! (`BIGINT`, `DOUBLE PRECISION`, `TEXT`, `BYTEA`). This was chosen over a `Store`
+//! trait with two implementations: the ~100 statements exist once, so the two
+//! backends cannot drift apart, and a new query is written once. What differs per
+//! backend stays in two places: opening and migrating (`pg_schema`, the audit
+//! triggers) and the write transaction below.
 //!
 //! Two handles, two powers: a [`Reader`] only reads, and a [`Writer`] (reads and
-//! writes) exists only inside [`Store::write`], one IMMEDIATE transaction. A write
-//! transaction that changes rows commits only if it also wrote a journal line (the
-//! audit log, the attempt log or a presence event): no change goes unrecorded. The
-//! station is the only caller of [`Store::write`] (design.md §3).
+//! writes) exists only inside [`Store::write`], one transaction that holds the store's
+//! write lock from its first statement: SQLite's IMMEDIATE transaction, and on
+//! PostgreSQL a READ COMMITTED transaction that first takes one transaction-scoped
+//! advisory lock ([`WRITE_LOCK`]). Every check-and-update (the replay guard, the failure
+//! counters and per-source delays, the HOTP counter, presence anti-passback and
+//! idempotency, the audit chain's next id and MAC) therefore sees the last committed
+//! state and is exact across threads, processes and machines, with no retry loop
+//! (SERIALIZABLE would need one for SQLSTATE 40001) and no lock-order deadlock (one
+//! lock). The price is one writer at a time per store, as on SQLite; per-row locks
+//! (`SELECT … FOR UPDATE` on the location, then the token) would let verifications of
+//! different tokens overlap and are the next step when one server's write rate is the
+//! limit. Reads take no lock. A write transaction that changes rows commits only if it
+//! also wrote a journal line (the audit log, the attempt log or a presence event): no
+//! change goes unrecorded. The station is the only caller of [`Store::write`]
+//! (design.md §3).
+//!
+//! The audit log is append-only on both backends by triggers (PostgreSQL: also
+//! TRUNCATE), checked at every open; on PostgreSQL stations should moreover connect as
+//! a role without UPDATE, DELETE and TRUNCATE on `audit` (README, "Many stations").
 //!
 //! A read handle cannot change state; this does not compile:
 //!
@@ -41,27 +69,34 @@ pub mod locations;
 pub mod manage;
 pub mod meta;
 pub mod migrations;
+pub mod pg;
+pub mod pg_schema;
 pub mod presence;
 pub mod products;
 pub mod slots;
+pub(crate) mod sql;
 pub mod tokens;
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use sql::DbError;
+use sql::Sql;
+
 /// Errors of the store layer. Messages name the thing and what to do.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    /// SQLite failed.
+    /// The database (SQLite or PostgreSQL) failed.
     #[error("store {path}: {source}")]
-    Sqlite {
-        /// The database file.
+    Database {
+        /// The database file or URL (without its password).
         path: String,
-        /// SQLite's error.
-        source: rusqlite::Error,
+        /// The backend's error.
+        source: DbError,
     },
     /// A row that was asked for does not exist.
     #[error("{0} not found")]
@@ -189,17 +224,27 @@ impl std::fmt::Display for Thing {
     }
 }
 
-/// An open store.
+/// An open store: one SQLite connection, or one connection from the process's pool
+/// for a PostgreSQL URL.
 pub struct Store {
-    conn: Connection,
+    db: Db,
     path: PathBuf,
+    name: String,
+    station: Option<String>,
+}
+
+enum Db {
+    Lite(Connection),
+    Pg(Box<RefCell<r2d2::PooledConnection<pg::PgManager>>>),
 }
 
 /// A read-only handle: every query, no statement that changes a row. Methods live in
 /// the submodules.
 pub struct Reader<'a> {
     conn: Sql<'a>,
-    path: &'a Path,
+    path: &'a str,
+    /// The station writing (recorded with attempts and presence events).
+    station: Option<&'a str>,
 }
 
 /// A handle inside one write transaction: the reads of [`Reader`] (through `Deref`)
@@ -223,45 +268,19 @@ impl Writer<'_> {
     }
 }
 
-/// The connection as the query modules use it: every statement is prepared once per
-/// connection and cached, so hot paths (verification) do not re-parse SQL.
-struct Sql<'a>(&'a Connection);
-
-impl Sql<'_> {
-    fn prepare(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
-        self.0.prepare_cached(sql)
-    }
-
-    fn prepare_cached(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
-        self.0.prepare_cached(sql)
-    }
-
-    fn execute<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
-        self.0.prepare_cached(sql)?.execute(params)
-    }
-
-    fn query_row<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
-    where
-        P: rusqlite::Params,
-        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    {
-        self.0.prepare_cached(sql)?.query_row(params, f)
-    }
-
-    fn last_insert_rowid(&self) -> i64 {
-        self.0.last_insert_rowid()
-    }
-}
+/// The advisory lock every PostgreSQL write transaction takes first ("tkswrit").
+const WRITE_LOCK: i64 = 0x0074_6b73_7772_6974;
 
 impl Store {
     /// Opens an existing store, migrating it to the current schema. A store whose
     /// audit triggers are not as created is refused ([`StoreError::AuditTriggers`]).
+    /// A `postgresql://` URL opens a PostgreSQL store, anything else an SQLite file.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let store = Store::open_for_audit(path)?;
         let problems = store.read().audit_trigger_problems()?;
         if !problems.is_empty() {
             return Err(StoreError::AuditTriggers {
-                path: path.display().to_string(),
+                path: store.name.clone(),
                 problems,
             });
         }
@@ -271,6 +290,9 @@ impl Store {
     /// Opens an existing store whatever state its audit triggers are in: for checking
     /// the audit log (and restoring the triggers after it verified), nothing else.
     pub fn open_for_audit(path: &Path) -> Result<Store, StoreError> {
+        if let Some(url) = postgres_url(path) {
+            return Store::open_postgres(url, false);
+        }
         match std::fs::metadata(path) {
             Err(_) => return Err(StoreError::Missing(path.display().to_string())),
             // SQLite would try to migrate a device (/dev/zero) or block on a FIFO.
@@ -285,8 +307,12 @@ impl Store {
         Store::open_with(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
     }
 
-    /// Creates a new store file (mode 0600) with the current schema.
+    /// Creates a new store with the current schema: a file (mode 0600), or the schema
+    /// in an empty PostgreSQL database.
     pub fn create(path: &Path) -> Result<Store, StoreError> {
+        if let Some(url) = postgres_url(path) {
+            return Store::open_postgres(url, true);
+        }
         if path.exists() {
             return Err(StoreError::Exists(path.display().to_string()));
         }
@@ -303,10 +329,39 @@ impl Store {
         )
     }
 
-    fn open_with(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
-        let err = |source| StoreError::Sqlite {
-            path: path.display().to_string(),
+    fn open_postgres(url: &str, create: bool) -> Result<Store, StoreError> {
+        let name = pg::redact(url);
+        let db = |source| StoreError::Database {
+            path: name.clone(),
             source,
+        };
+        let pool = pg::pool(url).map_err(db)?;
+        let mut conn = pool.get().map_err(|e| db(DbError::Pool(e.to_string())))?;
+        match pg_schema::inspect(&mut conn, &name)? {
+            pg_schema::Found::Empty if !create => return Err(StoreError::Missing(name)),
+            pg_schema::Found::Store(_) if create => return Err(StoreError::Exists(name)),
+            pg_schema::Found::Foreign => {
+                return Err(StoreError::Corrupt {
+                    path: name,
+                    why: "it is a database of another program (tables but no tokenstation_schema)"
+                        .into(),
+                });
+            }
+            _ => {}
+        }
+        pg_schema::migrate(&mut conn, &name)?;
+        Ok(Store {
+            db: Db::Pg(Box::new(RefCell::new(conn))),
+            path: PathBuf::from(url),
+            name,
+            station: None,
+        })
+    }
+
+    fn open_with(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
+        let err = |source: rusqlite::Error| StoreError::Database {
+            path: path.display().to_string(),
+            source: source.into(),
         };
         let mut conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .map_err(err)?;
@@ -329,95 +384,174 @@ impl Store {
             .map_err(err)?;
         migrations::migrate(&mut conn, path)?;
         Ok(Store {
-            conn,
+            db: Db::Lite(conn),
             path: path.to_path_buf(),
+            name: path.display().to_string(),
+            station: None,
         })
     }
 
-    /// The database file.
+    /// The database file, or the PostgreSQL URL as given (it may hold a password: show
+    /// [`Store::name`] instead).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// The store as messages name it: the file, or the URL without its password.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether the store is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.db, Db::Pg(_))
+    }
+
     /// Makes every commit durable across power loss (`synchronous = FULL`), for
-    /// callers that acknowledge a commit to a person (kiosks).
+    /// callers that acknowledge a commit to a person (kiosks). PostgreSQL commits are
+    /// durable already (`synchronous_commit` on, the server's default).
     pub fn set_durable(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(|source| StoreError::Sqlite {
-                path: self.path.display().to_string(),
-                source,
-            })
+        match &self.db {
+            Db::Lite(c) => c
+                .pragma_update(None, "synchronous", "FULL")
+                .map_err(|source| StoreError::Database {
+                    path: self.name.clone(),
+                    source: source.into(),
+                }),
+            Db::Pg(_) => Ok(()),
+        }
     }
 
     /// Reads outside a transaction (each statement sees a consistent snapshot). The
     /// handle has no method that changes a row.
     pub fn read(&self) -> Reader<'_> {
         Reader {
-            conn: Sql(&self.conn),
-            path: &self.path,
+            conn: match &self.db {
+                Db::Lite(c) => Sql::Lite(c),
+                Db::Pg(c) => Sql::Pg(c),
+            },
+            path: &self.name,
+            station: self.station.as_deref(),
         }
     }
 
-    /// Runs `f` in one IMMEDIATE transaction: it holds the write lock from the start,
-    /// so a check-and-update inside is atomic across threads and processes. Commits
-    /// when `f` returns `Ok` and every change came with a journal line, rolls back
-    /// otherwise ([`StoreError::Unjournaled`]).
+    /// Names the station that writes through this store: every attempt and presence
+    /// event it records carries the name (many stations share one PostgreSQL store).
+    pub fn set_station(&mut self, name: Option<String>) {
+        self.station = name;
+    }
+
+    /// Runs `f` in one write transaction that holds the store's write lock from the
+    /// start, so a check-and-update inside is atomic across threads, processes and
+    /// (on PostgreSQL) stations: SQLite's IMMEDIATE transaction, or on PostgreSQL a
+    /// READ COMMITTED transaction that first takes the transaction-scoped advisory lock
+    /// [`WRITE_LOCK`]. Commits when `f` returns `Ok` and every change came with a
+    /// journal line, rolls back otherwise ([`StoreError::Unjournaled`]).
     pub fn write<T, E>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T, E>) -> Result<T, E>
     where
         E: From<StoreError>,
     {
-        let path = self.path.clone();
-        let sqlite = |source| StoreError::Sqlite {
-            path: path.display().to_string(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sqlite)?;
-        let before = tx.total_changes();
-        let w = Writer {
-            read: Reader {
-                conn: Sql(&tx),
-                path: &path,
-            },
-            journal: std::cell::Cell::new(0),
-        };
-        let out = f(&w)?;
-        if tx.total_changes() != before && w.journal.get() == 0 {
-            return Err(StoreError::Unjournaled {
-                path: path.display().to_string(),
+        let name = self.name.as_str();
+        let station = self.station.as_deref();
+        match &mut self.db {
+            Db::Lite(conn) => {
+                let sqlite = |source: rusqlite::Error| StoreError::Database {
+                    path: name.to_string(),
+                    source: source.into(),
+                };
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(sqlite)?;
+                let before = tx.total_changes();
+                let w = Writer {
+                    read: Reader {
+                        conn: Sql::Lite(&tx),
+                        path: name,
+                        station,
+                    },
+                    journal: std::cell::Cell::new(0),
+                };
+                let out = f(&w)?;
+                if tx.total_changes() != before && w.journal.get() == 0 {
+                    return Err(StoreError::Unjournaled {
+                        path: name.to_string(),
+                    }
+                    .into());
+                }
+                tx.commit().map_err(sqlite)?;
+                Ok(out)
             }
-            .into());
+            Db::Pg(cell) => {
+                let pgerr = |source: postgres::Error| StoreError::Database {
+                    path: name.to_string(),
+                    source: source.into(),
+                };
+                let before = {
+                    let mut c = cell.borrow_mut();
+                    c.client.batch_execute("BEGIN").map_err(pgerr)?;
+                    c.in_tx = true;
+                    if let Err(e) = c
+                        .client
+                        .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+                    {
+                        c.end_tx("ROLLBACK");
+                        return Err(pgerr(e).into());
+                    }
+                    c.changes
+                };
+                let w = Writer {
+                    read: Reader {
+                        conn: Sql::Pg(cell),
+                        path: name,
+                        station,
+                    },
+                    journal: std::cell::Cell::new(0),
+                };
+                let out = f(&w);
+                let journal = w.journal.get();
+                let mut c = cell.borrow_mut();
+                let out = match out {
+                    Err(e) => {
+                        c.end_tx("ROLLBACK");
+                        return Err(e);
+                    }
+                    Ok(v) => v,
+                };
+                if c.changes != before && journal == 0 {
+                    c.end_tx("ROLLBACK");
+                    return Err(StoreError::Unjournaled {
+                        path: name.to_string(),
+                    }
+                    .into());
+                }
+                c.in_tx = false;
+                c.client.batch_execute("COMMIT").map_err(pgerr)?;
+                Ok(out)
+            }
         }
-        tx.commit().map_err(sqlite)?;
-        Ok(out)
     }
 }
 
+/// The URL when `path` is a PostgreSQL one.
+fn postgres_url(path: &Path) -> Option<&str> {
+    path.to_str().filter(|s| pg::is_url(s))
+}
+
 impl Reader<'_> {
-    /// Wraps a SQLite error with the store's path.
-    pub(crate) fn err(&self, source: rusqlite::Error) -> StoreError {
-        StoreError::Sqlite {
-            path: self.path.display().to_string(),
-            source,
+    /// Wraps a database error with the store's name.
+    pub(crate) fn err(&self, source: impl Into<DbError>) -> StoreError {
+        StoreError::Database {
+            path: self.path.to_string(),
+            source: source.into(),
         }
     }
 
     /// Maps a UNIQUE violation to [`StoreError::Duplicate`] naming `what`.
-    pub(crate) fn unique(
-        &self,
-        source: rusqlite::Error,
-        what: impl FnOnce() -> Thing,
-    ) -> StoreError {
-        match source.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::ConstraintViolation)
-                if source.to_string().contains("UNIQUE") =>
-            {
-                StoreError::Duplicate(what())
-            }
-            _ => self.err(source),
+    pub(crate) fn unique(&self, source: DbError, what: impl FnOnce() -> Thing) -> StoreError {
+        if source.is_unique_violation() {
+            StoreError::Duplicate(what())
+        } else {
+            self.err(source)
         }
     }
 }
@@ -439,7 +573,7 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         })
 }
 
-/// Reads a `u64` kept in an SQLite INTEGER. Values are stored in 0..=2^63-1 (see
+/// Reads a `u64` kept in an SQLite INTEGER (a PostgreSQL BIGINT). Values are stored in 0..=2^63-1 (see
 /// [`from_u64`]); a negative value, which a store written before that rule may hold
 /// for a counter from 2^63 up, reads as 2^63 or more, a value no verification accepts
 /// (`otp::bounds::COUNTER_MAX`).

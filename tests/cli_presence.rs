@@ -359,8 +359,8 @@ mod durability {
     use tokenstation::emulator::field::Field;
     use tokenstation::emulator::pty::PtyBridge;
     use tokenstation::emulator::rdm6300::{Rdm6300Emulator, TagBurst};
+    use tokenstation::station::KeySource;
     use tokenstation::station::presence::CredentialKey;
-    use tokenstation::station::{KeySource, default_key_file};
 
     const N: u32 = 300;
 
@@ -382,6 +382,8 @@ mod durability {
             .args([
                 "--db",
                 s.db().to_str().unwrap(),
+                "--key-file",
+                s.key().to_str().unwrap(),
                 "--json",
                 "kiosk",
                 "--location",
@@ -424,7 +426,7 @@ mod durability {
         {
             let db = s.db();
             let mut st = tokenstation::station::Station::open(&db).unwrap();
-            st.unlock(&KeySource::File(default_key_file(&db))).unwrap();
+            st.unlock(&KeySource::File(s.key())).unwrap();
             st.location_add("Lobby", "UTC", 0).unwrap();
             for (i, t) in tags().iter().enumerate() {
                 let h = format!("d{i:03}");

@@ -377,6 +377,8 @@ fn interrupted_import_writes_nothing_or_everything() {
         .args([
             "--db",
             s.db().to_str().unwrap(),
+            "--key-file",
+            s.key().to_str().unwrap(),
             "import",
             "pskc",
             file.to_str().unwrap(),

@@ -4,18 +4,21 @@
 //! `drift.max_learned_steps` past the baseline.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/backend.rs"]
+mod backend;
+
 use tokenstation::model::{Family, Product};
 use tokenstation::otp::{Algorithm, Digits, OtpKey, OtpParams, Secret};
 use tokenstation::station::tokens::SeedInput;
-use tokenstation::station::{KeySource, Station, Status, default_key_file};
+use tokenstation::station::{KeySource, Station, Status};
 
 const SEED: &[u8] = b"12345678901234567890";
 /// The middle of a 30 s step.
 const T: i64 = 1_700_000_015;
 
 fn station(dir: &tempfile::TempDir) -> Station {
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    let db = backend::store_in(dir.path(), "s.db");
+    let mut st = Station::init(&db, &KeySource::File(backend::key_for(&db)), 0).unwrap();
     st.product_add(
         &Product {
             id: 0,

@@ -4,6 +4,9 @@
 //! cannot do (no reader for a clock to write, a token the store does not know).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/backend.rs"]
+mod backend;
+
 use std::sync::Arc;
 
 use tokenstation::devices::OtpToken;
@@ -22,14 +25,14 @@ use tokenstation::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof
 use tokenstation::station::seed_input::SeedInput;
 use tokenstation::station::tokens::SeedInput as TokenSeed;
 use tokenstation::station::views::FixMethod;
-use tokenstation::station::{KeySource, Station, StationError, Status, default_key_file};
+use tokenstation::station::{KeySource, Station, StationError, Status};
 
 const NAME: &str = "/dev/hidraw-virtual (20a0:4108)";
 const SEED: &[u8] = b"12345678901234567890";
 
 fn station(dir: &tempfile::TempDir, products: &[(&str, Family)]) -> Station {
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    let db = backend::store_in(dir.path(), "s.db");
+    let mut st = Station::init(&db, &KeySource::File(backend::key_for(&db)), 0).unwrap();
     for (name, family) in products {
         st.product_add(
             &Product {

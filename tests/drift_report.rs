@@ -4,12 +4,15 @@
 //! the JSON field names the README documents.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/backend.rs"]
+mod backend;
+
 use tokenstation::model::{Family, Product};
 use tokenstation::otp::{Algorithm, Digits, Kind, OtpKey, OtpParams, Secret};
 use tokenstation::station::drift::report::DriftQuery;
 use tokenstation::station::tokens::SeedInput;
 use tokenstation::station::views::{DriftFilter, FixMethod, TrendSource};
-use tokenstation::station::{KeySource, Station, StationError, default_key_file};
+use tokenstation::station::{KeySource, Station, StationError};
 
 const SEED: &[u8] = b"12345678901234567890";
 const T0: i64 = 1_800_000_000;
@@ -60,8 +63,8 @@ fn drifting(st: &mut Station, serial: &str, product: &str, s_per_day: f64, days:
 }
 
 fn setup(dir: &tempfile::TempDir) -> Station {
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    let db = backend::store_in(dir.path(), "s.db");
+    let mut st = Station::init(&db, &KeySource::File(backend::key_for(&db)), 0).unwrap();
     product(&mut st, "Token2", Family::Token2Nfc, Kind::Totp, None);
     product(&mut st, "c200", Family::Generic, Kind::Totp, Some(90.0));
     product(&mut st, "Phone", Family::Software, Kind::Totp, None);

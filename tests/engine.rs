@@ -6,12 +6,13 @@
 
 use std::sync::{Arc, Barrier};
 
+#[path = "common/backend.rs"]
+mod backend;
+
 use tokenstation::model::Product;
 use tokenstation::otp::{Algorithm, Digits, Kind, OtpKey, OtpParams, Secret};
 use tokenstation::station::tokens::SeedInput;
-use tokenstation::station::{
-    KeySource, Method, Source, Station, Status, VerifyRequest, default_key_file,
-};
+use tokenstation::station::{KeySource, Method, Source, Station, Status, VerifyRequest};
 use tokenstation::store::attempts::AttemptFilter;
 
 const SEED: &[u8] = b"12345678901234567890";
@@ -21,13 +22,14 @@ const T: i64 = 1_700_000_015;
 struct Fixture {
     _dir: tempfile::TempDir,
     db: std::path::PathBuf,
+    key: std::path::PathBuf,
     st: Station,
 }
 
 fn fixture(kind: Kind) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    let backend::TestDb { db, key } = backend::test_db(dir.path(), "s.db");
+    let mut st = Station::init(&db, &KeySource::File(key.clone()), 0).unwrap();
     st.product_add(
         &Product {
             id: 0,
@@ -49,12 +51,17 @@ fn fixture(kind: Kind) -> Fixture {
     for l in ["Lobby", "Lab"] {
         st.location_add(l, "UTC", 0).unwrap();
     }
-    Fixture { _dir: dir, db, st }
+    Fixture {
+        _dir: dir,
+        db,
+        key,
+        st,
+    }
 }
 
-fn open(db: &std::path::Path) -> Station {
+fn open(db: &std::path::Path, key: &std::path::Path) -> Station {
     let mut st = Station::open(db).unwrap();
-    st.unlock(&KeySource::File(default_key_file(db))).unwrap();
+    st.unlock(&KeySource::File(key.to_path_buf())).unwrap();
     st
 }
 
@@ -162,11 +169,11 @@ fn exactly_one_ok_across_threads() {
     let barrier = Arc::new(Barrier::new(n));
     let handles: Vec<_> = (0..n)
         .map(|_| {
-            let db = f.db.clone();
+            let (db, key) = (f.db.clone(), f.key.clone());
             let code = code.clone();
             let b = barrier.clone();
             std::thread::spawn(move || {
-                let mut st = open(&db);
+                let mut st = open(&db, &key);
                 b.wait();
                 st.verify("A", &code, None, now, true).unwrap().status
             })
@@ -200,6 +207,8 @@ fn exactly_one_ok_across_processes_and_threads() {
                 .args([
                     "--db",
                     f.db.to_str().unwrap(),
+                    "--key-file",
+                    f.key.to_str().unwrap(),
                     "verify",
                     "A",
                     &code,
@@ -213,10 +222,10 @@ fn exactly_one_ok_across_processes_and_threads() {
         .collect();
     let threads: Vec<_> = (0..4)
         .map(|_| {
-            let db = f.db.clone();
+            let (db, key) = (f.db.clone(), f.key.clone());
             let code = code.clone();
             std::thread::spawn(move || {
-                open(&db)
+                open(&db, &key)
                     .verify("A", &code, None, now, true)
                     .unwrap()
                     .status
@@ -633,12 +642,19 @@ fn hotp_at_the_end_of_its_counter_accepts_once_then_never() {
         .unwrap();
     assert_ne!(v.status, Status::Ok);
     // The store holds the counter as a positive integer, never a wrapped negative one.
-    let raw: i64 = rusqlite::Connection::open(&f.db)
-        .unwrap()
-        .query_row("SELECT counter FROM tokens WHERE serial = 'HX'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let sql = "SELECT counter FROM tokens WHERE serial = 'HX'";
+    let raw: i64 = if backend::on_postgres() {
+        postgres::Client::connect(f.db.to_str().unwrap(), postgres::NoTls)
+            .unwrap()
+            .query_one(sql, &[])
+            .unwrap()
+            .get(0)
+    } else {
+        rusqlite::Connection::open(&f.db)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    };
     assert_eq!(u64::try_from(raw).unwrap(), COUNTER_MAX);
 }
 

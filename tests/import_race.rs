@@ -5,19 +5,22 @@
 //! exists"); with `fail` it writes nothing and reports the rows as errors.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/backend.rs"]
+mod backend;
+
 use std::cell::RefCell;
 use std::path::Path;
 
 use tokenstation::seeds::parse_uri_list;
 use tokenstation::station::import::{Hooks, ImportOptions, ImportReport, OnDuplicate, Outcome};
-use tokenstation::station::{KeySource, Station, default_key_file};
+use tokenstation::station::{KeySource, Station};
 
 const URIS: &str = "otpauth://totp/Acme:S-1?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n\
                     otpauth://totp/Acme:S-2?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n";
 
 fn open(db: &Path) -> Station {
     let mut st = Station::open(db).unwrap();
-    st.unlock(&KeySource::File(default_key_file(db))).unwrap();
+    st.unlock(&KeySource::File(backend::key_for(db))).unwrap();
     st
 }
 
@@ -63,8 +66,8 @@ fn race(db: &Path, on_duplicate: OnDuplicate) -> (ImportReport, ImportReport) {
 
 fn store() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    let db = backend::store_in(dir.path(), "s.db");
+    Station::init(&db, &KeySource::File(backend::key_for(&db)), 0).unwrap();
     (dir, db)
 }
 

@@ -5,6 +5,9 @@
 #![cfg(feature = "serial")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/backend.rs"]
+mod backend;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -29,12 +32,12 @@ use tokenstation::station::presence::{EventStatus, Mode};
 use tokenstation::station::provision::{BurnOptions, BurnSeed, Proof, ProofMethod};
 use tokenstation::station::seed_input::SeedInput;
 use tokenstation::station::views::AuditFilter;
-use tokenstation::station::{KeySource, Station, StationError, default_key_file};
+use tokenstation::station::{KeySource, Station, StationError};
 use zeroize::Zeroizing;
 
 fn station(dir: &tempfile::TempDir, programmable: bool) -> Station {
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    let db = backend::store_in(dir.path(), "s.db");
+    let mut st = Station::init(&db, &KeySource::File(backend::key_for(&db)), 0).unwrap();
     st.product_add(
         &Product {
             id: 0,

@@ -5,6 +5,9 @@
 //! nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/backend.rs"]
+mod backend;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
@@ -30,7 +33,7 @@ use tokenstation::station::presence::{
 use tokenstation::station::presence::{EventStatus, Reason};
 use tokenstation::station::tokens::SeedInput;
 use tokenstation::station::verdict::Status;
-use tokenstation::station::{KeySource, Station, default_key_file};
+use tokenstation::station::{KeySource, Station};
 
 const SEED: &[u8] = b"12345678901234567890";
 /// 2026-01-15 09:00:00 in Paris (08:00Z).
@@ -48,8 +51,8 @@ fn code(t: i64) -> String {
 
 fn fixture() -> Fx {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    let db = backend::store_in(dir.path(), "s.db");
+    let mut st = Station::init(&db, &KeySource::File(backend::key_for(&db)), 0).unwrap();
     st.product_add(
         &Product {
             id: 0,

@@ -3,6 +3,9 @@
 //! reports over local days, and the hardware inventory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/backend.rs"]
+mod backend;
+
 use chrono::NaiveDate;
 use tokenstation::model::Family;
 use tokenstation::otp::{Kind, Secret};
@@ -11,15 +14,15 @@ use tokenstation::station::presence::admin::SettingsChange;
 use tokenstation::station::presence::{CredKind, CredentialKey, Mode, Presentation};
 use tokenstation::station::seed_input::SeedInput;
 use tokenstation::station::views::{AttemptFilter, AuditFilter, PeriodEdge, TokenFilter};
-use tokenstation::station::{KeySource, Station, default_key_file};
+use tokenstation::station::{KeySource, Station};
 
 /// 2026-01-15 08:00:00 UTC (09:00 in Paris).
 const T: i64 = 1_768_464_000;
 const SEED: &[u8] = b"12345678901234567890";
 
 fn station(dir: &tempfile::TempDir) -> Station {
-    let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    let db = backend::store_in(dir.path(), "s.db");
+    let mut st = Station::init(&db, &KeySource::File(backend::key_for(&db)), 0).unwrap();
     st.product_add(&ProductChange::default().new_product("P"), 0)
         .unwrap();
     st.product_add(

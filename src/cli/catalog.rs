@@ -27,7 +27,7 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> anyhow::Result<ExitCode> {
     let source = if a.passphrase {
         KeySource::Passphrase(read_passphrase(true)?)
     } else {
-        KeySource::File(ctx.key_file.clone())
+        KeySource::File(ctx.key_file()?)
     };
     let st = Station::init(&ctx.db, &source, now())?;
     #[derive(Serialize)]
@@ -37,7 +37,7 @@ pub fn init(ctx: &Ctx, a: InitArgs) -> anyhow::Result<ExitCode> {
         key_file: Option<String>,
     }
     let out = Out {
-        db: st.path().display().to_string(),
+        db: st.store_name().to_string(),
         key: if a.passphrase {
             "passphrase"
         } else {

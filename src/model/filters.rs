@@ -30,6 +30,10 @@ pub struct Attempt {
     /// Where the attempt came from (a kiosk's reader, a CLI user, an API client);
     /// `None` for attempts recorded before sources were.
     pub source: Option<String>,
+    /// The station that recorded it (many stations on one store; set when reading,
+    /// the store fills it in when writing); `None` for attempts from before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
 }
 
 /// Filter for reading attempts.

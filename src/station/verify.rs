@@ -444,6 +444,7 @@ fn attempt(v: &Verdict, at: i64, token_id: Option<i64>, location_id: Option<i64>
         step: v.step,
         step_offset: v.offset,
         source: None,
+        station: None,
     }
 }
 

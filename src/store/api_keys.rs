@@ -1,7 +1,7 @@
 //! API keys (shared access): one row per key with the keyed hash of its secret, and
 //! its scopes (locations, products, client networks) by name.
 
-use rusqlite::OptionalExtension;
+use super::sql::{DbResult, OptionalExtension, Row, params};
 
 use super::{Reader, StoreError, Thing, Writer};
 use crate::model::access::{ApiKey, KeyStatus, Role};
@@ -10,16 +10,16 @@ const SELECT: &str = "SELECT id, key_id, name, role, status, secret_hash, expire
                              created_at, updated_at
                       FROM api_keys";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKey> {
+fn row(r: &Row<'_>) -> DbResult<ApiKey> {
     let role: String = r.get(3)?;
     let status: String = r.get(4)?;
     Ok(ApiKey {
         id: r.get(0)?,
         key_id: r.get(1)?,
         name: r.get(2)?,
-        role: role.parse().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        role: role
+            .parse()
+            .map_err(|e| super::sql::DbError::convert(3, e))?,
         status: KeyStatus::from_stored(&status),
         secret_hash: r.get(5)?,
         expires_at: r.get(6)?,
@@ -57,15 +57,13 @@ pub struct NewApiKey<'a> {
 impl Reader<'_> {
     /// Fills a key's scopes.
     fn api_key_scopes(&self, mut k: ApiKey) -> Result<ApiKey, StoreError> {
-        let mut stmt = self
+        let rows: Vec<(String, String)> = self
             .conn
-            .prepare_cached(
+            .query_map(
                 "SELECT kind, value FROM api_key_scopes WHERE key_row = ?1 ORDER BY kind, value",
+                [k.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(|e| self.err(e))?;
-        let rows: Vec<(String, String)> = stmt
-            .query_map([k.id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))?;
         for (kind, value) in rows {
             match kind.as_str() {
@@ -107,13 +105,9 @@ impl Reader<'_> {
 
     /// Every key (revoked ones too), by name.
     pub fn api_key_list(&self) -> Result<Vec<ApiKey>, StoreError> {
-        let mut stmt = self
+        let keys: Vec<ApiKey> = self
             .conn
-            .prepare(&format!("{SELECT} ORDER BY name, id"))
-            .map_err(|e| self.err(e))?;
-        let keys: Vec<ApiKey> = stmt
-            .query_map([], row)
-            .and_then(|rows| rows.collect())
+            .query_map(&format!("{SELECT} ORDER BY name, id"), params![], row)
             .map_err(|e| self.err(e))?;
         keys.into_iter().map(|k| self.api_key_scopes(k)).collect()
     }
@@ -122,12 +116,13 @@ impl Reader<'_> {
 impl Writer<'_> {
     /// Inserts a key with its scopes.
     pub fn api_key_add(&self, k: &NewApiKey<'_>) -> Result<ApiKey, StoreError> {
-        self.conn
-            .execute(
+        let row_id = self
+            .conn
+            .insert_id(
                 "INSERT INTO api_keys (key_id, name, role, status, secret_hash, expires_at,
                                        created_at, updated_at)
                  VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6, ?6)",
-                rusqlite::params![
+                params![
                     k.key_id,
                     k.name,
                     k.role.as_str(),
@@ -137,7 +132,7 @@ impl Writer<'_> {
                 ],
             )
             .map_err(|e| self.unique(e, || Thing::ApiKey(k.name.to_string())))?;
-        let row_id = self.conn.last_insert_rowid();
+
         let scopes = [
             ("location", k.locations),
             ("product", k.products),
@@ -149,7 +144,7 @@ impl Writer<'_> {
                     .execute(
                         "INSERT OR IGNORE INTO api_key_scopes (key_row, kind, value)
                          VALUES (?1, ?2, ?3)",
-                        rusqlite::params![row_id, kind, v],
+                        params![row_id, kind, v],
                     )
                     .map_err(|e| self.err(e))?;
             }
@@ -168,7 +163,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "UPDATE api_keys SET status = ?2, updated_at = ?3 WHERE id = ?1",
-                rusqlite::params![id, status.as_str(), now],
+                params![id, status.as_str(), now],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -179,7 +174,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "UPDATE api_keys SET secret_hash = ?2, updated_at = ?3 WHERE id = ?1",
-                rusqlite::params![id, hash, now],
+                params![id, hash, now],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))

@@ -1,43 +1,40 @@
 //! The attempt log: one row per verification (time, token, location, status, step
 //! offset), never the code.
 
+use super::sql::params;
 use super::{Reader, StoreError, Writer, from_u64, to_u64};
 pub use crate::model::filters::{Attempt, AttemptFilter};
 
 impl Reader<'_> {
     /// Reads attempts, newest first.
     pub fn attempt_list(&self, f: &AttemptFilter) -> Result<Vec<Attempt>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        let limit = f.limit.map(i64::from).unwrap_or(i64::MAX);
+        self.conn
+            .query_map(
                 "SELECT a.at, a.token_id, a.serial, a.location_id, l.name, a.status, a.method,
-                        a.step, a.step_offset, a.source
+                        a.step, a.step_offset, a.source, a.station
                  FROM attempts a LEFT JOIN locations l ON l.id = a.location_id
                  WHERE (?1 IS NULL OR a.serial = ?1) AND (?2 IS NULL OR l.name = ?2)
                    AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4)
                  ORDER BY a.id DESC LIMIT ?5",
+                params![f.serial, f.location, f.from, f.to, limit],
+                |r| {
+                    Ok(Attempt {
+                        at: r.get(0)?,
+                        token_id: r.get(1)?,
+                        serial: r.get(2)?,
+                        location_id: r.get(3)?,
+                        location: r.get(4)?,
+                        status: r.get(5)?,
+                        method: r.get(6)?,
+                        step: r.get::<Option<i64>>(7)?.map(to_u64),
+                        step_offset: r.get(8)?,
+                        source: r.get(9)?,
+                        station: r.get(10)?,
+                    })
+                },
             )
-            .map_err(|e| self.err(e))?;
-        let limit = f.limit.map(i64::from).unwrap_or(-1);
-        stmt.query_map(
-            rusqlite::params![f.serial, f.location, f.from, f.to, limit],
-            |r| {
-                Ok(Attempt {
-                    at: r.get(0)?,
-                    token_id: r.get(1)?,
-                    serial: r.get(2)?,
-                    location_id: r.get(3)?,
-                    location: r.get(4)?,
-                    status: r.get(5)?,
-                    method: r.get(6)?,
-                    step: r.get::<_, Option<i64>>(7)?.map(to_u64),
-                    step_offset: r.get(8)?,
-                    source: r.get(9)?,
-                })
-            },
-        )
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))
     }
 }
 
@@ -47,12 +44,11 @@ impl Writer<'_> {
         self.journaled();
         let step = a.step.map(|v| from_u64(v, "step")).transpose()?;
         self.conn
-            .prepare_cached(
-                "INSERT INTO attempts (at, token_id, serial, location_id, status, method, step, step_offset, source)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .and_then(|mut s| {
-                s.execute(rusqlite::params![
+            .execute(
+                "INSERT INTO attempts (at, token_id, serial, location_id, status, method, step, step_offset,
+                                       source, station)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
                     a.at,
                     a.token_id,
                     a.serial,
@@ -61,9 +57,10 @@ impl Writer<'_> {
                     a.method,
                     step,
                     a.step_offset,
-                    a.source
-                ])
-            })
+                    a.source,
+                    self.station
+                ],
+            )
             .map(|_| ())
             .map_err(|e| self.err(e))
     }

@@ -3,7 +3,7 @@
 //! computes it; this module stores and reads it). The chain's head (the last line's id
 //! and a tag over its MAC) is kept in `meta` under [`HEAD_META`].
 
-use rusqlite::OptionalExtension;
+use super::sql::{DbResult, OptionalExtension, Row, params};
 
 use super::{Reader, StoreError, Writer};
 use crate::model::AuditEntry;
@@ -83,7 +83,7 @@ const AUDIT_WHERE: &str = "(?1 IS NULL OR instr(subject, ?1) > 0)
 
 const LINE_COLUMNS: &str = "id, at, actor, action, subject, before, after, mac";
 
-fn line(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditLine> {
+fn line(r: &Row<'_>) -> DbResult<AuditLine> {
     Ok(AuditLine {
         entry: AuditEntry {
             id: r.get(0)?,
@@ -105,21 +105,18 @@ fn collapse(sql: &str) -> String {
 impl Reader<'_> {
     /// Reads audit lines, newest first.
     pub fn audit_list(&self, f: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {LINE_COLUMNS} FROM audit
-                 WHERE {AUDIT_WHERE}
-                 ORDER BY id DESC LIMIT ?5"
-            ))
-            .map_err(|e| self.err(e))?;
-        let limit = f.limit.map(i64::from).unwrap_or(-1);
-        stmt.query_map(
-            rusqlite::params![f.subject, f.action, f.from, f.to, limit],
-            |r| line(r).map(|l| l.entry),
-        )
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+        let limit = f.limit.map(i64::from).unwrap_or(i64::MAX);
+        self.conn
+            .query_map(
+                &format!(
+                    "SELECT {LINE_COLUMNS} FROM audit
+                     WHERE {AUDIT_WHERE}
+                     ORDER BY id DESC LIMIT ?5"
+                ),
+                params![f.subject, f.action, f.from, f.to, limit],
+                |r| line(r).map(|l| l.entry),
+            )
+            .map_err(|e| self.err(e))
     }
 
     /// How many audit lines match `f`, whatever its limit.
@@ -127,8 +124,8 @@ impl Reader<'_> {
         self.conn
             .query_row(
                 &format!("SELECT COUNT(*) FROM audit WHERE {AUDIT_WHERE}"),
-                rusqlite::params![f.subject, f.action, f.from, f.to],
-                |r| r.get::<_, i64>(0),
+                params![f.subject, f.action, f.from, f.to],
+                |r| r.get::<i64>(0),
             )
             .map(|n| n.max(0) as u64)
             .map_err(|e| self.err(e))
@@ -140,28 +137,24 @@ impl Reader<'_> {
         after_id: i64,
         limit: u32,
     ) -> Result<Vec<AuditLine>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {LINE_COLUMNS} FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2"
-            ))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map(rusqlite::params![after_id, limit], line)
-            .and_then(|rows| rows.collect())
+        self.conn
+            .query_map(
+                &format!("SELECT {LINE_COLUMNS} FROM audit WHERE id > ?1 ORDER BY id LIMIT ?2"),
+                params![after_id, limit],
+                line,
+            )
             .map_err(|e| self.err(e))
     }
 
     /// The last `n` lines with their MACs, oldest first.
     pub fn audit_tail(&self, n: u32) -> Result<Vec<AuditLine>, StoreError> {
-        let mut stmt = self
+        let mut lines: Vec<AuditLine> = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {LINE_COLUMNS} FROM audit ORDER BY id DESC LIMIT ?1"
-            ))
-            .map_err(|e| self.err(e))?;
-        let mut lines: Vec<AuditLine> = stmt
-            .query_map([n], line)
-            .and_then(|rows| rows.collect())
+            .query_map(
+                &format!("SELECT {LINE_COLUMNS} FROM audit ORDER BY id DESC LIMIT ?1"),
+                [n],
+                line,
+            )
             .map_err(|e| self.err(e))?;
         lines.reverse();
         Ok(lines)
@@ -182,23 +175,26 @@ impl Reader<'_> {
     /// The id of the first line that carries a MAC (where the chain starts).
     pub fn audit_chain_start(&self) -> Result<Option<i64>, StoreError> {
         self.conn
-            .query_row("SELECT min(id) FROM audit WHERE mac IS NOT NULL", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT min(id) FROM audit WHERE mac IS NOT NULL",
+                params![],
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e))
     }
 
     /// What is wrong with the append-only triggers (empty: they are as created).
     pub fn audit_trigger_problems(&self) -> Result<Vec<TriggerProblem>, StoreError> {
-        let mut stmt = self
+        if self.conn.is_postgres() {
+            return self.audit_trigger_problems_pg();
+        }
+        let found: Vec<(String, Option<String>)> = self
             .conn
-            .prepare(
+            .query_map(
                 "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'audit'",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .map_err(|e| self.err(e))?;
-        let found: Vec<(String, Option<String>)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))?;
         let mut problems = Vec::new();
         for (name, sql) in TRIGGERS {
@@ -217,6 +213,44 @@ impl Reader<'_> {
         }
         Ok(problems)
     }
+
+    /// The PostgreSQL side of [`Reader::audit_trigger_problems`]: each trigger of
+    /// `pg_schema::AUDIT_TRIGGER_TYPES` present, enabled, of its type, calling the
+    /// function with the expected body; no other user trigger on the table.
+    fn audit_trigger_problems_pg(&self) -> Result<Vec<TriggerProblem>, StoreError> {
+        use super::pg_schema::{AUDIT_FUNCTION_BODY, AUDIT_TRIGGER_TYPES};
+        let found: Vec<(String, i64, String, String, String)> = self
+            .conn
+            .query_map(
+                "SELECT t.tgname::text, t.tgtype::int8, t.tgenabled::text, p.proname::text, p.prosrc
+                 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                 WHERE t.tgrelid = 'audit'::regclass AND NOT t.tgisinternal",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .map_err(|e| self.err(e))?;
+        let mut problems = Vec::new();
+        for (name, kind) in AUDIT_TRIGGER_TYPES {
+            match found.iter().find(|f| f.0 == name) {
+                None => problems.push(TriggerProblem::Missing(name)),
+                Some((_, t, enabled, func, body))
+                    if *t != kind
+                        || enabled != "O"
+                        || func != "tokenstation_audit_append_only"
+                        || collapse(body) != collapse(AUDIT_FUNCTION_BODY) =>
+                {
+                    problems.push(TriggerProblem::Altered(name))
+                }
+                Some(_) => {}
+            }
+        }
+        for f in &found {
+            if !AUDIT_TRIGGER_TYPES.iter().any(|(n, _)| *n == f.0) {
+                problems.push(TriggerProblem::Foreign(f.0.clone()));
+            }
+        }
+        Ok(problems)
+    }
 }
 
 impl Writer<'_> {
@@ -227,7 +261,7 @@ impl Writer<'_> {
             .execute(
                 "INSERT INTO audit (id, at, actor, action, subject, before, after, mac)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                rusqlite::params![
+                params![
                     a.id,
                     a.at,
                     a.actor,
@@ -247,16 +281,19 @@ impl Writer<'_> {
     /// station's explicit, audited restore after the whole chain verified.
     pub fn audit_restore_triggers(&self) -> Result<(), StoreError> {
         let problems = self.audit_trigger_problems()?;
+        if self.conn.is_postgres() {
+            return self.audit_restore_triggers_pg(&problems);
+        }
         for p in &problems {
             let name = match p {
                 TriggerProblem::Foreign(n) => n.as_str(),
                 TriggerProblem::Altered(n) | TriggerProblem::Missing(n) => n,
             };
             self.conn
-                .execute(
-                    &format!("DROP TRIGGER IF EXISTS \"{}\"", name.replace('"', "\"\"")),
-                    [],
-                )
+                .batch(&format!(
+                    "DROP TRIGGER IF EXISTS \"{}\"",
+                    name.replace('"', "\"\"")
+                ))
                 .map_err(|e| self.err(e))?;
         }
         for (name, sql) in TRIGGERS {
@@ -264,10 +301,35 @@ impl Writer<'_> {
                 matches!(p, TriggerProblem::Missing(n) | TriggerProblem::Altered(n) if *n == name)
             });
             if broken {
-                self.conn.execute(sql, []).map_err(|e| self.err(e))?;
+                self.conn.batch(sql).map_err(|e| self.err(e))?;
             }
         }
         Ok(())
+    }
+}
+
+impl Writer<'_> {
+    /// Drops the foreign and broken triggers and the trigger function, and creates
+    /// them as the first migration did (`pg_schema::AUDIT_TRIGGERS`).
+    fn audit_restore_triggers_pg(&self, problems: &[TriggerProblem]) -> Result<(), StoreError> {
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let mut sql = String::new();
+        for p in problems {
+            let name = match p {
+                TriggerProblem::Foreign(n) => n.as_str(),
+                TriggerProblem::Altered(n) | TriggerProblem::Missing(n) => n,
+            };
+            sql.push_str(&format!(
+                "DROP TRIGGER IF EXISTS \"{}\" ON audit;\n",
+                name.replace('"', "\"\"")
+            ));
+        }
+        // the function goes with every trigger that calls it, and comes back as created
+        sql.push_str("DROP FUNCTION IF EXISTS tokenstation_audit_append_only() CASCADE;\n");
+        sql.push_str(super::pg_schema::AUDIT_TRIGGERS);
+        self.conn.batch(&sql).map_err(|e| self.err(e))
     }
 }
 

@@ -2,7 +2,7 @@
 //! the row anyway writes no extra page), and the rows the drift report is computed
 //! from, in one pass over the TOTP tokens.
 
-use rusqlite::OptionalExtension;
+use super::sql::{OptionalExtension, params};
 
 use super::tokens::VerifyState;
 use super::{Reader, StoreError, Thing, Writer, from_u64, to_u64};
@@ -44,17 +44,22 @@ impl Reader<'_> {
     /// The stored drift history of a token.
     pub fn token_drift_history(&self, id: i64) -> Result<Option<Vec<u8>>, StoreError> {
         self.conn
-            .prepare_cached("SELECT drift_history FROM tokens WHERE id = ?1")
-            .and_then(|mut st| st.query_row([id], |r| r.get(0)).optional())
+            .query_row(
+                "SELECT drift_history FROM tokens WHERE id = ?1",
+                [id],
+                |r| r.get(0).optional(),
+            )
             .map_err(|e| self.err(e))?
             .ok_or_else(|| StoreError::NotFound(Thing::TokenId(id)))
     }
 
     /// The TOTP tokens (not retired or lost) a drift report covers, by serial.
     pub fn drift_inputs(&self, f: &DriftFilter) -> Result<Vec<DriftInput>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        let conv = |i: usize, e: Box<dyn std::error::Error + Send + Sync>| {
+            super::sql::DbError::convert(i, e)
+        };
+        self.conn
+            .query_map(
                 "SELECT t.id, t.serial, t.status, p.name, p.family, p.period, p.skew,
                         p.drift_per_year, t.drift_steps, t.drift_base_steps, t.drift_history,
                         t.last_step, p.t0
@@ -66,32 +71,28 @@ impl Reader<'_> {
                          WHERE tl.token_id = t.id AND l.name = ?2))
                    AND (?3 IS NULL OR t.serial = ?3)
                  ORDER BY t.serial, p.name",
+                params![f.product, f.location, f.serial],
+                |r| {
+                    let status: String = r.get(2)?;
+                    let family: String = r.get(4)?;
+                    Ok(DriftInput {
+                        token_id: r.get(0)?,
+                        serial: r.get(1)?,
+                        status: status.parse().map_err(|e| conv(2, Box::new(e)))?,
+                        product: r.get(3)?,
+                        family: family.parse().map_err(|e| conv(4, Box::new(e)))?,
+                        period: r.get(5)?,
+                        skew: r.get(6)?,
+                        drift_per_year: r.get(7)?,
+                        drift_steps: r.get(8)?,
+                        drift_base_steps: r.get(9)?,
+                        history: r.get(10)?,
+                        last_step: r.get::<Option<i64>>(11)?.map(to_u64),
+                        t0: r.get(12)?,
+                    })
+                },
             )
-            .map_err(|e| self.err(e))?;
-        let conv = |i: usize, e: Box<dyn std::error::Error + Send + Sync>| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e)
-        };
-        stmt.query_map(rusqlite::params![f.product, f.location, f.serial], |r| {
-            let status: String = r.get(2)?;
-            let family: String = r.get(4)?;
-            Ok(DriftInput {
-                token_id: r.get(0)?,
-                serial: r.get(1)?,
-                status: status.parse().map_err(|e| conv(2, Box::new(e)))?,
-                product: r.get(3)?,
-                family: family.parse().map_err(|e| conv(4, Box::new(e)))?,
-                period: r.get(5)?,
-                skew: r.get(6)?,
-                drift_per_year: r.get(7)?,
-                drift_steps: r.get(8)?,
-                drift_base_steps: r.get(9)?,
-                history: r.get(10)?,
-                last_step: r.get::<_, Option<i64>>(11)?.map(to_u64),
-                t0: r.get(12)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))
     }
 }
 
@@ -109,14 +110,12 @@ impl Writer<'_> {
         let counter = from_u64(s.counter, "counter")?;
         let step = s.last_step.map(|v| from_u64(v, "step")).transpose()?;
         self.conn
-            .prepare_cached(
+            .execute(
                 "UPDATE tokens SET counter = ?2, last_step = ?3, drift_steps = ?4, updated_at = ?5,
                                    drift_base_steps = ?6, drift_history = ?7,
                                    drift_sample_day = ?8
                  WHERE id = ?1",
-            )
-            .and_then(|mut st| {
-                st.execute(rusqlite::params![
+                params![
                     id,
                     counter,
                     step,
@@ -125,8 +124,8 @@ impl Writer<'_> {
                     s.drift_base_steps,
                     bytes,
                     sample_day
-                ])
-            })
+                ],
+            )
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -140,12 +139,12 @@ impl Writer<'_> {
         sample_day: Option<i64>,
     ) -> Result<(), StoreError> {
         self.conn
-            .prepare_cached(
+            .execute(
                 "UPDATE tokens SET drift_history = ?2,
                                    drift_sample_day = coalesce(?3, drift_sample_day)
                  WHERE id = ?1",
+                params![id, bytes, sample_day],
             )
-            .and_then(|mut st| st.execute(rusqlite::params![id, bytes, sample_day]))
             .map(|_| ())
             .map_err(|e| self.err(e))
     }

@@ -1,11 +1,11 @@
 //! Holders: an opaque external id and a label.
 
-use rusqlite::OptionalExtension;
+use super::sql::{DbResult, OptionalExtension, Row, params};
 
 use super::{Reader, StoreError, Thing, Writer};
 use crate::model::Holder;
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Holder> {
+fn row(r: &Row<'_>) -> DbResult<Holder> {
     Ok(Holder {
         id: r.get(0)?,
         ext_id: r.get(1)?,
@@ -35,12 +35,12 @@ impl Reader<'_> {
 
     /// All holders by external id.
     pub fn holder_list(&self) -> Result<Vec<Holder>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, ext_id, label, created_at FROM holders ORDER BY ext_id")
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], row)
-            .and_then(|rows| rows.collect())
+        self.conn
+            .query_map(
+                "SELECT id, ext_id, label, created_at FROM holders ORDER BY ext_id",
+                params![],
+                row,
+            )
             .map_err(|e| self.err(e))
     }
 }
@@ -56,7 +56,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "INSERT INTO holders (ext_id, label, created_at) VALUES (?1, ?2, ?3)",
-                rusqlite::params![ext_id, label, now],
+                params![ext_id, label, now],
             )
             .map_err(|e| self.unique(e, || Thing::Holder(ext_id.to_string())))?;
         self.holder_get(ext_id)

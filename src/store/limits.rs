@@ -2,7 +2,7 @@
 //! delays, per location), per-source delays, backup code hashes, per-location product
 //! restrictions, and policy settings.
 
-use rusqlite::OptionalExtension;
+use super::sql::{OptionalExtension, params};
 
 use super::{Reader, StoreError, Writer};
 
@@ -53,7 +53,7 @@ impl Reader<'_> {
             .query_row(
                 "SELECT failures, last_failure_ms, next_at_ms FROM source_delays
                  WHERE location_id = ?1 AND source = ?2",
-                rusqlite::params![location_id, source],
+                params![location_id, source],
                 |r| {
                     Ok(SourceDelay {
                         failures: r.get(0)?,
@@ -71,19 +71,18 @@ impl Reader<'_> {
     pub fn fail_counter(&self, scope: Scope) -> Result<FailCounter, StoreError> {
         let (s, id) = scope.parts();
         self.conn
-            .prepare_cached(
+            .query_row(
                 "SELECT failures, lockouts, locked_until FROM fail_counters WHERE scope = ?1 AND scope_id = ?2",
-            )
-            .and_then(|mut st| {
-                st.query_row(rusqlite::params![s, id], |r| {
+                params![s, id],
+                |r| {
                     Ok(FailCounter {
                         failures: r.get(0)?,
                         lockouts: r.get(1)?,
                         locked_until_ms: r.get(2)?,
                     })
-                })
-                .optional()
-            })
+                },
+            )
+            .optional()
             .map(Option::unwrap_or_default)
             .map_err(|e| self.err(e))
     }
@@ -91,13 +90,12 @@ impl Reader<'_> {
     /// Whether an unused backup code with this hash exists (changes nothing).
     pub fn backup_code_unused(&self, token_id: i64, hash: &[u8; 32]) -> Result<bool, StoreError> {
         self.conn
-            .prepare_cached(
+            .query_row(
                 "SELECT 1 FROM backup_codes WHERE token_id = ?1 AND hash = ?2 AND used_at IS NULL",
+                params![token_id, &hash[..]],
+                |_| Ok(()),
             )
-            .and_then(|mut st| {
-                st.query_row(rusqlite::params![token_id, &hash[..]], |_| Ok(()))
-                    .optional()
-            })
+            .optional()
             .map(|o| o.is_some())
             .map_err(|e| self.err(e))
     }
@@ -105,13 +103,12 @@ impl Reader<'_> {
     /// Whether `hash` is a backup code of the token's set that was used already.
     pub fn backup_code_used(&self, token_id: i64, hash: &[u8; 32]) -> Result<bool, StoreError> {
         self.conn
-            .prepare_cached(
+            .query_row(
                 "SELECT 1 FROM backup_codes WHERE token_id = ?1 AND hash = ?2 AND used_at IS NOT NULL",
+                params![token_id, &hash[..]],
+                |_| Ok(()),
             )
-            .and_then(|mut st| {
-                st.query_row(rusqlite::params![token_id, &hash[..]], |_| Ok(()))
-                    .optional()
-            })
+            .optional()
             .map(|o| o.is_some())
             .map_err(|e| self.err(e))
     }
@@ -129,15 +126,13 @@ impl Reader<'_> {
 
     /// Names of the products a location is restricted to (empty: unrestricted).
     pub fn location_product_names(&self, location_id: i64) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        self.conn
+            .query_map(
                 "SELECT p.name FROM location_products lp JOIN products p ON p.id = lp.product_id
                  WHERE lp.location_id = ?1 ORDER BY p.name",
+                [location_id],
+                |r| r.get(0),
             )
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([location_id], |r| r.get(0))
-            .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
 
@@ -148,30 +143,33 @@ impl Reader<'_> {
         product_id: i64,
     ) -> Result<bool, StoreError> {
         self.conn
-            .prepare_cached(
+            .query_row(
                 "SELECT NOT EXISTS (SELECT 1 FROM location_products WHERE location_id = ?1)
                      OR EXISTS (SELECT 1 FROM location_products WHERE location_id = ?1 AND product_id = ?2)",
+                [location_id, product_id],
+                |r| r.get(0),
             )
-            .and_then(|mut st| st.query_row([location_id, product_id], |r| r.get(0)))
             .map_err(|e| self.err(e))
     }
 
     /// Reads a policy setting.
     pub fn setting_get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn
-            .prepare_cached("SELECT value FROM settings WHERE key = ?1")
-            .and_then(|mut st| st.query_row([key], |r| r.get(0)).optional())
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
             .map_err(|e| self.err(e))
     }
 
     /// All policy settings that were set.
     pub fn setting_list(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key, value FROM settings ORDER BY key")
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect())
+        self.conn
+            .query_map(
+                "SELECT key, value FROM settings ORDER BY key",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(|e| self.err(e))
     }
 }
@@ -190,7 +188,7 @@ impl Writer<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (location_id, source) DO UPDATE SET failures = excluded.failures,
                      last_failure_ms = excluded.last_failure_ms, next_at_ms = excluded.next_at_ms",
-                rusqlite::params![location_id, source, d.failures, d.last_failure_ms, d.next_at_ms],
+                params![location_id, source, d.failures, d.last_failure_ms, d.next_at_ms],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -201,7 +199,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "DELETE FROM source_delays WHERE location_id = ?1 AND source = ?2",
-                rusqlite::params![location_id, source],
+                params![location_id, source],
             )
             .map(|n| n > 0)
             .map_err(|e| self.err(e))
@@ -221,21 +219,13 @@ impl Writer<'_> {
     pub fn fail_counter_set(&self, scope: Scope, c: FailCounter) -> Result<(), StoreError> {
         let (s, id) = scope.parts();
         self.conn
-            .prepare_cached(
+            .execute(
                 "INSERT INTO fail_counters (scope, scope_id, failures, lockouts, locked_until)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (scope, scope_id) DO UPDATE SET failures = excluded.failures,
                      lockouts = excluded.lockouts, locked_until = excluded.locked_until",
+                params![s, id, c.failures, c.lockouts, c.locked_until_ms],
             )
-            .and_then(|mut st| {
-                st.execute(rusqlite::params![
-                    s,
-                    id,
-                    c.failures,
-                    c.lockouts,
-                    c.locked_until_ms
-                ])
-            })
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -244,11 +234,11 @@ impl Writer<'_> {
     pub fn fail_counter_clear(&self, scope: Scope) -> Result<bool, StoreError> {
         let (s, id) = scope.parts();
         self.conn
-            .prepare_cached(
+            .execute(
                 "DELETE FROM fail_counters WHERE scope = ?1 AND scope_id = ?2
                  AND (failures > 0 OR lockouts > 0 OR locked_until IS NOT NULL)",
+                params![s, id],
             )
-            .and_then(|mut st| st.execute(rusqlite::params![s, id]))
             .map(|n| n > 0)
             .map_err(|e| self.err(e))
     }
@@ -266,7 +256,7 @@ impl Writer<'_> {
             self.conn
                 .execute(
                     "INSERT INTO backup_codes (token_id, hash) VALUES (?1, ?2)",
-                    rusqlite::params![token_id, &h[..]],
+                    params![token_id, &h[..]],
                 )
                 .map_err(|e| self.err(e))?;
         }
@@ -281,10 +271,7 @@ impl Writer<'_> {
         at: i64,
     ) -> Result<bool, StoreError> {
         self.conn
-            .prepare_cached(
-                "UPDATE backup_codes SET used_at = ?3 WHERE token_id = ?1 AND hash = ?2 AND used_at IS NULL",
-            )
-            .and_then(|mut st| st.execute(rusqlite::params![token_id, &hash[..], at]))
+            .execute("UPDATE backup_codes SET used_at = ?3 WHERE token_id = ?1 AND hash = ?2 AND used_at IS NULL", params![token_id, &hash[..], at])
             .map(|n| n == 1)
             .map_err(|e| self.err(e))
     }

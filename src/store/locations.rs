@@ -1,11 +1,11 @@
 //! Locations (sites, rooms, kiosks) and which tokens verify there.
 
-use rusqlite::OptionalExtension;
+use super::sql::{DbResult, OptionalExtension, Row, params};
 
 use super::{Reader, StoreError, Thing, Writer};
 use crate::model::Location;
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Location> {
+fn row(r: &Row<'_>) -> DbResult<Location> {
     Ok(Location {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -35,26 +35,24 @@ impl Reader<'_> {
 
     /// All locations by name.
     pub fn location_list(&self) -> Result<Vec<Location>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, name, tz, created_at FROM locations ORDER BY name")
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], row)
-            .and_then(|rows| rows.collect())
+        self.conn
+            .query_map(
+                "SELECT id, name, tz, created_at FROM locations ORDER BY name",
+                params![],
+                row,
+            )
             .map_err(|e| self.err(e))
     }
 
     /// Names of the locations a token is assigned to.
     pub fn token_location_names(&self, token_id: i64) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        self.conn
+            .query_map(
                 "SELECT l.name FROM token_locations tl JOIN locations l ON l.id = tl.location_id
                  WHERE tl.token_id = ?1 ORDER BY l.name",
+                [token_id],
+                |r| r.get(0),
             )
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([token_id], |r| r.get(0))
-            .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
 
@@ -89,7 +87,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "INSERT INTO locations (name, tz, created_at) VALUES (?1, ?2, ?3)",
-                rusqlite::params![name, tz, now],
+                params![name, tz, now],
             )
             .map_err(|e| self.unique(e, || Thing::Location(name.to_string())))?;
         self.location_get(name)

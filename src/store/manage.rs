@@ -3,6 +3,7 @@
 //! presence events keep their time without it; a location's assignments, kiosk
 //! settings, readers, presence tokens and events go with it.
 
+use super::sql::params;
 use super::{StoreError, Thing, Writer};
 
 impl Writer<'_> {
@@ -16,7 +17,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "UPDATE holders SET ext_id = ?2, label = ?3 WHERE id = ?1",
-                rusqlite::params![id, ext_id, label],
+                params![id, ext_id, label],
             )
             .map(|_| ())
             .map_err(|e| self.unique(e, || Thing::Holder(ext_id.to_string())))
@@ -40,7 +41,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "DELETE FROM credentials WHERE kind = ?1 AND value = ?2 AND holder_id = ?3",
-                rusqlite::params![kind, value, holder_id],
+                params![kind, value, holder_id],
             )
             .map(|n| n > 0)
             .map_err(|e| self.err(e))

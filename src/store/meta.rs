@@ -1,6 +1,6 @@
 //! Key/value facts about the store itself (vault header, creation time).
 
-use rusqlite::OptionalExtension;
+use super::sql::OptionalExtension;
 
 use super::{Reader, StoreError, Writer};
 

@@ -1,5 +1,7 @@
-//! Versioned schema migrations (rusqlite_migration, `PRAGMA user_version`). Append new
-//! migrations at the end; never edit one that has shipped.
+//! Versioned schema migrations, one list for both backends: on SQLite through
+//! rusqlite_migration (`PRAGMA user_version`), on PostgreSQL through `pg_schema` (the
+//! same SQL translated). Append new migrations at the end of [`SQL`]; never edit one
+//! that has shipped. Write SQL that ports (plain types, no SQLite-only functions).
 
 use std::path::Path;
 
@@ -288,23 +290,36 @@ ALTER TABLE tokens ADD COLUMN drift_sample_day INTEGER;
 UPDATE tokens SET drift_base_steps = drift_steps;
 "#;
 
+/// Issue 17, many stations on one store: the station that recorded each attempt and
+/// presence event (`station::station_name`: `TOKENSTATION_STATION` or the host name);
+/// NULL for rows from before.
+const V_STATION_NAMES: &str = r#"
+ALTER TABLE attempts ADD COLUMN station TEXT;
+ALTER TABLE presence_events ADD COLUMN station TEXT;
+"#;
+
+/// The SQL of every migration, oldest first: one list for both backends (SQLite runs
+/// it as written, PostgreSQL through `pg_schema::migration`).
+pub(crate) const SQL: [&str; 9] = [
+    V1,
+    V2,
+    V3,
+    V4,
+    API_KEYS,
+    V_SOURCES,
+    V_AUDIT_CHAIN,
+    V5_DRIFT,
+    V_STATION_NAMES,
+];
+
 /// The migrations, oldest first.
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(V1),
-        M::up(V2),
-        M::up(V3),
-        M::up(V4),
-        M::up(API_KEYS),
-        M::up(V_SOURCES),
-        M::up(V_AUDIT_CHAIN),
-        M::up(V5_DRIFT),
-    ])
+    Migrations::new(SQL.iter().map(|sql| M::up(sql)).collect())
 }
 
 /// Highest schema version this build knows.
 pub fn latest_version() -> i64 {
-    8
+    SQL.len() as i64
 }
 
 /// Brings the file to the latest version; refuses files from a newer build.
@@ -326,7 +341,10 @@ pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     if found == 0 {
         let tables: i64 = conn
             .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
-            .map_err(|source| StoreError::Sqlite { path: p(), source })?;
+            .map_err(|source| StoreError::Database {
+                path: p(),
+                source: source.into(),
+            })?;
         if tables > 0 {
             return Err(StoreError::Corrupt {
                 path: p(),

@@ -1,7 +1,7 @@
 //! Presence: credentials, kiosk settings and readers per location, presence tokens and
 //! the presence event log (schema version 3).
 
-use rusqlite::OptionalExtension;
+use super::sql::{DbResult, OptionalExtension, Row, params};
 
 use super::{Reader, StoreError, Thing, Writer};
 
@@ -128,14 +128,17 @@ pub struct Event {
     pub bound_to: Option<i64>,
     /// Nearest matching time of a refused code.
     pub nearest: Option<i64>,
+    /// The station that recorded it; `None` for events from before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub station: Option<String>,
 }
 
 const EVENT_COLS: &str = "e.id, e.location_id, e.holder_id, h.ext_id, h.label, e.at, e.direction,
      e.status, e.reason, e.source, e.credential, e.reader, e.presence_token_id, e.step,
-     e.bound_from, e.bound_to, e.nearest
+     e.bound_from, e.bound_to, e.nearest, e.station
      FROM presence_events e LEFT JOIN holders h ON h.id = e.holder_id";
 
-fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+fn event_row(r: &Row<'_>) -> DbResult<Event> {
     Ok(Event {
         id: r.get(0)?,
         location_id: r.get(1)?,
@@ -150,17 +153,18 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
         credential: r.get(10)?,
         reader: r.get(11)?,
         presence_token_id: r.get(12)?,
-        step: r.get::<_, Option<i64>>(13)?.map(super::to_u64),
+        step: r.get::<Option<i64>>(13)?.map(super::to_u64),
         bound_from: r.get(14)?,
         bound_to: r.get(15)?,
         nearest: r.get(16)?,
+        station: r.get(17)?,
     })
 }
 
 const CRED_COLS: &str = "c.id, c.kind, c.value, c.holder_id, h.ext_id, h.label, c.token_id,
      c.created_at FROM credentials c JOIN holders h ON h.id = c.holder_id";
 
-fn cred_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Credential> {
+fn cred_row(r: &Row<'_>) -> DbResult<Credential> {
     Ok(Credential {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -192,14 +196,12 @@ impl Reader<'_> {
 
     /// A holder's credentials, by kind and value.
     pub fn credentials_of_holder(&self, holder_id: i64) -> Result<Vec<Credential>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {CRED_COLS} WHERE c.holder_id = ?1 ORDER BY c.kind, c.value"
-            ))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([holder_id], cred_row)
-            .and_then(|rows| rows.collect())
+        self.conn
+            .query_map(
+                &format!("SELECT {CRED_COLS} WHERE c.holder_id = ?1 ORDER BY c.kind, c.value"),
+                [holder_id],
+                cred_row,
+            )
             .map_err(|e| self.err(e))
     }
 
@@ -227,25 +229,23 @@ impl Reader<'_> {
 
     /// A location's configured reader specs.
     pub fn location_readers(&self, location_id: i64) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT spec FROM location_readers WHERE location_id = ?1 ORDER BY spec")
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([location_id], |r| r.get(0))
-            .and_then(|rows| rows.collect())
+        self.conn
+            .query_map(
+                "SELECT spec FROM location_readers WHERE location_id = ?1 ORDER BY spec",
+                [location_id],
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e))
     }
 
     /// Token row ids of a location's presence tokens.
     pub fn presence_tokens_at(&self, location_id: i64) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        self.conn
+            .query_map(
                 "SELECT token_id FROM presence_tokens WHERE location_id = ?1 ORDER BY token_id",
+                [location_id],
+                |r| r.get(0),
             )
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([location_id], |r| r.get(0))
-            .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
 
@@ -306,7 +306,7 @@ impl Reader<'_> {
             .query_row(
                 "SELECT 1 FROM presence_events WHERE presence_token_id = ?1 AND step = ?2
                  AND ifnull(holder_id, 0) = ifnull(?3, 0) AND status = 'ok'",
-                rusqlite::params![token_id, super::from_u64(step, "step")?, holder_id],
+                params![token_id, super::from_u64(step, "step")?, holder_id],
                 |_| Ok(()),
             )
             .optional()
@@ -329,7 +329,7 @@ impl Reader<'_> {
                      AND e.direction = 'in' AND e.at <= ?3
                      ORDER BY e.at DESC, e.id DESC LIMIT 1"
                 ),
-                rusqlite::params![holder_id, location_id, at],
+                params![holder_id, location_id, at],
                 event_row,
             )
             .optional()
@@ -339,19 +339,19 @@ impl Reader<'_> {
     /// Holders whose last accepted kiosk or automatic event at a location is a
     /// check-in (every location with `None`): the events that opened their sessions.
     pub fn events_open(&self, location_id: Option<i64>) -> Result<Vec<Event>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {EVENT_COLS} WHERE e.id IN (
+        self.conn
+            .query_map(
+                &format!(
+                    "SELECT {EVENT_COLS} WHERE e.id IN (
                    SELECT max(id) FROM presence_events
                    WHERE status = 'ok' AND holder_id IS NOT NULL AND source IN ('kiosk', 'auto')
                      AND (?1 IS NULL OR location_id = ?1)
                    GROUP BY location_id, holder_id)
                  AND e.direction = 'in' ORDER BY e.location_id, e.at, e.id"
-            ))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([location_id], event_row)
-            .and_then(|rows| rows.collect())
+                ),
+                [location_id],
+                event_row,
+            )
             .map_err(|e| self.err(e))
     }
 
@@ -362,15 +362,15 @@ impl Reader<'_> {
         from: i64,
         to: i64,
     ) -> Result<Vec<Event>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT {EVENT_COLS} WHERE e.location_id = ?1 AND e.at >= ?2 AND e.at < ?3
+        self.conn
+            .query_map(
+                &format!(
+                    "SELECT {EVENT_COLS} WHERE e.location_id = ?1 AND e.at >= ?2 AND e.at < ?3
                  ORDER BY e.at, e.id"
-            ))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([location_id, from, to], event_row)
-            .and_then(|rows| rows.collect())
+                ),
+                [location_id, from, to],
+                event_row,
+            )
             .map_err(|e| self.err(e))
     }
 
@@ -400,7 +400,7 @@ impl Writer<'_> {
             .execute(
                 "INSERT INTO credentials (kind, value, holder_id, token_id, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                rusqlite::params![kind, value, holder_id, token_id, now],
+                params![kind, value, holder_id, token_id, now],
             )
             .map_err(|e| {
                 self.unique(e, || Thing::Credential {
@@ -429,7 +429,7 @@ impl Writer<'_> {
                  ON CONFLICT (location_id) DO UPDATE SET mode = excluded.mode,
                    min_interval = excluded.min_interval, fold = excluded.fold,
                    close_minute = excluded.close_minute",
-                rusqlite::params![location_id, s.mode, s.min_interval, s.fold, s.close_minute],
+                params![location_id, s.mode, s.min_interval, s.fold, s.close_minute],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -448,7 +448,7 @@ impl Writer<'_> {
             "DELETE FROM location_readers WHERE location_id = ?1 AND spec = ?2"
         };
         self.conn
-            .execute(sql, rusqlite::params![location_id, spec])
+            .execute(sql, params![location_id, spec])
             .map(|n| n > 0)
             .map_err(|e| self.err(e))
     }
@@ -472,13 +472,14 @@ impl Writer<'_> {
     /// Inserts an event; a known idempotency key is [`StoreError::Duplicate`].
     pub fn event_insert(&self, e: &NewEvent<'_>) -> Result<i64, StoreError> {
         self.journaled();
-        self.conn
-            .execute(
+        let id = self
+            .conn
+            .insert_id(
                 "INSERT INTO presence_events (location_id, holder_id, at, direction, status,
                    reason, source, credential, reader, idem, presence_token_id, step,
-                   bound_from, bound_to, nearest)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                rusqlite::params![
+                   bound_from, bound_to, nearest, station)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                params![
                     e.location_id,
                     e.holder_id,
                     e.at,
@@ -493,10 +494,11 @@ impl Writer<'_> {
                     e.step.map(|v| super::from_u64(v, "step")).transpose()?,
                     e.bound_from,
                     e.bound_to,
-                    e.nearest
+                    e.nearest,
+                    self.station
                 ],
             )
             .map_err(|err| self.unique(err, || Thing::PresenceEvent(format!("{:?}", e.idem))))?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(id)
     }
 }

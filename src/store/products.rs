@@ -1,7 +1,6 @@
 //! Products: token models with their OTP parameters.
 
-use rusqlite::OptionalExtension;
-use rusqlite::types::Value;
+use super::sql::{DbResult, OptionalExtension, Param, Row, ToParam, params};
 
 use super::{Reader, StoreError, Thing, Writer};
 use crate::model::Product;
@@ -10,46 +9,39 @@ use crate::otp::{Digits, OtpParams};
 const COLUMNS: &str = "id, name, vendor, model, family, kind, algorithm, digits, period, t0,
                        programmable, drift_per_year, skew";
 
-/// The named parameters of a product row, shared by INSERT and UPDATE.
-fn fields(p: &Product, now: i64) -> Vec<(&'static str, Value)> {
+/// The values of a product row, shared by INSERT and UPDATE: `?1` name, `?2` vendor,
+/// `?3` model, `?4` family, `?5` kind, `?6` algorithm, `?7` digits, `?8` period, `?9`
+/// t0, `?10` programmable, `?11` drift per year, `?12` skew, `?13` now.
+fn fields(p: &Product, now: i64) -> Vec<Param<'_>> {
     vec![
-        (":name", p.name.clone().into()),
-        (":vendor", p.vendor.clone().into()),
-        (":model", p.model.clone().into()),
-        (":family", p.family.as_str().to_string().into()),
-        (":kind", p.params.kind.as_str().to_string().into()),
-        (":algorithm", p.params.algorithm.as_str().to_string().into()),
-        (":digits", p.params.digits.get().into()),
-        (":period", p.params.period.into()),
-        (":t0", p.params.t0.into()),
-        (":programmable", p.programmable.into()),
-        (":drift_per_year", p.drift_per_year.into()),
-        (":skew", p.skew.into()),
-        (":now", now.into()),
+        p.name.param(),
+        p.vendor.param(),
+        p.model.param(),
+        Param::Text(p.family.as_str()),
+        Param::Text(p.params.kind.as_str()),
+        Param::Text(p.params.algorithm.as_str()),
+        Param::Int(p.params.digits.get().into()),
+        Param::Int(p.params.period.into()),
+        Param::Int(p.params.t0),
+        Param::Int(p.programmable.into()),
+        p.drift_per_year.map_or(Param::Null, Param::Real),
+        Param::Int(p.skew.into()),
+        Param::Int(now),
     ]
 }
 
-/// Borrows named values as rusqlite parameters.
-fn named<'a>(v: &'a [(&'static str, Value)]) -> Vec<(&'static str, &'a dyn rusqlite::ToSql)> {
-    v.iter()
-        .map(|(k, v)| (*k, v as &dyn rusqlite::ToSql))
-        .collect()
-}
-
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
-    let text = |i: usize| -> rusqlite::Result<String> { r.get(i) };
-    let bad = |i: usize, e: crate::otp::OtpError| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    };
+fn row(r: &Row<'_>) -> DbResult<Product> {
+    let text = |i: usize| -> DbResult<String> { r.get(i) };
+    let bad = |i: usize, e: crate::otp::OtpError| super::sql::DbError::convert(i, e);
     let digits: u8 = r.get(7)?;
     Ok(Product {
         id: r.get(0)?,
         name: r.get(1)?,
         vendor: r.get(2)?,
         model: r.get(3)?,
-        family: text(4)?.parse().map_err(|e: crate::model::UnknownFamily| {
-            rusqlite::Error::FromSqlConversionFailure(4, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        family: text(4)?
+            .parse()
+            .map_err(|e: crate::model::UnknownFamily| super::sql::DbError::convert(4, e))?,
         params: OtpParams {
             kind: text(5)?.parse().map_err(|e| bad(5, e))?,
             algorithm: text(6)?.parse().map_err(|e| bad(6, e))?,
@@ -97,12 +89,12 @@ impl Reader<'_> {
 
     /// All products by name.
     pub fn product_list(&self) -> Result<Vec<Product>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {COLUMNS} FROM products ORDER BY name"))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([], row)
-            .and_then(|rows| rows.collect())
+        self.conn
+            .query_map(
+                &format!("SELECT {COLUMNS} FROM products ORDER BY name"),
+                params![],
+                row,
+            )
             .map_err(|e| self.err(e))
     }
 
@@ -125,9 +117,8 @@ impl Writer<'_> {
             .execute(
                 "INSERT INTO products (name, vendor, model, family, kind, algorithm, digits, period,
                                        t0, programmable, drift_per_year, skew, created_at, updated_at)
-                 VALUES (:name, :vendor, :model, :family, :kind, :algorithm, :digits, :period,
-                         :t0, :programmable, :drift_per_year, :skew, :now, :now)",
-                named(&fields(p, now)).as_slice(),
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                fields(p, now),
             )
             .map_err(|e| self.unique(e, || Thing::Product(p.name.clone())))?;
         self.product_get(&p.name)
@@ -135,16 +126,15 @@ impl Writer<'_> {
 
     /// Rewrites a product's fields (by id).
     pub fn product_update(&self, p: &Product, now: i64) -> Result<(), StoreError> {
-        let mut params = fields(p, now);
-        params.push((":id", p.id.into()));
+        let mut values = fields(p, now);
+        values.push(Param::Int(p.id));
         self.conn
             .execute(
-                "UPDATE products SET name = :name, vendor = :vendor, model = :model,
-                        family = :family, kind = :kind, algorithm = :algorithm, digits = :digits,
-                        period = :period, t0 = :t0, programmable = :programmable,
-                        drift_per_year = :drift_per_year, skew = :skew, updated_at = :now
-                 WHERE id = :id",
-                named(&params).as_slice(),
+                "UPDATE products SET name = ?1, vendor = ?2, model = ?3, family = ?4, kind = ?5,
+                        algorithm = ?6, digits = ?7, period = ?8, t0 = ?9, programmable = ?10,
+                        drift_per_year = ?11, skew = ?12, updated_at = ?13
+                 WHERE id = ?14",
+                values,
             )
             .map_err(|e| self.unique(e, || Thing::Product(p.name.clone())))?;
         Ok(())

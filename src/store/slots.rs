@@ -1,6 +1,7 @@
 //! Slots: where a token's seed sits inside a multi-seed device (OATH credential name,
 //! Nitrokey slot number), written by a burn and renamed by on-device management.
 
+use super::sql::params;
 use super::{Reader, StoreError, Writer, from_u64};
 use crate::model::{Family, TokenStatus};
 use crate::otp::Kind;
@@ -30,12 +31,12 @@ pub struct SlotHolder {
 impl Reader<'_> {
     /// The slots of a token, by number.
     pub fn slots_of(&self, token_id: i64) -> Result<Vec<(u16, Option<String>)>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT slot, name FROM slots WHERE token_id = ?1 ORDER BY slot")
-            .map_err(|e| self.err(e))?;
-        st.query_map([token_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .and_then(|rows| rows.collect())
+        self.conn
+            .query_map(
+                "SELECT slot, name FROM slots WHERE token_id = ?1 ORDER BY slot",
+                [token_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .map_err(|e| self.err(e))
     }
 
@@ -43,38 +44,34 @@ impl Reader<'_> {
     /// products of `family` and the products bound to no family (`generic`,
     /// `software`: a burn accepts those for any token).
     pub fn slot_holders(&self, family: Family) -> Result<Vec<SlotHolder>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached(
+        let bad = |i: usize, e: String| super::sql::DbError::convert(i, e);
+        let families = [family, Family::Generic, Family::Software].map(Family::as_str);
+        self.conn
+            .query_map(
                 "SELECT t.id, t.serial, p.name, t.status, p.family, p.kind, s.slot, s.name
                  FROM slots s
                  JOIN tokens t ON t.id = s.token_id
                  JOIN products p ON p.id = t.product_id
                  WHERE t.status <> 'retired' AND p.family IN (?1, ?2, ?3)
                  ORDER BY t.serial, s.slot",
+                families,
+                |r| {
+                    let status: String = r.get(3)?;
+                    let family: String = r.get(4)?;
+                    let kind: String = r.get(5)?;
+                    Ok(SlotHolder {
+                        token_id: r.get(0)?,
+                        serial: r.get(1)?,
+                        product: r.get(2)?,
+                        status: status.parse().map_err(|e| bad(3, format!("{e}")))?,
+                        family: family.parse().map_err(|e| bad(4, format!("{e}")))?,
+                        kind: kind.parse().map_err(|e| bad(5, format!("{e}")))?,
+                        slot: r.get(6)?,
+                        name: r.get(7)?,
+                    })
+                },
             )
-            .map_err(|e| self.err(e))?;
-        let bad = |i: usize, e: String| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-        };
-        let families = [family, Family::Generic, Family::Software].map(Family::as_str);
-        st.query_map(families, |r| {
-            let status: String = r.get(3)?;
-            let family: String = r.get(4)?;
-            let kind: String = r.get(5)?;
-            Ok(SlotHolder {
-                token_id: r.get(0)?,
-                serial: r.get(1)?,
-                product: r.get(2)?,
-                status: status.parse().map_err(|e| bad(3, format!("{e}")))?,
-                family: family.parse().map_err(|e| bad(4, format!("{e}")))?,
-                kind: kind.parse().map_err(|e| bad(5, format!("{e}")))?,
-                slot: r.get(6)?,
-                name: r.get(7)?,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))
     }
 }
 
@@ -85,7 +82,7 @@ impl Writer<'_> {
             .execute(
                 "INSERT INTO slots (token_id, slot, name) VALUES (?1, ?2, ?3)
                  ON CONFLICT (token_id, slot) DO UPDATE SET name = excluded.name",
-                rusqlite::params![token_id, slot, name],
+                params![token_id, slot, name],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -105,7 +102,7 @@ impl Writer<'_> {
                 "UPDATE tokens SET sealed_seed = ?2, counter = ?3, last_step = NULL,
                         drift_steps = 0, drift_base_steps = 0, updated_at = ?4
                  WHERE id = ?1",
-                rusqlite::params![id, sealed_seed, from_u64(counter, "counter")?, now],
+                params![id, sealed_seed, from_u64(counter, "counter")?, now],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))

@@ -1,6 +1,6 @@
 //! Tokens: one row per individual token, with its sealed seed and verification state.
 
-use rusqlite::OptionalExtension;
+use super::sql::{DbResult, OptionalExtension, Row, params};
 
 use super::{Reader, StoreError, Thing, Writer, from_u64, to_u64};
 pub use crate::model::filters::TokenFilter;
@@ -27,7 +27,7 @@ fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
+fn row(r: &Row<'_>) -> DbResult<Token> {
     let status: String = r.get(5)?;
     Ok(Token {
         id: r.get(0)?,
@@ -35,12 +35,12 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Token> {
         serial: r.get(2)?,
         product: r.get(3)?,
         product_id: r.get(4)?,
-        status: status.parse().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        status: status
+            .parse()
+            .map_err(|e| super::sql::DbError::convert(5, e))?,
         holder: r.get(6)?,
         counter: to_u64(r.get(7)?),
-        last_step: r.get::<_, Option<i64>>(8)?.map(to_u64),
+        last_step: r.get::<Option<i64>>(8)?.map(to_u64),
         drift_steps: r.get(9)?,
         all_locations: r.get(10)?,
         created_at: r.get(11)?,
@@ -94,8 +94,7 @@ impl Reader<'_> {
     /// Gets a token by row id.
     pub fn token_by_id(&self, id: i64) -> Result<Token, StoreError> {
         self.conn
-            .prepare_cached(&format!("{SELECT} WHERE t.id = ?1"))
-            .and_then(|mut st| st.query_row([id], row))
+            .query_row(&format!("{SELECT} WHERE t.id = ?1"), [id], row)
             .optional()
             .map_err(|e| self.err(e))?
             .ok_or_else(|| StoreError::NotFound(Thing::TokenId(id)))
@@ -103,12 +102,12 @@ impl Reader<'_> {
 
     /// All tokens with this serial (one per product at most).
     pub fn tokens_by_serial(&self, serial: &str) -> Result<Vec<Token>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("{SELECT} WHERE t.serial = ?1 ORDER BY p.name"))
-            .map_err(|e| self.err(e))?;
-        stmt.query_map([serial], row)
-            .and_then(|rows| rows.collect())
+        self.conn
+            .query_map(
+                &format!("{SELECT} WHERE t.serial = ?1 ORDER BY p.name"),
+                [serial],
+                row,
+            )
             .map_err(|e| self.err(e))
     }
 
@@ -126,21 +125,21 @@ impl Reader<'_> {
         offset: u64,
     ) -> Result<Vec<Token>, StoreError> {
         let sql = format!("{SELECT} {FILTER} ORDER BY p.name, t.serial LIMIT ?5 OFFSET ?6");
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
         let (limit, offset) = (clamp(limit), clamp(offset));
-        stmt.query_map(
-            rusqlite::params![
-                f.product,
-                f.status.map(|s| s.as_str()),
-                f.holder,
-                f.location,
-                limit,
-                offset
-            ],
-            row,
-        )
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+        self.conn
+            .query_map(
+                &sql,
+                params![
+                    f.product,
+                    f.status.map(|s| s.as_str()),
+                    f.holder,
+                    f.location,
+                    limit,
+                    offset
+                ],
+                row,
+            )
+            .map_err(|e| self.err(e))
     }
 
     /// How many tokens `f` selects.
@@ -153,13 +152,13 @@ impl Reader<'_> {
         self.conn
             .query_row(
                 &sql,
-                rusqlite::params![
+                params![
                     f.product,
                     f.status.map(|s| s.as_str()),
                     f.holder,
                     f.location
                 ],
-                |r| r.get::<_, i64>(0),
+                |r| r.get::<i64>(0),
             )
             .map(to_u64)
             .map_err(|e| self.err(e))
@@ -171,15 +170,16 @@ impl Reader<'_> {
         f: &TokenFilter,
     ) -> Result<Vec<(Token, Vec<u8>)>, StoreError> {
         let tokens = self.token_list(f)?;
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT sealed_seed FROM tokens WHERE id = ?1")
-            .map_err(|e| self.err(e))?;
         tokens
             .into_iter()
             .map(|t| {
-                let sealed: Vec<u8> = stmt
-                    .query_row([t.id], |r| r.get(0))
+                let sealed: Vec<u8> = self
+                    .conn
+                    .query_row(
+                        "SELECT sealed_seed FROM tokens WHERE id = ?1",
+                        [t.id],
+                        |r| r.get(0),
+                    )
                     .map_err(|e| self.err(e))?;
                 Ok((t, sealed))
             })
@@ -189,7 +189,7 @@ impl Reader<'_> {
     /// Number of tokens.
     pub fn token_count(&self) -> Result<i64, StoreError> {
         self.conn
-            .query_row("SELECT count(*) FROM tokens", [], |r| r.get(0))
+            .query_row("SELECT count(*) FROM tokens", params![], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
 
@@ -208,14 +208,14 @@ impl Reader<'_> {
 impl Writer<'_> {
     /// Inserts a token.
     pub fn token_add(&self, t: &NewToken<'_>) -> Result<Token, StoreError> {
-        self.conn
-            .execute(
+        let id = self
+            .conn
+            .insert_id(
                 "INSERT INTO tokens (uid, product_id, serial, status, sealed_seed, counter,
                                      drift_steps, drift_base_steps, created_at, updated_at,
                                      activated_at, issuer)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?8,
-                         CASE WHEN ?4 = 'active' THEN ?8 END, ?9)",
-                rusqlite::params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?8, ?10, ?9)",
+                params![
                     t.uid,
                     t.product_id,
                     t.serial,
@@ -224,11 +224,12 @@ impl Writer<'_> {
                     from_u64(t.counter, "counter")?,
                     t.drift_steps,
                     t.now,
-                    t.issuer
+                    t.issuer,
+                    (t.status == TokenStatus::Active).then_some(t.now)
                 ],
             )
             .map_err(|e| self.unique(e, || Thing::TokenSerial(t.serial.to_string())))?;
-        self.token_by_id(self.conn.last_insert_rowid())
+        self.token_by_id(id)
     }
 
     /// Sets a token's status; activating stamps `activated_at` the first time.
@@ -244,7 +245,7 @@ impl Writer<'_> {
                         activated_at = CASE WHEN ?2 = 'active' THEN coalesce(activated_at, ?3)
                                             ELSE activated_at END
                  WHERE id = ?1",
-                rusqlite::params![id, status.as_str(), now],
+                params![id, status.as_str(), now],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -260,7 +261,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "UPDATE tokens SET holder_id = ?2, updated_at = ?3 WHERE id = ?1",
-                rusqlite::params![id, holder_id, now],
+                params![id, holder_id, now],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -271,7 +272,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "UPDATE tokens SET all_locations = ?2, updated_at = ?3 WHERE id = ?1",
-                rusqlite::params![id, all, now],
+                params![id, all, now],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -282,7 +283,7 @@ impl Writer<'_> {
         self.conn
             .execute(
                 "UPDATE tokens SET serial = ?2, updated_at = ?3 WHERE id = ?1",
-                rusqlite::params![id, serial, now],
+                params![id, serial, now],
             )
             .map(|_| ())
             .map_err(|e| self.unique(e, || Thing::TokenSerial(serial.to_string())))
@@ -300,7 +301,7 @@ impl Writer<'_> {
                 "UPDATE tokens SET counter = ?2, last_step = ?3, drift_steps = ?4, updated_at = ?5,
                                    drift_base_steps = ?6
                  WHERE id = ?1",
-                rusqlite::params![
+                params![
                     id,
                     from_u64(s.counter, "counter")?,
                     s.last_step.map(|v| from_u64(v, "step")).transpose()?,

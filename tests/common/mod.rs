@@ -7,6 +7,7 @@
 )]
 
 pub mod api;
+pub mod backend;
 pub mod bench;
 pub mod corpus;
 pub mod device;
@@ -20,18 +21,21 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
-/// A temporary station directory.
+/// A temporary station directory (and, when the run is on PostgreSQL, a database:
+/// see [`backend`]).
 pub struct Station {
     /// The directory holding the store and its key file.
     pub dir: tempfile::TempDir,
+    /// The store and its key file.
+    pub store: backend::TestDb,
 }
 
 impl Station {
     /// A new, uninitialised directory.
     pub fn empty() -> Station {
-        Station {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        let dir = tempfile::tempdir().unwrap();
+        let store = backend::test_db(dir.path(), "station.db");
+        Station { dir, store }
     }
 
     /// A directory with an initialised store (key file).
@@ -41,14 +45,23 @@ impl Station {
         s
     }
 
-    /// The store file.
+    /// The store file (or PostgreSQL URL).
     pub fn db(&self) -> PathBuf {
-        self.dir.path().join("station.db")
+        self.store.db.clone()
     }
 
-    /// The default key file.
+    /// The default key file (for PostgreSQL, the one every command is given).
     pub fn key(&self) -> PathBuf {
-        self.dir.path().join("station.db.key")
+        self.store.key.clone()
+    }
+
+    /// `--key-file` for a PostgreSQL store (an SQLite one uses the default).
+    fn key_args(&self) -> Vec<std::ffi::OsString> {
+        if backend::on_postgres() {
+            vec!["--key-file".into(), self.key().into()]
+        } else {
+            Vec::new()
+        }
     }
 
     /// `tokenstation --db <tmp> ARGS…` with a clean environment.
@@ -62,6 +75,7 @@ impl Station {
             .env("TOKENSTATION_CONFIG", "/dev/null")
             .arg("--db")
             .arg(self.db())
+            .args(self.key_args())
             .args(args);
         c
     }
@@ -77,6 +91,7 @@ impl Station {
             .env("TOKENSTATION_CONFIG", "/dev/null")
             .arg("--db")
             .arg(self.db())
+            .args(self.key_args())
             .args(args);
         c
     }

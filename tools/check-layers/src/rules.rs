@@ -243,9 +243,16 @@ pub const CONFINED: &[Confined] = &[
         rule: "axum, tokio, tower, utoipa, governor and hyper only in api",
     },
     Confined {
-        crates: &["rusqlite", "rusqlite_migration", "postgres*", "r2d2*"],
+        // bytes: the buffer type of the PostgreSQL parameter encoding (store::pg).
+        crates: &[
+            "rusqlite",
+            "rusqlite_migration",
+            "postgres*",
+            "r2d2*",
+            "bytes",
+        ],
         only_in: &["store"],
-        rule: "rusqlite, postgres and r2d2 only in store",
+        rule: "rusqlite, postgres, r2d2 and bytes only in store",
     },
     Confined {
         crates: &["pcsc"],
