@@ -125,10 +125,12 @@ impl Loaded {
         line_of(&self.text, span.start)
     }
 
-    /// A path from the file: relative paths are taken from the file's directory.
+    /// A path from the file: relative paths are taken from the file's directory; a
+    /// shared store's URL (`postgresql://…`) is kept as it is.
     pub fn resolve(&self, p: &Path) -> PathBuf {
+        let url = p.to_str().is_some_and(crate::station::is_shared_store);
         match self.path.parent() {
-            Some(dir) if p.is_relative() => dir.join(p),
+            Some(dir) if p.is_relative() && !url => dir.join(p),
             _ => p.to_path_buf(),
         }
     }
@@ -257,5 +259,14 @@ mod tests {
         let want = l.and_then(|l| l.path.parent().map(|d| d.join("s.db")));
         assert!(got.is_some());
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_shared_store_url_is_kept_as_written() {
+        let url = "postgresql:///ts?host=/run/postgresql";
+        let l = parse(&format!("[store]\npath = \"{url}\"\n"));
+        let l = l.as_ref().ok();
+        let got = l.and_then(|l| l.file.store.path.as_ref().map(|p| l.resolve(p.get_ref())));
+        assert_eq!(got, Some(PathBuf::from(url)));
     }
 }
