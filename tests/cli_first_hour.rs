@@ -346,3 +346,62 @@ fn help_and_words() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("wrote 1 token to"));
 }
+
+/// Device secrets follow the one convention: no value in argv; a file, an environment
+/// variable, or a flag that asks on a terminal.
+#[test]
+fn device_secrets_never_travel_in_argv() {
+    let s = Station::new();
+    // A value after the flag is not taken as the secret: clap refuses it (usage, exit 2).
+    let (_, err) = s.fails(
+        &[
+            "burn",
+            "--serial",
+            "T1",
+            "--product",
+            "P",
+            "--reader",
+            "pcsc:none",
+            "--admin-pin",
+            "12345678",
+        ],
+        2,
+    );
+    assert!(err.contains("12345678"), "the stray value is named: {err}");
+    // The file form is read (first line) and checked as the station checks any key.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("molto2.key");
+    std::fs::write(&key, "not-hex\n").unwrap();
+    let k = key.to_str().unwrap();
+    let (_, err) = s.fails(
+        &[
+            "device",
+            "info",
+            "--reader",
+            "pcsc:none",
+            "--family",
+            "molto2",
+            "--molto2-key-file",
+            k,
+        ],
+        2,
+    );
+    assert!(err.contains("not hex"), "{err}");
+    // The flag asks on a terminal; without one it says how scripts give the secret.
+    let (_, err) = s.fails(
+        &[
+            "device",
+            "info",
+            "--reader",
+            "pcsc:none",
+            "--family",
+            "molto2",
+            "--molto2-key",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("TOKENSTATION_MOLTO2_KEY") && err.contains("--molto2-key-file"),
+        "{err}"
+    );
+}

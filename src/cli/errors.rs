@@ -87,8 +87,10 @@ pub fn words(h: &Hint) -> String {
 /// Where the CLI takes a device secret from.
 pub fn secret_option(c: Credential) -> &'static str {
     match c {
-        Credential::AdminPin => "--admin-pin or TOKENSTATION_ADMIN_PIN",
-        Credential::OathAccessCode => "--oath-password or TOKENSTATION_OATH_PASSWORD",
+        Credential::AdminPin => "TOKENSTATION_ADMIN_PIN, --admin-pin-file or --admin-pin (asks)",
+        Credential::OathAccessCode => {
+            "TOKENSTATION_OATH_PASSWORD, --oath-password-file or --oath-password (asks)"
+        }
         Credential::UserPin => "TOKENSTATION_USER_PIN, or type it when asked",
         Credential::AdminSession => "authenticate as admin first",
     }
