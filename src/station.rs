@@ -142,7 +142,10 @@ impl Station {
         let text = self.store.read().meta_get(VAULT_META)?.unwrap_or_default();
         let header = VaultHeader::decode(&text)?;
         let key = keys::unlock(source, &header)?;
-        audit_check::check_tail(&self.store.read(), &key)?;
+        // Under the write lock: another station appending between the reads of the
+        // head and of the tail would look like lines added behind tokenstation's back.
+        // Nothing is written, so nothing needs journaling.
+        self.store.write(|w| audit_check::check_tail(w, &key))?;
         self.key = Some(key);
         Ok(())
     }
