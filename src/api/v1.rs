@@ -73,6 +73,11 @@ pub fn seconds(at: Option<&When>) -> Result<Option<i64>, ApiError> {
     at.map(When::seconds).transpose()
 }
 
+/// Unix seconds of an optional time, now when none is given.
+pub fn seconds_or_now(at: Option<&When>) -> Result<i64, ApiError> {
+    Ok(seconds(at)?.unwrap_or_else(crate::station::time::now))
+}
+
 /// `page` and `page_size` of a list.
 #[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

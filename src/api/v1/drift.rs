@@ -9,14 +9,13 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{When, seconds};
+use super::{When, seconds_or_now};
 use crate::api::Shared;
 use crate::api::auth::Creds;
 use crate::api::extract::Params;
 use crate::api::render::{Format, answer, error};
 use crate::station::access::{Action, ScopeKind};
 use crate::station::drift::report::DriftQuery;
-use crate::station::time::now;
 use crate::station::views::DriftFilter;
 
 /// Which tokens the report covers.
@@ -45,8 +44,8 @@ pub async fn report(
     format: Format,
     Params(q): Params<ReportQuery>,
 ) -> Response {
-    let at = match seconds(q.at.as_ref()) {
-        Ok(at) => at.unwrap_or_else(now),
+    let at = match seconds_or_now(q.at.as_ref()) {
+        Ok(at) => at,
         Err(e) => return error(format, &e),
     };
     let r = app
@@ -93,8 +92,8 @@ pub async fn show(
     Path(serial): Path<String>,
     Params(q): Params<ShowQuery>,
 ) -> Response {
-    let at = match seconds(q.at.as_ref()) {
-        Ok(at) => at.unwrap_or_else(now),
+    let at = match seconds_or_now(q.at.as_ref()) {
+        Ok(at) => at,
         Err(e) => return error(format, &e),
     };
     let r = app

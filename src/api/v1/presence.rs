@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{When, seconds};
+use super::{When, seconds_or_now};
 use crate::api::Shared;
 use crate::api::auth::Creds;
 use crate::api::extract::{Body, Params};
@@ -16,7 +16,6 @@ use crate::station::Result;
 use crate::station::access::{Action, Caller, ScopeKind};
 use crate::station::presence::tokens::{Submission, SubmitStatus};
 use crate::station::presence::{CredentialKey, Outcome, Presentation, TypedCode};
-use crate::station::time::now;
 use crate::station::views::PeriodEdge;
 
 /// The location a request acts at: named, or the key's only one.
@@ -85,8 +84,8 @@ pub async fn events(
     format: Format,
     Body(b): Body<EventBody>,
 ) -> Response {
-    let at = match seconds(b.at.as_ref()) {
-        Ok(at) => at.unwrap_or_else(now),
+    let at = match seconds_or_now(b.at.as_ref()) {
+        Ok(at) => at,
         Err(e) => return error(format, &e),
     };
     let r = app
