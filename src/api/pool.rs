@@ -9,6 +9,12 @@
 //! Each job authenticates its request on the station that runs it
 //! ([`Station::authenticate`]), counts it against the key's rate, and acts as
 //! `api:<key_id>:<role>`.
+//!
+//! No station is opened, used or dropped on an async worker thread: the blocking
+//! PostgreSQL client runs a runtime of its own and panics inside tokio's (issue 17).
+//! The reader stations are opened on a plain thread ([`Pool::start`]), used under
+//! `spawn_blocking`, and dropped on a plain thread when the pool goes
+//! ([`Drop for Readers`](Readers)); the writer's station lives and dies on its thread.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
@@ -64,6 +70,27 @@ enum Job {
 struct Readers {
     stations: Mutex<Vec<Station>>,
     permits: Semaphore,
+}
+
+impl Drop for Readers {
+    /// The reader stations are closed on a thread of their own, never on the async
+    /// worker that may drop the last handle on the pool (a runtime shutting down).
+    fn drop(&mut self) {
+        let stations = std::mem::take(self.stations.get_mut().unwrap_or_else(|p| p.into_inner()));
+        off_runtime(move || drop(stations));
+    }
+}
+
+/// Runs `f` on a plain thread and waits for it: for store handles (the blocking
+/// PostgreSQL client) that must not be opened or closed on an async worker. `None` when
+/// the thread could not start or `f` panicked.
+fn off_runtime<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    std::thread::Builder::new()
+        .name("api-stations".into())
+        .spawn(f)
+        .ok()?
+        .join()
+        .ok()
 }
 
 /// Handles on the reader stations and the writer thread.
@@ -206,9 +233,17 @@ impl Pool {
         limits: Arc<Limits>,
     ) -> Result<(Pool, JoinHandle<()>), StationError> {
         let readers = readers.max(1);
-        let stations = (0..readers)
-            .map(|_| st.open_sibling())
-            .collect::<Result<Vec<_>, _>>()?;
+        // Opened on a plain thread: `start` may be called on an async worker.
+        // (On failure every station, the writer's too, is closed there as well.)
+        let (st, stations) = off_runtime(move || {
+            let sibs = (0..readers)
+                .map(|_| st.open_sibling())
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, StationError>((st, sibs))
+        })
+        .ok_or_else(|| {
+            StationError::Internal("opening the API's reader stations failed".into())
+        })??;
         let (tx, rx) = mpsc::channel();
         let l = Arc::clone(&limits);
         let group = group.max(1);

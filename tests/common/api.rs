@@ -123,7 +123,12 @@ pub fn generous() -> Rates {
 /// Q1 (Q, active, Lab only); a key of every role.
 pub fn store(dir: &tempfile::TempDir) -> (Station, Keys) {
     let db = dir.path().join("s.db");
-    let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
+    store_at(&db, &default_key_file(&db))
+}
+
+/// [`store`] at `db` (a file or a PostgreSQL URL) with the key file `key`.
+pub fn store_at(db: &std::path::Path, key_file: &std::path::Path) -> (Station, Keys) {
+    let mut st = Station::init(db, &KeySource::File(key_file.to_path_buf()), 0).unwrap();
     let t = now();
     for p in ["P", "Q"] {
         st.product_add(&ProductChange::default().new_product(p), t)

@@ -21,16 +21,37 @@ impl Served {
     /// Starts `tokenstation --db DB serve --listen LISTEN ARGS…` and waits for its
     /// address.
     pub fn start(db: &Path, listen: &str, args: &[&str]) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tokenstation"))
-            .env_remove("TOKENSTATION_DB")
+        Served::start_with(db, None, None, listen, args)
+    }
+
+    /// [`Served::start`] with `--key-file KEY` (a PostgreSQL store) and standard error
+    /// written to the file `stderr` (read it after the server stopped).
+    pub fn start_with(
+        db: &Path,
+        key: Option<&Path>,
+        stderr: Option<&Path>,
+        listen: &str,
+        args: &[&str],
+    ) -> Served {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tokenstation"));
+        cmd.env_remove("TOKENSTATION_DB")
             .env_remove("TOKENSTATION_KEY_FILE")
             .env_remove("TOKENSTATION_PASSPHRASE")
+            .env("TOKENSTATION_CONFIG", "/dev/null")
             .arg("--db")
-            .arg(db)
+            .arg(db);
+        if let Some(k) = key {
+            cmd.arg("--key-file").arg(k);
+        }
+        let err = match stderr {
+            Some(f) => Stdio::from(std::fs::File::create(f).unwrap()),
+            None => Stdio::inherit(),
+        };
+        let mut child = cmd
             .args(["serve", "--listen", listen])
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(err)
             .spawn()
             .unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
