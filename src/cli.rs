@@ -36,6 +36,7 @@ pub mod reader_args;
 pub mod secret_arg;
 pub mod seeds;
 pub mod serve;
+pub mod store_cmd;
 pub mod time;
 pub mod token;
 pub mod token_args;
@@ -177,6 +178,9 @@ pub enum Command {
     Key(key::KeyCommand),
     /// Serve the HTTP verification API (loopback by default; see the README).
     Serve(serve::ServeArgs),
+    /// The store as a whole: copy it to another file or PostgreSQL database.
+    #[command(subcommand)]
+    Store(store_cmd::StoreCommand),
     /// Readers, tokens and serial ports attached to this machine.
     #[command(subcommand)]
     Hw(hw::HwCommand),
@@ -372,6 +376,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(c) => return config::run(&cli.settings, cli.json, c),
         Command::Completions(a) => return completions::completions(&a),
         Command::Manpages(a) => return completions::manpages(&a),
+        Command::Store(c) => return store_cmd::run(cli.key_file, cli.json, c),
         other => other,
     };
     let ctx = Ctx::new(cli.db, cli.key_file, cli.json)?;
@@ -380,7 +385,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Emulate(_)
         | Command::Config(_)
         | Command::Completions(_)
-        | Command::Manpages(_) => unreachable_face(),
+        | Command::Manpages(_)
+        | Command::Store(_) => unreachable_face(),
         Command::Init(a) => catalog::init(&ctx, a),
         Command::Product(c) => catalog::product(&ctx, c),
         Command::Token(c) => token::run(&ctx, c),

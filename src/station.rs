@@ -39,6 +39,7 @@ pub mod presence;
 pub mod provision;
 pub mod resync;
 pub mod seed_input;
+pub mod store_copy;
 pub mod time;
 pub mod tokens;
 pub(crate) mod tx;

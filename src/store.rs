@@ -62,6 +62,7 @@
 pub mod api_keys;
 pub mod attempts;
 pub mod audit;
+pub(crate) mod copy;
 pub mod drift;
 pub mod holders;
 pub mod limits;

@@ -49,6 +49,9 @@ pub enum StationError {
     /// not UTF-8).
     #[error(transparent)]
     InputFile(#[from] crate::station::input_file::InputFileError),
+    /// `store copy` refused (target not empty, same store, schemas differ).
+    #[error(transparent)]
+    StoreCopy(#[from] crate::station::store_copy::CopyError),
     /// A file that cannot be read.
     #[error("cannot read {path}: {source}")]
     ReadFile {
