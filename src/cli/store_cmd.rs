@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
+use super::Ctx;
 use super::ask::{Asking, drive};
 use super::output::{self, table};
 use super::progress::Progress;
 use super::time::now;
-use super::Ctx;
 use crate::station::store_copy::{self, CopyEvent};
 
 /// `store` subcommands.

@@ -82,7 +82,9 @@ fn plain(name: &str, path: &str) -> Result<(), StoreError> {
     } else {
         Err(StoreError::Corrupt {
             path: path.to_string(),
-            why: format!("it has a table or column named {name:?}, which no tokenstation schema has"),
+            why: format!(
+                "it has a table or column named {name:?}, which no tokenstation schema has"
+            ),
         })
     }
 }
@@ -213,8 +215,11 @@ impl Reader<'_> {
         } else if after.is_some() {
             return Ok(Vec::new());
         } else {
-            self.conn
-                .query_map(&format!("SELECT {cols} FROM \"{}\"", t.name), params![], map)
+            self.conn.query_map(
+                &format!("SELECT {cols} FROM \"{}\"", t.name),
+                params![],
+                map,
+            )
         };
         rows.map_err(|e| self.err(e))
     }
@@ -241,7 +246,11 @@ impl Writer<'_> {
                 if row.len() != t.columns.len() {
                     return Err(StoreError::Corrupt {
                         path: self.path.to_string(),
-                        why: format!("a row of {} has {} values for {n} columns", t.name, row.len()),
+                        why: format!(
+                            "a row of {} has {} values for {n} columns",
+                            t.name,
+                            row.len()
+                        ),
                     });
                 }
                 sql.push_str(if i == 0 { "(" } else { ", (" });
@@ -252,9 +261,7 @@ impl Writer<'_> {
                 sql.push(')');
             }
             let values: Vec<Param<'_>> = chunk.iter().flatten().map(Value::param).collect();
-            self.conn
-                .execute(&sql, values)
-                .map_err(|e| self.err(e))?;
+            self.conn.execute(&sql, values).map_err(|e| self.err(e))?;
         }
         Ok(())
     }
