@@ -72,6 +72,7 @@ pub mod meta;
 pub mod migrations;
 pub mod pg;
 pub mod pg_schema;
+pub(crate) mod pgpass;
 pub mod presence;
 pub mod products;
 pub mod slots;

@@ -201,9 +201,10 @@ pub fn pool(url: &str) -> Result<Pool, DbError> {
     if let Some(p) = pools.get(url) {
         return Ok(p.clone());
     }
-    let config: postgres::Config = url
+    let mut config: postgres::Config = url
         .parse()
         .map_err(|e: postgres::Error| DbError::Pool(format!("bad PostgreSQL URL: {e}")))?;
+    super::pgpass::apply(&mut config);
     let pool = r2d2::Pool::builder()
         .max_size(16)
         .min_idle(Some(0))
