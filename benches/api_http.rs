@@ -11,6 +11,11 @@
 //! Prints one line per run: verifications/s, p50 and p99 latency, the verdicts. Runs:
 //! 1 connection, 4 (the peer script's), 32, and 32 without group commit.
 //! `API_BENCH_SECS` sets the measured seconds (default 20).
+//!
+//! `API_BENCH_BACKEND=postgres` serves a PostgreSQL store instead (issue 17): the same
+//! 100,000-token store copied with `tokenstation store copy` into a new database on the
+//! server of `TOKENSTATION_TEST_PG` (`tools/with-test-postgres.sh cargo bench --bench
+//! api_http`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -84,14 +89,40 @@ fn activated_store() -> PathBuf {
     db
 }
 
+/// The template copied into a new PostgreSQL database (`store copy`); its URL.
+fn postgres_store(template: &Path) -> PathBuf {
+    let base = std::env::var("TOKENSTATION_TEST_PG")
+        .expect("API_BENCH_BACKEND=postgres needs a server: tools/with-test-postgres.sh");
+    let name = format!("api_bench_{}", std::process::id());
+    let mut c = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    let url = base.replacen("/postgres?", &format!("/{name}?"), 1);
+    eprintln!("copying the store to PostgreSQL…");
+    let ok = Command::new(env!("CARGO_BIN_EXE_tokenstation"))
+        .env("TOKENSTATION_CONFIG", "/dev/null")
+        .arg("--key-file")
+        .arg(default_key_file(template))
+        .args(["store", "copy", "--from"])
+        .arg(template)
+        .args(["--to", &url])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "store copy failed");
+    PathBuf::from(url)
+}
+
 struct Server(Child, String);
 
 impl Server {
-    fn start(db: &Path, group: usize) -> Server {
+    fn start(db: &Path, key_file: &Path, group: usize) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_tokenstation"))
             .env_remove("TOKENSTATION_DB")
+            .env("TOKENSTATION_CONFIG", "/dev/null")
             .arg("--db")
             .arg(db)
+            .arg("--key-file")
+            .arg(key_file)
             .args([
                 "serve",
                 "--listen",
@@ -186,10 +217,18 @@ fn main() {
         .unwrap_or(20);
     let template = activated_store();
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("station.db");
-    copy_store(&template, &db);
+    let pg = std::env::var("API_BENCH_BACKEND").is_ok_and(|b| b == "postgres");
+    let key_file = default_key_file(&template);
+    let db = if pg {
+        postgres_store(&template)
+    } else {
+        let db = dir.path().join("station.db");
+        copy_store(&template, &db);
+        db
+    };
     let key = {
-        let mut st = open(&db);
+        let mut st = Station::open(&db).unwrap();
+        st.unlock(&KeySource::File(key_file.clone())).unwrap();
         let spec = KeySpec {
             name: "bench".into(),
             role: Role::Operator,
@@ -204,10 +243,11 @@ fn main() {
             .to_string()
     };
     println!(
-        "api_http: {N} tokens, durable commits, wrk -t1, wrong codes, {secs} s per run after a 5 s warm-up"
+        "api_http: {N} tokens on {}, durable commits, wrk -t1, wrong codes, {secs} s per run after a 5 s warm-up",
+        if pg { "PostgreSQL" } else { "SQLite" }
     );
     for (conns, group) in [(1, 64), (4, 64), (32, 64), (32, 1)] {
-        let server = Server::start(&db, group);
+        let server = Server::start(&db, &key_file, group);
         wrk(&server.1, &key, conns, 5);
         let (rps, p50, p99, verdicts) = wrk(&server.1, &key, conns, secs);
         println!(
