@@ -369,3 +369,36 @@ fn a_source_with_an_edited_audit_log_is_refused() {
     assert_ne!(o.status.code(), Some(0), "{}", text(&o));
     assert!(!sqlite_target.exists(), "no file left behind");
 }
+
+#[test]
+fn foreign_and_newer_stores_are_refused_at_either_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key) = source(dir.path());
+    let src = db.to_str().unwrap();
+    // A database of another program, as source and as target.
+    let foreign = backend::new_pg_database();
+    backend::pg_exec(Path::new(&foreign), "CREATE TABLE orders (id BIGINT)").unwrap();
+    let x = dir.path().join("x.db");
+    let o = run(&key, &["store", "copy", "--from", &foreign, "--to", x.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("another program"), "{}", text(&o));
+    assert!(!x.exists());
+    let o = run(&key, &["store", "copy", "--from", src, "--to", &foreign]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("another program"), "{}", text(&o));
+    // A store from a newer tokenstation.
+    let newer = dir.path().join("newer.db");
+    std::fs::copy(&db, &newer).unwrap();
+    Connection::open(&newer)
+        .unwrap()
+        .pragma_update(None, "user_version", 999)
+        .unwrap();
+    let target = dir.path().join("t.db");
+    let o = run(
+        &key,
+        &["store", "copy", "--from", newer.to_str().unwrap(), "--to", target.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(text(&o).contains("newer than this tokenstation"), "{}", text(&o));
+    assert!(!target.exists());
+}

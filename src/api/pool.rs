@@ -14,7 +14,7 @@
 //! PostgreSQL client runs a runtime of its own and panics inside tokio's (issue 17).
 //! The reader stations are opened on a plain thread ([`Pool::start`]), used under
 //! `spawn_blocking`, and dropped on a plain thread when the pool goes
-//! ([`Drop for Readers`](Readers)); the writer's station lives and dies on its thread.
+//! (`Readers`' `Drop`); the writer's station lives and dies on its thread.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
