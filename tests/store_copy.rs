@@ -379,7 +379,17 @@ fn foreign_and_newer_stores_are_refused_at_either_end() {
     let foreign = backend::new_pg_database();
     backend::pg_exec(Path::new(&foreign), "CREATE TABLE orders (id BIGINT)").unwrap();
     let x = dir.path().join("x.db");
-    let o = run(&key, &["store", "copy", "--from", &foreign, "--to", x.to_str().unwrap()]);
+    let o = run(
+        &key,
+        &[
+            "store",
+            "copy",
+            "--from",
+            &foreign,
+            "--to",
+            x.to_str().unwrap(),
+        ],
+    );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(text(&o).contains("another program"), "{}", text(&o));
     assert!(!x.exists());
@@ -396,9 +406,44 @@ fn foreign_and_newer_stores_are_refused_at_either_end() {
     let target = dir.path().join("t.db");
     let o = run(
         &key,
-        &["store", "copy", "--from", newer.to_str().unwrap(), "--to", target.to_str().unwrap()],
+        &[
+            "store",
+            "copy",
+            "--from",
+            newer.to_str().unwrap(),
+            "--to",
+            target.to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
-    assert!(text(&o).contains("newer than this tokenstation"), "{}", text(&o));
+    assert!(
+        text(&o).contains("newer than this tokenstation"),
+        "{}",
+        text(&o)
+    );
     assert!(!target.exists());
+}
+
+#[test]
+fn within_one_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key) = source(dir.path());
+    // SQLite to SQLite (a new directory is made).
+    let file = dir.path().join("moved/station.db");
+    let report = copy(&key, db.to_str().unwrap(), file.to_str().unwrap());
+    assert_eq!(report, sqlite_counts(&db, &report));
+    assert_eq!(sqlite_counts(&file, &report), with_copy_line(&report));
+    assert_eq!(audit_ok(&key, file.to_str().unwrap()), "store.copy");
+    assert_eq!(verify_status(&key, file.to_str().unwrap(), T0 + 90), "OK");
+    // PostgreSQL to PostgreSQL.
+    let a = backend::new_pg_database();
+    let b = backend::new_pg_database();
+    let first = copy(&key, db.to_str().unwrap(), &a);
+    let on_a = pg_counts(&a, &first);
+    let second = copy(&key, &a, &b);
+    assert_eq!(second, on_a);
+    assert_eq!(pg_counts(&b, &second), with_copy_line(&second));
+    assert_eq!(audit_ok(&key, &b), "store.copy");
+    assert_eq!(verify_status(&key, &b, T0 + 90), "OK");
+    ok(&key, &["--db", &b, "holder", "add", "carol"]);
 }
