@@ -34,6 +34,7 @@ pub mod presence_admin;
 pub mod progress;
 pub mod reader_args;
 pub mod secret_arg;
+pub mod seed_args;
 pub mod seeds;
 pub mod serve;
 pub mod time;
