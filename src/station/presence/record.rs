@@ -31,7 +31,7 @@ use crate::station::tx::Tx;
 use crate::station::verify::{Status, VerifyRequest, verify_in};
 use crate::station::{Result, Station, StationError};
 use crate::store::Reader;
-use crate::store::presence::{Event, NewEvent};
+use crate::store::presence::{Credential, Event, NewEvent};
 use crate::store::tokens::TokenFilter;
 use crate::vault::MasterKey;
 
@@ -126,14 +126,36 @@ fn token_holder(c: &Reader<'_>, serial: &str) -> Result<Option<i64>> {
     }
 }
 
-/// Serials of the tokens a holder may type codes from.
-fn holder_serials(c: &Reader<'_>, holder_id: i64) -> Result<Vec<String>> {
-    let mut serials: Vec<String> = c
-        .credentials_of_holder(holder_id)?
-        .into_iter()
-        .filter(|cr| cr.kind == CredKind::Token.as_str())
-        .map(|cr| cr.value)
-        .collect();
+/// A token a code may come from: its serial, and its product when known (a serial
+/// may exist in several products; an enrolled token credential names its token).
+type Candidate = (String, Option<String>);
+
+/// The product of an enrolled token credential's token.
+fn credential_product(c: &Reader<'_>, cr: &Credential) -> Result<Option<String>> {
+    Ok(match cr.token_id {
+        Some(id) => Some(c.token_by_id(id)?.product),
+        None => None,
+    })
+}
+
+/// The token a typed serial names: its enrolled credential's token when there is one.
+fn typed_candidate(c: &Reader<'_>, serial: &str) -> Result<Candidate> {
+    let product = match c.credential_find(CredKind::Token.as_str(), serial)? {
+        Some(cr) => credential_product(c, &cr)?,
+        None => None,
+    };
+    Ok((serial.to_string(), product))
+}
+
+/// The tokens a holder may type codes from.
+fn holder_serials(c: &Reader<'_>, holder_id: i64) -> Result<Vec<Candidate>> {
+    let mut serials: Vec<Candidate> = Vec::new();
+    for cr in c.credentials_of_holder(holder_id)? {
+        if cr.kind == CredKind::Token.as_str() {
+            let product = credential_product(c, &cr)?;
+            serials.push((cr.value, product));
+        }
+    }
     let h = c
         .holder_list()?
         .into_iter()
@@ -144,8 +166,11 @@ fn holder_serials(c: &Reader<'_>, holder_id: i64) -> Result<Vec<String>> {
             holder: Some(ext),
             ..Default::default()
         })? {
-            if !serials.contains(&t.serial) {
-                serials.push(t.serial);
+            if !serials
+                .iter()
+                .any(|(s, p)| *s == t.serial && p.as_ref().is_none_or(|p| *p == t.product))
+            {
+                serials.push((t.serial, Some(t.product)));
             }
         }
     }
@@ -250,10 +275,10 @@ pub(crate) fn record_in(c: &Tx<'_>, key: Option<&MasterKey>, p: &Presentation) -
     if needs_code && let Some(tc) = &p.code {
         let key = key.ok_or(StationError::Locked)?;
         let candidates = match &serial {
-            Some(s) => vec![s.clone()],
+            Some(s) => vec![typed_candidate(c, s)?],
             None => holder_serials(c, holder_id)?,
         };
-        let Some(first) = candidates.first() else {
+        let Some((first, first_product)) = candidates.first() else {
             return refuse(c, p, loc.id, cred, refusal(Reason::NoToken));
         };
         // The kiosk's reader is the source its per-source delay counts (a reader name
@@ -263,15 +288,16 @@ pub(crate) fn record_in(c: &Tx<'_>, key: Option<&MasterKey>, p: &Presentation) -
             serial: first,
             code: &tc.code,
             location: Some(&loc.name),
-            product: None,
+            product: first_product.as_deref(),
             source: source.as_ref(),
             at: p.at,
             record: true,
         };
         let mut verdict = None;
-        for s in &candidates {
+        for (s, product) in &candidates {
             let dry = VerifyRequest {
                 serial: s,
+                product: product.as_deref(),
                 record: false,
                 ..first_request
             };
