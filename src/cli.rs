@@ -10,6 +10,7 @@ pub mod ask;
 pub mod audit;
 pub mod burn;
 pub mod catalog;
+pub mod countdown;
 pub mod demo;
 pub mod device;
 pub mod device_args;

@@ -9,7 +9,10 @@ use std::process::ExitCode;
 use clap::ArgGroup;
 
 use super::Ctx;
-use super::ask::{Asking, drive};
+use std::io::IsTerminal;
+
+use super::ask::{Asking, drive, drive_with};
+use super::countdown::Countdown;
 use super::errors::{InputError, exit_code_of};
 use super::reader_args::ReaderArgs;
 use super::seed_args::{SEED_NEEDED, SeedArgs};
@@ -132,19 +135,45 @@ pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
         seed: seed_of(&args)?,
         options: options(&args),
     };
-    let (_st, out) = drive(burn_job::burn(st, order)?, Asking::Stdin, |e| {
-        if let BurnEvent::Present {
-            reader,
-            wait: Some(w),
-            ..
-        } = e
-        {
-            errln!(
-                "present a token on {reader}… (waiting up to {} s; Ctrl-C to stop)",
-                w.as_secs()
-            );
+    // On a terminal the wait counts down; off one, its one line stays.
+    let countdown = std::cell::RefCell::new(None::<Countdown>);
+    let stop = || {
+        if let Some(mut c) = countdown.borrow_mut().take() {
+            c.stop();
         }
-    })?;
+    };
+    let done = drive_with(
+        burn_job::burn(st, order)?,
+        Asking::Stdin,
+        |e| {
+            stop();
+            match e {
+                BurnEvent::Present {
+                    reader,
+                    wait: Some(w),
+                    ..
+                } if std::io::stderr().is_terminal() => {
+                    let text = format!("present a token on {reader}…");
+                    *countdown.borrow_mut() = Some(Countdown::start(text, w));
+                }
+                BurnEvent::Present {
+                    reader,
+                    wait: Some(w),
+                    ..
+                } => errln!(
+                    "present a token on {reader}… (waiting up to {} s; Ctrl-C to stop)",
+                    w.as_secs()
+                ),
+                BurnEvent::Opened { reader } if std::io::stderr().is_terminal() => {
+                    errln!("present a token on {reader}… found")
+                }
+                _ => {}
+            }
+        },
+        stop,
+    );
+    stop();
+    let (_st, out) = done?;
     report(ctx, &out?)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -220,6 +249,7 @@ fn batch(
                 reason(&error)
             ),
             BurnEvent::Remove { .. } => errln!("remove the token"),
+            BurnEvent::Opened { .. } => {}
         },
     )?;
     let summary = summary?;
