@@ -39,7 +39,13 @@ pub fn lookup(ctx: &Ctx, a: LookupArgs) -> anyhow::Result<ExitCode> {
         .transpose()?
         .unwrap_or(to - 3600);
     let st = ctx.open_unlocked()?;
-    let r = st.lookup(&a.code, a.location.as_deref(), from, to)?;
+    // A bar on a terminal once the search takes longer than a second.
+    let mut bar = super::progress::Progress::new("searching tokens");
+    let r = st.lookup_with_progress(&a.code, a.location.as_deref(), from, to, &mut |d, n| {
+        bar.update(d, n)
+    });
+    bar.finish();
+    let r = r?;
     if ctx.json {
         return output::json(&r);
     }
