@@ -7,6 +7,7 @@ pub mod capability;
 pub mod error;
 pub mod families;
 pub mod hid_wedge;
+pub mod identify;
 pub mod molto2;
 pub mod nitrokey;
 pub mod pcsc_uid;

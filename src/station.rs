@@ -57,7 +57,7 @@ pub use error::{ErrorClass, Refusal, Result, StationError};
 pub use hint::Hint;
 pub use keys::KeySource;
 pub use limits::Source;
-pub use verdict::{Method, Status, Verdict};
+pub use verdict::{Method, OffsetUnit, Status, Verdict};
 pub use verify::VerifyRequest;
 
 /// An open station: its store, and its master key once unlocked. A station can move

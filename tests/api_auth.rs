@@ -205,6 +205,7 @@ async fn health_and_openapi() {
     let full = tokenstation::station::Verdict {
         step: Some(1),
         offset: Some(0),
+        offset_unit: Some(tokenstation::station::OffsetUnit::Counter),
         drift_steps: Some(0),
         drift_capped: true,
         retry_after_ms: Some(1),

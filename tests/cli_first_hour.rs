@@ -30,15 +30,7 @@ fn two_products() -> Station {
     let s = Station::new();
     s.ok(&["product", "add", "A"]);
     s.ok(&["product", "add", "B"]);
-    s.ok(&[
-        "token",
-        "add",
-        "X",
-        "--product",
-        "A",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
+    s.ok_secret(&["token", "add", "X", "--product", "A"], RFC_SEED_B32);
     s.ok(&["token", "add", "X", "--product", "B", "--generate"]);
     s
 }
@@ -167,15 +159,7 @@ fn audit_list_pages_by_time_and_nests_its_json() {
 fn backup_codes_as_people_type_them() {
     let s = Station::new();
     s.ok(&["product", "add", "P"]);
-    s.ok(&[
-        "token",
-        "add",
-        "T",
-        "--product",
-        "P",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
+    s.ok_secret(&["token", "add", "T", "--product", "P"], RFC_SEED_B32);
     s.ok(&["token", "activate", "T", "287082", "--at", "59"]);
     let v = s.json(&["token", "backup-codes", "T"]);
     let codes: Vec<String> = v["codes"]
@@ -221,15 +205,7 @@ fn output_for_scripts() {
     assert!(out.is_empty(), "{out}");
 
     s.ok(&["product", "add", "P"]);
-    s.ok(&[
-        "token",
-        "add",
-        "T1",
-        "--product",
-        "P",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
+    s.ok_secret(&["token", "add", "T1", "--product", "P"], RFC_SEED_B32);
     let v = s.json(&["token", "qr", "T1"]);
     assert_eq!(v["serial"], "T1");
     assert!(
@@ -325,15 +301,7 @@ fn help_and_words() {
         "{err}"
     );
     // Plurals.
-    s.ok(&[
-        "token",
-        "add",
-        "T",
-        "--product",
-        "Y",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
+    s.ok_secret(&["token", "add", "T", "--product", "Y"], RFC_SEED_B32);
     s.ok(&["token", "activate", "T", "287082", "--at", "59"]);
     let out = s.ok(&["verify", "T", "359152", "--at", "89"]);
     assert!(out.contains("offset +0 steps"), "{out}");

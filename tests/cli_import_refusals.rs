@@ -260,7 +260,7 @@ fn control_characters_and_bounds_are_refused_with_the_line() {
         "{out}"
     );
     assert!(
-        out.contains("line 3: invalid counter: 18446744073709551615"),
+        out.contains("line 3 (serial HX): invalid counter: 18446744073709551615"),
         "{out}"
     );
     assert_eq!(snapshot(&s), before);

@@ -328,15 +328,10 @@ fn encrypted_export_imports_back_identically() {
 fn uri_export_and_qr() {
     let s = Station::new();
     s.ok(&["product", "add", "P", "--vendor", "Acme"]);
-    s.ok(&[
-        "token",
-        "add",
-        "T1",
-        "--product",
-        "P",
-        "--secret",
+    s.ok_secret(
+        &["token", "add", "T1", "--product", "P"],
         "JBSWY3DPEHPK3PXP",
-    ]);
+    );
     let out = s.ok(&["export", "uri", "--insecure-plaintext"]);
     assert_eq!(
         out.trim(),

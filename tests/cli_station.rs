@@ -49,15 +49,10 @@ fn rfc6238_codes_through_the_cli() {
         ),
     ] {
         s.ok(&["product", "add", name, "--algorithm", alg, "--digits", "8"]);
-        s.ok(&[
-            "token",
-            "add",
-            &format!("T-{name}"),
-            "--product",
-            name,
-            "--secret",
+        s.ok_secret(
+            &["token", "add", &format!("T-{name}"), "--product", name],
             &seed,
-        ]);
+        );
     }
     let want = [
         ("59", ["94287082", "46119246", "90693936"]),
@@ -77,15 +72,7 @@ fn rfc6238_codes_through_the_cli() {
 fn hotp_and_key_uri_tokens() {
     let s = Station::new();
     s.ok(&["product", "add", "H", "--kind", "hotp"]);
-    s.ok(&[
-        "token",
-        "add",
-        "H1",
-        "--product",
-        "H",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
+    s.ok_secret(&["token", "add", "H1", "--product", "H"], RFC_SEED_B32);
     assert_eq!(s.json(&["token", "code", "H1"])["code"], "755224");
     s.ok(&["token", "activate", "H1", "287082"]); // counter 1: look-ahead finds it
     assert_eq!(s.json(&["token", "code", "H1"])["code"], "359152");
@@ -125,65 +112,37 @@ fn hotp_and_key_uri_tokens() {
 fn bad_input_is_one_line_and_writes_nothing() {
     let s = Station::new();
     s.ok(&["product", "add", "P"]);
-    s.ok(&[
-        "token",
-        "add",
-        "A",
-        "--product",
-        "P",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
+    s.ok_secret(&["token", "add", "A", "--product", "P"], RFC_SEED_B32);
     let before = s.json(&["audit", "list"]).as_array().unwrap().len();
-    let cases: &[(&[&str], &str)] = &[
+    // Seeds come from TOKENSTATION_SECRET (never argv).
+    let seeded: &[(&[&str], &str, &str)] = &[
         (
-            &[
-                "token",
-                "add",
-                "B",
-                "--product",
-                "P",
-                "--secret",
-                "GEZ1GNBV",
-            ],
+            &["token", "add", "B", "--product", "P"],
+            "GEZ1GNBV",
             "secret",
         ),
         (
-            &[
-                "token",
-                "add",
-                "B",
-                "--product",
-                "P",
-                "--secret",
-                "hex:12z4",
-            ],
+            &["token", "add", "B", "--product", "P"],
+            "hex:12z4",
             "secret",
         ),
         (
-            &[
-                "token",
-                "add",
-                "B",
-                "--product",
-                "Nope",
-                "--secret",
-                RFC_SEED_B32,
-            ],
+            &["token", "add", "B", "--product", "Nope"],
+            RFC_SEED_B32,
             "product 'Nope'",
         ),
         (
-            &[
-                "token",
-                "add",
-                "A",
-                "--product",
-                "P",
-                "--secret",
-                RFC_SEED_B32,
-            ],
+            &["token", "add", "A", "--product", "P"],
+            RFC_SEED_B32,
             "'A'",
         ),
+    ];
+    for (args, seed, needle) in seeded {
+        let err = s.fails_secret(args, seed, 2);
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+    let cases: &[(&[&str], &str)] = &[
         (
             &[
                 "token",
@@ -230,15 +189,7 @@ fn json_errors_carry_the_exit_code() {
 fn wrong_key_file_is_refused_clearly() {
     let s = Station::new();
     s.ok(&["product", "add", "P"]);
-    s.ok(&[
-        "token",
-        "add",
-        "A",
-        "--product",
-        "P",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
+    s.ok_secret(&["token", "add", "A", "--product", "P"], RFC_SEED_B32);
     let other = Station::new();
     let (_, err) = s.fails(
         &[
@@ -260,6 +211,10 @@ fn wrong_key_file_is_refused_clearly() {
 #[test]
 fn passphrase_store() {
     let s = Station::empty();
+    // The seed from a file (--secret-file: first line, newline not part of it).
+    let seed_path = s.dir.path().join("seed.txt");
+    std::fs::write(&seed_path, format!("{RFC_SEED_B32}\n")).unwrap();
+    let seed_file = seed_path.to_str().unwrap().to_string();
     let run = |pw: &str, args: &[&str]| {
         let mut c = s.cmd(args);
         c.env("TOKENSTATION_PASSPHRASE", pw);
@@ -285,8 +240,8 @@ fn passphrase_store() {
                 "A",
                 "--product",
                 "P",
-                "--secret",
-                RFC_SEED_B32
+                "--secret-file",
+                &seed_file
             ]
         )
         .status
@@ -312,15 +267,7 @@ fn verify_verdicts_and_exit_codes() {
     s.ok(&["product", "add", "P"]);
     s.ok(&["location", "add", "Lobby", "--tz", "Europe/Paris"]);
     s.ok(&["location", "add", "Lab"]);
-    s.ok(&[
-        "token",
-        "add",
-        "A",
-        "--product",
-        "P",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
+    s.ok_secret(&["token", "add", "A", "--product", "P"], RFC_SEED_B32);
     let at = "1111111109";
     let code = s.json(&["token", "code", "A", "--at", at])["code"]
         .as_str()
@@ -501,15 +448,10 @@ fn store_file_holds_no_seed() {
         })
         .collect();
     for (i, seed) in seeds.iter().enumerate() {
-        s.ok(&[
-            "token",
-            "add",
-            &format!("S{i}"),
-            "--product",
-            "P",
-            "--secret",
+        s.ok_secret(
+            &["token", "add", &format!("S{i}"), "--product", "P"],
             &format!("hex:{}", hex(seed)),
-        ]);
+        );
         s.ok(&["token", "code", &format!("S{i}")]);
     }
     s.ok(&["audit", "list"]);

@@ -34,6 +34,8 @@ pub struct Verdict {
     pub step: Option<u64>,
     /// Distance of the match from the expected step or counter.
     pub offset: Option<i64>,
+    /// What `step` and `offset` count: `step` (TOTP) or `counter` (HOTP).
+    pub offset_unit: Option<String>,
     /// Learned drift in steps after this verification.
     pub drift_steps: Option<i64>,
     /// The learned drift hit the policy's cap: resync the token (only when true).

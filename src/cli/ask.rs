@@ -99,12 +99,26 @@ pub fn answer_async(ask: Ask, reply: Sender<Answer>, asking: Asking) {
 pub fn drive<E, R>(
     job: crate::station::jobs::Job<E, R>,
     asking: Asking,
+    on: impl FnMut(E),
+) -> crate::station::Result<R> {
+    drive_with(job, asking, on, || {})
+}
+
+/// [`drive`], calling `before_ask` before each question is put (to clear a line
+/// being redrawn, such as a countdown).
+pub fn drive_with<E, R>(
+    job: crate::station::jobs::Job<E, R>,
+    asking: Asking,
     mut on: impl FnMut(E),
+    mut before_ask: impl FnMut(),
 ) -> crate::station::Result<R> {
     use crate::station::jobs::JobMsg;
     super::interrupt::cancel_on_ctrl_c(&job.cancel_token());
     job.run(|m| match m {
         JobMsg::Event(e) => on(e),
-        JobMsg::Ask { ask, reply } => answer_async(ask, reply, asking),
+        JobMsg::Ask { ask, reply } => {
+            before_ask();
+            answer_async(ask, reply, asking)
+        }
     })
 }

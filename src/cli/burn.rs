@@ -7,24 +7,25 @@
 use std::process::ExitCode;
 
 use clap::ArgGroup;
-use zeroize::Zeroizing;
 
 use super::Ctx;
-use super::ask::{Asking, drive};
+use std::io::IsTerminal;
+
+use super::ask::{Asking, drive, drive_with};
+use super::countdown::Countdown;
 use super::errors::{InputError, exit_code_of};
 use super::reader_args::ReaderArgs;
+use super::seed_args::{SEED_NEEDED, SeedArgs};
 use crate::devices::presence::ReaderSpec;
-use crate::otp::{KeyUri, Secret};
 use crate::station::StationError;
 use crate::station::burn_job::{
     self, BatchOrder, BatchSummary, BurnEvent, BurnOrder, DeviceOptions,
 };
 use crate::station::provision::{BurnOptions, BurnOutcome, BurnSeed, Proof};
-use crate::station::seed_input::SeedInput;
 
 /// Options of `tokenstation burn`.
 #[derive(Debug, clap::Args)]
-#[command(group(ArgGroup::new("seed").args(["secret", "uri", "generate", "from_store"])))]
+#[command(group(ArgGroup::new("seed").args(["secret", "secret_file", "uri", "generate", "from_store"])))]
 #[command(after_help = "Examples:\n  \
   tokenstation burn --reader \"Virtual PCD 00 00\" --product \"YubiKey TOTP\" --serial YK-0001 --generate\n  \
   tokenstation burn --reader \"Yubico YubiKey OTP+FIDO+CCID 00 00\" --from-store T-0042\n  \
@@ -47,15 +48,9 @@ pub struct BurnArgs {
     /// Burn the seed of this token, already in the store (e.g. imported from PSKC).
     #[arg(long, value_name = "SERIAL", conflicts_with = "batch")]
     pub from_store: Option<String>,
-    /// Seed in base32, or hex prefixed with `hex:` (prefer TOKENSTATION_SECRET).
-    #[arg(long, env = "TOKENSTATION_SECRET", hide_env_values = true)]
-    pub secret: Option<String>,
-    /// An otpauth:// Key URI; its parameters must match the product.
-    #[arg(long)]
-    pub uri: Option<String>,
-    /// Draw a fresh seed from the OS.
-    #[arg(long)]
-    pub generate: bool,
+    /// The seed (never in argv: --secret asks, TOKENSTATION_SECRET, --secret-file).
+    #[command(flatten)]
+    pub seed: SeedArgs,
     /// Issuer in OATH credential names `issuer:SERIAL` [default: the product name].
     #[arg(long)]
     pub issuer: Option<String>,
@@ -93,23 +88,13 @@ pub enum ProveArg {
 }
 
 fn seed_of(args: &BurnArgs) -> anyhow::Result<BurnSeed> {
-    Ok(
-        match (&args.from_store, &args.secret, &args.uri, args.generate) {
-            (Some(_), ..) => BurnSeed::FromStore,
-            (_, Some(s), _, _) => {
-                let s = Zeroizing::new(s.clone());
-                BurnSeed::New(SeedInput::Secret(Secret::parse(&s)?))
-            }
-            (_, _, Some(u), _) => BurnSeed::New(SeedInput::Uri(Box::new(KeyUri::parse(u)?))),
-            (_, _, _, true) => BurnSeed::New(SeedInput::Generate),
-            _ => {
-                return Err(InputError(
-                    "give the seed: --generate, --secret, --uri or --from-store SERIAL".into(),
-                )
-                .into());
-            }
-        },
-    )
+    if args.from_store.is_some() {
+        return Ok(BurnSeed::FromStore);
+    }
+    match args.seed.seed()? {
+        Some(s) => Ok(BurnSeed::New(s)),
+        None => Err(InputError(format!("{SEED_NEEDED}, or --from-store SERIAL")).into()),
+    }
 }
 
 fn options(args: &BurnArgs) -> BurnOptions {
@@ -127,7 +112,7 @@ fn options(args: &BurnArgs) -> BurnOptions {
 
 /// Runs `tokenstation burn`.
 pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
-    if args.batch && (args.secret.is_some() || args.uri.is_some()) {
+    if args.batch && (args.seed.names_secret() || args.seed.uri.is_some()) {
         return Err(InputError(
             "--batch burns a fresh seed into each token: use --generate".into(),
         )
@@ -150,19 +135,45 @@ pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
         seed: seed_of(&args)?,
         options: options(&args),
     };
-    let (_st, out) = drive(burn_job::burn(st, order)?, Asking::Stdin, |e| {
-        if let BurnEvent::Present {
-            reader,
-            wait: Some(w),
-            ..
-        } = e
-        {
-            errln!(
-                "present a token on {reader}… (waiting up to {} s; Ctrl-C to stop)",
-                w.as_secs()
-            );
+    // On a terminal the wait counts down; off one, its one line stays.
+    let countdown = std::cell::RefCell::new(None::<Countdown>);
+    let stop = || {
+        if let Some(mut c) = countdown.borrow_mut().take() {
+            c.stop();
         }
-    })?;
+    };
+    let done = drive_with(
+        burn_job::burn(st, order)?,
+        Asking::Stdin,
+        |e| {
+            stop();
+            match e {
+                BurnEvent::Present {
+                    reader,
+                    wait: Some(w),
+                    ..
+                } if std::io::stderr().is_terminal() => {
+                    let text = format!("present a token on {reader}…");
+                    *countdown.borrow_mut() = Some(Countdown::start(text, w));
+                }
+                BurnEvent::Present {
+                    reader,
+                    wait: Some(w),
+                    ..
+                } => errln!(
+                    "present a token on {reader}… (waiting up to {} s; Ctrl-C to stop)",
+                    w.as_secs()
+                ),
+                BurnEvent::Opened { reader } if std::io::stderr().is_terminal() => {
+                    errln!("present a token on {reader}… found")
+                }
+                _ => {}
+            }
+        },
+        stop,
+    );
+    stop();
+    let (_st, out) = done?;
     report(ctx, &out?)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -238,6 +249,7 @@ fn batch(
                 reason(&error)
             ),
             BurnEvent::Remove { .. } => errln!("remove the token"),
+            BurnEvent::Opened { .. } => {}
         },
     )?;
     let summary = summary?;

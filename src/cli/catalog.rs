@@ -263,6 +263,7 @@ fn show_product(ctx: &Ctx, st: &Station, name: &str) -> anyhow::Result<ExitCode>
     outln!(
         "drift/year    {}",
         match (p.drift_per_year, expected) {
+            _ if p.params.kind == Kind::Hotp => "- (HOTP: no clock)".into(),
             (Some(d), _) => format!("{d} s"),
             (None, Some(d)) => format!("{d} s (the family's default)"),
             (None, None) => "-".into(),

@@ -189,9 +189,9 @@ fn show(
         r.family
     )?;
     outln!(
-        "drift         learned {:+} steps, baseline {:+} steps; offset now {} s",
-        r.offset_steps,
-        r.baseline_steps,
+        "drift         learned {}, baseline {}; offset now {} s",
+        output::signed(r.offset_steps, "step", "steps"),
+        output::signed(r.baseline_steps, "step", "steps"),
         signed(r.offset_s, 1)
     )?;
     outln!(

@@ -39,7 +39,13 @@ pub fn lookup(ctx: &Ctx, a: LookupArgs) -> anyhow::Result<ExitCode> {
         .transpose()?
         .unwrap_or(to - 3600);
     let st = ctx.open_unlocked()?;
-    let r = st.lookup(&a.code, a.location.as_deref(), from, to)?;
+    // A bar on a terminal once the search takes longer than a second.
+    let mut bar = super::progress::Progress::new("searching tokens");
+    let r = st.lookup_with_progress(&a.code, a.location.as_deref(), from, to, &mut |d, n| {
+        bar.update(d, n)
+    });
+    bar.finish();
+    let r = r?;
     if ctx.json {
         return output::json(&r);
     }
@@ -72,9 +78,12 @@ pub fn lookup(ctx: &Ctx, a: LookupArgs) -> anyhow::Result<ExitCode> {
 pub enum AttemptCommand {
     /// List verification attempts, newest first (codes are never stored).
     List {
-        /// Only this serial.
+        /// Only this serial (of every product holding it, unless --product).
         #[arg(long)]
         serial: Option<String>,
+        /// Only the token of --serial in this product.
+        #[arg(long, requires = "serial")]
+        product: Option<String>,
         /// Only this location.
         #[arg(long)]
         location: Option<String>,
@@ -94,19 +103,26 @@ pub enum AttemptCommand {
 pub fn attempt(ctx: &Ctx, cmd: AttemptCommand) -> anyhow::Result<ExitCode> {
     let AttemptCommand::List {
         serial,
+        product,
         location,
         from,
         to,
         limit,
     } = cmd;
+    let st = ctx.open_read()?;
+    let token_id = match (&serial, product.as_deref()) {
+        (Some(s), Some(p)) => Some(st.token(s, Some(p))?.id),
+        _ => None,
+    };
     let f = AttemptFilter {
         serial,
+        token_id,
         location,
         from: from.as_deref().map(parse_time).transpose()?,
         to: to.as_deref().map(parse_time).transpose()?,
         limit: Some(limit),
     };
-    let list = ctx.open_read()?.attempts(&f)?;
+    let list = st.attempts(&f)?;
     if ctx.json {
         return output::json(&list);
     }

@@ -195,6 +195,15 @@ fn who(l: &KioskLine) -> String {
     }
 }
 
+/// ` via READER` for an event from a reader, named as its `-- reader … ready` line
+/// names it (typed lines name no reader).
+fn via(l: &KioskLine) -> String {
+    match l.reader.as_deref() {
+        Some(r) if r != "stdin" => format!(" via {r}"),
+        _ => String::new(),
+    }
+}
+
 /// A refusal reason in words.
 pub fn explain(reason: Reason) -> String {
     match reason {
@@ -226,18 +235,20 @@ pub fn message(l: &KioskLine) -> String {
         ),
         LineKind::Duplicate => format!("= event #{} was already recorded", l.id.unwrap_or(0)),
         LineKind::Event if l.status == Some(EventStatus::Ok) => format!(
-            "OK #{} {:<3} {} at {} {clock}",
+            "OK #{} {:<3} {} at {} {clock}{}",
             l.id.unwrap_or(0),
             dir.unwrap_or("-").to_uppercase(),
             who(l),
-            l.location
+            l.location,
+            via(l)
         ),
         LineKind::Event => format!(
-            "NO #{} refused: {} ({}) at {} {clock}",
+            "NO #{} refused: {} ({}) at {} {clock}{}",
             l.id.unwrap_or(0),
             l.reason.map(explain).unwrap_or_else(|| "REFUSED".into()),
             who(l),
-            l.location
+            l.location,
+            via(l)
         ),
         LineKind::NeedCode => format!(
             "? {}: type the code of your token and Enter (within {CODE_TIMEOUT_S} s)",

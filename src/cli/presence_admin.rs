@@ -83,13 +83,17 @@ pub enum HolderPresenceCommand {
         tokenstation holder enrol h1 --card 04A1B2C3D4E580\n  \
         tokenstation holder enrol h2 --tag 0011649747     # as printed on the fob / typed by a wedge reader\n  \
         tokenstation holder enrol h2 --tag 0A00B1C2D3     # as an RDM6300 sends it (10 hex digits)\n  \
-        tokenstation holder enrol h3 --token C302-0001")]
+        tokenstation holder enrol h3 --token C302-0001\n  \
+        tokenstation holder enrol h3 --token X1 --product \"Token2 C302-i\"   # a serial in several products")]
     Enrol {
         /// Holder id.
         id: String,
         /// The credential.
         #[command(flatten)]
         cred: CredArgs,
+        /// The token's product, when its serial exists in several (with --token).
+        #[arg(long)]
+        product: Option<String>,
     },
 }
 
@@ -220,10 +224,13 @@ pub fn location(ctx: &Ctx, cmd: LocationPresenceCommand) -> anyhow::Result<ExitC
 
 /// Runs a presence subcommand of `holder`.
 pub fn holder(ctx: &Ctx, cmd: HolderPresenceCommand) -> anyhow::Result<ExitCode> {
-    let HolderPresenceCommand::Enrol { id, cred } = cmd;
+    let HolderPresenceCommand::Enrol { id, cred, product } = cmd;
+    if product.is_some() && cred.token.is_none() {
+        return Err(InputError("--product names the product of --token SERIAL".into()).into());
+    }
     let cred = cred.key()?;
     let mut st = ctx.open_unlocked()?;
-    let e = st.holder_enrol(&id, &cred, now())?;
+    let e = st.holder_enrol_in(&id, &cred, product.as_deref(), now())?;
     if ctx.json {
         return output::json(&e);
     }

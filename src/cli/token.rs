@@ -2,28 +2,18 @@
 
 use std::process::ExitCode;
 
-use zeroize::Zeroizing;
-
+use super::errors::InputError;
 use super::output::{self, opt, table};
+use super::seed_args::SEED_NEEDED;
 use super::time::{at_or_now, now};
 use super::token_show::{show, status};
 use super::{Ctx, EXIT_REJECTED};
 use crate::model::TokenStatus;
-use crate::otp::{KeyUri, Secret};
-use crate::station::seed_input::SeedInput;
 use crate::station::views::TokenFilter;
 
 pub use super::token_show::print_warning;
 
 pub use super::token_args::{TokenCommand, Which};
-
-fn seed(secret: Option<String>, uri: Option<String>) -> anyhow::Result<SeedInput> {
-    Ok(match (secret, uri) {
-        (Some(s), _) => SeedInput::Secret(Secret::parse(&Zeroizing::new(s))?),
-        (_, Some(u)) => SeedInput::Uri(Box::new(KeyUri::parse(&u)?)),
-        _ => SeedInput::Generate,
-    })
-}
 
 fn rejected_unless(ok: bool) -> ExitCode {
     if ok {
@@ -39,11 +29,9 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
         TokenCommand::Add {
             serial,
             product,
-            secret,
-            uri,
-            generate: _,
+            seed,
         } => {
-            let seed = seed(secret, uri)?;
+            let seed = seed.seed()?.ok_or_else(|| InputError(SEED_NEEDED.into()))?;
             let mut st = ctx.open_unlocked()?;
             let r = st.token_add(&serial, &product, seed, now())?;
             r.warnings.iter().for_each(print_warning);

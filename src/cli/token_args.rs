@@ -16,23 +16,19 @@ pub struct Which {
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Register a token under a product with its seed (sealed at rest).
-    #[command(group(ArgGroup::new("seed").required(true).args(["secret", "uri", "generate"])))]
+    #[command(group(ArgGroup::new("seed").args(["secret", "secret_file", "uri", "generate"])))]
+    #[command(
+        after_help = "The seed never goes in argv: --secret asks on the terminal; scripts set TOKENSTATION_SECRET or pass --secret-file PATH."
+    )]
     Add {
         /// Serial number, unique within the product.
         serial: String,
         /// Product name.
         #[arg(long)]
         product: String,
-        /// Seed in base32, or hex prefixed with `hex:`. Prefer TOKENSTATION_SECRET
-        /// over the command line, which other users can see.
-        #[arg(long, env = "TOKENSTATION_SECRET", hide_env_values = true)]
-        secret: Option<String>,
-        /// An otpauth:// Key URI; its parameters must match the product.
-        #[arg(long)]
-        uri: Option<String>,
-        /// Draw a fresh seed from the OS (20/32/64 bytes for SHA1/256/512).
-        #[arg(long)]
-        generate: bool,
+        /// The seed.
+        #[command(flatten)]
+        seed: super::seed_args::SeedArgs,
     },
     /// List tokens.
     List {

@@ -45,12 +45,15 @@ fn print_detail(d: &TokenDetail) -> Result<(), super::output::OutputError> {
             shown(&d.locations.join(", ")).into_owned()
         }
     )?;
-    outln!(
-        "drift       {}",
-        super::output::count(t.drift_steps, "step", "steps")
-    )?;
-    outln!("last step   {}", opt(&t.last_step))?;
-    outln!("counter     {}", t.counter)?;
+    if d.kind == crate::otp::Kind::Totp {
+        outln!(
+            "drift       {}",
+            super::output::signed(t.drift_steps, "step", "steps")
+        )?;
+        outln!("last step   {}", opt(&t.last_step))?;
+    } else {
+        outln!("counter     {} (the next code's)", t.counter)?;
+    }
     outln!("backup      {} unused codes", d.backup_codes_left)?;
     outln!(
         "failures    {}{}",

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::time::at_or_now;
 use super::{Ctx, EXIT_REJECTED, output};
-use crate::station::{OsUser, Source, Status, Verdict, VerifyRequest};
+use crate::station::{OffsetUnit, OsUser, Source, Status, Verdict, VerifyRequest};
 
 /// `verify` options.
 #[derive(Debug, Args)]
@@ -62,7 +62,8 @@ pub fn print_verdict(ctx: &Ctx, v: &Verdict) -> anyhow::Result<()> {
     }
     let mut line = format!("{} {}", v.status.as_str(), output::shown(&v.serial));
     if let Some(o) = v.offset {
-        line.push_str(&format!(" offset {}", output::signed(o, "step", "steps")));
+        let unit = v.offset_unit.unwrap_or(OffsetUnit::Step);
+        line.push_str(&format!(" offset {o:+} {}", unit.word(o)));
     }
     if let Some(d) = v.drift_steps {
         line.push_str(&format!(", drift {}", output::signed(d, "step", "steps")));

@@ -41,6 +41,8 @@ pub struct Attempt {
 pub struct AttemptFilter {
     /// Only this serial.
     pub serial: Option<String>,
+    /// Only this token (by id: one serial of several products).
+    pub token_id: Option<i64>,
     /// Only this location name.
     pub location: Option<String>,
     /// Only at or after this time.

@@ -47,6 +47,21 @@ fn number<T: std::str::FromStr>(value: &str, field: &'static str) -> Result<T, O
 }
 
 impl KeyUri {
+    /// The account name a Key URI's label names, read leniently: what names a line
+    /// of a URI list whose URI is refused for another reason. `None` without one.
+    pub fn label_account(uri: &str) -> Option<String> {
+        let uri = uri.trim();
+        let rest = uri
+            .get(..10)
+            .filter(|p| p.eq_ignore_ascii_case("otpauth://"))
+            .and_then(|_| uri.get(10..))?;
+        let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+        let label = decode(path.split_once('/')?.1, "label").ok()?;
+        let account = label.split_once(':').map_or(label.as_str(), |(_, a)| a);
+        let account = account.trim();
+        (!account.is_empty()).then(|| account.to_string())
+    }
+
     /// Parses a Key URI; an invalid value of a known parameter is an error naming the
     /// parameter. Unknown parameters (such as `image`) are ignored, as apps do.
     pub fn parse(uri: &str) -> Result<KeyUri, OtpError> {

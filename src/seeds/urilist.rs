@@ -7,7 +7,7 @@
 //! with `%1B` or `%0A` in it is refused with its line.
 
 use super::parsed::Parsed;
-use super::record::{ImportError, Place, SeedRecord};
+use super::record::{ImportError, Place, SeedRecord, shown_name};
 use crate::otp::KeyUri;
 
 /// Parses a URI list; each non-blank, non-comment line yields one result naming its
@@ -25,7 +25,10 @@ pub fn parse_uri_list(text: &str) -> Result<Parsed, ImportError> {
         })
         .map(|(i, l)| {
             let line = i + 1;
-            let place = Place::Line { line, serial: None };
+            // The account names the line when it is a valid serial (as in CSV).
+            let serial = KeyUri::label_account(l)
+                .and_then(|a| shown_name(crate::model::NameKind::Serial, &a));
+            let place = Place::Line { line, serial };
             let uri = KeyUri::parse(l.trim()).map_err(|e| ImportError::from_otp(&place, e))?;
             from_uri(uri, Some(line)).checked(&place)
         })

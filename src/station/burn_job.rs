@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use super::error::{ErrorClass, ErrorReport, Field};
+use super::error::{ErrorClass, Field};
 use super::jobs::{Ask, Job, JobCtx};
 use super::provision::{BurnOptions, BurnOutcome, BurnRequest, BurnSeed};
 use super::seed_input::SeedInput;
@@ -69,75 +69,6 @@ pub struct BatchOrder {
     pub count: Option<u64>,
     /// Slot, issuer, touch, force, proof (the same for each token).
     pub options: BurnOptions,
-}
-
-/// What a burn job reports along the way.
-#[derive(Debug)]
-pub enum BurnEvent {
-    /// Waiting for token `n` (batch) to be presented.
-    Present {
-        /// 1-based position in the batch.
-        n: usize,
-        /// Its serial, when numbered.
-        serial: Option<String>,
-        /// The reader.
-        reader: String,
-        /// How long a single burn waits for it (`None`: a batch waits until cancelled).
-        wait: Option<Duration>,
-    },
-    /// A serial of a batch already exists in the product: skipped, the batch goes on.
-    Skipped {
-        /// The serial.
-        serial: String,
-    },
-    /// A token was burned, proven and registered active.
-    Burned {
-        /// 1-based position in the batch (1 for a single burn).
-        n: usize,
-        /// What was done.
-        outcome: BurnOutcome,
-    },
-    /// A token of a batch failed; the batch goes on.
-    Failed {
-        /// 1-based position in the batch.
-        n: usize,
-        /// Its serial, when numbered.
-        serial: Option<String>,
-        /// Why.
-        error: ErrorReport,
-    },
-    /// Waiting for the token to be taken away.
-    Remove {
-        /// The reader.
-        reader: String,
-    },
-}
-
-/// A token of a batch that failed.
-#[derive(Debug, Clone)]
-pub struct BatchFailure {
-    /// Its serial, when numbered.
-    pub serial: Option<String>,
-    /// Why.
-    pub error: ErrorReport,
-}
-
-/// The end of a batch.
-#[derive(Debug, Default)]
-pub struct BatchSummary {
-    /// Tokens burned.
-    pub burned: Vec<BurnOutcome>,
-    /// Tokens that failed.
-    pub failed: Vec<BatchFailure>,
-    /// Numbered serials skipped because they already exist in the product.
-    pub skipped: Vec<String>,
-}
-
-impl BatchSummary {
-    /// The class of the last failure (the batch's verdict), if any failed.
-    pub fn failure_class(&self) -> Option<ErrorClass> {
-        self.failed.last().map(|f| f.error.class)
-    }
 }
 
 fn now() -> i64 {
@@ -272,6 +203,9 @@ pub fn burn(
                 .and_then(|opts| open(ctx, &order.reader, &opts))
                 .map_err(|e| st.burn_open_failed(&order, e))?;
             ctx.check()?;
+            ctx.emit(BurnEvent::Opened {
+                reader: order.reader.name().to_string(),
+            });
             let req = BurnRequest {
                 product: order.product.clone(),
                 serial: order.serial.clone(),
@@ -433,3 +367,6 @@ fn run_batch(
 }
 
 mod defaults;
+mod events;
+
+pub use events::{BatchFailure, BatchSummary, BurnEvent};

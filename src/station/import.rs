@@ -157,7 +157,7 @@ impl Station {
                         line: place.and_then(|p| p.line()),
                         key_id: None,
                         serial: place.and_then(|p| p.serial()).map(str::to_string),
-                        product: None,
+                        product: forced.as_ref().map(|p| p.name.clone()),
                         outcome: if skipped {
                             Outcome::Skipped
                         } else {
@@ -191,7 +191,7 @@ impl Station {
             // The product: forced, or by maker and model, or by parameters.
             let product = match &forced {
                 Some(p) if !same_codes(&p.params, &rec.params) => {
-                    row.outcome = Outcome::Error;
+                    (row.outcome, row.product) = (Outcome::Error, Some(p.name.clone()));
                     row.reason = Some(RowProblem::ParamsDiffer {
                         record: describe(&rec.params),
                         product: p.name.clone(),

@@ -10,6 +10,7 @@
 //! committed before anything is shown.
 
 pub mod admin;
+mod candidates;
 pub mod feed;
 pub mod grammar;
 pub mod heartbeat;

@@ -115,6 +115,7 @@ impl Station {
                     status: Status::Ok,
                     step: Some(second),
                     offset: Some(offset),
+                    offset_unit: Some(super::OffsetUnit::of(p.params.kind)),
                     drift_steps: (p.params.kind == Kind::Totp).then_some(offset),
                     ..v
                 };

@@ -85,6 +85,36 @@ impl Method {
     }
 }
 
+/// What a verdict's `step` and `offset` count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetUnit {
+    /// TOTP time steps.
+    Step,
+    /// HOTP counter values.
+    Counter,
+}
+
+impl OffsetUnit {
+    /// The unit of a product of this kind.
+    pub fn of(kind: crate::otp::Kind) -> OffsetUnit {
+        match kind {
+            crate::otp::Kind::Totp => OffsetUnit::Step,
+            crate::otp::Kind::Hotp => OffsetUnit::Counter,
+        }
+    }
+
+    /// The word for `n` of them: `1 step`, `2 counters`.
+    pub fn word(self, n: i64) -> &'static str {
+        match (self, n.abs() == 1) {
+            (OffsetUnit::Step, true) => "step",
+            (OffsetUnit::Step, false) => "steps",
+            (OffsetUnit::Counter, true) => "counter",
+            (OffsetUnit::Counter, false) => "counters",
+        }
+    }
+}
+
 /// The answer to one verification.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Verdict {
@@ -101,6 +131,9 @@ pub struct Verdict {
     /// (the raw drift it revealed), or from the expected HOTP counter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<i64>,
+    /// What `step` and `offset` count: TOTP time steps or HOTP counters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset_unit: Option<OffsetUnit>,
     /// Learned drift in steps after this verification.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub drift_steps: Option<i64>,
@@ -124,6 +157,7 @@ impl Verdict {
             method,
             step: None,
             offset: None,
+            offset_unit: None,
             drift_steps: None,
             drift_capped: false,
             retry_after_ms: None,

@@ -16,7 +16,7 @@ use super::location_rule::allowed_at;
 use super::policy::Policy;
 use super::tokens::{find_token, open_secret};
 use super::tx::Tx;
-use super::{Result, Station, StationError};
+use super::{OffsetUnit, Result, Station, StationError};
 use crate::model::{Location, Product, Token, TokenStatus};
 use crate::otp::bounds::COUNTER_MAX;
 use crate::otp::{Code, Kind, OtpKey, Window, totp, window};
@@ -273,11 +273,13 @@ impl Station {
                     Some(&before),
                     Some(&after),
                 )?;
+                let kind = prep.product.params.kind;
                 v = Verdict {
                     status: Status::Ok,
                     step: Some(f.step),
                     offset: Some(f.offset),
-                    drift_steps: Some(state.drift_steps),
+                    offset_unit: Some(OffsetUnit::of(kind)),
+                    drift_steps: (kind == Kind::Totp).then_some(state.drift_steps),
                     drift_capped: capped,
                     ..v
                 };
@@ -412,6 +414,7 @@ fn decide(c: &Tx<'_>, req: &VerifyRequest<'_>, x: &Context<'_>) -> Result<Verdic
         Some(f) if f.replayed => Ok(Verdict {
             step: Some(f.step),
             offset: Some(f.offset),
+            offset_unit: Some(OffsetUnit::of(p.product.params.kind)),
             ..Verdict::new(Status::Replayed, serial, method)
         }),
         Some(f) => {
@@ -423,6 +426,7 @@ fn decide(c: &Tx<'_>, req: &VerifyRequest<'_>, x: &Context<'_>) -> Result<Verdic
             Ok(Verdict {
                 step: Some(f.step),
                 offset: Some(f.offset),
+                offset_unit: Some(OffsetUnit::of(p.product.params.kind)),
                 drift_steps: (p.product.params.kind == Kind::Totp).then_some(state.drift_steps),
                 drift_capped: capped,
                 ..Verdict::new(Status::Ok, serial, method)

@@ -16,8 +16,9 @@ impl Reader<'_> {
                  FROM attempts a LEFT JOIN locations l ON l.id = a.location_id
                  WHERE (?1 IS NULL OR a.serial = ?1) AND (?2 IS NULL OR l.name = ?2)
                    AND (?3 IS NULL OR a.at >= ?3) AND (?4 IS NULL OR a.at < ?4)
+                   AND (?6 IS NULL OR a.token_id = ?6)
                  ORDER BY a.id DESC LIMIT ?5",
-                params![f.serial, f.location, f.from, f.to, limit],
+                params![f.serial, f.location, f.from, f.to, limit, f.token_id],
                 |r| {
                     Ok(Attempt {
                         at: r.get(0)?,

@@ -91,15 +91,7 @@ pub fn station() -> Station {
     s.ok(&["product", "add", "H", "--kind", "hotp"]);
     s.ok(&["holder", "add", "h1"]);
     s.ok(&["location", "add", "Lobby"]);
-    s.ok(&[
-        "token",
-        "add",
-        "T",
-        "--product",
-        "P",
-        "--secret",
-        RFC_SEED_B32,
-    ]);
+    s.ok_secret(&["token", "add", "T", "--product", "P"], RFC_SEED_B32);
     s
 }
 

@@ -107,6 +107,39 @@ impl Station {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs `args` with `seed` in `TOKENSTATION_SECRET` (a seed never goes in argv)
+    /// and returns stdout; panics with stderr on failure.
+    pub fn ok_secret(&self, args: &[&str], seed: &str) -> String {
+        let out = self
+            .cmd(args)
+            .env("TOKENSTATION_SECRET", seed)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs `args` with `seed` in `TOKENSTATION_SECRET`, expects exit `code`, returns
+    /// stderr.
+    pub fn fails_secret(&self, args: &[&str], seed: &str, code: i32) -> String {
+        let out = self
+            .cmd(args)
+            .env("TOKENSTATION_SECRET", seed)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{args:?}: stderr {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
     /// Runs with --json and parses stdout.
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
         let mut a = vec!["--json"];

@@ -62,6 +62,7 @@ pub async fn attempts(
                 from,
                 to,
                 limit: Some(limit(q.limit)),
+                token_id: None,
             };
             st.attempts(&f)
         })

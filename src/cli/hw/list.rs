@@ -39,10 +39,11 @@ fn print_text(l: &Inventory) -> Result<(), OutputError> {
                     c.family.map(|f| f.as_str()).unwrap_or("-")
                 )?;
                 outln!("    ATR:  {}", c.atr)?;
-                match (&c.uid, &c.note) {
-                    (Some(u), _) => outln!("    UID:  {u}")?,
-                    (None, Some(n)) => outln!("    UID:  unreadable: {n}")?,
-                    (None, None) => {}
+                if let Some(u) = &c.uid {
+                    outln!("    UID:  {u}")?;
+                }
+                if let Some(n) = &c.note {
+                    outln!("    note: {n}")?;
                 }
             }
         }

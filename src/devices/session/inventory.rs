@@ -54,13 +54,13 @@ pub struct ReaderOut {
 pub struct CardOut {
     /// ATR, hex.
     pub atr: String,
-    /// UID from `FF CA 00 00 00`, hex, when readable.
+    /// UID from `FF CA 00 00 00`, hex, only for a card that answers it.
     pub uid: Option<String>,
-    /// Family recognised from the ATR.
+    /// Family recognised from the ATR or an OATH SELECT (`pcsc-uid`: a memory card).
     pub family: Option<Family>,
     /// Card description.
     pub description: &'static str,
-    /// Why the UID is missing.
+    /// Why the card could not be asked (it could not be connected to).
     pub note: Option<String>,
 }
 
@@ -136,7 +136,7 @@ fn not_built(feature: &str) -> String {
 
 #[cfg(feature = "pcsc")]
 fn pcsc_readers() -> Result<Vec<ReaderOut>, String> {
-    use crate::devices::pcsc_uid::PcscUidReader;
+    use crate::devices::identify::identify_card;
     use crate::transport::pcsc::PcscContext;
     let ctx = PcscContext::establish().map_err(|e| e.to_string())?;
     let readers = ctx.readers().map_err(|e| e.to_string())?;
@@ -144,20 +144,25 @@ fn pcsc_readers() -> Result<Vec<ReaderOut>, String> {
         .into_iter()
         .map(|r| {
             let card = r.card.map(|c| {
-                let kind = registry::recognise_atr(&c.atr);
-                let (uid, note) = match ctx.connect(&r.name).map(PcscUidReader::new) {
-                    Ok(mut reader) => match reader.read_uid() {
-                        Ok(uid) => (Some(uid.to_string()), None),
-                        Err(e) => (None, Some(e.to_string())),
+                let atr = crate::transport::discovery::hex_compact(&c.atr);
+                match ctx.connect(&r.name) {
+                    Ok(link) => {
+                        let id = identify_card(link);
+                        CardOut {
+                            atr,
+                            uid: id.uid,
+                            family: id.family,
+                            description: id.description,
+                            note: None,
+                        }
+                    }
+                    Err(e) => CardOut {
+                        atr,
+                        uid: None,
+                        family: registry::recognise_token_atr(&c.atr),
+                        description: crate::devices::identify::UNKNOWN_TOKEN,
+                        note: Some(e.to_string()),
                     },
-                    Err(e) => (None, Some(e.to_string())),
-                };
-                CardOut {
-                    atr: crate::transport::discovery::hex_compact(&c.atr),
-                    uid,
-                    family: kind.family,
-                    description: kind.description,
-                    note,
                 }
             });
             ReaderOut {

@@ -43,6 +43,18 @@ impl Station {
         cred: &CredentialKey,
         now: i64,
     ) -> Result<Enrolment> {
+        self.holder_enrol_in(holder, cred, None, now)
+    }
+
+    /// [`Station::holder_enrol`], a token credential's serial looked up in `product`
+    /// (needed when the serial exists in several products).
+    pub fn holder_enrol_in(
+        &mut self,
+        holder: &str,
+        cred: &CredentialKey,
+        product: Option<&str>,
+        now: i64,
+    ) -> Result<Enrolment> {
         self.write(|tx| {
             let h = tx.holder_get(holder)?;
             if let Some(existing) = tx.credential_find(cred.kind.as_str(), &cred.value)? {
@@ -58,7 +70,7 @@ impl Station {
                 });
             }
             let token_id = if cred.kind == CredKind::Token {
-                let t = find_token(tx, &cred.value, None)?;
+                let t = find_token(tx, &cred.value, product)?;
                 if let Some(other) = t.holder.as_deref().filter(|o| *o != holder) {
                     return Err(StationError::HeldByOther {
                         serial: t.serial.clone(),

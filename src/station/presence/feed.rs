@@ -126,8 +126,12 @@ where
                     continue;
                 };
                 match r.wait_tap(Duration::from_millis(200)) {
-                    Ok(Some(tap)) => {
+                    Ok(Some(mut tap)) => {
                         seq += 1;
+                        // One name per reader in every line and event: the spec the
+                        // kiosk was given (its reader-state lines use it too), not
+                        // the driver's own name for the device.
+                        tap.reader.clone_from(&name);
                         let (fb_tx, fb_rx) = if r.wants_feedback() {
                             let (a, b) = mpsc::channel();
                             (Some(a), Some(b))

@@ -23,16 +23,14 @@
 
 use serde::Serialize;
 
+use super::candidates::{holder_serials, token_holder, typed_candidate};
 use super::vocab::{EventSource, EventStatus, Reason};
-use super::{CredKind, CredentialKey, Direction, Mode};
+use super::{CredentialKey, Direction, Mode};
 use crate::station::limits::Source;
-use crate::station::tokens::find_token;
 use crate::station::tx::Tx;
 use crate::station::verify::{Status, VerifyRequest, verify_in};
 use crate::station::{Result, Station, StationError};
-use crate::store::Reader;
 use crate::store::presence::{Event, NewEvent};
-use crate::store::tokens::TokenFilter;
 use crate::vault::MasterKey;
 
 /// A typed code, with the serial of its token when given.
@@ -109,47 +107,6 @@ fn refuse(
         ..NewEvent::default()
     })?;
     Ok(Outcome::Recorded(c.event_by_id(id)?))
-}
-
-/// The holder a token serial stands for: its token credential, else its holder.
-fn token_holder(c: &Reader<'_>, serial: &str) -> Result<Option<i64>> {
-    if let Some(cr) = c.credential_find(CredKind::Token.as_str(), serial)? {
-        return Ok(Some(cr.holder_id));
-    }
-    match find_token(c, serial, None) {
-        Ok(t) => match t.holder {
-            Some(h) => Ok(Some(c.holder_get(&h)?.id)),
-            None => Ok(None),
-        },
-        Err(StationError::UnknownToken { .. } | StationError::AmbiguousSerial { .. }) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Serials of the tokens a holder may type codes from.
-fn holder_serials(c: &Reader<'_>, holder_id: i64) -> Result<Vec<String>> {
-    let mut serials: Vec<String> = c
-        .credentials_of_holder(holder_id)?
-        .into_iter()
-        .filter(|cr| cr.kind == CredKind::Token.as_str())
-        .map(|cr| cr.value)
-        .collect();
-    let h = c
-        .holder_list()?
-        .into_iter()
-        .find(|h| h.id == holder_id)
-        .map(|h| h.ext_id);
-    if let Some(ext) = h {
-        for t in c.token_list(&TokenFilter {
-            holder: Some(ext),
-            ..Default::default()
-        })? {
-            if !serials.contains(&t.serial) {
-                serials.push(t.serial);
-            }
-        }
-    }
-    Ok(serials)
 }
 
 /// The decision inside the transaction.
@@ -250,10 +207,10 @@ pub(crate) fn record_in(c: &Tx<'_>, key: Option<&MasterKey>, p: &Presentation) -
     if needs_code && let Some(tc) = &p.code {
         let key = key.ok_or(StationError::Locked)?;
         let candidates = match &serial {
-            Some(s) => vec![s.clone()],
+            Some(s) => vec![typed_candidate(c, s)?],
             None => holder_serials(c, holder_id)?,
         };
-        let Some(first) = candidates.first() else {
+        let Some((first, first_product)) = candidates.first() else {
             return refuse(c, p, loc.id, cred, refusal(Reason::NoToken));
         };
         // The kiosk's reader is the source its per-source delay counts (a reader name
@@ -263,15 +220,16 @@ pub(crate) fn record_in(c: &Tx<'_>, key: Option<&MasterKey>, p: &Presentation) -
             serial: first,
             code: &tc.code,
             location: Some(&loc.name),
-            product: None,
+            product: first_product.as_deref(),
             source: source.as_ref(),
             at: p.at,
             record: true,
         };
         let mut verdict = None;
-        for s in &candidates {
+        for (s, product) in &candidates {
             let dry = VerifyRequest {
                 serial: s,
+                product: product.as_deref(),
                 record: false,
                 ..first_request
             };

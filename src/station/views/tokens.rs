@@ -15,6 +15,8 @@ pub struct TokenDetail {
     /// The token.
     #[serde(flatten)]
     pub token: Token,
+    /// Its product's kind (`totp`, `hotp`): whether drift and steps or a counter apply.
+    pub kind: crate::otp::Kind,
     /// Locations it verifies at (`*`: every location).
     pub locations: Vec<String>,
     /// Unused backup codes.
@@ -46,7 +48,9 @@ impl Station {
             c.token_location_names(token.id)?
         };
         let fails = c.fail_counter(Scope::Token(token.id))?;
+        let kind = c.product_by_id(token.product_id)?.params.kind;
         Ok(TokenDetail {
+            kind,
             locations,
             backup_codes_left: c.backup_codes_left(token.id)?,
             failures: fails.failures,

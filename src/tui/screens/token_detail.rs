@@ -185,7 +185,18 @@ impl Detail {
                 "holder",
                 words::safe(tok.holder.as_deref().unwrap_or("-"), 40),
             ),
-            field("drift", format!("{:+} steps", tok.drift_steps)),
+            field(
+                "drift",
+                format!(
+                    "{:+} {}",
+                    tok.drift_steps,
+                    if tok.drift_steps.abs() == 1 {
+                        "step"
+                    } else {
+                        "steps"
+                    }
+                ),
+            ),
             Line::raw(""),
         ];
         match &self.form {

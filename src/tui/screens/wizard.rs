@@ -220,6 +220,7 @@ impl Wizard {
             ),
             BurnEvent::Skipped { serial } => (format!("{serial} exists already: skipped"), false),
             BurnEvent::Remove { reader } => (format!("take the token off {reader}"), true),
+            BurnEvent::Opened { reader } => (format!("token found on {reader}: burning"), true),
         };
         self.log.push(line);
     }
