@@ -238,6 +238,7 @@ fn batch(
                 reason(&error)
             ),
             BurnEvent::Remove { .. } => errln!("remove the token"),
+            BurnEvent::Step { .. } => {}
         },
     )?;
     let summary = summary?;

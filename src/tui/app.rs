@@ -234,6 +234,7 @@ impl App {
             Msg::BurnDone(done) => self.wizard.done(*done, &mut self.sh),
             Msg::Hardware(m) => self.hardware.watch_msg(m),
             Msg::InputClosed => self.quit = !self.kiosk.running(),
+            Msg::BatchDone(done) => self.wizard.batch_done(*done, &mut self.sh),
         }
     }
 

@@ -49,6 +49,8 @@ pub enum Msg {
     OperatorChecked(bool),
     /// The terminal reader stopped (no more input).
     InputClosed,
+    /// A batch burn ended, with the station handed back.
+    BatchDone(Box<(Station, crate::station::Result<crate::station::burn_job::BatchSummary>)>),
 }
 
 /// A typed secret, zeroized on drop.
