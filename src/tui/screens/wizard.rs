@@ -14,6 +14,7 @@ use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
+use crate::model::Family;
 use crate::station::burn_job::{BatchSummary, BurnEvent};
 use crate::station::jobs::CancelToken;
 use crate::station::provision::BurnOutcome;
@@ -75,7 +76,9 @@ pub struct ReaderChoice {
     /// What is in it.
     pub what: String,
     /// The family, when recognised before the burn.
-    pub family: Option<String>,
+    pub family: Option<Family>,
+    /// How the family is known, in words.
+    pub family_note: String,
 }
 
 /// A batch's progress.
@@ -95,7 +98,7 @@ pub struct Wizard {
     step: Step,
     sel: usize,
     readers: Vec<ReaderChoice>,
-    products: Vec<(String, String)>,
+    products: Vec<(String, Family)>,
     reader: Option<ReaderChoice>,
     product: Option<String>,
     seed: Option<SeedChoice>,
@@ -119,10 +122,14 @@ impl Wizard {
         }
         self.readers.clear();
         if let Some(d) = &sh.demo {
-            self.readers.extend(d.tokens.iter().map(|t| ReaderChoice {
-                name: t.reader.clone(),
-                what: format!("{}, {}", t.kind.describe(), t.place.describe()),
-                family: run::demo_family(t),
+            self.readers.extend(d.tokens.iter().map(|t| {
+                let (family, family_note) = run::demo_family(t);
+                ReaderChoice {
+                    name: t.reader.clone(),
+                    what: format!("{}, {}", t.kind.describe(), t.place.describe()),
+                    family,
+                    family_note,
+                }
             }));
         }
         if sh.probe
@@ -133,13 +140,17 @@ impl Wizard {
                     continue;
                 }
                 let (what, family) = match &r.card {
-                    Some(c) => (c.description.to_string(), c.family.map(|f| f.to_string())),
+                    Some(c) => (c.description.to_string(), c.family),
                     None => ("no card".to_string(), None),
                 };
                 self.readers.push(ReaderChoice {
                     name: r.name,
                     what,
                     family,
+                    family_note: match family {
+                        Some(f) => format!("{f} (ATR)"),
+                        None => "detected at the burn".into(),
+                    },
                 });
             }
         }
@@ -149,7 +160,7 @@ impl Wizard {
             self.products = rows
                 .into_iter()
                 .filter(|r| r.product.programmable)
-                .map(|r| (r.product.name, r.product.family.to_string()))
+                .map(|r| (r.product.name, r.product.family))
                 .collect();
         }
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::{BatchView, SeedChoice, Step, Wizard};
 use crate::devices::registry::recognise_token_atr;
 use crate::devices::session::ReaderSpec;
+use crate::model::Family;
 use crate::station::burn_job::{self, BatchOrder, BurnOrder, DeviceOptions};
 use crate::station::provision::{BurnOptions, BurnSeed};
 use crate::station::seed_input::SeedInput;
@@ -17,7 +18,7 @@ use crate::tui::msg::{self, Msg};
 use crate::tui::words;
 
 /// How many answers of the card pass before a demo pull takes it away (the SELECT and
-/// the device information: the card leaves during the burn proper).
+/// the device information: on a YubiKey the card leaves as the seed is written).
 pub const PULL_AFTER: usize = 2;
 
 /// How long a burn waits for the token in a reader of the inventory.
@@ -25,15 +26,15 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// The family of a demo token as the devices layer recognises it before the burn: by
 /// the card's ATR (the OATH SELECT at the burn otherwise), a HID node by its kind.
-pub fn demo_family(t: &DemoToken) -> Option<String> {
+pub fn demo_family(t: &DemoToken) -> (Option<Family>, String) {
     if t.kind.is_hid() {
-        return Some(t.kind.family().to_string());
+        let f = t.kind.family();
+        return (Some(f), format!("{f} (HID)"));
     }
-    let card = t.card_atr()?;
-    Some(match recognise_token_atr(&card) {
-        Some(f) => format!("{f} (ATR)"),
-        None => "not recognisable: the product's".to_string(),
-    })
+    match t.card_atr().and_then(|atr| recognise_token_atr(&atr)) {
+        Some(f) => (Some(f), format!("{f} (ATR)")),
+        None => (None, "not recognisable by its ATR: the product's".to_string()),
+    }
 }
 
 impl Wizard {

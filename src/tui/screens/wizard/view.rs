@@ -106,9 +106,7 @@ fn body_lines(w: &Wizard, sh: &Shared) -> Vec<Line<'static>> {
         chosen(
             t,
             "family",
-            w.reader
-                .as_ref()
-                .map(|r| r.family.clone().unwrap_or_else(|| "detected at the burn".into())),
+            w.reader.as_ref().map(|r| r.family_note.clone()),
         ),
         chosen(t, "product", w.product.clone()),
         chosen(
