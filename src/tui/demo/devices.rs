@@ -74,6 +74,16 @@ impl TokenKind {
         }
     }
 
+    /// Its short name.
+    pub fn short(self) -> &'static str {
+        match self {
+            TokenKind::YubiKey => "YubiKey",
+            TokenKind::Token2Nfc => "Token2 NFC",
+            TokenKind::Molto2 => "Molto2",
+            TokenKind::NitrokeyPro => "Nitrokey Pro",
+        }
+    }
+
     /// Whether it is reached over HID (else over APDUs).
     pub fn is_hid(self) -> bool {
         self == TokenKind::NitrokeyPro

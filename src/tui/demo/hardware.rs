@@ -61,18 +61,21 @@ impl DemoHardware {
         let mut out: Vec<String> = self
             .tokens
             .iter()
-            .map(|t| format!("{}: {} (burn it: 3)", t.kind.describe(), t.place.describe()))
+            .map(|t| format!("{} · {}", t.kind.short(), t.place.describe()))
             .collect();
-        out.extend(
-            self.cards
-                .iter()
-                .map(|c| format!("{} in {}", c.what, c.reader)),
-        );
+        out.extend(self.cards.iter().map(|c| {
+            let reader = c.reader.split(':').next().unwrap_or_default();
+            format!("{} {} · {}", c.kind, hex(&c.id), reader)
+        }));
         if self.rdm6300.is_none() {
             out.push("RDM6300: not started".into());
         }
         out
     }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02X}")).collect()
 }
 
 impl Drop for DemoHardware {

@@ -53,8 +53,10 @@ impl HardwareScreen {
     pub fn refresh(&mut self, sh: &mut Shared) {
         self.rows = sh.demo.as_ref().map(rows::demo_rows).unwrap_or_default();
         if !sh.probe {
+            let text = "(the machine's hardware is not read in this run)";
             self.inventory = vec![Row {
-                text: "(the machine's hardware is not read in this run)".into(),
+                text: text.into(),
+                detail: text.into(),
                 actions: "",
                 kind: RowKind::Info,
             }];
@@ -289,7 +291,7 @@ impl HardwareScreen {
         let t = sh.theme;
         let mut lines = Vec::new();
         if let Some(r) = self.rows.get(self.sel) {
-            lines.push(Line::raw(r.text.trim().to_string()));
+            lines.push(Line::raw(r.detail.clone()));
             if !r.actions.is_empty() {
                 lines.push(Line::styled(r.actions, t.key()));
             }

@@ -40,6 +40,8 @@ pub enum RowKind {
 pub struct Row {
     /// What is shown.
     pub text: String,
+    /// What it is, at length (the selected row's detail).
+    pub detail: String,
     /// What can be done with it (keys).
     pub actions: &'static str,
     /// What it stands for.
@@ -48,6 +50,7 @@ pub struct Row {
 
 fn info(text: String) -> Row {
     Row {
+        detail: text.trim().to_string(),
         text,
         actions: "",
         kind: RowKind::Info,
@@ -61,17 +64,13 @@ pub fn demo_rows(d: &DemoHardware) -> Vec<Row> {
         if d.pcscd { ", partly behind pcscd" } else { "" }
     ))];
     for t in &d.tokens {
-        let mut text = format!(
-            "  {} — {} ({})",
-            t.kind.describe(),
-            words::safe(&t.reader, 48),
-            t.place.describe()
-        );
+        let mut detail = format!("{}, {}", t.kind.describe(), t.place.describe());
         if let Some(n) = t.pin_tries() {
-            text.push_str(&format!(", {n} PIN tries left"));
+            detail.push_str(&format!(", {n} PIN tries left"));
         }
         rows.push(Row {
-            text,
+            text: format!("  {:<13}{}", t.kind.short(), words::safe(&t.reader, 48)),
+            detail,
             actions: "b burn · l what it holds",
             kind: RowKind::Token {
                 reader: t.reader.clone(),
@@ -84,10 +83,12 @@ pub fn demo_rows(d: &DemoHardware) -> Vec<Row> {
         } else {
             Some(CredentialKey::card(&c.id))
         };
-        let text = format!("  {} — {}", c.what, words::safe(&c.reader, 48));
+        let text = format!("  {:<13}{}", c.kind, words::safe(&c.reader, 48));
+        let detail = format!("{}, {}", c.what, c.place.describe());
         rows.push(match key {
             Some(key) => Row {
                 text,
+                detail,
                 actions: "e enrol to a holder",
                 kind: RowKind::Card {
                     label: c.what.to_string(),
@@ -122,8 +123,10 @@ pub fn inventory_rows(inv: &Inventory, demo: Option<&DemoHardware>) -> Vec<Row> 
             None => (false, None, " — no card".to_string()),
         };
         let shown = if ours(&r.name) { " (demo, above)" } else { "" };
+        let text = format!("  {}{what}{shown}", words::safe(&r.name, 48));
         rows.push(Row {
-            text: format!("  {}{what}{shown}", words::safe(&r.name, 48)),
+            detail: text.trim().to_string(),
+            text,
             actions: if card {
                 "b burn · e enrol the card · l what it holds"
             } else {

@@ -221,7 +221,21 @@ fn progress(w: &Wizard, sh: &Shared, lines: &mut Vec<Line<'static>>) {
             t.title(),
         ));
     }
-    let from = w.log.len().saturating_sub(8);
+    // a batch: each token's outcome, then the latest lines; else the latest lines
+    let mut keep = 8;
+    if let Some(b) = &w.batch {
+        let from = b.outcomes.len().saturating_sub(6);
+        for (serial, good, line) in &b.outcomes[from..] {
+            let text = if *good {
+                format!("✔ {serial:<12} registered active")
+            } else {
+                line.clone()
+            };
+            lines.push(Line::styled(text, t.verdict(*good)));
+        }
+        keep = 2;
+    }
+    let from = w.log.len().saturating_sub(keep);
     for (l, good) in &w.log[from..] {
         lines.push(Line::styled(
             l.clone(),
