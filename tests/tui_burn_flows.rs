@@ -174,6 +174,25 @@ fn a_batch_burns_three_fresh_tokens_and_sums_up() {
 }
 
 #[test]
+fn a_batch_goes_on_after_a_token_pulled_mid_burn_and_counts_it_failed() {
+    let mut f = seeded();
+    to_serial(&mut f.app, 0, None);
+    typed(&mut f.app, "x"); // the first token of the batch leaves mid-burn
+    key(&mut f.app, KeyCode::Down); // batch
+    key(&mut f.app, KeyCode::Enter);
+    typed(&mut f.app, "YKC-");
+    key(&mut f.app, KeyCode::Tab);
+    typed(&mut f.app, "2");
+    key(&mut f.app, KeyCode::Enter);
+    f.pump(|m| matches!(m, Msg::BatchDone(_)), &mut vec![]);
+    let (text, good) = f.status();
+    assert!(!good && text == "batch: 2 burned, 1 failed, 0 skipped", "{text}");
+    // the failed token's row is burned again by the next one (same number)
+    assert_eq!(f.token_status("YKC-0001"), TokenStatus::Active);
+    assert_eq!(f.token_status("YKC-0002"), TokenStatus::Active);
+}
+
+#[test]
 fn hardware_screen_enrols_a_badge_and_lists_a_burned_token() {
     let mut f = seeded();
     typed(&mut f.app, "6");

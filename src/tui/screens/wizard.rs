@@ -105,6 +105,7 @@ pub struct Wizard {
     serial: Field,
     count: Field,
     file: Field,
+    slot: Field,
     focus: usize,
     reached: Vec<&'static str>,
     failed_at: Option<&'static str>,
@@ -287,13 +288,15 @@ impl Wizard {
     /// The fields of the details step, by seed choice.
     fn fields(&self) -> usize {
         match self.seed {
-            Some(SeedChoice::Batch) | Some(SeedChoice::File) => 2,
-            _ => 1,
+            Some(SeedChoice::Batch) | Some(SeedChoice::File) => 3,
+            _ => 2,
         }
     }
 
     fn field(&mut self) -> &mut Field {
+        let last = self.fields() - 1;
         match (self.seed, self.focus) {
+            (_, f) if f == last => &mut self.slot,
             (Some(SeedChoice::Batch), 1) => &mut self.count,
             (Some(SeedChoice::File), 1) => &mut self.file,
             _ => &mut self.serial,

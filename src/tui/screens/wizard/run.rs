@@ -48,11 +48,29 @@ impl Wizard {
         })
     }
 
+    /// The slot typed (`None`: the family's first).
+    fn slot_number(&self) -> std::result::Result<Option<u16>, String> {
+        let t = self.slot.text().trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse::<u16>().map(Some).map_err(|_| {
+            format!(
+                "slot '{}': type a number (or nothing for the family's first)",
+                words::safe(t, 10)
+            )
+        })
+    }
+
     /// Starts the burn (or the batch) with the wizard's choices; a retry starts the
     /// same again.
     pub(super) fn start(&mut self, sh: &mut Shared) {
         let (Some(reader), Some(st)) = (self.reader.clone(), sh.st.as_ref()) else {
             return;
+        };
+        let slot = match self.slot_number() {
+            Ok(s) => s,
+            Err(text) => return sh.say(text, false),
         };
         self.reached.clear();
         self.failed_at = None;
@@ -76,6 +94,10 @@ impl Wizard {
                 wait: WAIT,
                 ..DeviceOptions::default()
             };
+            let options = BurnOptions {
+                slot,
+                ..BurnOptions::default()
+            };
             if self.seed == Some(SeedChoice::Batch) {
                 let total = self.count.text().trim().parse::<u64>().unwrap_or(3).max(1);
                 let prefix = self.serial.text().trim();
@@ -86,7 +108,7 @@ impl Wizard {
                     serial_prefix: (!prefix.is_empty()).then(|| prefix.to_string()),
                     start: 1,
                     count: Some(total),
-                    options: BurnOptions::default(),
+                    options,
                 };
                 let job = match target {
                     Some((_, tray)) => burn_job::batch_in(sib, tray, order)?,
@@ -109,7 +131,7 @@ impl Wizard {
                 product: self.product.clone(),
                 serial: (!serial.is_empty()).then_some(serial),
                 seed: self.seed_input()?,
-                options: BurnOptions::default(),
+                options,
             };
             self.batch = None;
             let job = match target {

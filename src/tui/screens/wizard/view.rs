@@ -147,7 +147,7 @@ fn fields(w: &Wizard, t: Theme) -> Vec<Line<'static>> {
             cursor(i),
         ])
     };
-    match w.seed {
+    let mut out = match w.seed {
         Some(SeedChoice::Batch) => vec![
             field("prefix", w.serial.shown(), 0),
             field("count", w.count.shown(), 1),
@@ -157,7 +157,17 @@ fn fields(w: &Wizard, t: Theme) -> Vec<Line<'static>> {
             field("file", w.file.shown(), 1),
         ],
         _ => vec![field("serial", w.serial.shown(), 0)],
+    };
+    if w.seed.is_some() {
+        let slot = w.slot.shown();
+        let shown = if slot.is_empty() && !(w.step == Step::Details && w.focus == out.len()) {
+            "(the family's first; a Molto2 needs one)".to_string()
+        } else {
+            slot
+        };
+        out.push(field("slot", shown, out.len()));
     }
+    out
 }
 
 fn choices(w: &Wizard, t: Theme, lines: &mut Vec<Line<'static>>) {
