@@ -167,7 +167,10 @@ fn a_batch_burns_three_fresh_tokens_and_sums_up() {
     key(&mut f.app, KeyCode::Enter);
     f.pump(|m| matches!(m, Msg::BatchDone(_)), &mut vec![]);
     let (text, good) = f.status();
-    assert!(good && text == "batch: 3 burned, 0 failed, 0 skipped", "{text}");
+    assert!(
+        good && text == "batch: 3 burned, 0 failed, 0 skipped",
+        "{text}"
+    );
     for s in ["YKB-0001", "YKB-0002", "YKB-0003"] {
         assert_eq!(f.token_status(s), TokenStatus::Active, "{s}");
     }
@@ -186,7 +189,10 @@ fn a_batch_goes_on_after_a_token_pulled_mid_burn_and_counts_it_failed() {
     key(&mut f.app, KeyCode::Enter);
     f.pump(|m| matches!(m, Msg::BatchDone(_)), &mut vec![]);
     let (text, good) = f.status();
-    assert!(!good && text == "batch: 2 burned, 1 failed, 0 skipped", "{text}");
+    assert!(
+        !good && text == "batch: 2 burned, 1 failed, 0 skipped",
+        "{text}"
+    );
     // the failed token's row is burned again by the next one (same number)
     assert_eq!(f.token_status("YKC-0001"), TokenStatus::Active);
     assert_eq!(f.token_status("YKC-0002"), TokenStatus::Active);
@@ -204,7 +210,10 @@ fn hardware_screen_enrols_a_badge_and_lists_a_burned_token() {
     typed(&mut f.app, "badge-0003");
     key(&mut f.app, KeyCode::Enter);
     let (text, good) = f.status();
-    assert!(good && text == "holder badge-0003: enrolled card 04D00D42", "{text}");
+    assert!(
+        good && text == "holder badge-0003: enrolled card 04D00D42",
+        "{text}"
+    );
     // b on the YubiKey opens the wizard on it
     for _ in 0..4 {
         key(&mut f.app, KeyCode::Up);

@@ -43,15 +43,12 @@ fn app(color: bool) -> Fixture {
     let mut app = App::new(st, Theme { color }, Clock::Fixed(NOW), tx);
     app.sh.probe = false;
     app.sh.demo = Some(DemoHardware::in_process());
-    Fixture {
-        app,
-        rx,
-        _dir: dir,
-    }
+    Fixture { app, rx, _dir: dir }
 }
 
 fn key(f: &mut Fixture, code: KeyCode) {
-    f.app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    f.app
+        .update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
 fn typed(f: &mut Fixture, text: &str) {

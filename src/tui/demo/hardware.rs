@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use super::bench::{self, DemoCard, DemoToken, ERIN_CARD, Place};
+use super::YUBIKEY_READER;
+use super::bench::{self, DemoCard, DemoToken};
 use super::devices::TokenKind;
-use super::{ALICE_TAG, YUBIKEY_READER};
 use crate::emulator::vpcd::{VpcdBridge, reader_name};
 
 /// The demo's emulated hardware.
@@ -132,14 +132,15 @@ pub fn start_hardware() -> DemoHardware {
 
 #[cfg(feature = "serial")]
 fn start_serial(hw: &mut DemoHardware) {
+    use super::ALICE_TAG;
+    use super::bench::{ERIN_CARD, Place};
     use crate::emulator::fault::Faults;
     use crate::emulator::field::Field;
     use crate::emulator::picc::Picc;
     use crate::emulator::pn532::Pn532Emulator;
     use crate::emulator::pty::PtyBridge;
     use crate::emulator::rdm6300::Rdm6300Emulator;
-    if let Ok(p) = PtyBridge::spawn(Rdm6300Emulator::new(Field::with(ALICE_TAG)), Faults::new())
-    {
+    if let Ok(p) = PtyBridge::spawn(Rdm6300Emulator::new(Field::with(ALICE_TAG)), Faults::new()) {
         let path = p.path().to_path_buf();
         hw.cards.push(DemoCard {
             reader: format!("rdm6300:{}", path.display()),

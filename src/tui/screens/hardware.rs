@@ -70,7 +70,12 @@ impl HardwareScreen {
             && let Ok(job) = hardware::poll(POLL)
         {
             self.poll = Some(job.cancel_token());
-            let _ = msg::forward(job, sh.tx.clone(), |i| Msg::Inventory(Box::new(i)), |_| None);
+            let _ = msg::forward(
+                job,
+                sh.tx.clone(),
+                |i| Msg::Inventory(Box::new(i)),
+                |_| None,
+            );
         }
         if self.watch.is_none()
             && let Ok(job) = hardware::watch(false)
@@ -82,10 +87,7 @@ impl HardwareScreen {
 
     /// The poll read the inventory: the list follows.
     pub fn inventory(&mut self, inv: Inventory, sh: &Shared) {
-        let demo_rows = self
-            .rows
-            .len()
-            .saturating_sub(self.inventory.len());
+        let demo_rows = self.rows.len().saturating_sub(self.inventory.len());
         self.rows.truncate(demo_rows);
         self.inventory = rows::inventory_rows(&inv, sh.demo.as_ref());
         self.rows.extend(self.inventory.iter().cloned());
@@ -158,16 +160,22 @@ impl HardwareScreen {
             (KeyCode::Char('e'), Some(RowKind::Card { label, key })) => {
                 self.enrol = Some((label, key, Field::default()))
             }
-            (KeyCode::Char('e'), Some(RowKind::Reader { name, key: Some(key), .. })) => {
-                self.enrol = Some((format!("the card in {name}"), key, Field::default()))
-            }
+            (
+                KeyCode::Char('e'),
+                Some(RowKind::Reader {
+                    name,
+                    key: Some(key),
+                    ..
+                }),
+            ) => self.enrol = Some((format!("the card in {name}"), key, Field::default())),
             (KeyCode::Char('l'), Some(RowKind::Token { reader }))
             | (KeyCode::Char('l'), Some(RowKind::Reader { name: reader, .. })) => {
                 self.list(&reader, sh)
             }
-            (KeyCode::Char('b' | 'e' | 'l'), _) => {
-                sh.say("nothing to do with this row: choose a reader, token or card", false)
-            }
+            (KeyCode::Char('b' | 'e' | 'l'), _) => sh.say(
+                "nothing to do with this row: choose a reader, token or card",
+                false,
+            ),
             _ => {}
         }
     }
@@ -258,11 +266,17 @@ impl HardwareScreen {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let style = if i == self.sel { t.selected() } else { t.text() };
+                let style = if i == self.sel {
+                    t.selected()
+                } else {
+                    t.text()
+                };
                 Line::styled(r.text.clone(), style)
             })
             .collect();
-        let skip = self.sel.saturating_sub(usize::from(list.height.saturating_sub(3)));
+        let skip = self
+            .sel
+            .saturating_sub(usize::from(list.height.saturating_sub(3)));
         f.render_widget(
             Paragraph::new(lines)
                 .scroll((u16::try_from(skip).unwrap_or(0), 0))

@@ -64,8 +64,14 @@ pub enum SeedChoice {
 pub const SEEDS: [(SeedChoice, &str); 4] = [
     (SeedChoice::Generate, "generate a fresh seed"),
     (SeedChoice::Batch, "batch: fresh seeds, numbered serials"),
-    (SeedChoice::FromStore, "from the store (an imported token's seed)"),
-    (SeedChoice::File, "import a file (otpauth:// URI or base32 secret)"),
+    (
+        SeedChoice::FromStore,
+        "from the store (an imported token's seed)",
+    ),
+    (
+        SeedChoice::File,
+        "import a file (otpauth:// URI or base32 secret)",
+    ),
 ];
 
 /// A reader the wizard can burn on.
@@ -323,7 +329,10 @@ impl Wizard {
         match token {
             Some(t) if !t.kind.is_hid() => {
                 t.pull_mid_burn(run::PULL_AFTER);
-                sh.say("demo: the card will be pulled in the middle of the next burn", true);
+                sh.say(
+                    "demo: the card will be pulled in the middle of the next burn",
+                    true,
+                );
             }
             _ => sh.say("choose an emulated card's reader first (demo)", false),
         }
@@ -333,11 +342,14 @@ impl Wizard {
     pub fn event(&mut self, e: BurnEvent, _sh: &mut Shared) {
         match e {
             BurnEvent::Step { step, .. } => self.reached.push(step),
-            BurnEvent::Present { n, serial, reader, .. } => {
+            BurnEvent::Present {
+                n, serial, reader, ..
+            } => {
                 self.reached.clear();
                 self.failed_at = None;
                 let which = serial.unwrap_or_else(|| format!("token {n}"));
-                self.log.push((format!("present {which} to {reader}"), true));
+                self.log
+                    .push((format!("present {which} to {reader}"), true));
             }
             BurnEvent::Burned { outcome, .. } => {
                 let line = format!(
@@ -345,7 +357,8 @@ impl Wizard {
                     outcome.serial, outcome.proof
                 );
                 if let Some(b) = self.batch.as_mut() {
-                    b.outcomes.push((outcome.serial.clone(), true, line.clone()));
+                    b.outcomes
+                        .push((outcome.serial.clone(), true, line.clone()));
                 }
                 self.log.push((line, true));
             }
@@ -365,9 +378,9 @@ impl Wizard {
                 }
                 self.log.push((line, false));
             }
-            BurnEvent::Remove { reader } => {
-                self.log.push((format!("take the token off {reader}"), true))
-            }
+            BurnEvent::Remove { reader } => self
+                .log
+                .push((format!("take the token off {reader}"), true)),
         }
         let keep = 200;
         if self.log.len() > keep {

@@ -103,9 +103,7 @@ pub fn demo_rows(d: &DemoHardware) -> Vec<Row> {
 
 /// The inventory's rows (the demo's own readers are listed above, not again).
 pub fn inventory_rows(inv: &Inventory, demo: Option<&DemoHardware>) -> Vec<Row> {
-    let ours = |name: &str| {
-        demo.is_some_and(|d| d.token(name).is_some() || d.card(name).is_some())
-    };
+    let ours = |name: &str| demo.is_some_and(|d| d.token(name).is_some() || d.card(name).is_some());
     let mut rows = vec![info(format!("PC/SC readers: {}", inv.pcsc.items.len()))];
     for r in &inv.pcsc.items {
         let (card, key, what) = match &r.card {

@@ -33,7 +33,10 @@ pub fn demo_family(t: &DemoToken) -> (Option<Family>, String) {
     }
     match t.card_atr().and_then(|atr| recognise_token_atr(&atr)) {
         Some(f) => (Some(f), format!("{f} (ATR)")),
-        None => (None, "not recognisable by its ATR: the product's".to_string()),
+        None => (
+            None,
+            "not recognisable by its ATR: the product's".to_string(),
+        ),
     }
 }
 
@@ -41,9 +44,9 @@ impl Wizard {
     fn seed_input(&self) -> Result<BurnSeed> {
         Ok(match self.seed {
             Some(SeedChoice::FromStore) => BurnSeed::FromStore,
-            Some(SeedChoice::File) => BurnSeed::New(SeedInput::from_file(
-                std::path::Path::new(self.file.text().trim()),
-            )?),
+            Some(SeedChoice::File) => BurnSeed::New(SeedInput::from_file(std::path::Path::new(
+                self.file.text().trim(),
+            ))?),
             _ => BurnSeed::New(SeedInput::Generate),
         })
     }

@@ -112,8 +112,12 @@ fn body_lines(w: &Wizard, sh: &Shared) -> Vec<Line<'static>> {
         chosen(
             t,
             "seed",
-            w.seed
-                .and_then(|s| SEEDS.iter().find(|(c, _)| *c == s).map(|(_, l)| l.to_string())),
+            w.seed.and_then(|s| {
+                SEEDS
+                    .iter()
+                    .find(|(c, _)| *c == s)
+                    .map(|(_, l)| l.to_string())
+            }),
         ),
     ];
     lines.extend(fields(w, t));
