@@ -199,6 +199,62 @@ fn a_batch_goes_on_after_a_token_pulled_mid_burn_and_counts_it_failed() {
 }
 
 #[test]
+fn seeds_from_a_file_and_from_the_store() {
+    let mut f = seeded();
+    // a file holding a base32 secret
+    let file = f._dir.path().join("seed.txt");
+    std::fs::write(&file, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n").unwrap();
+    to_serial(&mut f.app, 0, None);
+    for _ in 0..3 {
+        key(&mut f.app, KeyCode::Down);
+    }
+    key(&mut f.app, KeyCode::Enter); // import a file
+    typed(&mut f.app, "YK-0400");
+    key(&mut f.app, KeyCode::Tab);
+    typed(&mut f.app, &file.display().to_string());
+    key(&mut f.app, KeyCode::Enter);
+    f.pump(burn_done, &mut vec![]);
+    let (text, good) = f.status();
+    assert!(good && text == "token YK-0400 registered active", "{text}");
+    // a missing file: refused before anything is burned, named
+    key(&mut f.app, KeyCode::Char('n'));
+    to_serial(&mut f.app, 0, None);
+    for _ in 0..3 {
+        key(&mut f.app, KeyCode::Down);
+    }
+    key(&mut f.app, KeyCode::Enter);
+    typed(&mut f.app, "YK-0401");
+    key(&mut f.app, KeyCode::Tab);
+    typed(&mut f.app, "/nonexistent/seed.txt");
+    key(&mut f.app, KeyCode::Enter);
+    let (text, good) = f.status();
+    assert!(!good && text.contains("/nonexistent/seed.txt"), "{text}");
+    assert!(
+        f.codes.token("YK-0401", None).is_err(),
+        "nothing registered"
+    );
+    // a burn cut short leaves its sealed seed: "from the store" burns that one
+    key(&mut f.app, KeyCode::Char('n'));
+    to_serial(&mut f.app, 0, None);
+    typed(&mut f.app, "x");
+    key(&mut f.app, KeyCode::Enter);
+    typed(&mut f.app, "YK-0402");
+    key(&mut f.app, KeyCode::Enter);
+    f.pump(burn_done, &mut vec![]);
+    assert_eq!(f.token_status("YK-0402"), TokenStatus::Unverified);
+    key(&mut f.app, KeyCode::Char('n'));
+    to_serial(&mut f.app, 0, None);
+    key(&mut f.app, KeyCode::Down);
+    key(&mut f.app, KeyCode::Down);
+    key(&mut f.app, KeyCode::Enter); // from the store
+    typed(&mut f.app, "YK-0402");
+    key(&mut f.app, KeyCode::Enter);
+    f.pump(burn_done, &mut vec![]);
+    let (text, good) = f.status();
+    assert!(good && text == "token YK-0402 registered active", "{text}");
+}
+
+#[test]
 fn hardware_screen_enrols_a_badge_and_lists_a_burned_token() {
     let mut f = seeded();
     typed(&mut f.app, "6");
