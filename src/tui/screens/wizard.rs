@@ -7,6 +7,7 @@
 //! outcome and the summary. Readers are the demo's emulated tokens and the PC/SC
 //! readers of the inventory. Jobs run on worker threads; this only renders.
 
+mod events;
 mod run;
 mod view;
 
@@ -15,14 +16,12 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
 
 use crate::model::Family;
-use crate::station::burn_job::{BatchSummary, BurnEvent};
+use crate::station::burn_job::BatchSummary;
 use crate::station::jobs::CancelToken;
 use crate::station::provision::BurnOutcome;
 use crate::station::views::hardware;
-use crate::station::{Result, Station};
 use crate::tui::app::Shared;
 use crate::tui::input::{Edit, Field};
-use crate::tui::words;
 
 /// The wizard's steps, as the left column lists them.
 pub const STEPS: [&str; 8] = [
@@ -335,102 +334,6 @@ impl Wizard {
                 );
             }
             _ => sh.say("choose an emulated card's reader first (demo)", false),
-        }
-    }
-
-    /// A burn event.
-    pub fn event(&mut self, e: BurnEvent, _sh: &mut Shared) {
-        match e {
-            BurnEvent::Step { step, .. } => self.reached.push(step),
-            BurnEvent::Present {
-                n, serial, reader, ..
-            } => {
-                self.reached.clear();
-                self.failed_at = None;
-                let which = serial.unwrap_or_else(|| format!("token {n}"));
-                self.log
-                    .push((format!("present {which} to {reader}"), true));
-            }
-            BurnEvent::Burned { outcome, .. } => {
-                let line = format!(
-                    "✔ {} burned, {} proof, registered active",
-                    outcome.serial, outcome.proof
-                );
-                if let Some(b) = self.batch.as_mut() {
-                    b.outcomes
-                        .push((outcome.serial.clone(), true, line.clone()));
-                }
-                self.log.push((line, true));
-            }
-            BurnEvent::Failed { n, serial, error } => {
-                let at = self.reached.last().copied().unwrap_or("open");
-                let who = serial.unwrap_or_else(|| format!("token {n}"));
-                let line = format!("✘ {who} failed at {at}: {}", error.message);
-                if let Some(b) = self.batch.as_mut() {
-                    b.outcomes.push((who, false, line.clone()));
-                }
-                self.log.push((line, false));
-            }
-            BurnEvent::Skipped { serial } => {
-                let line = format!("{serial} exists already: skipped");
-                if let Some(b) = self.batch.as_mut() {
-                    b.outcomes.push((serial, false, line.clone()));
-                }
-                self.log.push((line, false));
-            }
-            BurnEvent::Remove { reader } => self
-                .log
-                .push((format!("take the token off {reader}"), true)),
-        }
-        let keep = 200;
-        if self.log.len() > keep {
-            self.log.remove(0);
-        }
-    }
-
-    /// The single burn ended.
-    pub fn done(&mut self, done: (Station, Result<BurnOutcome>), sh: &mut Shared) {
-        self.step = Step::Done;
-        self.job = None;
-        match done.1 {
-            Ok(o) => {
-                sh.say(format!("token {} registered active", o.serial), true);
-                self.outcome = Some(Ok(o));
-            }
-            Err(e) => {
-                let at = self.reached.last().copied().unwrap_or("open");
-                self.failed_at = Some(at);
-                let text = words::error(&e);
-                sh.say(format!("burn failed at {at}: {text}"), false);
-                self.outcome = Some(Err(text));
-            }
-        }
-    }
-
-    /// The batch ended.
-    pub fn batch_done(&mut self, done: (Station, Result<BatchSummary>), sh: &mut Shared) {
-        self.step = Step::Done;
-        self.job = None;
-        match done.1 {
-            Ok(s) => {
-                sh.say(
-                    format!(
-                        "batch: {} burned, {} failed, {} skipped",
-                        s.burned.len(),
-                        s.failed.len(),
-                        s.skipped.len()
-                    ),
-                    s.failed.is_empty(),
-                );
-                if let Some(b) = self.batch.as_mut() {
-                    b.summary = Some(s);
-                }
-            }
-            Err(e) => {
-                let text = words::error(&e);
-                sh.say(format!("batch stopped: {text}"), false);
-                self.outcome = Some(Err(text));
-            }
         }
     }
 
