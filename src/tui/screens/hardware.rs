@@ -229,7 +229,7 @@ impl HardwareScreen {
             msg::forward(
                 job,
                 sh.tx.clone(),
-                |e| Msg::DeviceNote(format!("{e:?}")),
+                |e| Msg::DeviceNote(device_note(&e)),
                 |r| r.ok().map(|d| Msg::DeviceList(Box::new(d))),
             )
             .map_err(|e| crate::station::StationError::Internal(e.to_string()))
@@ -346,6 +346,15 @@ impl HardwareScreen {
             None => {}
         }
         lines
+    }
+}
+
+/// What a device waits for, in words.
+fn device_note(e: &crate::station::device::DeviceEvent) -> String {
+    use crate::station::device::DeviceEvent;
+    match e {
+        DeviceEvent::Touch { reader, .. } => format!("touch the token in {reader} now"),
+        DeviceEvent::PressButton { reader, .. } => format!("press ▲ on the token in {reader}"),
     }
 }
 
