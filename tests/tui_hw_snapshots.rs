@@ -14,6 +14,7 @@ use std::time::Duration;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokenstation::station::burn_job::BurnEvent;
 use tokenstation::station::{Actor, KeySource, default_key_file};
 use tokenstation::tui::app::{App, Clock};
 use tokenstation::tui::demo::{self, DemoHardware};
@@ -147,6 +148,27 @@ fn wizard_burns() {
         typed(f, "YK-1");
         key(f, KeyCode::Enter);
         pump(f, burned, &[], false);
+    });
+    snap("hw_wizard_burning", |f| {
+        to_seed(f, 0);
+        key(f, KeyCode::Enter);
+        typed(f, "YK-1");
+        key(f, KeyCode::Enter); // the job runs; nothing of it shown yet
+    });
+    snap("hw_wizard_batch_running", |f| {
+        to_seed(f, 0);
+        key(f, KeyCode::Down);
+        key(f, KeyCode::Enter);
+        typed(f, "YKB-");
+        key(f, KeyCode::Tab);
+        typed(f, "3");
+        key(f, KeyCode::Enter);
+        pump(
+            f,
+            |m| matches!(m, Msg::Burn(BurnEvent::Burned { .. })),
+            &[],
+            false,
+        );
     });
     snap("hw_wizard_card_pulled", |f| {
         to_seed(f, 0);
