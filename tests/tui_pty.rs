@@ -2,8 +2,9 @@
 //! screen (vt100): `tokenstation demo` starts on the Dashboard; the Lobby kiosk checks
 //! Alice in from the emulated RDM6300's tag and is left with the operator passphrase;
 //! a burn through the wizard ends with a registered active token; the hardware screen
-//! lists the emulated devices and a Molto2 burn proven with the code its emulated
-//! display shows registers it (behind pcscd when it runs, else in process); `q` leaves
+//! lists the emulated devices, and a Molto2 (behind pcscd when it runs, else in process)
+//! and a Token2 NFC token (in an emulated PN532's field) burned with the code their
+//! emulated display shows are registered; `q` leaves
 //! and the terminal is restored (alternate screen left, cursor shown, raw mode off per
 //! `stty`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -252,7 +253,7 @@ fn a_burn_through_the_wizard_registers_an_active_token() {
 }
 
 #[test]
-fn hardware_lists_the_emulated_devices_and_a_molto2_burn_with_a_typed_code_registers() {
+fn hardware_lists_the_emulated_devices_and_molto2_and_token2_burns_with_typed_codes_register() {
     let mut p = demo();
     p.wait_for(&["Dashboard"], 60);
     p.send(b"6");
@@ -284,5 +285,26 @@ fn hardware_lists_the_emulated_devices_and_a_molto2_burn_with_a_typed_code_regis
     assert_eq!(code.len(), 6, "{c}");
     p.send(format!("{code}\r").as_bytes());
     p.wait_for(&["M2-0042 registered active"], 60);
+    // The Token2 NFC token (second reader; in a PN532's field with the serial backend)
+    p.send(b"n");
+    p.wait_for(&["choose the reader"], 5);
+    p.send(b"\x1b[B\r");
+    p.wait_for(&["choose the product"], 5);
+    // products by name: Molto2, Nitrokey Pro, Token2 NFC, YubiKey OATH
+    p.send(b"\x1b[B\x1b[B\r");
+    p.wait_for(&["choose the seed", "product Token2 NFC"], 5);
+    p.send(b"\r");
+    p.send(b"T2-0042\r");
+    p.wait_for(&["the token's display shows", "The station asks"], 60);
+    let c = p.contents();
+    let code: String = c
+        .split("the token's display shows ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    p.send(format!("{code}\r").as_bytes());
+    p.wait_for(&["T2-0042 registered active"], 60);
     quit_and_check_restored(p);
 }

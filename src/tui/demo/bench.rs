@@ -1,6 +1,6 @@
-//! The demo's bench of emulated hardware: the tokens of [`super::devices`], badge cards
-//! in a PC/SC reader, a PN532 (with a badge card in its field) and an RDM6300 (with
-//! Alice's tag) on pseudo-terminals. When pcscd runs with vsmartcard-vpcd and no other
+//! The demo's bench of emulated hardware: the tokens of [`super::devices`], a badge card
+//! in a PC/SC reader, a PN532 (with the Token2 NFC token in its field) and an RDM6300
+//! (with Alice's tag) on pseudo-terminals. When pcscd runs with vsmartcard-vpcd and no other
 //! program holds the vpcd slots (the machine-wide lock the PC/SC tests take too), the
 //! badge card sits in "Virtual PCD 00 00" and the Molto2 in "Virtual PCD 00 01", behind
 //! the real pcscd; otherwise both are in process. Screens list the bench, the wizard
@@ -15,11 +15,13 @@ use std::time::Duration;
 use super::devices::{Emulated, TokenKind};
 use crate::devices::error::Credential;
 use crate::devices::session::{self, ReaderSpec, TokenOptions, TokenSession};
-use crate::emulator::VirtualCard;
 use crate::emulator::fault::{Fault, Faults};
 use crate::emulator::field::Field;
 use crate::emulator::pcsc_uid::ContactlessCard;
+use crate::emulator::picc::Picc;
+use crate::emulator::token2_nfc::Token2NfcCard;
 use crate::emulator::vpcd::{CardField, VPCD_PORT_0, VPCD_PORT_1, VpcdBridge};
+use crate::emulator::{ApduHandler, VirtualCard};
 use crate::station::Result;
 use crate::station::burn_job::Tray;
 
@@ -71,8 +73,51 @@ pub struct DemoToken {
     current: Arc<Mutex<Emulated>>,
     made: Arc<AtomicU32>,
     pull: Faults,
-    field: Option<CardField>,
+    field: Slot,
 }
+
+/// The reader slot a bench token sits in, when not in process.
+#[derive(Clone)]
+enum Slot {
+    /// In process: no reader slot.
+    None,
+    /// A vpcd reader's slot.
+    Vpcd(CardField),
+    /// A PN532's RF field.
+    Pn532(Field<Picc>),
+}
+
+impl Slot {
+    /// Puts `token` in the slot (a tap).
+    fn place(&self, token: &Emulated, uid: &[u8]) {
+        match self {
+            Slot::None => {}
+            Slot::Vpcd(f) => {
+                if let Some(c) = token.card() {
+                    f.place(c);
+                }
+            }
+            Slot::Pn532(f) => {
+                if let Some(c) = token.card() {
+                    let applet: Box<dyn ApduHandler> = c;
+                    f.place(Picc::iso14443_4(uid, &Token2NfcCard::ats(), applet));
+                }
+            }
+        }
+    }
+
+    /// Takes the token away.
+    fn take(&self) {
+        match self {
+            Slot::None => {}
+            Slot::Vpcd(f) => drop(f.take()),
+            Slot::Pn532(f) => drop(f.take()),
+        }
+    }
+}
+
+/// The UID the Token2 NFC token answers with in the PN532's field.
+const TOKEN2_UID: [u8; 7] = [0x04, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76];
 
 /// How the wizard burns a token of the bench.
 pub enum BurnTarget {
@@ -103,8 +148,27 @@ impl DemoToken {
             current: Arc::new(Mutex::new(Emulated::fresh(kind, 1))),
             made: Arc::new(AtomicU32::new(2)),
             pull: Faults::new(),
-            field: None,
+            field: Slot::None,
         }
+    }
+
+    /// A Token2 NFC token in the field of a PN532 on a pseudo-terminal (`keep` holds
+    /// the pseudo-terminal open).
+    #[cfg(feature = "serial")]
+    pub(super) fn in_pn532(keep: &mut Vec<crate::emulator::pty::PtyBridge>) -> Option<DemoToken> {
+        use crate::emulator::pn532::Pn532Emulator;
+        use crate::emulator::pty::PtyBridge;
+        let mut t = DemoToken::in_process(TokenKind::Token2Nfc);
+        let field = Field::empty();
+        let slot = Slot::Pn532(field.clone());
+        slot.place(&lock(&t.current), &TOKEN2_UID);
+        let pty = PtyBridge::spawn(Pn532Emulator::new(field), t.pull.clone()).ok()?;
+        let path = pty.path().to_path_buf();
+        t.reader = format!("pn532:{}", path.display());
+        t.place = Place::Pty(path);
+        t.field = slot;
+        keep.push(pty);
+        Some(t)
     }
 
     /// A token of `kind` in the vpcd reader on `port`, when pcscd sees it in time.
@@ -119,13 +183,16 @@ impl DemoToken {
         }
         t.reader = bridge.reader_name();
         t.place = Place::Pcscd;
-        t.field = Some(field);
+        t.field = Slot::Vpcd(field);
         keep.push(bridge);
         Some(t)
     }
 
     /// The reader spec a burn names.
     pub fn spec(&self) -> ReaderSpec {
+        if let Place::Pty(p) = &self.place {
+            return ReaderSpec::Pn532(p.display().to_string());
+        }
         if self.kind.is_hid() {
             ReaderSpec::Hid(self.reader.clone())
         } else {
@@ -159,7 +226,7 @@ impl DemoToken {
 
     /// How the wizard burns the token now in the reader.
     pub fn target(&self) -> BurnTarget {
-        if self.place == Place::Pcscd {
+        if self.place != Place::InProcess {
             return BurnTarget::Reader(self.spec());
         }
         let (current, pull, name) = (
@@ -209,7 +276,7 @@ struct DemoTray {
     current: Arc<Mutex<Emulated>>,
     made: Arc<AtomicU32>,
     pull: Faults,
-    field: Option<CardField>,
+    field: Slot,
     present: bool,
 }
 
@@ -223,38 +290,32 @@ impl Tray for DemoTray {
             // the technician's hand: a moment, then the next fresh token
             std::thread::sleep(slice.min(Duration::from_millis(300)));
             let fresh = Emulated::fresh(self.kind, self.made.fetch_add(1, Ordering::SeqCst));
-            if let (Some(f), Some(card)) = (&self.field, fresh.card()) {
-                f.place(card);
-            }
+            self.field.place(&fresh, &TOKEN2_UID);
             *lock(&self.current) = fresh;
             self.present = true;
         } else if !present && self.present {
-            if let Some(f) = &self.field {
-                f.take();
-            }
+            self.field.take();
             self.present = false;
         }
         match &self.field {
-            Some(_) => Ok(session::wait_token(&self.spec, present, slice)?),
-            None => Ok(true),
+            Slot::None => Ok(true),
+            _ => Ok(session::wait_token(&self.spec, present, slice)?),
         }
     }
 
     fn open(&mut self, opts: &TokenOptions) -> Result<TokenSession> {
         match &self.field {
-            Some(_) => Ok(session::open_token(&self.spec, opts)?),
-            None => {
+            Slot::None => {
                 let token = lock(&self.current).clone();
                 token.open(&self.reader, &self.pull, opts)
             }
+            _ => Ok(session::open_token(&self.spec, opts)?),
         }
     }
 }
 
 /// The badge card the PC/SC reader holds: Dave's, not enrolled yet.
 pub const DAVE_CARD: [u8; 4] = [0x04, 0xD0, 0x0D, 0x42];
-/// The badge card in the PN532's field: Erin's, not enrolled yet.
-pub const ERIN_CARD: [u8; 4] = [0x04, 0xE1, 0x1E, 0x55];
 /// The in-process badge reader's name.
 pub const BADGE_READER: &str = "Virtual badge reader (in process)";
 

@@ -1,7 +1,8 @@
 //! The demo's emulated tokens: a YubiKey (OATH), a Token2 NFC token, a Molto2 and a
 //! Nitrokey Pro, each the emulator of `src/emulator` reached through the real driver
 //! in process ([`InProcess`] links), or — the Molto2, when pcscd runs with vpcd — in a
-//! vpcd reader of the real pcscd. Nothing here is device logic: it wires emulators to
+//! vpcd reader of the real pcscd, or — the Token2 NFC token, with the serial backend —
+//! in the field of an emulated PN532 ([`super::bench`]). Nothing here is device logic: it wires emulators to
 //! drivers and hands the station what it opens (design.md §5).
 
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -133,11 +133,9 @@ pub fn start_hardware() -> DemoHardware {
 #[cfg(feature = "serial")]
 fn start_serial(hw: &mut DemoHardware) {
     use super::ALICE_TAG;
-    use super::bench::{ERIN_CARD, Place};
+    use super::bench::Place;
     use crate::emulator::fault::Faults;
     use crate::emulator::field::Field;
-    use crate::emulator::picc::Picc;
-    use crate::emulator::pn532::Pn532Emulator;
     use crate::emulator::pty::PtyBridge;
     use crate::emulator::rdm6300::Rdm6300Emulator;
     if let Ok(p) = PtyBridge::spawn(Rdm6300Emulator::new(Field::with(ALICE_TAG)), Faults::new()) {
@@ -152,18 +150,12 @@ fn start_serial(hw: &mut DemoHardware) {
         hw.rdm6300 = Some(path);
         hw._ptys.push(p);
     }
-    let field = Field::with(Picc::storage(&ERIN_CARD));
-    if let Ok(p) = PtyBridge::spawn(Pn532Emulator::new(field), Faults::new()) {
-        let path = p.path().to_path_buf();
-        hw.cards.push(DemoCard {
-            reader: format!("pn532:{}", path.display()),
-            what: "Erin's badge card (not enrolled)",
-            kind: "card",
-            id: ERIN_CARD.to_vec(),
-            place: Place::Pty(path.clone()),
-        });
-        hw.pn532 = Some(path);
-        hw._ptys.push(p);
+    // the Token2 NFC token sits in the PN532's field, burned through the PN532 driver
+    if let Some(t) = DemoToken::in_pn532(&mut hw._ptys)
+        && let Some(slot) = hw.tokens.iter_mut().find(|x| x.kind == t.kind)
+    {
+        hw.pn532 = Some(PathBuf::from(t.reader.trim_start_matches("pn532:")));
+        *slot = t;
     }
 }
 
