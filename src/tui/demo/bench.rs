@@ -84,6 +84,7 @@ enum Slot {
     /// A vpcd reader's slot.
     Vpcd(CardField),
     /// A PN532's RF field.
+    #[cfg_attr(not(feature = "serial"), allow(dead_code))] // made only with ptys
     Pn532(Field<Picc>),
 }
 
