@@ -1,8 +1,12 @@
 //! The terminal UI driven in a real pseudo-terminal (portable-pty) and read back as a
 //! screen (vt100): `tokenstation demo` starts on the Dashboard; the Lobby kiosk checks
 //! Alice in from the emulated RDM6300's tag and is left with the operator passphrase;
-//! a burn through the wizard ends with a registered active token; `q` leaves and the
-//! terminal is restored (alternate screen left, cursor shown, raw mode off per `stty`).
+//! a burn through the wizard ends with a registered active token; the hardware screen
+//! lists the emulated devices, and a Molto2 (behind pcscd when it runs, else in process)
+//! and a Token2 NFC token (in an emulated PN532's field) burned with the code their
+//! emulated display shows are registered; `q` leaves
+//! and the terminal is restored (alternate screen left, cursor shown, raw mode off per
+//! `stty`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
@@ -236,12 +240,71 @@ fn a_burn_through_the_wizard_registers_an_active_token() {
     p.send(b"3");
     p.wait_for(&["choose the reader", "Virtual YubiKey (in process)"], 10);
     p.send(b"\r"); // the in-process YubiKey is listed first
-    p.wait_for(&["choose the product", "YubiKey OATH"], 5);
+    p.wait_for(&["choose the product", "YubiKey OATH", "ykoath (ATR)"], 5);
+    p.send(b"\r");
+    p.wait_for(&["choose the seed", "generate a fresh seed"], 5);
     p.send(b"\r");
     p.send(b"YK-0042\r");
-    p.wait_for(&["YK-0042 registered active"], 60);
+    p.wait_for(&["YK-0042 registered active", "✔activate"], 60);
     p.send(b"2");
     p.send(b"/yk-0042\r");
     p.wait_for(&["Tokens 1 of 13", "YK-0042", "active"], 10);
+    quit_and_check_restored(p);
+}
+
+#[test]
+fn hardware_lists_the_emulated_devices_and_molto2_and_token2_burns_with_typed_codes_register() {
+    let mut p = demo();
+    p.wait_for(&["Dashboard"], 60);
+    p.send(b"6");
+    let mut shown = vec!["YubiKey", "Token2 NFC", "Molto2", "Nitrokey Pro", "card"];
+    if cfg!(feature = "serial") {
+        shown.extend(["rdm6300:/dev/", "pn532:/dev/"]);
+    }
+    p.wait_for(&shown, 20);
+    // the Molto2 row (third token): b opens the wizard on its reader
+    p.send(b"\x1b[B\x1b[B\x1b[B");
+    p.wait_for(&["Token2 Molto2 (display"], 5);
+    p.send(b"b");
+    p.wait_for(&["choose the product", "not recognisable by its ATR"], 10);
+    // products by name: Molto2 first
+    p.send(b"\r");
+    p.wait_for(&["choose the seed", "product Molto2"], 5);
+    p.send(b"\r");
+    p.send(b"M2-0042\t0\r"); // a Molto2 needs its profile: 0
+    // a typed proof: the station asks for the code; the demo shows the display
+    p.wait_for(&["the token's display shows", "The station asks"], 60);
+    let c = p.contents();
+    let code: String = c
+        .split("the token's display shows ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    assert_eq!(code.len(), 6, "{c}");
+    p.send(format!("{code}\r").as_bytes());
+    p.wait_for(&["M2-0042 registered active"], 60);
+    // The Token2 NFC token (second reader; in a PN532's field with the serial backend)
+    p.send(b"n");
+    p.wait_for(&["choose the reader"], 5);
+    p.send(b"\x1b[B\r");
+    p.wait_for(&["choose the product"], 5);
+    // products by name: Molto2, Nitrokey Pro, Token2 NFC, YubiKey OATH
+    p.send(b"\x1b[B\x1b[B\r");
+    p.wait_for(&["choose the seed", "product Token2 NFC"], 5);
+    p.send(b"\r");
+    p.send(b"T2-0042\r");
+    p.wait_for(&["the token's display shows", "The station asks"], 60);
+    let c = p.contents();
+    let code: String = c
+        .split("the token's display shows ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    p.send(format!("{code}\r").as_bytes());
+    p.wait_for(&["T2-0042 registered active"], 60);
     quit_and_check_restored(p);
 }

@@ -123,6 +123,7 @@ fn burn_wizard() {
         typed(a, "3");
         key(a, KeyCode::Enter);
         key(a, KeyCode::Enter);
+        key(a, KeyCode::Enter); // generate
         typed(a, "YK-1");
     });
 }

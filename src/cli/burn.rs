@@ -250,6 +250,7 @@ fn batch(
             ),
             BurnEvent::Remove { .. } => errln!("remove the token"),
             BurnEvent::Opened { .. } => {}
+            BurnEvent::Step { .. } => {}
         },
     )?;
     let summary = summary?;

@@ -9,10 +9,9 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use super::error::{ErrorClass, Field};
+use super::error::Field;
 use super::jobs::{Ask, Job, JobCtx};
 use super::provision::{BurnOptions, BurnOutcome, BurnRequest, BurnSeed};
-use super::seed_input::SeedInput;
 use super::{Result, Station, StationError};
 use crate::devices::session::{self, ReaderSpec, TokenOptions, TokenSession};
 use crate::model::Family;
@@ -165,16 +164,32 @@ pub(crate) fn open<E>(
     Ok(session::open_token(reader, opts)?)
 }
 
-/// Burns the token in the session.
+/// The job's channel as the burn's asker: questions go to the face, and each step
+/// the burn reaches is an event.
+struct Steps<'a> {
+    ctx: &'a JobCtx<BurnEvent>,
+    n: usize,
+}
+
+impl super::jobs::Asker for Steps<'_> {
+    fn ask(&mut self, ask: Ask) -> Result<super::jobs::Answer> {
+        self.ctx.ask(ask)
+    }
+    fn step(&mut self, step: &'static str) {
+        self.ctx.emit(BurnEvent::Step { n: self.n, step });
+    }
+}
+
+/// Burns token `n` in the session.
 fn burn_in(
     st: &mut Station,
     ctx: &JobCtx<BurnEvent>,
+    n: usize,
     s: &mut TokenSession,
     req: BurnRequest<'_>,
 ) -> Result<BurnOutcome> {
     let (token, clock) = s.parts();
-    let mut asker = ctx;
-    st.burn(token, clock, req, &mut asker)
+    st.burn(token, clock, req, &mut Steps { ctx, n })
 }
 
 /// Starts a single burn on a worker thread; the job hands the station back.
@@ -199,6 +214,7 @@ pub fn burn(
                 reader: order.reader.name().to_string(),
                 wait: Some(order.device.wait),
             });
+            ctx.emit(BurnEvent::Step { n: 1, step: "open" });
             let mut s = token_options(ctx, &order.reader, &order.device)
                 .and_then(|opts| open(ctx, &order.reader, &opts))
                 .map_err(|e| st.burn_open_failed(&order, e))?;
@@ -214,7 +230,7 @@ pub fn burn(
                 reader: order.reader.name().to_string(),
                 now: &now,
             };
-            let outcome = burn_in(&mut st, ctx, &mut s, req)?;
+            let outcome = burn_in(&mut st, ctx, 1, &mut s, req)?;
             ctx.emit(BurnEvent::Burned {
                 n: 1,
                 outcome: outcome.clone(),
@@ -237,6 +253,7 @@ pub fn burn_session(
     Job::spawn("burn", move |ctx: &JobCtx<BurnEvent>| {
         let out = (|| {
             st.check_burn_seed(order.product.as_deref(), &order.seed)?;
+            ctx.emit(BurnEvent::Step { n: 1, step: "open" });
             let mut s = open()?;
             let req = BurnRequest {
                 product: order.product.clone(),
@@ -246,7 +263,7 @@ pub fn burn_session(
                 reader: s.reader().to_string(),
                 now: &now,
             };
-            let outcome = burn_in(&mut st, ctx, &mut s, req)?;
+            let outcome = burn_in(&mut st, ctx, 1, &mut s, req)?;
             ctx.emit(BurnEvent::Burned {
                 n: 1,
                 outcome: outcome.clone(),
@@ -258,115 +275,11 @@ pub fn burn_session(
     .map_err(|e| StationError::Internal(format!("starting the burn: {e}")))
 }
 
-/// Starts a batch burn on a worker thread; the job hands the station back with the
-/// summary, or with the error that stopped the batch.
-pub fn batch(
-    mut st: Station,
-    order: BatchOrder,
-) -> Result<Job<BurnEvent, (Station, Result<BatchSummary>)>> {
-    Job::spawn("burn batch", move |ctx: &JobCtx<BurnEvent>| {
-        let out = run_batch(&mut st, ctx, &order);
-        (st, out)
-    })
-    .map_err(|e| StationError::Internal(format!("starting the batch: {e}")))
-}
-
-fn run_batch(
-    st: &mut Station,
-    ctx: &JobCtx<BurnEvent>,
-    order: &BatchOrder,
-) -> Result<BatchSummary> {
-    let mut device = DeviceOptions {
-        family: order.device.family,
-        oath_access_code: order.device.oath_access_code.clone(),
-        molto2_key_hex: order.device.molto2_key_hex.clone(),
-        admin_pin: order.device.admin_pin.clone(),
-        user_pin: order.device.user_pin.clone(),
-        wait: order.device.wait,
-    };
-    if device.family.is_none() {
-        device.family = st.burn_family(&order.reader, Some(&order.product), None)?;
-    }
-    let opts = token_options(ctx, &order.reader, &device)?;
-    let reader = order.reader.name().to_string();
-    let mut summary = BatchSummary::default();
-    let mut number = order.start;
-    while order
-        .count
-        .is_none_or(|c| (summary.burned.len() as u64) < c)
-        && !ctx.cancel_token().is_cancelled()
-    {
-        let n = summary.burned.len() + 1;
-        let serial = order
-            .serial_prefix
-            .as_ref()
-            .map(|p| format!("{p}{number:04}"));
-        if let Some(taken) = serial
-            .as_deref()
-            .filter(|s| !order.options.force && st.serial_taken(&order.product, s))
-        {
-            ctx.emit(BurnEvent::Skipped {
-                serial: taken.to_string(),
-            });
-            summary.skipped.push(taken.to_string());
-            number += 1;
-            continue;
-        }
-        ctx.emit(BurnEvent::Present {
-            n,
-            serial: serial.clone(),
-            reader: reader.clone(),
-            wait: None,
-        });
-        if !wait_for_token(ctx, &order.reader, true, None)? {
-            break;
-        }
-        let one = session::open_token(&order.reader, &opts)
-            .map_err(StationError::from)
-            .and_then(|mut s| {
-                let req = BurnRequest {
-                    product: Some(order.product.clone()),
-                    serial: serial.clone(),
-                    seed: BurnSeed::New(SeedInput::Generate),
-                    options: order.options.clone(),
-                    reader: reader.clone(),
-                    now: &now,
-                };
-                burn_in(st, ctx, &mut s, req)
-            });
-        match one {
-            Ok(outcome) => {
-                ctx.emit(BurnEvent::Burned {
-                    n,
-                    outcome: outcome.clone(),
-                });
-                summary.burned.push(outcome);
-                number += 1;
-            }
-            // the same mistake would repeat on every token
-            Err(e) if matches!(e.class(), ErrorClass::Input | ErrorClass::Store) => return Err(e),
-            Err(StationError::Interrupted) => break,
-            Err(e) => {
-                let error = e.report();
-                ctx.emit(BurnEvent::Failed {
-                    n,
-                    serial: serial.clone(),
-                    error: error.clone(),
-                });
-                summary.failed.push(BatchFailure { serial, error });
-            }
-        }
-        ctx.emit(BurnEvent::Remove {
-            reader: reader.clone(),
-        });
-        if !wait_for_token(ctx, &order.reader, false, None)? {
-            break;
-        }
-    }
-    Ok(summary)
-}
-
+mod batch;
 mod defaults;
 mod events;
+mod opened;
 
+pub use batch::{Tray, batch, batch_in};
 pub use events::{BatchFailure, BatchSummary, BurnEvent};
+pub use opened::burn_opened;

@@ -195,6 +195,11 @@ pub enum JobMsg<E> {
 pub trait Asker {
     /// Asks and waits for the answer (`Err(Interrupted)` when cancelled meanwhile).
     fn ask(&mut self, ask: Ask) -> Result<Answer>;
+
+    /// Hears that a use case starts `step` (a burn's `detect`, `register`, `clock`,
+    /// `write`, `prove`, `activate`), so a face can show where a failure happened.
+    /// Default: nothing.
+    fn step(&mut self, _step: &'static str) {}
 }
 
 /// An [`Asker`] from a closure (tests, in-process demos).

@@ -205,6 +205,7 @@ impl Station {
         asker: &mut dyn Asker,
         subject: &mut String,
     ) -> std::result::Result<BurnOutcome, Failed> {
+        asker.step("detect");
         let caps = token.capabilities();
         if !caps.program {
             return Err(("detect", StationError::NotProgrammable(req.reader.clone())));
@@ -254,6 +255,7 @@ impl Station {
         }
 
         // register: the sealed seed is stored (unverified) before the token is written
+        asker.step("register");
         let (t, existed) = self
             .burn_register(
                 p,
@@ -270,12 +272,14 @@ impl Station {
         if caps.set_clock
             && let Some(c) = clock
         {
+            asker.step("clock");
             c.set_clock((req.now)()).map_err(|e| ("clock", e.into()))?;
             clock_set = true;
         }
         let issuer = issuer.as_deref().unwrap_or(&p.name);
         let name = slot_name(info.family, &p.params, issuer, &serial);
         let slot = req.options.slot.unwrap_or(0);
+        asker.step("write");
         token
             .program(&ProgramRequest {
                 slot: req.options.slot,
@@ -293,7 +297,7 @@ impl Station {
             clock_set = true;
         }
 
-        // prove
+        asker.step("prove");
         // the token's time: host time, or its own clock where it has one we did not set
         let token_time = || match info.clock {
             Some(dev) if !clock_set => dev + ((req.now)() - info_at),
@@ -348,6 +352,7 @@ impl Station {
             clock_set,
             warnings: prep.warnings.clone(),
         };
+        asker.step("activate");
         let now = (req.now)();
         self.write(|tx| {
             let before = tx.token_by_id(t.id)?;

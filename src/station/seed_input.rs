@@ -26,6 +26,23 @@ pub enum SeedInput {
     Generate,
 }
 
+/// The largest seed file read (a Key URI or a secret fits in far less).
+const SEED_FILE_LIMIT: u64 = 4096;
+
+impl SeedInput {
+    /// The seed in a file: an `otpauth://` Key URI, else a secret in base32 (or hex
+    /// prefixed with `hex:`); surrounding whitespace is ignored.
+    pub fn from_file(path: &std::path::Path) -> Result<SeedInput> {
+        let text = super::input_file::read_text(path, SEED_FILE_LIMIT)?;
+        let text = text.trim();
+        if text.starts_with("otpauth://") {
+            Ok(SeedInput::Uri(Box::new(KeyUri::parse(text)?)))
+        } else {
+            Ok(SeedInput::Secret(Secret::parse(text)?))
+        }
+    }
+}
+
 /// Something about a seed that is accepted but deserves a word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "warning", rename_all = "snake_case")]

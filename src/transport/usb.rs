@@ -27,9 +27,19 @@ fn backend(what: &str, e: rusb::Error) -> LinkError {
     }
 }
 
+/// One libusb initialisation at a time: two threads initialising contexts at once
+/// (an inventory poll beside the hotplug watch) made one of them fail, and rusb's
+/// global context panics when its initialisation fails.
+static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn new_context() -> Result<rusb::Context, LinkError> {
+    let _one = INIT.lock().unwrap_or_else(|p| p.into_inner());
+    rusb::Context::new().map_err(|e| backend("libusb context", e))
+}
+
 /// Every USB device libusb sees, with strings where the device node can be opened.
 pub fn list_devices() -> Result<Vec<UsbDeviceInfo>, LinkError> {
-    let ctx = rusb::Context::new().map_err(|e| backend("libusb context", e))?;
+    let ctx = new_context()?;
     let devices = ctx.devices().map_err(|e| backend("USB enumeration", e))?;
     let mut out = Vec::new();
     for d in devices.iter() {
@@ -113,13 +123,18 @@ impl Drop for UsbWatch {
 /// Starts forwarding USB arrivals and departures to `events`. Fails when libusb has no
 /// hotplug support or no usable context (no USB host).
 pub fn watch(events: Sender<HwEvent>) -> Result<UsbWatch, LinkError> {
-    if !rusb::has_hotplug() {
+    // a context first: without a usable libusb, has_hotplug's global context panics
+    let ctx = new_context()?;
+    let hotplug = {
+        let _one = INIT.lock().unwrap_or_else(|p| p.into_inner());
+        rusb::has_hotplug()
+    };
+    if !hotplug {
         return Err(LinkError::Unsupported {
             reader: "libusb".into(),
             what: "hotplug".into(),
         });
     }
-    let ctx = rusb::Context::new().map_err(|e| backend("libusb context", e))?;
     let registration = rusb::HotplugBuilder::new()
         .enumerate(false)
         .register::<rusb::Context, _>(&ctx, Box::new(Forward(events)))

@@ -206,6 +206,7 @@ impl App {
             Screen::Tokens => self.tokens.captures(),
             Screen::Wizard => self.wizard.captures(),
             Screen::Audit => self.audit.captures(),
+            Screen::Hardware => self.hardware.captures(),
             _ => false,
         }
     }
@@ -234,6 +235,10 @@ impl App {
             Msg::BurnDone(done) => self.wizard.done(*done, &mut self.sh),
             Msg::Hardware(m) => self.hardware.watch_msg(m),
             Msg::InputClosed => self.quit = !self.kiosk.running(),
+            Msg::BatchDone(done) => self.wizard.batch_done(*done, &mut self.sh),
+            Msg::Inventory(inv) => self.hardware.inventory(*inv, &self.sh),
+            Msg::DeviceNote(note) => self.hardware.note(note),
+            Msg::DeviceList(done) => self.hardware.listed(*done, &mut self.sh),
         }
     }
 
@@ -280,7 +285,13 @@ impl App {
             Screen::Wizard => self.wizard.key(k, sh),
             Screen::Kiosk => self.kiosk.key(k, sh),
             Screen::Drift => self.drift.key(k, sh),
-            Screen::Hardware => self.hardware.key(k, sh),
+            Screen::Hardware => {
+                self.hardware.key(k, sh);
+                if let Some(reader) = self.hardware.take_burn() {
+                    self.wizard.preselect(&reader, &mut self.sh);
+                    self.show(Screen::Wizard);
+                }
+            }
             Screen::Presence => self.presence.key(k, sh),
             Screen::Audit => self.audit.key(k, sh),
         }

@@ -1,15 +1,16 @@
 //! `tokenstation demo` on a terminal: a fresh temporary store seeded with sample
-//! products, holders, locations, tokens (two of them drifting), presence history and
-//! a card and a tag enrolled, plus emulated hardware — an RDM6300 on a
-//! pseudo-terminal holding Alice's tag (the Lobby kiosk's reader) and a YubiKey in
-//! process for the burn wizard. Everything is made through station use cases.
+//! products (one per emulated token family), holders, locations, tokens (two of them
+//! drifting), presence history and a card and a tag enrolled, plus emulated hardware
+//! ([`hardware`]): a YubiKey, a Token2 NFC token, a Molto2 and a Nitrokey Pro to burn,
+//! a badge card in a PC/SC reader, a PN532 (the Token2 token in its field) and an
+//! RDM6300 (Alice's tag, the Lobby kiosk's reader) on pseudo-terminals — behind
+//! pcscd/vpcd when it runs, else in process. Everything in the store is made through
+//! station use cases.
 
 use std::path::{Path, PathBuf};
 
 use crate::devices::rdm6300::protocol::Tag;
 use crate::devices::{Tap, TapKind, Uid};
-use crate::emulator::scene::{Scene, SceneEvent, SceneSpec};
-use crate::emulator::ykoath::OathCard;
 use crate::model::{Family, Product};
 use crate::otp::OtpParams;
 use crate::station::presence::CredentialKey;
@@ -26,40 +27,21 @@ pub const ALICE_TAG: Tag = Tag {
 };
 /// The product the wizard burns (a YubiKey's OATH applet).
 pub const BURN_PRODUCT: &str = "YubiKey OATH";
+/// The products of the other emulated token families (Token2 NFC, Molto2, Nitrokey
+/// Pro), one each, bound to the family.
+pub const DEVICE_PRODUCTS: [(&str, Family); 3] = [
+    ("Token2 NFC", Family::Token2Nfc),
+    ("Molto2", Family::Molto2),
+    ("Nitrokey Pro", Family::Nitrokey),
+];
 /// The in-process YubiKey's reader name.
 pub const YUBIKEY_READER: &str = "Virtual YubiKey (in process)";
 
-/// The demo's emulated hardware, kept running while the TUI runs.
-pub struct DemoHardware {
-    /// The YubiKey the wizard can burn (clones share its state).
-    pub yubikey: OathCard,
-    /// The RDM6300's pseudo-terminal, when the serial backend is built.
-    pub rdm6300: Option<PathBuf>,
-    _scene: Option<Scene>,
-}
+pub mod bench;
+pub mod devices;
+mod hardware;
 
-impl DemoHardware {
-    /// Lines for the dashboard.
-    pub fn lines(&self) -> Vec<String> {
-        let mut out = vec![format!("{YUBIKEY_READER}: burn it (3)")];
-        match &self.rdm6300 {
-            Some(p) => out.push(format!("RDM6300 {} (Alice's tag)", p.display())),
-            None => out.push("RDM6300: not started".into()),
-        }
-        out
-    }
-}
-
-impl DemoHardware {
-    /// The in-process YubiKey alone (no pseudo-terminal): tests and snapshots.
-    pub fn in_process() -> DemoHardware {
-        DemoHardware {
-            yubikey: OathCard::yubikey(),
-            rdm6300: None,
-            _scene: None,
-        }
-    }
-}
+pub use hardware::{DemoHardware, start_hardware};
 
 fn product(name: &str, family: Family, programmable: bool) -> Product {
     Product {
@@ -72,27 +54,6 @@ fn product(name: &str, family: Family, programmable: bool) -> Product {
         programmable,
         drift_per_year: None,
         skew: 1,
-    }
-}
-
-/// Starts the emulated hardware: the RDM6300 on a pseudo-terminal (when the serial
-/// backend is built) and the in-process YubiKey.
-pub fn start_hardware() -> DemoHardware {
-    let spec = SceneSpec {
-        rdm6300: Some(ALICE_TAG),
-        ..SceneSpec::default()
-    };
-    let mut path = None;
-    let scene = Scene::start(spec, |e| {
-        if let SceneEvent::Rdm6300 { path: p, .. } = e {
-            path = Some(p);
-        }
-    })
-    .ok();
-    DemoHardware {
-        yubikey: OathCard::yubikey(),
-        rdm6300: path,
-        _scene: scene,
     }
 }
 
@@ -110,6 +71,9 @@ pub fn seed(
     let t0 = now - 30 * 86_400;
     st.product_add(&product("Demo TOTP", Family::Generic, false), t0)?;
     st.product_add(&product(BURN_PRODUCT, Family::Ykoath, true), t0)?;
+    for (name, family) in DEVICE_PRODUCTS {
+        st.product_add(&product(name, family, true), t0)?;
+    }
     st.location_add("Lobby", "UTC", t0)?;
     st.location_add("Lab", "Europe/Berlin", t0)?;
     for (id, label) in [

@@ -49,6 +49,24 @@ pub enum Msg {
     OperatorChecked(bool),
     /// The terminal reader stopped (no more input).
     InputClosed,
+    /// A batch burn ended, with the station handed back.
+    BatchDone(
+        Box<(
+            Station,
+            crate::station::Result<crate::station::burn_job::BatchSummary>,
+        )>,
+    ),
+    /// The hardware poll read the inventory (it changed).
+    Inventory(Box<crate::station::views::hardware::Inventory>),
+    /// What a device job on the hardware screen says (a touch, a button).
+    DeviceNote(String),
+    /// A device list ended, with the station handed back.
+    DeviceList(
+        Box<(
+            Station,
+            crate::station::Result<crate::station::views::device::HeldList>,
+        )>,
+    ),
 }
 
 /// A typed secret, zeroized on drop.

@@ -49,6 +49,14 @@ pub enum BurnEvent {
         /// The reader.
         reader: String,
     },
+    /// Token `n` reached this step of the burn (`detect`, `register`, `clock`,
+    /// `write`, `prove`, `activate`): a failure after it happened there.
+    Step {
+        /// 1-based position in the batch (1 for a single burn).
+        n: usize,
+        /// The step.
+        step: &'static str,
+    },
 }
 
 /// A token of a batch that failed.

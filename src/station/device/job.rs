@@ -91,3 +91,19 @@ pub fn reset(st: Station, order: DeviceOrder, opts: ChangeOptions) -> Result<Dev
         st.device_reset(s, opts, op, &now)
     })
 }
+
+/// What the token that `open` opens on the worker thread holds (an emulated device
+/// in process, a token a face reaches its own way): [`list`] without the reader.
+pub fn list_opened(
+    st: Station,
+    open: impl FnOnce() -> Result<TokenSession> + Send + 'static,
+) -> Result<DeviceJob<HeldList>> {
+    Job::spawn("device list", move |ctx: &JobCtx<DeviceEvent>| {
+        let out = open().and_then(|mut s| {
+            let mut op = ctx;
+            st.device_list(&mut s, &mut op)
+        });
+        (st, out)
+    })
+    .map_err(|e| StationError::Internal(format!("starting device list: {e}")))
+}

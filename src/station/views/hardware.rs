@@ -49,3 +49,26 @@ pub fn watch(initial: bool) -> Result<Job<WatchMsg, usize>> {
     })
     .map_err(|e| StationError::Internal(format!("starting the watch: {e}")))
 }
+
+/// Reads the inventory every `every` until cancelled, and sends it when it changed
+/// (the first one always): a live list of readers, cards and USB tokens that a face
+/// shows without reading hardware on its own thread.
+pub fn poll(every: Duration) -> Result<Job<Inventory, ()>> {
+    Job::spawn("hardware poll", move |ctx: &JobCtx<Inventory>| {
+        let mut last = String::new();
+        while !ctx.cancel_token().is_cancelled() {
+            let inv = inventory::collect(false, &[]);
+            let seen = serde_json::to_string(&inv).unwrap_or_default();
+            if seen != last {
+                last = seen;
+                ctx.emit(inv);
+            }
+            let mut waited = Duration::ZERO;
+            while waited < every && !ctx.cancel_token().is_cancelled() {
+                std::thread::sleep(Duration::from_millis(100));
+                waited += Duration::from_millis(100);
+            }
+        }
+    })
+    .map_err(|e| StationError::Internal(format!("starting the hardware poll: {e}")))
+}

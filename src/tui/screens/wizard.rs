@@ -1,30 +1,32 @@
-//! The provisioning wizard: reader, product, serial and seed, then the burn as a
-//! station job (burn, clock, proof, register) whose events and questions show here;
-//! a failure is shown at the step it happened, and Enter retries. Readers are the
-//! demo's in-process YubiKey and the PC/SC readers of the inventory.
+//! The provisioning wizard: reader (and the family it holds, where the devices layer
+//! recognises it), product, seed (generated, a batch of generated seeds, a token's
+//! seed from the store, or a seed file), serial, then the burn as a station job whose
+//! steps (open, detect, register, clock, write, prove, activate) show as they happen.
+//! A failure is shown at the step where it happened (a card pulled mid-burn, a wrong
+//! PIN) and Enter retries with the same choices. A batch shows a gauge, each token's
+//! outcome and the summary. Readers are the demo's emulated tokens and the PC/SC
+//! readers of the inventory. Jobs run on worker threads; this only renders.
+
+mod events;
+mod run;
+mod view;
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::layout::Rect;
 
-use crate::devices::session::{ReaderSpec, TokenSession};
-use crate::devices::ykoath::OathToken;
-use crate::emulator::link::InProcess;
-use crate::station::Station;
-use crate::station::burn_job::{self, BurnEvent, BurnOrder, DeviceOptions};
-use crate::station::provision::{BurnOptions, BurnOutcome, BurnSeed};
-use crate::station::seed_input::SeedInput;
+use crate::model::Family;
+use crate::station::burn_job::BatchSummary;
+use crate::station::jobs::CancelToken;
+use crate::station::provision::BurnOutcome;
 use crate::station::views::hardware;
 use crate::tui::app::Shared;
-use crate::tui::demo::YUBIKEY_READER;
 use crate::tui::input::{Edit, Field};
-use crate::tui::msg::{self, Msg};
-use crate::tui::words;
 
-/// The wizard's steps, in order.
-pub const STEPS: [&str; 6] = ["reader", "product", "serial", "seed", "burn", "register"];
+/// The wizard's steps, as the left column lists them.
+pub const STEPS: [&str; 8] = [
+    "reader", "product", "seed", "serial", "burn", "clock", "proof", "register",
+];
 
 /// Where the wizard is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,26 +36,88 @@ pub enum Step {
     Reader,
     /// Choosing the product.
     Product,
-    /// Typing the serial.
-    Serial,
+    /// Choosing where the seed comes from.
+    Seed,
+    /// Typing the serial (or the batch's prefix and count, or the seed file).
+    Details,
     /// The burn job runs.
     Burning,
     /// Done (or failed).
     Done,
 }
 
+/// Where the seed comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedChoice {
+    /// A fresh seed drawn by the station.
+    Generate,
+    /// Token after token, each with a fresh seed and a numbered serial.
+    Batch,
+    /// The sealed seed of a token already in the store (imported).
+    FromStore,
+    /// A file holding a Key URI or a secret.
+    File,
+}
+
+/// The seed choices, in the order listed.
+pub const SEEDS: [(SeedChoice, &str); 4] = [
+    (SeedChoice::Generate, "generate a fresh seed"),
+    (SeedChoice::Batch, "batch: fresh seeds, numbered serials"),
+    (
+        SeedChoice::FromStore,
+        "from the store (an imported token's seed)",
+    ),
+    (
+        SeedChoice::File,
+        "import a file (otpauth:// URI or base32 secret)",
+    ),
+];
+
+/// A reader the wizard can burn on.
+#[derive(Debug, Clone)]
+pub struct ReaderChoice {
+    /// Its name.
+    pub name: String,
+    /// What is in it.
+    pub what: String,
+    /// The family, when recognised before the burn.
+    pub family: Option<Family>,
+    /// How the family is known, in words.
+    pub family_note: String,
+}
+
+/// A batch's progress.
+#[derive(Debug, Default)]
+pub struct BatchView {
+    /// How many tokens are to be burned.
+    pub total: u64,
+    /// Per token: serial (or position) and outcome (good, text).
+    pub outcomes: Vec<(String, bool, String)>,
+    /// The summary, once the batch ended.
+    pub summary: Option<BatchSummary>,
+}
+
 /// The wizard's state.
 #[derive(Default)]
 pub struct Wizard {
     step: Step,
-    readers: Vec<String>,
-    products: Vec<String>,
     sel: usize,
-    reader: Option<String>,
+    readers: Vec<ReaderChoice>,
+    products: Vec<(String, Family)>,
+    reader: Option<ReaderChoice>,
     product: Option<String>,
+    seed: Option<SeedChoice>,
     serial: Field,
+    count: Field,
+    file: Field,
+    slot: Field,
+    focus: usize,
+    reached: Vec<&'static str>,
+    failed_at: Option<&'static str>,
     log: Vec<(String, bool)>,
-    outcome: Option<Result<BurnOutcome, String>>,
+    outcome: Option<std::result::Result<BurnOutcome, String>>,
+    batch: Option<BatchView>,
+    job: Option<CancelToken>,
 }
 
 impl Wizard {
@@ -63,14 +127,38 @@ impl Wizard {
             return;
         }
         self.readers.clear();
-        if sh.demo.is_some() {
-            self.readers.push(YUBIKEY_READER.to_string());
+        if let Some(d) = &sh.demo {
+            self.readers.extend(d.tokens.iter().map(|t| {
+                let (family, family_note) = run::demo_family(t);
+                ReaderChoice {
+                    name: t.reader.clone(),
+                    what: format!("{}, {}", t.kind.describe(), t.place.describe()),
+                    family,
+                    family_note,
+                }
+            }));
         }
         if sh.probe
             && let Ok(inv) = hardware::inventory(false, &[])
         {
-            self.readers
-                .extend(inv.pcsc.items.into_iter().map(|r| r.name));
+            for r in inv.pcsc.items {
+                if self.readers.iter().any(|c| c.name == r.name) {
+                    continue;
+                }
+                let (what, family) = match &r.card {
+                    Some(c) => (c.description.to_string(), c.family),
+                    None => ("no card".to_string(), None),
+                };
+                self.readers.push(ReaderChoice {
+                    name: r.name,
+                    what,
+                    family,
+                    family_note: match family {
+                        Some(f) => format!("{f} (ATR)"),
+                        None => "detected at the burn".into(),
+                    },
+                });
+            }
         }
         if let Some(st) = sh.st.as_ref()
             && let Ok(rows) = st.product_rows()
@@ -78,261 +166,179 @@ impl Wizard {
             self.products = rows
                 .into_iter()
                 .filter(|r| r.product.programmable)
-                .map(|r| r.product.name)
+                .map(|r| (r.product.name, r.product.family))
                 .collect();
         }
     }
 
+    /// Opens the wizard on `reader` (the hardware screen's burn), at the product.
+    pub fn preselect(&mut self, reader: &str, sh: &mut Shared) {
+        *self = Wizard::default();
+        self.refresh(sh);
+        if let Some(c) = self.readers.iter().find(|c| c.name == reader).cloned() {
+            self.choose_reader(c);
+        }
+    }
+
+    fn choose_reader(&mut self, c: ReaderChoice) {
+        // the products of the recognised family first in view: select the first one
+        self.sel = c
+            .family
+            .as_ref()
+            .and_then(|f| self.products.iter().position(|(_, pf)| pf == f))
+            .unwrap_or(0);
+        self.reader = Some(c);
+        self.step = Step::Product;
+    }
+
     /// Whether keys go to a field.
     pub fn captures(&self) -> bool {
-        self.step == Step::Serial
+        self.step == Step::Details
     }
 
     /// The keys of this screen.
     pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
         match self.step {
-            Step::Serial => vec![
-                ("Enter", "burn (empty: the device's serial)"),
+            Step::Details => vec![
+                ("Enter", "burn (serial empty: the device's own)"),
+                ("Tab", "next field (batch)"),
                 ("Esc", "back"),
             ],
-            Step::Burning => vec![],
-            Step::Done => vec![("Enter", "burn another (retry)")],
-            _ => vec![("↑↓", "choose"), ("Enter", "next step"), ("Esc", "back")],
+            Step::Burning => vec![("Esc", "stop the batch (after this token)")],
+            Step::Done => vec![
+                ("Enter", "retry (same reader, product and seed)"),
+                ("n", "new burn"),
+                ("x", "demo: pull the card mid-burn"),
+            ],
+            _ => vec![
+                ("↑↓", "choose"),
+                ("Enter", "next step"),
+                ("Esc", "back"),
+                ("x", "demo: pull the card mid-burn"),
+            ],
         }
     }
 
-    fn choices(&self) -> &[String] {
+    fn choices_len(&self) -> usize {
         match self.step {
-            Step::Reader => &self.readers,
-            Step::Product => &self.products,
-            _ => &[],
+            Step::Reader => self.readers.len(),
+            Step::Product => self.products.len(),
+            Step::Seed => SEEDS.len(),
+            _ => 0,
         }
     }
 
     /// Takes a key.
     pub fn key(&mut self, k: KeyEvent, sh: &mut Shared) {
+        if k.code == KeyCode::Char('x') && self.step != Step::Details {
+            return self.arm_pull(sh);
+        }
         match self.step {
-            Step::Reader | Step::Product => match k.code {
-                KeyCode::Down => {
-                    self.sel = (self.sel + 1).min(self.choices().len().saturating_sub(1))
+            Step::Reader | Step::Product | Step::Seed => self.choose(k),
+            Step::Details => self.details_key(k, sh),
+            Step::Burning => {
+                if k.code == KeyCode::Esc
+                    && let Some(c) = &self.job
+                {
+                    c.cancel();
                 }
-                KeyCode::Up => self.sel = self.sel.saturating_sub(1),
-                KeyCode::Esc => {
-                    self.step = Step::Reader;
-                    self.sel = 0;
-                }
-                KeyCode::Enter => {
-                    let Some(c) = self.choices().get(self.sel).cloned() else {
-                        return;
-                    };
-                    if self.step == Step::Reader {
-                        self.reader = Some(c);
-                        self.step = Step::Product;
-                    } else {
-                        self.product = Some(c);
-                        self.step = Step::Serial;
-                    }
-                    self.sel = 0;
-                }
-                _ => {}
-            },
-            Step::Serial => match self.serial.key(k) {
-                Edit::Editing => {}
-                Edit::Cancel => self.step = Step::Product,
-                Edit::Submit => self.start(sh),
-            },
-            Step::Burning => {}
-            Step::Done => {
-                if k.code == KeyCode::Enter {
+            }
+            Step::Done => match k.code {
+                KeyCode::Enter => self.start(sh),
+                KeyCode::Char('n') => {
                     *self = Wizard::default();
                     self.refresh(sh);
                 }
-            }
+                _ => {}
+            },
         }
     }
 
-    /// Starts the burn job on a sibling station.
-    fn start(&mut self, sh: &mut Shared) {
-        let (Some(reader), Some(st)) = (self.reader.clone(), sh.st.as_ref()) else {
-            return;
-        };
-        let serial = self.serial.text().trim().to_string();
-        let order = BurnOrder {
-            reader: ReaderSpec::Pcsc(reader.clone()),
-            device: DeviceOptions::default(),
-            product: self.product.clone(),
-            serial: (!serial.is_empty()).then_some(serial),
-            seed: BurnSeed::New(SeedInput::Generate),
-            options: BurnOptions::default(),
-        };
-        let job = (|| {
-            let sib: Station = st.open_sibling()?;
-            match (&sh.demo, reader == YUBIKEY_READER) {
-                (Some(d), true) => {
-                    let card = d.yubikey.clone();
-                    let open = move || {
-                        let link = InProcess::card(YUBIKEY_READER, card);
-                        let token = OathToken::open(link, None)?;
-                        Ok(TokenSession::from_parts(
-                            YUBIKEY_READER,
-                            Box::new(token),
-                            None,
-                        ))
-                    };
-                    burn_job::burn_session(sib, open, order)
-                }
-                _ => burn_job::burn(sib, order),
-            }
-        })();
-        self.log = vec![(format!("burning on {reader}…"), true)];
-        match job {
-            Ok(job) => {
-                let sent = msg::forward(job, sh.tx.clone(), Msg::Burn, |r| {
-                    r.ok().map(|done| Msg::BurnDone(Box::new(done)))
-                });
-                self.step = if sent.is_ok() {
-                    Step::Burning
-                } else {
-                    Step::Done
+    fn choose(&mut self, k: KeyEvent) {
+        match k.code {
+            KeyCode::Down => self.sel = (self.sel + 1).min(self.choices_len().saturating_sub(1)),
+            KeyCode::Up => self.sel = self.sel.saturating_sub(1),
+            KeyCode::Esc => {
+                self.step = match self.step {
+                    Step::Seed => Step::Product,
+                    _ => Step::Reader,
                 };
+                self.sel = 0;
             }
-            Err(e) => {
-                self.outcome = Some(Err(words::error(&e)));
-                self.step = Step::Done;
-            }
+            KeyCode::Enter => match self.step {
+                Step::Reader => {
+                    if let Some(c) = self.readers.get(self.sel).cloned() {
+                        self.choose_reader(c);
+                    }
+                }
+                Step::Product => {
+                    if let Some((p, _)) = self.products.get(self.sel) {
+                        self.product = Some(p.clone());
+                        self.step = Step::Seed;
+                        self.sel = 0;
+                    }
+                }
+                _ => {
+                    if let Some((s, _)) = SEEDS.get(self.sel) {
+                        self.seed = Some(*s);
+                        self.step = Step::Details;
+                        self.focus = 0;
+                    }
+                }
+            },
+            _ => {}
         }
     }
 
-    /// A burn event.
-    pub fn event(&mut self, e: BurnEvent, _sh: &mut Shared) {
-        let line = match e {
-            BurnEvent::Present { reader, .. } => (format!("present the token to {reader}"), true),
-            BurnEvent::Burned { outcome, .. } => (
-                format!(
-                    "burned {} ({}), proof {:?}",
-                    outcome.serial, outcome.name, outcome.proof
-                ),
-                true,
-            ),
-            BurnEvent::Failed { serial, error, .. } => (
-                format!("{}: {}", serial.unwrap_or_default(), error.message),
-                false,
-            ),
-            BurnEvent::Skipped { serial } => (format!("{serial} exists already: skipped"), false),
-            BurnEvent::Remove { reader } => (format!("take the token off {reader}"), true),
-            BurnEvent::Opened { reader } => (format!("token found on {reader}: burning"), true),
-        };
-        self.log.push(line);
+    /// The fields of the details step, by seed choice.
+    fn fields(&self) -> usize {
+        match self.seed {
+            Some(SeedChoice::Batch) | Some(SeedChoice::File) => 3,
+            _ => 2,
+        }
     }
 
-    /// The burn ended.
-    pub fn done(&mut self, done: (Station, crate::station::Result<BurnOutcome>), sh: &mut Shared) {
-        self.step = Step::Done;
-        match done.1 {
-            Ok(o) => {
-                sh.say(format!("token {} registered active", o.serial), true);
-                self.outcome = Some(Ok(o));
+    fn field(&mut self) -> &mut Field {
+        let last = self.fields() - 1;
+        match (self.seed, self.focus) {
+            (_, f) if f == last => &mut self.slot,
+            (Some(SeedChoice::Batch), 1) => &mut self.count,
+            (Some(SeedChoice::File), 1) => &mut self.file,
+            _ => &mut self.serial,
+        }
+    }
+
+    fn details_key(&mut self, k: KeyEvent, sh: &mut Shared) {
+        if k.code == KeyCode::Tab {
+            self.focus = (self.focus + 1) % self.fields();
+            return;
+        }
+        match self.field().key(k) {
+            Edit::Editing => {}
+            Edit::Cancel => self.step = Step::Seed,
+            Edit::Submit => self.start(sh),
+        }
+    }
+
+    fn arm_pull(&mut self, sh: &mut Shared) {
+        let token = self
+            .reader
+            .as_ref()
+            .and_then(|r| sh.demo.as_ref().and_then(|d| d.token(&r.name)));
+        match token {
+            Some(t) if !t.kind.is_hid() => {
+                t.pull_mid_burn(run::PULL_AFTER);
+                sh.say(
+                    "demo: the card will be pulled in the middle of the next burn",
+                    true,
+                );
             }
-            Err(e) => {
-                let text = words::error(&e);
-                sh.say(text.clone(), false);
-                self.outcome = Some(Err(text));
-            }
+            _ => sh.say("choose an emulated card's reader first (demo)", false),
         }
     }
 
     /// Draws the wizard.
     pub fn draw(&self, f: &mut Frame<'_>, area: Rect, sh: &Shared) {
-        let t = sh.theme;
-        let [steps, body] =
-            Layout::horizontal([Constraint::Length(14), Constraint::Min(20)]).areas(area);
-        let at = match self.step {
-            Step::Reader => 0,
-            Step::Product => 1,
-            Step::Serial => 2,
-            Step::Burning => 4,
-            Step::Done => 5,
-        };
-        let lines: Vec<Line<'_>> = STEPS
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let style = if i == at {
-                    t.selected()
-                } else if i < at {
-                    t.good()
-                } else {
-                    t.dim()
-                };
-                Line::styled(format!(" {} {s}", i + 1), style)
-            })
-            .collect();
-        f.render_widget(
-            Paragraph::new(lines).block(Block::bordered().title(" Burn ")),
-            steps,
-        );
-        let mut lines = Vec::new();
-        let chosen = |l: &str, v: &Option<String>| {
-            Line::from(vec![
-                Span::styled(format!("{l:<8}"), t.dim()),
-                Span::raw(v.clone().unwrap_or_else(|| "-".into())),
-            ])
-        };
-        lines.push(chosen("reader", &self.reader));
-        lines.push(chosen("product", &self.product));
-        lines.push(Line::from(vec![
-            Span::styled("serial  ", t.dim()),
-            Span::raw(self.serial.shown()),
-            Span::styled(if self.step == Step::Serial { "▏" } else { "" }, t.title()),
-        ]));
-        lines.push(Line::from(vec![
-            Span::styled("seed    ", t.dim()),
-            Span::raw("generated (20 bytes)"),
-        ]));
-        lines.push(Line::raw(""));
-        match self.step {
-            Step::Reader | Step::Product => {
-                let what = if self.step == Step::Reader {
-                    "reader"
-                } else {
-                    "product"
-                };
-                lines.push(Line::styled(format!("choose the {what}:"), t.title()));
-                if self.choices().is_empty() {
-                    lines.push(Line::styled(format!("no {what} found"), t.warn()));
-                }
-                for (i, c) in self.choices().iter().enumerate() {
-                    let style = if i == self.sel {
-                        t.selected()
-                    } else {
-                        t.text()
-                    };
-                    lines.push(Line::styled(format!("  {}", words::safe(c, 60)), style));
-                }
-            }
-            Step::Serial => lines.push(Line::styled("type the serial, Enter burns", t.title())),
-            _ => {}
-        }
-        for (l, good) in &self.log {
-            lines.push(Line::styled(
-                l.clone(),
-                if *good { t.text() } else { t.bad() },
-            ));
-        }
-        match &self.outcome {
-            Some(Ok(o)) => lines.push(Line::styled(
-                format!(
-                    "✔ {} registered active ({}, slot {})",
-                    o.serial, o.product, o.slot
-                ),
-                t.good(),
-            )),
-            Some(Err(e)) => {
-                lines.push(Line::styled(format!("✘ {e}"), t.bad()));
-                lines.push(Line::styled("Enter: start again", t.dim()));
-            }
-            None => {}
-        }
-        f.render_widget(Paragraph::new(lines).block(Block::bordered()), body);
+        view::draw(self, f, area, sh);
     }
 }
