@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use zeroize::Zeroizing;
 
+use super::qr::QrView;
 use crate::model::{Token, TokenStatus};
 use crate::tui::app::Shared;
 use crate::tui::chrome::centered;
@@ -30,6 +31,8 @@ pub enum Action {
     BackupCodes,
     /// Set a status (disable, lost, retire, enable).
     Status(TokenStatus),
+    /// Show the Key URI as a QR code (reveals the seed; audited).
+    Qr,
 }
 
 impl Action {
@@ -45,6 +48,7 @@ impl Action {
             KeyCode::Char('e') => Action::Status(TokenStatus::Active),
             KeyCode::Char('l') => Action::Status(TokenStatus::Lost),
             KeyCode::Char('r') => Action::Status(TokenStatus::Retired),
+            KeyCode::Char('c') => Action::Qr,
             _ => return None,
         })
     }
@@ -55,13 +59,14 @@ impl Action {
             Action::Activate => "code the token shows",
             Action::Resync => "two consecutive codes, a space between",
             Action::Assign => "holder id",
+            Action::Qr => "it reveals the seed and is audited; Enter shows it",
             _ => "Enter to confirm",
         }
     }
 }
 
 /// The keys of the detail.
-pub const KEYS: [(&str, &str); 10] = [
+pub const KEYS: [(&str, &str); 11] = [
     ("a", "activate with a code"),
     ("y", "resync with two codes"),
     ("h", "assign to a holder"),
@@ -71,6 +76,7 @@ pub const KEYS: [(&str, &str); 10] = [
     ("e", "enable (active again)"),
     ("l", "report lost"),
     ("r", "retire"),
+    ("c", "QR code of its seed (asks first; audited)"),
     ("Esc", "back to the list"),
 ];
 
@@ -79,6 +85,8 @@ pub const KEYS: [(&str, &str); 10] = [
 pub struct Detail {
     form: Option<(Action, Field)>,
     codes: Vec<Zeroizing<String>>,
+    /// The QR code shown after the confirmation, until a key hides it.
+    pub qr: Option<QrView>,
 }
 
 /// What a key did to the detail.
@@ -94,11 +102,14 @@ pub enum Outcome {
 impl Detail {
     /// Whether a form takes the keys.
     pub fn captures(&self) -> bool {
-        self.form.is_some()
+        self.form.is_some() || self.qr.is_some()
     }
 
     /// Takes a key for the token `tok`.
     pub fn key(&mut self, k: KeyEvent, tok: &Token, sh: &mut Shared) -> Outcome {
+        if self.qr.take().is_some() {
+            return Outcome::Open; // any key hides the QR code (and drops the URI)
+        }
         if let Some((action, field)) = self.form.as_mut() {
             return match field.key(k) {
                 Edit::Editing => Outcome::Open,
@@ -159,6 +170,13 @@ impl Detail {
             Action::Status(s) => st
                 .token_set_status(serial, product, s, now)
                 .map(|t| (format!("{} is now {}", t.serial, t.status.as_str()), true)),
+            Action::Qr => st.token_qr(serial, product, None, now).map(|uri| {
+                self.qr = QrView::new(serial, uri);
+                match self.qr {
+                    Some(_) => (format!("{serial}: QR code shown (audited)"), true),
+                    None => (format!("{serial}: the URI does not fit a QR code"), false),
+                }
+            }),
         };
         match answer {
             Ok((text, good)) => sh.say(text, good),
@@ -190,6 +208,12 @@ impl Detail {
         ];
         match &self.form {
             Some((action, input)) => {
+                if *action == Action::Qr {
+                    lines.push(Line::styled(
+                        "show its QR code? whoever sees it can copy the token",
+                        t.warn(),
+                    ));
+                }
                 if let Action::Status(s) = action {
                     lines.push(Line::styled(
                         format!("set {} → {}", tok.status.as_str(), s.as_str()),
@@ -218,7 +242,7 @@ impl Detail {
                     t.dim(),
                 ));
                 lines.push(Line::styled(
-                    "d disable  e enable  l lost  r retire  Esc back",
+                    "d disable  e enable  l lost  r retire  c QR  Esc",
                     t.dim(),
                 ));
             }

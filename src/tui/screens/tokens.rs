@@ -60,6 +60,8 @@ pub struct TokensScreen {
     offset: usize,
     detail: Option<Detail>,
     error: Option<String>,
+    /// Only this product's tokens (chosen on the products screen).
+    product: Option<String>,
 }
 
 impl TokensScreen {
@@ -87,10 +89,21 @@ impl TokensScreen {
         self.apply();
     }
 
+    /// Shows only the tokens of `product` (`None`: every token) from the next refresh.
+    pub fn only_product(&mut self, product: Option<String>) {
+        self.product = product;
+        self.sel = 0;
+        self.offset = 0;
+    }
+
     /// Reads the token view afresh.
     pub fn refresh(&mut self, sh: &mut Shared) {
         let Some(st) = sh.st.as_ref() else { return };
-        match st.tokens(&TokenFilter::default()) {
+        let filter = TokenFilter {
+            product: self.product.clone(),
+            ..TokenFilter::default()
+        };
+        match st.tokens(&filter) {
             Ok(t) => self.load(t),
             Err(e) => self.error = Some(words::error(&e)),
         }
@@ -146,6 +159,7 @@ impl TokensScreen {
             ("/", "search as you type"),
             ("s", "sort by serial, product, status"),
             ("Enter", "token detail and actions"),
+            ("p", "products"),
         ]
     }
 
@@ -195,6 +209,10 @@ impl TokensScreen {
             KeyCode::Home => self.sel = 0,
             KeyCode::End => self.sel = last,
             KeyCode::Char('/') => self.searching = true,
+            KeyCode::Esc if self.product.is_some() => {
+                self.only_product(None);
+                self.refresh(sh);
+            }
             KeyCode::Char('s') => {
                 self.sort = self.sort.next();
                 self.apply();
@@ -202,6 +220,34 @@ impl TokensScreen {
             KeyCode::Enter if self.selected().is_some() => self.detail = Some(Detail::default()),
             _ => {}
         }
+    }
+
+    /// Whether the detail is open.
+    pub fn detail_open(&self) -> bool {
+        self.detail.is_some()
+    }
+
+    /// The position of the selected row.
+    pub fn selected_index(&self) -> usize {
+        self.sel
+    }
+
+    /// The QR code the detail shows, if any (drawn over the whole frame).
+    pub fn qr(&self) -> Option<&super::qr::QrView> {
+        self.detail.as_ref().and_then(|d| d.qr.as_ref())
+    }
+
+    /// Selects the `n`th row on screen (a click); `true` when it is a row.
+    pub fn click_row(&mut self, n: usize) -> bool {
+        if self.detail.is_some() || self.searching {
+            return false;
+        }
+        let i = self.offset + n;
+        if i < self.shown.len() {
+            self.sel = i;
+            return true;
+        }
+        false
     }
 
     /// Reads the selected token again after the station changed it.
@@ -216,8 +262,12 @@ impl TokensScreen {
     /// Draws the list (and the detail and form over it).
     pub fn draw(&mut self, f: &mut Frame<'_>, area: Rect, sh: &Shared) {
         let t = sh.theme;
+        let of = match &self.product {
+            Some(p) => format!(" · {} (Esc: all)", words::safe(p, 24)),
+            None => String::new(),
+        };
         let title = format!(
-            " Tokens {} of {} · sort {} ",
+            " Tokens {} of {}{of} · sort {} ",
             self.shown.len(),
             self.all.len(),
             self.sort.name()
