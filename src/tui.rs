@@ -55,17 +55,36 @@ impl Drop for Restore {
     }
 }
 
-/// Installs a panic hook that restores the terminal when the UI thread panics, then
-/// prints the panic as usual. A worker thread's panic leaves the terminal to the UI
-/// (the job reports its end); the UI thread is the one that called this.
-fn restore_on_panic() {
+/// Installs a panic hook. When the UI thread panics, the terminal is restored, then
+/// the panic is printed as usual. When a worker thread panics (a job, a hardware
+/// watch), the terminal stays the UI's: printing there would scribble over the screen,
+/// so the panic is logged and shown in the key bar, and the UI goes on.
+fn restore_on_panic(tx: mpsc::Sender<Msg>) {
     let ui = std::thread::current().id();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         if std::thread::current().id() == ui {
             restore_terminal();
+            return previous(info);
         }
-        previous(info);
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into());
+        let thread = std::thread::current()
+            .name()
+            .unwrap_or("a worker")
+            .to_string();
+        let at = info
+            .location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        tracing::error!(thread = %thread, "panicked{at}: {what}");
+        let _ = tx.send(Msg::WorkerPanicked(format!(
+            "{thread} stopped (a panic{at}): {what}"
+        )));
     }));
 }
 
@@ -88,10 +107,10 @@ const TEST_PANIC_ENV: &str = "TOKENSTATION_TUI_TEST_PANIC";
 /// Runs the TUI on `st` until the person quits; `demo` adds the demo's emulated
 /// hardware.
 pub fn run(st: Station, demo: Option<demo::DemoHardware>) -> anyhow::Result<()> {
-    restore_on_panic();
+    let (tx, rx) = mpsc::channel();
+    restore_on_panic(tx.clone());
     let _restore = Restore;
     let terminal = init_terminal().context("cannot put the terminal in raw mode")?;
-    let (tx, rx) = mpsc::channel();
     msg::spawn_input(tx.clone()).context("cannot start the terminal reader thread")?;
     let mut app = App::new(st, Theme::from_env(), Clock::System, tx);
     if demo.is_some() {

@@ -42,6 +42,8 @@ fn drift_fix_resyncs_the_most_urgent_token_with_two_typed_codes() {
     let before = codes.token("DEMO-0005", None).unwrap().drift_steps;
     assert!(before >= 15, "the demo token drifts: {before}");
     key(&mut app, KeyCode::Char('f')); // the first row: DEMO-0005, most urgent
+    // The form asks for the reader; none (empty): the station resyncs with two codes.
+    key(&mut app, KeyCode::Enter);
     let mut asked = 0;
     let done = loop {
         let m = rx

@@ -248,6 +248,7 @@ impl App {
             Msg::InputClosed => self.quit = !self.kiosk.running(),
             Msg::FixBatchDone(done) => self.drift.batch_done(*done, &mut self.sh),
             Msg::Mouse(m) => self.mouse(m),
+            Msg::WorkerPanicked(text) => self.sh.say(super::words::safe(&text, 160), false),
         }
     }
 

@@ -53,6 +53,8 @@ pub enum Msg {
     FixBatchDone(Box<(Station, crate::station::Result<FixSummary>)>),
     /// A mouse click or scroll.
     Mouse(MouseEvent),
+    /// A worker thread panicked (its message; the terminal stays the UI's).
+    WorkerPanicked(String),
 }
 
 /// A typed secret, zeroized on drop.

@@ -85,7 +85,10 @@ impl DriftScreen {
         vec![
             ("↑↓", "choose a token"),
             ("f", "fix its clock (through a reader, or two codes)"),
-            ("b", "fix a tray of tokens through a reader"),
+            (
+                "b",
+                "tray of tokens fixed one after another through a reader",
+            ),
             ("r", "read the report again"),
         ]
     }

@@ -213,8 +213,8 @@ impl PresenceScreen {
             (Some(l), Some(r), Some(_)) => format!(
                 " {} · {} → {} (←→, p) ",
                 words::safe(l, 20),
-                words::safe(&r.from, 16),
-                words::safe(&r.to, 16)
+                words::safe(&r.from, 26),
+                words::safe(&r.to, 26)
             ),
             (Some(l), _, _) => format!(" {} · last {DAYS} days (←→, p) ", words::safe(l, 20)),
             (None, _, _) => " no location ".into(),
@@ -233,7 +233,7 @@ impl PresenceScreen {
                     (h.total_seconds % 3600) / 60
                 ),
                 h.refused.to_string(),
-                words::safe(h.first_in.as_deref().unwrap_or("-"), 16),
+                words::safe(h.first_in.as_deref().unwrap_or("-"), 25),
             ])
         });
         let table = Table::new(

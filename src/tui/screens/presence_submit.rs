@@ -102,7 +102,9 @@ fn describe(tz: &str, s: &Submission, o: &SubmitOutcome) -> String {
                     local(tz, n)
                 ),
                 (Some(Reason::Code(Status::Replayed)), _) => "this code was used already".into(),
-                (Some(r), _) => format!("{r}"),
+                (Some(r), _) => {
+                    format!("{r}: the code matches no presence token of {at} within a day")
+                }
                 (None, _) => "refused".into(),
             };
             format!("REFUSED {who}{dir} at {at}: {why} (event #{})", o.event_id)

@@ -96,7 +96,7 @@ impl QrView {
         let t = sh.theme;
         f.render_widget(Clear, area);
         let caption = format!(
-            "{} · scan it with the authenticator app · shown once, audited · any key hides it",
+            "{} · scan it with the authenticator app · audited · any key hides it",
             words::safe(&self.serial, 24)
         );
         let Some(q) = self.quiet_for(area) else {
@@ -158,7 +158,18 @@ mod tests {
         assert!(q.is_some_and(|q| q >= 1), "{} modules", v.width);
         let rows = v.rows(1);
         assert_eq!(rows.len(), (v.width + 2).div_ceil(2));
-        assert!(rows[0].chars().all(|c| c == '█'), "the quiet zone is light");
+        // Row 0: the quiet zone above (light), the finder pattern's dark top edge below.
+        assert!(rows[0].chars().all(|c| c == '█' || c == '▀'), "{}", rows[0]);
+        assert_eq!(
+            rows[0].chars().next(),
+            Some('█'),
+            "the quiet zone at the left"
+        );
+        assert_eq!(
+            rows[0].chars().nth(1),
+            Some('▀'),
+            "the finder's dark corner"
+        );
         assert!(v.quiet_for(Rect::new(0, 0, 30, 10)).is_none());
     }
 }
