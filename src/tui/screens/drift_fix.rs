@@ -90,7 +90,9 @@ impl FixPanel {
     pub fn ask_one(&mut self, serial: &str, product: &str, sh: &Shared) {
         let form = Form::new(format!("Fix {}", words::safe(serial, 30)))
             .field("reader (empty: two codes)", Field::new(false))
-            .choices(readers(sh, true));
+            .choices(readers(sh, true))
+            .field("force (host clock unsynced)", Field::new(false))
+            .choices(no_yes());
         self.form = Some((FormFor::One, form, format!("{serial}\n{product}")));
     }
 
@@ -101,7 +103,9 @@ impl FixPanel {
             .choices(readers(sh, false))
             .field("family (empty: detect)", Field::new(false))
             .field("only at risk within days", Field::with_text("30"))
-            .field("how many (empty: until x)", Field::new(false));
+            .field("how many (empty: until x)", Field::new(false))
+            .field("force (host clock unsynced)", Field::new(false))
+            .choices(no_yes());
         form.note = "Enter starts · Tab next field · Esc cancels".into();
         self.form = Some((FormFor::Batch, form, String::new()));
     }
@@ -134,7 +138,7 @@ impl FixPanel {
                 wait: WAIT,
                 ..DeviceOptions::default()
             },
-            options: FixOptions::default(),
+            options: options(form.value(1)),
             clock: Arc::new(SystemClock),
         };
         let job = st
@@ -181,7 +185,7 @@ impl FixPanel {
             },
             at_risk_days: at_risk,
             count,
-            options: FixOptions::default(),
+            options: options(form.value(4)),
             clock: Arc::new(SystemClock),
         };
         let job = st
@@ -332,6 +336,19 @@ impl FixPanel {
             .map(|(l, good)| Line::styled(l.clone(), if *good { t.text() } else { t.bad() }))
             .collect();
         f.render_widget(Paragraph::new(lines), body);
+    }
+}
+
+/// The choices of the force field.
+fn no_yes() -> Vec<String> {
+    vec!["no".into(), "yes".into()]
+}
+
+/// The fix's options: force as chosen (`drift fix --force`), the proof automatic.
+fn options(force: &str) -> FixOptions {
+    FixOptions {
+        force: force == "yes",
+        ..FixOptions::default()
     }
 }
 
