@@ -17,7 +17,7 @@ use common::pcsc::{insert_card, remove_card};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tokenstation::devices::session::{self, ReaderSpec, TokenOptions, TokenSession};
+use tokenstation::devices::session::{self, ReaderSpec, TokenOptions};
 use tokenstation::emulator::clock::{DeviceClock, now_ms};
 use tokenstation::emulator::molto2::Molto2Card;
 use tokenstation::emulator::vpcd::VPCD_PORT_1;
