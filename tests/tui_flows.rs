@@ -103,7 +103,9 @@ fn token_detail_actions_answer_with_the_station() {
     // Resync with two consecutive codes of the token: accepted.
     let c1 = codes.token_code("DEMO-0012", None, now).unwrap().code;
     let c2 = codes.token_code("DEMO-0012", None, now + 30).unwrap().code;
-    typed(&mut app, &format!("y{c1} {c2}"));
+    typed(&mut app, &format!("y{c1}"));
+    key(&mut app, KeyCode::Tab); // the resync form's second field
+    typed(&mut app, &c2);
     key(&mut app, KeyCode::Enter);
     let (text, good) = app.sh.status.clone().unwrap();
     assert!(good, "{text}");

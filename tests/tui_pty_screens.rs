@@ -160,7 +160,10 @@ fn the_qr_code_is_drawn_only_after_its_confirmation() {
     p.send(b"\r"); // DEMO-0001's detail
     p.wait_for(&["serial   DEMO-0001", "c QR"], 5);
     p.send(b"c");
-    p.wait_for(&["show its QR code?", "audited"], 5);
+    p.wait_for(
+        &["Show the QR code of DEMO-0001?", "whoever sees it can copy"],
+        5,
+    );
     assert!(
         !p.contents().contains("▀▀▀▀▀"),
         "nothing drawn before Enter"

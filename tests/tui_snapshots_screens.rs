@@ -150,6 +150,50 @@ fn token_qr_code_asks_first_then_draws_it() {
     );
 }
 
+#[test]
+fn token_forms_ask_what_each_action_needs() {
+    snap("token_form_resync", |a| {
+        typed(a, "2");
+        key(a, KeyCode::Enter);
+        typed(a, "y123456");
+        key(a, KeyCode::Tab);
+        typed(a, "65");
+    });
+    snap("token_form_assign", |a| {
+        typed(a, "2");
+        key(a, KeyCode::End);
+        key(a, KeyCode::Enter);
+        typed(a, "h");
+        key(a, KeyCode::Down); // the station's holders, chosen with ↑↓
+    });
+    snap("token_form_retire", |a| {
+        typed(a, "2");
+        key(a, KeyCode::Enter);
+        typed(a, "r");
+    });
+}
+
+#[test]
+fn a_qr_code_too_large_for_the_terminal_says_the_size_it_needs() {
+    let mut f = app(false);
+    known_token(&mut f.app);
+    typed(&mut f.app, "c");
+    key(&mut f.app, KeyCode::Enter);
+    let mut term = Terminal::new(TestBackend::new(40, 16)).unwrap();
+    term.draw(|frame| f.app.draw(frame)).unwrap();
+    let text: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(
+        text.contains("too small for the QR") && text.contains("43×23") && !text.contains('▀'),
+        "{text}"
+    );
+}
+
 fn outcome(serial: &str, method: FixMethod) -> FixResult {
     FixResult::Fixed(FixOutcome {
         serials: vec![serial.into()],

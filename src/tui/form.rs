@@ -27,7 +27,7 @@ pub struct Form {
     title: String,
     entries: Vec<Entry>,
     focus: usize,
-    /// A line under the fields (what Enter does).
+    /// Lines under the fields (what Enter does), `\n` between them.
     pub note: String,
 }
 
@@ -118,7 +118,8 @@ impl Form {
     /// Draws the form in the middle of `area`.
     pub fn draw(&self, f: &mut Frame<'_>, area: Rect, sh: &Shared) {
         let t = sh.theme;
-        let h = u16::try_from(self.entries.len() + 4).unwrap_or(u16::MAX);
+        let notes: Vec<&str> = self.note.lines().collect();
+        let h = u16::try_from(self.entries.len() + 3 + notes.len()).unwrap_or(u16::MAX);
         let r = centered(area, 70, h);
         f.render_widget(Clear, r);
         let block = Block::bordered().title(Span::styled(format!(" {} ", self.title), t.title()));
@@ -166,16 +167,13 @@ impl Form {
             e.field.draw(f, field, i == self.focus);
         }
         let note_y = inner.y + u16::try_from(self.entries.len() + 1).unwrap_or(0);
-        if note_y < inner.bottom() {
-            f.render_widget(
-                Paragraph::new(Line::styled(self.note.clone(), t.dim())),
-                Rect {
-                    y: note_y,
-                    height: 1,
-                    ..inner
-                },
-            );
-        }
+        let lines: Vec<Line<'_>> = notes.iter().map(|n| Line::styled(*n, t.dim())).collect();
+        let area = Rect {
+            y: note_y,
+            height: inner.bottom().saturating_sub(note_y),
+            ..inner
+        };
+        f.render_widget(Paragraph::new(lines), area);
     }
 }
 

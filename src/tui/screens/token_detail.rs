@@ -13,6 +13,7 @@ use super::qr::QrView;
 use crate::model::{Token, TokenStatus};
 use crate::tui::app::Shared;
 use crate::tui::chrome::centered;
+use crate::tui::form::Form;
 use crate::tui::input::{Edit, Field};
 use crate::tui::words;
 
@@ -52,16 +53,53 @@ impl Action {
             _ => return None,
         })
     }
+}
 
-    /// What its form asks.
-    fn asks(self) -> &'static str {
-        match self {
-            Action::Activate => "code the token shows",
-            Action::Resync => "two consecutive codes, a space between",
-            Action::Assign => "holder id",
-            Action::Qr => "it reveals the seed and is audited; Enter shows it",
-            _ => "Enter to confirm",
+/// The form of `action` on `tok`: the fields it needs (a code; two codes; a holder,
+/// chosen among the station's holders with ↑↓ or typed), or none for a confirmation.
+fn form_for(action: Action, tok: &Token, sh: &Shared) -> Form {
+    let serial = words::safe(&tok.serial, 24);
+    let confirm = |title: String, note: &str| {
+        let mut f = Form::new(title);
+        f.note = format!("{note}\nEnter confirms · Esc cancels");
+        f
+    };
+    match action {
+        Action::Activate => {
+            Form::new(format!("Activate {serial}")).field("code the token shows", Field::new(false))
         }
+        Action::Resync => Form::new(format!("Resync {serial}"))
+            .field("a code it shows", Field::new(false))
+            .field("the next code", Field::new(false)),
+        Action::Assign => {
+            let holders = sh
+                .st
+                .as_ref()
+                .and_then(|st| st.holders().ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|h| h.ext_id)
+                .collect();
+            Form::new(format!("Assign {serial} to a holder"))
+                .field("holder id", Field::new(false))
+                .choices(holders)
+        }
+        Action::Unlock => confirm(
+            format!("Unlock {serial}"),
+            "lifts a lockout after failed codes",
+        ),
+        Action::BackupCodes => confirm(
+            format!("New backup codes for {serial}"),
+            "any earlier set is void",
+        ),
+        Action::Status(st) => confirm(
+            format!("{serial}: {} → {}", tok.status.as_str(), st.as_str()),
+            "the station checks the change",
+        ),
+        Action::Qr => confirm(
+            format!("Show the QR code of {serial}?"),
+            "it reveals the seed: whoever sees it can copy the token (audited)",
+        ),
     }
 }
 
@@ -83,7 +121,7 @@ pub const KEYS: [(&str, &str); 11] = [
 /// The detail's state: an open form, or backup codes to show once.
 #[derive(Default)]
 pub struct Detail {
-    form: Option<(Action, Field)>,
+    form: Option<(Action, Form)>,
     codes: Vec<Zeroizing<String>>,
     /// The QR code shown after the confirmation, until a key hides it.
     pub qr: Option<QrView>,
@@ -110,17 +148,18 @@ impl Detail {
         if self.qr.take().is_some() {
             return Outcome::Open; // any key hides the QR code (and drops the URI)
         }
-        if let Some((action, field)) = self.form.as_mut() {
-            return match field.key(k) {
+        if let Some((action, form)) = self.form.as_mut() {
+            return match form.key(k) {
                 Edit::Editing => Outcome::Open,
                 Edit::Cancel => {
                     self.form = None;
                     Outcome::Open
                 }
                 Edit::Submit => {
-                    let (action, text) = (*action, field.take());
-                    self.form = None;
-                    self.act(action, &text, tok, sh);
+                    let action = *action;
+                    if let Some((_, form)) = self.form.take() {
+                        self.act(action, form, tok, sh);
+                    }
                     Outcome::Changed
                 }
             };
@@ -130,24 +169,24 @@ impl Detail {
         }
         if let Some(a) = Action::of(k.code) {
             self.codes.clear();
-            self.form = Some((a, Field::new(false)));
+            self.form = Some((a, form_for(a, tok, sh)));
         }
         Outcome::Open
     }
 
     /// Runs `action` through the station and shows its answer.
-    fn act(&mut self, action: Action, text: &str, tok: &Token, sh: &mut Shared) {
+    fn act(&mut self, action: Action, mut form: Form, tok: &Token, sh: &mut Shared) {
         let now = sh.now();
         let Some(st) = sh.st.as_mut() else { return };
         let (serial, product) = (tok.serial.as_str(), Some(tok.product.as_str()));
+        let text = form.take(0);
         let text = text.trim();
         let answer = match action {
             Action::Activate => st
                 .token_activate(serial, product, text, now)
                 .map(|v| (format!("{serial}: {}", v.status.as_str()), v.is_ok())),
             Action::Resync => {
-                let mut it = text.split_whitespace();
-                let (c1, c2) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+                let (c1, c2) = (text, form.value(1));
                 st.token_resync(serial, product, c1, c2, now)
                     .map(|v| (format!("{serial} resync: {}", v.status.as_str()), v.is_ok()))
             }
@@ -207,25 +246,7 @@ impl Detail {
             Line::raw(""),
         ];
         match &self.form {
-            Some((action, input)) => {
-                if *action == Action::Qr {
-                    lines.push(Line::styled(
-                        "show its QR code? whoever sees it can copy the token",
-                        t.warn(),
-                    ));
-                }
-                if let Action::Status(s) = action {
-                    lines.push(Line::styled(
-                        format!("set {} → {}", tok.status.as_str(), s.as_str()),
-                        t.warn(),
-                    ));
-                }
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{}: ", action.asks()), t.dim()),
-                    Span::raw(input.shown()),
-                    Span::styled("▏", t.title()),
-                ]));
-            }
+            Some(_) => {}
             None if !self.codes.is_empty() => {
                 let codes: Vec<&str> = self.codes.iter().map(|c| c.as_str()).collect();
                 lines.push(Line::styled(
@@ -252,5 +273,8 @@ impl Detail {
                 .block(Block::bordered().title(Span::styled(" Token ", t.title()))),
             r,
         );
+        if let Some((_, form)) = &self.form {
+            form.draw(f, area, sh);
+        }
     }
 }
