@@ -13,6 +13,7 @@ use super::token_detail::{self, Detail, Outcome};
 use crate::model::Token;
 use crate::model::filters::TokenFilter;
 use crate::tui::app::Shared;
+use crate::tui::input::{Edit, Field};
 use crate::tui::words;
 
 /// The order of the list.
@@ -53,7 +54,7 @@ pub struct TokensScreen {
     hay: Vec<String>,
     /// Positions in `all` of the rows shown, in order.
     shown: Vec<usize>,
-    query: String,
+    search: Field,
     searching: bool,
     sort: Sort,
     sel: usize,
@@ -111,7 +112,7 @@ impl TokensScreen {
 
     /// Filters by the query and sorts.
     fn apply(&mut self) {
-        let q = self.query.to_lowercase();
+        let q = self.search.text().to_lowercase();
         self.shown = (0..self.all.len())
             .filter(|&i| q.is_empty() || self.hay[i].contains(&q))
             .collect();
@@ -166,23 +167,21 @@ impl TokensScreen {
     /// Takes a key.
     pub fn key(&mut self, k: KeyEvent, sh: &mut Shared) {
         if self.searching {
-            match k.code {
-                KeyCode::Enter => self.searching = false,
-                KeyCode::Esc => {
+            let before = self.search.text().to_string();
+            match self.search.key(k) {
+                Edit::Submit => self.searching = false,
+                Edit::Cancel => {
                     self.searching = false;
-                    self.query.clear();
+                    self.search.take();
                     self.apply();
                 }
-                KeyCode::Backspace => {
-                    self.query.pop();
+                Edit::Editing if self.search.text() != before => {
+                    if self.search.text().len() > before.len() {
+                        self.sel = 0;
+                    }
                     self.apply();
                 }
-                KeyCode::Char(c) if !c.is_control() => {
-                    self.query.push(c);
-                    self.sel = 0;
-                    self.apply();
-                }
-                _ => {}
+                Edit::Editing => {}
             }
             return;
         }
@@ -274,19 +273,10 @@ impl TokensScreen {
         );
         let [search, list] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-        let prompt = if self.searching {
-            "search: "
-        } else {
-            "/ search: "
-        };
-        f.render_widget(
-            Line::from(vec![
-                Span::styled(prompt, t.dim()),
-                Span::raw(self.query.clone()),
-                Span::styled(if self.searching { "▏" } else { "" }, t.title()),
-            ]),
-            search,
-        );
+        let [label, field] =
+            Layout::horizontal([Constraint::Length(10), Constraint::Min(1)]).areas(search);
+        f.render_widget(Span::styled("/ search: ", t.dim()), label);
+        self.search.draw(f, field, self.searching);
         let block = Block::bordered().title(Span::styled(title, t.title()));
         let inner = block.inner(list);
         f.render_widget(block, list);
