@@ -15,6 +15,9 @@ pub mod prompt;
 pub mod screens;
 pub mod theme;
 pub mod words;
+// Added for issue 15's second part.
+pub mod form;
+pub mod mouse;
 
 use std::sync::mpsc;
 
@@ -32,25 +35,82 @@ pub fn on_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
-/// Restores the terminal when dropped: raw mode off, the alternate screen left, the
-/// cursor shown — on a normal return, an error, or a panic (ratatui's panic hook
-/// restores it too before the message is printed).
+/// Leaves the terminal as it was found: mouse reports off, raw mode off, the
+/// alternate screen left, the cursor shown. Best effort: the terminal may be gone.
+fn restore_terminal() {
+    use ratatui::crossterm::{cursor, event, execute, terminal};
+    let mut out = std::io::stdout();
+    let _ = execute!(out, event::DisableMouseCapture);
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+}
+
+/// Restores the terminal when dropped: on a normal return, an error, or a panic of
+/// the UI thread (the panic hook restores it too, before the message is printed).
 struct Restore;
 
 impl Drop for Restore {
     fn drop(&mut self) {
-        ratatui::restore();
-        // Best effort: the terminal may be gone already.
-        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
+        restore_terminal();
     }
 }
+
+/// Installs a panic hook. When the UI thread panics, the terminal is restored, then
+/// the panic is printed as usual. When a worker thread panics (a job, a hardware
+/// watch), the terminal stays the UI's: printing there would scribble over the screen,
+/// so the panic is logged and shown in the key bar, and the UI goes on.
+fn restore_on_panic(tx: mpsc::Sender<Msg>) {
+    let ui = std::thread::current().id();
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui {
+            restore_terminal();
+            return previous(info);
+        }
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".into());
+        let thread = std::thread::current()
+            .name()
+            .unwrap_or("a worker")
+            .to_string();
+        let at = info
+            .location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        tracing::error!(thread = %thread, "panicked{at}: {what}");
+        let _ = tx.send(Msg::WorkerPanicked(format!(
+            "{thread} stopped (a panic{at}): {what}"
+        )));
+    }));
+}
+
+/// Raw mode, the alternate screen and mouse reports, and a terminal over stdout.
+fn init_terminal() -> std::io::Result<DefaultTerminal> {
+    use ratatui::crossterm::{event, execute, terminal};
+    terminal::enable_raw_mode()?;
+    execute!(
+        std::io::stdout(),
+        terminal::EnterAlternateScreen,
+        event::EnableMouseCapture
+    )?;
+    ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+}
+
+/// A hidden hook for the pty test of the panic path: with this variable set to `1`,
+/// the UI thread panics after its first frame. Nothing else reads it.
+const TEST_PANIC_ENV: &str = "TOKENSTATION_TUI_TEST_PANIC";
 
 /// Runs the TUI on `st` until the person quits; `demo` adds the demo's emulated
 /// hardware.
 pub fn run(st: Station, demo: Option<demo::DemoHardware>) -> anyhow::Result<()> {
-    let terminal = ratatui::try_init().context("cannot put the terminal in raw mode")?;
-    let _restore = Restore;
     let (tx, rx) = mpsc::channel();
+    restore_on_panic(tx.clone());
+    let _restore = Restore;
+    let terminal = init_terminal().context("cannot put the terminal in raw mode")?;
     msg::spawn_input(tx.clone()).context("cannot start the terminal reader thread")?;
     let mut app = App::new(st, Theme::from_env(), Clock::System, tx);
     if demo.is_some() {
@@ -73,6 +133,9 @@ fn event_loop(
     rx: &mpsc::Receiver<Msg>,
 ) -> anyhow::Result<()> {
     terminal.draw(|f| app.draw(f))?;
+    if std::env::var_os(TEST_PANIC_ENV).is_some_and(|v| v == "1") {
+        panic!("{TEST_PANIC_ENV}=1: the UI thread panics after its first frame (test hook)");
+    }
     while let Some(m) = msg::next(rx) {
         // A key clears the last answer of the station from the key bar.
         if matches!(m, Msg::Key(_)) && !app.help {

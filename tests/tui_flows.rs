@@ -42,6 +42,8 @@ fn drift_fix_resyncs_the_most_urgent_token_with_two_typed_codes() {
     let before = codes.token("DEMO-0005", None).unwrap().drift_steps;
     assert!(before >= 15, "the demo token drifts: {before}");
     key(&mut app, KeyCode::Char('f')); // the first row: DEMO-0005, most urgent
+    // The form asks for the reader; none (empty): the station resyncs with two codes.
+    key(&mut app, KeyCode::Enter);
     let mut asked = 0;
     let done = loop {
         let m = rx
@@ -101,7 +103,9 @@ fn token_detail_actions_answer_with_the_station() {
     // Resync with two consecutive codes of the token: accepted.
     let c1 = codes.token_code("DEMO-0012", None, now).unwrap().code;
     let c2 = codes.token_code("DEMO-0012", None, now + 30).unwrap().code;
-    typed(&mut app, &format!("y{c1} {c2}"));
+    typed(&mut app, &format!("y{c1}"));
+    key(&mut app, KeyCode::Tab); // the resync form's second field
+    typed(&mut app, &c2);
     key(&mut app, KeyCode::Enter);
     let (text, good) = app.sh.status.clone().unwrap();
     assert!(good, "{text}");

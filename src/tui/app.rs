@@ -12,7 +12,8 @@ use super::chrome;
 use super::msg::Msg;
 use super::screens::{
     audit::AuditScreen, dashboard::Dashboard, drift::DriftScreen, hardware::HardwareScreen,
-    kiosk::KioskScreen, presence::PresenceScreen, tokens::TokensScreen, wizard::Wizard,
+    kiosk::KioskScreen, presence::PresenceScreen, products::ProductsScreen, tokens::TokensScreen,
+    wizard::Wizard,
 };
 use super::theme::Theme;
 use crate::station::Station;
@@ -36,11 +37,13 @@ pub enum Screen {
     Presence,
     /// Audit log and attempts.
     Audit,
+    /// Products, leading to their tokens.
+    Products,
 }
 
 impl Screen {
-    /// Every screen, in tab order (the digit keys 1 to 8).
-    pub const ALL: [Screen; 8] = [
+    /// Every screen, in tab order (the digit keys 1 to 9).
+    pub const ALL: [Screen; 9] = [
         Screen::Dashboard,
         Screen::Tokens,
         Screen::Wizard,
@@ -49,6 +52,7 @@ impl Screen {
         Screen::Hardware,
         Screen::Presence,
         Screen::Audit,
+        Screen::Products,
     ];
 
     /// The screen's title.
@@ -62,6 +66,7 @@ impl Screen {
             Screen::Hardware => "Hardware",
             Screen::Presence => "Presence",
             Screen::Audit => "Audit",
+            Screen::Products => "Products",
         }
     }
 
@@ -147,6 +152,8 @@ pub struct App {
     pub presence: PresenceScreen,
     /// Audit.
     pub audit: AuditScreen,
+    /// Products.
+    pub products: ProductsScreen,
 }
 
 impl App {
@@ -175,6 +182,7 @@ impl App {
             hardware: HardwareScreen::default(),
             presence: PresenceScreen::default(),
             audit: AuditScreen::default(),
+            products: ProductsScreen::default(),
         };
         app.dashboard.refresh(&mut app.sh);
         app
@@ -196,17 +204,21 @@ impl App {
             Screen::Hardware => self.hardware.refresh(sh),
             Screen::Presence => self.presence.refresh(sh),
             Screen::Audit => self.audit.refresh(sh),
+            Screen::Products => self.products.refresh(sh),
         }
     }
 
     /// Whether the current screen takes every key as text (search, forms, kiosk).
-    fn captures(&self) -> bool {
+    pub(crate) fn captures(&self) -> bool {
         match self.screen {
             Screen::Kiosk => self.kiosk.running(),
             Screen::Tokens => self.tokens.captures(),
             Screen::Wizard => self.wizard.captures(),
             Screen::Audit => self.audit.captures(),
             Screen::Hardware => self.hardware.captures(),
+            Screen::Drift => self.drift.captures(),
+            Screen::Products => self.products.captures(),
+            Screen::Presence => self.presence.captures(),
             _ => false,
         }
     }
@@ -239,6 +251,9 @@ impl App {
             Msg::Inventory(inv) => self.hardware.inventory(*inv, &self.sh),
             Msg::DeviceNote(note) => self.hardware.note(note),
             Msg::DeviceList(done) => self.hardware.listed(*done, &mut self.sh),
+            Msg::FixBatchDone(done) => self.drift.batch_done(*done, &mut self.sh),
+            Msg::Mouse(m) => self.mouse(m),
+            Msg::WorkerPanicked(text) => self.sh.say(super::words::safe(&text, 160), false),
         }
     }
 
@@ -269,7 +284,7 @@ impl App {
                 let n = Screen::ALL.len();
                 self.show(Screen::ALL[(self.screen.index() + n - 1) % n]);
             }
-            KeyCode::Char(c @ '1'..='8') => {
+            KeyCode::Char(c @ '1'..='9') => {
                 let i = (c as usize) - ('1' as usize);
                 self.show(Screen::ALL[i]);
             }
@@ -277,11 +292,10 @@ impl App {
         }
     }
 
-    fn screen_key(&mut self, k: KeyEvent) {
+    pub(crate) fn screen_key(&mut self, k: KeyEvent) {
         let sh = &mut self.sh;
         match self.screen {
             Screen::Dashboard => {}
-            Screen::Tokens => self.tokens.key(k, sh),
             Screen::Wizard => self.wizard.key(k, sh),
             Screen::Kiosk => self.kiosk.key(k, sh),
             Screen::Drift => self.drift.key(k, sh),
@@ -294,6 +308,19 @@ impl App {
             }
             Screen::Presence => self.presence.key(k, sh),
             Screen::Audit => self.audit.key(k, sh),
+            Screen::Tokens => {
+                if k.code == KeyCode::Char('p') && !self.tokens.detail_open() {
+                    self.show(Screen::Products);
+                } else {
+                    self.tokens.key(k, sh);
+                }
+            }
+            Screen::Products => {
+                if let Some(p) = self.products.key(k) {
+                    self.tokens.only_product(Some(p));
+                    self.show(Screen::Tokens);
+                }
+            }
         }
     }
 
@@ -321,10 +348,16 @@ impl App {
             Screen::Hardware => self.hardware.draw(f, body, sh),
             Screen::Presence => self.presence.draw(f, body, sh),
             Screen::Audit => self.audit.draw(f, body, sh),
+            Screen::Products => self.products.draw(f, body, sh),
         }
         chrome::key_bar(f, bar, &self.screen_keys(), &self.sh);
         if let Some(p) = &self.prompt {
             p.draw(f, body, &self.sh);
+        }
+        if self.screen == Screen::Tokens
+            && let Some(q) = self.tokens.qr()
+        {
+            q.draw(f, area, &self.sh);
         }
         if self.help {
             chrome::help(f, area, self.screen, &self.screen_keys(), &self.sh);
@@ -342,6 +375,7 @@ impl App {
             Screen::Hardware => self.hardware.keys(),
             Screen::Presence => self.presence.keys(),
             Screen::Audit => self.audit.keys(),
+            Screen::Products => self.products.keys(),
         }
     }
 }

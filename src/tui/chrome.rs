@@ -11,7 +11,7 @@ use super::app::{Screen, Shared};
 
 /// The keys every screen but the running kiosk shares.
 pub const GLOBAL_KEYS: [(&str, &str); 5] = [
-    ("1-8", "go to a screen"),
+    ("1-9", "go to a screen"),
     ("Tab", "next screen (Shift-Tab: previous)"),
     ("?", "this help"),
     ("q", "quit (not from the kiosk)"),

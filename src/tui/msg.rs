@@ -6,13 +6,13 @@
 use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
 
-use ratatui::crossterm::event::{self, Event, KeyEvent, KeyEventKind};
+use ratatui::crossterm::event::{self, Event, KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use zeroize::Zeroizing;
 
 use crate::station::Station;
 use crate::station::burn_job::BurnEvent;
 use crate::station::drift::fix::FixResult;
-use crate::station::drift::fix_job::FixEvent;
+use crate::station::drift::fix_job::{FixEvent, FixSummary};
 use crate::station::jobs::{Answer, Ask, Job, JobMsg};
 use crate::station::presence::kiosk::KioskLine;
 use crate::station::provision::BurnOutcome;
@@ -67,6 +67,12 @@ pub enum Msg {
             crate::station::Result<crate::station::views::device::HeldList>,
         )>,
     ),
+    /// A drift fix of a tray ended, with the station handed back.
+    FixBatchDone(Box<(Station, crate::station::Result<FixSummary>)>),
+    /// A mouse click or scroll.
+    Mouse(MouseEvent),
+    /// A worker thread panicked (its message; the terminal stays the UI's).
+    WorkerPanicked(String),
 }
 
 /// A typed secret, zeroized on drop.
@@ -82,6 +88,7 @@ pub fn spawn_input(tx: Sender<Msg>) -> std::io::Result<()> {
                     Ok(true) => match event::read() {
                         Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
                         Ok(Event::Resize(..)) => Msg::Resize,
+                        Ok(Event::Mouse(m)) if wanted(&m) => Msg::Mouse(m),
                         Ok(_) => continue,
                         Err(_) => Msg::InputClosed,
                     },
@@ -95,6 +102,16 @@ pub fn spawn_input(tx: Sender<Msg>) -> std::io::Result<()> {
             }
         })
         .map(|_| ())
+}
+
+/// Mouse events the screens use: a left click and the wheel (not moves or drags).
+fn wanted(m: &MouseEvent) -> bool {
+    matches!(
+        m.kind,
+        MouseEventKind::Down(event::MouseButton::Left)
+            | MouseEventKind::ScrollUp
+            | MouseEventKind::ScrollDown
+    )
 }
 
 /// Forwards every message of `job` to the UI thread (events through `event`, questions

@@ -8,7 +8,7 @@ use std::sync::mpsc::Sender;
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::app::Shared;
@@ -81,22 +81,29 @@ impl Prompt {
         }
     }
 
-    /// Draws the prompt in the middle of `area`.
+    /// Draws the prompt in the middle of `area` (the field with its cursor).
     pub fn draw(&self, f: &mut Frame<'_>, area: Rect, sh: &Shared) {
         let t = sh.theme;
         let r = centered(area, 60, 5);
         f.render_widget(Clear, r);
+        let block = Block::bordered().title(" The station asks ");
+        let inner = block.inner(r);
         let lines = vec![
             Line::styled(self.question(), t.warn()),
-            Line::from(vec![
-                Span::raw(self.field.shown()),
-                Span::styled("▏", t.title()),
-            ]),
+            Line::raw(""),
             Line::styled("Enter answers · Esc: no answer", t.dim()),
         ];
-        f.render_widget(
-            Paragraph::new(lines).block(Block::bordered().title(" The station asks ")),
-            r,
-        );
+        f.render_widget(Paragraph::new(lines).block(block), r);
+        if let Some(y) = inner.y.checked_add(1).filter(|y| *y < inner.bottom()) {
+            self.field.draw(
+                f,
+                Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                },
+                true,
+            );
+        }
     }
 }

@@ -89,6 +89,33 @@ impl Theme {
 mod tests {
     use super::*;
 
+    /// Every colour is one of the 16 ANSI colours (no 256-colour index, no RGB), so a
+    /// 16-colour terminal shows the same screens.
+    #[test]
+    fn only_the_16_ansi_colours() {
+        let t = Theme { color: true };
+        let styles = [
+            t.text(),
+            t.dim(),
+            t.title(),
+            t.selected(),
+            t.good(),
+            t.bad(),
+            t.warn(),
+            t.key(),
+            t.verdict(true),
+            t.verdict(false),
+        ];
+        for s in styles {
+            for c in [s.fg, s.bg].into_iter().flatten() {
+                assert!(
+                    !matches!(c, Color::Rgb(..) | Color::Indexed(_)),
+                    "{c:?} is not one of the 16"
+                );
+            }
+        }
+    }
+
     #[test]
     fn without_colour_no_style_has_a_colour() {
         let t = Theme { color: false };

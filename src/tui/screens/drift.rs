@@ -8,20 +8,14 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Row, Sparkline, Table};
 
-use std::sync::Arc;
-
-use ratatui::text::Line;
-use ratatui::widgets::Paragraph;
-
+use super::drift_fix::FixPanel;
 use crate::station::Station;
-use crate::station::burn_job::DeviceOptions;
-use crate::station::drift::fix::{FixOptions, FixResult};
-use crate::station::drift::fix_job::{self, FixEvent, FixOrder};
+use crate::station::drift::fix::FixResult;
+use crate::station::drift::fix_job::{FixEvent, FixSummary};
 use crate::station::drift::report::DriftQuery;
-use crate::station::host_clock::SystemClock;
 use crate::station::views::{DriftReport, DriftRow};
 use crate::tui::app::Shared;
-use crate::tui::msg::{self, Msg};
+use crate::tui::input::Edit;
 use crate::tui::words;
 
 /// The drift screen.
@@ -30,9 +24,8 @@ pub struct DriftScreen {
     report: Option<DriftReport>,
     sel: usize,
     error: Option<String>,
-    /// The fix running, and what it said.
-    fixing: Option<String>,
-    log: Vec<(String, bool)>,
+    /// The fix: its form, then its progress and outcomes.
+    fix: FixPanel,
 }
 
 /// A token's history as sparkline bars: offsets in milliseconds above the lowest.
@@ -72,83 +65,87 @@ impl DriftScreen {
         }
     }
 
+    /// Whether keys go to the fix form.
+    pub fn captures(&self) -> bool {
+        self.fix.form.is_some()
+    }
+
     /// The keys of this screen.
     pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
+        if self.fix.form.is_some() {
+            return vec![
+                ("Enter", "start the fix"),
+                ("Tab", "next field (↑↓ choose)"),
+                ("Esc", "cancel"),
+            ];
+        }
+        if self.fix.running() {
+            return vec![("x", "stop the tray after this token")];
+        }
         vec![
             ("↑↓", "choose a token"),
-            ("f", "fix its clock (write it, or resync with two codes)"),
+            ("f", "fix its clock (through a reader, or two codes)"),
+            (
+                "b",
+                "tray of tokens fixed one after another through a reader",
+            ),
             ("r", "read the report again"),
         ]
     }
 
-    /// Starts the station's fix job for the selected token: the clock is written when
-    /// its family allows (a reader is needed: the CLI's `drift fix --reader`), else a
-    /// resync asks for two codes.
-    fn fix(&mut self, sh: &mut Shared) {
-        let Some(row) = self.report.as_ref().and_then(|r| r.rows.get(self.sel)) else {
-            return;
-        };
-        let Some(st) = sh.st.as_ref() else { return };
-        if self.fixing.is_some() {
-            return;
-        }
-        let order = FixOrder {
-            serial: row.serial.clone(),
-            product: Some(row.product.clone()),
-            reader: None,
-            device: DeviceOptions::default(),
-            options: FixOptions::default(),
-            clock: Arc::new(SystemClock),
-        };
-        let started = st.open_sibling().and_then(|sib| fix_job::fix(sib, order));
-        match started {
-            Ok(job) => {
-                let sent = msg::forward(job, sh.tx.clone(), Msg::Fix, |r| {
-                    r.ok().map(|d| Msg::FixDone(Box::new(d)))
-                });
-                if sent.is_ok() {
-                    self.fixing = Some(row.serial.clone());
-                    self.log = vec![(format!("fixing {}…", row.serial), true)];
-                }
-            }
-            Err(e) => sh.say_err(&e),
-        }
-    }
-
     /// An event of the fix job.
     pub fn event(&mut self, e: FixEvent) {
-        let line = match e {
-            FixEvent::Present { reader, .. } => (format!("present the token to {reader}"), true),
-            FixEvent::Done { result, .. } => (describe(&result), true),
-            FixEvent::Failed { error, .. } => (error.message, false),
-            FixEvent::Remove { reader } => (format!("take the token off {reader}"), true),
-        };
-        self.log.push(line);
+        self.fix.event(e);
     }
 
-    /// The fix ended; the report is read again.
+    /// One fix ended; the report is read again.
     pub fn done(&mut self, done: (Station, crate::station::Result<FixResult>), sh: &mut Shared) {
-        self.fixing = None;
-        match done.1 {
-            Ok(r) => sh.say(describe(&r), true),
-            Err(e) => {
-                let text = words::error(&e);
-                self.log.push((text.clone(), false));
-                sh.say(text, false);
-            }
-        }
+        self.fix.done_one(done.1, sh);
+        self.refresh(sh);
+    }
+
+    /// A tray ended; the report is read again.
+    pub fn batch_done(
+        &mut self,
+        done: (Station, crate::station::Result<FixSummary>),
+        sh: &mut Shared,
+    ) {
+        self.fix.done_batch(done, sh);
         self.refresh(sh);
     }
 
     /// Takes a key.
     pub fn key(&mut self, k: KeyEvent, sh: &mut Shared) {
+        if let Some((_, form, _)) = self.fix.form.as_mut() {
+            match form.key(k) {
+                Edit::Editing => {}
+                Edit::Cancel => self.fix.form = None,
+                Edit::Submit => self.fix.start(sh),
+            }
+            return;
+        }
         let n = self.report.as_ref().map_or(0, |r| r.rows.len());
         match k.code {
             KeyCode::Down => self.sel = (self.sel + 1).min(n.saturating_sub(1)),
             KeyCode::Up => self.sel = self.sel.saturating_sub(1),
             KeyCode::Char('r') => self.refresh(sh),
-            KeyCode::Char('f') => self.fix(sh),
+            KeyCode::Char('x') => self.fix.stop(),
+            _ if self.fix.running() => {}
+            KeyCode::Char('f') => {
+                if let Some(row) = self.report.as_ref().and_then(|r| r.rows.get(self.sel)) {
+                    self.fix.ask_one(&row.serial, &row.product, sh);
+                }
+            }
+            KeyCode::Char('b') => self.fix.ask_batch(sh),
             _ => {}
+        }
+    }
+
+    /// Selects row `i` (a click).
+    pub fn select(&mut self, i: usize) {
+        let n = self.report.as_ref().map_or(0, |r| r.rows.len());
+        if i < n {
+            self.sel = i;
         }
     }
 
@@ -160,8 +157,9 @@ impl DriftScreen {
             f.render_widget(Span::styled(e, t.bad()), area);
             return;
         };
+        let chart_h = if self.fix.shown() { 10 } else { 6 };
         let [list, chart] =
-            Layout::vertical([Constraint::Min(4), Constraint::Length(6)]).areas(area);
+            Layout::vertical([Constraint::Min(4), Constraint::Length(chart_h)]).areas(area);
         let rows = rep.rows.iter().enumerate().map(|(i, r)| {
             let exit = match (r.out_of_window, r.exit_at) {
                 (true, _) => "out now".to_string(),
@@ -204,16 +202,8 @@ impl DriftScreen {
             t.title(),
         )));
         f.render_widget(table, list);
-        if !self.log.is_empty() {
-            let lines: Vec<Line<'_>> = self
-                .log
-                .iter()
-                .map(|(l, good)| Line::styled(l.clone(), if *good { t.text() } else { t.bad() }))
-                .collect();
-            f.render_widget(
-                Paragraph::new(lines).block(Block::bordered().title(" Fix ")),
-                chart,
-            );
+        if self.fix.shown() {
+            self.fix.draw(f, chart, sh);
         } else if let Some(r) = rep.rows.get(self.sel) {
             let data = spark(r);
             f.render_widget(
@@ -224,18 +214,8 @@ impl DriftScreen {
                 chart,
             );
         }
-    }
-}
-
-/// A fix's result in words.
-fn describe(r: &FixResult) -> String {
-    match r {
-        FixResult::Fixed(o) => format!(
-            "fixed {} ({:?}); drift before {:?} steps, now 0",
-            o.serials.join(", "),
-            o.method,
-            o.drift_before_steps
-        ),
-        FixResult::Skipped { serials, why } => format!("skipped {}: {why}", serials.join(", ")),
+        if let Some((_, form, _)) = &self.fix.form {
+            form.draw(f, area, sh);
+        }
     }
 }

@@ -9,9 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use zeroize::Zeroizing;
 
+use super::qr::QrView;
 use crate::model::{Token, TokenStatus};
 use crate::tui::app::Shared;
 use crate::tui::chrome::centered;
+use crate::tui::form::Form;
 use crate::tui::input::{Edit, Field};
 use crate::tui::words;
 
@@ -30,6 +32,8 @@ pub enum Action {
     BackupCodes,
     /// Set a status (disable, lost, retire, enable).
     Status(TokenStatus),
+    /// Show the Key URI as a QR code (reveals the seed; audited).
+    Qr,
 }
 
 impl Action {
@@ -45,23 +49,62 @@ impl Action {
             KeyCode::Char('e') => Action::Status(TokenStatus::Active),
             KeyCode::Char('l') => Action::Status(TokenStatus::Lost),
             KeyCode::Char('r') => Action::Status(TokenStatus::Retired),
+            KeyCode::Char('c') => Action::Qr,
             _ => return None,
         })
     }
+}
 
-    /// What its form asks.
-    fn asks(self) -> &'static str {
-        match self {
-            Action::Activate => "code the token shows",
-            Action::Resync => "two consecutive codes, a space between",
-            Action::Assign => "holder id",
-            _ => "Enter to confirm",
+/// The form of `action` on `tok`: the fields it needs (a code; two codes; a holder,
+/// chosen among the station's holders with ↑↓ or typed), or none for a confirmation.
+fn form_for(action: Action, tok: &Token, sh: &Shared) -> Form {
+    let serial = words::safe(&tok.serial, 24);
+    let confirm = |title: String, note: &str| {
+        let mut f = Form::new(title);
+        f.note = format!("{note}\nEnter confirms · Esc cancels");
+        f
+    };
+    match action {
+        Action::Activate => {
+            Form::new(format!("Activate {serial}")).field("code the token shows", Field::new(false))
         }
+        Action::Resync => Form::new(format!("Resync {serial}"))
+            .field("a code it shows", Field::new(false))
+            .field("the next code", Field::new(false)),
+        Action::Assign => {
+            let holders = sh
+                .st
+                .as_ref()
+                .and_then(|st| st.holders().ok())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|h| h.ext_id)
+                .collect();
+            Form::new(format!("Assign {serial} to a holder"))
+                .field("holder id", Field::new(false))
+                .choices(holders)
+        }
+        Action::Unlock => confirm(
+            format!("Unlock {serial}"),
+            "lifts a lockout after failed codes",
+        ),
+        Action::BackupCodes => confirm(
+            format!("New backup codes for {serial}"),
+            "any earlier set is void",
+        ),
+        Action::Status(st) => confirm(
+            format!("{serial}: {} → {}", tok.status.as_str(), st.as_str()),
+            "the station checks the change",
+        ),
+        Action::Qr => confirm(
+            format!("Show the QR code of {serial}?"),
+            "it reveals the seed: whoever sees it can copy the token (audited)",
+        ),
     }
 }
 
 /// The keys of the detail.
-pub const KEYS: [(&str, &str); 10] = [
+pub const KEYS: [(&str, &str); 11] = [
     ("a", "activate with a code"),
     ("y", "resync with two codes"),
     ("h", "assign to a holder"),
@@ -71,14 +114,17 @@ pub const KEYS: [(&str, &str); 10] = [
     ("e", "enable (active again)"),
     ("l", "report lost"),
     ("r", "retire"),
+    ("c", "QR code of its seed (asks first; audited)"),
     ("Esc", "back to the list"),
 ];
 
 /// The detail's state: an open form, or backup codes to show once.
 #[derive(Default)]
 pub struct Detail {
-    form: Option<(Action, Field)>,
+    form: Option<(Action, Form)>,
     codes: Vec<Zeroizing<String>>,
+    /// The QR code shown after the confirmation, until a key hides it.
+    pub qr: Option<QrView>,
 }
 
 /// What a key did to the detail.
@@ -94,22 +140,26 @@ pub enum Outcome {
 impl Detail {
     /// Whether a form takes the keys.
     pub fn captures(&self) -> bool {
-        self.form.is_some()
+        self.form.is_some() || self.qr.is_some()
     }
 
     /// Takes a key for the token `tok`.
     pub fn key(&mut self, k: KeyEvent, tok: &Token, sh: &mut Shared) -> Outcome {
-        if let Some((action, field)) = self.form.as_mut() {
-            return match field.key(k) {
+        if self.qr.take().is_some() {
+            return Outcome::Open; // any key hides the QR code (and drops the URI)
+        }
+        if let Some((action, form)) = self.form.as_mut() {
+            return match form.key(k) {
                 Edit::Editing => Outcome::Open,
                 Edit::Cancel => {
                     self.form = None;
                     Outcome::Open
                 }
                 Edit::Submit => {
-                    let (action, text) = (*action, field.take());
-                    self.form = None;
-                    self.act(action, &text, tok, sh);
+                    let action = *action;
+                    if let Some((_, form)) = self.form.take() {
+                        self.act(action, form, tok, sh);
+                    }
                     Outcome::Changed
                 }
             };
@@ -119,24 +169,24 @@ impl Detail {
         }
         if let Some(a) = Action::of(k.code) {
             self.codes.clear();
-            self.form = Some((a, Field::new(false)));
+            self.form = Some((a, form_for(a, tok, sh)));
         }
         Outcome::Open
     }
 
     /// Runs `action` through the station and shows its answer.
-    fn act(&mut self, action: Action, text: &str, tok: &Token, sh: &mut Shared) {
+    fn act(&mut self, action: Action, mut form: Form, tok: &Token, sh: &mut Shared) {
         let now = sh.now();
         let Some(st) = sh.st.as_mut() else { return };
         let (serial, product) = (tok.serial.as_str(), Some(tok.product.as_str()));
+        let text = form.take(0);
         let text = text.trim();
         let answer = match action {
             Action::Activate => st
                 .token_activate(serial, product, text, now)
                 .map(|v| (format!("{serial}: {}", v.status.as_str()), v.is_ok())),
             Action::Resync => {
-                let mut it = text.split_whitespace();
-                let (c1, c2) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+                let (c1, c2) = (text, form.value(1));
                 st.token_resync(serial, product, c1, c2, now)
                     .map(|v| (format!("{serial} resync: {}", v.status.as_str()), v.is_ok()))
             }
@@ -159,6 +209,13 @@ impl Detail {
             Action::Status(s) => st
                 .token_set_status(serial, product, s, now)
                 .map(|t| (format!("{} is now {}", t.serial, t.status.as_str()), true)),
+            Action::Qr => st.token_qr(serial, product, None, now).map(|uri| {
+                self.qr = QrView::new(serial, uri);
+                match self.qr {
+                    Some(_) => (format!("{serial}: QR code shown (audited)"), true),
+                    None => (format!("{serial}: the URI does not fit a QR code"), false),
+                }
+            }),
         };
         match answer {
             Ok((text, good)) => sh.say(text, good),
@@ -200,19 +257,7 @@ impl Detail {
             Line::raw(""),
         ];
         match &self.form {
-            Some((action, input)) => {
-                if let Action::Status(s) = action {
-                    lines.push(Line::styled(
-                        format!("set {} → {}", tok.status.as_str(), s.as_str()),
-                        t.warn(),
-                    ));
-                }
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{}: ", action.asks()), t.dim()),
-                    Span::raw(input.shown()),
-                    Span::styled("▏", t.title()),
-                ]));
-            }
+            Some(_) => {}
             None if !self.codes.is_empty() => {
                 let codes: Vec<&str> = self.codes.iter().map(|c| c.as_str()).collect();
                 lines.push(Line::styled(
@@ -229,7 +274,7 @@ impl Detail {
                     t.dim(),
                 ));
                 lines.push(Line::styled(
-                    "d disable  e enable  l lost  r retire  Esc back",
+                    "d disable  e enable  l lost  r retire  c QR  Esc",
                     t.dim(),
                 ));
             }
@@ -239,5 +284,8 @@ impl Detail {
                 .block(Block::bordered().title(Span::styled(" Token ", t.title()))),
             r,
         );
+        if let Some((_, form)) = &self.form {
+            form.draw(f, area, sh);
+        }
     }
 }

@@ -13,6 +13,7 @@ use super::token_detail::{self, Detail, Outcome};
 use crate::model::Token;
 use crate::model::filters::TokenFilter;
 use crate::tui::app::Shared;
+use crate::tui::input::{Edit, Field};
 use crate::tui::words;
 
 /// The order of the list.
@@ -53,13 +54,15 @@ pub struct TokensScreen {
     hay: Vec<String>,
     /// Positions in `all` of the rows shown, in order.
     shown: Vec<usize>,
-    query: String,
+    search: Field,
     searching: bool,
     sort: Sort,
     sel: usize,
     offset: usize,
     detail: Option<Detail>,
     error: Option<String>,
+    /// Only this product's tokens (chosen on the products screen).
+    product: Option<String>,
 }
 
 impl TokensScreen {
@@ -87,10 +90,21 @@ impl TokensScreen {
         self.apply();
     }
 
+    /// Shows only the tokens of `product` (`None`: every token) from the next refresh.
+    pub fn only_product(&mut self, product: Option<String>) {
+        self.product = product;
+        self.sel = 0;
+        self.offset = 0;
+    }
+
     /// Reads the token view afresh.
     pub fn refresh(&mut self, sh: &mut Shared) {
         let Some(st) = sh.st.as_ref() else { return };
-        match st.tokens(&TokenFilter::default()) {
+        let filter = TokenFilter {
+            product: self.product.clone(),
+            ..TokenFilter::default()
+        };
+        match st.tokens(&filter) {
             Ok(t) => self.load(t),
             Err(e) => self.error = Some(words::error(&e)),
         }
@@ -98,7 +112,7 @@ impl TokensScreen {
 
     /// Filters by the query and sorts.
     fn apply(&mut self) {
-        let q = self.query.to_lowercase();
+        let q = self.search.text().to_lowercase();
         self.shown = (0..self.all.len())
             .filter(|&i| q.is_empty() || self.hay[i].contains(&q))
             .collect();
@@ -146,29 +160,28 @@ impl TokensScreen {
             ("/", "search as you type"),
             ("s", "sort by serial, product, status"),
             ("Enter", "token detail and actions"),
+            ("p", "products"),
         ]
     }
 
     /// Takes a key.
     pub fn key(&mut self, k: KeyEvent, sh: &mut Shared) {
         if self.searching {
-            match k.code {
-                KeyCode::Enter => self.searching = false,
-                KeyCode::Esc => {
+            let before = self.search.text().to_string();
+            match self.search.key(k) {
+                Edit::Submit => self.searching = false,
+                Edit::Cancel => {
                     self.searching = false;
-                    self.query.clear();
+                    self.search.take();
                     self.apply();
                 }
-                KeyCode::Backspace => {
-                    self.query.pop();
+                Edit::Editing if self.search.text() != before => {
+                    if self.search.text().len() > before.len() {
+                        self.sel = 0;
+                    }
                     self.apply();
                 }
-                KeyCode::Char(c) if !c.is_control() => {
-                    self.query.push(c);
-                    self.sel = 0;
-                    self.apply();
-                }
-                _ => {}
+                Edit::Editing => {}
             }
             return;
         }
@@ -195,6 +208,10 @@ impl TokensScreen {
             KeyCode::Home => self.sel = 0,
             KeyCode::End => self.sel = last,
             KeyCode::Char('/') => self.searching = true,
+            KeyCode::Esc if self.product.is_some() => {
+                self.only_product(None);
+                self.refresh(sh);
+            }
             KeyCode::Char('s') => {
                 self.sort = self.sort.next();
                 self.apply();
@@ -202,6 +219,34 @@ impl TokensScreen {
             KeyCode::Enter if self.selected().is_some() => self.detail = Some(Detail::default()),
             _ => {}
         }
+    }
+
+    /// Whether the detail is open.
+    pub fn detail_open(&self) -> bool {
+        self.detail.is_some()
+    }
+
+    /// The position of the selected row.
+    pub fn selected_index(&self) -> usize {
+        self.sel
+    }
+
+    /// The QR code the detail shows, if any (drawn over the whole frame).
+    pub fn qr(&self) -> Option<&super::qr::QrView> {
+        self.detail.as_ref().and_then(|d| d.qr.as_ref())
+    }
+
+    /// Selects the `n`th row on screen (a click); `true` when it is a row.
+    pub fn click_row(&mut self, n: usize) -> bool {
+        if self.detail.is_some() || self.searching {
+            return false;
+        }
+        let i = self.offset + n;
+        if i < self.shown.len() {
+            self.sel = i;
+            return true;
+        }
+        false
     }
 
     /// Reads the selected token again after the station changed it.
@@ -216,27 +261,22 @@ impl TokensScreen {
     /// Draws the list (and the detail and form over it).
     pub fn draw(&mut self, f: &mut Frame<'_>, area: Rect, sh: &Shared) {
         let t = sh.theme;
+        let of = match &self.product {
+            Some(p) => format!(" · {} (Esc: all)", words::safe(p, 24)),
+            None => String::new(),
+        };
         let title = format!(
-            " Tokens {} of {} · sort {} ",
+            " Tokens {} of {}{of} · sort {} ",
             self.shown.len(),
             self.all.len(),
             self.sort.name()
         );
         let [search, list] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-        let prompt = if self.searching {
-            "search: "
-        } else {
-            "/ search: "
-        };
-        f.render_widget(
-            Line::from(vec![
-                Span::styled(prompt, t.dim()),
-                Span::raw(self.query.clone()),
-                Span::styled(if self.searching { "▏" } else { "" }, t.title()),
-            ]),
-            search,
-        );
+        let [label, field] =
+            Layout::horizontal([Constraint::Length(10), Constraint::Min(1)]).areas(search);
+        f.render_widget(Span::styled("/ search: ", t.dim()), label);
+        self.search.draw(f, field, self.searching);
         let block = Block::bordered().title(Span::styled(title, t.title()));
         let inner = block.inner(list);
         f.render_widget(block, list);
