@@ -53,6 +53,11 @@ pub struct KioskArgs {
     /// Stop by itself after SECONDS (for scripts); default: until Ctrl-C.
     #[arg(long = "for", value_name = "SECONDS")]
     pub run_for: Option<f64>,
+    /// With a PostgreSQL store: the outbox file that keeps taps recorded while the
+    /// server does not answer [default: outbox-LOCATION.db in $STATE_DIRECTORY, else
+    /// beside the default store (~/.local/share/tokenstation)].
+    #[arg(long, value_name = "PATH", env = "TOKENSTATION_OUTBOX")]
+    pub outbox: Option<std::path::PathBuf>,
 }
 
 /// Runs `tokenstation kiosk`.
@@ -64,7 +69,13 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
     };
     // A kiosk writes every event it decides: it runs unlocked, recorded as the kiosk.
     let st = ctx.open_unlocked_as(Actor::kiosk(location)?)?;
-    let plan = st.kiosk_plan(location, &a.readers, !a.no_stdin)?;
+    let mut plan = st.kiosk_plan(location, &a.readers, !a.no_stdin)?;
+    if st.is_shared() {
+        plan.outbox = Some(match a.outbox {
+            Some(p) => p,
+            None => default_outbox(&plan.location)?,
+        });
+    }
     let run = kiosk::start(st, &plan)?;
     super::interrupt::cancel_on_ctrl_c(&run.job.cancel_token());
     if !a.no_stdin {
@@ -159,8 +170,12 @@ fn journal(l: &KioskLine) {
     match (l.kind, &l.problem) {
         (LineKind::Event, _) => tracing::info!(
             location = %loc, reader, event_id = l.id, holder, serial, status, direction, reason,
-            "presence event"
+            offline = l.offline, "presence event"
         ),
+        (LineKind::Server, Some(KioskProblem::ServerDown(outbox))) => {
+            tracing::warn!(location = %loc, outbox = %outbox, "server unreachable, recording offline")
+        }
+        (LineKind::Server, _) => tracing::info!(location = %loc, "server back, outbox sent"),
         (LineKind::Reader, Some(KioskProblem::ReaderDown(e))) => {
             tracing::warn!(location = %loc, reader, error = %e, "reader down")
         }
@@ -170,6 +185,8 @@ fn journal(l: &KioskLine) {
                 KioskProblem::NotRecorded(_) => "not recorded",
                 KioskProblem::AutoCheckout(_) => "automatic check-out failed",
                 KioskProblem::ReaderDown(_) => "reader down",
+                KioskProblem::ServerDown(_) => "server unreachable, recording offline",
+                KioskProblem::ServerBack => "server back, outbox sent",
                 KioskProblem::TagLength => "tag of unexpected length",
                 KioskProblem::NotUnderstood(_) => "typed line not understood",
             };
@@ -214,31 +231,74 @@ pub fn explain(reason: Reason) -> String {
     }
 }
 
+/// `#id` of a stored event, `outbox #seq` of one recorded offline.
+fn event_ref(l: &KioskLine) -> String {
+    match (l.offline, l.outbox_seq) {
+        (true, Some(seq)) => format!("outbox #{seq}"),
+        _ => format!("#{}", l.id.unwrap_or(0)),
+    }
+}
+
+/// What an offline line adds.
+fn offline_note(l: &KioskLine) -> &'static str {
+    if l.offline {
+        " (recorded offline)"
+    } else {
+        ""
+    }
+}
+
+/// The outbox of a kiosk at `location` when none is given: in systemd's state
+/// directory (`StateDirectory=`), else beside the default store.
+fn default_outbox(location: &str) -> anyhow::Result<std::path::PathBuf> {
+    let file: String = location
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .collect();
+    let file = format!("outbox-{file}.db");
+    if let Some(dir) = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
+        // several directories are separated by ':'; the first is ours
+        let first = dir.to_string_lossy().split(':').next().unwrap_or("").to_string();
+        return Ok(std::path::PathBuf::from(first).join(file));
+    }
+    let db = super::default_db()?;
+    Ok(db.with_file_name(file))
+}
+
 /// The line people see for a kiosk line (empty: nothing to show).
 pub fn message(l: &KioskLine) -> String {
     let clock = l.clock.clone().unwrap_or_default();
     let dir = l.direction.map(|d| d.as_str());
     match l.kind {
         LineKind::Folded => format!(
-            "= {} already {} since {clock}",
+            "= {} already {} since {clock}{}",
             who(l),
-            dir.unwrap_or("recorded")
+            dir.unwrap_or("recorded"),
+            offline_note(l)
         ),
         LineKind::Duplicate => format!("= event #{} was already recorded", l.id.unwrap_or(0)),
         LineKind::Event if l.status == Some(EventStatus::Ok) => format!(
-            "OK #{} {:<3} {} at {} {clock}",
-            l.id.unwrap_or(0),
+            "OK {} {:<3} {} at {} {clock}{}",
+            event_ref(l),
             dir.unwrap_or("-").to_uppercase(),
             who(l),
-            l.location
+            l.location,
+            offline_note(l)
         ),
         LineKind::Event => format!(
-            "NO #{} refused: {} ({}) at {} {clock}",
-            l.id.unwrap_or(0),
+            "NO {} refused: {} ({}) at {} {clock}{}",
+            event_ref(l),
             l.reason.map(explain).unwrap_or_else(|| "REFUSED".into()),
             who(l),
-            l.location
+            l.location,
+            offline_note(l)
         ),
+        LineKind::Server => match &l.problem {
+            Some(KioskProblem::ServerDown(outbox)) => format!(
+                "!! server unreachable: taps are recorded offline in {outbox} and sent when it is back; typed codes are refused"
+            ),
+            _ => "-- server back: every tap recorded offline was sent".into(),
+        },
         LineKind::NeedCode => format!(
             "? {}: type the code of your token and Enter (within {CODE_TIMEOUT_S} s)",
             l.label
@@ -266,7 +326,7 @@ pub fn message(l: &KioskLine) -> String {
             Some(KioskProblem::NotRecorded(e)) => format!("!! not recorded: {e}"),
             Some(KioskProblem::AutoCheckout(e)) => format!("!! automatic check-out failed: {e}"),
             Some(KioskProblem::ReaderDown(e)) => format!("!! {e}"),
-            None => String::new(),
+            Some(KioskProblem::ServerDown(_) | KioskProblem::ServerBack) | None => String::new(),
         },
     }
 }
