@@ -88,6 +88,21 @@ impl<'s> Kiosk<'s> {
         })
     }
 
+    /// A kiosk for `location` in zone `tz`, as read before (a kiosk that starts while
+    /// its server stops reads them from its snapshot).
+    pub fn with_zone(st: &'s mut Station, location: &str, tz: &str) -> Kiosk<'s> {
+        Kiosk {
+            st,
+            location: location.to_string(),
+            tz: tz.to_string(),
+            pending: None,
+            typed_lines: 0,
+            desk: None,
+            was_offline: false,
+            next_refresh: 0,
+        }
+    }
+
     /// Gives the kiosk its offline side: presentations the server cannot take are
     /// decided offline and kept in the outbox (`super::offline`).
     pub fn with_outbox(mut self, desk: OfflineDesk) -> Kiosk<'s> {

@@ -14,7 +14,7 @@ use super::feed::{KioskInput, spawn_reader_beating};
 use super::heartbeat::{Heartbeat, KioskHealth};
 use super::drain;
 use super::kiosk::{Kiosk, KioskLine};
-use super::offline::OfflineDesk;
+use super::offline::{self, OfflineDesk};
 use crate::devices::session::{ReaderSpec, open_reader};
 use crate::station::jobs::{CancelToken, Job, JobCtx};
 use crate::station::{Result, Station, StationError};
@@ -116,10 +116,25 @@ pub fn start(mut st: Station, plan: &KioskPlan) -> Result<KioskRun> {
     let token = cancel.clone();
     let job = Job::spawn_with("kiosk", cancel, move |ctx: &JobCtx<KioskLine>| {
         let (desk, drain) = away.unzip();
-        let out = Kiosk::new(&mut st, &location)
-            .map(|k| match desk {
-                Some(d) => k.with_outbox(d),
-                None => k,
+        // the location as the server has it, else (the server just went away) as the
+        // snapshot copied it a moment ago
+        let zone = match st.read().location_get(&location) {
+            Ok(l) => Ok((l.name, l.tz)),
+            Err(e) => {
+                let e = StationError::from(e);
+                match desk.as_ref().map(|d| d.tz()) {
+                    Some(Ok(Some(tz))) if offline::is_unreachable(&e) => Ok((location.clone(), tz)),
+                    _ => Err(e),
+                }
+            }
+        };
+        let out = zone
+            .map(|(name, tz)| {
+                let k = Kiosk::with_zone(&mut st, &name, &tz);
+                match desk {
+                    Some(d) => k.with_outbox(d),
+                    None => k,
+                }
             })
             .map(|mut k| k.run(&rx, |l| ctx.emit(l.clone())));
         token.cancel(); // stops the reader threads and the outbox thread
