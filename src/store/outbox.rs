@@ -188,17 +188,6 @@ impl Outbox {
         }
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(err)?;
-        let found: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(err)?;
-        let known = MIGRATIONS.len() as i64;
-        if found > known {
-            return Err(StoreError::TooNew {
-                path: name(),
-                found,
-                known,
-            });
-        }
         let foreign: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'outbox%' AND name NOT LIKE 'snap%' AND name NOT LIKE 'sqlite%'",
@@ -210,6 +199,17 @@ impl Outbox {
             return Err(StoreError::Corrupt {
                 path: name(),
                 why: "it is not a kiosk outbox (a store or another program's file?)".into(),
+            });
+        }
+        let found: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err)?;
+        let known = MIGRATIONS.len() as i64;
+        if found > known {
+            return Err(StoreError::TooNew {
+                path: name(),
+                found,
+                known,
             });
         }
         Migrations::new(MIGRATIONS.iter().map(|s| M::up(s)).collect())
