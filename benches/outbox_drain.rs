@@ -37,11 +37,13 @@ fn main() {
     let db = std::path::PathBuf::from(server.replacen("/postgres?", &format!("/{name}?"), 1));
     let key = KeySource::File(dir.path().join("pg.key"));
     let mut st = Station::init(&db, &key, 0).unwrap_or_else(|e| fail(e));
-    st.location_add("Lobby", "UTC", 0).unwrap_or_else(|e| fail(e));
+    st.location_add("Lobby", "UTC", 0)
+        .unwrap_or_else(|e| fail(e));
     for i in 0..HOLDERS {
         let h = format!("h{i:04}");
         st.holder_add(&h, None, 0).unwrap_or_else(|e| fail(e));
-        let tag = CredentialKey::tag_bytes(&(90_000 + i).to_be_bytes()).unwrap_or_else(|| fail("tag"));
+        let tag =
+            CredentialKey::tag_bytes(&(90_000 + i).to_be_bytes()).unwrap_or_else(|| fail("tag"));
         st.holder_enrol(&h, &tag, 0).unwrap_or_else(|e| fail(e));
     }
     let mut outbox = Outbox::open(&dir.path().join("outbox.db")).unwrap_or_else(|e| fail(e));

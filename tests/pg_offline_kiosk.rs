@@ -228,7 +228,13 @@ fn check_once(site: &Site, acks: &[Value], n: usize) {
         if a["offline"] == false {
             assert_eq!(Some(e.id), a["id"].as_i64(), "{a}");
         } else {
-            assert!(a["message"].as_str().unwrap().contains("(recorded offline)"), "{a}");
+            assert!(
+                a["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("(recorded offline)"),
+                "{a}"
+            );
         }
     }
 }
@@ -238,7 +244,8 @@ fn server_stopped_and_restarted_mid_burst_every_acknowledged_tap_once() {
     const N: u32 = 200;
     let site = Site::new(N);
     let burst = TagBurst::new();
-    let emu = Rdm6300Emulator::new(Field::empty()).with_burst(burst.clone(), Duration::from_millis(40));
+    let emu =
+        Rdm6300Emulator::new(Field::empty()).with_burst(burst.clone(), Duration::from_millis(40));
     let pty = PtyBridge::spawn(emu, Faults::new()).unwrap();
     let port = pty.path().to_string_lossy().into_owned();
     let lines = Arc::new(Mutex::new(Vec::new()));
@@ -248,11 +255,17 @@ fn server_stopped_and_restarted_mid_burst_every_acknowledged_tap_once() {
     wait("online acknowledgements", 60, || events(&lines).len() >= 40);
     site.cluster.stop();
     wait("offline acknowledgements", 60, || {
-        events(&lines).iter().filter(|v| v["offline"] == true).count() >= 30
+        events(&lines)
+            .iter()
+            .filter(|v| v["offline"] == true)
+            .count()
+            >= 30
     });
     site.cluster.start();
     wait("the burst", 120, || burst.pending() == 0);
-    wait("every acknowledgement", 60, || events(&lines).len() >= N as usize);
+    wait("every acknowledgement", 60, || {
+        events(&lines).len() >= N as usize
+    });
     wait("the outbox to be sent", 60, || pending(&site.outbox()) == 0);
     // taps after the outbox emptied go to the server again
     wait("the server-back line", 10, || {
@@ -264,7 +277,10 @@ fn server_stopped_and_restarted_mid_burst_every_acknowledged_tap_once() {
 
     let acks = events(&lines);
     let offline = acks.iter().filter(|v| v["offline"] == true).count();
-    eprintln!("{N} taps: {} online, {offline} recorded offline", acks.len() - offline);
+    eprintln!(
+        "{N} taps: {} online, {offline} recorded offline",
+        acks.len() - offline
+    );
     assert!(offline >= 30 && offline < N as usize, "{offline} offline");
     check_once(&site, &acks, N as usize);
     let now = std::time::SystemTime::now()
@@ -273,7 +289,17 @@ fn server_stopped_and_restarted_mid_burst_every_acknowledged_tap_once() {
         .as_secs();
     let (from, to) = ((now - 3600).to_string(), (now + 3600).to_string());
     let report = site.ok(
-        &["--json", "presence", "report", "--location", "Lobby", "--from", &from, "--to", &to],
+        &[
+            "--json",
+            "presence",
+            "report",
+            "--location",
+            "Lobby",
+            "--from",
+            &from,
+            "--to",
+            &to,
+        ],
         None,
     );
     let r: Value = serde_json::from_str(&report).unwrap();
@@ -283,7 +309,10 @@ fn server_stopped_and_restarted_mid_burst_every_acknowledged_tap_once() {
         .iter()
         .map(|h| h["offline"].as_u64().unwrap())
         .sum();
-    assert_eq!(marked, offline as u64, "presence report counts the offline events");
+    assert_eq!(
+        marked, offline as u64,
+        "presence report counts the offline events"
+    );
 }
 
 #[test]
@@ -291,19 +320,29 @@ fn kill_9_with_a_full_outbox_then_the_restarted_kiosk_sends_it_once() {
     const N: u32 = 20;
     let site = Site::new(N);
     let burst = TagBurst::new();
-    let emu = Rdm6300Emulator::new(Field::empty()).with_burst(burst.clone(), Duration::from_millis(20));
+    let emu =
+        Rdm6300Emulator::new(Field::empty()).with_burst(burst.clone(), Duration::from_millis(20));
     let pty = PtyBridge::spawn(emu, Faults::new()).unwrap();
     let port = pty.path().to_string_lossy().into_owned();
     let lines = Arc::new(Mutex::new(Vec::new()));
     let mut kiosk = site.kiosk(Some(&port), &lines);
     site.cluster.stop();
     burst.push_all(tags(N));
-    wait("offline acknowledgements", 60, || events(&lines).len() >= N as usize);
+    wait("offline acknowledgements", 60, || {
+        events(&lines).len() >= N as usize
+    });
     kiosk.kill().unwrap(); // SIGKILL
     kiosk.wait().unwrap();
     let acks = events(&lines);
-    assert!(acks.iter().all(|v| v["offline"] == true && v["id"].is_null()));
-    assert_eq!(pending(&site.outbox()), i64::from(N), "every acknowledged tap is in the outbox");
+    assert!(
+        acks.iter()
+            .all(|v| v["offline"] == true && v["id"].is_null())
+    );
+    assert_eq!(
+        pending(&site.outbox()),
+        i64::from(N),
+        "every acknowledged tap is in the outbox"
+    );
 
     site.cluster.start();
     // A crash between the server's commit and the row's removal: the first row is on
@@ -330,21 +369,37 @@ fn typed_code_offline_is_refused_and_a_leased_token_verifies_only_at_its_station
     assert!(add.status().unwrap().success());
     site.ok(&["token", "assign", "T1", "--holder", "d000"], None);
     let before = (now_s() - 300).to_string();
-    site.ok(&["token", "activate", "T1", &code_at(now_s() - 300), "--at", &before], None);
+    site.ok(
+        &[
+            "token",
+            "activate",
+            "T1",
+            &code_at(now_s() - 300),
+            "--at",
+            &before,
+        ],
+        None,
+    );
     site.ok(&["location", "mode", "Lobby", "code"], None);
     let lines = Arc::new(Mutex::new(Vec::new()));
     let mut kiosk = site.kiosk(None, &lines);
     let mut stdin = kiosk.stdin.take().unwrap();
     site.cluster.stop();
     if let Err(e) = writeln!(stdin, "T1 {}", code_now()) {
-        panic!("kiosk gone ({e}): {:?} {:?}", kiosk.try_wait(), lines.lock().unwrap());
+        panic!(
+            "kiosk gone ({e}): {:?} {:?}",
+            kiosk.try_wait(),
+            lines.lock().unwrap()
+        );
     }
     wait("the refusal", 30, || !lines.lock().unwrap().is_empty());
     let l = lines.lock().unwrap()[0].clone();
     assert_eq!(l["kind"], "error", "{l}");
     let msg = l["message"].as_str().unwrap();
     assert!(
-        msg.starts_with("!! not recorded: server unreachable: a typed code needs the store's server"),
+        msg.starts_with(
+            "!! not recorded: server unreachable: a typed code needs the store's server"
+        ),
         "{msg}"
     );
     assert_eq!(pending(&site.outbox()), 0, "a refused code is not kept");
@@ -359,14 +414,20 @@ fn typed_code_offline_is_refused_and_a_leased_token_verifies_only_at_its_station
     let code = code_now();
     let (ok, text) = site.run(&["verify", "T1", &code], Some("bench-2"));
     assert!(!ok, "{text}");
-    assert!(text.contains("token T1 is leased to station 'k1'"), "{text}");
+    assert!(
+        text.contains("token T1 is leased to station 'k1'"),
+        "{text}"
+    );
     let text = site.ok(&["verify", "T1", &code], Some("k1"));
     assert!(text.contains("OK"), "{text}");
     site.ok(&["token", "lease", "T1", "--release"], None);
     let (_, text) = site.run(&["verify", "T1", &code], Some("bench-2"));
     assert!(!text.contains("leased"), "released: {text}");
     let audit = site.ok(&["audit", "list"], None);
-    assert!(audit.contains("token.lease") && audit.contains("token.release"), "{audit}");
+    assert!(
+        audit.contains("token.lease") && audit.contains("token.release"),
+        "{audit}"
+    );
 }
 
 fn now_s() -> u64 {
@@ -378,8 +439,11 @@ fn now_s() -> u64 {
 
 fn code_at(t: u64) -> String {
     use tokenstation::otp::{Algorithm, Digits, OtpKey, Secret};
-    OtpKey::new(Algorithm::Sha1, &Secret::from_slice(b"12345678901234567890"))
-        .code_string(t / 30, Digits::SIX)
+    OtpKey::new(
+        Algorithm::Sha1,
+        &Secret::from_slice(b"12345678901234567890"),
+    )
+    .code_string(t / 30, Digits::SIX)
 }
 
 fn code_now() -> String {

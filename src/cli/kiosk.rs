@@ -241,11 +241,7 @@ fn event_ref(l: &KioskLine) -> String {
 
 /// What an offline line adds.
 fn offline_note(l: &KioskLine) -> &'static str {
-    if l.offline {
-        " (recorded offline)"
-    } else {
-        ""
-    }
+    if l.offline { " (recorded offline)" } else { "" }
 }
 
 /// The outbox of a kiosk at `location` when none is given: in systemd's state
@@ -253,12 +249,23 @@ fn offline_note(l: &KioskLine) -> &'static str {
 fn default_outbox(location: &str) -> anyhow::Result<std::path::PathBuf> {
     let file: String = location
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let file = format!("outbox-{file}.db");
     if let Some(dir) = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
         // several directories are separated by ':'; the first is ours
-        let first = dir.to_string_lossy().split(':').next().unwrap_or("").to_string();
+        let first = dir
+            .to_string_lossy()
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_string();
         return Ok(std::path::PathBuf::from(first).join(file));
     }
     let db = super::default_db()?;

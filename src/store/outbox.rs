@@ -296,9 +296,8 @@ impl Outbox {
             note_last(&tx, &e.location, h, d, e.at).map_err(err)?;
         }
         tx.commit().map_err(err)?;
-        self.by_idem(&e.idem)?.ok_or_else(|| {
-            self.err(rusqlite::Error::QueryReturnedNoRows)
-        })
+        self.by_idem(&e.idem)?
+            .ok_or_else(|| self.err(rusqlite::Error::QueryReturnedNoRows))
     }
 
     fn by_idem(&self, idem: &str) -> Result<Option<OutboxEvent>, StoreError> {
@@ -351,7 +350,8 @@ impl Outbox {
             source: e.into(),
         };
         let tx = self.conn.transaction().map_err(err)?;
-        tx.execute("DELETE FROM snap_credentials", []).map_err(err)?;
+        tx.execute("DELETE FROM snap_credentials", [])
+            .map_err(err)?;
         tx.execute("DELETE FROM snap_last WHERE location = ?1", [location])
             .map_err(err)?;
         for (kind, value, holder, label) in &snap.credentials {
@@ -490,16 +490,25 @@ mod tests {
         let b = o.push(&ev("b", "h1", "out", 100), 2).unwrap();
         assert_eq!(o.push(&ev("a", "h1", "in", 10), 3).unwrap(), a);
         assert!(a.seq < b.seq);
-        assert_eq!(o.snap_last("Lobby", "h1").unwrap(), Some(("out".into(), 100)));
+        assert_eq!(
+            o.snap_last("Lobby", "h1").unwrap(),
+            Some(("out".into(), 100))
+        );
         drop(o);
         let o = Outbox::open(&path).unwrap();
         let rows = o.oldest(10).unwrap();
-        assert_eq!(rows.iter().map(|r| r.idem.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(
+            rows.iter().map(|r| r.idem.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
         o.remove(a.seq).unwrap();
         assert_eq!(o.pending().unwrap(), 1);
         // an older event does not replace a newer last one
         o.note_last("Lobby", "h1", "in", 50).unwrap();
-        assert_eq!(o.snap_last("Lobby", "h1").unwrap(), Some(("out".into(), 100)));
+        assert_eq!(
+            o.snap_last("Lobby", "h1").unwrap(),
+            Some(("out".into(), 100))
+        );
     }
 
     #[test]
@@ -515,6 +524,9 @@ mod tests {
         c.pragma_update(None, "user_version", 9).unwrap();
         drop(c);
         let e = Outbox::open(&path).err().unwrap();
-        assert!(e.to_string().contains("newer than this tokenstation"), "{e}");
+        assert!(
+            e.to_string().contains("newer than this tokenstation"),
+            "{e}"
+        );
     }
 }

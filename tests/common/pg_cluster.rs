@@ -56,9 +56,15 @@ impl Cluster {
             .join(format!("own-{}-{n}", std::process::id()));
         let port = 20_000 + (std::process::id() % 20_000) + n;
         let mut init = as_pg("initdb");
-        init.arg("-D")
-            .arg(dir.join("data"))
-            .args(["-A", "trust", "-U", "tokenstation", "--no-sync", "-E", "UTF8"]);
+        init.arg("-D").arg(dir.join("data")).args([
+            "-A",
+            "trust",
+            "-U",
+            "tokenstation",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]);
         run(init, "initdb");
         let c = Cluster { dir, port };
         c.start();

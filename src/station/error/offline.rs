@@ -9,7 +9,9 @@ pub enum OfflineError {
     /// The store's server does not answer and what was asked needs it: a typed code
     /// (checking it offline could accept it twice, at two stations), or a tap at a
     /// location that needs a code.
-    #[error("server unreachable: {what} needs the store's server {store}; card and tag taps are recorded offline")]
+    #[error(
+        "server unreachable: {what} needs the store's server {store}; card and tag taps are recorded offline"
+    )]
     ServerUnreachable {
         /// What needed the server (`a typed code`, `location 'Lab' (mode code)`).
         what: String,
@@ -17,7 +19,9 @@ pub enum OfflineError {
         store: String,
     },
     /// The token verifies only at the station it is leased to.
-    #[error("token {serial} is leased to station '{station}': it verifies only there (release the lease to verify it elsewhere)")]
+    #[error(
+        "token {serial} is leased to station '{station}': it verifies only there (release the lease to verify it elsewhere)"
+    )]
     Leased {
         /// The token's serial.
         serial: String,

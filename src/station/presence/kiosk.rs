@@ -10,15 +10,15 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
+use super::CredentialKey;
 pub use super::feed::{KioskInput, now_ms, spawn_reader};
 use super::grammar;
 pub use super::kiosk_job::{KioskPlan, KioskRun, start};
-use super::record::{Outcome, Presentation, TypedCode};
 pub use super::kiosk_line::{KioskLine, KioskProblem, LineKind};
 use super::offline::{self, OfflineDesk};
+use super::record::{Outcome, Presentation, TypedCode};
 use super::report::{local, local_rfc3339};
 use super::vocab::EventStatus;
-use super::CredentialKey;
 use crate::devices::{Feedback, Tap, TapKind};
 use crate::station::{Result, Station};
 use crate::store::presence::Event;

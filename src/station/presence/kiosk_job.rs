@@ -10,9 +10,9 @@ use std::sync::mpsc::{self, Sender};
 use std::time::Duration;
 
 use super::Mode;
+use super::drain;
 use super::feed::{KioskInput, spawn_reader_beating};
 use super::heartbeat::{Heartbeat, KioskHealth};
-use super::drain;
 use super::kiosk::{Kiosk, KioskLine};
 use super::offline::{self, OfflineDesk};
 use crate::devices::session::{ReaderSpec, open_reader};

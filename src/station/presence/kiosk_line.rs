@@ -89,4 +89,3 @@ pub struct KioskLine {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outbox_seq: Option<i64>,
 }
-

@@ -83,9 +83,20 @@ mod tests {
 
     #[test]
     fn folds_toggles_and_refuses() {
-        let last = |d, at| Some(Last { direction: Some(d), at });
-        assert_eq!(decide(None, None, false, 0, IV), Passback::Go(Direction::In));
-        assert_eq!(decide(last(Direction::In, 0), None, false, 5, IV), Passback::Fold);
+        let last = |d, at| {
+            Some(Last {
+                direction: Some(d),
+                at,
+            })
+        };
+        assert_eq!(
+            decide(None, None, false, 0, IV),
+            Passback::Go(Direction::In)
+        );
+        assert_eq!(
+            decide(last(Direction::In, 0), None, false, 5, IV),
+            Passback::Fold
+        );
         assert_eq!(
             decide(last(Direction::In, 0), None, true, 5, IV),
             Passback::Refuse(Reason::TooSoon)
@@ -99,7 +110,13 @@ mod tests {
             Passback::Refuse(Reason::AlreadyIn)
         );
         assert_eq!(
-            decide(last(Direction::Out, 0), Some(Direction::Out), false, 100, IV),
+            decide(
+                last(Direction::Out, 0),
+                Some(Direction::Out),
+                false,
+                100,
+                IV
+            ),
             Passback::Refuse(Reason::NotIn)
         );
         assert_eq!(

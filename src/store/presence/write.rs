@@ -111,7 +111,9 @@ impl Writer<'_> {
                     e.reader,
                     e.idem,
                     e.presence_token_id,
-                    e.step.map(|v| crate::store::from_u64(v, "step")).transpose()?,
+                    e.step
+                        .map(|v| crate::store::from_u64(v, "step"))
+                        .transpose()?,
                     e.bound_from,
                     e.bound_to,
                     e.nearest,
