@@ -283,7 +283,7 @@ pub fn message(l: &KioskLine) -> String {
             dir.unwrap_or("recorded"),
             offline_note(l)
         ),
-        LineKind::Duplicate => format!("= event #{} was already recorded", l.id.unwrap_or(0)),
+        LineKind::Duplicate => format!("= event {} was already recorded", event_ref(l)),
         LineKind::Event if l.status == Some(EventStatus::Ok) => format!(
             "OK {} {:<3} {} at {} {clock}{}",
             event_ref(l),

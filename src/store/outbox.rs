@@ -300,7 +300,8 @@ impl Outbox {
             .ok_or_else(|| self.err(rusqlite::Error::QueryReturnedNoRows))
     }
 
-    fn by_idem(&self, idem: &str) -> Result<Option<OutboxEvent>, StoreError> {
+    /// The event kept under an idempotency key.
+    pub fn by_idem(&self, idem: &str) -> Result<Option<OutboxEvent>, StoreError> {
         self.conn
             .query_row(
                 &format!("SELECT {EVENT_COLS} WHERE idem = ?1"),

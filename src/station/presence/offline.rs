@@ -53,6 +53,8 @@ pub enum OfflineOutcome {
     Recorded(OutboxEvent),
     /// A repeated tap inside the fold interval: the holder's last event.
     Folded(OutboxEvent),
+    /// The idempotency key is in the outbox already: the event kept then.
+    Duplicate(OutboxEvent),
 }
 
 /// A kiosk's offline side: its outbox and snapshot, for one location.
@@ -155,6 +157,11 @@ impl OfflineDesk {
     pub fn decide(&mut self, p: &Presentation, now_ms: i64) -> Result<OfflineOutcome> {
         if p.code.is_some() {
             return Err(self.unreachable("a typed code".into()));
+        }
+        if let Some(idem) = &p.idem
+            && let Some(e) = self.outbox.by_idem(idem)?
+        {
+            return Ok(OfflineOutcome::Duplicate(e));
         }
         let Some(cred) = &p.credential else {
             return Err(self.unreachable("a presentation without a card or tag".into()));

@@ -56,6 +56,7 @@ impl Kiosk<'_> {
         match desk.decide(p, now_ms()) {
             Ok(OfflineOutcome::Recorded(e)) => self.offline_line(LineKind::Event, &e),
             Ok(OfflineOutcome::Folded(e)) => self.offline_line(LineKind::Folded, &e),
+            Ok(OfflineOutcome::Duplicate(e)) => self.offline_line(LineKind::Duplicate, &e),
             Err(e) => self.problem(LineKind::Error, KioskProblem::NotRecorded(e.to_string())),
         }
     }
