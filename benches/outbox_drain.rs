@@ -61,7 +61,14 @@ fn main() {
                 credential: Some(format!("tag {:010}", 90_000 + i)),
                 holder: Some(format!("h{i:04}")),
                 label: None,
-                direction: Some(if (k / HOLDERS) % 2 == 0 { "in" } else { "out" }.into()),
+                direction: Some(
+                    if (k / HOLDERS).is_multiple_of(2) {
+                        "in"
+                    } else {
+                        "out"
+                    }
+                    .into(),
+                ),
                 status: "ok".into(),
                 reason: None,
             };
