@@ -140,9 +140,22 @@ fn a_location_that_needs_a_code_refuses_taps_offline() {
         "{e}"
     );
     assert_eq!(desk.pending().unwrap(), 0);
-    // an outbox belongs to one store
+    // an outbox holding events belongs to its store (an empty one may change stores)
     let other = tempfile::tempdir().unwrap();
     let st2 = setup(&other);
+    OfflineDesk::open(&st2, desk.path(), "Lobby").unwrap();
+    let mut desk = OfflineDesk::open(&st, desk.path(), "Lobby").unwrap();
+    st.location_presence_set(
+        "Lobby",
+        &SettingsChange {
+            mode: Some(Mode::Card),
+            ..SettingsChange::default()
+        },
+        0,
+    )
+    .unwrap();
+    desk.refresh(&st).unwrap();
+    recorded(desk.decide(&tap(1, 0, 1), 0).unwrap());
     let e = OfflineDesk::open(&st2, desk.path(), "Lobby")
         .err()
         .unwrap()

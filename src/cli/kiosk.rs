@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
     if st.is_shared() {
         plan.outbox = Some(match a.outbox {
             Some(p) => p,
-            None => default_outbox(&plan.location)?,
+            None => default_outbox(&plan.location, st.store_name())?,
         });
     }
     let run = kiosk::start(st, &plan)?;
@@ -244,9 +244,14 @@ fn offline_note(l: &KioskLine) -> &'static str {
     if l.offline { " (recorded offline)" } else { "" }
 }
 
-/// The outbox of a kiosk at `location` when none is given: in systemd's state
-/// directory (`StateDirectory=`), else beside the default store.
-fn default_outbox(location: &str) -> anyhow::Result<std::path::PathBuf> {
+/// The outbox of a kiosk at `location` of `store` when none is given:
+/// `outbox-LOCATION-STORE.db` (STORE: 8 hex digits of the SHA-256 of the store's name,
+/// so kiosks of two stores never share one) in systemd's state directory
+/// (`StateDirectory=`), else beside the default store.
+fn default_outbox(location: &str, store: &str) -> anyhow::Result<std::path::PathBuf> {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(store.as_bytes());
+    let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
     let file: String = location
         .chars()
         .map(|c| {
@@ -257,7 +262,7 @@ fn default_outbox(location: &str) -> anyhow::Result<std::path::PathBuf> {
             }
         })
         .collect();
-    let file = format!("outbox-{file}.db");
+    let file = format!("outbox-{file}-{tag}.db");
     if let Some(dir) = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
         // several directories are separated by ':'; the first is ours
         let first = dir

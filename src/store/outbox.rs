@@ -240,6 +240,18 @@ impl Outbox {
         Ok(old)
     }
 
+    /// Makes `store` the one this outbox sends to (the caller checked it is empty
+    /// or already bound to it).
+    pub fn rebind_store(&self, store: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO outbox_meta (key, value) VALUES ('store', ?1)",
+                [store],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// Appends an event (durably, before it is shown) and, for an accepted one, makes
     /// it the holder's last event in the snapshot, in one transaction. A key already
     /// in the outbox returns the row stored then.

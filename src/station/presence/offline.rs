@@ -71,8 +71,10 @@ impl OfflineDesk {
     pub fn open(st: &Station, path: &Path, location: &str) -> Result<OfflineDesk> {
         let outbox = Outbox::open(path)?;
         let store = st.store_name().to_string();
+        // an empty outbox may change stores; one holding events sends them to its own
         if let Some(bound) = outbox.bind_store(&store)?
             && bound != store
+            && outbox.pending()? > 0
         {
             return Err(OfflineError::Outbox {
                 path: path.display().to_string(),
@@ -82,6 +84,7 @@ impl OfflineDesk {
             }
             .into());
         }
+        outbox.rebind_store(&store)?;
         let mut desk = OfflineDesk {
             outbox,
             location: location.to_string(),
