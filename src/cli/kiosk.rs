@@ -34,6 +34,8 @@ Taps toggle in/out. Refused: unknown credentials, an explicit `in` while in, any
 sooner than the minimum interval; repeated taps within the fold interval are folded.\n\n\
 Output: one line per committed event (`OK #id IN ...` / `NO #id refused: ...`), shown\n\
 only after the event is in the store; prompts start with `?`, notes with `=`, `--`, `!!`.\n\
+With a PostgreSQL store, taps the server cannot take are kept in the outbox (--outbox),\n\
+shown `(recorded offline)` and sent when it is back; typed codes are then refused.\n\
 Example with an emulated reader:\n  \
   tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 5     # prints /dev/pts/N\n  \
   tokenstation kiosk --location Lobby --reader rdm6300:/dev/pts/N"
