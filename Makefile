@@ -121,9 +121,13 @@ pg-shell:
 
 # Verifications per second with 1, 4 and 8 stations, SQLite beside PostgreSQL
 # (benches/stations.rs), on a throwaway server like the tests'.
-.PHONY: bench-stations
+.PHONY: bench-stations bench-outbox
 bench-stations: deps
 	tools/with-test-postgres.sh $(CARGO) bench --bench stations
+
+# Offline kiosk outbox drained into PostgreSQL, events per second (benches/outbox_drain.rs).
+bench-outbox: deps
+	tools/with-test-postgres.sh $(CARGO) bench --bench outbox_drain
 
 test-hw: unit
 

@@ -260,6 +260,9 @@ pub struct Token {
     /// Issuer its source named (Key URI, PSKC); `None`: the product's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
+    /// The one station where it verifies (`token lease`); `None`: every station.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leased_to: Option<String>,
 }
 
 /// The person or thing a token or card belongs to.

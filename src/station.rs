@@ -28,6 +28,7 @@ pub mod input_file;
 pub mod issue;
 pub mod jobs;
 pub mod keys;
+pub mod lease;
 pub mod limits;
 pub mod location_rule;
 pub mod lookup;

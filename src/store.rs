@@ -70,11 +70,13 @@ pub mod locations;
 pub mod manage;
 pub mod meta;
 pub mod migrations;
+pub mod outbox;
 pub mod pg;
 pub mod pg_schema;
 pub(crate) mod pgpass;
 pub mod presence;
 pub mod products;
+mod reach;
 pub mod slots;
 pub(crate) mod sql;
 pub mod tokens;
@@ -270,6 +272,9 @@ impl Writer<'_> {
     }
 }
 
+/// How long a write waits for a new connection when the server dropped the last one.
+const RECONNECT_WAIT: Duration = Duration::from_secs(1);
+
 /// The advisory lock every PostgreSQL write transaction takes first ("tkswrit").
 const WRITE_LOCK: i64 = 0x0074_6b73_7772_6974;
 
@@ -453,6 +458,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        // a connection the server dropped (restart) is replaced first
+        self.reconnect(RECONNECT_WAIT)?;
         let name = self.name.as_str();
         let station = self.station.as_deref();
         match &mut self.db {

@@ -447,3 +447,37 @@ async fn per_source_delay_by_end_user() {
     assert_eq!(r.status, 400);
     api.finish();
 }
+
+#[tokio::test]
+async fn a_token_leased_to_another_station_is_refused_naming_the_lease_holder() {
+    let api = Api::new();
+    let ops = api.keys.operator.clone();
+    let t = now();
+    api.station()
+        .token_lease("T1", None, Some("door-7"), t)
+        .unwrap();
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "T1", "code": code_at(t)}),
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert!(
+        r.text
+            .contains("token T1 is leased to station 'door-7': it verifies only there"),
+        "{}",
+        r.text
+    );
+    api.station().token_lease("T1", None, None, t).unwrap();
+    let r = api
+        .post(
+            "/api/v1/verify",
+            &ops,
+            json!({"serial": "T1", "code": code_at(t)}),
+        )
+        .await;
+    assert_eq!(r.json()["status"], "OK", "{}", r.text);
+    api.finish();
+}

@@ -148,6 +148,8 @@ fn line(kind: LineKind, ok: bool, dir: Direction) -> KioskLine {
         credential: Some("tag:0A00B1C2D3".into()),
         clock: Some("2026-11-30 10:13:20 UTC".into()),
         problem: None,
+        offline: false,
+        outbox_seq: None,
     }
 }
 

@@ -5,6 +5,11 @@
 # root). Exports TOKENSTATION_TEST_PG (a postgresql:// URL to the `postgres` database
 # as the cluster's superuser `tokenstation`, database `postgres`); each test creates
 # its own database from it. The server is stopped and its directory removed when the command ends, whatever its end.
+# Tests that stop and restart a server (the offline kiosk, tests/pg_offline_kiosk.rs)
+# start clusters of their own, never this shared one: for them the script also exports
+# TOKENSTATION_TEST_PG_BIN (the directory of initdb and pg_ctl), TOKENSTATION_TEST_PG_DIR
+# (a directory the server's user owns, removed at the end) and TOKENSTATION_TEST_PG_RUNAS
+# (the user to run them as when we are root, else empty).
 #
 # PostgreSQL missing: installed with apt-get (package `postgresql`) when possible; when
 # it is still missing, under CI=true the run fails at once; otherwise the command runs
@@ -46,6 +51,10 @@ fi
 
 stop() {
   "${as_pg[@]}" "$PG_CTL" -D "$T/data" -m immediate stop >/dev/null 2>&1 || true
+  # clusters the tests started (and a failed test may have left running)
+  for d in "$T"/own-*/data; do
+    [ -d "$d" ] && "${as_pg[@]}" "$PG_CTL" -D "$d" -m immediate stop >/dev/null 2>&1 || true
+  done
   rm -rf "$T"
 }
 trap stop EXIT
@@ -59,4 +68,7 @@ trap 'exit 130' INT TERM
 echo "postgres: test server on socket directory $T" >&2
 
 export TOKENSTATION_TEST_PG="postgresql://tokenstation@/postgres?host=$T"
+export TOKENSTATION_TEST_PG_BIN="$(dirname "$PG_CTL")"
+export TOKENSTATION_TEST_PG_DIR="$T"
+if [ "$(id -u)" = 0 ]; then export TOKENSTATION_TEST_PG_RUNAS=postgres; else export TOKENSTATION_TEST_PG_RUNAS=""; fi
 "$@"

@@ -34,6 +34,8 @@ Taps toggle in/out. Refused: unknown credentials, an explicit `in` while in, any
 sooner than the minimum interval; repeated taps within the fold interval are folded.\n\n\
 Output: one line per committed event (`OK #id IN ...` / `NO #id refused: ...`), shown\n\
 only after the event is in the store; prompts start with `?`, notes with `=`, `--`, `!!`.\n\
+With a PostgreSQL store, taps the server cannot take are kept in the outbox (--outbox),\n\
+shown `(recorded offline)` and sent when it is back; typed codes are then refused.\n\
 Example with an emulated reader:\n  \
   tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 5     # prints /dev/pts/N\n  \
   tokenstation kiosk --location Lobby --reader rdm6300:/dev/pts/N"
@@ -53,6 +55,11 @@ pub struct KioskArgs {
     /// Stop by itself after SECONDS (for scripts); default: until Ctrl-C.
     #[arg(long = "for", value_name = "SECONDS")]
     pub run_for: Option<f64>,
+    /// With a PostgreSQL store: the outbox file that keeps taps recorded while the
+    /// server does not answer [default: outbox-LOCATION.db in $STATE_DIRECTORY, else
+    /// beside the default store (~/.local/share/tokenstation)].
+    #[arg(long, value_name = "PATH", env = "TOKENSTATION_OUTBOX")]
+    pub outbox: Option<std::path::PathBuf>,
 }
 
 /// Runs `tokenstation kiosk`.
@@ -64,7 +71,13 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
     };
     // A kiosk writes every event it decides: it runs unlocked, recorded as the kiosk.
     let st = ctx.open_unlocked_as(Actor::kiosk(location)?)?;
-    let plan = st.kiosk_plan(location, &a.readers, !a.no_stdin)?;
+    let mut plan = st.kiosk_plan(location, &a.readers, !a.no_stdin)?;
+    if st.is_shared() {
+        plan.outbox = Some(match a.outbox {
+            Some(p) => p,
+            None => default_outbox(&plan.location, st.store_name())?,
+        });
+    }
     let run = kiosk::start(st, &plan)?;
     super::interrupt::cancel_on_ctrl_c(&run.job.cancel_token());
     if !a.no_stdin {
@@ -159,8 +172,12 @@ fn journal(l: &KioskLine) {
     match (l.kind, &l.problem) {
         (LineKind::Event, _) => tracing::info!(
             location = %loc, reader, event_id = l.id, holder, serial, status, direction, reason,
-            "presence event"
+            offline = l.offline, "presence event"
         ),
+        (LineKind::Server, Some(KioskProblem::ServerDown(outbox))) => {
+            tracing::warn!(location = %loc, outbox = %outbox, "server unreachable, recording offline")
+        }
+        (LineKind::Server, _) => tracing::info!(location = %loc, "server back, outbox sent"),
         (LineKind::Reader, Some(KioskProblem::ReaderDown(e))) => {
             tracing::warn!(location = %loc, reader, error = %e, "reader down")
         }
@@ -170,6 +187,8 @@ fn journal(l: &KioskLine) {
                 KioskProblem::NotRecorded(_) => "not recorded",
                 KioskProblem::AutoCheckout(_) => "automatic check-out failed",
                 KioskProblem::ReaderDown(_) => "reader down",
+                KioskProblem::ServerDown(_) => "server unreachable, recording offline",
+                KioskProblem::ServerBack => "server back, outbox sent",
                 KioskProblem::TagLength => "tag of unexpected length",
                 KioskProblem::NotUnderstood(_) => "typed line not understood",
             };
@@ -223,33 +242,88 @@ pub fn explain(reason: Reason) -> String {
     }
 }
 
+/// `#id` of a stored event, `outbox #seq` of one recorded offline.
+fn event_ref(l: &KioskLine) -> String {
+    match (l.offline, l.outbox_seq) {
+        (true, Some(seq)) => format!("outbox #{seq}"),
+        _ => format!("#{}", l.id.unwrap_or(0)),
+    }
+}
+
+/// What an offline line adds.
+fn offline_note(l: &KioskLine) -> &'static str {
+    if l.offline { " (recorded offline)" } else { "" }
+}
+
+/// The outbox of a kiosk at `location` of `store` when none is given:
+/// `outbox-LOCATION-STORE.db` (STORE: 8 hex digits of the SHA-256 of the store's name,
+/// so kiosks of two stores never share one) in systemd's state directory
+/// (`StateDirectory=`), else beside the default store.
+fn default_outbox(location: &str, store: &str) -> anyhow::Result<std::path::PathBuf> {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(store.as_bytes());
+    let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    let file: String = location
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let file = format!("outbox-{file}-{tag}.db");
+    if let Some(dir) = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
+        // several directories are separated by ':'; the first is ours
+        let first = dir
+            .to_string_lossy()
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        return Ok(std::path::PathBuf::from(first).join(file));
+    }
+    let db = super::default_db()?;
+    Ok(db.with_file_name(file))
+}
+
 /// The line people see for a kiosk line (empty: nothing to show).
 pub fn message(l: &KioskLine) -> String {
     let clock = l.clock.clone().unwrap_or_default();
     let dir = l.direction.map(|d| d.as_str());
     match l.kind {
         LineKind::Folded => format!(
-            "= {} already {} since {clock}",
+            "= {} already {} since {clock}{}",
             who(l),
-            dir.unwrap_or("recorded")
+            dir.unwrap_or("recorded"),
+            offline_note(l)
         ),
-        LineKind::Duplicate => format!("= event #{} was already recorded", l.id.unwrap_or(0)),
+        LineKind::Duplicate => format!("= event {} was already recorded", event_ref(l)),
         LineKind::Event if l.status == Some(EventStatus::Ok) => format!(
-            "OK #{} {:<3} {} at {} {clock}{}",
-            l.id.unwrap_or(0),
+            "OK {} {:<3} {} at {} {clock}{}{}",
+            event_ref(l),
             dir.unwrap_or("-").to_uppercase(),
             who(l),
             l.location,
-            via(l)
+            via(l),
+            offline_note(l)
         ),
         LineKind::Event => format!(
-            "NO #{} refused: {} ({}) at {} {clock}{}",
-            l.id.unwrap_or(0),
+            "NO {} refused: {} ({}) at {} {clock}{}{}",
+            event_ref(l),
             l.reason.map(explain).unwrap_or_else(|| "REFUSED".into()),
             who(l),
             l.location,
-            via(l)
+            via(l),
+            offline_note(l)
         ),
+        LineKind::Server => match &l.problem {
+            Some(KioskProblem::ServerDown(outbox)) => format!(
+                "!! server unreachable: taps are recorded offline in {outbox} and sent when it is back; typed codes are refused"
+            ),
+            _ => "-- server back: every tap recorded offline was sent".into(),
+        },
         LineKind::NeedCode => format!(
             "? {}: type the code of your token and Enter (within {CODE_TIMEOUT_S} s)",
             l.label
@@ -277,7 +351,7 @@ pub fn message(l: &KioskLine) -> String {
             Some(KioskProblem::NotRecorded(e)) => format!("!! not recorded: {e}"),
             Some(KioskProblem::AutoCheckout(e)) => format!("!! automatic check-out failed: {e}"),
             Some(KioskProblem::ReaderDown(e)) => format!("!! {e}"),
-            None => String::new(),
+            Some(KioskProblem::ServerDown(_) | KioskProblem::ServerBack) | None => String::new(),
         },
     }
 }

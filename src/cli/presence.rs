@@ -252,11 +252,13 @@ fn report(
                 r.sessions.to_string(),
                 r.open_sessions.to_string(),
                 r.refused.to_string(),
+                r.offline.to_string(),
             ]
         })
         .collect();
     let header = [
         "HOLDER", "LABEL", "FIRST_IN", "LAST_OUT", "TOTAL", "SESSIONS", "OPEN", "REFUSED",
+        "OFFLINE",
     ];
     if csv {
         let mut w = csv::Writer::from_writer(Vec::new());

@@ -170,6 +170,16 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             };
             show(ctx, &st, t)
         }
+        TokenCommand::Lease {
+            which,
+            station,
+            release: _,
+        } => {
+            let mut st = ctx.open_unlocked()?;
+            let (w, p) = (&which.serial, which.product.as_deref());
+            let t = st.token_lease(w, p, station.as_deref(), now())?;
+            show(ctx, &st, t)
+        }
         TokenCommand::Unassign(a) => super::manage::unassign(ctx, a),
         TokenCommand::Rename { which, new_serial } => {
             let mut st = ctx.open_unlocked()?;

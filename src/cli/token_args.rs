@@ -129,6 +129,20 @@ pub enum TokenCommand {
         #[arg(long)]
         holder: Option<String>,
     },
+    /// Lease a token to one station: it then verifies only there (every other station
+    /// and the API refuse it, naming the lease holder); `--release` ends the lease.
+    #[command(group(ArgGroup::new("lease").required(true).args(["station", "release"])))]
+    Lease {
+        /// Token.
+        #[command(flatten)]
+        which: Which,
+        /// The station's name (its TOKENSTATION_STATION, else its host name).
+        #[arg(long)]
+        station: Option<String>,
+        /// End the lease: the token verifies at every station again.
+        #[arg(long)]
+        release: bool,
+    },
     /// Undo an assignment: take a token off a location, off every location, or from
     /// its holder.
     Unassign(super::manage::UnassignArgs),

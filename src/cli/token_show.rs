@@ -37,6 +37,9 @@ fn print_detail(d: &TokenDetail) -> Result<(), super::output::OutputError> {
     outln!("product     {}", shown(&t.product))?;
     outln!("status      {}", t.status)?;
     outln!("holder      {}", shown(&opt(&t.holder)))?;
+    if let Some(s) = &t.leased_to {
+        outln!("leased to   station {} (verifies only there)", shown(s))?;
+    }
     outln!(
         "locations   {}",
         if d.locations.is_empty() {

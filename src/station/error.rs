@@ -16,9 +16,11 @@ use crate::vault::VaultError;
 
 mod about;
 mod class;
+mod offline;
 
 pub use about::{Field, PolicyProblem, ProofFailure, UriParam};
 pub use class::{ErrorClass, ErrorReport, Refusal};
+pub use offline::OfflineError;
 
 /// Errors of the station layer.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,9 @@ pub enum StationError {
     /// The store failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An offline kiosk or a leased token refused (issue 17).
+    #[error(transparent)]
+    Offline(#[from] OfflineError),
     /// The key or a sealed value failed.
     #[error(transparent)]
     Vault(#[from] VaultError),

@@ -11,11 +11,15 @@
 
 pub mod admin;
 mod candidates;
+pub mod drain;
 pub mod feed;
 pub mod grammar;
 pub mod heartbeat;
 pub mod kiosk;
 pub mod kiosk_job;
+pub mod kiosk_line;
+pub mod offline;
+pub(crate) mod passback;
 pub mod record;
 pub mod report;
 pub mod tokens;

@@ -296,6 +296,9 @@ pub(crate) fn verify_in(c: &Tx<'_>, key: &MasterKey, req: &VerifyRequest<'_>) ->
     let loc = req.location.map(|n| c.location_get(n)).transpose()?;
     let policy = Policy::load(c)?;
     let prepared = prepare(c, key, req.serial, req.product)?;
+    if let Some(p) = &prepared {
+        super::lease::check(c, &p.token)?;
+    }
     let backup_hash = match (&prepared, backup_code_form(req.code)) {
         (Some(p), Some(code)) => Some(backup::hash(key, &p.token.uid, &code)),
         _ => None,

@@ -298,9 +298,19 @@ ALTER TABLE attempts ADD COLUMN station TEXT;
 ALTER TABLE presence_events ADD COLUMN station TEXT;
 "#;
 
+/// Issue 17, offline kiosks and leases: `presence_events.offline` marks an event a
+/// kiosk decided without the server (its anti-passback rested on the kiosk's own
+/// snapshot and outbox, `station::presence::offline`), sent later from its outbox;
+/// `tokens.leased_to` names the one station where a leased token verifies (NULL: every
+/// station).
+const V_OFFLINE: &str = r#"
+ALTER TABLE presence_events ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tokens ADD COLUMN leased_to TEXT;
+"#;
+
 /// The SQL of every migration, oldest first: one list for both backends (SQLite runs
 /// it as written, PostgreSQL through `pg_schema::migration`).
-pub(crate) const SQL: [&str; 9] = [
+pub(crate) const SQL: [&str; 10] = [
     V1,
     V2,
     V3,
@@ -310,6 +320,7 @@ pub(crate) const SQL: [&str; 9] = [
     V_AUDIT_CHAIN,
     V5_DRIFT,
     V_STATION_NAMES,
+    V_OFFLINE,
 ];
 
 /// The migrations, oldest first.

@@ -209,6 +209,8 @@ pub fn pool(url: &str) -> Result<Pool, DbError> {
         .max_size(16)
         .min_idle(Some(0))
         .connection_timeout(std::time::Duration::from_secs(10))
+        // a station's own errors say when the server is unreachable (offline kiosks)
+        .error_handler(Box::new(r2d2::NopErrorHandler))
         .build(PgManager { config })
         .map_err(|e| DbError::Pool(e.to_string()))?;
     pools.insert(url.to_string(), pool.clone());

@@ -9,7 +9,7 @@ use crate::model::{Token, TokenStatus};
 const SELECT: &str = "SELECT t.id, t.uid, t.serial, p.name, t.product_id, t.status, h.ext_id,
                              t.counter, t.last_step, t.drift_steps, t.all_locations,
                              t.created_at, t.updated_at, t.activated_at, t.issuer,
-                             t.drift_base_steps, t.drift_sample_day
+                             t.drift_base_steps, t.drift_sample_day, t.leased_to
                       FROM tokens t
                       JOIN products p ON p.id = t.product_id
                       LEFT JOIN holders h ON h.id = t.holder_id";
@@ -49,6 +49,7 @@ fn row(r: &Row<'_>) -> DbResult<Token> {
         issuer: r.get(14)?,
         drift_base_steps: r.get(15)?,
         drift_sample_day: r.get(16)?,
+        leased_to: r.get(17)?,
     })
 }
 
@@ -246,6 +247,22 @@ impl Writer<'_> {
                                             ELSE activated_at END
                  WHERE id = ?1",
                 params![id, status.as_str(), now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Leases a token to one station (`None`: releases it): it then verifies only there.
+    pub fn token_set_lease(
+        &self,
+        id: i64,
+        station: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE tokens SET leased_to = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, station, now],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))

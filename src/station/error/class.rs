@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::StationError;
+use super::{OfflineError, StationError};
 use crate::station::hint::Hint;
 use crate::store::StoreError;
 
@@ -73,6 +73,9 @@ impl StationError {
                 }
                 _ => ErrorClass::Store,
             },
+            E::Offline(OfflineError::ServerUnreachable { .. } | OfflineError::Outbox { .. }) => {
+                ErrorClass::Store
+            }
             E::Vault(_)
             | E::Locked
             | E::NeedsPassphrase
@@ -121,6 +124,7 @@ impl StationError {
             | E::AlreadyActive(_)
             | E::CredentialTaken { .. }
             | E::HeldByOther { .. }
+            | E::Offline(OfflineError::Leased { .. })
             | E::Access(crate::station::access::AccessError::StatusChange { .. }) => {
                 Some(Refusal::Conflict)
             }

@@ -10,15 +10,15 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use serde::Serialize;
-
+use super::CredentialKey;
 pub use super::feed::{KioskInput, now_ms, spawn_reader};
-use super::grammar::{self, GrammarError};
+use super::grammar;
 pub use super::kiosk_job::{KioskPlan, KioskRun, start};
+pub use super::kiosk_line::{KioskLine, KioskProblem, LineKind};
+use super::offline::{self, OfflineDesk};
 use super::record::{Outcome, Presentation, TypedCode};
 use super::report::{local, local_rfc3339};
-use super::vocab::{EventStatus, Reason};
-use super::{CredentialKey, Direction};
+use super::vocab::EventStatus;
 use crate::devices::{Feedback, Tap, TapKind};
 use crate::station::{Result, Station};
 use crate::store::presence::Event;
@@ -27,76 +27,6 @@ use crate::store::presence::Event;
 pub const CODE_TIMEOUT_S: i64 = 30;
 /// How often the loop checks closing time and expired prompts.
 pub const TICK: Duration = Duration::from_secs(1);
-
-/// What a kiosk line shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LineKind {
-    /// A committed event: the acknowledgement.
-    Event,
-    /// A repeated tap folded into the holder's last event.
-    Folded,
-    /// A tap or line seen before (same idempotency key).
-    Duplicate,
-    /// The holder is known; the location wants a code next.
-    NeedCode,
-    /// No code came in time after a tap.
-    Expired,
-    /// Something was not recorded.
-    Error,
-    /// A reader came up or went down.
-    Reader,
-}
-
-/// What went wrong, on [`LineKind::Error`] and [`LineKind::Reader`] lines.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KioskProblem {
-    /// A typed line that is not understood.
-    NotUnderstood(GrammarError),
-    /// A tag of a length no tag has.
-    TagLength,
-    /// The presentation could not be recorded (the error's message).
-    NotRecorded(String),
-    /// The automatic check-out failed (the error's message).
-    AutoCheckout(String),
-    /// The reader failed; it is reopened.
-    ReaderDown(String),
-}
-
-/// One line a kiosk shows: an event, a prompt or a problem.
-#[derive(Debug, Clone, Serialize)]
-pub struct KioskLine {
-    /// What the line shows.
-    pub kind: LineKind,
-    /// Event row id (`event`, `folded`, `duplicate`).
-    pub id: Option<i64>,
-    /// Accepted or refused.
-    pub status: Option<EventStatus>,
-    /// In or out.
-    pub direction: Option<Direction>,
-    /// Holder's external id.
-    pub holder: Option<String>,
-    /// Holder's label.
-    pub label: Option<String>,
-    /// Why it was refused.
-    pub reason: Option<Reason>,
-    /// Unix seconds.
-    pub at: Option<i64>,
-    /// Local time in the location's zone (RFC 3339).
-    pub time: Option<String>,
-    /// Location name.
-    pub location: String,
-    /// Reader.
-    pub reader: Option<String>,
-    /// What was presented.
-    pub credential: Option<String>,
-    /// Local time for people (`2026-11-22 09:00:03 CET`).
-    #[serde(skip)]
-    pub clock: Option<String>,
-    /// What went wrong.
-    #[serde(skip)]
-    pub problem: Option<KioskProblem>,
-}
 
 struct Pending {
     cred: CredentialKey,
@@ -111,6 +41,12 @@ pub struct Kiosk<'s> {
     pending: Option<Pending>,
     /// Typed lines seen, for their idempotency keys.
     typed_lines: u64,
+    /// The offline side (PostgreSQL stores): outbox and snapshot.
+    desk: Option<OfflineDesk>,
+    /// Whether the last look found events waiting in the outbox.
+    was_offline: bool,
+    /// When the snapshot is copied next (Unix seconds).
+    next_refresh: i64,
 }
 
 /// What a typed line from a wedge reader stands for, if it is a credential's form.
@@ -146,7 +82,32 @@ impl<'s> Kiosk<'s> {
             tz: l.tz,
             pending: None,
             typed_lines: 0,
+            desk: None,
+            was_offline: false,
+            next_refresh: 0,
         })
+    }
+
+    /// A kiosk for `location` in zone `tz`, as read before (a kiosk that starts while
+    /// its server stops reads them from its snapshot).
+    pub fn with_zone(st: &'s mut Station, location: &str, tz: &str) -> Kiosk<'s> {
+        Kiosk {
+            st,
+            location: location.to_string(),
+            tz: tz.to_string(),
+            pending: None,
+            typed_lines: 0,
+            desk: None,
+            was_offline: false,
+            next_refresh: 0,
+        }
+    }
+
+    /// Gives the kiosk its offline side: presentations the server cannot take are
+    /// decided offline and kept in the outbox (`super::offline`).
+    pub fn with_outbox(mut self, desk: OfflineDesk) -> Kiosk<'s> {
+        self.desk = Some(desk);
+        self
     }
 
     fn line(&self, kind: LineKind) -> KioskLine {
@@ -165,6 +126,8 @@ impl<'s> Kiosk<'s> {
             credential: None,
             clock: None,
             problem: None,
+            offline: false,
+            outbox_seq: None,
         }
     }
 
@@ -191,6 +154,8 @@ impl<'s> Kiosk<'s> {
             credential: e.credential.clone(),
             clock: Some(local(&self.tz, e.at)),
             problem: None,
+            offline: e.offline,
+            outbox_seq: None,
         }
     }
 
@@ -221,8 +186,15 @@ impl<'s> Kiosk<'s> {
     }
 
     fn record(&mut self, p: &Presentation, cred: Option<CredentialKey>) -> KioskLine {
+        if self.offline_now() {
+            return self.record_offline(p);
+        }
         match self.st.presence_record(p) {
-            Ok(o) => self.outcome(o, cred, p.at),
+            Ok(o) => {
+                self.note_online(&o);
+                self.outcome(o, cred, p.at)
+            }
+            Err(e) if self.desk.is_some() && offline::is_unreachable(&e) => self.record_offline(p),
             Err(e) => self.problem(LineKind::Error, KioskProblem::NotRecorded(e.to_string())),
         }
     }
@@ -275,8 +247,7 @@ impl<'s> Kiosk<'s> {
                 }
             },
             TapKind::Typed(text) => {
-                let known = typed_credential(text)
-                    .filter(|k| matches!(self.st.presence_identify(k), Ok(Some(_))));
+                let known = typed_credential(text).filter(|k| self.identifies(k));
                 match known {
                     Some(k) => k,
                     None => return self.typed(text, &tap.reader, at_ms, Some(seq)),
@@ -344,8 +315,12 @@ impl<'s> Kiosk<'s> {
                 ..self.line(LineKind::Expired)
             });
         }
+        if !self.server_tick(now, &mut out) {
+            return out; // offline: closing time is handled when the server is back
+        }
         match self.st.presence_auto_checkout(&self.location, now) {
             Ok(events) => out.extend(events.iter().map(|e| self.event_line(LineKind::Event, e))),
+            Err(e) if self.desk.is_some() && offline::is_unreachable(&e) => {}
             Err(e) => {
                 out.push(self.problem(LineKind::Error, KioskProblem::AutoCheckout(e.to_string())))
             }
@@ -381,6 +356,8 @@ impl<'s> Kiosk<'s> {
         }
     }
 }
+
+mod away;
 
 #[cfg(test)]
 mod tests {

@@ -5,13 +5,16 @@
 //! the loop and the readers, and the face feeds typed lines through
 //! [`KioskRun::input`].
 
+use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
 use std::time::Duration;
 
 use super::Mode;
+use super::drain;
 use super::feed::{KioskInput, spawn_reader_beating};
 use super::heartbeat::{Heartbeat, KioskHealth};
 use super::kiosk::{Kiosk, KioskLine};
+use super::offline::{self, OfflineDesk};
 use crate::devices::session::{ReaderSpec, open_reader};
 use crate::station::jobs::{CancelToken, Job, JobCtx};
 use crate::station::{Result, Station, StationError};
@@ -28,6 +31,9 @@ pub struct KioskPlan {
     pub mode: Mode,
     /// The readers: the ones given, else the location's configured readers.
     pub readers: Vec<ReaderSpec>,
+    /// The outbox file for presentations decided while the store's PostgreSQL server
+    /// does not answer (`super::offline`); unused on an SQLite store (always local).
+    pub outbox: Option<PathBuf>,
 }
 
 impl Station {
@@ -52,6 +58,7 @@ impl Station {
             location: view.location,
             mode: view.settings.mode,
             readers,
+            outbox: None,
         })
     }
 }
@@ -96,13 +103,46 @@ pub fn start(mut st: Station, plan: &KioskPlan) -> Result<KioskRun> {
             .map_err(|e| StationError::Internal(format!("starting a reader thread: {e}")))?,
         );
     }
+    // A kiosk on a PostgreSQL server keeps an outbox, sent by a thread of its own.
+    let away = match &plan.outbox {
+        Some(path) if st.is_shared() => {
+            let desk = OfflineDesk::open(&st, path, &plan.location)?;
+            let drain = drain::spawn(st.open_sibling()?, path.clone(), cancel.clone())?;
+            Some((desk, drain))
+        }
+        _ => None,
+    };
     let location = plan.location.clone();
     let token = cancel.clone();
     let job = Job::spawn_with("kiosk", cancel, move |ctx: &JobCtx<KioskLine>| {
-        let out = Kiosk::new(&mut st, &location).map(|mut k| k.run(&rx, |l| ctx.emit(l.clone())));
-        token.cancel(); // stops the reader threads
+        let (desk, drain) = away.unzip();
+        // the location as the server has it, else (the server just went away) as the
+        // snapshot copied it a moment ago
+        let zone = match st.read().location_get(&location) {
+            Ok(l) => Ok((l.name, l.tz)),
+            Err(e) => {
+                let e = StationError::from(e);
+                match desk.as_ref().map(|d| d.tz()) {
+                    Some(Ok(Some(tz))) if offline::is_unreachable(&e) => Ok((location.clone(), tz)),
+                    _ => Err(e),
+                }
+            }
+        };
+        let out = zone
+            .map(|(name, tz)| {
+                let k = Kiosk::with_zone(&mut st, &name, &tz);
+                match desk {
+                    Some(d) => k.with_outbox(d),
+                    None => k,
+                }
+            })
+            .map(|mut k| k.run(&rx, |l| ctx.emit(l.clone())));
+        token.cancel(); // stops the reader threads and the outbox thread
         for r in readers {
             let _ = r.join();
+        }
+        if let Some(d) = drain {
+            let _ = d.join();
         }
         out.map(|()| st)
     })

@@ -24,6 +24,7 @@
 use serde::Serialize;
 
 use super::candidates::{holder_serials, token_holder, typed_candidate};
+use super::passback::{Intervals, Last, Passback, decide};
 use super::vocab::{EventSource, EventStatus, Reason};
 use super::{CredentialKey, Direction, Mode};
 use crate::station::limits::Source;
@@ -176,33 +177,22 @@ pub(crate) fn record_in(c: &Tx<'_>, key: Option<&MasterKey>, p: &Presentation) -
     }
 
     let last = c.event_last_kiosk(holder_id, loc.id)?;
-    let last_dir = last
-        .as_ref()
-        .and_then(|l| l.direction.as_deref())
-        .map(str::parse::<Direction>)
-        .transpose()?;
-    if p.code.is_none()
-        && let Some(l) = &last
-        && p.at - l.at < settings.fold
-        && p.direction.is_none_or(|d| Some(d) == last_dir)
-    {
-        return Ok(Outcome::Folded(l.clone()));
-    }
-    let direction = p.direction.unwrap_or(match last_dir {
-        Some(Direction::In) => Direction::Out,
-        _ => Direction::In,
+    let seen = last.as_ref().map(|l| Last {
+        direction: l.direction.as_deref().and_then(|d| d.parse().ok()),
+        at: l.at,
     });
-    if p.direction == Some(Direction::In) && last_dir == Some(Direction::In) {
-        return refuse(c, p, loc.id, cred, refusal(Reason::AlreadyIn));
-    }
-    if p.direction == Some(Direction::Out) && last_dir != Some(Direction::In) {
-        return refuse(c, p, loc.id, cred, refusal(Reason::NotIn));
-    }
-    if let Some(l) = &last
-        && p.at - l.at < settings.min_interval
-    {
-        return refuse(c, p, loc.id, cred, refusal(Reason::TooSoon));
-    }
+    let iv = Intervals {
+        fold: settings.fold,
+        min_interval: settings.min_interval,
+    };
+    let direction = match decide(seen, p.direction, p.code.is_some(), p.at, iv) {
+        Passback::Fold => match last {
+            Some(l) => return Ok(Outcome::Folded(l)),
+            None => return Err(StationError::Internal("folded without a last event".into())),
+        },
+        Passback::Refuse(reason) => return refuse(c, p, loc.id, cred, refusal(reason)),
+        Passback::Go(d) => d,
+    };
 
     if needs_code && let Some(tc) = &p.code {
         let key = key.ok_or(StationError::Locked)?;

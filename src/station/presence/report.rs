@@ -121,6 +121,9 @@ pub struct HolderSummary {
     pub open_sessions: u32,
     /// Refused attempts.
     pub refused: u32,
+    /// Events (accepted or refused) a kiosk decided without the server: their
+    /// anti-passback rested on its snapshot (`super::offline`).
+    pub offline: u32,
 }
 
 impl Station {
@@ -181,6 +184,9 @@ pub fn summarise(tz: &str, events: &[Event]) -> Vec<HolderSummary> {
                 None,
             )
         });
+        if e.offline {
+            s.offline += 1;
+        }
         if EventStatus::from_stored(&e.status) != EventStatus::Ok {
             s.refused += 1;
             continue;

@@ -153,7 +153,7 @@ impl KioskScreen {
                     self.last.truncate(LAST);
                 }
             }
-            LineKind::Duplicate => {}
+            LineKind::Duplicate | LineKind::Server => {}
         }
     }
 

@@ -142,6 +142,11 @@ impl KioskScreen {
             _ if ok => format!("{} — {}", words::safe(who(l), 40), direction(l.direction)),
             _ => format!("refused — {}", words::safe(who(l), 40)),
         };
+        let head = if l.offline {
+            format!("{head} (recorded offline)")
+        } else {
+            head
+        };
         let why = l
             .reason
             .map(|r| r.as_str().replace('_', " "))
