@@ -61,6 +61,10 @@ pub struct BurnArgs {
     /// Overwrite an occupied slot; burn a token that is already active again.
     #[arg(long)]
     pub force: bool,
+    /// Send the Molto2 key even when the device has one try left (a wrong key locks
+    /// it for good); without it the burn asks on a terminal and refuses elsewhere.
+    #[arg(long)]
+    pub yes: bool,
     /// Burn token after token: wait for each card, burn, prove, continue.
     #[arg(long)]
     pub batch: bool,
@@ -104,6 +108,7 @@ fn options(args: &BurnArgs) -> BurnOptions {
         slot: args.slot,
         touch: args.touch,
         force: args.force,
+        yes: args.yes,
         proof: match args.prove {
             ProveArg::Auto => Proof::Auto,
             ProveArg::Typed => Proof::Typed,
