@@ -89,12 +89,35 @@ impl Station {
         result: &std::result::Result<T, DeviceError>,
         now: i64,
     ) {
+        self.after_key_try_with(device, result.as_ref().map(drop).map_err(Some), now);
+    }
+
+    /// [`Station::after_key_try`] for a step whose error is the station's.
+    pub(crate) fn after_station_key_try<T>(
+        &mut self,
+        device: &KeyedDevice,
+        result: &Result<T>,
+        now: i64,
+    ) {
+        let r = result.as_ref().map(drop).map_err(|e| match e {
+            StationError::Device(d) => Some(d),
+            _ => None,
+        });
+        self.after_key_try_with(device, r, now);
+    }
+
+    fn after_key_try_with(
+        &mut self,
+        device: &KeyedDevice,
+        result: std::result::Result<(), Option<&DeviceError>>,
+        now: i64,
+    ) {
         let logged = match result {
-            Err(DeviceError::AuthFailed {
+            Err(Some(DeviceError::AuthFailed {
                 tries_left: Some(n),
                 ..
-            }) => self.record_key_tries(device, *n, now),
-            Ok(_) => self.clear_key_tries(device, now),
+            })) => self.record_key_tries(device, *n, now),
+            Ok(()) => self.clear_key_tries(device, now),
             Err(_) => Ok(()),
         };
         if let Err(e) = logged {
