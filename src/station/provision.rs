@@ -80,8 +80,7 @@ pub struct BurnOptions {
     pub force: bool,
     /// How to prove the burn.
     pub proof: Proof,
-    /// Send the key to a device with one try left without asking
-    /// ([`super::key_tries`]).
+    /// Send the key to a device with one try left without asking (`key_tries`).
     pub yes: bool,
 }
 
@@ -260,8 +259,7 @@ impl Station {
         // a device whose next wrong key locks it: ask before the key goes
         let keyed = KeyedDevice::of(info.family, info.serial.as_deref());
         if let Some(d) = &keyed {
-            self.before_key_try(d, asker, req.options.yes)
-                .map_err(at("check"))?;
+            (self.before_key_try(d, asker, req.options.yes)).map_err(at("check"))?;
         }
 
         // register: the sealed seed is stored (unverified) before the token is written
