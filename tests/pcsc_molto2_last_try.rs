@@ -109,6 +109,26 @@ fn the_last_try_of_a_molto2_key_is_asked_for() {
         "{err}"
     );
     assert_eq!(device.tries_left(), 1, "no try was spent");
+    // A clock fix sends the key too (a Molto2 time sync): refused the same way.
+    let out = s
+        .cmd(&[
+            "drift",
+            "fix",
+            "M-1",
+            "--reader",
+            READER,
+            "--family",
+            "molto2",
+            "--force",
+            "--molto2-key-file",
+            wrong.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("1 try left") && err.contains("--yes"), "{err}");
+    assert_eq!(device.tries_left(), 1, "no try was spent");
     // Even the right key is not sent without a yes: the station cannot know it is right.
     let (code, _) = burn(&right, &[]);
     assert_eq!(code, Some(2));
