@@ -107,7 +107,7 @@ unit-run:
 # tests/pg_store.rs runs on it in the first pass already.
 PG_TEST_TARGETS = engine many_stations presence_station views import_race jobs \
                   drift_baseline drift_fix drift_report cli_presence cli_seeds cli_drift \
-                  cli_import_refusals
+                  cli_import_refusals molto2_last_try
 .PHONY: pg-shell unit-postgres
 unit-postgres:
 	@if [ -z "$$TOKENSTATION_TEST_PG" ]; then \

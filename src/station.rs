@@ -27,6 +27,7 @@ pub mod import_job;
 pub mod input_file;
 pub mod issue;
 pub mod jobs;
+pub(crate) mod key_tries;
 pub mod keys;
 pub mod lease;
 pub mod limits;

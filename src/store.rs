@@ -65,6 +65,7 @@ pub mod audit;
 pub(crate) mod copy;
 pub mod drift;
 pub mod holders;
+pub mod key_tries;
 pub mod limits;
 pub mod locations;
 pub mod manage;

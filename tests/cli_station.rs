@@ -81,27 +81,26 @@ fn hotp_and_key_uri_tokens() {
     assert_eq!(s.json(&["verify", "H1", "969429"])["status"], "OK");
 
     s.ok(&["product", "add", "Example"]);
-    s.ok(&[
-        "token",
-        "add",
-        "alice",
-        "--product",
-        "Example",
-        "--uri",
-        "otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example",
-    ]);
-    let (_, err) = s.fails(
-        &[
-            "token",
-            "add",
-            "bob",
-            "--product",
-            "Example",
-            "--uri",
+    // A Key URI holds the seed: from TOKENSTATION_URI, never argv.
+    let out = s
+        .cmd(&["token", "add", "alice", "--product", "Example"])
+        .env(
+            "TOKENSTATION_URI",
+            "otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let out = s
+        .cmd(&["token", "add", "bob", "--product", "Example"])
+        .env(
+            "TOKENSTATION_URI",
             "otpauth://totp/E:bob?secret=JBSWY3DPEHPK3PXP&digits=8",
-        ],
-        2,
-    );
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("digits is 8 but product 'Example' has 6"),
         "{err}"
@@ -142,19 +141,19 @@ fn bad_input_is_one_line_and_writes_nothing() {
         assert!(err.contains(needle), "{args:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     }
+    let out = s
+        .cmd(&["token", "add", "B", "--product", "P"])
+        .env(
+            "TOKENSTATION_URI",
+            "otpauth://totp/x?secret=AA&algorithm=MD5",
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("algorithm"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
     let cases: &[(&[&str], &str)] = &[
-        (
-            &[
-                "token",
-                "add",
-                "B",
-                "--product",
-                "P",
-                "--uri",
-                "otpauth://totp/x?secret=AA&algorithm=MD5",
-            ],
-            "algorithm",
-        ),
         (&["token", "code", "ZZZ"], "ZZZ"),
         (&["token", "code", "A", "--at", "yesterday"], "invalid time"),
         (
@@ -541,8 +540,8 @@ fn burn_uri_must_match_the_product() {
             "--serial",
             "YK-1",
             "--uri",
-            uri,
         ])
+        .env("TOKENSTATION_URI", uri)
         .output()
         .unwrap()
     };

@@ -165,7 +165,7 @@ fn a_token2_nfc_token_tells_its_clock_and_refuses_the_rest_with_reasons() {
         .unwrap_err();
     refused(&e, ManagementRefusal::NoEraseCommand);
     let e = st
-        .device_rename(&mut s, &SlotRef::Slot(0), "x", &mut quiet(), &now)
+        .device_rename(&mut s, &SlotRef::Slot(0), "x", false, &mut quiet(), &now)
         .unwrap_err();
     refused(&e, ManagementRefusal::NoNameStored);
     assert!(s.manage().management().factory_reset.is_none());

@@ -161,6 +161,7 @@ fn a_rename_is_followed_by_the_registered_token_where_the_family_can_rename() {
             &mut s,
             &SlotRef::Name("ACME:YK-0002".into()),
             "ACME:desk-2",
+            false,
             &mut quiet(),
             &now,
         )
@@ -190,6 +191,7 @@ fn a_rename_is_followed_by_the_registered_token_where_the_family_can_rename() {
             &mut s,
             &SlotRef::Name("ACME:NK3-1".into()),
             "x",
+            false,
             &mut quiet(),
             &now,
         )

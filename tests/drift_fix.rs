@@ -287,6 +287,7 @@ fn a_fix_refuses_what_it_cannot_do() {
         options: FixOptions {
             proof: Proof::Auto,
             force: false,
+            yes: false,
         },
         only: None,
     };

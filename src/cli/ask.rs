@@ -43,6 +43,13 @@ fn secret(question: &str) -> Answer {
     }
 }
 
+fn yes_no(question: &str) -> Answer {
+    match line(question) {
+        Answer::Text(t) => Answer::Confirmed(matches!(t.as_str(), "y" | "Y" | "yes")),
+        other => other,
+    }
+}
+
 /// The answer to `ask`, read from the person at the terminal.
 pub fn answer(ask: &Ask, asking: Asking) -> Answer {
     if asking == Asking::TerminalOnly && !std::io::stdin().is_terminal() {
@@ -75,10 +82,17 @@ pub fn answer(ask: &Ask, asking: Asking) -> Answer {
             Credential::AdminSession => format!("{device}: {credential}: "),
         }),
         Ask::FilePassword { file } => secret(&format!("Password of {file}: ")),
-        Ask::Confirm { action } => match line(&format!("{action}? [y/N] ")) {
-            Answer::Text(t) => Answer::Confirmed(matches!(t.as_str(), "y" | "Y" | "yes")),
-            other => other,
-        },
+        Ask::Confirm { action } => yes_no(&format!("{action}? [y/N] ")),
+        Ask::LastKeyTry { device, tries_left } => {
+            if !std::io::stdin().is_terminal() {
+                return Answer::Unavailable;
+            }
+            let tries = if *tries_left == 1 { "try" } else { "tries" };
+            yes_no(&format!(
+                "{tries_left} {tries} left on {device}: a wrong key locks it for good. \
+                 Try this key? [y/N] "
+            ))
+        }
     }
 }
 

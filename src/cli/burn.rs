@@ -25,7 +25,7 @@ use crate::station::provision::{BurnOptions, BurnOutcome, BurnSeed, Proof};
 
 /// Options of `tokenstation burn`.
 #[derive(Debug, clap::Args)]
-#[command(group(ArgGroup::new("seed").args(["secret", "secret_file", "uri", "generate", "from_store"])))]
+#[command(group(ArgGroup::new("seed").args(["secret", "secret_file", "uri", "uri_file", "generate", "from_store"])))]
 #[command(after_help = "Examples:\n  \
   tokenstation burn --reader \"Virtual PCD 00 00\" --product \"YubiKey TOTP\" --serial YK-0001 --generate\n  \
   tokenstation burn --reader \"Yubico YubiKey OTP+FIDO+CCID 00 00\" --from-store T-0042\n  \
@@ -48,7 +48,8 @@ pub struct BurnArgs {
     /// Burn the seed of this token, already in the store (e.g. imported from PSKC).
     #[arg(long, value_name = "SERIAL", conflicts_with = "batch")]
     pub from_store: Option<String>,
-    /// The seed (never in argv: --secret asks, TOKENSTATION_SECRET, --secret-file).
+    /// The seed (never in argv: --secret or --uri asks; TOKENSTATION_SECRET or
+    /// TOKENSTATION_URI; --secret-file or --uri-file).
     #[command(flatten)]
     pub seed: SeedArgs,
     /// Issuer in OATH credential names `issuer:SERIAL` [default: the product name].
@@ -60,6 +61,10 @@ pub struct BurnArgs {
     /// Overwrite an occupied slot; burn a token that is already active again.
     #[arg(long)]
     pub force: bool,
+    /// Send the Molto2 key even when the device has one try left (a wrong key locks
+    /// it for good); without it the burn asks on a terminal and refuses elsewhere.
+    #[arg(long)]
+    pub yes: bool,
     /// Burn token after token: wait for each card, burn, prove, continue.
     #[arg(long)]
     pub batch: bool,
@@ -103,6 +108,7 @@ fn options(args: &BurnArgs) -> BurnOptions {
         slot: args.slot,
         touch: args.touch,
         force: args.force,
+        yes: args.yes,
         proof: match args.prove {
             ProveArg::Auto => Proof::Auto,
             ProveArg::Typed => Proof::Typed,
@@ -112,7 +118,7 @@ fn options(args: &BurnArgs) -> BurnOptions {
 
 /// Runs `tokenstation burn`.
 pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
-    if args.batch && (args.seed.names_secret() || args.seed.uri.is_some()) {
+    if args.batch && (args.seed.names_secret() || args.seed.names_uri()) {
         return Err(InputError(
             "--batch burns a fresh seed into each token: use --generate".into(),
         )

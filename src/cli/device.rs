@@ -66,6 +66,9 @@ pub enum DeviceCommand {
         /// The new name.
         #[arg(long, value_name = "NEW")]
         to: String,
+        /// Send a Molto2 key even with one try left (a wrong key locks the device).
+        #[arg(long)]
+        yes: bool,
     },
     /// Factory-reset the token, where the family has a reset: asks first, then waits
     /// for the touch or button press the device wants; the registered tokens it held
@@ -146,9 +149,9 @@ pub fn run(ctx: &Ctx, cmd: DeviceCommand) -> anyhow::Result<ExitCode> {
             let done = run_job(job::delete(ctx.open_unlocked()?, order, which, opts)?)?;
             show::deleted(ctx, &done)
         }
-        DeviceCommand::Rename { target, to } => {
+        DeviceCommand::Rename { target, to, yes } => {
             let (which, order) = (target.which()?, order(&target.token)?);
-            let done = run_job(job::rename(ctx.open_unlocked()?, order, which, to)?)?;
+            let done = run_job(job::rename(ctx.open_unlocked()?, order, which, to, yes)?)?;
             show::renamed(ctx, &done)
         }
         DeviceCommand::Reset { token, yes } => {

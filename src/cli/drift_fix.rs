@@ -53,6 +53,9 @@ pub struct FixArgs {
     /// Write the clock even though the host clock is not synchronised.
     #[arg(long)]
     pub force: bool,
+    /// Send a Molto2 key even with one try left (a wrong key locks the device).
+    #[arg(long)]
+    pub yes: bool,
     /// Prove with a read-back code where the token can, else typed (auto), or always
     /// have the code typed (typed). A re-sent seed is always proven.
     #[arg(long, value_enum, default_value = "auto")]
@@ -65,6 +68,7 @@ pub struct FixArgs {
 fn options(a: &FixArgs) -> FixOptions {
     FixOptions {
         force: a.force,
+        yes: a.yes,
         proof: match a.prove {
             ProveArg::Auto => Proof::Auto,
             ProveArg::Typed => Proof::Typed,

@@ -1,16 +1,22 @@
-//! The options that name a new token's seed, shared by `token add` and `burn`: a seed
-//! typed on the terminal (`--secret`), from the environment (`TOKENSTATION_SECRET`) or
-//! a file (`--secret-file`) — the one secrets convention of [`super::secret_arg`], never
-//! in argv — a Key URI, or a fresh seed from the OS.
+//! The options that name a new token's seed, shared by `token add` and `burn`, under
+//! the one secrets convention of [`super::secret_arg`] (never in argv): a typed seed
+//! (`--secret` asks on the terminal, `TOKENSTATION_SECRET`, `--secret-file PATH`), an
+//! otpauth:// Key URI — it holds the seed too — (`--uri` asks on the terminal,
+//! `TOKENSTATION_URI`, `--uri-file PATH`; a value after `--uri` is refused), or a fresh
+//! seed from the OS (`--generate`).
 
 use std::path::PathBuf;
 
+use super::errors::InputError;
 use super::secret_arg::SecretSource;
 use crate::otp::{KeyUri, Secret};
 use crate::station::seed_input::SeedInput;
 
 /// The environment variable scripts put a seed in.
 pub const SECRET_ENV: &str = "TOKENSTATION_SECRET";
+
+/// The environment variable scripts put a Key URI in.
+pub const URI_ENV: &str = "TOKENSTATION_URI";
 
 /// Where a new token's seed comes from.
 #[derive(Debug, clap::Args)]
@@ -22,31 +28,69 @@ pub struct SeedArgs {
     /// File whose first line is the seed (base32, or `hex:…`).
     #[arg(long, value_name = "PATH")]
     pub secret_file: Option<PathBuf>,
-    /// An otpauth:// Key URI; its parameters must match the product.
-    #[arg(long)]
+    /// Ask on the terminal for an otpauth:// Key URI (it holds the seed, so a value
+    /// here is refused: scripts set TOKENSTATION_URI or pass --uri-file); its
+    /// parameters must match the product.
+    #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "NONE")]
     pub uri: Option<String>,
+    /// File whose first line is an otpauth:// Key URI.
+    #[arg(long, value_name = "PATH")]
+    pub uri_file: Option<PathBuf>,
     /// Draw a fresh seed from the OS (20/32/64 bytes for SHA1/256/512).
     #[arg(long)]
     pub generate: bool,
 }
 
 impl SeedArgs {
-    /// A typed seed was named: `--secret`, `--secret-file` or `TOKENSTATION_SECRET`
-    /// (the variable counts only when no other seed option is given).
-    pub fn names_secret(&self) -> bool {
+    /// A seed option was given on the command line (not only a variable).
+    fn flagged(&self) -> bool {
         self.secret
             || self.secret_file.is_some()
-            || (self.uri.is_none() && !self.generate && env_secret_set())
+            || self.uri.is_some()
+            || self.uri_file.is_some()
+            || self.generate
     }
 
-    /// The seed, or `None` when nothing names one. The typed seed is read (file,
-    /// environment, terminal) only when neither `--uri` nor `--generate` is given.
+    /// A typed seed was named: `--secret`, `--secret-file` or `TOKENSTATION_SECRET`
+    /// (the variable counts only when no seed option is given).
+    pub fn names_secret(&self) -> bool {
+        self.secret || self.secret_file.is_some() || (!self.flagged() && env_set(SECRET_ENV))
+    }
+
+    /// A Key URI was named: `--uri`, `--uri-file` or `TOKENSTATION_URI` (the variable
+    /// counts only when no seed option is given).
+    pub fn names_uri(&self) -> bool {
+        self.uri.is_some() || self.uri_file.is_some() || (!self.flagged() && env_set(URI_ENV))
+    }
+
+    /// The seed, or `None` when nothing names one. Options win over variables; with no
+    /// option, one variable may be set, not both.
     pub fn seed(&self) -> anyhow::Result<Option<SeedInput>> {
-        if let Some(u) = &self.uri {
-            return Ok(Some(SeedInput::Uri(Box::new(KeyUri::parse(u)?))));
+        if self.uri.as_deref().is_some_and(|v| !v.is_empty()) {
+            // The value is not echoed: it holds the seed.
+            return Err(InputError(format!(
+                "--uri takes no value (a Key URI holds the seed and argv is visible to \
+                 other users): give --uri alone to be asked, set {URI_ENV} or pass \
+                 --uri-file PATH"
+            ))
+            .into());
         }
         if self.generate {
             return Ok(Some(SeedInput::Generate));
+        }
+        if !self.flagged() && env_set(SECRET_ENV) && env_set(URI_ENV) {
+            return Err(InputError(format!(
+                "{SECRET_ENV} and {URI_ENV} are both set: unset one, or name the seed \
+                 with --secret-file PATH or --uri-file PATH"
+            ))
+            .into());
+        }
+        if self.names_uri() {
+            let uri = self.uri_source().read()?;
+            return match uri {
+                Some(u) => Ok(Some(SeedInput::Uri(Box::new(KeyUri::parse(&u)?)))),
+                None => Ok(None),
+            };
         }
         let typed = SecretSource {
             flag: "--secret",
@@ -62,11 +106,22 @@ impl SeedArgs {
             None => None,
         })
     }
+
+    fn uri_source(&self) -> SecretSource<'_> {
+        SecretSource {
+            flag: "--uri",
+            asked: self.uri.is_some(),
+            file: self.uri_file.as_deref(),
+            env: URI_ENV,
+            prompt: "Key URI (otpauth://…): ",
+            confirm: false,
+        }
+    }
 }
 
-fn env_secret_set() -> bool {
-    std::env::var_os(SECRET_ENV).is_some_and(|v| !v.is_empty())
+fn env_set(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty())
 }
 
 /// What to say when no seed is named.
-pub const SEED_NEEDED: &str = "give the seed: --generate, --uri URI, --secret (asks on the terminal), --secret-file PATH or TOKENSTATION_SECRET";
+pub const SEED_NEEDED: &str = "give the seed: --generate, --secret or --uri (ask on the terminal), --secret-file PATH, --uri-file PATH, TOKENSTATION_SECRET or TOKENSTATION_URI";

@@ -16,9 +16,9 @@ pub struct Which {
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Register a token under a product with its seed (sealed at rest).
-    #[command(group(ArgGroup::new("seed").args(["secret", "secret_file", "uri", "generate"])))]
+    #[command(group(ArgGroup::new("seed").args(["secret", "secret_file", "uri", "uri_file", "generate"])))]
     #[command(
-        after_help = "The seed never goes in argv: --secret asks on the terminal; scripts set TOKENSTATION_SECRET or pass --secret-file PATH."
+        after_help = "The seed never goes in argv, nor a Key URI (it holds the seed): --secret and --uri ask on the terminal; scripts set TOKENSTATION_SECRET or TOKENSTATION_URI, or pass --secret-file PATH or --uri-file PATH."
     )]
     Add {
         /// Serial number, unique within the product.

@@ -91,7 +91,10 @@ mod tests {
                 .starts_with("line 5: ")
         );
         let e = recs[3].as_ref().unwrap_err().to_string();
-        assert!(e.starts_with("line 6 (serial x): bad base32 in secret"), "{e}");
+        assert!(
+            e.starts_with("line 6 (serial x): bad base32 in secret"),
+            "{e}"
+        );
         assert_eq!(
             to_uri(a).as_str(),
             "otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME&algorithm=SHA1&digits=6&period=30"

@@ -133,6 +133,15 @@ pub enum Ask {
         /// What would happen.
         action: String,
     },
+    /// Yes or no before sending a key to a device that said it has `tries_left` tries
+    /// left (a wrong key at 1 locks it for good). Asked only of a person at a
+    /// terminal, never read from a pipe: scripts decide beforehand (`--yes`).
+    LastKeyTry {
+        /// The device, e.g. `Molto2 M2V2000777`.
+        device: String,
+        /// The tries it last reported.
+        tries_left: u8,
+    },
 }
 
 /// How many codes a technician may type to prove a burn.

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use super::drift::{self, history::SampleKind};
 use super::jobs::Asker;
+use super::key_tries::KeyedDevice;
 use super::seed_input::{SeedInput, SeedWarning};
 use super::tokens::check_serial;
 use super::{Result, Station, StationError};
@@ -79,6 +80,8 @@ pub struct BurnOptions {
     pub force: bool,
     /// How to prove the burn.
     pub proof: Proof,
+    /// Send the key to a device with one try left without asking (`key_tries`).
+    pub yes: bool,
 }
 
 /// What to burn.
@@ -254,6 +257,12 @@ impl Station {
             ));
         }
 
+        // a device whose next wrong key locks it: ask before the key goes
+        let keyed = KeyedDevice::of(info.family, info.serial.as_deref());
+        if let Some(d) = &keyed {
+            (self.before_key_try(d, asker, req.options.yes)).map_err(at("check"))?;
+        }
+
         // register: the sealed seed is stored (unverified) before the token is written
         asker.step("register");
         let (t, existed) = self
@@ -280,17 +289,19 @@ impl Station {
         let name = slot_name(info.family, &p.params, issuer, &serial);
         let slot = req.options.slot.unwrap_or(0);
         asker.step("write");
-        token
-            .program(&ProgramRequest {
-                slot: req.options.slot,
-                name: &name,
-                secret: &prep.secret,
-                params: p.params,
-                counter: prep.counter,
-                touch: req.options.touch,
-                overwrite: req.options.force || existed,
-            })
-            .map_err(|e| ("write", e.into()))?;
+        let wrote = token.program(&ProgramRequest {
+            slot: req.options.slot,
+            name: &name,
+            secret: &prep.secret,
+            params: p.params,
+            counter: prep.counter,
+            touch: req.options.touch,
+            overwrite: req.options.force || existed,
+        });
+        if let Some(d) = &keyed {
+            self.after_key_try(d, &wrote, (req.now)());
+        }
+        wrote.map_err(|e| ("write", e.into()))?;
         // Families that set their clock but were given no separate clock handle (Token2
         // NFC, Molto2) write the host time with the seed's configuration.
         if caps.set_clock && !clock_set {

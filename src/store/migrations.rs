@@ -308,9 +308,23 @@ ALTER TABLE presence_events ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE tokens ADD COLUMN leased_to TEXT;
 "#;
 
+/// Issue 12, a device key's tries: the tries left a device last reported after a
+/// wrong key (Molto2 `63 Cx`, token-protocols.md §3.3), per family and device serial,
+/// so the station asks before the try that could lock it; the row goes when the right
+/// key is accepted.
+const V_KEY_TRIES: &str = r#"
+CREATE TABLE device_key_tries (
+    family      TEXT NOT NULL,
+    serial      TEXT NOT NULL,
+    tries_left  INTEGER NOT NULL CHECK (tries_left >= 0),
+    reported_at INTEGER NOT NULL,
+    PRIMARY KEY (family, serial)
+);
+"#;
+
 /// The SQL of every migration, oldest first: one list for both backends (SQLite runs
 /// it as written, PostgreSQL through `pg_schema::migration`).
-pub(crate) const SQL: [&str; 10] = [
+pub(crate) const SQL: [&str; 11] = [
     V1,
     V2,
     V3,
@@ -321,6 +335,7 @@ pub(crate) const SQL: [&str; 10] = [
     V5_DRIFT,
     V_STATION_NAMES,
     V_OFFLINE,
+    V_KEY_TRIES,
 ];
 
 /// The migrations, oldest first.

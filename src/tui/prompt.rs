@@ -36,7 +36,7 @@ impl Prompt {
 
     /// Takes a key; `true` once the prompt is answered (or dropped).
     pub fn key(&mut self, k: KeyEvent) -> bool {
-        if let Ask::Confirm { .. } = self.ask {
+        if let Ask::Confirm { .. } | Ask::LastKeyTry { .. } = self.ask {
             let yes = match k.code {
                 KeyCode::Char('y') => true,
                 KeyCode::Char('n') | KeyCode::Esc => false,
@@ -78,6 +78,9 @@ impl Prompt {
             Ask::Secret { device, credential } => format!("{credential:?} of {device}"),
             Ask::FilePassword { file } => format!("the password of {file}"),
             Ask::Confirm { action } => format!("{action}? y / n"),
+            Ask::LastKeyTry { device, tries_left } => format!(
+                "{tries_left} try left on {device}: a wrong key locks it for good. Try this key? y / n"
+            ),
         }
     }
 

@@ -96,6 +96,9 @@ pub fn station() -> Station {
 }
 
 /// Runs `args`: exit `code`, a one-line error naming `names`, the store unchanged.
+/// A case's `--uri URI` pair is run as the secrets convention requires (a Key URI
+/// holds the seed and never goes in argv): `--uri-file` is not used, the URI goes in
+/// `TOKENSTATION_URI` and `--uri` is dropped from argv.
 pub fn refused(s: &Station, args: &[&str], code: i32, names: &str) {
     let what = format!(
         "{:?}",
@@ -104,7 +107,20 @@ pub fn refused(s: &Station, args: &[&str], code: i32, names: &str) {
             .collect::<Vec<_>>()
     );
     let before = dump(&s.db());
-    let r = run(s.std_cmd(args), &what);
+    let (argv, uri) = match args.iter().position(|a| *a == "--uri") {
+        Some(i) if i + 1 < args.len() => {
+            let mut v = args.to_vec();
+            let uri = v.remove(i + 1);
+            v.remove(i);
+            (v, Some(uri))
+        }
+        _ => (args.to_vec(), None),
+    };
+    let mut cmd = s.std_cmd(&argv);
+    if let Some(u) = uri {
+        cmd.env("TOKENSTATION_URI", u);
+    }
+    let r = run(cmd, &what);
     assert_eq!(r.code, code, "{what}: {}", r.stderr);
     let errors: Vec<&str> = r
         .stderr

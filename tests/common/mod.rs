@@ -71,6 +71,7 @@ impl Station {
             .env_remove("TOKENSTATION_KEY_FILE")
             .env_remove("TOKENSTATION_PASSPHRASE")
             .env_remove("TOKENSTATION_SECRET")
+            .env_remove("TOKENSTATION_URI")
             // An empty configuration file: tests do not read /etc/tokenstation/station.toml.
             .env("TOKENSTATION_CONFIG", "/dev/null")
             .arg("--db")
@@ -87,6 +88,7 @@ impl Station {
             .env_remove("TOKENSTATION_KEY_FILE")
             .env_remove("TOKENSTATION_PASSPHRASE")
             .env_remove("TOKENSTATION_SECRET")
+            .env_remove("TOKENSTATION_URI")
             // An empty configuration file: tests do not read /etc/tokenstation/station.toml.
             .env("TOKENSTATION_CONFIG", "/dev/null")
             .arg("--db")

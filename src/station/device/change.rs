@@ -16,6 +16,7 @@ use crate::devices::{
     DeviceInfo, HeldCredential, ManagementCapabilities, ManagementOp, ManagementRefusal, SlotRef,
 };
 use crate::model::{Family, TokenStatus};
+use crate::station::key_tries::KeyedDevice;
 use crate::station::tx::Tx;
 use crate::station::{Result, Station};
 
@@ -232,7 +233,15 @@ impl Station {
                 operation: ManagementOp::Delete,
             });
         }
-        asking_secrets(s.manage(), op, |t| t.delete(which))?;
+        let keyed = KeyedDevice::of(o.info.family, o.info.serial.as_deref());
+        if let Some(d) = &keyed {
+            self.before_key_try(d, op, opts.yes)?;
+        }
+        let done = asking_secrets(s.manage(), op, |t| t.delete(which));
+        if let Some(d) = &keyed {
+            self.after_station_key_try(d, &done, now());
+        }
+        done?;
         let out = Deleted {
             reader: o.reader.clone(),
             family: o.info.family,
@@ -257,16 +266,18 @@ impl Station {
 
     /// Renames the credential or slot `which` names to `new_name`; the slot a burn
     /// recorded for a registered token it holds takes the name the device now stores.
+    /// `yes` sends a Molto2 key with one try left without asking (`key_tries`).
     pub fn device_rename(
         &mut self,
         s: &mut TokenSession,
         which: &SlotRef,
         new_name: &str,
+        yes: bool,
         op: &mut dyn Operator,
         now: &dyn Fn() -> i64,
     ) -> Result<Renamed> {
         self.audited(s, op, "device.rename.failed", now, |st, s, o, op| {
-            st.rename_steps(s, o, which, new_name, op, now)
+            st.rename_steps(s, o, which, (new_name, yes), op, now)
         })
     }
 
@@ -275,7 +286,7 @@ impl Station {
         s: &mut TokenSession,
         o: &Opened,
         which: &SlotRef,
-        new_name: &str,
+        (new_name, yes): (&str, bool),
         op: &mut dyn Operator,
         now: &dyn Fn() -> i64,
     ) -> Result<Renamed> {
@@ -289,7 +300,15 @@ impl Station {
             .as_ref()
             .map(|c| registry.held_in(c))
             .unwrap_or_default();
-        let stored = asking_secrets(s.manage(), op, |t| t.rename(which, new_name))?;
+        let keyed = KeyedDevice::of(o.info.family, o.info.serial.as_deref());
+        if let Some(d) = &keyed {
+            self.before_key_try(d, op, yes)?;
+        }
+        let stored = asking_secrets(s.manage(), op, |t| t.rename(which, new_name));
+        if let Some(d) = &keyed {
+            self.after_station_key_try(d, &stored, now());
+        }
+        let stored = stored?;
         let out = Renamed {
             reader: o.reader.clone(),
             family: o.info.family,

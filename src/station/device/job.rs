@@ -79,9 +79,10 @@ pub fn rename(
     order: DeviceOrder,
     which: SlotRef,
     new_name: String,
+    yes: bool,
 ) -> Result<DeviceJob<Renamed>> {
     spawn("device rename", st, order, move |st, s, op| {
-        st.device_rename(s, &which, &new_name, op, &now)
+        st.device_rename(s, &which, &new_name, yes, op, &now)
     })
 }
 

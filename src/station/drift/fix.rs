@@ -37,6 +37,8 @@ pub struct FixOptions {
     pub force: bool,
     /// Prove with a typed code even where the seed was not re-sent.
     pub proof: Proof,
+    /// Send a Molto2 key with one try left without asking (`station::key_tries`).
+    pub yes: bool,
 }
 
 /// What a fix did.

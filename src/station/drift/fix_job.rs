@@ -10,12 +10,13 @@ use std::sync::Arc;
 use super::expected::clock_writable;
 use super::fix::{FixOptions, FixRequest, FixResult};
 use super::report::DriftQuery;
-use crate::devices::session::{self, ReaderSpec};
+use crate::devices::session::{self, ReaderSpec, TokenSession};
 use crate::model::Token;
 use crate::station::burn_job::{DeviceOptions, open, token_options, wait_for_token};
 use crate::station::error::{ErrorClass, ErrorReport};
 use crate::station::host_clock::HostClock;
-use crate::station::jobs::{Job, JobCtx};
+use crate::station::jobs::{Asker, Job, JobCtx};
+use crate::station::key_tries::KeyedDevice;
 use crate::station::{Result, Station, StationError};
 
 /// One token to fix.
@@ -150,7 +151,30 @@ fn fix_one(st: &mut Station, ctx: &JobCtx<FixEvent>, order: &FixOrder) -> Result
         options: order.options,
         only: None,
     };
-    st.drift_fix_clock(&mut s, &req, &mut asker)
+    fix_clock_keyed(st, &mut s, &req, &mut asker)
+}
+
+/// [`Station::drift_fix_clock`] under the last-try rule of a device key
+/// ([`crate::station::key_tries`]): a Molto2's time sync sends its customer key.
+fn fix_clock_keyed(
+    st: &mut Station,
+    s: &mut TokenSession,
+    req: &FixRequest<'_>,
+    asker: &mut dyn Asker,
+) -> Result<FixResult> {
+    let info = s.token().info()?;
+    let keyed = KeyedDevice::of(info.family, info.serial.as_deref());
+    if let Some(d) = &keyed {
+        st.before_key_try(d, asker, req.options.yes)?;
+    }
+    let r = st.drift_fix_clock(s, req, asker);
+    // A device left alone was not sent the key.
+    if let Some(d) = &keyed
+        && !matches!(r, Ok(FixResult::Skipped { .. }))
+    {
+        st.after_station_key_try(d, &r, req.clock.now());
+    }
+    r
 }
 
 /// Starts a batch; the job hands the station back with the summary, or with the error
@@ -217,7 +241,7 @@ fn run_batch(
         let mut asker = ctx;
         let one = session::open_token(&order.reader, &opts)
             .map_err(StationError::from)
-            .and_then(|mut s| st.drift_fix_clock(&mut s, &req, &mut asker));
+            .and_then(|mut s| fix_clock_keyed(st, &mut s, &req, &mut asker));
         match one {
             Ok(result) => {
                 ctx.emit(FixEvent::Done {
