@@ -152,6 +152,10 @@ pub fn run(ctx: &Ctx, args: BurnArgs) -> anyhow::Result<ExitCode> {
         burn_job::burn(st, order)?,
         Asking::Stdin,
         |e| {
+            // a step reached says nothing on the command line and keeps the countdown
+            if matches!(e, BurnEvent::Step { .. }) {
+                return;
+            }
             stop();
             match e {
                 BurnEvent::Present {
