@@ -23,9 +23,11 @@ use rusqlite_migration::{M, Migrations};
 use super::StoreError;
 
 mod snapshot;
+mod tokens;
 
 use snapshot::note_last;
 pub use snapshot::{SnapSettings, Snapshot};
+pub use tokens::{SnapToken, TokenUse};
 
 /// Version 1 of the outbox file.
 const V1: &str = r#"
@@ -77,7 +79,7 @@ CREATE TABLE snap_settings (
 "#;
 
 /// The outbox file's migrations, oldest first.
-const MIGRATIONS: [&str; 1] = [V1];
+const MIGRATIONS: [&str; 2] = [V1, tokens::V2];
 
 /// One event in the outbox (or to push into it).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -132,6 +134,30 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEvent> {
         status: r.get(10)?,
         reason: r.get(11)?,
     })
+}
+
+/// Inserts an event row (inside the caller's transaction).
+pub(super) fn insert_event(c: &Connection, e: &OutboxEvent, now_ms: i64) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO outbox (idem, station, location, at, reader, credential, holder, label,
+               direction, status, reason, recorded_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            e.idem,
+            e.station,
+            e.location,
+            e.at,
+            e.reader,
+            e.credential,
+            e.holder,
+            e.label,
+            e.direction,
+            e.status,
+            e.reason,
+            now_ms
+        ],
+    )
+    .map(|_| ())
 }
 
 impl Outbox {
@@ -265,26 +291,7 @@ impl Outbox {
             source: e.into(),
         };
         let tx = self.conn.transaction().map_err(err)?;
-        tx.execute(
-            "INSERT INTO outbox (idem, station, location, at, reader, credential, holder, label,
-               direction, status, reason, recorded_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                e.idem,
-                e.station,
-                e.location,
-                e.at,
-                e.reader,
-                e.credential,
-                e.holder,
-                e.label,
-                e.direction,
-                e.status,
-                e.reason,
-                now_ms
-            ],
-        )
-        .map_err(err)?;
+        insert_event(&tx, e, now_ms).map_err(err)?;
         if let (Some(h), Some(d), "ok") = (&e.holder, &e.direction, e.status.as_str()) {
             note_last(&tx, &e.location, h, d, e.at).map_err(err)?;
         }

@@ -42,6 +42,9 @@ use crate::station::error::OfflineError;
 use crate::station::{Result, Station, StationError};
 use crate::store::outbox::{Outbox, OutboxEvent, SnapSettings, Snapshot};
 use crate::store::presence::Event;
+use crate::vault::MasterKey;
+
+mod code;
 
 /// How often the snapshot is copied again while the server answers.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
@@ -121,16 +124,21 @@ impl OfflineDesk {
             .filter_map(|e| Some((e.holder?, e.direction?, e.at)))
             .collect();
         let settings = SnapSettings {
-            tz: loc.tz,
+            tz: loc.tz.clone(),
             mode: s.mode,
             min_interval: s.min_interval,
             fold: s.fold,
             taken_at: crate::station::time::now(),
         };
         let snap = Snapshot { credentials, last };
-        Ok(self
-            .outbox
-            .snapshot_replace(&self.location, &settings, &snap)?)
+        let leased = match &self.station {
+            Some(station) => code::leased_tokens(&c, station, &loc)?,
+            None => Vec::new(),
+        };
+        drop(c);
+        self.outbox
+            .snapshot_replace(&self.location, &settings, &snap)?;
+        Ok(self.outbox.snap_tokens_replace(&leased)?)
     }
 
     /// Notes an event decided online as its holder's last one (for later offline
@@ -158,8 +166,20 @@ impl OfflineDesk {
     /// Decides a presentation without the server (the module header's rule) and, unless
     /// it is folded, pushes it to the outbox before returning.
     pub fn decide(&mut self, p: &Presentation, now_ms: i64) -> Result<OfflineOutcome> {
-        if p.code.is_some() {
-            return Err(self.unreachable("a typed code".into()));
+        self.decide_keyed(None, p, now_ms)
+    }
+
+    /// [`OfflineDesk::decide`] with the master key: a typed code is then checked for a
+    /// token leased to this station (the `code` module); without it, or for any other
+    /// token, a typed code is "server unreachable".
+    pub(crate) fn decide_keyed(
+        &mut self,
+        key: Option<&MasterKey>,
+        p: &Presentation,
+        now_ms: i64,
+    ) -> Result<OfflineOutcome> {
+        if let Some(tc) = &p.code {
+            return self.decide_code(key, p, tc, now_ms);
         }
         if let Some(idem) = &p.idem
             && let Some(e) = self.outbox.by_idem(idem)?

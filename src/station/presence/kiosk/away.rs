@@ -47,13 +47,14 @@ impl Kiosk<'_> {
     /// Decides a presentation offline; the line shows it after it is in the outbox.
     pub(super) fn record_offline(&mut self, p: &Presentation) -> KioskLine {
         self.pending = None;
+        let key = self.st.key.as_ref();
         let Some(desk) = self.desk.as_mut() else {
             return self.problem(
                 LineKind::Error,
                 KioskProblem::NotRecorded("the store's server does not answer".into()),
             );
         };
-        match desk.decide(p, now_ms()) {
+        match desk.decide_keyed(key, p, now_ms()) {
             Ok(OfflineOutcome::Recorded(e)) => self.offline_line(LineKind::Event, &e),
             Ok(OfflineOutcome::Folded(e)) => self.offline_line(LineKind::Folded, &e),
             Ok(OfflineOutcome::Duplicate(e)) => self.offline_line(LineKind::Duplicate, &e),
