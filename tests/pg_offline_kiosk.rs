@@ -481,17 +481,32 @@ fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
         assert_eq!(t1.len(), 1, "the leased token is in the kiosk's snapshot");
         assert!(o.snap_tokens("T2").unwrap().is_empty(), "T2 is not leased");
     }
-    site.cluster.stop();
-
-    let code = code_now();
+    // the answers to typed lines (not the "server gone/back" lines)
+    let answers = |l: &Arc<Mutex<Vec<Value>>>| -> Vec<Value> {
+        let l = l.lock().unwrap();
+        l.iter()
+            .filter(|v| v["kind"] == "event" || v["kind"] == "error")
+            .cloned()
+            .collect()
+    };
     let mut typed = |text: &str, n: usize| {
         writeln!(stdin, "{text}").unwrap();
-        wait("the kiosk's answer", 30, || {
-            lines.lock().unwrap().len() >= n
-        });
-        lines.lock().unwrap()[n - 1].clone()
+        wait("the kiosk's answer", 30, || answers(&lines).len() >= n);
+        answers(&lines)[n - 1].clone()
     };
-    let ok = typed(&format!("T1 {code}"), 1);
+    // a code accepted online just before the server goes is a replay offline
+    let previous = code_at(now_s() - 30);
+    let online = typed(&format!("T1 {previous}"), 1);
+    assert_eq!(online["status"], "ok", "{online}");
+    assert_eq!(online["offline"], false, "{online}");
+    site.cluster.stop();
+    let replay = typed(&format!("T1 {previous}"), 2);
+    assert_eq!(replay["kind"], "event", "{replay}");
+    assert_eq!(replay["reason"], "REPLAYED", "{replay}");
+    assert_eq!(replay["offline"], true, "{replay}");
+
+    let code = code_now();
+    let ok = typed(&format!("T1 {code}"), 3);
     assert_eq!(ok["kind"], "event", "{ok}");
     assert_eq!(ok["status"], "ok", "{ok}");
     assert_eq!(ok["offline"], true, "{ok}");
@@ -503,12 +518,12 @@ fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
             .contains("(recorded offline)"),
         "{ok}"
     );
-    let again = typed(&format!("T1 {code}"), 2);
+    let again = typed(&format!("T1 {code}"), 4);
     assert_eq!(again["kind"], "event", "{again}");
     assert_eq!(again["status"], "refused", "{again}");
     assert_eq!(again["reason"], "REPLAYED", "{again}");
     assert_eq!(again["offline"], true, "{again}");
-    let other = typed(&format!("T2 {code}"), 3);
+    let other = typed(&format!("T2 {code}"), 5);
     assert_eq!(other["kind"], "error", "{other}");
     assert!(
         other["message"]
@@ -519,8 +534,8 @@ fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
     );
     assert_eq!(
         pending(&site.outbox()),
-        2,
-        "both decisions are in the outbox"
+        3,
+        "the offline decisions are in the outbox"
     );
 
     site.cluster.start();
@@ -529,18 +544,14 @@ fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
     kiosk.wait().unwrap();
 
     let stored = site.server_events();
-    assert_eq!(stored.len(), 2, "{stored:?}");
-    assert!(
-        stored
-            .iter()
-            .all(|e| e.offline && e.station.as_deref() == Some("k1"))
-    );
-    assert_eq!(stored.iter().filter(|e| e.status == "ok").count(), 1);
-    assert_eq!(
-        stored.iter().filter(|e| e.status == "refused").count(),
-        1,
-        "{stored:?}"
-    );
+    assert_eq!(stored.len(), 4, "{stored:?}");
+    assert!(stored.iter().all(|e| e.station.as_deref() == Some("k1")));
+    assert_eq!(stored.iter().filter(|e| e.offline).count(), 3);
+    assert_eq!(stored.iter().filter(|e| e.status == "ok").count(), 2);
+    let replays = stored
+        .iter()
+        .filter(|e| e.reason.as_deref() == Some("REPLAYED"));
+    assert_eq!(replays.count(), 2, "{stored:?}");
     let st = site.station();
     let attempts = st
         .read()
@@ -552,7 +563,11 @@ fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
         .unwrap();
     let mut verdicts: Vec<&str> = attempts.iter().map(|a| a.status.as_str()).collect();
     verdicts.sort_unstable();
-    assert_eq!(verdicts, ["OK", "REPLAYED"], "{attempts:?}");
+    assert_eq!(
+        verdicts,
+        ["OK", "OK", "REPLAYED", "REPLAYED"],
+        "{attempts:?}"
+    );
     let t1 = st.read().tokens_by_serial("T1").unwrap().remove(0);
     assert!(
         t1.last_step.is_some_and(|s| s >= now_s() / 30 - 5),

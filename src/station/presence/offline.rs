@@ -132,13 +132,13 @@ impl OfflineDesk {
         };
         let snap = Snapshot { credentials, last };
         let leased = match &self.station {
-            Some(station) => code::leased_tokens(&c, station, &loc)?,
+            Some(station) => code::leased_tokens(&c, station, &loc, None)?,
             None => Vec::new(),
         };
         drop(c);
         self.outbox
             .snapshot_replace(&self.location, &settings, &snap)?;
-        Ok(self.outbox.snap_tokens_replace(&leased)?)
+        Ok(self.outbox.snap_tokens_replace(None, &leased)?)
     }
 
     /// Notes an event decided online as its holder's last one (for later offline

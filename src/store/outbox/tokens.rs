@@ -103,9 +103,14 @@ fn to_u64(v: i64, col: usize) -> rusqlite::Result<u64> {
 }
 
 impl Outbox {
-    /// Replaces the leased tokens by `tokens`; a replay guard kept here that is ahead
-    /// of the copied one (a code accepted offline, not yet sent) is kept.
-    pub fn snap_tokens_replace(&mut self, tokens: &[SnapToken]) -> Result<(), StoreError> {
+    /// Replaces the leased tokens (only those of serial `only`, when given) by
+    /// `tokens`; a replay guard kept here that is ahead of the copied one (a code
+    /// accepted offline, not yet sent) is kept.
+    pub fn snap_tokens_replace(
+        &mut self,
+        only: Option<&str>,
+        tokens: &[SnapToken],
+    ) -> Result<(), StoreError> {
         let path = self.path.display().to_string();
         let err = |e: rusqlite::Error| StoreError::Database {
             path: path.clone(),
@@ -172,9 +177,9 @@ impl Outbox {
             .map_err(err)?;
         }
         tx.execute(
-            "DELETE FROM snap_tokens WHERE (serial, product) NOT IN
-               (SELECT serial, product FROM temp.keep)",
-            [],
+            "DELETE FROM snap_tokens WHERE (?1 IS NULL OR serial = ?1)
+               AND (serial, product) NOT IN (SELECT serial, product FROM temp.keep)",
+            [only],
         )
         .map_err(err)?;
         tx.commit().map_err(err)

@@ -26,6 +26,14 @@ impl Kiosk<'_> {
         }
     }
 
+    /// After a code decided online: the leased tokens' state copied again
+    /// ([`super::offline::OfflineDesk::note_code`]).
+    pub(super) fn note_code(&mut self, p: &Presentation) {
+        if let (Some(d), Some(tc)) = (self.desk.as_mut(), &p.code) {
+            d.note_code(self.st, tc.serial.as_deref());
+        }
+    }
+
     /// Whether a credential typed by a wedge reader is enrolled (from the snapshot
     /// when the server does not answer).
     pub(super) fn identifies(&self, k: &CredentialKey) -> bool {

@@ -23,26 +23,34 @@ use crate::station::presence::record::{Presentation, TypedCode};
 use crate::station::presence::vocab::{EventStatus, Reason};
 use crate::station::presence::{CredKind, Direction, Mode};
 use crate::station::verify::{Status, check_code, next_state};
-use crate::station::{Result, StationError};
+use crate::station::{Result, Station, StationError};
 use crate::store::Reader;
 use crate::store::outbox::{OutboxEvent, SnapToken, TokenUse};
 use crate::vault::{self, MasterKey};
 
 /// The tokens leased to `station` that verify at `loc` and name a holder there (an
-/// active token, assigned to a holder or enrolled as a holder's credential).
+/// active token, assigned to a holder or enrolled as a holder's credential); only
+/// those of `serial` when one is given.
 pub(super) fn leased_tokens(
     c: &Reader<'_>,
     station: &str,
     loc: &Location,
+    serial: Option<&str>,
 ) -> Result<Vec<SnapToken>> {
     let policy = Policy::load(c)?;
     let mut out = Vec::new();
-    let all = c.token_list(&crate::store::tokens::TokenFilter {
-        status: Some(TokenStatus::Active),
-        ..Default::default()
-    })?;
+    let all = match serial {
+        Some(s) => c.tokens_by_serial(s)?,
+        None => c.token_list(&crate::store::tokens::TokenFilter {
+            status: Some(TokenStatus::Active),
+            ..Default::default()
+        })?,
+    };
     for t in all {
-        if t.leased_to.as_deref() != Some(station) || !allowed_at(c, &t, Some(loc))? {
+        if t.status != TokenStatus::Active
+            || t.leased_to.as_deref() != Some(station)
+            || !allowed_at(c, &t, Some(loc))?
+        {
             continue;
         }
         let holder = match c.credential_find(CredKind::Token.as_str(), &t.serial)? {
@@ -162,6 +170,28 @@ fn check(key: &MasterKey, s: &SnapToken, code: &str, at: i64) -> Result<(Status,
 }
 
 impl OfflineDesk {
+    /// After a code was decided online: copies the state of the leased tokens it may
+    /// have used (its serial's, else all) again, so a code accepted online is a replay
+    /// offline. When the server does not answer now, those tokens leave the snapshot
+    /// (their codes are then "server unreachable" offline: never accepted twice).
+    pub(crate) fn note_code(&mut self, st: &Station, serial: Option<&str>) {
+        let copied = (|| -> Result<Vec<SnapToken>> {
+            let Some(station) = &self.station else {
+                return Ok(Vec::new());
+            };
+            let c = st.read();
+            let loc = c.location_get(&self.location)?;
+            leased_tokens(&c, station, &loc, serial)
+        })();
+        let kept = match copied {
+            Ok(tokens) => self.outbox.snap_tokens_replace(serial, &tokens),
+            Err(_) => self.outbox.snap_tokens_replace(serial, &[]),
+        };
+        if let Err(e) = kept {
+            tracing::warn!(error = %e, "kiosk outbox: leased tokens not updated");
+        }
+    }
+
     /// Decides a typed code without the server: only for a token leased to this
     /// station (the module header's rule); anything else is "server unreachable".
     pub(super) fn decide_code(
