@@ -12,16 +12,21 @@
 //!   ([`super::passback`]), pushed to the outbox (SQLite, `synchronous = FULL`) and
 //!   only then acknowledged, marked "recorded offline" (accepted or refused: an unknown
 //!   card is refused and recorded, as online).
-//! - **Refused offline** with [`OfflineError::ServerUnreachable`]: every typed code
-//!   (checking a code needs the token's replay guard and counters, which only the
-//!   server holds exactly: two offline stations could accept one code twice), and taps
-//!   at a location that needs a code (`code`, `card+code`). A token leased to this
-//!   station (`station::lease`) is the documented way to keep codes exact; verifying
-//!   it offline is not built yet: it is refused too.
+//! - **Allowed offline, for leased tokens**: `SERIAL CODE` for a token leased to this
+//!   station (`station::lease`) that verifies at the location and names a holder,
+//!   at a location of mode `code`: checked against the snapshot's copy of the token
+//!   by the verification engine's own core, its new replay guard committed with the
+//!   event in one outbox transaction ([`code`], its header has the details).
+//! - **Refused offline** with [`OfflineError::ServerUnreachable`]: every other typed
+//!   code (checking a code needs the token's replay guard and counters, which only the
+//!   server holds exactly, or the one station the token is leased to: two offline
+//!   stations could accept one code twice), and taps at a location that needs a code
+//!   (`code`, `card+code`).
 //! - **The snapshot** (in the outbox file, read-only copies taken while the server
 //!   answers: at start, every [`REFRESH_EVERY`] and when the outbox was emptied): every
 //!   card and tag credential with its holder, each holder's last accepted event at the
-//!   location, and the location's mode, intervals and zone. Events this kiosk decides
+//!   location, the location's mode, intervals and zone, and the tokens leased to this
+//!   station (seed still sealed, replay guard). Events this kiosk decides
 //!   (online or offline) update the holder's last event in it. What it cannot know:
 //!   credentials enrolled or revoked and events of other kiosks at the same location
 //!   since the last copy; decisions taken from it are therefore marked `offline` on
