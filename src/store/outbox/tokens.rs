@@ -125,6 +125,12 @@ impl Outbox {
         tx.execute("DELETE FROM temp.keep", []).map_err(err)?;
         for t in tokens {
             let last = t.last_step.map(to_i64).transpose().map_err(err)?;
+            // a token registered again under its serial starts from the server's state
+            tx.execute(
+                "DELETE FROM snap_tokens WHERE serial = ?1 AND product = ?2 AND uid <> ?3",
+                params![t.serial, t.product, t.uid],
+            )
+            .map_err(err)?;
             tx.execute(
                 "INSERT INTO snap_tokens (serial, product, uid, sealed_seed, holder, params, skew,
                    counter, last_step, drift_steps, drift_base_steps, max_drift_steps)
@@ -138,8 +144,7 @@ impl Outbox {
                      ELSE max(snap_tokens.last_step, excluded.last_step) END,
                    drift_steps = excluded.drift_steps,
                    drift_base_steps = excluded.drift_base_steps,
-                   max_drift_steps = excluded.max_drift_steps
-                   WHERE snap_tokens.uid = excluded.uid",
+                   max_drift_steps = excluded.max_drift_steps",
                 params![
                     t.serial,
                     t.product,
@@ -153,20 +158,6 @@ impl Outbox {
                     t.drift_steps,
                     t.drift_base_steps,
                     t.max_drift_steps
-                ],
-            )
-            .map_err(err)?;
-            // a token re-registered under the same serial starts from the server's state
-            tx.execute(
-                "UPDATE snap_tokens SET uid = ?3, sealed_seed = ?4, counter = ?5, last_step = ?6
-                 WHERE serial = ?1 AND product = ?2 AND uid <> ?3",
-                params![
-                    t.serial,
-                    t.product,
-                    t.uid,
-                    t.sealed_seed,
-                    to_i64(t.counter).map_err(err)?,
-                    last
                 ],
             )
             .map_err(err)?;
@@ -288,5 +279,83 @@ impl Outbox {
             )
             .optional()
             .map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tok(uid: &str, last: Option<u64>) -> SnapToken {
+        SnapToken {
+            serial: "T1".into(),
+            product: "P".into(),
+            uid: uid.into(),
+            sealed_seed: vec![1, 2, 3],
+            holder: Some("d000".into()),
+            params: "{}".into(),
+            skew: 1,
+            counter: 0,
+            last_step: last,
+            drift_steps: 0,
+            drift_base_steps: 0,
+            max_drift_steps: 20,
+        }
+    }
+
+    fn coded(idem: &str) -> OutboxEvent {
+        OutboxEvent {
+            seq: 0,
+            idem: idem.into(),
+            station: Some("k1".into()),
+            location: "Lobby".into(),
+            at: 100,
+            reader: Some("stdin".into()),
+            credential: Some("token T1".into()),
+            holder: Some("d000".into()),
+            label: None,
+            direction: Some("in".into()),
+            status: "ok".into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn replay_guard_only_moves_forward_and_travels_with_its_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut o = Outbox::open(&dir.path().join("o.db")).unwrap();
+        o.snap_tokens_replace(None, &[tok("u1", Some(10))]).unwrap();
+        let u = TokenUse {
+            serial: "T1".into(),
+            product: "P".into(),
+            verdict: "OK".into(),
+            method: "otp".into(),
+            step: Some(12),
+            counter: 0,
+            last_step: Some(12),
+        };
+        let e = o.push_code(&coded("a"), &u, 1).unwrap();
+        assert_eq!(o.snap_tokens("T1").unwrap()[0].last_step, Some(12));
+        assert_eq!(o.token_use(e.seq).unwrap(), Some(u.clone()));
+        // a copy from a server that has not seen it yet does not move it back
+        o.snap_tokens_replace(None, &[tok("u1", Some(11))]).unwrap();
+        assert_eq!(o.snap_tokens("T1").unwrap()[0].last_step, Some(12));
+        // a refused code leaves the guard alone
+        let r = TokenUse {
+            verdict: "REPLAYED".into(),
+            last_step: Some(99),
+            ..u
+        };
+        o.push_code(&coded("b"), &r, 2).unwrap();
+        assert_eq!(o.snap_tokens("T1").unwrap()[0].last_step, Some(12));
+        // a token registered again under the serial starts from the server's state
+        o.snap_tokens_replace(Some("T1"), &[tok("u2", Some(3))])
+            .unwrap();
+        assert_eq!(o.snap_tokens("T1").unwrap()[0].last_step, Some(3));
+        // a sent event takes its token use along; a lease gone empties the copy
+        o.remove(e.seq).unwrap();
+        assert_eq!(o.token_use(e.seq).unwrap(), None);
+        o.snap_tokens_replace(None, &[]).unwrap();
+        assert!(o.snap_tokens("T1").unwrap().is_empty());
     }
 }
