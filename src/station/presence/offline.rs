@@ -140,7 +140,6 @@ impl OfflineDesk {
             Some(station) => code::leased_tokens(&c, station, &loc, None)?,
             None => Vec::new(),
         };
-        drop(c);
         self.outbox
             .snapshot_replace(&self.location, &settings, &snap)?;
         Ok(self.outbox.snap_tokens_replace(None, &leased)?)
