@@ -1,17 +1,21 @@
 //! The server's side of a code accepted or refused at an offline kiosk (issue 17,
 //! "Offline kiosks"; the offline rule is `super::offline`): inside the drain's write
 //! transaction that records the event ([`super::drain`]), the verification is logged
-//! in the attempt log like one decided online, and an accepted code moves the token's
+//! in the attempt log like one decided online (a wrong code counts toward the token's
+//! failure limit, a good one clears it), and an accepted code moves the token's
 //! replay guard forward to the kiosk's (last step and next counter: the larger of the
 //! server's and the kiosk's, never back; the lease made the kiosk the only place the
 //! token verified meanwhile). The event's idempotency key, checked first by the
 //! caller, makes this happen once.
 
+use crate::station::limits;
+use crate::station::policy::Policy;
 use crate::station::tokens::find_token;
 use crate::station::tx::Tx;
 use crate::station::verify::Status;
 use crate::station::{Result, StationError};
 use crate::store::attempts::Attempt;
+use crate::store::limits::Scope;
 use crate::store::outbox::{OutboxEvent, TokenUse};
 use crate::store::tokens::VerifyState;
 
@@ -34,6 +38,15 @@ pub(super) fn apply(tx: &Tx<'_>, e: &OutboxEvent, u: &TokenUse, location_id: i64
         };
         if state.counter != t.counter || state.last_step != t.last_step {
             tx.token_set_verify_state(t.id, state, e.at)?;
+        }
+    }
+    // wrong codes count toward the token's limit as online; a good one clears it
+    if let Some(t) = &token {
+        if u.verdict == Status::Ok.as_str() {
+            limits::succeed(tx, Scope::Token(t.id))?;
+        } else if u.verdict == Status::InvalidCode.as_str() {
+            let policy = Policy::load(tx)?;
+            limits::fail(tx, Scope::Token(t.id), &policy, e.at.saturating_mul(1000))?;
         }
     }
     tx.attempt_add(&Attempt {

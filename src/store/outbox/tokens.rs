@@ -27,6 +27,8 @@ CREATE TABLE snap_tokens (
     drift_steps      INTEGER NOT NULL,
     drift_base_steps INTEGER NOT NULL,
     max_drift_steps  INTEGER NOT NULL,
+    max_failures     INTEGER NOT NULL,
+    failures         INTEGER NOT NULL,
     PRIMARY KEY (serial, product)
 ) WITHOUT ROWID;
 CREATE TABLE outbox_token_use (
@@ -71,6 +73,12 @@ pub struct SnapToken {
     pub drift_base_steps: i64,
     /// The policy's `drift.max_learned_steps`.
     pub max_drift_steps: i64,
+    /// The policy's `limit.max_failures`: wrong codes in a row after which the kiosk
+    /// refuses the token's codes offline (`LIMIT_REACHED`) until one is sent.
+    pub max_failures: u32,
+    /// Wrong codes in a row: the server's when copied, counted on offline (a copy
+    /// does not lower it while its codes are not sent; a good code resets it).
+    pub failures: u32,
 }
 
 /// What a coded event did to its token (sent with the event).
@@ -133,8 +141,9 @@ impl Outbox {
             .map_err(err)?;
             tx.execute(
                 "INSERT INTO snap_tokens (serial, product, uid, sealed_seed, holder, params, skew,
-                   counter, last_step, drift_steps, drift_base_steps, max_drift_steps)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                   counter, last_step, drift_steps, drift_base_steps, max_drift_steps,
+                   max_failures, failures)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (serial, product) DO UPDATE SET uid = excluded.uid,
                    sealed_seed = excluded.sealed_seed, holder = excluded.holder,
                    params = excluded.params, skew = excluded.skew,
@@ -144,7 +153,12 @@ impl Outbox {
                      ELSE max(snap_tokens.last_step, excluded.last_step) END,
                    drift_steps = excluded.drift_steps,
                    drift_base_steps = excluded.drift_base_steps,
-                   max_drift_steps = excluded.max_drift_steps",
+                   max_drift_steps = excluded.max_drift_steps,
+                   max_failures = excluded.max_failures,
+                   failures = CASE WHEN EXISTS (SELECT 1 FROM outbox_token_use u
+                       WHERE u.serial = excluded.serial AND u.product = excluded.product)
+                     THEN max(snap_tokens.failures, excluded.failures)
+                     ELSE excluded.failures END",
                 params![
                     t.serial,
                     t.product,
@@ -157,7 +171,9 @@ impl Outbox {
                     last,
                     t.drift_steps,
                     t.drift_base_steps,
-                    t.max_drift_steps
+                    t.max_drift_steps,
+                    t.max_failures,
+                    t.failures
                 ],
             )
             .map_err(err)?;
@@ -182,7 +198,8 @@ impl Outbox {
             .conn
             .prepare_cached(
                 "SELECT serial, product, uid, sealed_seed, holder, params, skew, counter,
-                   last_step, drift_steps, drift_base_steps, max_drift_steps
+                   last_step, drift_steps, drift_base_steps, max_drift_steps, max_failures,
+                   failures
                  FROM snap_tokens WHERE serial = ?1 ORDER BY product",
             )
             .map_err(|e| self.err(e))?;
@@ -203,6 +220,8 @@ impl Outbox {
                 drift_steps: r.get(9)?,
                 drift_base_steps: r.get(10)?,
                 max_drift_steps: r.get(11)?,
+                max_failures: r.get(12)?,
+                failures: r.get(13)?,
             })
         })
         .and_then(|rows| rows.collect())
@@ -241,9 +260,15 @@ impl Outbox {
         .map_err(err)?;
         if u.verdict == "OK" {
             tx.execute(
-                "UPDATE snap_tokens SET counter = ?3, last_step = ?4
+                "UPDATE snap_tokens SET counter = ?3, last_step = ?4, failures = 0
                  WHERE serial = ?1 AND product = ?2",
                 params![u.serial, u.product, counter, last],
+            )
+            .map_err(err)?;
+        } else if u.verdict == "INVALID_CODE" {
+            tx.execute(
+                "UPDATE snap_tokens SET failures = failures + 1 WHERE serial = ?1 AND product = ?2",
+                params![u.serial, u.product],
             )
             .map_err(err)?;
         }
@@ -300,6 +325,8 @@ mod tests {
             drift_steps: 0,
             drift_base_steps: 0,
             max_drift_steps: 20,
+            max_failures: 5,
+            failures: 0,
         }
     }
 
@@ -352,6 +379,31 @@ mod tests {
         o.snap_tokens_replace(Some("T1"), &[tok("u2", Some(3))])
             .unwrap();
         assert_eq!(o.snap_tokens("T1").unwrap()[0].last_step, Some(3));
+        // wrong codes count on; a copy does not lower the count while they are unsent
+        let bad = TokenUse {
+            verdict: "INVALID_CODE".into(),
+            step: None,
+            counter: 0,
+            last_step: Some(3),
+            serial: "T1".into(),
+            product: "P".into(),
+            method: "otp".into(),
+        };
+        let b1 = o.push_code(&coded("c"), &bad, 3).unwrap();
+        let b2 = o.push_code(&coded("d"), &bad, 4).unwrap();
+        assert_eq!(o.snap_tokens("T1").unwrap()[0].failures, 2);
+        o.snap_tokens_replace(None, &[tok("u2", Some(3))]).unwrap();
+        assert_eq!(o.snap_tokens("T1").unwrap()[0].failures, 2);
+        // once sent, the server's count is the one copied
+        for seq in [b1.seq, b2.seq] {
+            o.remove(seq).unwrap();
+        }
+        let sent = o.oldest(10).unwrap();
+        for ev in &sent {
+            o.remove(ev.seq).unwrap();
+        }
+        o.snap_tokens_replace(None, &[tok("u2", Some(3))]).unwrap();
+        assert_eq!(o.snap_tokens("T1").unwrap()[0].failures, 0);
         // a sent event takes its token use along; a lease gone empties the copy
         o.remove(e.seq).unwrap();
         assert_eq!(o.token_use(e.seq).unwrap(), None);

@@ -8,8 +8,11 @@
 //! replay guard is committed with the event in one outbox transaction before the
 //! answer is shown. The drain gives both to the server (`super::super::drain`).
 //!
-//! Not done offline: failure counting and the per-token and per-source delays (the
-//! server's limit state is not copied), backup codes. A code for a token not leased
+//! Wrong codes in a row are counted offline, starting from the server's count (a copy
+//! does not lower a count whose codes are not sent yet; a good code resets it): at the
+//! policy's `limit.max_failures` the token's codes are `LIMIT_REACHED` offline until
+//! the server has them (the drain counts them there as online). Not done offline: the
+//! server's cooldown times and per-source delays, and backup codes. A code for a token not leased
 //! here, or without its serial, is still refused with "server unreachable".
 
 use super::{OfflineDesk, OfflineOutcome};
@@ -25,6 +28,7 @@ use crate::station::presence::{CredKind, Direction, Mode};
 use crate::station::verify::{Status, check_code, next_state};
 use crate::station::{Result, Station, StationError};
 use crate::store::Reader;
+use crate::store::limits::{FailCounter, Scope};
 use crate::store::outbox::{OutboxEvent, SnapToken, TokenUse};
 use crate::vault::{self, MasterKey};
 
@@ -76,9 +80,22 @@ pub(super) fn leased_tokens(
             drift_steps: t.drift_steps,
             drift_base_steps: t.drift_base_steps,
             max_drift_steps: i64::try_from(policy.max_drift_steps).unwrap_or(i64::MAX),
+            max_failures: policy.max_failures,
+            failures: offline_failures(c.fail_counter(Scope::Token(t.id))?, &policy),
         });
     }
     Ok(out)
+}
+
+/// The wrong codes in a row a copy starts from: the server's, or the limit itself
+/// while the server keeps the token cooling down.
+fn offline_failures(f: FailCounter, p: &Policy) -> u32 {
+    let now_ms = crate::station::time::now().saturating_mul(1000);
+    if f.locked_until_ms.is_some_and(|until| until > now_ms) {
+        p.max_failures.max(1)
+    } else {
+        f.failures
+    }
 }
 
 /// The token and product rows the verification core reads, from a copied token.
@@ -132,6 +149,11 @@ fn check(key: &MasterKey, s: &SnapToken, code: &str, at: i64) -> Result<(Status,
         counter: t.counter,
         last_step: t.last_step,
     };
+    // wrong codes in a row offline: no more guesses until the server has them
+    if s.failures >= s.max_failures.max(1) {
+        u.verdict = Status::LimitReached.as_str().into();
+        return Ok((Status::LimitReached, u));
+    }
     if p.params.kind == Kind::Hotp && t.counter >= COUNTER_MAX {
         u.verdict = Status::CounterExhausted.as_str().into();
         return Ok((Status::CounterExhausted, u));
