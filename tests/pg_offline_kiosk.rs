@@ -435,8 +435,9 @@ fn typed_code_offline_is_refused_and_a_leased_token_verifies_only_at_its_station
 /// copied into the outbox), a token not leased is still "server unreachable"; when the
 /// server is back the drain records both events and both attempts once and moves the
 /// server's replay guard, so the same code verified on the server is REPLAYED.
-#[test]
-fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
+/// A site whose holder d000 has T1 (leased to k1) and T2 (not leased), both active
+/// TOTP tokens of product P (window ±4 steps) for every location; Lobby takes codes.
+fn leased_site() -> Site {
     let site = Site::new(1);
     site.ok(&["product", "add", "P", "--skew", "4"], None);
     let before = (now_s() - 300).to_string();
@@ -472,6 +473,12 @@ fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
         None,
     );
     site.ok(&["token", "lease", "T1", "--station", "k1"], None);
+    site
+}
+
+#[test]
+fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
+    let site = leased_site();
     let lines = Arc::new(Mutex::new(Vec::new()));
     let mut kiosk = site.kiosk(None, &lines);
     let mut stdin = kiosk.stdin.take().unwrap();
@@ -481,14 +488,6 @@ fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
         assert_eq!(t1.len(), 1, "the leased token is in the kiosk's snapshot");
         assert!(o.snap_tokens("T2").unwrap().is_empty(), "T2 is not leased");
     }
-    // the answers to typed lines (not the "server gone/back" lines)
-    let answers = |l: &Arc<Mutex<Vec<Value>>>| -> Vec<Value> {
-        let l = l.lock().unwrap();
-        l.iter()
-            .filter(|v| v["kind"] == "event" || v["kind"] == "error")
-            .cloned()
-            .collect()
-    };
     let mut typed = |text: &str, n: usize| {
         writeln!(stdin, "{text}").unwrap();
         wait("the kiosk's answer", 30, || answers(&lines).len() >= n);
@@ -582,6 +581,50 @@ fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
         text.contains("OK"),
         "a token not leased was not touched: {text}"
     );
+}
+
+/// The answers to typed lines (not the "server gone/back" lines).
+fn answers(l: &Arc<Mutex<Vec<Value>>>) -> Vec<Value> {
+    let l = l.lock().unwrap();
+    l.iter()
+        .filter(|v| v["kind"] == "event" || v["kind"] == "error")
+        .cloned()
+        .collect()
+}
+
+/// Wrong codes typed offline for a leased token count toward its limit: at
+/// `limit.max_failures` (5) even its right code is LIMIT_REACHED offline, and once
+/// the server has them the token is limited there too.
+#[test]
+fn wrong_codes_offline_for_a_leased_token_reach_its_limit() {
+    let site = leased_site();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let mut kiosk = site.kiosk(None, &lines);
+    let mut stdin = kiosk.stdin.take().unwrap();
+    site.cluster.stop();
+    let code = code_now();
+    let wrong = format!(
+        "{:06}",
+        (code.parse::<u32>().unwrap() + 500_000) % 1_000_000
+    );
+    for n in 1..=5 {
+        writeln!(stdin, "T1 {wrong}").unwrap();
+        wait("the kiosk's answer", 30, || answers(&lines).len() >= n);
+        let l = answers(&lines)[n - 1].clone();
+        assert_eq!(l["reason"], "INVALID_CODE", "{l}");
+        assert_eq!(l["offline"], true, "{l}");
+    }
+    writeln!(stdin, "T1 {code}").unwrap();
+    wait("the kiosk's answer", 30, || answers(&lines).len() >= 6);
+    let l = answers(&lines)[5].clone();
+    assert_eq!(l["reason"], "LIMIT_REACHED", "{l}");
+    assert_eq!(pending(&site.outbox()), 6);
+    site.cluster.start();
+    wait("the outbox to be sent", 90, || pending(&site.outbox()) == 0);
+    kiosk.kill().unwrap();
+    kiosk.wait().unwrap();
+    let (_, text) = site.run(&["verify", "T1", &code], Some("k1"));
+    assert!(text.contains("LIMIT_REACHED"), "{text}");
 }
 
 fn now_s() -> u64 {
