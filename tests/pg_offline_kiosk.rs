@@ -430,6 +430,203 @@ fn typed_code_offline_is_refused_and_a_leased_token_verifies_only_at_its_station
     );
 }
 
+/// A token leased to the kiosk's station verifies there while the server is stopped:
+/// its current code is accepted offline, typed again it is REPLAYED (the replay guard
+/// copied into the outbox), a token not leased is still "server unreachable"; when the
+/// server is back the drain records both events and both attempts once and moves the
+/// server's replay guard, so the same code verified on the server is REPLAYED.
+/// A site whose holder d000 has T1 (leased to k1) and T2 (not leased), both active
+/// TOTP tokens of product P (window ±4 steps) for every location; Lobby takes codes.
+fn leased_site() -> Site {
+    let site = Site::new(1);
+    site.ok(&["product", "add", "P", "--skew", "4"], None);
+    let before = (now_s() - 300).to_string();
+    for serial in ["T1", "T2"] {
+        let mut add = site.cmd(&["token", "add", serial, "--product", "P"], None);
+        add.env("TOKENSTATION_SECRET", SEED_B32);
+        assert!(add.status().unwrap().success());
+        site.ok(&["token", "assign", serial, "--holder", "d000"], None);
+        site.ok(&["token", "assign", serial, "--all-locations"], None);
+        site.ok(
+            &[
+                "token",
+                "activate",
+                serial,
+                &code_at(now_s() - 300),
+                "--at",
+                &before,
+            ],
+            None,
+        );
+    }
+    site.ok(
+        &[
+            "location",
+            "mode",
+            "Lobby",
+            "code",
+            "--fold",
+            "0",
+            "--min-interval",
+            "0",
+        ],
+        None,
+    );
+    site.ok(&["token", "lease", "T1", "--station", "k1"], None);
+    site
+}
+
+#[test]
+fn leased_token_verifies_at_its_offline_kiosk_exactly_once() {
+    let site = leased_site();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let mut kiosk = site.kiosk(None, &lines);
+    let mut stdin = kiosk.stdin.take().unwrap();
+    {
+        let o = Outbox::open(&site.outbox()).unwrap();
+        let t1 = o.snap_tokens("T1").unwrap();
+        assert_eq!(t1.len(), 1, "the leased token is in the kiosk's snapshot");
+        assert!(o.snap_tokens("T2").unwrap().is_empty(), "T2 is not leased");
+    }
+    let mut typed = |text: &str, n: usize| {
+        writeln!(stdin, "{text}").unwrap();
+        wait("the kiosk's answer", 30, || answers(&lines).len() >= n);
+        answers(&lines)[n - 1].clone()
+    };
+    // a code accepted online just before the server goes is a replay offline
+    let previous = code_at(now_s() - 30);
+    let online = typed(&format!("T1 {previous}"), 1);
+    assert_eq!(online["status"], "ok", "{online}");
+    assert_eq!(online["offline"], false, "{online}");
+    site.cluster.stop();
+    let replay = typed(&format!("T1 {previous}"), 2);
+    assert_eq!(replay["kind"], "event", "{replay}");
+    assert_eq!(replay["reason"], "REPLAYED", "{replay}");
+    assert_eq!(replay["offline"], true, "{replay}");
+
+    let code = code_now();
+    let ok = typed(&format!("T1 {code}"), 3);
+    assert_eq!(ok["kind"], "event", "{ok}");
+    assert_eq!(ok["status"], "ok", "{ok}");
+    assert_eq!(ok["offline"], true, "{ok}");
+    assert_eq!(ok["holder"], "d000", "{ok}");
+    assert!(
+        ok["message"]
+            .as_str()
+            .unwrap()
+            .contains("(recorded offline)"),
+        "{ok}"
+    );
+    let again = typed(&format!("T1 {code}"), 4);
+    assert_eq!(again["kind"], "event", "{again}");
+    assert_eq!(again["status"], "refused", "{again}");
+    assert_eq!(again["reason"], "REPLAYED", "{again}");
+    assert_eq!(again["offline"], true, "{again}");
+    let other = typed(&format!("T2 {code}"), 5);
+    assert_eq!(other["kind"], "error", "{other}");
+    assert!(
+        other["message"]
+            .as_str()
+            .unwrap()
+            .contains("server unreachable: a typed code"),
+        "{other}"
+    );
+    assert_eq!(
+        pending(&site.outbox()),
+        3,
+        "the offline decisions are in the outbox"
+    );
+
+    site.cluster.start();
+    wait("the outbox to be sent", 90, || pending(&site.outbox()) == 0);
+    kiosk.kill().unwrap();
+    kiosk.wait().unwrap();
+
+    let stored = site.server_events();
+    assert_eq!(stored.len(), 4, "{stored:?}");
+    assert!(stored.iter().all(|e| e.station.as_deref() == Some("k1")));
+    assert_eq!(stored.iter().filter(|e| e.offline).count(), 3);
+    assert_eq!(stored.iter().filter(|e| e.status == "ok").count(), 2);
+    let replays = stored
+        .iter()
+        .filter(|e| e.reason.as_deref() == Some("REPLAYED"));
+    assert_eq!(replays.count(), 2, "{stored:?}");
+    let st = site.station();
+    let attempts = st
+        .read()
+        .attempt_list(&tokenstation::store::attempts::AttemptFilter {
+            serial: Some("T1".into()),
+            from: Some(i64::try_from(now_s()).unwrap() - 200),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut verdicts: Vec<&str> = attempts.iter().map(|a| a.status.as_str()).collect();
+    verdicts.sort_unstable();
+    assert_eq!(
+        verdicts,
+        ["OK", "OK", "REPLAYED", "REPLAYED"],
+        "{attempts:?}"
+    );
+    let t1 = st.read().tokens_by_serial("T1").unwrap().remove(0);
+    assert!(
+        t1.last_step.is_some_and(|s| s >= now_s() / 30 - 5),
+        "{t1:?}"
+    );
+
+    // the server's replay guard moved: the same code is REPLAYED there now
+    let (_, text) = site.run(&["verify", "T1", &code], Some("k1"));
+    assert!(text.contains("REPLAYED"), "{text}");
+    let (_, text) = site.run(&["verify", "T2", &code], Some("k1"));
+    assert!(
+        text.contains("OK"),
+        "a token not leased was not touched: {text}"
+    );
+}
+
+/// The answers to typed lines (not the "server gone/back" lines).
+fn answers(l: &Arc<Mutex<Vec<Value>>>) -> Vec<Value> {
+    let l = l.lock().unwrap();
+    l.iter()
+        .filter(|v| v["kind"] == "event" || v["kind"] == "error")
+        .cloned()
+        .collect()
+}
+
+/// Wrong codes typed offline for a leased token count toward its limit: at
+/// `limit.max_failures` (5) even its right code is LIMIT_REACHED offline, and once
+/// the server has them the token is limited there too.
+#[test]
+fn wrong_codes_offline_for_a_leased_token_reach_its_limit() {
+    let site = leased_site();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let mut kiosk = site.kiosk(None, &lines);
+    let mut stdin = kiosk.stdin.take().unwrap();
+    site.cluster.stop();
+    let code = code_now();
+    let wrong = format!(
+        "{:06}",
+        (code.parse::<u32>().unwrap() + 500_000) % 1_000_000
+    );
+    for n in 1..=5 {
+        writeln!(stdin, "T1 {wrong}").unwrap();
+        wait("the kiosk's answer", 30, || answers(&lines).len() >= n);
+        let l = answers(&lines)[n - 1].clone();
+        assert_eq!(l["reason"], "INVALID_CODE", "{l}");
+        assert_eq!(l["offline"], true, "{l}");
+    }
+    writeln!(stdin, "T1 {code}").unwrap();
+    wait("the kiosk's answer", 30, || answers(&lines).len() >= 6);
+    let l = answers(&lines)[5].clone();
+    assert_eq!(l["reason"], "LIMIT_REACHED", "{l}");
+    assert_eq!(pending(&site.outbox()), 6);
+    site.cluster.start();
+    wait("the outbox to be sent", 90, || pending(&site.outbox()) == 0);
+    kiosk.kill().unwrap();
+    kiosk.wait().unwrap();
+    let (_, text) = site.run(&["verify", "T1", &code], Some("k1"));
+    assert!(text.contains("LIMIT_REACHED"), "{text}");
+}
+
 fn now_s() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -35,7 +35,8 @@ sooner than the minimum interval; repeated taps within the fold interval are fol
 Output: one line per committed event (`OK #id IN ...` / `NO #id refused: ...`), shown\n\
 only after the event is in the store; prompts start with `?`, notes with `=`, `--`, `!!`.\n\
 With a PostgreSQL store, taps the server cannot take are kept in the outbox (--outbox),\n\
-shown `(recorded offline)` and sent when it is back; typed codes are then refused.\n\
+shown `(recorded offline)` and sent when it is back; typed codes are then refused,\n\
+except those of tokens leased to this station (`token lease SERIAL --station S`).\n\
 Example with an emulated reader:\n  \
   tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 5     # prints /dev/pts/N\n  \
   tokenstation kiosk --location Lobby --reader rdm6300:/dev/pts/N"
@@ -320,7 +321,7 @@ pub fn message(l: &KioskLine) -> String {
         ),
         LineKind::Server => match &l.problem {
             Some(KioskProblem::ServerDown(outbox)) => format!(
-                "!! server unreachable: taps are recorded offline in {outbox} and sent when it is back; typed codes are refused"
+                "!! server unreachable: taps are recorded offline in {outbox} and sent when it is back; typed codes are refused unless their token is leased to this station"
             ),
             _ => "-- server back: every tap recorded offline was sent".into(),
         },

@@ -6,10 +6,10 @@
 //! can accept it too. The lease is a column of the token (audited like every token
 //! change); [`check`] is the one place verification consults it.
 //!
-//! Not yet built: verifying a leased token at an offline kiosk (a local copy of its
-//! sealed seed and counters in the kiosk's outbox, given back on release). Until
-//! then an offline kiosk refuses every typed code, leased or not
-//! (`station::presence::offline`).
+//! At an offline kiosk of the station a leased token still verifies, exactly: its
+//! sealed seed and replay guard are in the kiosk's outbox snapshot
+//! (`station::presence::offline`, module `code`), and the drain moves the server's
+//! replay guard forward when it is back.
 
 use super::error::OfflineError;
 use super::tokens::find_token;

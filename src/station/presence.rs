@@ -12,6 +12,7 @@
 pub mod admin;
 mod candidates;
 pub mod drain;
+mod drain_code;
 pub mod feed;
 pub mod grammar;
 pub mod heartbeat;

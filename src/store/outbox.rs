@@ -23,9 +23,11 @@ use rusqlite_migration::{M, Migrations};
 use super::StoreError;
 
 mod snapshot;
+mod tokens;
 
 use snapshot::note_last;
 pub use snapshot::{SnapSettings, Snapshot};
+pub use tokens::{SnapToken, TokenUse};
 
 /// Version 1 of the outbox file.
 const V1: &str = r#"
@@ -77,7 +79,7 @@ CREATE TABLE snap_settings (
 "#;
 
 /// The outbox file's migrations, oldest first.
-const MIGRATIONS: [&str; 1] = [V1];
+const MIGRATIONS: [&str; 2] = [V1, tokens::V2];
 
 /// One event in the outbox (or to push into it).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -132,6 +134,30 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEvent> {
         status: r.get(10)?,
         reason: r.get(11)?,
     })
+}
+
+/// Inserts an event row (inside the caller's transaction).
+pub(super) fn insert_event(c: &Connection, e: &OutboxEvent, now_ms: i64) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO outbox (idem, station, location, at, reader, credential, holder, label,
+               direction, status, reason, recorded_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            e.idem,
+            e.station,
+            e.location,
+            e.at,
+            e.reader,
+            e.credential,
+            e.holder,
+            e.label,
+            e.direction,
+            e.status,
+            e.reason,
+            now_ms
+        ],
+    )
+    .map(|_| ())
 }
 
 impl Outbox {
@@ -265,26 +291,7 @@ impl Outbox {
             source: e.into(),
         };
         let tx = self.conn.transaction().map_err(err)?;
-        tx.execute(
-            "INSERT INTO outbox (idem, station, location, at, reader, credential, holder, label,
-               direction, status, reason, recorded_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                e.idem,
-                e.station,
-                e.location,
-                e.at,
-                e.reader,
-                e.credential,
-                e.holder,
-                e.label,
-                e.direction,
-                e.status,
-                e.reason,
-                now_ms
-            ],
-        )
-        .map_err(err)?;
+        insert_event(&tx, e, now_ms).map_err(err)?;
         if let (Some(h), Some(d), "ok") = (&e.holder, &e.direction, e.status.as_str()) {
             note_last(&tx, &e.location, h, d, e.at).map_err(err)?;
         }
@@ -333,72 +340,4 @@ impl Outbox {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ev(idem: &str, holder: &str, dir: &str, at: i64) -> OutboxEvent {
-        OutboxEvent {
-            seq: 0,
-            idem: idem.into(),
-            station: Some("k1".into()),
-            location: "Lobby".into(),
-            at,
-            reader: Some("r".into()),
-            credential: Some("tag 0011649747".into()),
-            holder: Some(holder.into()),
-            label: None,
-            direction: Some(dir.into()),
-            status: "ok".into(),
-            reason: None,
-        }
-    }
-
-    #[test]
-    fn keeps_order_once_per_key_and_across_reopen() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/outbox.db");
-        let mut o = Outbox::open(&path).unwrap();
-        let a = o.push(&ev("a", "h1", "in", 10), 1).unwrap();
-        let b = o.push(&ev("b", "h1", "out", 100), 2).unwrap();
-        assert_eq!(o.push(&ev("a", "h1", "in", 10), 3).unwrap(), a);
-        assert!(a.seq < b.seq);
-        assert_eq!(
-            o.snap_last("Lobby", "h1").unwrap(),
-            Some(("out".into(), 100))
-        );
-        drop(o);
-        let o = Outbox::open(&path).unwrap();
-        let rows = o.oldest(10).unwrap();
-        assert_eq!(
-            rows.iter().map(|r| r.idem.as_str()).collect::<Vec<_>>(),
-            ["a", "b"]
-        );
-        o.remove(a.seq).unwrap();
-        assert_eq!(o.pending().unwrap(), 1);
-        // an older event does not replace a newer last one
-        o.note_last("Lobby", "h1", "in", 50).unwrap();
-        assert_eq!(
-            o.snap_last("Lobby", "h1").unwrap(),
-            Some(("out".into(), 100))
-        );
-    }
-
-    #[test]
-    fn refuses_a_store_file_and_a_newer_outbox() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = dir.path().join("s.db");
-        drop(crate::store::Store::create(&store).unwrap());
-        let e = Outbox::open(&store).err().unwrap();
-        assert!(e.to_string().contains("not a kiosk outbox"), "{e}");
-        let path = dir.path().join("o.db");
-        drop(Outbox::open(&path).unwrap());
-        let c = Connection::open(&path).unwrap();
-        c.pragma_update(None, "user_version", 9).unwrap();
-        drop(c);
-        let e = Outbox::open(&path).err().unwrap();
-        assert!(
-            e.to_string().contains("newer than this tokenstation"),
-            "{e}"
-        );
-    }
-}
+mod tests;

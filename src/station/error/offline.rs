@@ -7,10 +7,10 @@
 #[non_exhaustive]
 pub enum OfflineError {
     /// The store's server does not answer and what was asked needs it: a typed code
-    /// (checking it offline could accept it twice, at two stations), or a tap at a
-    /// location that needs a code.
+    /// of a token not leased to this station (checking it offline could accept it
+    /// twice, at two stations), or a tap at a location that needs a code.
     #[error(
-        "server unreachable: {what} needs the store's server {store}; card and tag taps are recorded offline"
+        "server unreachable: {what} needs the store's server {store}; card and tag taps, and codes of tokens leased to this station, are recorded offline"
     )]
     ServerUnreachable {
         /// What needed the server (`a typed code`, `location 'Lab' (mode code)`).

@@ -16,7 +16,7 @@ use super::offline::is_unreachable;
 use super::vocab::EventSource;
 use crate::station::jobs::CancelToken;
 use crate::station::{Result, Station};
-use crate::store::outbox::{Outbox, OutboxEvent};
+use crate::store::outbox::{Outbox, OutboxEvent, TokenUse};
 use crate::store::presence::NewEvent;
 
 /// First wait after the server did not answer.
@@ -41,6 +41,13 @@ impl Station {
     /// server knows returns that event's id and records nothing. A holder removed
     /// since is recorded as none; a location removed since fails (the row stays).
     pub fn presence_send(&mut self, e: &OutboxEvent) -> Result<Sent> {
+        self.presence_send_coded(e, None)
+    }
+
+    /// [`Station::presence_send`] for an event with what it did to a leased token
+    /// (a code typed offline): logged and applied in the same transaction
+    /// ([`super::drain_code`]).
+    pub fn presence_send_coded(&mut self, e: &OutboxEvent, u: Option<&TokenUse>) -> Result<Sent> {
         let own = self.store.read().station().map(str::to_string);
         self.store.set_station(e.station.clone());
         let out = self.write(|tx| {
@@ -66,6 +73,9 @@ impl Station {
                 offline: true,
                 ..NewEvent::default()
             })?;
+            if let Some(u) = u {
+                super::drain_code::apply(tx, e, u, loc.id)?;
+            }
             Ok(Sent::Recorded(id))
         });
         self.store.set_station(own);
@@ -158,7 +168,8 @@ pub fn drain_some(
 ) -> Result<usize> {
     let rows = outbox.oldest(n)?;
     for e in &rows {
-        st.presence_send(e)?;
+        let u = outbox.token_use(e.seq)?;
+        st.presence_send_coded(e, u.as_ref())?;
         outbox.remove(e.seq)?;
         sent.fetch_add(1, Ordering::Relaxed);
     }

@@ -192,6 +192,7 @@ impl<'s> Kiosk<'s> {
         match self.st.presence_record(p) {
             Ok(o) => {
                 self.note_online(&o);
+                self.note_code(p);
                 self.outcome(o, cred, p.at)
             }
             Err(e) if self.desk.is_some() && offline::is_unreachable(&e) => self.record_offline(p),

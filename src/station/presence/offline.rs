@@ -12,16 +12,21 @@
 //!   ([`super::passback`]), pushed to the outbox (SQLite, `synchronous = FULL`) and
 //!   only then acknowledged, marked "recorded offline" (accepted or refused: an unknown
 //!   card is refused and recorded, as online).
-//! - **Refused offline** with [`OfflineError::ServerUnreachable`]: every typed code
-//!   (checking a code needs the token's replay guard and counters, which only the
-//!   server holds exactly: two offline stations could accept one code twice), and taps
-//!   at a location that needs a code (`code`, `card+code`). A token leased to this
-//!   station (`station::lease`) is the documented way to keep codes exact; verifying
-//!   it offline is not built yet: it is refused too.
+//! - **Allowed offline, for leased tokens**: `SERIAL CODE` for a token leased to this
+//!   station (`station::lease`) that verifies at the location and names a holder,
+//!   at a location of mode `code`: checked against the snapshot's copy of the token
+//!   by the verification engine's own core, its new replay guard committed with the
+//!   event in one outbox transaction ([`code`], its header has the details).
+//! - **Refused offline** with [`OfflineError::ServerUnreachable`]: every other typed
+//!   code (checking a code needs the token's replay guard and counters, which only the
+//!   server holds exactly, or the one station the token is leased to: two offline
+//!   stations could accept one code twice), and taps at a location that needs a code
+//!   (`code`, `card+code`).
 //! - **The snapshot** (in the outbox file, read-only copies taken while the server
 //!   answers: at start, every [`REFRESH_EVERY`] and when the outbox was emptied): every
 //!   card and tag credential with its holder, each holder's last accepted event at the
-//!   location, and the location's mode, intervals and zone. Events this kiosk decides
+//!   location, the location's mode, intervals and zone, and the tokens leased to this
+//!   station (seed still sealed, replay guard). Events this kiosk decides
 //!   (online or offline) update the holder's last event in it. What it cannot know:
 //!   credentials enrolled or revoked and events of other kiosks at the same location
 //!   since the last copy; decisions taken from it are therefore marked `offline` on
@@ -42,6 +47,9 @@ use crate::station::error::OfflineError;
 use crate::station::{Result, Station, StationError};
 use crate::store::outbox::{Outbox, OutboxEvent, SnapSettings, Snapshot};
 use crate::store::presence::Event;
+use crate::vault::MasterKey;
+
+mod code;
 
 /// How often the snapshot is copied again while the server answers.
 pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
@@ -121,16 +129,20 @@ impl OfflineDesk {
             .filter_map(|e| Some((e.holder?, e.direction?, e.at)))
             .collect();
         let settings = SnapSettings {
-            tz: loc.tz,
+            tz: loc.tz.clone(),
             mode: s.mode,
             min_interval: s.min_interval,
             fold: s.fold,
             taken_at: crate::station::time::now(),
         };
         let snap = Snapshot { credentials, last };
-        Ok(self
-            .outbox
-            .snapshot_replace(&self.location, &settings, &snap)?)
+        let leased = match &self.station {
+            Some(station) => code::leased_tokens(&c, station, &loc, None)?,
+            None => Vec::new(),
+        };
+        self.outbox
+            .snapshot_replace(&self.location, &settings, &snap)?;
+        Ok(self.outbox.snap_tokens_replace(None, &leased)?)
     }
 
     /// Notes an event decided online as its holder's last one (for later offline
@@ -158,8 +170,20 @@ impl OfflineDesk {
     /// Decides a presentation without the server (the module header's rule) and, unless
     /// it is folded, pushes it to the outbox before returning.
     pub fn decide(&mut self, p: &Presentation, now_ms: i64) -> Result<OfflineOutcome> {
-        if p.code.is_some() {
-            return Err(self.unreachable("a typed code".into()));
+        self.decide_keyed(None, p, now_ms)
+    }
+
+    /// [`OfflineDesk::decide`] with the master key: a typed code is then checked for a
+    /// token leased to this station (the `code` module); without it, or for any other
+    /// token, a typed code is "server unreachable".
+    pub(crate) fn decide_keyed(
+        &mut self,
+        key: Option<&MasterKey>,
+        p: &Presentation,
+        now_ms: i64,
+    ) -> Result<OfflineOutcome> {
+        if let Some(tc) = &p.code {
+            return self.decide_code(key, p, tc, now_ms);
         }
         if let Some(idem) = &p.idem
             && let Some(e) = self.outbox.by_idem(idem)?

@@ -26,6 +26,14 @@ impl Kiosk<'_> {
         }
     }
 
+    /// After a code decided online: the leased tokens' state copied again
+    /// ([`super::offline::OfflineDesk::note_code`]).
+    pub(super) fn note_code(&mut self, p: &Presentation) {
+        if let (Some(d), Some(tc)) = (self.desk.as_mut(), &p.code) {
+            d.note_code(self.st, tc.serial.as_deref());
+        }
+    }
+
     /// Whether a credential typed by a wedge reader is enrolled (from the snapshot
     /// when the server does not answer).
     pub(super) fn identifies(&self, k: &CredentialKey) -> bool {
@@ -47,13 +55,14 @@ impl Kiosk<'_> {
     /// Decides a presentation offline; the line shows it after it is in the outbox.
     pub(super) fn record_offline(&mut self, p: &Presentation) -> KioskLine {
         self.pending = None;
+        let key = self.st.key.as_ref();
         let Some(desk) = self.desk.as_mut() else {
             return self.problem(
                 LineKind::Error,
                 KioskProblem::NotRecorded("the store's server does not answer".into()),
             );
         };
-        match desk.decide(p, now_ms()) {
+        match desk.decide_keyed(key, p, now_ms()) {
             Ok(OfflineOutcome::Recorded(e)) => self.offline_line(LineKind::Event, &e),
             Ok(OfflineOutcome::Folded(e)) => self.offline_line(LineKind::Folded, &e),
             Ok(OfflineOutcome::Duplicate(e)) => self.offline_line(LineKind::Duplicate, &e),
