@@ -82,7 +82,7 @@ fn terminal_ui(parsed: &Cli) -> Option<ExitCode> {
     let run = match &parsed.command {
         Command::Tui => Ctx::new(parsed.db.clone(), parsed.key_file.clone(), false)
             .and_then(|ctx| ctx.open_unlocked())
-            .and_then(|st| tui::run(st, None)),
+            .and_then(|st| tui::run(st, None, cli::kiosk::outbox_dir().ok())),
         Command::Demo(a) => tui::demo::run(a.keep.clone()),
         _ => return None,
     };

@@ -105,8 +105,12 @@ fn init_terminal() -> std::io::Result<DefaultTerminal> {
 const TEST_PANIC_ENV: &str = "TOKENSTATION_TUI_TEST_PANIC";
 
 /// Runs the TUI on `st` until the person quits; `demo` adds the demo's emulated
-/// hardware.
-pub fn run(st: Station, demo: Option<demo::DemoHardware>) -> anyhow::Result<()> {
+/// hardware; `outbox_dir` is where a kiosk started on a shared store keeps its outbox.
+pub fn run(
+    st: Station,
+    demo: Option<demo::DemoHardware>,
+    outbox_dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     let (tx, rx) = mpsc::channel();
     restore_on_panic(tx.clone());
     let _restore = Restore;
@@ -118,6 +122,7 @@ pub fn run(st: Station, demo: Option<demo::DemoHardware>) -> anyhow::Result<()> 
         app.kiosk.location = Some("Lobby".into());
     }
     app.sh.demo = demo;
+    app.sh.outbox_dir = outbox_dir;
     if app.sh.demo.is_some() {
         app.sh.say(
             "demo store · operator passphrase: demo-station · ? for keys",

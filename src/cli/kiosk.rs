@@ -14,6 +14,7 @@ use crate::station::jobs::JobMsg;
 use crate::station::presence::kiosk::{
     self, CODE_TIMEOUT_S, KioskInput, KioskLine, KioskProblem, LineKind, now_ms,
 };
+use crate::station::presence::outbox_name::outbox_file_name;
 use crate::station::presence::{EventStatus, Reason};
 use crate::station::verdict::Status;
 
@@ -256,25 +257,15 @@ fn offline_note(l: &KioskLine) -> &'static str {
     if l.offline { " (recorded offline)" } else { "" }
 }
 
-/// The outbox of a kiosk at `location` of `store` when none is given:
-/// `outbox-LOCATION-STORE.db` (STORE: 8 hex digits of the SHA-256 of the store's name,
-/// so kiosks of two stores never share one) in systemd's state directory
-/// (`StateDirectory=`), else beside the default store.
+/// The outbox of a kiosk at `location` of `store` when none is given: the station's
+/// name for it ([`outbox_file_name`]) in [`outbox_dir`].
 fn default_outbox(location: &str, store: &str) -> anyhow::Result<std::path::PathBuf> {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(store.as_bytes());
-    let tag: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    let file: String = location
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let file = format!("outbox-{file}-{tag}.db");
+    Ok(outbox_dir()?.join(outbox_file_name(location, store)))
+}
+
+/// Where kiosks keep their outboxes when none is given: systemd's state directory
+/// (`StateDirectory=`, the first of several), else the default store's directory.
+pub fn outbox_dir() -> anyhow::Result<std::path::PathBuf> {
     if let Some(dir) = std::env::var_os("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
         // several directories are separated by ':'; the first is ours
         let first = dir
@@ -283,10 +274,13 @@ fn default_outbox(location: &str, store: &str) -> anyhow::Result<std::path::Path
             .next()
             .unwrap_or("")
             .to_string();
-        return Ok(std::path::PathBuf::from(first).join(file));
+        return Ok(std::path::PathBuf::from(first));
     }
     let db = super::default_db()?;
-    Ok(db.with_file_name(file))
+    Ok(db
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default())
 }
 
 /// The line people see for a kiosk line (empty: nothing to show).

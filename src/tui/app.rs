@@ -102,6 +102,10 @@ pub struct Shared {
     /// Whether screens read the hardware inventory (off in snapshots: it is the
     /// machine's).
     pub probe: bool,
+    /// Where a kiosk started here keeps its outbox on a shared (PostgreSQL) store; the
+    /// file name is the station's (`outbox_file_name`). `None`: no outbox, a tap the
+    /// server cannot take is an error on screen.
+    pub outbox_dir: Option<std::path::PathBuf>,
 }
 
 impl Shared {
@@ -173,6 +177,7 @@ impl App {
                 status: None,
                 demo: None,
                 probe: true,
+                outbox_dir: None,
             },
             dashboard: Dashboard::default(),
             tokens: TokensScreen::default(),

@@ -171,5 +171,5 @@ pub fn run(keep: Option<PathBuf>) -> anyhow::Result<()> {
     let source = KeySource::Passphrase(zeroize::Zeroizing::new(PASSPHRASE.into()));
     let db = dir.join("station.db");
     let st = seed(&db, &source, Actor::current(), now, hw.rdm6300.as_deref())?;
-    super::run(st, Some(hw))
+    super::run(st, Some(hw), None)
 }

@@ -10,7 +10,10 @@ use std::sync::mpsc::Sender;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use crate::station::jobs::CancelToken;
-use crate::station::presence::kiosk::{self, KioskInput, KioskLine, LineKind, now_ms};
+use crate::station::presence::kiosk::{
+    self, KioskInput, KioskLine, KioskProblem, LineKind, now_ms,
+};
+use crate::station::presence::outbox_name::outbox_file_name;
 
 mod view;
 use crate::station::{Actor, Station};
@@ -20,6 +23,8 @@ use crate::tui::msg::{self, Msg};
 
 /// How many events the kiosk lists.
 const LAST: usize = 5;
+/// The name the server's state goes under beside the readers' (shared stores).
+const SERVER: &str = "server";
 
 struct Running {
     input: Sender<KioskInput>,
@@ -47,6 +52,17 @@ impl KioskScreen {
     /// Whether the kiosk runs (and holds the screen).
     pub fn running(&self) -> bool {
         self.run.is_some()
+    }
+
+    /// The answer on screen (the last presentation's line), if any.
+    pub fn answer(&self) -> Option<&KioskLine> {
+        self.answer.as_ref()
+    }
+
+    /// The state shown for a reader or, on a shared store, the server (`"server"`):
+    /// `Some(true)` connected, `Some(false)` down or reconnecting, `None` not shown.
+    pub fn state_of(&self, name: &str) -> Option<bool> {
+        self.readers.get(name).copied()
     }
 
     /// Picks the location; Enter starts.
@@ -106,7 +122,14 @@ impl KioskScreen {
         let started = (|| {
             let mut k: Station = st.open_sibling()?;
             k.set_actor(Actor::kiosk(&location)?);
-            let plan = k.kiosk_plan(&location, &[], true)?;
+            let mut plan = k.kiosk_plan(&location, &[], true)?;
+            if k.is_shared() {
+                // taps the server cannot take wait in the outbox, as at a `kiosk`
+                plan.outbox = sh
+                    .outbox_dir
+                    .as_ref()
+                    .map(|d| d.join(outbox_file_name(&plan.location, k.store_name())));
+            }
             let tz = k.location_detail(&location)?.tz;
             let readers: Vec<String> = plan.readers.iter().map(|r| r.to_string()).collect();
             Ok::<_, crate::station::StationError>((kiosk::start(k, &plan)?, tz, readers))
@@ -153,7 +176,12 @@ impl KioskScreen {
                     self.last.truncate(LAST);
                 }
             }
-            LineKind::Duplicate | LineKind::Server => {}
+            // the server's state shows beside the readers'
+            LineKind::Server => {
+                let down = matches!(l.problem, Some(KioskProblem::ServerDown(_)));
+                self.readers.insert(SERVER.into(), !down);
+            }
+            LineKind::Duplicate => {}
         }
     }
 
