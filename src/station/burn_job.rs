@@ -192,6 +192,46 @@ fn burn_in(
     st.burn(token, clock, req, &mut Steps { ctx, n })
 }
 
+/// Checks a single burn's seed against its product and, when the order names no
+/// family, takes the one the reader, the product (or the stored token) binds.
+fn prepare_single(st: &mut Station, order: &mut BurnOrder) -> Result<()> {
+    st.check_burn_seed(order.product.as_deref(), &order.seed)?;
+    if order.device.family.is_none() {
+        let from_store = matches!(order.seed, BurnSeed::FromStore);
+        order.device.family = st.burn_family(
+            &order.reader,
+            order.product.as_deref(),
+            order.serial.as_deref().filter(|_| from_store),
+        )?;
+    }
+    Ok(())
+}
+
+/// The one token of a single burn, opened: burned as `order` says, registered, and
+/// reported as `Burned` (the tail every single-burn job shares).
+fn burn_single(
+    st: &mut Station,
+    ctx: &JobCtx<BurnEvent>,
+    s: &mut TokenSession,
+    order: BurnOrder,
+    reader: String,
+) -> Result<BurnOutcome> {
+    let req = BurnRequest {
+        product: order.product,
+        serial: order.serial,
+        seed: order.seed,
+        options: order.options,
+        reader,
+        now: &now,
+    };
+    let outcome = burn_in(st, ctx, 1, s, req)?;
+    ctx.emit(BurnEvent::Burned {
+        n: 1,
+        outcome: outcome.clone(),
+    });
+    Ok(outcome)
+}
+
 /// Starts a single burn on a worker thread; the job hands the station back.
 pub fn burn(
     mut st: Station,
@@ -199,15 +239,7 @@ pub fn burn(
 ) -> Result<Job<BurnEvent, (Station, Result<BurnOutcome>)>> {
     Job::spawn("burn", move |ctx: &JobCtx<BurnEvent>| {
         let out = (|| {
-            st.check_burn_seed(order.product.as_deref(), &order.seed)?;
-            if order.device.family.is_none() {
-                let from_store = matches!(order.seed, BurnSeed::FromStore);
-                order.device.family = st.burn_family(
-                    &order.reader,
-                    order.product.as_deref(),
-                    order.serial.as_deref().filter(|_| from_store),
-                )?;
-            }
+            prepare_single(&mut st, &mut order)?;
             ctx.emit(BurnEvent::Present {
                 n: 1,
                 serial: order.serial.clone(),
@@ -222,20 +254,8 @@ pub fn burn(
             ctx.emit(BurnEvent::Opened {
                 reader: order.reader.name().to_string(),
             });
-            let req = BurnRequest {
-                product: order.product.clone(),
-                serial: order.serial.clone(),
-                seed: order.seed,
-                options: order.options.clone(),
-                reader: order.reader.name().to_string(),
-                now: &now,
-            };
-            let outcome = burn_in(&mut st, ctx, 1, &mut s, req)?;
-            ctx.emit(BurnEvent::Burned {
-                n: 1,
-                outcome: outcome.clone(),
-            });
-            Ok(outcome)
+            let reader = order.reader.name().to_string();
+            burn_single(&mut st, ctx, &mut s, order, reader)
         })();
         (st, out)
     })
@@ -255,20 +275,8 @@ pub fn burn_session(
             st.check_burn_seed(order.product.as_deref(), &order.seed)?;
             ctx.emit(BurnEvent::Step { n: 1, step: "open" });
             let mut s = open()?;
-            let req = BurnRequest {
-                product: order.product.clone(),
-                serial: order.serial.clone(),
-                seed: order.seed,
-                options: order.options.clone(),
-                reader: s.reader().to_string(),
-                now: &now,
-            };
-            let outcome = burn_in(&mut st, ctx, 1, &mut s, req)?;
-            ctx.emit(BurnEvent::Burned {
-                n: 1,
-                outcome: outcome.clone(),
-            });
-            Ok(outcome)
+            let reader = s.reader().to_string();
+            burn_single(&mut st, ctx, &mut s, order, reader)
         })();
         (st, out)
     })

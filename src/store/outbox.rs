@@ -160,15 +160,20 @@ pub(super) fn insert_event(c: &Connection, e: &OutboxEvent, now_ms: i64) -> rusq
     .map(|_| ())
 }
 
+/// What an SQLite failure on the outbox at `path` becomes: the store error naming it.
+fn database_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
+    move |e| StoreError::Database {
+        path: path.display().to_string(),
+        source: e.into(),
+    }
+}
+
 impl Outbox {
     /// Opens the outbox at `path`, creating it (mode 0600, and its directory) and
     /// migrating it to the current version. Refuses a newer file or another database.
     pub fn open(path: &Path) -> Result<Outbox, StoreError> {
         let name = || path.display().to_string();
-        let err = |e: rusqlite::Error| StoreError::Database {
-            path: name(),
-            source: e.into(),
-        };
+        let err = database_error(path);
         if !path.exists() {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
@@ -237,10 +242,7 @@ impl Outbox {
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
-        StoreError::Database {
-            path: self.path.display().to_string(),
-            source: e.into(),
-        }
+        database_error(&self.path)(e)
     }
 
     /// The store this outbox sends to (set once; an outbox of another store is refused
@@ -285,11 +287,7 @@ impl Outbox {
         if let Some(old) = self.by_idem(&e.idem)? {
             return Ok(old);
         }
-        let path = self.path.display().to_string();
-        let err = |e: rusqlite::Error| StoreError::Database {
-            path: path.clone(),
-            source: e.into(),
-        };
+        let err = database_error(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         insert_event(&tx, e, now_ms).map_err(err)?;
         if let (Some(h), Some(d), "ok") = (&e.holder, &e.direction, e.status.as_str()) {

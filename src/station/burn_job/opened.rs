@@ -3,11 +3,11 @@
 //! hands the secrets to the opener on the worker thread, then burns as
 //! [`super::burn`] does, reporting each step.
 
-use super::{BurnEvent, BurnOrder, burn_in, now};
+use super::{BurnEvent, BurnOrder, burn_single, prepare_single};
 use crate::devices::error::Credential;
 use crate::devices::session::{TokenOptions, TokenSession};
 use crate::station::jobs::{Ask, Job, JobCtx};
-use crate::station::provision::{BurnOutcome, BurnRequest, BurnSeed};
+use crate::station::provision::BurnOutcome;
 use crate::station::{Result, Station, StationError};
 
 /// Starts a single burn on a worker thread of the token `open` opens there, given the
@@ -24,35 +24,15 @@ pub fn burn_opened(
 ) -> Result<Job<BurnEvent, (Station, Result<BurnOutcome>)>> {
     Job::spawn("burn", move |ctx: &JobCtx<BurnEvent>| {
         let out = (|| {
-            st.check_burn_seed(order.product.as_deref(), &order.seed)?;
-            if order.device.family.is_none() {
-                let from_store = matches!(order.seed, BurnSeed::FromStore);
-                order.device.family = st.burn_family(
-                    &order.reader,
-                    order.product.as_deref(),
-                    order.serial.as_deref().filter(|_| from_store),
-                )?;
-            }
+            prepare_single(&mut st, &mut order)?;
             ctx.emit(BurnEvent::Step { n: 1, step: "open" });
             let s = secrets(ctx, &device, needs, &order)
                 .and_then(open)
                 .map_err(|e| st.burn_open_failed(&order, e));
             let mut s = s?;
             ctx.check()?;
-            let req = BurnRequest {
-                product: order.product.clone(),
-                serial: order.serial.clone(),
-                seed: order.seed,
-                options: order.options.clone(),
-                reader: s.reader().to_string(),
-                now: &now,
-            };
-            let outcome = burn_in(&mut st, ctx, 1, &mut s, req)?;
-            ctx.emit(BurnEvent::Burned {
-                n: 1,
-                outcome: outcome.clone(),
-            });
-            Ok(outcome)
+            let reader = s.reader().to_string();
+            burn_single(&mut st, ctx, &mut s, order, reader)
         })();
         (st, out)
     })

@@ -40,11 +40,7 @@ impl Outbox {
         settings: &SnapSettings,
         snap: &Snapshot,
     ) -> Result<(), StoreError> {
-        let path = self.path.display().to_string();
-        let err = |e: rusqlite::Error| StoreError::Database {
-            path: path.clone(),
-            source: e.into(),
-        };
+        let err = super::database_error(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute("DELETE FROM snap_credentials", [])
             .map_err(err)?;

@@ -119,11 +119,7 @@ impl Outbox {
         only: Option<&str>,
         tokens: &[SnapToken],
     ) -> Result<(), StoreError> {
-        let path = self.path.display().to_string();
-        let err = |e: rusqlite::Error| StoreError::Database {
-            path: path.clone(),
-            source: e.into(),
-        };
+        let err = super::database_error(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute(
             "CREATE TEMP TABLE IF NOT EXISTS keep (serial TEXT, product TEXT)",
@@ -239,11 +235,7 @@ impl Outbox {
         if let Some(old) = self.by_idem(&e.idem)? {
             return Ok(old);
         }
-        let path = self.path.display().to_string();
-        let err = |e: rusqlite::Error| StoreError::Database {
-            path: path.clone(),
-            source: e.into(),
-        };
+        let err = super::database_error(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         super::insert_event(&tx, e, now_ms).map_err(err)?;
         let seq = tx.last_insert_rowid();

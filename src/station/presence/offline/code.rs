@@ -16,9 +16,10 @@
 //! here, or without its serial, is still refused with "server unreachable".
 
 use super::{OfflineDesk, OfflineOutcome};
-use crate::model::{Family, Location, Product, Token, TokenStatus};
+use crate::model::{Location, Product, Token, TokenStatus};
 use crate::otp::bounds::COUNTER_MAX;
 use crate::otp::{Code, Kind, OtpKey, OtpParams};
+use crate::station::catalog::new_product;
 use crate::station::location_rule::allowed_at;
 use crate::station::policy::Policy;
 use crate::station::presence::passback::{self, Intervals, Last, Passback};
@@ -123,15 +124,8 @@ fn rows(s: &SnapToken) -> Result<(Token, Product)> {
         leased_to: None,
     };
     let product = Product {
-        id: 0,
-        name: s.product.clone(),
-        vendor: None,
-        model: None,
-        family: Family::Generic,
-        params,
-        programmable: false,
-        drift_per_year: None,
         skew: s.skew,
+        ..new_product(&s.product, params)
     };
     Ok((token, product))
 }
