@@ -14,14 +14,14 @@ use tokenstation::station::jobs::JobMsg;
 use tokenstation::station::provision::{BurnOptions, BurnSeed};
 use tokenstation::station::seed_input::SeedInput;
 use tokenstation::station::{Actor, KeySource, Station, StationError, default_key_file};
-use tokenstation::tui::demo;
+use tokenstation::tui::demo::{self, DemoHardware};
 
 const NOW: i64 = 1_796_033_600;
 
 fn seeded(dir: &tempfile::TempDir) -> Station {
     let db = dir.path().join("station.db");
     let source = KeySource::File(default_key_file(&db));
-    demo::seed(&db, &source, Actor::current(), NOW, None).unwrap()
+    demo::seed(&db, &source, Actor::current(), NOW, &DemoHardware::in_process()).unwrap()
 }
 
 #[test]

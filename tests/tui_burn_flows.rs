@@ -41,13 +41,14 @@ fn seeded() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("station.db");
     let source = KeySource::File(default_key_file(&db));
-    let st = demo::seed(&db, &source, Actor::current(), now_ms() / 1000, None).unwrap();
+    let hw = DemoHardware::in_process();
+    let st = demo::seed(&db, &source, Actor::current(), now_ms() / 1000, &hw).unwrap();
     let mut codes = Station::open(&db).unwrap();
     codes.unlock(&source).unwrap();
     let (tx, rx) = mpsc::channel();
     let mut app = App::new(st, Theme { color: false }, Clock::System, tx);
     app.sh.probe = false;
-    app.sh.demo = Some(DemoHardware::in_process());
+    app.sh.demo = Some(hw);
     Fixture {
         _dir: dir,
         codes,

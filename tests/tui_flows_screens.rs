@@ -13,7 +13,7 @@ use ratatui::crossterm::event::{
 };
 use tokenstation::station::{Actor, KeySource, default_key_file};
 use tokenstation::tui::app::{App, Clock, Screen};
-use tokenstation::tui::demo;
+use tokenstation::tui::demo::{self, DemoHardware};
 use tokenstation::tui::msg::Msg;
 use tokenstation::tui::theme::Theme;
 
@@ -28,7 +28,7 @@ fn app() -> (tempfile::TempDir, App) {
         &KeySource::File(default_key_file(&db)),
         Actor::current(),
         NOW,
-        None,
+        &DemoHardware::in_process(),
     )
     .unwrap();
     let (tx, rx) = mpsc::channel();

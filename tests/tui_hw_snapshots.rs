@@ -39,11 +39,12 @@ fn app(color: bool) -> Fixture {
         role: "admin".into(),
     };
     let source = KeySource::File(default_key_file(&db));
-    let st = demo::seed(&db, &source, actor, NOW, None).unwrap();
+    let hw = DemoHardware::in_process();
+    let st = demo::seed(&db, &source, actor, NOW, &hw).unwrap();
     let (tx, rx) = mpsc::channel();
     let mut app = App::new(st, Theme { color }, Clock::Fixed(NOW), tx);
     app.sh.probe = false;
-    app.sh.demo = Some(DemoHardware::in_process());
+    app.sh.demo = Some(hw);
     Fixture { app, rx, _dir: dir }
 }
 

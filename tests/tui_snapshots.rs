@@ -36,19 +36,20 @@ fn app(color: bool) -> Fixture {
         key_id: "snap".into(),
         role: "admin".into(),
     };
+    let hw = DemoHardware::in_process();
     let st = demo::seed(
         &db,
         &KeySource::File(default_key_file(&db)),
         actor,
         NOW,
-        None,
+        &hw,
     )
     .unwrap();
     let (tx, _rx) = mpsc::channel();
     std::mem::forget(_rx); // job forwarders may send; nobody reads in a snapshot
     let mut app = App::new(st, Theme { color }, Clock::Fixed(NOW), tx);
     app.sh.probe = false;
-    app.sh.demo = Some(DemoHardware::in_process());
+    app.sh.demo = Some(hw);
     app.show(Screen::Dashboard);
     Fixture { app, _dir: dir }
 }

@@ -41,12 +41,13 @@ fn app(color: bool) -> Fixture {
         key_id: "snap".into(),
         role: "admin".into(),
     };
+    let hw = DemoHardware::in_process();
     let mut st = demo::seed(
         &db,
         &KeySource::File(default_key_file(&db)),
         actor,
         NOW,
-        None,
+        &hw,
     )
     .unwrap();
     // A presence token at the Lobby (the demo has none) for the submissions.
@@ -56,7 +57,7 @@ fn app(color: bool) -> Fixture {
     std::mem::forget(rx); // job forwarders may send; nobody reads in a snapshot
     let mut app = App::new(st, Theme { color }, Clock::Fixed(NOW), tx);
     app.sh.probe = false;
-    app.sh.demo = Some(DemoHardware::in_process());
+    app.sh.demo = Some(hw);
     app.show(Screen::Dashboard);
     Fixture { app, _dir: dir }
 }

@@ -1,6 +1,7 @@
 //! `tokenstation demo` on a terminal: a fresh temporary store seeded with sample
 //! products (one per emulated token family), holders, locations, tokens (two of them
-//! drifting), presence history and a card and a tag enrolled, plus emulated hardware
+//! on deployed Molto2s whose clocks drift: [`deployed`]), presence history and a card
+//! and a tag enrolled, plus emulated hardware
 //! ([`hardware`]): a YubiKey, a Token2 NFC token, a Molto2 and a Nitrokey Pro to burn,
 //! a badge card in a PC/SC reader, a PN532 (the Token2 token in its field) and an
 //! RDM6300 (Alice's tag, the Lobby kiosk's reader) on pseudo-terminals — behind
@@ -38,6 +39,7 @@ pub const DEVICE_PRODUCTS: [(&str, Family); 3] = [
 pub const YUBIKEY_READER: &str = "Virtual YubiKey (in process)";
 
 pub mod bench;
+pub mod deployed;
 pub mod devices;
 mod hardware;
 
@@ -58,14 +60,15 @@ fn product(name: &str, family: Family, programmable: bool) -> Product {
 }
 
 /// Creates the demo store at `db` with the key from `source`, its audit lines by
-/// `actor`, seeded at `now`, with the kiosk of the Lobby listening to `rdm6300` when
-/// given.
+/// `actor`, seeded at `now` for the hardware `hw`: the kiosk of the Lobby listens to
+/// its RDM6300 when it has one, and its deployed Molto2s carry the drifting tokens
+/// ([`deployed`]).
 pub fn seed(
     db: &Path,
     source: &KeySource,
     actor: Actor,
     now: i64,
-    rdm6300: Option<&Path>,
+    hw: &DemoHardware,
 ) -> crate::station::Result<Station> {
     let mut st = Station::init_as(db, source, now - 40 * 86_400, actor)?;
     let t0 = now - 30 * 86_400;
@@ -96,10 +99,10 @@ pub fn seed(
         &CredentialKey::card(&[0x04, 0xC0, 0xFF, 0xEE]),
         t0,
     )?;
-    if let Some(p) = rdm6300 {
+    if let Some(p) = &hw.rdm6300 {
         st.location_readers_set("Lobby", &[format!("rdm6300:{}", p.display())], &[], t0)?;
     }
-    for n in 1..=12u32 {
+    for n in (1..=12u32).filter(|n| !matches!(n, 4 | 5)) {
         let serial = format!("DEMO-{n:04}");
         st.token_add(&serial, "Demo TOTP", SeedInput::Generate, t0)?;
         let loc = if n % 2 == 0 { "Lab" } else { "Lobby" };
@@ -113,15 +116,7 @@ pub fn seed(
             st.token_activate(&serial, None, &code.code, t0)?;
         }
     }
-    // Two tokens whose clocks run fast: DEMO-0004 (Lab) a step every three days,
-    // DEMO-0005 (Lobby) a step a day, near the edge of its window by now.
-    for (serial, loc, every) in [("DEMO-0004", "Lab", 3i64), ("DEMO-0005", "Lobby", 1)] {
-        for day in 0..20i64 {
-            let at = now - (20 - day) * 86_400;
-            let code = st.token_code(serial, None, at + (day / every) * 30)?;
-            st.verify(serial, &code.code, Some(loc), at, true)?;
-        }
-    }
+    deployed::deploy(&mut st, &hw.deployed, now)?;
     st.token_set_status("DEMO-0010", None, crate::model::TokenStatus::Disabled, t0)?;
     st.token_set_status("DEMO-0011", None, crate::model::TokenStatus::Lost, t0)?;
     // Presence history: Bob came and went, Carol is in (cards tapped at the Lobby).
@@ -170,6 +165,6 @@ pub fn run(keep: Option<PathBuf>) -> anyhow::Result<()> {
     let now = crate::station::presence::kiosk::now_ms() / 1000;
     let source = KeySource::Passphrase(zeroize::Zeroizing::new(PASSPHRASE.into()));
     let db = dir.join("station.db");
-    let st = seed(&db, &source, Actor::current(), now, hw.rdm6300.as_deref())?;
+    let st = seed(&db, &source, Actor::current(), now, &hw)?;
     super::run(st, Some(hw), None)
 }

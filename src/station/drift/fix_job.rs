@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::expected::clock_writable;
 use super::fix::{FixOptions, FixRequest, FixResult};
 use super::report::DriftQuery;
-use crate::devices::session::{self, ReaderSpec, TokenSession};
+use crate::devices::session::{self, ReaderSpec, TokenOptions, TokenSession};
 use crate::model::Token;
 use crate::station::burn_job::{DeviceOptions, open, token_options, wait_for_token};
 use crate::station::error::{ErrorClass, ErrorReport};
@@ -102,12 +102,33 @@ impl FixSummary {
 
 /// Starts a fix of one token: its clock written when the family allows (the reader is
 /// required then), else a resync with two codes asked for.
-pub fn fix(
+pub fn fix(st: Station, order: FixOrder) -> Result<Job<FixEvent, (Station, Result<FixResult>)>> {
+    spawn_one(st, order, None)
+}
+
+/// Opens a token on the fix's worker thread with the device secrets.
+pub type Opener = Box<dyn FnOnce(TokenOptions) -> Result<TokenSession> + Send>;
+
+/// Starts a fix of one token that `open` opens on the worker thread (an emulated
+/// device in process, a token a face reaches its own way): [`fix`] without the wait
+/// for a reader. `order.reader` says what kind of reader the opener stands for (PC/SC
+/// or `hid:`), for the family rule and the secrets asked for; tokens whose clock
+/// cannot be written are resynchronised with two codes as [`fix`] does.
+pub fn fix_opened(
+    st: Station,
+    order: FixOrder,
+    open: Opener,
+) -> Result<Job<FixEvent, (Station, Result<FixResult>)>> {
+    spawn_one(st, order, Some(open))
+}
+
+fn spawn_one(
     mut st: Station,
     order: FixOrder,
+    open: Option<Opener>,
 ) -> Result<Job<FixEvent, (Station, Result<FixResult>)>> {
     Job::spawn("drift fix", move |ctx: &JobCtx<FixEvent>| {
-        let out = fix_one(&mut st, ctx, &order);
+        let out = fix_one(&mut st, ctx, &order, open);
         if let Ok(result) = &out {
             ctx.emit(FixEvent::Done {
                 n: 1,
@@ -119,7 +140,12 @@ pub fn fix(
     .map_err(|e| StationError::Internal(format!("starting the fix: {e}")))
 }
 
-fn fix_one(st: &mut Station, ctx: &JobCtx<FixEvent>, order: &FixOrder) -> Result<FixResult> {
+fn fix_one(
+    st: &mut Station,
+    ctx: &JobCtx<FixEvent>,
+    order: &FixOrder,
+    opener: Option<Opener>,
+) -> Result<FixResult> {
     let t = st.token(&order.serial, order.product.as_deref())?;
     let p = st.read().product_by_id(t.product_id)?;
     let mut asker = ctx;
@@ -142,11 +168,18 @@ fn fix_one(st: &mut Station, ctx: &JobCtx<FixEvent>, order: &FixOrder) -> Result
         wait: order.device.wait,
     };
     let opts = token_options(ctx, reader, &device)?;
-    let mut s = open(ctx, reader, &opts)?;
+    let (mut s, name) = match opener {
+        Some(open) => {
+            let s = open(opts)?;
+            let name = s.reader().to_string();
+            (s, name)
+        }
+        None => (open(ctx, reader, &opts)?, reader.name().to_string()),
+    };
     ctx.check()?;
     let req = FixRequest {
         serial: Some(t.serial.clone()),
-        reader: reader.name().to_string(),
+        reader: name,
         clock: order.clock.as_ref(),
         options: order.options,
         only: None,

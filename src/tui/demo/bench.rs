@@ -153,6 +153,21 @@ impl DemoToken {
         }
     }
 
+    /// A token of `kind` in process in the reader `reader`, holding `device` (a token
+    /// deployed before the demo began: [`super::deployed`]).
+    pub(super) fn holding(kind: TokenKind, reader: String, device: Emulated) -> DemoToken {
+        DemoToken {
+            reader,
+            current: Arc::new(Mutex::new(device)),
+            ..DemoToken::in_process(kind)
+        }
+    }
+
+    /// Replaces the device in the reader (the same reader, another token in it).
+    pub(super) fn put(&self, device: Emulated) {
+        *lock(&self.current) = device;
+    }
+
     /// A Token2 NFC token in the field of a PN532 on a pseudo-terminal (`keep` holds
     /// the pseudo-terminal open).
     #[cfg(feature = "serial")]

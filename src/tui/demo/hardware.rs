@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::YUBIKEY_READER;
 use super::bench::{self, DemoCard, DemoToken};
+use super::deployed::{self, Deployed};
 use super::devices::TokenKind;
 use crate::emulator::vpcd::{VpcdBridge, reader_name};
 
@@ -15,6 +16,8 @@ pub struct DemoHardware {
     pub tokens: Vec<DemoToken>,
     /// Badge cards and tags to enrol.
     pub cards: Vec<DemoCard>,
+    /// Deployed tokens whose clocks drift, to fix.
+    pub deployed: Vec<Deployed>,
     /// The RDM6300's pseudo-terminal, when the serial backend is built.
     pub rdm6300: Option<PathBuf>,
     /// The PN532's pseudo-terminal, when the serial backend is built.
@@ -36,6 +39,7 @@ impl DemoHardware {
                 .map(|&k| DemoToken::in_process(k))
                 .collect(),
             cards: vec![bench::badge_in_process()],
+            deployed: deployed::in_process(),
             rdm6300: None,
             pn532: None,
             pcscd: false,
@@ -46,9 +50,21 @@ impl DemoHardware {
         }
     }
 
-    /// The token in `reader`, if the bench has one there.
+    /// The token in `reader`, if the bench has one there (a token to burn or a
+    /// deployed one).
     pub fn token(&self, reader: &str) -> Option<&DemoToken> {
-        self.tokens.iter().find(|t| t.reader == reader)
+        self.tokens
+            .iter()
+            .chain(self.deployed.iter().map(|d| &d.token))
+            .find(|t| t.reader == reader)
+    }
+
+    /// The deployed device that carries the store token `serial`, if one does.
+    pub fn holding(&self, serial: &str) -> Option<&DemoToken> {
+        self.deployed
+            .iter()
+            .find(|d| d.serial == serial)
+            .map(|d| &d.token)
     }
 
     /// The card or tag in `reader`, if the bench has one there.
@@ -67,6 +83,11 @@ impl DemoHardware {
             let reader = c.reader.split(':').next().unwrap_or_default();
             format!("{} {} · {}", c.kind, hex(&c.id), reader)
         }));
+        out.extend(
+            self.deployed
+                .iter()
+                .map(|d| format!("Molto2 with {} · clock drifting", d.serial)),
+        );
         if self.rdm6300.is_none() {
             out.push("RDM6300: not started".into());
         }

@@ -5,7 +5,8 @@
 //! counts and a gauge when the tray has a size — and the summary. `x` stops a tray
 //! between tokens (the station finishes the token it has begun). Which tokens get
 //! their clock written and which are resynchronised with two codes is the station's
-//! decision ([`crate::station::drift::fix`]), not this panel's.
+//! decision ([`crate::station::drift::fix`]), not this panel's. The readers offered
+//! are in [`readers`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,13 +22,15 @@ use crate::station::drift::fix::{FixOptions, FixResult};
 use crate::station::drift::fix_job::{self, FixBatchOrder, FixEvent, FixOrder, FixSummary};
 use crate::station::host_clock::SystemClock;
 use crate::station::jobs::CancelToken;
-use crate::station::views::{FixMethod, hardware};
+use crate::station::views::FixMethod;
 use crate::station::{Station, StationError};
 use crate::tui::app::Shared;
 use crate::tui::form::Form;
 use crate::tui::input::Field;
 use crate::tui::msg::{self, Msg};
 use crate::tui::words;
+
+mod readers;
 
 /// How long a single fix waits for the token in the reader.
 const WAIT: Duration = Duration::from_secs(30);
@@ -56,25 +59,6 @@ pub struct FixPanel {
     log: Vec<(String, bool)>,
 }
 
-/// The readers the inventory sees, as reader specs, after an empty choice (none).
-fn readers(sh: &Shared, none_first: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    if none_first {
-        out.push(String::new());
-    }
-    if sh.probe
-        && let Ok(inv) = hardware::inventory(false, &[])
-    {
-        out.extend(
-            inv.pcsc
-                .items
-                .into_iter()
-                .map(|r| format!("pcsc:{}", r.name)),
-        );
-    }
-    out
-}
-
 impl FixPanel {
     /// Whether a fix runs.
     pub fn running(&self) -> bool {
@@ -86,11 +70,23 @@ impl FixPanel {
         self.running() || !self.log.is_empty()
     }
 
-    /// Opens the form to fix `serial` (its product `product`).
+    /// Opens the form to fix `serial` (its product `product`); the reader the demo's
+    /// device carrying it sits in comes first.
     pub fn ask_one(&mut self, serial: &str, product: &str, sh: &Shared) {
-        let form = Form::new(format!("Fix {}", words::safe(serial, 30)))
-            .field("reader (empty: two codes)", Field::new(false))
-            .choices(readers(sh, true))
+        let mut choices = vec![String::new()];
+        choices.extend(readers::choices(sh, false));
+        let mut form = Form::new(format!("Fix {}", words::safe(serial, 30)))
+            .field("reader (empty: two codes)", Field::new(false));
+        if let Some(r) = readers::holding(sh, serial) {
+            choices.retain(|c| c != &r);
+            choices.insert(0, r);
+            form.note = format!(
+                "{} is in the demo's Molto2: Enter writes its clock\nTab next field · ↑↓ choose · Esc cancels",
+                words::safe(serial, 30)
+            );
+        }
+        let form = form
+            .choices(choices)
             .field("force (host clock unsynced)", Field::new(false))
             .choices(no_yes());
         self.form = Some((FormFor::One, form, format!("{serial}\n{product}")));
@@ -100,7 +96,7 @@ impl FixPanel {
     pub fn ask_batch(&mut self, sh: &Shared) {
         let mut form = Form::new("Fix a tray of tokens")
             .field("reader", Field::new(false))
-            .choices(readers(sh, false))
+            .choices(readers::choices(sh, true))
             .field("family (empty: detect)", Field::new(false))
             .field("only at risk within days", Field::with_text("30"))
             .field("how many (empty: until x)", Field::new(false))
@@ -126,7 +122,11 @@ impl FixPanel {
 
     fn start_one(&mut self, form: &Form, target: &str, sh: &mut Shared) -> Result<(), String> {
         let (serial, product) = target.split_once('\n').unwrap_or((target, ""));
-        let reader = parse_reader(form.value(0))?;
+        let opened = readers::demo_opener(sh, form.value(0));
+        let reader = match &opened {
+            Some((spec, _)) => Some(spec.clone()),
+            None => parse_reader(form.value(0))?,
+        };
         let Some(st) = sh.st.as_ref() else {
             return Ok(());
         };
@@ -143,7 +143,10 @@ impl FixPanel {
         };
         let job = st
             .open_sibling()
-            .and_then(|sib| fix_job::fix(sib, order))
+            .and_then(|sib| match opened {
+                Some((_, open)) => fix_job::fix_opened(sib, order, open),
+                None => fix_job::fix(sib, order),
+            })
             .map_err(|e| words::error(&e))?;
         let cancel = job.cancel_token();
         msg::forward(job, sh.tx.clone(), Msg::Fix, |r| {

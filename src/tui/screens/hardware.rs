@@ -169,9 +169,14 @@ impl HardwareScreen {
                 }),
             ) => self.enrol = Some((format!("the card in {name}"), key, Field::default())),
             (KeyCode::Char('l'), Some(RowKind::Token { reader }))
+            | (KeyCode::Char('l'), Some(RowKind::Deployed { reader, .. }))
             | (KeyCode::Char('l'), Some(RowKind::Reader { name: reader, .. })) => {
                 self.list(&reader, sh)
             }
+            (KeyCode::Char('b'), Some(RowKind::Deployed { serial, .. })) => sh.say(
+                format!("this Molto2 is deployed with {serial}: fix its clock on the Drift screen (5, then f)"),
+                false,
+            ),
             (KeyCode::Char('b' | 'e' | 'l'), _) => sh.say(
                 "nothing to do with this row: choose a reader, token or card",
                 false,

@@ -17,6 +17,13 @@ pub enum RowKind {
         /// Its reader.
         reader: String,
     },
+    /// A demo device deployed to a holder, carrying store tokens: device list.
+    Deployed {
+        /// Its reader.
+        reader: String,
+        /// The store token it carries.
+        serial: String,
+    },
     /// A card or tag to enrol.
     Card {
         /// What it is, for messages.
@@ -96,6 +103,22 @@ pub fn demo_rows(d: &DemoHardware) -> Vec<Row> {
                 },
             },
             None => info(text),
+        });
+    }
+    for x in &d.deployed {
+        let t = &x.token;
+        rows.push(Row {
+            text: format!("  {:<13}{}", t.kind.short(), words::safe(&t.reader, 48)),
+            detail: format!(
+                "{}, carries {} (its clock drifts: fix it on the Drift screen, key 5)",
+                t.kind.describe(),
+                x.serial
+            ),
+            actions: "l what it holds",
+            kind: RowKind::Deployed {
+                reader: t.reader.clone(),
+                serial: x.serial.to_string(),
+            },
         });
     }
     rows
