@@ -1,5 +1,7 @@
-//! The drift screen's tray through the real pcscd (issue 15: "fix one token or a tray
-//! of them with progress"): an emulated Molto2 behind vpcd is burned, the TUI's tray
+//! The drift screen's fixes through the real pcscd (issue 15: "fix one token or a tray
+//! of them with progress"). One token: an emulated Molto2 behind vpcd is burned, its
+//! clock wanders, the fix form is given the reader and the clock is written. A tray:
+//! the same burn, then the TUI's tray
 //! form is filled with keys (reader, family, no at-risk filter, one token, force when
 //! this machine's clock is not synchronised), the station's batch job runs on its
 //! worker thread and its events reach the app over the channel; the card is taken
@@ -58,11 +60,19 @@ fn screen(app: &mut App) -> String {
         .join("\n")
 }
 
-#[test]
-fn a_tray_of_one_molto2_has_its_clock_written_from_the_drift_screen() {
-    let Some((_g, ctx)) = common::pcsc::stack("Virtual PCD 00 00") else {
-        return;
-    };
+/// A station with a Molto2 product and the emulated Molto2 M2-TUI burned in vpcd slot
+/// 1 behind the real pcscd, its clock `off_ms` away from host time after the burn.
+struct Burned {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    st: Station,
+    hook: tokenstation::emulator::molto2::Molto2Handle,
+    field: tokenstation::emulator::vpcd::CardField,
+    bridge: tokenstation::emulator::vpcd::VpcdBridge,
+    reader: String,
+}
+
+fn burned(ctx: &tokenstation::transport::pcsc::PcscContext, off_ms: i64) -> Burned {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let mut st = Station::init(&db, &KeySource::File(default_key_file(&db)), 0).unwrap();
@@ -81,10 +91,10 @@ fn a_tray_of_one_molto2_has_its_clock_written_from_the_drift_screen() {
         0,
     )
     .unwrap();
-    // A Molto2 whose clock is 95 s slow; the burn writes it, the tray writes it again.
+    // A Molto2 whose clock is 95 s slow; the burn writes it, then it wanders `off_ms`.
     let card = Molto2Card::new("M2TUI001", DeviceClock::with_offset(now_ms(), -95_000, 0.0));
     let hook = card.hook();
-    let (field, _faults, bridge) = insert_card(&ctx, VPCD_PORT_1, card);
+    let (field, _faults, bridge) = insert_card(ctx, VPCD_PORT_1, card);
     let reader = bridge.reader_name();
     {
         let mut s = session::open_token(
@@ -121,6 +131,32 @@ fn a_tray_of_one_molto2_has_its_clock_written_from_the_drift_screen() {
         )
         .unwrap();
     }
+    hook.set_clock(DeviceClock::with_offset(now_ms(), off_ms, 0.0));
+    Burned {
+        _dir: dir,
+        db,
+        st,
+        hook,
+        field,
+        bridge,
+        reader,
+    }
+}
+
+#[test]
+fn a_tray_of_one_molto2_has_its_clock_written_from_the_drift_screen() {
+    let Some((_g, ctx)) = common::pcsc::stack("Virtual PCD 00 00") else {
+        return;
+    };
+    let Burned {
+        _dir,
+        db,
+        st,
+        hook,
+        field,
+        bridge,
+        reader,
+    } = burned(&ctx, -95_000);
     let audit = Station::open(&db).unwrap();
     let (tx, rx) = mpsc::channel();
     let mut app = App::new(st, Theme { color: false }, Clock::System, tx);
@@ -192,4 +228,68 @@ fn a_tray_of_one_molto2_has_its_clock_written_from_the_drift_screen() {
     );
     let off = hook.clock().offset_ms(now_ms());
     assert!(off.abs() < 2_000, "the clock was written: {off} ms off");
+}
+
+#[test]
+fn one_molto2_has_its_clock_written_through_a_pcsc_reader_from_the_drift_screen() {
+    let Some((_g, ctx)) = common::pcsc::stack("Virtual PCD 00 00") else {
+        return;
+    };
+    let b = burned(&ctx, 130_000);
+    let audit = Station::open(&b.db).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let mut app = App::new(b.st, Theme { color: false }, Clock::System, tx);
+    app.sh.probe = false;
+    app.show(Screen::Drift);
+    // f on the only row; the form: the reader typed, force when this clock is unsynced
+    typed(&mut app, "f");
+    assert!(
+        screen(&mut app).contains("Fix M2-TUI"),
+        "{}",
+        screen(&mut app)
+    );
+    typed(&mut app, &format!("pcsc:{}", b.reader));
+    if !SystemClock.sync().is_synchronised() {
+        key(&mut app, KeyCode::Tab);
+        key(&mut app, KeyCode::Down); // force: yes
+    }
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        screen(&mut app).contains("fixing M2-TUI"),
+        "{}",
+        screen(&mut app)
+    );
+    loop {
+        let m = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the fix answers");
+        let done = matches!(m, Msg::FixDone(_));
+        assert!(!matches!(m, Msg::Ask(..)), "a clock write asks nothing");
+        app.update(m);
+        if done {
+            break;
+        }
+    }
+    let shown = screen(&mut app);
+    let (text, good) = app.sh.status.clone().unwrap();
+    assert!(good, "{text}\n{shown}");
+    assert!(
+        text.starts_with("fixed M2-TUI: clock set (molto2), was +13"),
+        "the clock read before the write, about 130 s fast: {text}"
+    );
+    let off = b.hook.clock().offset_ms(now_ms());
+    assert!(off.abs() < 2_000, "the clock was written: {off} ms off");
+    let fixes = audit
+        .audit(&AuditFilter {
+            subject: Some("M2-TUI".into()),
+            ..AuditFilter::default()
+        })
+        .unwrap();
+    for action in ["drift.fix.read", "drift.fix.clock", "drift.fix"] {
+        assert!(
+            fixes.iter().any(|l| l.action == action),
+            "{action}: {fixes:?}"
+        );
+    }
+    remove_card(&ctx, &b.field, b.bridge);
 }

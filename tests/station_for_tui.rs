@@ -21,7 +21,14 @@ const NOW: i64 = 1_796_033_600;
 fn seeded(dir: &tempfile::TempDir) -> Station {
     let db = dir.path().join("station.db");
     let source = KeySource::File(default_key_file(&db));
-    demo::seed(&db, &source, Actor::current(), NOW, &DemoHardware::in_process()).unwrap()
+    demo::seed(
+        &db,
+        &source,
+        Actor::current(),
+        NOW,
+        &DemoHardware::in_process(),
+    )
+    .unwrap()
 }
 
 #[test]

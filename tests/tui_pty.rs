@@ -1,7 +1,8 @@
 //! The terminal UI driven in a real pseudo-terminal (portable-pty) and read back as a
 //! screen (vt100): `tokenstation demo` starts on the Dashboard; the Lobby kiosk checks
 //! Alice in from the emulated RDM6300's tag and is left with the operator passphrase;
-//! a burn through the wizard ends with a registered active token; the hardware screen
+//! a burn through the wizard ends with a registered active token; a drifted clock (the
+//! demo's Molto2 carrying DEMO-0005) is fixed from the Drift screen; the hardware screen
 //! lists the emulated devices, and a Molto2 (behind pcscd when it runs, else in process)
 //! and a Token2 NFC token (in an emulated PN532's field) burned with the code their
 //! emulated display shows are registered; `q` leaves
@@ -230,6 +231,42 @@ fn kiosk_checks_in_the_holder_of_the_emulated_tag_and_needs_the_passphrase_to_le
     );
     p.send(b"demo-station\r");
     p.wait_for(&["Dashboard", "kiosk stopped by the operator"], 30);
+    quit_and_check_restored(p);
+}
+
+#[test]
+fn a_drifted_clock_is_fixed_from_the_drift_screen_through_the_demo_molto2() {
+    use tokenstation::station::host_clock::{HostClock, SystemClock};
+    let mut p = demo();
+    p.wait_for(&["Dashboard"], 60);
+    p.send(b"5");
+    p.wait_for(&["Drift · 11 tokens", "DEMO-0005"], 10);
+    // f on the first row, the most urgent: the form offers the Molto2 carrying it
+    p.send(b"f");
+    p.wait_for(
+        &[
+            "Fix DEMO-0005",
+            "Molto2 of DEMO-0005",
+            "Enter writes its clock",
+        ],
+        5,
+    );
+    if !SystemClock.sync().is_synchronised() {
+        // this machine's clock is not synchronised: the station wants force
+        p.send(b"\t\x1b[B");
+        p.wait_for(&["yes"], 5);
+    }
+    p.send(b"\r");
+    p.wait_for(&["fixed DEMO-0005: clock set (molto2), was +"], 30);
+    // the clock read back after the write: within the station's 2 s tolerance
+    let c = p.contents();
+    let after: i64 = c
+        .split("s off, now ")
+        .nth(1)
+        .and_then(|r| r.split(" s").next())
+        .and_then(|n| n.trim_start_matches('+').parse().ok())
+        .unwrap_or_else(|| panic!("no offset after the write: {c}"));
+    assert!(after.abs() <= 2, "{c}");
     quit_and_check_restored(p);
 }
 

@@ -207,7 +207,12 @@ impl Molto2Card {
     pub fn with_burned(self, profile: u16, title: &str, seed: &[u8]) -> Self {
         let card = self.with_seed(profile, seed);
         if let Some(pr) = lock(&card.state).profiles.get_mut(usize::from(profile)) {
-            pr.title = title.as_bytes().iter().copied().take(p::MAX_TITLE).collect();
+            pr.title = title
+                .as_bytes()
+                .iter()
+                .copied()
+                .take(p::MAX_TITLE)
+                .collect();
         }
         card
     }
