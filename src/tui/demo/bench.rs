@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::devices::{Emulated, TokenKind};
 use crate::devices::error::Credential;
+use crate::devices::identify::CardIdentity;
 use crate::devices::session::{self, ReaderSpec, TokenOptions, TokenSession};
 use crate::emulator::fault::{Fault, Faults};
 use crate::emulator::field::Field;
@@ -221,9 +222,10 @@ impl DemoToken {
         lock(&self.current).display()
     }
 
-    /// The ATR of the card now in the reader (`None` for HID tokens).
-    pub fn card_atr(&self) -> Option<Vec<u8>> {
-        lock(&self.current).card().map(|c| c.atr())
+    /// What the card now in the reader is, as a reader's listing recognises it
+    /// (`None` for HID tokens).
+    pub fn identify(&self) -> Option<CardIdentity> {
+        lock(&self.current).identify(&self.reader)
     }
 
     /// Admin PIN tries left (Nitrokey).

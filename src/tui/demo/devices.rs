@@ -8,6 +8,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::devices::families::{self, OpenOptions};
+use crate::devices::identify::{CardIdentity, identify_card};
 use crate::devices::nitrokey::{Model as NkModel, Nitrokey, NitrokeyToken, Timing};
 use crate::devices::session::{TokenOptions, TokenSession};
 use crate::devices::token2_nfc::protocol::Model as Token2Model;
@@ -169,6 +170,17 @@ impl Emulated {
             Emulated::Molto2(c) => c.hook().display_code(0),
             _ => None,
         }
+    }
+
+    /// What the card is, as the devices layer recognises a card in a reader (its ATR,
+    /// then an OATH SELECT: [`identify_card`]); `None` for HID tokens.
+    pub fn identify(&self, name: &str) -> Option<CardIdentity> {
+        Some(match self {
+            Emulated::Oath(c) => identify_card(InProcess::card(name, c.clone())),
+            Emulated::Token2(c) => identify_card(InProcess::card(name, c.clone())),
+            Emulated::Molto2(c) => identify_card(InProcess::card(name, c.clone())),
+            Emulated::Nitrokey(_) => return None,
+        })
     }
 
     /// Admin PIN tries left, for tokens with one.

@@ -154,7 +154,7 @@ impl Wizard {
                     what,
                     family,
                     family_note: match family {
-                        Some(f) => format!("{f} (ATR)"),
+                        Some(f) => format!("{f} (ATR, OATH SELECT)"),
                         None => "detected at the burn".into(),
                     },
                 });

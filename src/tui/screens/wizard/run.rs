@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use super::{BatchView, SeedChoice, Step, Wizard};
-use crate::devices::registry::recognise_token_atr;
 use crate::devices::session::ReaderSpec;
 use crate::model::Family;
 use crate::station::burn_job::{self, BatchOrder, BurnOrder, DeviceOptions};
@@ -24,18 +23,19 @@ pub const PULL_AFTER: usize = 2;
 /// How long a burn waits for the token in a reader of the inventory.
 const WAIT: Duration = Duration::from_secs(10);
 
-/// The family of a demo token as the devices layer recognises it before the burn: by
-/// the card's ATR (the OATH SELECT at the burn otherwise), a HID node by its kind.
+/// The family of a demo token as the devices layer recognises a card before the burn
+/// (its ATR, then an OATH SELECT: `devices::identify`, the rule `hw list` and the
+/// hardware screen follow), a HID node by its kind.
 pub fn demo_family(t: &DemoToken) -> (Option<Family>, String) {
     if t.kind.is_hid() {
         let f = t.kind.family();
         return (Some(f), format!("{f} (HID)"));
     }
-    match t.card_atr().and_then(|atr| recognise_token_atr(&atr)) {
-        Some(f) => (Some(f), format!("{f} (ATR)")),
+    match t.identify().and_then(|id| id.family) {
+        Some(f) => (Some(f), format!("{f} (ATR, OATH SELECT)")),
         None => (
             None,
-            "not recognisable by its ATR: the product's".to_string(),
+            "not recognisable by its ATR or an OATH SELECT: the product's".to_string(),
         ),
     }
 }
