@@ -277,7 +277,14 @@ fn a_burn_through_the_wizard_registers_an_active_token() {
     p.send(b"3");
     p.wait_for(&["choose the reader", "Virtual YubiKey (in process)"], 10);
     p.send(b"\r"); // the in-process YubiKey is listed first
-    p.wait_for(&["choose the product", "YubiKey OATH", "ykoath (ATR, OATH SELECT)"], 5);
+    p.wait_for(
+        &[
+            "choose the product",
+            "YubiKey OATH",
+            "ykoath (ATR, OATH SELECT)",
+        ],
+        5,
+    );
     p.send(b"\r");
     p.wait_for(&["choose the seed", "generate a fresh seed"], 5);
     p.send(b"\r");
@@ -303,7 +310,13 @@ fn hardware_lists_the_emulated_devices_and_molto2_and_token2_burns_with_typed_co
     p.send(b"\x1b[B\x1b[B\x1b[B");
     p.wait_for(&["Token2 Molto2 (display"], 5);
     p.send(b"b");
-    p.wait_for(&["choose the product", "not recognisable by its ATR or an OATH SELECT"], 10);
+    p.wait_for(
+        &[
+            "choose the product",
+            "not recognisable by its ATR or an OATH SELECT",
+        ],
+        10,
+    );
     // products by name: Molto2 first
     p.send(b"\r");
     p.wait_for(&["choose the seed", "product Molto2"], 5);
