@@ -292,3 +292,27 @@ fn hardware_screen_enrols_a_badge_and_lists_a_burned_token() {
     let screen = format!("{:?}", term.backend().buffer());
     assert!(screen.contains("→ YK-0200"), "{screen}");
 }
+
+#[test]
+fn hardware_lists_what_a_deployed_molto2_holds_and_sends_b_to_the_drift_screen() {
+    let mut f = seeded();
+    typed(&mut f.app, "6");
+    // rows: heading, four tokens, Dave's badge, then the deployed Molto2s
+    for _ in 0..6 {
+        key(&mut f.app, KeyCode::Down);
+    }
+    typed(&mut f.app, "b");
+    let (text, good) = f.status();
+    assert!(
+        !good && text.contains("deployed with DEMO-0004") && text.contains("Drift screen"),
+        "{text}"
+    );
+    assert_eq!(f.app.screen, Screen::Hardware);
+    // l lists its profiles: profile 0 titled DEMO-0004, the store token it belongs to
+    typed(&mut f.app, "l");
+    f.pump(|m| matches!(m, Msg::DeviceList(_)), &mut vec![]);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    term.draw(|fr| f.app.draw(fr)).unwrap();
+    let screen = format!("{:?}", term.backend().buffer());
+    assert!(screen.contains("→ DEMO-0004"), "{screen}");
+}

@@ -201,22 +201,6 @@ impl Molto2Card {
         self
     }
 
-    /// Stores `seed` in `profile` under `title` as if a station burned it earlier
-    /// (SHA-1, 6 digits, 30 s; a title cut to the device's 12 bytes): a token deployed
-    /// before a demo or a test begins.
-    pub fn with_burned(self, profile: u16, title: &str, seed: &[u8]) -> Self {
-        let card = self.with_seed(profile, seed);
-        if let Some(pr) = lock(&card.state).profiles.get_mut(usize::from(profile)) {
-            pr.title = title
-                .as_bytes()
-                .iter()
-                .copied()
-                .take(p::MAX_TITLE)
-                .collect();
-        }
-        card
-    }
-
     /// The test hook.
     pub fn hook(&self) -> Molto2Handle {
         Molto2Handle {
