@@ -6,6 +6,7 @@
 #[macro_use]
 pub mod output;
 
+mod argv_secret;
 pub mod ask;
 pub mod audit;
 pub mod burn;
@@ -332,8 +333,19 @@ pub fn usage_error(e: clap::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("error: invalid command line");
-    let line = crate::model::display_safe(first, errors::ERROR_MAX_CHARS);
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let first = match argv_secret::given_a_value(&args, &text) {
+        Some(flag) => argv_secret::refusal(flag),
+        None => text
+            .lines()
+            .next()
+            .unwrap_or("error: invalid command line")
+            .to_string(),
+    };
+    let line = crate::model::display_safe(&first, errors::ERROR_MAX_CHARS);
     // Under --json a refused command line is the documented error object, too.
     let json = std::env::args_os()
         .skip(1)

@@ -35,7 +35,11 @@ fn token_add_takes_the_seed_from_env_file_or_terminal_never_argv() {
         ],
         2,
     );
-    assert!(err.contains("unexpected argument"), "{err}");
+    assert!(err.contains("--secret takes no value"), "{err}");
+    assert!(
+        !err.contains(RFC_SEED_B32),
+        "the value is not echoed: {err}"
+    );
     assert!(s.json(&["token", "list"]).as_array().unwrap().is_empty());
     // The environment variable.
     s.ok_secret(&["token", "add", "E", "--product", "P"], RFC_SEED_B32);
@@ -138,7 +142,21 @@ fn burn_takes_the_seed_by_the_same_convention() {
     let mut a = burn.to_vec();
     a.extend(["--secret", RFC_SEED_B32]);
     let (_, err) = s.fails(&a, 2);
-    assert!(err.contains("unexpected argument"), "{err}");
+    assert!(err.contains("--secret takes no value"), "{err}");
+    assert!(
+        !err.contains(RFC_SEED_B32),
+        "the value is not echoed: {err}"
+    );
+    // nor in the --json error object, nor as --secret=VALUE
+    let inline = format!("--secret={RFC_SEED_B32}");
+    let mut a = burn.to_vec();
+    a.extend(["--json", &inline]);
+    let (out, err) = s.fails(&a, 2);
+    assert!(
+        !out.contains(RFC_SEED_B32) && !err.contains(RFC_SEED_B32),
+        "{out}{err}"
+    );
+    assert!(out.contains("--secret takes no value"), "{out}");
     // The flag without a terminal names the variable and the file option.
     let mut a = burn.to_vec();
     a.push("--secret");

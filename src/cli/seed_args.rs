@@ -31,8 +31,8 @@ pub struct SeedArgs {
     /// Ask on the terminal for an otpauth:// Key URI (it holds the seed, so a value
     /// here is refused: scripts set TOKENSTATION_URI or pass --uri-file); its
     /// parameters must match the product.
-    #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "NONE")]
-    pub uri: Option<String>,
+    #[arg(long)]
+    pub uri: bool,
     /// File whose first line is an otpauth:// Key URI.
     #[arg(long, value_name = "PATH")]
     pub uri_file: Option<PathBuf>,
@@ -46,7 +46,7 @@ impl SeedArgs {
     fn flagged(&self) -> bool {
         self.secret
             || self.secret_file.is_some()
-            || self.uri.is_some()
+            || self.uri
             || self.uri_file.is_some()
             || self.generate
     }
@@ -60,21 +60,12 @@ impl SeedArgs {
     /// A Key URI was named: `--uri`, `--uri-file` or `TOKENSTATION_URI` (the variable
     /// counts only when no seed option is given).
     pub fn names_uri(&self) -> bool {
-        self.uri.is_some() || self.uri_file.is_some() || (!self.flagged() && env_set(URI_ENV))
+        self.uri || self.uri_file.is_some() || (!self.flagged() && env_set(URI_ENV))
     }
 
     /// The seed, or `None` when nothing names one. Options win over variables; with no
     /// option, one variable may be set, not both.
     pub fn seed(&self) -> anyhow::Result<Option<SeedInput>> {
-        if self.uri.as_deref().is_some_and(|v| !v.is_empty()) {
-            // The value is not echoed: it holds the seed.
-            return Err(InputError(format!(
-                "--uri takes no value (a Key URI holds the seed and argv is visible to \
-                 other users): give --uri alone to be asked, set {URI_ENV} or pass \
-                 --uri-file PATH"
-            ))
-            .into());
-        }
         if self.generate {
             return Ok(Some(SeedInput::Generate));
         }
@@ -110,7 +101,7 @@ impl SeedArgs {
     fn uri_source(&self) -> SecretSource<'_> {
         SecretSource {
             flag: "--uri",
-            asked: self.uri.is_some(),
+            asked: self.uri,
             file: self.uri_file.as_deref(),
             env: URI_ENV,
             prompt: "Key URI (otpauth://…): ",
