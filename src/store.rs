@@ -430,6 +430,20 @@ impl Store {
         }
     }
 
+    /// Refreshes the query planner's statistics after a bulk load (`store copy`):
+    /// PostgreSQL's autovacuum would get to it only later, SQLite keeps none until
+    /// asked. Changes no row.
+    pub fn analyze(&self) -> Result<(), StoreError> {
+        let sql = match &self.db {
+            Db::Lite(c) => Sql::Lite(c),
+            Db::Pg(c) => Sql::Pg(c),
+        };
+        sql.batch("ANALYZE").map_err(|source| StoreError::Database {
+            path: self.name.clone(),
+            source,
+        })
+    }
+
     /// Reads outside a transaction (each statement sees a consistent snapshot). The
     /// handle has no method that changes a row.
     pub fn read(&self) -> Reader<'_> {

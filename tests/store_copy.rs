@@ -216,6 +216,17 @@ fn sqlite_to_postgres_and_back() {
             < first.iter().position(|(t, _)| t == "tokens")
     );
     assert_eq!(audit_ok(&key, &pg), "store.copy");
+    // The planner's statistics were refreshed (ANALYZE): reltuples is -1 before.
+    let mut c = postgres::Client::connect(&pg, postgres::NoTls).unwrap();
+    let tuples: f32 = c
+        .query_one(
+            "SELECT reltuples FROM pg_class WHERE oid = 'tokens'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tuples, 1.0, "ANALYZE ran on the target");
+    drop(c);
     // The seed opens under the same key on the target: its next code verifies, once.
     assert_eq!(verify_status(&key, &pg, T0 + 90), "OK");
     assert_eq!(verify_status(&key, &pg, T0 + 90), "REPLAYED");
@@ -244,6 +255,11 @@ fn sqlite_to_postgres_and_back() {
         }
     }
     assert_eq!(audit_ok(&key, back.to_str().unwrap()), "store.copy");
+    let stats: i64 = Connection::open(&back)
+        .unwrap()
+        .query_row("SELECT count(*) FROM sqlite_stat1", [], |r| r.get(0))
+        .unwrap();
+    assert!(stats > 0, "ANALYZE ran on the SQLite target");
     // The replay guard came along (the step of T0+90 is used); the next step verifies.
     assert_eq!(
         verify_status(&key, back.to_str().unwrap(), T0 + 90),

@@ -12,7 +12,8 @@
 //! the target gets the source's key check, which is checked against the key before
 //! commit, as is the copied audit chain (`audit_check`, the whole chain) and every
 //! table's row count. The copy then appends one audit line after the copied chain
-//! (`store.copy`, naming the source and the rows per table) and commits. Any failure
+//! (`store.copy`, naming the source and the rows per table) and commits; the target's
+//! planner statistics are refreshed after (`ANALYZE`). Any failure
 //! or cancellation rolls the target back (and removes an SQLite file it created).
 
 use std::path::{Path, PathBuf};
@@ -157,6 +158,11 @@ fn run(src: &mut Station, to: &Path, now: i64, ctx: &JobCtx<CopyEvent>) -> Resul
     if out.is_err() && created && is_sqlite(to) {
         drop(dst);
         remove_sqlite(to);
+    } else if out.is_ok()
+        && let Err(e) = dst.store.analyze()
+    {
+        // the copy is committed; the planner catches up on its own later
+        tracing::warn!("the copy is complete, but ANALYZE on the target failed: {e}");
     }
     out
 }
