@@ -28,6 +28,8 @@ impl Station {
         at: i64,
     ) -> Result<Verdict> {
         let t = find_token(&self.read(), serial, product)?;
+        // a resync moves the state its leasing station checks offline
+        super::lease::check(&self.read(), &t)?;
         let p = self.read().product_by_id(t.product_id)?;
         let policy = Policy::load(&self.read())?;
         let mut v = Verdict::new(Status::InvalidCode, serial, Method::Resync);

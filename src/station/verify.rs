@@ -247,6 +247,8 @@ impl Station {
                     product: product.map(str::to_string),
                 });
             };
+            // a code used here would move the state its leasing station checks offline
+            super::lease::check(tx, &prep.token)?;
             if prep.token.status != TokenStatus::Unverified {
                 return Err(StationError::NotUnverified {
                     serial: serial.to_string(),
