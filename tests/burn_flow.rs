@@ -500,3 +500,48 @@ fn an_unconfirmed_write_is_proven_by_a_typed_code_even_where_codes_read_back() {
     assert_eq!(out.proof, ProofMethod::Typed);
     assert_eq!(status(&st, "YK-9"), TokenStatus::Active);
 }
+
+#[test]
+fn a_molto2_whose_every_profile_holds_a_seed_has_no_free_one_and_nothing_is_registered() {
+    use tokenstation::devices::molto2::{DEFAULT_CUSTOMER_KEY, Molto2};
+    use tokenstation::emulator::clock::DeviceClock;
+    use tokenstation::emulator::molto2::Molto2Card;
+    let dir = tempfile::tempdir().unwrap();
+    let mut st = station(&dir, Family::Molto2);
+    // a first-generation Molto2 with two profiles, both burned before
+    let card = Molto2Card::new("M2FULL", DeviceClock::synced(T * 1000))
+        .with_frozen_host_time(T * 1000)
+        .with_profiles(2)
+        .with_seed(0, b"an earlier seed 0...")
+        .with_seed(1, b"an earlier seed 1...");
+    let mut tok = Molto2::new(
+        InProcess::card("Virtual PCD 00 00", card),
+        DEFAULT_CUSTOMER_KEY,
+    )
+    .with_profiles(2)
+    .with_host_clock(|| T);
+    let now = || T;
+    let mut r = req(
+        "M2-9",
+        BurnSeed::New(SeedInput::Generate),
+        Proof::Typed,
+        &now,
+    );
+    r.options.issuer = None;
+    r.options.free_slot = true;
+    let err = st
+        .burn(&mut tok, None, r, &mut AskWith(|_| Answer::Unavailable))
+        .unwrap_err();
+    assert!(
+        matches!(err, StationError::NoFreeSlot { slots: 2, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.class(), ErrorClass::Input);
+    assert!(
+        err.to_string()
+            .contains("every one of its 2 profiles holds a seed")
+    );
+    assert!(st.token("M2-9", None).is_err(), "nothing registered");
+    let failed = audit(&st, "token.burn.failed");
+    assert!(failed[0].contains("\"step\":\"check\""), "{failed:?}");
+}

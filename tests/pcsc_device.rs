@@ -279,6 +279,33 @@ fn molto2_list_delete_by_slot_and_reset_with_the_button() {
     let all = s.json(&["device", "list", "--reader", READER, "--family", "molto2"]);
     assert_eq!(all["entries"].as_array().unwrap().len(), 100);
     assert_eq!(all["serial"], "M2V2000123");
+    // --free-slot: the first profile without a seed, read from the device (0 here)
+    let code = totp(&secret, &OtpParams::default(), now_ms() / 1000).unwrap();
+    let out = s
+        .cmd(&[
+            "burn",
+            "--reader",
+            READER,
+            "--family",
+            "molto2",
+            "--free-slot",
+            "--prove",
+            "typed",
+            "--product",
+            "Molto2",
+            "--serial",
+            "M2-FREE",
+            "--json",
+        ])
+        .env("TOKENSTATION_SECRET", &b32)
+        .write_stdin(format!("{code}\n"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let burned: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(burned["slot"], 0, "{burned}");
+    assert!(hook.has_seed(0));
 
     let d = s.json(&[
         "device", "delete", "--reader", READER, "--family", "molto2", "--slot", "7", "--yes",
@@ -306,7 +333,10 @@ fn molto2_list_delete_by_slot_and_reset_with_the_button() {
     );
     assert!(presser.join().unwrap(), "the button was never asked for");
     assert!(err.contains("press the button (▲)"), "{err}");
-    assert!(out.contains("retired token M2-0008"), "{out}");
+    assert!(
+        out.contains("retired token M2-FREE (Molto2), M2-0008 (Molto2)"),
+        "{out}"
+    );
     assert_eq!(status(&s, "M2-0008"), "retired");
     assert_eq!(audit_count(&s, "device.reset"), 1);
     remove_card(&ctx, &field, bridge);

@@ -316,3 +316,44 @@ fn hardware_lists_what_a_deployed_molto2_holds_and_sends_b_to_the_drift_screen()
     let screen = format!("{:?}", term.backend().buffer());
     assert!(screen.contains("→ DEMO-0004"), "{screen}");
 }
+
+#[test]
+fn a_molto2_burned_without_a_slot_takes_its_first_free_profile() {
+    let mut f = seeded();
+    for (serial, profile) in [("M2-0101", 0), ("M2-0102", 1)] {
+        typed(&mut f.app, "n"); // a new burn (nothing to start over the first time)
+        // the Molto2 (third reader): not recognisable, products by name, Molto2 first
+        to_serial(&mut f.app, 2, Some(0));
+        key(&mut f.app, KeyCode::Enter); // generate
+        typed(&mut f.app, serial);
+        key(&mut f.app, KeyCode::Enter); // no slot typed
+        loop {
+            let m =
+                f.rx.recv_timeout(Duration::from_secs(60))
+                    .expect("the burn answers");
+            let (is_ask, done) = (matches!(m, Msg::Ask(..)), burn_done(&m));
+            f.app.update(m);
+            if is_ask {
+                // the typed proof: what the emulated display shows now
+                let shown = f.app.sh.demo.as_ref().unwrap().tokens[2].display().unwrap();
+                typed(&mut f.app, &shown);
+                key(&mut f.app, KeyCode::Enter);
+            }
+            if done {
+                break;
+            }
+        }
+        let (text, good) = f.status();
+        assert!(
+            good && text == format!("token {serial} registered active"),
+            "{text}"
+        );
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        term.draw(|fr| f.app.draw(fr)).unwrap();
+        let screen = format!("{:?}", term.backend().buffer());
+        assert!(
+            screen.contains(&format!("slot {profile}, typed proof")),
+            "{screen}"
+        );
+    }
+}

@@ -36,9 +36,13 @@ pub struct BurnArgs {
     /// The reader, the family, the device secrets, the wait.
     #[command(flatten)]
     pub token: ReaderArgs,
-    /// Slot or profile number (Nitrokey slot; default: the first).
+    /// Slot or profile number (Nitrokey slot; default: the first; a Molto2 profile
+    /// must be named, or --free-slot).
     #[arg(long)]
     pub slot: Option<u16>,
+    /// Molto2: burn into the first profile that holds no seed (read from the device).
+    #[arg(long, conflicts_with = "slot")]
+    pub free_slot: bool,
     /// Product to register the token under (its parameters are burned).
     #[arg(long)]
     pub product: Option<String>,
@@ -106,6 +110,7 @@ fn options(args: &BurnArgs) -> BurnOptions {
     BurnOptions {
         issuer: args.issuer.clone(),
         slot: args.slot,
+        free_slot: args.free_slot,
         touch: args.touch,
         force: args.force,
         yes: args.yes,

@@ -525,6 +525,16 @@ pub enum StationError {
         /// Token minus host, seconds, after the write.
         off_by: i64,
     },
+    /// Every profile of the device holds a seed (a burn looking for a free one).
+    #[error(
+        "{reader}: every one of its {slots} profiles holds a seed: delete one first (device delete), or name one with its number and overwrite it (--force)"
+    )]
+    NoFreeSlot {
+        /// The reader.
+        reader: String,
+        /// How many profiles it has.
+        slots: usize,
+    },
     /// A token whose clock is written needs the reader it is in.
     #[error("token {serial} ({family}) has a clock to set, and no reader was named")]
     ReaderNeeded {

@@ -74,6 +74,8 @@ pub struct BurnOptions {
     pub issuer: Option<String>,
     /// Slot or profile (default: the family's first).
     pub slot: Option<u16>,
+    /// Without a slot: a Molto2's first free profile (it has no default one).
+    pub free_slot: bool,
     /// Require touch to compute codes (OATH).
     pub touch: bool,
     /// Overwrite an occupied slot; re-burn a token that is already active.
@@ -263,6 +265,16 @@ impl Station {
             (self.before_key_try(d, asker, req.options.yes)).map_err(at("check"))?;
         }
 
+        // the slot: asked for, or found free (read before anything is stored)
+        let chosen = slot::chosen(
+            token,
+            info.family,
+            req.options.slot,
+            req.options.free_slot,
+            &req.reader,
+        )
+        .map_err(at("check"))?;
+
         // register: the sealed seed is stored (unverified) before the token is written
         asker.step("register");
         let (t, existed) = self
@@ -287,10 +299,10 @@ impl Station {
         }
         let issuer = issuer.as_deref().unwrap_or(&p.name);
         let name = slot_name(info.family, &p.params, issuer, &serial);
-        let slot = req.options.slot.unwrap_or(0);
+        let slot = chosen.unwrap_or(0);
         asker.step("write");
         let wrote = token.program(&ProgramRequest {
-            slot: req.options.slot,
+            slot: chosen,
             name: &name,
             secret: &prep.secret,
             params: p.params,
@@ -321,7 +333,7 @@ impl Station {
                 serial: &serial,
                 product: p,
                 secret: &prep.secret,
-                slot: req.options.slot,
+                slot: chosen,
                 counter: prep.counter,
                 proof: req.options.proof,
             },
@@ -399,6 +411,7 @@ impl Station {
 
 mod prepare;
 pub(crate) mod proof;
+mod slot;
 
 #[cfg(test)]
 #[path = "provision_tests.rs"]

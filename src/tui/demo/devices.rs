@@ -163,11 +163,19 @@ impl Emulated {
         }
     }
 
-    /// The code its display shows now, for tokens with a display and a seed.
+    /// The code its display shows now, for tokens with a display and a seed (a
+    /// Molto2 shows the profile chosen with its buttons: here the highest one holding
+    /// a seed, the one burned last when profiles are filled in order).
     pub fn display(&self) -> Option<String> {
         match self {
             Emulated::Token2(c) => c.hook().display_code(),
-            Emulated::Molto2(c) => c.hook().display_code(0),
+            Emulated::Molto2(c) => {
+                let h = c.hook();
+                let shown = (0..crate::devices::molto2::protocol::PROFILES)
+                    .rev()
+                    .find(|&p| h.has_seed(p))?;
+                h.display_code(shown)
+            }
             _ => None,
         }
     }

@@ -51,7 +51,7 @@ impl Wizard {
         })
     }
 
-    /// The slot typed (`None`: the family's first).
+    /// The slot typed (`None`: the family's first, a Molto2's first free profile).
     fn slot_number(&self) -> std::result::Result<Option<u16>, String> {
         let t = self.slot.text().trim();
         if t.is_empty() {
@@ -59,7 +59,7 @@ impl Wizard {
         }
         t.parse::<u16>().map(Some).map_err(|_| {
             format!(
-                "slot '{}': type a number (or nothing for the family's first)",
+                "slot '{}': type a number (or nothing for the family's first, a Molto2's first free profile)",
                 words::safe(t, 10)
             )
         })
@@ -97,8 +97,10 @@ impl Wizard {
                 wait: WAIT,
                 ..DeviceOptions::default()
             };
+            // no slot typed: the family's first, a Molto2's first free profile
             let options = BurnOptions {
                 slot,
+                free_slot: slot.is_none(),
                 ..BurnOptions::default()
             };
             if self.seed == Some(SeedChoice::Batch) {

@@ -165,7 +165,7 @@ fn fields(w: &Wizard, t: Theme) -> Vec<Line<'static>> {
     if w.seed.is_some() {
         let slot = w.slot.shown();
         let shown = if slot.is_empty() && !(w.step == Step::Details && w.focus == out.len()) {
-            "(the family's first; a Molto2 needs one)".to_string()
+            "(the family's first; a Molto2: its first free profile)".to_string()
         } else {
             slot
         };
