@@ -234,6 +234,44 @@ fn nitrokey3_delete_and_reset_say_touch_and_rename_is_refused() {
     remove_card(&ctx, &field, bridge);
 }
 
+/// Burns the Molto2 in the reader as `serial` with a known seed, where `slot_args`
+/// say (`--slot N` or `--free-slot`), proving it with the code typed on stdin; the
+/// burn's JSON answer.
+fn burn_molto2(s: &Station, slot_args: &[&str], serial: &str) -> serde_json::Value {
+    let seed = b"molto2 over pcscd!!!";
+    let code = totp(
+        &Secret::from_slice(seed),
+        &OtpParams::default(),
+        now_ms() / 1000,
+    )
+    .unwrap();
+    let mut args = vec!["--json", "burn", "--reader", READER, "--family", "molto2"];
+    args.extend_from_slice(slot_args);
+    args.extend([
+        "--prove",
+        "typed",
+        "--product",
+        "Molto2",
+        "--serial",
+        serial,
+    ]);
+    let out = s
+        .cmd(&args)
+        .env(
+            "TOKENSTATION_SECRET",
+            data_encoding::BASE32_NOPAD.encode(seed),
+        )
+        .write_stdin(format!("{code}\n"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn molto2_list_delete_by_slot_and_reset_with_the_button() {
     let Some((_g, ctx)) = stack() else { return };
@@ -241,35 +279,8 @@ fn molto2_list_delete_by_slot_and_reset_with_the_button() {
     let card = Molto2Card::new("M2V2000123", DeviceClock::synced(now_ms()));
     let hook = card.hook();
     let (field, _faults, bridge) = insert_card(&ctx, VPCD_PORT_0, card);
-    let secret = Secret::from_slice(b"molto2 over pcscd!!!");
-    let b32 = data_encoding::BASE32_NOPAD.encode(b"molto2 over pcscd!!!");
     for (slot, serial) in [("7", "M2-0007"), ("8", "M2-0008")] {
-        let code = totp(&secret, &OtpParams::default(), now_ms() / 1000).unwrap();
-        let out = s
-            .cmd(&[
-                "burn",
-                "--reader",
-                READER,
-                "--family",
-                "molto2",
-                "--slot",
-                slot,
-                "--prove",
-                "typed",
-                "--product",
-                "Molto2",
-                "--serial",
-                serial,
-            ])
-            .env("TOKENSTATION_SECRET", &b32)
-            .write_stdin(format!("{code}\n"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        burn_molto2(&s, &["--slot", slot], serial);
     }
 
     let table = s.ok(&["device", "list", "--reader", READER, "--family", "molto2"]);
@@ -280,30 +291,7 @@ fn molto2_list_delete_by_slot_and_reset_with_the_button() {
     assert_eq!(all["entries"].as_array().unwrap().len(), 100);
     assert_eq!(all["serial"], "M2V2000123");
     // --free-slot: the first profile without a seed, read from the device (0 here)
-    let code = totp(&secret, &OtpParams::default(), now_ms() / 1000).unwrap();
-    let out = s
-        .cmd(&[
-            "burn",
-            "--reader",
-            READER,
-            "--family",
-            "molto2",
-            "--free-slot",
-            "--prove",
-            "typed",
-            "--product",
-            "Molto2",
-            "--serial",
-            "M2-FREE",
-            "--json",
-        ])
-        .env("TOKENSTATION_SECRET", &b32)
-        .write_stdin(format!("{code}\n"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    let burned: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let burned = burn_molto2(&s, &["--free-slot"], "M2-FREE");
     assert_eq!(burned["slot"], 0, "{burned}");
     assert!(hook.has_seed(0));
 

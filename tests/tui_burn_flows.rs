@@ -80,6 +80,13 @@ impl Fixture {
         }
     }
 
+    /// The app drawn at 120×40, as the buffer's debug text.
+    fn screen(&mut self) -> String {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        term.draw(|fr| self.app.draw(fr)).unwrap();
+        format!("{:?}", term.backend().buffer())
+    }
+
     fn status(&self) -> (String, bool) {
         self.app.sh.status.clone().expect("the station's answer")
     }
@@ -287,9 +294,7 @@ fn hardware_screen_enrols_a_badge_and_lists_a_burned_token() {
     typed(&mut f.app, "6"); // the YubiKey's row is still selected
     typed(&mut f.app, "l");
     f.pump(|m| matches!(m, Msg::DeviceList(_)), &mut vec![]);
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
-    term.draw(|fr| f.app.draw(fr)).unwrap();
-    let screen = format!("{:?}", term.backend().buffer());
+    let screen = f.screen();
     assert!(screen.contains("→ YK-0200"), "{screen}");
 }
 
@@ -311,9 +316,7 @@ fn hardware_lists_what_a_deployed_molto2_holds_and_sends_b_to_the_drift_screen()
     // l lists its profiles: profile 0 titled DEMO-0004, the store token it belongs to
     typed(&mut f.app, "l");
     f.pump(|m| matches!(m, Msg::DeviceList(_)), &mut vec![]);
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
-    term.draw(|fr| f.app.draw(fr)).unwrap();
-    let screen = format!("{:?}", term.backend().buffer());
+    let screen = f.screen();
     assert!(screen.contains("→ DEMO-0004"), "{screen}");
 }
 
@@ -348,9 +351,7 @@ fn a_molto2_burned_without_a_slot_takes_its_first_free_profile() {
             good && text == format!("token {serial} registered active"),
             "{text}"
         );
-        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
-        term.draw(|fr| f.app.draw(fr)).unwrap();
-        let screen = format!("{:?}", term.backend().buffer());
+        let screen = f.screen();
         assert!(
             screen.contains(&format!("slot {profile}, typed proof")),
             "{screen}"
