@@ -10,161 +10,18 @@
 //! `stty`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+mod common;
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use common::pty::{COLS, Pty, ROWS};
 
-const ROWS: u16 = 30;
-const COLS: u16 = 100;
-
-/// A program running in a pseudo-terminal, its output parsed as a screen.
-struct Pty {
-    screen: Arc<Mutex<vt100::Parser>>,
-    raw: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    #[cfg_attr(not(feature = "serial"), allow(dead_code))]
-    master: Box<dyn portable_pty::MasterPty + Send>,
-    _dir: tempfile::TempDir,
-}
-
-impl Pty {
-    /// Runs `sh -c SCRIPT` where `$TS` is the binary, in a fresh HOME.
-    fn shell(script: &str) -> Pty {
-        let dir = tempfile::tempdir().unwrap();
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new("sh");
-        cmd.args(["-c", script]);
-        cmd.env("TS", env!("CARGO_BIN_EXE_tokenstation"));
-        cmd.env("HOME", dir.path());
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("NO_COLOR");
-        cmd.env_remove("TOKENSTATION_DB");
-        cmd.cwd(dir.path());
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(
-            ROWS.try_into().unwrap(),
-            COLS.try_into().unwrap(),
-            0,
-        )));
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let (s, r) = (Arc::clone(&screen), Arc::clone(&raw));
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                s.lock().unwrap().process(&buf[..n]);
-                r.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        Pty {
-            screen,
-            raw,
-            writer,
-            child,
-            master: pair.master,
-            _dir: dir,
-        }
-    }
-
-    fn contents(&self) -> String {
-        let p = self.screen.lock().unwrap();
-        let cols = p.screen().size().1;
-        p.screen()
-            .rows(0, cols.into())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    /// Waits until the screen shows every one of `texts`; panics with the screen.
-    fn wait_for(&self, texts: &[&str], secs: u64) {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let c = self.contents();
-            if texts.iter().all(|t| c.contains(t)) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "screen never showed {texts:?}; it shows:\n{c}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        self.writer.write_all(bytes).unwrap();
-        self.writer.flush().unwrap();
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    /// Resizes the terminal (the program gets SIGWINCH) and the screen read back.
-    #[cfg_attr(not(feature = "serial"), allow(dead_code))]
-    fn resize(&mut self, rows: u16, cols: u16) {
-        self.screen
-            .lock()
-            .unwrap()
-            .screen_mut()
-            .set_size(rows.try_into().unwrap(), cols.try_into().unwrap());
-        self.master
-            .resize(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-    }
-
-    fn wait_exit(&mut self, secs: u64) -> u32 {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                std::thread::sleep(Duration::from_millis(300)); // let the reader drain
-                return st.exit_code();
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("did not exit; screen:\n{}", self.contents());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-/// The demo under `sh`, then `stty -a` once it ends (raw mode off shows `icanon echo`).
 fn demo() -> Pty {
-    Pty::shell(
-        "\"$TS\" demo; echo \"EXIT=$?\"; stty -a | tr ' ' '\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 1",
-    )
+    Pty::demo("")
 }
 
 fn quit_and_check_restored(mut p: Pty) {
     p.send(b"q");
     p.wait_exit(20);
-    let raw = String::from_utf8_lossy(&p.raw.lock().unwrap()).to_string();
-    let screen = p.screen.lock().unwrap();
-    assert!(!screen.screen().alternate_screen(), "alternate screen left");
-    assert!(!screen.screen().hide_cursor(), "cursor shown");
-    let c = screen.screen().contents();
-    assert!(c.contains("EXIT=0"), "{c}");
-    assert!(c.contains("icanon echo"), "raw mode off after the TUI: {c}");
-    assert!(raw.contains("\u{1b}[?1049l"), "left the alternate screen");
+    p.assert_restored("0");
 }
 
 #[test]

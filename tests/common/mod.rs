@@ -13,6 +13,7 @@ pub mod corpus;
 pub mod device;
 #[cfg(feature = "pcsc")]
 pub mod pcsc;
+pub mod pty;
 pub mod requests;
 pub mod served;
 pub mod transcripts;
