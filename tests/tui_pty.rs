@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::pty::{COLS, Pty, ROWS};
+use common::pty::Pty;
 
 fn demo() -> Pty {
     Pty::demo("")
@@ -56,6 +56,7 @@ fn demo_starts_on_the_dashboard_and_q_restores_the_terminal() {
 #[cfg(feature = "serial")]
 #[test]
 fn kiosk_checks_in_the_holder_of_the_emulated_tag_and_needs_the_passphrase_to_leave() {
+    use common::pty::{COLS, ROWS};
     let mut p = demo();
     p.wait_for(&["Dashboard"], 60);
     p.send(b"4");
