@@ -41,6 +41,8 @@ only after the event is in the store; prompts start with `?`, notes with `=`, `-
 With a PostgreSQL store, taps the server cannot take are kept in the outbox (--outbox),\n\
 shown `(recorded offline)` and sent when it is back; typed codes are then refused,\n\
 except those of tokens leased to this station (`token lease SERIAL --station S`).\n\
+A kiosk whose server does not answer at start runs from the snapshot its outbox kept\n\
+the last time it ran there (key checked first), and refuses to start without one.\n\
 Example with an emulated reader:\n  \
   tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 5     # prints /dev/pts/N\n  \
   tokenstation kiosk --location Lobby --reader rdm6300:/dev/pts/N"

@@ -31,6 +31,9 @@
 //!   credentials enrolled or revoked and events of other kiosks at the same location
 //!   since the last copy; decisions taken from it are therefore marked `offline` on
 //!   the server (`presence report` shows them) and are soft anti-passback.
+//! - **Starting offline** ([`super::offline_start`]): a kiosk whose server does not
+//!   answer at start runs from the snapshot its outbox kept (which also holds the
+//!   store's key check and the location's readers), by this same rule.
 //! - **Sending** ([`super::drain`]): in order, in the background, with backoff; each
 //!   event carries its idempotency key, so a row sent twice (a crash between the
 //!   server's commit and the row's removal) is recorded once; a row is removed only
