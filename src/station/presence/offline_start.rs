@@ -18,8 +18,9 @@
 //! - **Plan**: the readers given, else the location's readers as the snapshot copied
 //!   them; the location's mode as copied.
 //! - **Without a usable snapshot** the start is refused ([`OfflineError::NoSnapshot`],
-//!   naming the server, the outbox and what to do); the outbox is not changed, so
-//!   events waiting in it are kept for the next start.
+//!   naming the server, the outbox and what to do); a missing outbox is not created
+//!   and an existing one keeps its events and snapshot (it is only migrated to the
+//!   current version, as any open does), so nothing waiting in it is lost.
 //! - **Back online**: the store opened away connects at its first answer, checked as
 //!   an open checks it and also that its key check is still the copied one
 //!   (`store::reach`); then the outbox is sent (`super::drain`) and the kiosk goes on
@@ -50,7 +51,7 @@ pub struct OfflineStart {
 
 impl OfflineStart {
     /// Looks for a usable snapshot of `location` of the store at `db` (a PostgreSQL
-    /// URL) in the outbox at `outbox`, changing nothing when there is none.
+    /// URL) in the outbox at `outbox`; creates no file and changes no row.
     pub fn find(db: &Path, outbox: &Path, location: &str) -> Result<OfflineStart> {
         let store = store_name_of(db);
         let none = |why: String| -> StationError {
