@@ -72,7 +72,7 @@ pub struct Station {
 }
 
 /// Meta key of the vault header.
-const VAULT_META: &str = "vault";
+pub(crate) const VAULT_META: &str = "vault";
 
 impl Station {
     /// Opens the store at `path` (the key is unlocked later, only when a seed is needed
@@ -219,7 +219,11 @@ impl Station {
     /// is unlocked, the same key: a face's pool of stations working in parallel (the
     /// API server) unlocks once.
     pub fn open_sibling(&self) -> Result<Station> {
-        let mut store = Store::open(self.path())?;
+        // a station that started away from its server gets a sibling away too
+        let mut store = match self.store.away_copy() {
+            Some(s) => s,
+            None => Store::open(self.path())?,
+        };
         store.set_station(station_name());
         Ok(Station {
             store,

@@ -241,6 +241,9 @@ pub struct Store {
 enum Db {
     Lite(Connection),
     Pg(Box<RefCell<r2d2::PooledConnection<pg::PgManager>>>),
+    /// A PostgreSQL store whose server has not answered yet (`reach`: a kiosk that
+    /// started offline); connected by [`Store::reconnect`].
+    Away(reach::Expect),
 }
 
 /// A read-only handle: every query, no statement that changes a row. Methods live in
@@ -339,12 +342,34 @@ impl Store {
 
     fn open_postgres(url: &str, create: bool) -> Result<Store, StoreError> {
         let name = pg::redact(url);
+        let conn = Store::connect_postgres(url, &name, create, None)?;
+        Ok(Store {
+            db: Db::Pg(Box::new(RefCell::new(conn))),
+            path: PathBuf::from(url),
+            name,
+            station: None,
+        })
+    }
+
+    /// A connection from the pool (waiting at most `wait`, else the pool's own
+    /// timeout) to a store whose schema was inspected and migrated.
+    fn connect_postgres(
+        url: &str,
+        name: &str,
+        create: bool,
+        wait: Option<Duration>,
+    ) -> Result<r2d2::PooledConnection<pg::PgManager>, StoreError> {
+        let name = name.to_string();
         let db = |source| StoreError::Database {
             path: name.clone(),
             source,
         };
         let pool = pg::pool(url).map_err(db)?;
-        let mut conn = pool.get().map_err(|e| db(DbError::Pool(e.to_string())))?;
+        let got = match wait {
+            Some(w) => pool.get_timeout(w),
+            None => pool.get(),
+        };
+        let mut conn = got.map_err(|e| db(DbError::Pool(e.to_string())))?;
         match pg_schema::inspect(&mut conn, &name)? {
             pg_schema::Found::Empty if !create => return Err(StoreError::Missing(name)),
             pg_schema::Found::Store(_) if create => return Err(StoreError::Exists(name)),
@@ -358,12 +383,7 @@ impl Store {
             _ => {}
         }
         pg_schema::migrate(&mut conn, &name)?;
-        Ok(Store {
-            db: Db::Pg(Box::new(RefCell::new(conn))),
-            path: PathBuf::from(url),
-            name,
-            station: None,
-        })
+        Ok(conn)
     }
 
     fn open_with(path: &Path, flags: OpenFlags) -> Result<Store, StoreError> {
@@ -412,7 +432,7 @@ impl Store {
 
     /// Whether the store is on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        matches!(self.db, Db::Pg(_))
+        matches!(self.db, Db::Pg(_) | Db::Away(_))
     }
 
     /// Makes every commit durable across power loss (`synchronous = FULL`), for
@@ -426,7 +446,7 @@ impl Store {
                     path: self.name.clone(),
                     source: source.into(),
                 }),
-            Db::Pg(_) => Ok(()),
+            Db::Pg(_) | Db::Away(_) => Ok(()),
         }
     }
 
@@ -434,14 +454,13 @@ impl Store {
     /// PostgreSQL's autovacuum would get to it only later, SQLite keeps none until
     /// asked. Changes no row.
     pub fn analyze(&self) -> Result<(), StoreError> {
-        let sql = match &self.db {
-            Db::Lite(c) => Sql::Lite(c),
-            Db::Pg(c) => Sql::Pg(c),
-        };
-        sql.batch("ANALYZE").map_err(|source| StoreError::Database {
-            path: self.name.clone(),
-            source,
-        })
+        self.read()
+            .conn
+            .batch("ANALYZE")
+            .map_err(|source| StoreError::Database {
+                path: self.name.clone(),
+                source,
+            })
     }
 
     /// Reads outside a transaction (each statement sees a consistent snapshot). The
@@ -451,6 +470,7 @@ impl Store {
             conn: match &self.db {
                 Db::Lite(c) => Sql::Lite(c),
                 Db::Pg(c) => Sql::Pg(c),
+                Db::Away(_) => Sql::Away,
             },
             path: &self.name,
             station: self.station.as_deref(),
@@ -552,6 +572,12 @@ impl Store {
                 c.client.batch_execute("COMMIT").map_err(pgerr)?;
                 Ok(out)
             }
+            // reconnect above failed or left it away: the server does not answer
+            Db::Away(_) => Err(StoreError::Database {
+                path: name.to_string(),
+                source: reach::not_yet(),
+            }
+            .into()),
         }
     }
 }

@@ -9,14 +9,17 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::Ctx;
-use crate::station::Actor;
 use crate::station::jobs::JobMsg;
 use crate::station::presence::kiosk::{
     self, CODE_TIMEOUT_S, KioskInput, KioskLine, KioskProblem, LineKind, now_ms,
 };
+use crate::station::presence::kiosk_job::KioskPlan;
+use crate::station::presence::offline;
+use crate::station::presence::offline_start::{OfflineStart, store_name_of};
 use crate::station::presence::outbox_name::outbox_file_name;
 use crate::station::presence::{EventStatus, Reason};
 use crate::station::verdict::Status;
+use crate::station::{Actor, Station, StationError, is_shared_store};
 
 /// Options of `tokenstation kiosk`.
 #[derive(Debug, clap::Args)]
@@ -38,6 +41,8 @@ only after the event is in the store; prompts start with `?`, notes with `=`, `-
 With a PostgreSQL store, taps the server cannot take are kept in the outbox (--outbox),\n\
 shown `(recorded offline)` and sent when it is back; typed codes are then refused,\n\
 except those of tokens leased to this station (`token lease SERIAL --station S`).\n\
+A kiosk whose server does not answer at start runs from the snapshot its outbox kept\n\
+the last time it ran there (key checked first), and refuses to start without one.\n\
 Example with an emulated reader:\n  \
   tokenstation emulate --rdm6300 0A00B1C2D3 --tap-every 5     # prints /dev/pts/N\n  \
   tokenstation kiosk --location Lobby --reader rdm6300:/dev/pts/N"
@@ -72,14 +77,21 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
         );
     };
     // A kiosk writes every event it decides: it runs unlocked, recorded as the kiosk.
-    let st = ctx.open_unlocked_as(Actor::kiosk(location)?)?;
-    let mut plan = st.kiosk_plan(location, &a.readers, !a.no_stdin)?;
-    if st.is_shared() {
-        plan.outbox = Some(match a.outbox {
-            Some(p) => p,
-            None => default_outbox(&plan.location, st.store_name())?,
-        });
-    }
+    let actor = Actor::kiosk(location)?;
+    let (st, plan) = match ctx.open_unlocked_as(actor.clone()) {
+        Ok(st) => {
+            let mut plan = st.kiosk_plan(location, &a.readers, !a.no_stdin)?;
+            if st.is_shared() {
+                plan.outbox = Some(match a.outbox {
+                    Some(p) => p,
+                    None => default_outbox(&plan.location, st.store_name())?,
+                });
+            }
+            (st, plan)
+        }
+        Err(e) if server_down(ctx, &e) => start_offline(ctx, &a, location, actor)?,
+        Err(e) => return Err(e),
+    };
     let run = kiosk::start(st, &plan)?;
     super::interrupt::cancel_on_ctrl_c(&run.job.cancel_token());
     if !a.no_stdin {
@@ -156,6 +168,36 @@ pub fn run(ctx: &Ctx, a: KioskArgs) -> anyhow::Result<ExitCode> {
     super::service::notify_stopping();
     st?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether opening a shared store failed because its server does not answer.
+fn server_down(ctx: &Ctx, e: &anyhow::Error) -> bool {
+    is_shared_store(&ctx.db.to_string_lossy())
+        && e.downcast_ref::<StationError>()
+            .is_some_and(offline::is_unreachable)
+}
+
+/// A kiosk whose server does not answer at start: from its outbox's snapshot
+/// (`station::presence::offline_start` has the rule), said in one line on stderr.
+fn start_offline(
+    ctx: &Ctx,
+    a: &KioskArgs,
+    location: &str,
+    actor: Actor,
+) -> anyhow::Result<(Station, KioskPlan)> {
+    let outbox = match &a.outbox {
+        Some(p) => p.clone(),
+        None => default_outbox(location, &store_name_of(&ctx.db))?,
+    };
+    let start = OfflineStart::find(&ctx.db, &outbox, location)?;
+    let source = ctx.key_source(start.key_kind())?;
+    let (taken, store) = (start.taken_at_text(), start.store_name().to_string());
+    let (st, plan) = start.open(actor, &source, &a.readers, !a.no_stdin)?;
+    errln!(
+        "server unreachable at start: running from the snapshot of {taken} in {}; taps are recorded offline and sent when {store} answers",
+        outbox.display()
+    );
+    Ok((st, plan))
 }
 
 /// A kiosk line as a log record with fields (the journal under systemd): the

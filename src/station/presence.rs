@@ -20,6 +20,7 @@ pub mod kiosk;
 pub mod kiosk_job;
 pub mod kiosk_line;
 pub mod offline;
+pub mod offline_start;
 pub mod outbox_name;
 pub(crate) mod passback;
 pub mod record;

@@ -23,6 +23,7 @@ use rusqlite_migration::{M, Migrations};
 use super::StoreError;
 
 mod snapshot;
+mod start;
 mod tokens;
 
 use snapshot::note_last;
@@ -79,7 +80,7 @@ CREATE TABLE snap_settings (
 "#;
 
 /// The outbox file's migrations, oldest first.
-const MIGRATIONS: [&str; 2] = [V1, tokens::V2];
+const MIGRATIONS: [&str; 3] = [V1, tokens::V2, start::V3];
 
 /// One event in the outbox (or to push into it).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

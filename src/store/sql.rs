@@ -369,17 +369,21 @@ pub(crate) enum Sql<'a> {
     Lite(&'a rusqlite::Connection),
     /// PostgreSQL.
     Pg(&'a RefCell<r2d2::PooledConnection<super::pg::PgManager>>),
+    /// PostgreSQL whose server has not answered yet: every statement fails as
+    /// unreachable (`super::reach`).
+    Away,
 }
 
 impl Sql<'_> {
     /// Whether this is PostgreSQL.
     pub(crate) fn is_postgres(&self) -> bool {
-        matches!(self, Sql::Pg(_))
+        matches!(self, Sql::Pg(_) | Sql::Away)
     }
 
     /// Runs a statement that changes rows; how many it changed.
     pub(crate) fn execute(&self, sql: &str, params: impl AsParams) -> DbResult<usize> {
         match self {
+            Sql::Away => Err(super::reach::not_yet()),
             Sql::Lite(c) => Ok(c
                 .prepare_cached(sql)?
                 .execute(rusqlite::params_from_iter(params.values()))?),
@@ -394,6 +398,7 @@ impl Sql<'_> {
     /// Inserts one row into a table whose key is `id`; returns the new row's id.
     pub(crate) fn insert_id(&self, sql: &str, params: impl AsParams) -> DbResult<i64> {
         match self {
+            Sql::Away => Err(super::reach::not_yet()),
             Sql::Lite(c) => {
                 c.prepare_cached(sql)?
                     .execute(rusqlite::params_from_iter(params.values()))?;
@@ -414,6 +419,7 @@ impl Sql<'_> {
         f: impl FnOnce(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<T> {
         match self {
+            Sql::Away => Err(super::reach::not_yet()),
             Sql::Lite(c) => {
                 let mut st = c.prepare_cached(sql)?;
                 let mut rows = st.query(rusqlite::params_from_iter(params.values()))?;
@@ -440,6 +446,7 @@ impl Sql<'_> {
         mut f: impl FnMut(&Row<'_>) -> DbResult<T>,
     ) -> DbResult<Vec<T>> {
         match self {
+            Sql::Away => Err(super::reach::not_yet()),
             Sql::Lite(c) => {
                 let mut st = c.prepare_cached(sql)?;
                 let mut rows = st.query(rusqlite::params_from_iter(params.values()))?;
@@ -459,6 +466,7 @@ impl Sql<'_> {
     /// Runs statements without parameters (DDL).
     pub(crate) fn batch(&self, sql: &str) -> DbResult<()> {
         match self {
+            Sql::Away => Err(super::reach::not_yet()),
             Sql::Lite(c) => Ok(c.execute_batch(sql)?),
             Sql::Pg(c) => Ok(c.borrow_mut().client.batch_execute(sql)?),
         }

@@ -73,9 +73,11 @@ impl StationError {
                 }
                 _ => ErrorClass::Store,
             },
-            E::Offline(OfflineError::ServerUnreachable { .. } | OfflineError::Outbox { .. }) => {
-                ErrorClass::Store
-            }
+            E::Offline(
+                OfflineError::ServerUnreachable { .. }
+                | OfflineError::Outbox { .. }
+                | OfflineError::NoSnapshot { .. },
+            ) => ErrorClass::Store,
             E::Vault(_)
             | E::Locked
             | E::NeedsPassphrase

@@ -36,4 +36,17 @@ pub enum OfflineError {
         /// What is wrong and what to do.
         why: String,
     },
+    /// The server did not answer at start and the outbox has no snapshot a kiosk may
+    /// start from (`station::presence::offline_start`).
+    #[error(
+        "server {store} does not answer and outbox {outbox} {why}: the kiosk cannot start offline; start it again when the server answers (it then keeps a snapshot there for the next time), or pass --outbox with the outbox of an earlier run at this location"
+    )]
+    NoSnapshot {
+        /// The store, without password.
+        store: String,
+        /// The outbox file.
+        outbox: String,
+        /// What the outbox lacks (`does not exist`, `holds no snapshot of location 'L'`).
+        why: String,
+    },
 }

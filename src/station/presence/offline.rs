@@ -31,6 +31,9 @@
 //!   credentials enrolled or revoked and events of other kiosks at the same location
 //!   since the last copy; decisions taken from it are therefore marked `offline` on
 //!   the server (`presence report` shows them) and are soft anti-passback.
+//! - **Starting offline** ([`super::offline_start`]): a kiosk whose server does not
+//!   answer at start runs from the snapshot its outbox kept (which also holds the
+//!   store's key check and the location's readers), by this same rule.
 //! - **Sending** ([`super::drain`]): in order, in the background, with backoff; each
 //!   event carries its idempotency key, so a row sent twice (a crash between the
 //!   server's commit and the row's removal) is recorded once; a row is removed only
@@ -75,12 +78,17 @@ pub struct OfflineDesk {
 
 impl OfflineDesk {
     /// Opens (or creates) the outbox at `path` for `location` of `st`'s store and
-    /// copies the snapshot. An outbox that belongs to another store is refused.
+    /// copies the snapshot. An outbox that belongs to another store is refused. When
+    /// the server does not answer, the snapshot this outbox kept of this store and
+    /// location is used as it is (a kiosk that starts offline:
+    /// [`super::offline_start`]); without one that is the server's error.
     pub fn open(st: &Station, path: &Path, location: &str) -> Result<OfflineDesk> {
         let outbox = Outbox::open(path)?;
         let store = st.store_name().to_string();
+        let old = outbox.bind_store(&store)?;
+        let ours = old.as_deref().is_none_or(|b| b == store);
         // an empty outbox may change stores; one holding events sends them to its own
-        if let Some(bound) = outbox.bind_store(&store)?
+        if let Some(bound) = old
             && bound != store
             && outbox.pending()? > 0
         {
@@ -99,8 +107,15 @@ impl OfflineDesk {
             store,
             station: st.read().station().map(str::to_string),
         };
-        desk.refresh(st)?;
-        Ok(desk)
+        match desk.refresh(st) {
+            Err(e)
+                if is_unreachable(&e) && ours && desk.outbox.snap_settings(location)?.is_some() =>
+            {
+                Ok(desk)
+            }
+            Err(e) => Err(e),
+            Ok(()) => Ok(desk),
+        }
     }
 
     /// The outbox file.
@@ -134,8 +149,13 @@ impl OfflineDesk {
             min_interval: s.min_interval,
             fold: s.fold,
             taken_at: crate::station::time::now(),
+            readers: Some(c.location_readers(loc.id)?),
         };
-        let snap = Snapshot { credentials, last };
+        let snap = Snapshot {
+            credentials,
+            last,
+            key_check: c.meta_get(crate::station::VAULT_META)?,
+        };
         let leased = match &self.station {
             Some(station) => code::leased_tokens(&c, station, &loc, None)?,
             None => Vec::new(),

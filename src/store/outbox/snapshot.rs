@@ -21,6 +21,9 @@ pub struct SnapSettings {
     pub fold: i64,
     /// Unix seconds of the copy.
     pub taken_at: i64,
+    /// The location's configured reader specs (`None`: a copy taken before the
+    /// outbox kept them).
+    pub readers: Option<Vec<String>>,
 }
 
 /// A snapshot to store: replaces the previous one of its location in one transaction.
@@ -30,6 +33,8 @@ pub struct Snapshot {
     pub credentials: Vec<(String, String, String, Option<String>)>,
     /// Last accepted event per holder at the location: holder, direction, at.
     pub last: Vec<(String, String, i64)>,
+    /// The store's key check (its vault header), for a kiosk that starts offline.
+    pub key_check: Option<String>,
 }
 
 impl Outbox {
@@ -57,18 +62,23 @@ impl Outbox {
             note_last(&tx, location, holder, direction, *at).map_err(err)?;
         }
         tx.execute(
-            "INSERT OR REPLACE INTO snap_settings (location, tz, mode, min_interval, fold, taken_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR REPLACE INTO snap_settings (location, tz, mode, min_interval, fold, taken_at,
+               readers)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 location,
                 settings.tz,
                 settings.mode,
                 settings.min_interval,
                 settings.fold,
-                settings.taken_at
+                settings.taken_at,
+                super::start::readers_to(&settings.readers)
             ],
         )
         .map_err(err)?;
+        if let Some(k) = &snap.key_check {
+            super::start::set_key_check(&tx, k).map_err(err)?;
+        }
         tx.commit().map_err(err)
     }
 
@@ -119,7 +129,8 @@ impl Outbox {
     pub fn snap_settings(&self, location: &str) -> Result<Option<SnapSettings>, StoreError> {
         self.conn
             .query_row(
-                "SELECT tz, mode, min_interval, fold, taken_at FROM snap_settings WHERE location = ?1",
+                "SELECT tz, mode, min_interval, fold, taken_at, readers FROM snap_settings
+                 WHERE location = ?1",
                 [location],
                 |r| {
                     Ok(SnapSettings {
@@ -128,6 +139,7 @@ impl Outbox {
                         min_interval: r.get(2)?,
                         fold: r.get(3)?,
                         taken_at: r.get(4)?,
+                        readers: super::start::readers_from(r.get(5)?),
                     })
                 },
             )

@@ -67,3 +67,42 @@ fn refuses_a_store_file_and_a_newer_outbox() {
         "{e}"
     );
 }
+
+#[test]
+fn snapshot_keeps_readers_and_key_check_and_open_existing_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outbox.db");
+    assert!(matches!(
+        Outbox::open_existing(&path),
+        Err(StoreError::Missing(_))
+    ));
+    assert!(!path.exists());
+    let mut o = Outbox::open(&path).unwrap();
+    assert_eq!(o.key_check().unwrap(), None);
+    let mut s = SnapSettings {
+        tz: "UTC".into(),
+        mode: "card".into(),
+        min_interval: 0,
+        fold: 0,
+        taken_at: 5,
+        readers: Some(vec![
+            "rdm6300:/dev/ttyS0".into(),
+            "pcsc:ACS ACR122U 00 00".into(),
+        ]),
+    };
+    let snap = Snapshot {
+        key_check: Some("v1:keyfile:abc".into()),
+        ..Snapshot::default()
+    };
+    o.snapshot_replace("Lobby", &s, &snap).unwrap();
+    assert_eq!(o.snap_settings("Lobby").unwrap(), Some(s.clone()));
+    assert_eq!(o.key_check().unwrap().as_deref(), Some("v1:keyfile:abc"));
+    // a copy without readers reads back as none copied, not as no readers
+    s.readers = None;
+    o.snapshot_replace("Lobby", &s, &Snapshot::default())
+        .unwrap();
+    drop(o);
+    let o = Outbox::open_existing(&path).unwrap();
+    assert_eq!(o.snap_settings("Lobby").unwrap().unwrap().readers, None);
+    assert_eq!(o.key_check().unwrap().as_deref(), Some("v1:keyfile:abc"));
+}
