@@ -71,6 +71,7 @@ lint: deps
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --all-targets --no-default-features -- -D warnings
 	$(CARGO) clippy -p check-layers --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p tokenstation
 
 # The layer rules of design.md §3, checked by parsing src/ (tools/check-layers, its rule
 # table in tools/check-layers/src/rules.rs): first the checker's own tests (one planted

@@ -20,7 +20,7 @@
 //! writes) exists only inside [`Store::write`], one transaction that holds the store's
 //! write lock from its first statement: SQLite's IMMEDIATE transaction, and on
 //! PostgreSQL a READ COMMITTED transaction that first takes one transaction-scoped
-//! advisory lock ([`WRITE_LOCK`]). Every check-and-update (the replay guard, the failure
+//! advisory lock (`WRITE_LOCK`). Every check-and-update (the replay guard, the failure
 //! counters and per-source delays, the HOTP counter, presence anti-passback and
 //! idempotency, the audit chain's next id and MAC) therefore sees the last committed
 //! state and is exact across threads, processes and machines, with no retry loop
@@ -351,7 +351,7 @@ impl Store {
     /// start, so a check-and-update inside is atomic across threads, processes and
     /// (on PostgreSQL) stations: SQLite's IMMEDIATE transaction, or on PostgreSQL a
     /// READ COMMITTED transaction that first takes the transaction-scoped advisory lock
-    /// [`WRITE_LOCK`]. Commits when `f` returns `Ok` and every change came with a
+    /// `WRITE_LOCK`. Commits when `f` returns `Ok` and every change came with a
     /// journal line, rolls back otherwise ([`StoreError::Unjournaled`]).
     pub fn write<T, E>(&mut self, f: impl FnOnce(&Writer<'_>) -> Result<T, E>) -> Result<T, E>
     where

@@ -1,10 +1,10 @@
-//! Output of the CLI: every line goes through [`write_out`] (the [`outln!`] and
-//! [`out!`] macros), never `println!`. A reader that goes away (`token list | head -1`)
+//! Output of the CLI: every line goes through [`write_out`] (the `outln!` and
+//! `out!` macros), never `println!`. A reader that goes away (`token list | head -1`)
 //! closes the pipe; the write then fails with `EPIPE`, which becomes
 //! [`OutputError::Closed`] and travels up like any error until [`crate::cli::run`]
 //! ends the process quietly with exit code 141 (128 + SIGPIPE, what a shell reports for
 //! a program the signal ended; 130 is Ctrl-C). Any other write error is reported.
-//! Diagnostics go to stderr through [`errln!`], best effort: when stderr itself is
+//! Diagnostics go to stderr through `errln!`, best effort: when stderr itself is
 //! gone there is nobody left to tell.
 //!
 //! Tables show cells through [`crate::model::display_safe`]: control characters escaped,

@@ -2,7 +2,7 @@
 //! Storage OTP firmware as they behave (token-protocols.md §6; firmware-protocols/
 //! nitrokey.md, which says per behaviour which firmware source it follows), as a
 //! [`VirtualHidDevice`] reached in-process. The command handlers are in
-//! [`firmware`].
+//! `firmware`.
 //!
 //! One 64-byte feature report in (after report id 0), one 64-byte report out. The
 //! request CRC is checked (mismatch: status WRONG_CRC, command not run); the admin PIN

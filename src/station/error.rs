@@ -1,6 +1,6 @@
 //! `StationError`: what a use case refuses or fails with (design.md §4). Each variant
 //! carries the thing it is about; [`StationError::hint`] says what a person can do
-//! next as a typed [`Hint`] that each face words (a CLI option, a TUI key, an API
+//! next as a typed [`Hint`](crate::station::hint::Hint) that each face words (a CLI option, a TUI key, an API
 //! field), and [`StationError::class`] sorts it for exit codes and batch triage. No
 //! message here names a CLI flag, command or environment variable.
 

@@ -4,7 +4,7 @@
 //! A lease is what keeps a code exact when a station may have to decide without the
 //! server: a code can only be accepted where the token is leased, so no second station
 //! can accept it too. The lease is a column of the token (audited like every token
-//! change); [`check`] is the one place verification consults it.
+//! change); `check` is the one place verification consults it.
 //!
 //! At an offline kiosk of the station a leased token still verifies, exactly: its
 //! sealed seed and replay guard are in the kiosk's outbox snapshot

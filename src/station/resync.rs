@@ -2,7 +2,7 @@
 //! is searched in a wide window (TOTP: a day each side by default, up to a year; HOTP:
 //! 1000 counters ahead). A match sets the drift or the counter past the pair (so the
 //! codes cannot be replayed), makes that drift the token's baseline (learning moves
-//! from there, [`super::drift::baseline`]), activates an unverified token, and is
+//! from there, `drift::baseline`), activates an unverified token, and is
 //! audited.
 
 use super::drift::{self, history::SampleKind};

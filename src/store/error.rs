@@ -57,7 +57,7 @@ pub enum StoreError {
     },
     /// The audit log's append-only triggers are missing, altered or joined by another
     /// trigger: the file was changed outside tokenstation. The store is not opened
-    /// (only for `audit verify`, see [`Store::open_for_audit`]); the triggers are never
+    /// (only for `audit verify`, see [`Store::open_for_audit`](super::Store::open_for_audit)); the triggers are never
     /// silently recreated.
     #[error(
         "store {path}: {}: the file was changed outside tokenstation and its audit log may have been edited",

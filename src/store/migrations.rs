@@ -1,6 +1,6 @@
 //! Versioned schema migrations, one list for both backends: on SQLite through
 //! rusqlite_migration (`PRAGMA user_version`), on PostgreSQL through `pg_schema` (the
-//! same SQL translated). Append new migrations at the end of [`SQL`]; never edit one
+//! same SQL translated). Append new migrations at the end of `SQL`; never edit one
 //! that has shipped. Write SQL that ports (plain types, no SQLite-only functions).
 
 use std::path::Path;

@@ -5,7 +5,7 @@
 //! them from (card and tag credentials with their holders, each holder's last event at
 //! the location, the location's settings), copied while the server answered.
 //!
-//! The file has its own versioned migrations ([`MIGRATIONS`], `PRAGMA user_version`),
+//! The file has its own versioned migrations (`MIGRATIONS`, `PRAGMA user_version`),
 //! WAL and `synchronous = FULL`: an event pushed here is on disk before the kiosk shows
 //! it, as an event committed to the store would be. Every row carries what the server
 //! needs to record it later: its idempotency key (the server refuses a second event

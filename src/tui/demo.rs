@@ -2,7 +2,7 @@
 //! products (one per emulated token family), holders, locations, tokens (two of them
 //! on deployed Molto2s whose clocks drift: [`deployed`]), presence history and a card
 //! and a tag enrolled, plus emulated hardware
-//! ([`hardware`]): a YubiKey, a Token2 NFC token, a Molto2 and a Nitrokey Pro to burn,
+//! (`hardware`): a YubiKey, a Token2 NFC token, a Molto2 and a Nitrokey Pro to burn,
 //! a badge card in a PC/SC reader, a PN532 (the Token2 token in its field) and an
 //! RDM6300 (Alice's tag, the Lobby kiosk's reader) on pseudo-terminals — behind
 //! pcscd/vpcd when it runs, else in process. Everything in the store is made through

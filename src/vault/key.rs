@@ -1,5 +1,5 @@
 //! The 256-bit master key: drawn at random into a key file, or derived from a
-//! passphrase with Argon2id (RFC 9106 §3, parameters stored in the [`VaultHeader`]).
+//! passphrase with Argon2id (RFC 9106 §3, parameters stored in the [`VaultHeader`](crate::vault::VaultHeader)).
 
 use zeroize::Zeroizing;
 

@@ -3,7 +3,7 @@
 //! Every write authenticates first (challenge/answer with the key derived from the
 //! customer key); a wrong key is [`DeviceError::AuthFailed`] with the attempts the
 //! device says are left. A burn reads the profile's public data first and refuses an
-//! occupied profile unless [`ProgramRequest::overwrite`] is set (as the vendor tool
+//! occupied profile unless [`ProgramRequest::overwrite`](crate::devices::ProgramRequest::overwrite) is set (as the vendor tool
 //! does, §3.6), then writes config (clock = host time), seed and title. Factory reset
 //! and customer-key change answer `90 60` and complete only when ▲ is pressed on the
 //! device: [`Confirmation::PressButton`].

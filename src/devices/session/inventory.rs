@@ -1,6 +1,6 @@
 //! The hardware inventory: PC/SC readers and their cards (ATR, UID, family), USB
 //! tokens and readers, HID interfaces of known tokens, and serial ports, recognised by
-//! the [`registry`](crate::devices::registry). Serialisable with stable field names; the station's views hand
+//! the [`registry`]. Serialisable with stable field names; the station's views hand
 //! it to every face.
 
 use serde::Serialize;

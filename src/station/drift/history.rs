@@ -1,5 +1,5 @@
 //! A token's offset history, kept compact in its row (issue 14): one sample per UTC day
-//! of verifications (the day's first accepted code, [`super::record_match`]; samples
+//! of verifications (the day's first accepted code, `record_match`; samples
 //! pushed on one day merge into their mean), plus resyncs, clock reads and clock sets
 //! as they happen. When full, the two closest verification samples of one clock segment are
 //! merged, so old history thins out instead of falling off. Pure: times come in as

@@ -46,7 +46,7 @@ impl Station {
 
     /// [`Station::presence_send`] for an event with what it did to a leased token
     /// (a code typed offline): logged and applied in the same transaction
-    /// ([`super::drain_code`]).
+    /// (`drain_code`).
     pub fn presence_send_coded(&mut self, e: &OutboxEvent, u: Option<&TokenUse>) -> Result<Sent> {
         let own = self.store.read().station().map(str::to_string);
         self.store.set_station(e.station.clone());

@@ -9,14 +9,14 @@
 //!   overtakes an offline one it should have seen.
 //! - **Allowed offline**: card and tag taps at a location of mode `card`. Each is
 //!   decided from the kiosk's snapshot and the same anti-passback rule as online
-//!   ([`super::passback`]), pushed to the outbox (SQLite, `synchronous = FULL`) and
+//!   (`passback`), pushed to the outbox (SQLite, `synchronous = FULL`) and
 //!   only then acknowledged, marked "recorded offline" (accepted or refused: an unknown
 //!   card is refused and recorded, as online).
 //! - **Allowed offline, for leased tokens**: `SERIAL CODE` for a token leased to this
 //!   station (`station::lease`) that verifies at the location and names a holder,
 //!   at a location of mode `code`: checked against the snapshot's copy of the token
 //!   by the verification engine's own core, its new replay guard committed with the
-//!   event in one outbox transaction ([`code`], its header has the details).
+//!   event in one outbox transaction (`code`, its header has the details).
 //! - **Refused offline** with [`OfflineError::ServerUnreachable`]: every other typed
 //!   code (checking a code needs the token's replay guard and counters, which only the
 //!   server holds exactly, or the one station the token is leased to: two offline

@@ -6,7 +6,7 @@
 //! between tokens (the station finishes the token it has begun). Which tokens get
 //! their clock written and which are resynchronised with two codes is the station's
 //! decision ([`crate::station::drift::fix`]), not this panel's. The readers offered
-//! are in [`readers`].
+//! are in `readers`.
 
 use std::sync::Arc;
 use std::time::Duration;

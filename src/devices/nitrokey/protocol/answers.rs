@@ -92,7 +92,7 @@ pub struct SlotRecord {
     pub interval_or_counter: u64,
 }
 
-/// Parses a READ_SLOT payload: name[15], config, token id[13], u64 LE (Pro firmware
+/// Parses a READ_SLOT payload: `name[15]`, config, `token id[13]`, u64 LE (Pro firmware
 /// `cmd_read_slot`).
 pub fn parse_slot(payload: &[u8]) -> Result<SlotRecord, String> {
     let b = payload.get(..37).ok_or("READ_SLOT payload too short")?;
