@@ -320,7 +320,8 @@ fn help_and_words() {
 #[test]
 fn device_secrets_never_travel_in_argv() {
     let s = Station::new();
-    // A value after the flag is not taken as the secret: clap refuses it (usage, exit 2).
+    // A value after the flag is not taken as the secret: it is refused (usage, exit 2),
+    // naming the flag and the ways a PIN may come, never the value.
     let (_, err) = s.fails(
         &[
             "burn",
@@ -335,7 +336,11 @@ fn device_secrets_never_travel_in_argv() {
         ],
         2,
     );
-    assert!(err.contains("12345678"), "the stray value is named: {err}");
+    assert!(
+        err.contains("--admin-pin takes no value") && err.contains("TOKENSTATION_ADMIN_PIN"),
+        "{err}"
+    );
+    assert!(!err.contains("12345678"), "the PIN is not echoed: {err}");
     // The file form is read (first line) and checked as the station checks any key.
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("molto2.key");
