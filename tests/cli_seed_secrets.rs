@@ -40,6 +40,38 @@ fn token_add_takes_the_seed_from_env_file_or_terminal_never_argv() {
         !err.contains(RFC_SEED_B32),
         "the value is not echoed: {err}"
     );
+    // nor after `--`, as clap's own tip suggests passing a value
+    let (_, err) = s.fails(
+        &[
+            "token",
+            "add",
+            "A",
+            "--product",
+            "P",
+            "--secret",
+            "--",
+            RFC_SEED_B32,
+        ],
+        2,
+    );
+    assert!(err.contains("--secret takes no value"), "{err}");
+    assert!(
+        !err.contains(RFC_SEED_B32),
+        "the value is not echoed: {err}"
+    );
+    // nor taken for the serial when it comes first
+    let (_, err) = s.fails(
+        &["token", "add", "--secret", RFC_SEED_B32, "--product", "P"],
+        2,
+    );
+    assert!(
+        err.contains("the serial comes right after --secret"),
+        "{err}"
+    );
+    assert!(
+        !err.contains(RFC_SEED_B32),
+        "the value is not echoed: {err}"
+    );
     assert!(s.json(&["token", "list"]).as_array().unwrap().is_empty());
     // The environment variable.
     s.ok_secret(&["token", "add", "E", "--product", "P"], RFC_SEED_B32);

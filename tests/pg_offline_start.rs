@@ -203,6 +203,14 @@ fn kiosk_started_while_the_server_is_down_records_offline_and_sends_once() {
 
     let (out, err) = (Lines::default(), Lines::default());
     let mut kiosk = site.kiosk(&out, &err);
+    // stderr is read by its own thread: wait for the line, then count
+    let says = |e: &Lines| {
+        e.lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("server unreachable at start"))
+    };
+    wait("the offline start line", 30, || says(&err));
     let said: Vec<String> = err
         .lock()
         .unwrap()

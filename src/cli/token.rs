@@ -31,6 +31,7 @@ pub fn run(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<ExitCode> {
             product,
             seed,
         } => {
+            super::argv_secret::refuse_after_asking(&serial, "the serial")?;
             let seed = seed.seed()?.ok_or_else(|| InputError(SEED_NEEDED.into()))?;
             let mut st = ctx.open_unlocked()?;
             let r = st.token_add(&serial, &product, seed, now())?;

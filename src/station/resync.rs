@@ -28,7 +28,8 @@ impl Station {
         at: i64,
     ) -> Result<Verdict> {
         let t = find_token(&self.read(), serial, product)?;
-        // a resync moves the state its leasing station checks offline
+        // a resync moves the state its leasing station checks offline (checked first
+        // to refuse at once, and again in the transaction)
         super::lease::check(&self.read(), &t)?;
         let p = self.read().product_by_id(t.product_id)?;
         let policy = Policy::load(&self.read())?;
@@ -82,6 +83,8 @@ impl Station {
             });
         self.write(|c| {
             let before = c.token_by_id(t.id)?;
+            // again in the transaction: a lease taken during the search wins
+            super::lease::check(c, &before)?;
             if let Some(s) = best {
                 let second = s + 1;
                 let offset = (i128::from(second) - i128::from(reference)) as i64;

@@ -20,7 +20,7 @@ use crate::emulator::molto2::Molto2Card;
 use crate::station::jobs::{Answer, AskWith};
 use crate::station::provision::{BurnOptions, BurnRequest, BurnSeed, Proof};
 use crate::station::seed_input::SeedInput;
-use crate::station::{Result, Station, StationError};
+use crate::station::{Result, Station, StationError, Status};
 
 /// The product the deployed tokens belong to (bound to the Molto2 family).
 pub const PRODUCT: &str = "Molto2";
@@ -114,7 +114,14 @@ pub(super) fn deploy(st: &mut Station, deployed: &[Deployed], now: i64) -> Resul
             let code = display.display_code_at(0, at * 1000).ok_or_else(|| {
                 StationError::Internal(format!("the demo Molto2 of {} shows no code", d.serial))
             })?;
-            st.verify(d.serial, &code, Some(d.location), at, true)?;
+            let v = st.verify(d.serial, &code, Some(d.location), at, true)?;
+            // a history the store refused would leave the drift unlearned, silently
+            if v.status != Status::Ok {
+                return Err(StationError::Internal(format!(
+                    "the demo code of {} on day {day} was {:?}",
+                    d.serial, v.status
+                )));
+            }
         }
     }
     Ok(())
