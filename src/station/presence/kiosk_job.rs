@@ -42,18 +42,7 @@ impl Station {
     /// to listen to.
     pub fn kiosk_plan(&self, location: &str, given: &[String], typed: bool) -> Result<KioskPlan> {
         let view = self.location_presence(location)?;
-        let specs: Vec<String> = if given.is_empty() {
-            view.readers
-        } else {
-            given.to_vec()
-        };
-        let readers = specs
-            .iter()
-            .map(|s| s.parse::<ReaderSpec>())
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        if readers.is_empty() && !typed {
-            return Err(StationError::NothingToListen(location.to_string()));
-        }
+        let readers = plan_readers(location, given, &view.readers, typed)?;
         Ok(KioskPlan {
             location: view.location,
             mode: view.settings.mode,
@@ -61,6 +50,26 @@ impl Station {
             outbox: None,
         })
     }
+}
+
+/// A kiosk's readers: the `given` spec strings, else the location's `configured` ones;
+/// with none and no typed input there is nothing to listen to (the rule for a kiosk
+/// planned online and one starting from its snapshot).
+pub(crate) fn plan_readers(
+    location: &str,
+    given: &[String],
+    configured: &[String],
+    typed: bool,
+) -> Result<Vec<ReaderSpec>> {
+    let specs = if given.is_empty() { configured } else { given };
+    let readers = specs
+        .iter()
+        .map(|s| s.parse::<ReaderSpec>())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    if readers.is_empty() && !typed {
+        return Err(StationError::NothingToListen(location.to_string()));
+    }
+    Ok(readers)
 }
 
 /// A running kiosk: the job (its events are the lines), and where typed lines go.

@@ -30,7 +30,6 @@ use std::path::{Path, PathBuf};
 
 use super::Mode;
 use super::kiosk_job::KioskPlan;
-use crate::devices::session::ReaderSpec;
 use crate::station::error::OfflineError;
 use crate::station::{Actor, KeySource, Result, Station, StationError, VAULT_META, keys};
 use crate::store::outbox::{Outbox, SnapSettings};
@@ -128,18 +127,8 @@ impl OfflineStart {
         typed: bool,
     ) -> Result<(Station, KioskPlan)> {
         let key = keys::unlock(source, &self.header)?;
-        let specs = if given.is_empty() {
-            self.settings.readers.clone().unwrap_or_default()
-        } else {
-            given.to_vec()
-        };
-        let readers = specs
-            .iter()
-            .map(|s| s.parse::<ReaderSpec>())
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        if readers.is_empty() && !typed {
-            return Err(StationError::NothingToListen(self.location.clone()));
-        }
+        let configured = self.settings.readers.clone().unwrap_or_default();
+        let readers = super::kiosk_job::plan_readers(&self.location, given, &configured, typed)?;
         let mode: Mode = self.settings.mode.parse()?;
         let mut store =
             Store::unconnected(&self.url.to_string_lossy(), VAULT_META, &self.key_check);
