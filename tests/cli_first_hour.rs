@@ -10,17 +10,7 @@ use common::{RFC_SEED_B32, Station};
 /// Runs `tokenstation --db <tmp> ARGS` inside a pseudo-terminal (`script`), so that
 /// standard output is a terminal; returns what it printed.
 fn on_terminal(s: &Station, args: &[&str]) -> String {
-    let bin = env!("CARGO_BIN_EXE_tokenstation");
-    let mut line = format!("'{bin}' --db '{}'", s.db().display());
-    for a in args {
-        line.push_str(&format!(" '{a}'"));
-    }
-    let out = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env_remove("TOKENSTATION_DB")
-        .env_remove("TOKENSTATION_KEY_FILE")
-        .output()
-        .unwrap();
+    let out = s.on_terminal(args, "");
     assert!(out.status.success(), "{args:?}: {out:?}");
     String::from_utf8(out.stdout).unwrap().replace('\r', "")
 }

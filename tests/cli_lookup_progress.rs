@@ -65,18 +65,7 @@ fn a_long_lookup_shows_progress_on_a_terminal_only() {
     assert!(out.stderr.is_empty(), "no progress in a pipe: {out:?}");
 
     // On a terminal (`script`): the bar, then the same answer.
-    let bin = env!("CARGO_BIN_EXE_tokenstation");
-    let mut line = format!("'{bin}' --db '{}'", s.db().display());
-    for a in args {
-        line.push_str(&format!(" '{a}'"));
-    }
-    let out = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env("TOKENSTATION_CONFIG", "/dev/null")
-        .env_remove("TOKENSTATION_DB")
-        .env_remove("TOKENSTATION_KEY_FILE")
-        .output()
-        .unwrap();
+    let out = s.on_terminal(&args, "");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("searching tokens ["), "a bar: {text:?}");

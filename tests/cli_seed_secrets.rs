@@ -127,30 +127,11 @@ fn token_add_takes_the_seed_from_env_file_or_terminal_never_argv() {
 fn token_add_secret_asks_on_a_terminal() {
     let s = Station::new();
     s.ok(&["product", "add", "P"]);
-    let bin = env!("CARGO_BIN_EXE_tokenstation");
-    let line = format!(
-        "'{bin}' --db '{}' token add T --product P --secret",
-        s.db().display()
+    // the seed typed on the terminal
+    let out = s.on_terminal(
+        &["token", "add", "T", "--product", "P", "--secret"],
+        &format!("{RFC_SEED_B32}\n"),
     );
-    // `script` gives the command a pseudo-terminal and types its stdin into it.
-    let mut child = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env_remove("TOKENSTATION_DB")
-        .env_remove("TOKENSTATION_KEY_FILE")
-        .env_remove("TOKENSTATION_SECRET")
-        .env("TOKENSTATION_CONFIG", "/dev/null")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin
-            .write_all(format!("{RFC_SEED_B32}\n").as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("Seed (base32"), "the prompt: {text}");

@@ -129,31 +129,11 @@ fn token_add_takes_the_uri_from_env_or_file_and_refuses_it_in_argv() {
 fn token_add_uri_asks_on_a_terminal() {
     let s = Station::new();
     s.ok(&["product", "add", "P"]);
-    let bin = env!("CARGO_BIN_EXE_tokenstation");
-    let line = format!(
-        "'{bin}' --db '{}' token add T --product P --uri",
-        s.db().display()
+    // the Key URI typed on the terminal
+    let out = s.on_terminal(
+        &["token", "add", "T", "--product", "P", "--uri"],
+        &format!("{}\n", uri("T")),
     );
-    // `script` gives the command a pseudo-terminal and types its stdin into it.
-    let mut child = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env_remove("TOKENSTATION_DB")
-        .env_remove("TOKENSTATION_KEY_FILE")
-        .env_remove("TOKENSTATION_SECRET")
-        .env_remove("TOKENSTATION_URI")
-        .env("TOKENSTATION_CONFIG", "/dev/null")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin
-            .write_all(format!("{}\n", uri("T")).as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("Key URI (otpauth"), "the prompt: {text}");

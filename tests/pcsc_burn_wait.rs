@@ -48,18 +48,7 @@ fn a_terminal_sees_the_wait_count_down_and_a_pipe_one_line() {
         "3",
     ];
     // On a terminal (`script` gives the command a pseudo-terminal).
-    let bin = env!("CARGO_BIN_EXE_tokenstation");
-    let mut line = format!("'{bin}' --db '{}'", s.db().display());
-    for a in args {
-        line.push_str(&format!(" '{a}'"));
-    }
-    let out = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env("TOKENSTATION_CONFIG", "/dev/null")
-        .env_remove("TOKENSTATION_DB")
-        .env_remove("TOKENSTATION_KEY_FILE")
-        .output()
-        .unwrap();
+    let out = s.on_terminal(&args, "");
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),

@@ -159,30 +159,24 @@ fn the_last_try_of_a_molto2_key_is_asked_for() {
 /// Runs the burn with `key` in a pseudo-terminal (`script`), typing `typed`; whether
 /// it succeeded, and what the terminal showed.
 fn on_terminal(s: &Station, key: &std::path::Path, typed: &str) -> (bool, String) {
-    let bin = env!("CARGO_BIN_EXE_tokenstation");
-    let line = format!(
-        "'{bin}' --db '{}' burn --reader '{READER}' --family molto2 --slot 3 \
-         --product Molto2 --serial M-1 --generate --molto2-key-file '{}'",
-        s.db().display(),
-        key.display()
-    );
-    let mut child = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env_remove("TOKENSTATION_DB")
-        .env_remove("TOKENSTATION_KEY_FILE")
-        .env_remove("TOKENSTATION_SECRET")
-        .env_remove("TOKENSTATION_URI")
-        .env("TOKENSTATION_CONFIG", "/dev/null")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(typed.as_bytes()).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+    let key = key.to_string_lossy();
+    let args = [
+        "burn",
+        "--reader",
+        READER,
+        "--family",
+        "molto2",
+        "--slot",
+        "3",
+        "--product",
+        "Molto2",
+        "--serial",
+        "M-1",
+        "--generate",
+        "--molto2-key-file",
+        &key,
+    ];
+    let out = s.on_terminal(&args, typed);
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).to_string(),

@@ -82,6 +82,44 @@ impl Station {
         c
     }
 
+    /// [`Station::cmd`] in a pseudo-terminal (`script`), so that its standard streams
+    /// are a terminal, with `typed` typed into it; the output (stdout carries what the
+    /// terminal showed, lines ending in `\r\n`).
+    pub fn on_terminal(&self, args: &[&str], typed: &str) -> std::process::Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut line = format!(
+            "'{}' --db '{}'",
+            env!("CARGO_BIN_EXE_tokenstation"),
+            self.db().display()
+        );
+        let keys = self.key_args();
+        let keys = keys.iter().map(|a| a.to_string_lossy());
+        for a in keys.chain(args.iter().map(|a| (*a).into())) {
+            line.push_str(&format!(" '{a}'"));
+        }
+        let mut child = std::process::Command::new("script")
+            .args(["-q", "-e", "-c", &line, "/dev/null"])
+            .env_remove("TOKENSTATION_DB")
+            .env_remove("TOKENSTATION_KEY_FILE")
+            .env_remove("TOKENSTATION_PASSPHRASE")
+            .env_remove("TOKENSTATION_SECRET")
+            .env_remove("TOKENSTATION_URI")
+            .env("TOKENSTATION_CONFIG", "/dev/null")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(typed.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// [`Station::cmd`] as a `std::process::Command` (to spawn, pipe and kill).
     pub fn std_cmd(&self, args: &[&str]) -> std::process::Command {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tokenstation"));
